@@ -1,0 +1,3 @@
+from skintrack.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,82 @@
+"""The ``skintrack`` command line: a thin layer over core, storage and report.
+
+Each sub-command lives in its own module with ``add_arguments(parser)`` and ``run(args) -> int``;
+modules import heavy libraries inside ``run`` so that ``skintrack --help`` answers at once.
+Errors the user can act on print one line and exit 2; nothing prints a traceback unless
+``SKINTRACK_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import importlib
+import os
+import sys
+
+from skintrack import __version__
+
+#: name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "analyze": ("skintrack.cli.analyze", "find the face, its regions and capture quality in photos"),
+    "compare": ("skintrack.cli.compare", "redness change between a baseline and a later photo"),
+    "check": ("skintrack.cli.check", "pre-treatment check: GO, REVIEW or POSTPONE"),
+    "session": ("skintrack.cli.session", "treatment sessions and recovery tracking"),
+    "report": ("skintrack.cli.report", "export a session report (PDF or HTML)"),
+    "demo": ("skintrack.cli.demo", "build a sample session from the bundled photos and report it"),
+    "app": ("skintrack.cli.app", "open the desktop app"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="skintrack",
+        description="Offline photo checks and redness tracking for safe at-home microneedling.",
+    )
+    parser.add_argument("--version", action="version", version=f"skintrack {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (modname, help_text) in COMMANDS.items():
+        try:
+            mod = importlib.import_module(modname)
+        except ModuleNotFoundError as exc:
+            if exc.name != modname:
+                raise
+            continue  # a command whose module has not landed yet
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def fail(message: str, code: int = 2) -> int:
+    """Print one readable error line and return the exit status."""
+    print(f"skintrack: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 0
+    from skintrack.core.errors import SkintrackError
+
+    try:
+        return int(args._run(args) or 0)
+    except SkintrackError as exc:
+        return fail(str(exc))
+    except KeyboardInterrupt:
+        return fail("interrupted", 130)
+    except OSError as exc:
+        if os.environ.get("SKINTRACK_DEBUG"):
+            raise
+        if exc.errno == errno.ENOSPC:
+            return fail("the disk is full; nothing was changed. Free some space and try again.")
+        where = f" ({exc.filename})" if exc.filename else ""
+        return fail(f"{exc.strerror or exc}{where}")
+    except Exception as exc:  # last resort: one line, never a traceback
+        if os.environ.get("SKINTRACK_DEBUG"):
+            raise
+        return fail(f"internal error: {type(exc).__name__}: {exc} "
+                    "(set SKINTRACK_DEBUG=1 for details)", 1)
