@@ -55,7 +55,7 @@ class Face:
     landmarks: np.ndarray
     pose: Pose
     mm_per_px: float | None
-    box: tuple[int, int, int, int]  # x0, y0, x1, y1 (pixels, face oval bounds)
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 (pixels, bounds of all landmarks)
 
     def __post_init__(self) -> None:
         if self.landmarks.shape != (478, 3):
@@ -288,9 +288,9 @@ def _iris_diameter_px(xy: np.ndarray, idx: tuple[int, ...]) -> float:
 
 def _make_face(pts: np.ndarray, mat: np.ndarray | None, w: int, h: int) -> Face:
     xy = pts[:, :2]
-    oval = xy[list(FACE_OVAL)]
-    x0, y0 = np.floor(oval.min(axis=0)).astype(int)
-    x1, y1 = np.ceil(oval.max(axis=0)).astype(int)
+    # All points, not only the oval: in a turned face the nose tip sticks out past the oval.
+    x0, y0 = np.floor(xy.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(xy.max(axis=0)).astype(int)
     box = (max(0, int(x0)), max(0, int(y0)), min(w, int(x1)), min(h, int(y1)))
     diam = [_iris_diameter_px(xy, RIGHT_IRIS), _iris_diameter_px(xy, LEFT_IRIS)]
     d = float(np.mean(diam))

@@ -189,7 +189,8 @@ def _decode_pixels(im, data: bytes, fmt: str, label: str) -> np.ndarray:
         top = 1.0 if a.max() <= 1.0 else float(a.max())
         g = np.clip(a / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
         return np.dstack([g, g, g])
-    if mode in ("RGB;16", "RGBA;16", "RGBX;16") or (mode.startswith("RGB") and np.asarray(im).dtype != np.uint8):
+    wide_rgb = mode.startswith("RGB") and np.asarray(im).dtype != np.uint8
+    if mode in ("RGB;16", "RGBA;16", "RGBX;16") or wide_rgb:
         a = np.asarray(im).astype(np.float32)[..., :3]
         return np.clip(a / 257.0 + 0.5, 0, 255).astype(np.uint8)
     if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in im.info):
@@ -216,7 +217,7 @@ def _apply_orientation(rgb: np.ndarray, orientation: int) -> np.ndarray:
     if orientation == 6:
         return np.rot90(rgb, k=-1)
     if orientation == 7:
-        return np.rot90(rgb, k=1)[::-1, :]
+        return np.rot90(rgb, k=1)[:, ::-1]
     if orientation == 8:
         return np.rot90(rgb, k=1)
     return rgb

@@ -1,0 +1,154 @@
+"""Face finding on real photos: landmarks, pose, scale, no face, two faces, model integrity."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from skintrack.core.errors import ModelError
+from skintrack.core.face import (
+    MODEL_SHA256,
+    FaceEngine,
+    downscale_for_detection,
+    load_model_bytes,
+    model_path,
+)
+from skintrack.core.intake import load_photo
+from tests.conftest import ALL_FACES, FRONTAL, SAMPLES
+
+#: Typical adult face width is 130-160 mm; the iris-based scale must land the face oval in a
+#: plausible band whatever the photo's resolution.
+FACE_WIDTH_MM = (100.0, 190.0)
+
+
+@pytest.mark.parametrize("name", ALL_FACES)
+def test_every_sample_has_one_face_with_478_points(engine, load_sample, name):
+    photo = load_sample(name)
+    det = engine.detect(photo.rgb)
+    assert det.count == 1, name
+    face = det.face
+    assert face.landmarks.shape == (478, 3) and face.landmarks.dtype == np.float32
+    x0, y0, x1, y1 = face.box
+    assert 0 <= x0 < x1 <= photo.width and 0 <= y0 < y1 <= photo.height
+    # Points are in photo pixels: nose tip inside the face box.
+    nx, ny = face.xy[1]
+    assert x0 < nx < x1 and y0 < ny < y1
+    assert face.mm_per_px is not None
+    width_mm = face.width_px * face.mm_per_px
+    assert FACE_WIDTH_MM[0] < width_mm < FACE_WIDTH_MM[1], (name, width_mm)
+
+
+def test_points_map_back_to_full_resolution(engine, load_sample):
+    """A 3x upscaled photo gives the same landmarks times 3 (within a few pixels)."""
+    photo = load_sample("aptus_1.png")
+    big = np.asarray(Image.fromarray(photo.rgb).resize((photo.width * 3, photo.height * 3)))
+    a = engine.detect(photo.rgb).face
+    b = engine.detect(big).face
+    err = np.abs(b.xy - 3 * a.xy)
+    assert np.median(err) < 3.0 * 3
+    assert b.mm_per_px == pytest.approx(a.mm_per_px / 3, rel=0.1)
+
+
+def test_downscale_copy_is_about_1000_px():
+    rgb = np.zeros((4032, 3024, 3), np.uint8)
+    small = downscale_for_detection(rgb)
+    assert max(small.shape[:2]) in range(950, 1051)
+    assert small.flags["C_CONTIGUOUS"]
+    tiny = np.zeros((600, 400, 3), np.uint8)
+    assert downscale_for_detection(tiny).shape == tiny.shape
+
+
+def test_pose_frontal_and_turned(engine, load_sample):
+    for name in FRONTAL:
+        pose = engine.detect(load_sample(name).rgb).face.pose
+        assert abs(pose.yaw) < 10 and abs(pose.pitch) < 15 and abs(pose.roll) < 10, name
+    turned = engine.detect(load_sample("aptus_3.png").rgb).face.pose
+    assert abs(turned.yaw) > 20
+    mirrored = engine.detect(np.ascontiguousarray(load_sample("aptus_3.png").rgb[:, ::-1])).face.pose
+    assert np.sign(mirrored.yaw) == -np.sign(turned.yaw)
+    assert abs(abs(mirrored.yaw) - abs(turned.yaw)) < 5
+
+
+def test_no_face_is_a_result_not_an_error(engine):
+    import skimage
+
+    cat = load_photo(shutil.os.path.join(skimage.data_dir, "chelsea.png"))
+    det = engine.detect(cat.rgb)
+    assert det.count == 0 and not det.found and det.face is None
+
+
+def test_two_faces_are_reported(engine, load_sample):
+    a = load_sample("aptus_1.png").rgb
+    b = load_sample("aptus_8.png").rgb
+    both = np.concatenate([a, b], axis=1)
+    det = engine.detect(both)
+    assert det.count == 2
+    assert det.face is None  # no single face to analyse
+
+
+def test_video_mode_tracks_frames(load_sample):
+    frames = [load_sample(n).rgb for n in ("aptus_1.png", "aptus_1.png", "aptus_2.png")]
+    with FaceEngine(mode="video") as video:
+        results = [video.detect(f, timestamp_ms=i * 40) for i, f in enumerate(frames)]
+    assert all(r.count == 1 for r in results)
+
+
+def test_engine_closes_and_refuses_after_close(load_sample):
+    e = FaceEngine()
+    e.close()
+    e.close()  # idempotent
+    with pytest.raises(RuntimeError):
+        e.detect(load_sample("aptus_1.png").rgb)
+
+
+def test_model_hash_is_verified(tmp_path, monkeypatch):
+    assert load_model_bytes()[:4]  # the bundled model loads
+    import hashlib
+
+    assert hashlib.sha256(model_path().read_bytes()).hexdigest() == MODEL_SHA256
+    altered = tmp_path / "face_landmarker.task"
+    data = bytearray(model_path().read_bytes())
+    data[1000] ^= 0xFF
+    altered.write_bytes(bytes(data))
+    monkeypatch.setenv("SKINTRACK_MODEL", str(altered))
+    with pytest.raises(ModelError, match="damaged or not the expected file"):
+        FaceEngine()
+    monkeypatch.setenv("SKINTRACK_MODEL", str(tmp_path / "missing.task"))
+    with pytest.raises(ModelError, match="missing"):
+        FaceEngine()
+
+
+def test_model_is_packaged_in_the_wheel(tmp_path):
+    """The wheel carries the model so an installed skintrack finds it without the source tree."""
+    import subprocess
+    import sys
+    import zipfile
+
+    from tests.conftest import ROOT
+
+    out = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path), str(ROOT)],
+        capture_output=True, text=True,
+    )
+    if out.returncode != 0 and "hatchling" in (out.stderr + out.stdout):
+        out = subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path),
+             str(ROOT)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    wheel = next(tmp_path.glob("skintrack-*.whl"))
+    with zipfile.ZipFile(wheel) as z:
+        info = z.getinfo("skintrack/_models/face_landmarker.task")
+        assert info.file_size == 3_758_596
+        import hashlib
+
+        assert hashlib.sha256(z.read(info)).hexdigest() == MODEL_SHA256
+
+
+def test_sample_folder_documents_every_photo():
+    readme = (SAMPLES / "README.md").read_text()
+    for name in ALL_FACES:
+        assert name in readme, f"{name} has no source/licence note in sample_images/README.md"
