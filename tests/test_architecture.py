@@ -1,0 +1,79 @@
+"""The import direction from docs/adr/0001: app, cli -> report, storage -> core; Qt only in app.
+
+Checked statically (every import statement in src/) and dynamically (importing the whole Qt-free
+side must not load PySide6).
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "skintrack"
+
+#: package -> skintrack packages it may import (besides itself and the top-level helpers)
+ALLOWED = {
+    "core": {"core"},
+    "storage": {"core", "storage"},
+    "tracking": {"core", "storage", "tracking"},
+    "report": {"core", "storage", "tracking", "report"},
+    "cli": {"core", "storage", "tracking", "report", "cli", "app"},
+    "app": {"core", "storage", "tracking", "report", "app"},
+}
+#: Qt may be imported by app only (report.pdf is the exception recorded in its ADR, if present).
+QT_ALLOWED = {"app"}
+QT_ALLOWED_FILES = {"report/pdf.py"}
+
+
+def _package_of(path: Path) -> str:
+    rel = path.relative_to(SRC)
+    return rel.parts[0].removesuffix(".py") if len(rel.parts) > 1 or rel.suffix else rel.stem
+
+
+def _imports(path: Path):
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, node.lineno
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module, node.lineno
+
+
+def test_import_direction_and_qt_boundary():
+    problems = []
+    for path in SRC.rglob("*.py"):
+        pkg = _package_of(path)
+        rel = path.relative_to(SRC).as_posix()
+        for mod, line in _imports(path):
+            parts = mod.split(".")
+            if parts[0] == "skintrack" and len(parts) > 1 and pkg in ALLOWED:
+                target = parts[1]
+                if target in ALLOWED and target not in ALLOWED[pkg]:
+                    problems.append(f"{rel}:{line} ({pkg}) imports {mod}")
+            if parts[0] in ("PySide6", "shiboken6") and pkg not in QT_ALLOWED:
+                if rel not in QT_ALLOWED_FILES:
+                    problems.append(f"{rel}:{line} imports Qt ({mod}) outside app/")
+            if parts[0] == "sqlite3" and pkg == "core":
+                problems.append(f"{rel}:{line} imports sqlite3 in core/")
+    assert not problems, "\n".join(problems)
+
+
+def test_qt_free_side_loads_without_pyside():
+    modules = sorted(
+        "skintrack." + ".".join(p.relative_to(SRC).with_suffix("").parts)
+        for p in SRC.rglob("*.py")
+        if p.relative_to(SRC).parts[0] in ("core", "storage")
+        and p.name != "__main__.py"
+    )
+    code = (
+        "import importlib, sys\n"
+        f"for m in {modules!r}:\n"
+        "    importlib.import_module(m.removesuffix('.__init__'))\n"
+        "print('PySide6' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "False"
