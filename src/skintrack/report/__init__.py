@@ -1,0 +1,1 @@
+"""Report export (HTML and PDF) and the charts shared with the app."""

@@ -1,0 +1,234 @@
+"""The redness chart: one Qt-free matplotlib function shared by the reports and the app.
+
+:func:`redness_chart` draws the change of redness (CIELAB a* against the baseline photo) per region
+over hours since treatment, the fitted recovery curve, and the window in which mild redness
+"usually subsides" according to the protocol (4 to 6 hours, :mod:`skintrack.core.protocol`). It draws
+onto a :class:`matplotlib.figure.Figure` or :class:`matplotlib.axes.Axes` it is given, so the PDF
+page, the HTML image and the app's Qt canvas (``app/widgets/chart.py``) show the same picture.
+
+:func:`aftercare_chart` draws the aftercare timeline (24 h and 48 h rules) the same way.
+
+Only plain data goes in (numbers, strings, tuples), never analyses or sessions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from skintrack.core.protocol import REDNESS_WINDOW_END_HOURS, REDNESS_WINDOW_START_HOURS
+
+#: One colour per region, the same everywhere a region is drawn (colour-blind-safe Okabe-Ito set).
+REGION_COLOURS = {
+    "forehead": "#E69F00",
+    "left_cheek": "#D55E00",
+    "right_cheek": "#CC79A7",
+    "nose": "#0072B2",
+    "chin": "#009E73",
+    "perioral": "#56B4E9",
+}
+#: Labels as a person reads them (anatomical side: the person's own left).
+REGION_LABELS = {
+    "forehead": "forehead",
+    "left_cheek": "left cheek",
+    "right_cheek": "right cheek",
+    "nose": "nose",
+    "chin": "chin",
+    "perioral": "around the mouth",
+}
+WINDOW_COLOUR = "#2E8B57"
+FIT_COLOUR = "#222222"
+SIMULATED_COLOUR = "#B00020"
+
+
+def _axes(target):
+    """The Axes to draw on: ``target`` itself, or a new single Axes on a Figure."""
+    from matplotlib.axes import Axes
+
+    if isinstance(target, Axes):
+        return target
+    if hasattr(target, "add_subplot"):
+        return target.add_subplot(1, 1, 1)
+    raise TypeError("redness_chart needs a matplotlib Figure or Axes to draw on")
+
+
+def redness_chart(
+    target,
+    *,
+    series: Mapping[str, Sequence[tuple[float, float]]],
+    fitted: Sequence[tuple[float, float]] | None = None,
+    fitted_label: str = "fitted recovery curve",
+    window: tuple[float, float] = (REDNESS_WINDOW_START_HOURS, REDNESS_WINDOW_END_HOURS),
+    uncertainty: float | None = None,
+    treated: Sequence[str] = (),
+    now_hours: float | None = None,
+    simulated: bool = False,
+    title: str | None = None,
+    legend: bool = True,
+    font_size: float = 8.0,
+):
+    """Draw redness change per region against hours since treatment.
+
+    Parameters
+    ----------
+    target : matplotlib.figure.Figure or matplotlib.axes.Axes
+        Where to draw. A Figure gets one new Axes; an Axes is drawn on as it is.
+    series : mapping of str to sequence of (float, float)
+        Region name (``core.regions.REGION_NAMES``) -> points ``(hours since treatment, Δa*)``,
+        Δa* in CIELAB a* units against the baseline photo. Points need not be sorted.
+    fitted : sequence of (float, float), optional
+        The fitted recovery curve as ``(hours, Δa*)`` samples, drawn as one dark line.
+    fitted_label : str
+        Legend text of the fitted curve.
+    window : (float, float)
+        Hours in which mild redness usually subsides (protocol: 4 to 6 h); shaded.
+    uncertainty : float, optional
+        Half-width (a* units) of the band around zero within which a change cannot be told from
+        measurement noise; shaded grey.
+    treated : sequence of str
+        Regions that were treated: drawn solid; other regions are drawn dashed and lighter.
+    now_hours : float, optional
+        Hours since treatment now; drawn as a thin vertical line.
+    simulated : bool
+        Label the chart SIMULATED (demo data rendered with the redness phantom).
+    title : str, optional
+        Axes title.
+    legend : bool
+        Draw a legend under the plot.
+    font_size : float
+        Base font size in points.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+    """
+    ax = _axes(target)
+    fs = float(font_size)
+    start, end = (float(window[0]), float(window[1]))
+    if not 0.0 <= start <= end:
+        raise ValueError("window must be (start, end) hours with 0 <= start <= end")
+
+    points = [(float(h), float(v)) for pts in series.values() for h, v in pts]
+    if fitted:
+        points += [(float(h), float(v)) for h, v in fitted]
+    max_h = max([h for h, _ in points] + [end, now_hours or 0.0])
+    x_max = max(8.0, max_h * 1.08)
+    values = [v for _, v in points] + [0.0]
+    if uncertainty:
+        values += [-float(uncertainty), float(uncertainty)]
+    lo, hi = min(values), max(values)
+    pad = max(0.5, 0.12 * (hi - lo))
+
+    ax.axvspan(start, end, color=WINDOW_COLOUR, alpha=0.13, lw=0,
+               label=f"redness usually subsides by {start:g}–{end:g} h (protocol)")
+    if uncertainty:
+        u = float(uncertainty)
+        ax.axhspan(-u, u, color="#888888", alpha=0.15, lw=0,
+                   label=f"within measurement uncertainty (±{u:.1f})")
+    ax.axhline(0.0, color="#555555", lw=0.8)
+
+    treated_set = set(treated)
+    for name, pts in series.items():
+        if not pts:
+            continue
+        pts = sorted((float(h), float(v)) for h, v in pts)
+        is_treated = not treated_set or name in treated_set
+        ax.plot([h for h, _ in pts], [v for _, v in pts],
+                color=REGION_COLOURS.get(name, "#777777"),
+                lw=1.6 if is_treated else 1.0, ls="-" if is_treated else "--",
+                alpha=1.0 if is_treated else 0.6, marker="o", ms=3.5 if is_treated else 2.5,
+                label=REGION_LABELS.get(name, name.replace("_", " ")) + ("" if is_treated or not
+                                                                          treated_set else " (untreated)"))
+    if fitted:
+        fit = sorted((float(h), float(v)) for h, v in fitted)
+        ax.plot([h for h, _ in fit], [v for _, v in fit], color=FIT_COLOUR, lw=2.0, ls="-",
+                alpha=0.85, label=fitted_label, zorder=5)
+    if now_hours is not None:
+        ax.axvline(float(now_hours), color="#333333", lw=0.8, ls=":")
+        ax.annotate("now", (float(now_hours), 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(2, -2), textcoords="offset points", va="top", fontsize=fs - 1)
+
+    ax.set_xlim(0.0, x_max)
+    ax.set_ylim(lo - pad, hi + pad)
+    ax.set_xlabel("hours since treatment", fontsize=fs)
+    ax.set_ylabel("redness change Δa* (CIELAB)", fontsize=fs)
+    ax.tick_params(labelsize=fs - 1)
+    ax.grid(True, color="#dddddd", lw=0.5)
+    ax.set_axisbelow(True)
+    if title:
+        ax.set_title(title, fontsize=fs + 1, loc="left")
+    if simulated:
+        ax.text(0.99, 0.97, "SIMULATED", transform=ax.transAxes, ha="right", va="top",
+                fontsize=fs + 2, fontweight="bold", color=SIMULATED_COLOUR, alpha=0.85)
+    if not points:
+        ax.text(0.5, 0.5, "no follow-up photos yet", transform=ax.transAxes, ha="center",
+                va="center", fontsize=fs, color="#666666")
+    if legend:
+        handles, labels = ax.get_legend_handles_labels()
+        if handles:
+            ax.legend(handles, labels, fontsize=fs - 1, loc="upper center", ncol=3,
+                      bbox_to_anchor=(0.5, -0.2), frameon=False, handlelength=1.8,
+                      columnspacing=1.2)
+    return ax
+
+
+def aftercare_chart(
+    target,
+    *,
+    items: Sequence[tuple[str, float, float]],
+    now_hours: float | None = None,
+    treated_at: datetime | None = None,
+    font_size: float = 8.0,
+):
+    """Draw the aftercare timeline as horizontal bars over hours since treatment.
+
+    Parameters
+    ----------
+    target : matplotlib.figure.Figure or matplotlib.axes.Axes
+        Where to draw.
+    items : sequence of (str, float, float)
+        ``(label, start hours, end hours)`` per rule, hours since treatment start.
+    now_hours : float, optional
+        Hours since treatment now; drawn as a vertical line.
+    treated_at : datetime, optional
+        Treatment start; when given, the axis also names the day boundaries.
+    font_size : float
+        Base font size in points.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(target)
+    fs = float(font_size)
+    items = list(items)
+    end = max([e for _, _, e in items] + [now_hours or 0.0, 1.0])
+    palette = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00")
+    for i, (label, s, e) in enumerate(items):
+        y = len(items) - 1 - i
+        ax.barh(y, float(e) - float(s), left=float(s), height=0.55, color=palette[i % len(palette)],
+                alpha=0.8)
+        ax.text(float(s) + 0.5, y, label, va="center", ha="left", fontsize=fs, color="white",
+                fontweight="bold")
+        ax.text(float(e) + 0.5, y, f"until {e:g} h", va="center", ha="left", fontsize=fs - 1,
+                color="#333333")
+    if now_hours is not None:
+        ax.axvline(float(now_hours), color="#333333", lw=1.0, ls=":")
+        ax.annotate("now", (float(now_hours), 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(2, -2), textcoords="offset points", va="top", fontsize=fs - 1)
+    ax.set_yticks([])
+    ax.set_xlim(0, end * 1.18)
+    ax.set_ylim(-0.6, len(items) - 0.4)
+    step = 6 if end <= 48 else 12
+    ax.set_xticks([t for t in range(0, int(end * 1.18) + 1, step)])
+    ax.tick_params(labelsize=fs - 1)
+    label = "hours since treatment"
+    if treated_at is not None:
+        label += f" (0 h = {treated_at:%d %b %Y %H:%M})"
+    ax.set_xlabel(label, fontsize=fs)
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.grid(True, axis="x", color="#dddddd", lw=0.5)
+    ax.set_axisbelow(True)
+    return ax
