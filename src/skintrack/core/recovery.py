@@ -1,0 +1,731 @@
+"""The recovery model: is the redness after a treatment fading as it should?
+
+The protocol's normal course is "Mild redness and a burning sensation are normal and usually subside
+within 4 to 6 hours" (:data:`~skintrack.core.protocol.SRC_REDNESS_WINDOW`). For every
+post-treatment photo we have, per region, the redness change against the pre-treatment baseline
+(Δa*, CIELAB units, with its uncertainty and whether it is a real change). From that series this
+module decides a status:
+
+``insufficient_data``
+    no usable photo after treatment yet; say when to take one.
+``resolved``
+    the latest photo shows no real redness left.
+``on_track``
+    still redder, but the fitted fade is back below the real-change threshold by 6 h.
+``slower_than_usual``
+    still redder before 6 h and the fade (if any) will not reach baseline by 6 h.
+``persistent``
+    6 h or more after treatment and still really redder: stop home treatment, see a dermatologist.
+``worsening``
+    redness rising after the first hour, or new pustules or wound-like findings after treatment:
+    consult promptly.
+
+The fade is modelled as an exponential decay toward the baseline, ``Δa*(t) = A·exp(-t/τ)``
+(inflammatory erythema after a standardised skin injury fades roughly exponentially; a decay
+toward zero needs only two parameters, so two photos determine it). The time constant is
+scanned on a log grid with ``A`` fitted in closed form for each ``τ``; the weighted residuals
+give a likelihood, and the posterior over the grid gives the predicted time the change falls
+below the threshold, its credible interval and the probability that it happens by 6 h: that
+probability is how sure the status is.
+
+Symptoms the camera cannot see (swelling, oozing, fever, pain beyond mild burning) are asked, and
+override the curve's advice: "if persistent erythema, swelling, oozing, or fever occurs, it may be
+a sign of infection or allergy. Stop use immediately and consult a dermatologist."
+
+Everything here is a pure function of numbers and times: no photos, no database.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from skintrack.core.protocol import (
+    HOME_NEEDLE_MAX_MM,
+    NO_ACIDS_RETINOL_HOURS,
+    NO_MAKEUP_SWIM_SUN_HOURS,
+    REDNESS_WINDOW_END_HOURS,
+    REDNESS_WINDOW_START_HOURS,
+    SRC_AFTERCARE,
+    SRC_NEEDLE,
+    SRC_REDNESS_WINDOW,
+    SRC_SAFETY_FIRST,
+    SRC_SKIN_SUSPEND,
+    SRC_WARNING,
+    WARNING_SYMPTOMS,
+)
+
+SCHEMA = 1
+STATUSES = ("insufficient_data", "resolved", "on_track", "slower_than_usual", "persistent",
+            "worsening")
+#: Order of concern; the session's status is its most concerning treated region.
+_SEVERITY = {s: i for i, s in enumerate(STATUSES)}
+CONFIDENCES = ("none", "low", "medium", "high")
+#: What the person should do, least to most urgent.
+URGENCIES = ("none", "consult_dermatologist", "consult_promptly", "seek_care_now")
+
+#: Reminders for check photos, hours after treatment start: two early photos give the curve its
+#: slope, the window's start and end (protocol) tell whether it subsided in time.
+CHECK_PHOTO_HOURS = (1.0, 2.0, REDNESS_WINDOW_START_HOURS, REDNESS_WINDOW_END_HOURS)
+#: A check photo within this many hours of its reminder time counts as taken.
+CHECK_PHOTO_TOLERANCE_HOURS = 0.5
+#: Redness may still build and settle in the first hour (the flush right after needling); a rise
+#: counts as worsening only between photos both taken after it.
+RISE_AFTER_HOURS = 1.0
+#: A rise must exceed the real-change threshold and this many combined standard uncertainties, so
+#: that repeat-photo noise between any two of several photos does not read as worsening.
+RISE_SIGMAS = 4.0
+#: Smallest per-photo standard uncertainty (a* units) the fit assumes: two photos of an unchanged
+#: face, re-posed and re-lit, differ by about this much even when a comparison reports less.
+NOISE_FLOOR_A_STAR = 0.5
+#: Next check photo no sooner than this after the last one: closer photos add little slope.
+MIN_PHOTO_GAP_HOURS = 0.5
+#: Predictions beyond this many hours are reported as "not predictable" (None).
+PREDICTION_HORIZON_HOURS = 72.0
+#: Time constants (hours) the fit considers; log-spaced, so the prior is flat in log τ.
+TAU_GRID_HOURS = np.geomspace(0.1, 1000.0, 241)
+#: Findings that make a post-treatment course "worsening" when new (protocol: "open wounds, acne
+#: pustules").
+NEW_FINDING_KINDS = ("pustule", "open_wound")
+SYMPTOM_NAMES = WARNING_SYMPTOMS + ("pain_beyond_mild_burning",)
+
+
+# --- inputs --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Observation:
+    """One region of one post-treatment photo.
+
+    ``hours`` since treatment start; ``delta_a_star`` the redness change against the baseline
+    (CIELAB a*, positive = redder); ``uncertainty`` its standard uncertainty (a* units);
+    ``real_change`` whether the comparison judged it a real change.
+    """
+
+    hours: float
+    delta_a_star: float
+    uncertainty: float
+    real_change: bool
+    photo_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.hours) and self.hours >= 0):
+            raise ValueError("Observation.hours must be finite and >= 0 (after treatment start)")
+        if not math.isfinite(self.delta_a_star):
+            raise ValueError("Observation.delta_a_star must be finite")
+        if not (math.isfinite(self.uncertainty) and self.uncertainty >= 0):
+            raise ValueError("Observation.uncertainty must be finite and >= 0")
+
+    @property
+    def redder(self) -> bool:
+        """Really redder than the baseline (a real change in the red direction)."""
+        return self.real_change and self.delta_a_star > 0
+
+    @property
+    def sigma(self) -> float:
+        return max(self.uncertainty, NOISE_FLOOR_A_STAR)
+
+
+@dataclass(frozen=True)
+class Symptoms:
+    """What the person reports that a photo cannot show. All False means "none of these"."""
+
+    swelling: bool = False
+    oozing: bool = False
+    fever: bool = False
+    pain_beyond_mild_burning: bool = False
+
+    def __post_init__(self) -> None:
+        for name in SYMPTOM_NAMES:
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"Symptoms.{name} must be True or False")
+
+    @property
+    def reported(self) -> tuple[str, ...]:
+        return tuple(n for n in SYMPTOM_NAMES if getattr(self, n))
+
+    def to_dict(self) -> dict[str, bool]:
+        return {n: getattr(self, n) for n in SYMPTOM_NAMES}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Symptoms:
+        unknown = set(data) - set(SYMPTOM_NAMES)
+        if unknown:
+            raise ValueError(f"unknown symptom {sorted(unknown)[0]!r}; use {', '.join(SYMPTOM_NAMES)}")
+        return cls(**{k: bool(v) for k, v in data.items()})
+
+    @classmethod
+    def from_names(cls, names: Iterable[str]) -> Symptoms:
+        names = [n.strip() for n in names if n.strip() and n.strip() != "none"]
+        aliases = {"pain": "pain_beyond_mild_burning"}
+        return cls.from_dict({aliases.get(n, n): True for n in names})
+
+
+@dataclass(frozen=True)
+class NewFinding:
+    """A pustule or wound-like finding in a post-treatment photo that the baseline did not have."""
+
+    kind: str
+    region: str | None
+    hours: float
+    finding_id: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in NEW_FINDING_KINDS:
+            raise ValueError(f"NewFinding.kind must be one of {NEW_FINDING_KINDS}")
+
+
+# --- outputs -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DecayFit:
+    """Exponential fade ``Δa*(t) = amplitude·exp(-t/tau_hours)`` fitted to one region.
+
+    ``resolve_hours`` is the posterior median of when Δa* falls below the threshold (hours after
+    treatment; None beyond :data:`PREDICTION_HORIZON_HOURS`), ``resolve_low``/``resolve_high`` a
+    90 % credible interval (``resolve_high`` None when unbounded), ``p_by_window_end`` the
+    probability that it is back by 6 h.
+    """
+
+    amplitude: float
+    tau_hours: float
+    resolve_hours: float | None
+    resolve_low: float
+    resolve_high: float | None
+    p_by_window_end: float
+    n_photos: int
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.p_by_window_end <= 1.0:
+            raise ValueError("p_by_window_end is a probability")
+        if self.amplitude < 0 or self.tau_hours <= 0:
+            raise ValueError("a decay has amplitude >= 0 and a positive time constant")
+
+    def predict(self, hours: float | np.ndarray) -> float | np.ndarray:
+        """The fitted Δa* (a* units) at ``hours`` after treatment (for drawing the curve)."""
+        return self.amplitude * np.exp(-np.asarray(hours, dtype=np.float64) / self.tau_hours)
+
+
+@dataclass(frozen=True)
+class RegionRecovery:
+    region: str
+    status: str
+    confidence: str
+    observations: tuple[Observation, ...]
+    fit: DecayFit | None = None
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}")
+        if self.confidence not in CONFIDENCES:
+            raise ValueError(f"unknown confidence {self.confidence!r}")
+
+
+@dataclass(frozen=True)
+class Advice:
+    """One piece of advice. ``level``: info, caution, stop or urgent. ``source`` is the protocol
+    sentence it rests on, or "skintrack" for advice of our own."""
+
+    code: str
+    level: str
+    text: str
+    source: str = "skintrack"
+
+    def __post_init__(self) -> None:
+        if self.level not in ("info", "caution", "stop", "urgent"):
+            raise ValueError(f"unknown advice level {self.level!r}")
+
+    def to_record(self) -> dict:
+        return {"code": self.code, "level": self.level, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Timer:
+    """An aftercare rule or reminder counted from treatment start.
+
+    ``ends_at`` None means "until a condition is met" (``until`` says which).
+    """
+
+    code: str
+    label: str
+    ends_at: datetime | None
+    hours_from_treatment: float | None
+    active: bool
+    done: bool = False
+    until: str = ""
+
+    def to_record(self, now: datetime) -> dict:
+        remaining = None
+        if self.ends_at is not None:
+            remaining = round(max(0.0, (self.ends_at - now).total_seconds() / 3600.0), 2)
+        return {
+            "code": self.code,
+            "label": self.label,
+            "ends_at": self.ends_at.astimezone(UTC).isoformat() if self.ends_at else None,
+            "hours_from_treatment": self.hours_from_treatment,
+            "remaining_hours": remaining,
+            "active": self.active,
+            "done": self.done,
+            **({"until": self.until} if self.until else {}),
+        }
+
+
+@dataclass(frozen=True)
+class NextPhoto:
+    """When to take the next check photo and what it will settle."""
+
+    hours: float
+    at: datetime
+    settles: str
+
+    def to_record(self) -> dict:
+        return {"hours": round(self.hours, 2), "at": self.at.astimezone(UTC).isoformat(),
+                "settles": self.settles}
+
+
+@dataclass(frozen=True)
+class RecoveryStatus:
+    """The state of one session's recovery at ``now``."""
+
+    status: str
+    confidence: str
+    urgency: str
+    now: datetime
+    treated_at: datetime
+    hours_since_treatment: float
+    predicted_resolved_at_hours: float | None
+    treated_regions: tuple[str, ...]
+    regions: Mapping[str, RegionRecovery]
+    advice: tuple[Advice, ...]
+    timers: tuple[Timer, ...]
+    next_photo: NextPhoto | None
+    symptoms: Symptoms | None = None
+    new_findings: tuple[NewFinding, ...] = ()
+    threshold_a_star: float = 0.0
+    extra: Mapping = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}")
+        if self.urgency not in URGENCIES:
+            raise ValueError(f"unknown urgency {self.urgency!r}")
+        if self.confidence not in CONFIDENCES:
+            raise ValueError(f"unknown confidence {self.confidence!r}")
+
+    def to_record(self) -> dict:
+        """The ``session status --json`` record (``"schema": 1``)."""
+        def r(v, nd=2):
+            return None if v is None else round(float(v), nd)
+
+        return {
+            "schema": SCHEMA,
+            **dict(self.extra),
+            "status": self.status,
+            "confidence": self.confidence,
+            "urgency": self.urgency,
+            "treated_at": self.treated_at.astimezone(UTC).isoformat(),
+            "now": self.now.astimezone(UTC).isoformat(),
+            "hours_since_treatment": r(self.hours_since_treatment),
+            "predicted_resolved_at_hours": r(self.predicted_resolved_at_hours),
+            "real_change_threshold_a_star": r(self.threshold_a_star),
+            "treated_regions": list(self.treated_regions),
+            "regions": {
+                name: [{"hours": r(o.hours), "delta_a_star": r(o.delta_a_star),
+                        "uncertainty": r(o.uncertainty), "real_change": o.real_change,
+                        "photo_id": o.photo_id} for o in rr.observations]
+                for name, rr in self.regions.items()
+            },
+            "region_status": {
+                name: {
+                    "status": rr.status,
+                    "confidence": rr.confidence,
+                    "reason": rr.reason,
+                    "tau_hours": r(rr.fit.tau_hours) if rr.fit else None,
+                    "predicted_resolved_at_hours": r(rr.fit.resolve_hours) if rr.fit else None,
+                    "p_back_by_window_end": r(rr.fit.p_by_window_end, 3) if rr.fit else None,
+                }
+                for name, rr in self.regions.items()
+            },
+            "symptoms": self.symptoms.to_dict() if self.symptoms else None,
+            "new_findings": [{"kind": f.kind, "region": f.region, "hours": r(f.hours),
+                              "finding_id": f.finding_id} for f in self.new_findings],
+            "advice": [a.to_record() for a in self.advice],
+            "timers": [t.to_record(self.now) for t in self.timers],
+            "next_photo": self.next_photo.to_record() if self.next_photo else None,
+        }
+
+
+# --- the fit -------------------------------------------------------------------------------------
+def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    order = np.argsort(values, kind="stable")
+    cdf = np.cumsum(weights[order])
+    cdf /= cdf[-1]
+    return float(values[order][min(int(np.searchsorted(cdf, q)), len(values) - 1)])
+
+
+def fit_decay(observations: Sequence[Observation], *, threshold: float,
+              window_end_hours: float = REDNESS_WINDOW_END_HOURS) -> DecayFit:
+    """Fit ``Δa*(t) = A·exp(-t/τ)`` to two or more observations of one region.
+
+    Parameters
+    ----------
+    observations
+        Post-treatment observations (hours >= 0), two or more.
+    threshold
+        Real-change threshold, CIELAB a* units: "back to baseline" means below it.
+    window_end_hours
+        The end of the normal window (6 h); ``p_by_window_end`` is P(back by then).
+    """
+    if len(observations) < 2:
+        raise ValueError("fitting a decay needs two or more photos")
+    if threshold <= 0:
+        raise ValueError("threshold must be positive (a* units)")
+    t = np.array([o.hours for o in observations], dtype=np.float64)
+    d = np.array([o.delta_a_star for o in observations], dtype=np.float64)
+    w = 1.0 / np.array([o.sigma for o in observations], dtype=np.float64) ** 2
+    tau = TAU_GRID_HOURS
+    e = np.exp(-t[None, :] / tau[:, None])  # (K, N)
+    # Closed-form weighted least squares for A at each τ; a decay toward baseline cannot start
+    # below it, so A >= 0 (a paler-than-baseline series fits A = 0: nothing to fade).
+    amp = np.maximum((e * (w * d)).sum(1) / (e * e * w).sum(1), 0.0)
+    sse = ((d[None, :] - amp[:, None] * e) ** 2 * w).sum(1)
+    post = np.exp(-0.5 * (sse - sse.min()))
+    post /= post.sum()
+    with np.errstate(divide="ignore"):
+        resolve = np.where(amp > threshold, tau * np.log(np.maximum(amp, threshold) / threshold),
+                           0.0)
+    p_on_time = float(post[resolve <= window_end_hours].sum())
+    median = _weighted_quantile(resolve, post, 0.5)
+    low = _weighted_quantile(resolve, post, 0.05)
+    high = _weighted_quantile(resolve, post, 0.95)
+    best = int(np.argmax(post))
+    return DecayFit(
+        amplitude=float(amp[best]),
+        tau_hours=float(tau[best]),
+        resolve_hours=median if median <= PREDICTION_HORIZON_HOURS else None,
+        resolve_low=low,
+        resolve_high=high if high <= PREDICTION_HORIZON_HOURS else None,
+        p_by_window_end=min(max(p_on_time, 0.0), 1.0),
+        n_photos=len(observations),
+    )
+
+
+def _confidence_from_p(p: float) -> str:
+    """How sure a two-way call is, from the probability of the side chosen."""
+    p = max(p, 1.0 - p)
+    return "high" if p >= 0.9 else "medium" if p >= 0.7 else "low"
+
+
+def _confidence_from_z(z: float) -> str:
+    """How sure a threshold call is, from the margin in standard uncertainties."""
+    return "high" if z >= 2.0 else "medium" if z >= 1.0 else "low"
+
+
+def _largest_rise(obs: Sequence[Observation], threshold: float) -> tuple[float, float] | None:
+    """The most significant rise between two photos both after the first hour.
+
+    Returns ``(rise, z)`` (a* units, and rise over its combined uncertainty) of the pair that
+    exceeds both the threshold and :data:`RISE_SIGMAS`, or None.
+    """
+    late = [o for o in obs if o.hours >= RISE_AFTER_HOURS]
+    found = None
+    for i, a in enumerate(late):
+        for b in late[i + 1:]:
+            if b.hours <= a.hours:
+                continue
+            rise = b.delta_a_star - a.delta_a_star
+            sigma = math.hypot(a.sigma, b.sigma)
+            if rise > threshold and rise > RISE_SIGMAS * sigma:
+                z = rise / sigma
+                if found is None or z > found[1]:
+                    found = (rise, z)
+    return found
+
+
+def region_recovery(region: str, observations: Sequence[Observation], *,
+                    threshold: float) -> RegionRecovery:
+    """Status of one region from its post-treatment observations (any order)."""
+    obs = tuple(sorted(observations, key=lambda o: o.hours))
+    if not obs:
+        return RegionRecovery(region, "insufficient_data", "none", obs,
+                              reason="no usable photo after treatment")
+    rise = _largest_rise(obs, threshold)
+    if rise is not None:
+        return RegionRecovery(region, "worsening", _confidence_from_z(rise[1] - RISE_SIGMAS + 1.0),
+                              obs, reason=f"redness rose by {rise[0]:.1f} a* after the first hour")
+    last = obs[-1]
+    z_last = (last.delta_a_star - threshold) / last.sigma
+    if not last.redder:
+        return RegionRecovery(region, "resolved", _confidence_from_z(-z_last), obs,
+                              reason="no real redness left in the latest photo")
+    if last.hours >= REDNESS_WINDOW_END_HOURS:
+        return RegionRecovery(
+            region, "persistent", _confidence_from_z(z_last + 1.0), obs,
+            reason=f"still {last.delta_a_star:.1f} a* redder {last.hours:.1f} h after treatment")
+    if len(obs) == 1:
+        # Redness this early is the normal course; one point cannot show how fast it fades.
+        return RegionRecovery(region, "on_track", "low", obs,
+                              reason="one photo after treatment: redness at this stage is normal")
+    fit = fit_decay(obs, threshold=threshold)
+    status = "on_track" if fit.p_by_window_end >= 0.5 else "slower_than_usual"
+    confidence = _confidence_from_p(fit.p_by_window_end)
+    if len(obs) == 2 and confidence == "high":
+        # Two points fix both parameters exactly: nothing is left to check the fit against.
+        confidence = "medium"
+    when = (f"back by about {fit.resolve_hours:.1f} h" if fit.resolve_hours is not None
+            else "not fading measurably")
+    return RegionRecovery(region, status, confidence, obs, fit, reason=when)
+
+
+# --- timers and next photo -----------------------------------------------------------------------
+def aftercare_timers(treated_at: datetime, now: datetime, *, photo_hours: Iterable[float] = (),
+                     back_to_baseline: bool = False) -> tuple[Timer, ...]:
+    """Aftercare rules and check-photo reminders, counted from treatment start.
+
+    ``photo_hours`` are the hours after treatment of the photos taken so far (a reminder within
+    :data:`CHECK_PHOTO_TOLERANCE_HOURS` of one counts as done). ``back_to_baseline`` ends the
+    "no next session" rule, which is ours: the clinic systems we looked at do not give it.
+    """
+    photo_hours = list(photo_hours)
+
+    def ends(h: float) -> datetime:
+        return treated_at + timedelta(hours=h)
+
+    timers = [
+        Timer("no_makeup_swimming_sun", "No makeup, swimming or sun exposure",
+              ends(NO_MAKEUP_SWIM_SUN_HOURS), NO_MAKEUP_SWIM_SUN_HOURS,
+              active=now < ends(NO_MAKEUP_SWIM_SUN_HOURS)),
+        Timer("no_acids_retinol", "No acids or retinol (high-irritation ingredients)",
+              ends(NO_ACIDS_RETINOL_HOURS), NO_ACIDS_RETINOL_HOURS,
+              active=now < ends(NO_ACIDS_RETINOL_HOURS)),
+    ]
+    for h in CHECK_PHOTO_HOURS:
+        done = any(abs(p - h) <= CHECK_PHOTO_TOLERANCE_HOURS for p in photo_hours)
+        timers.append(Timer(f"check_photo_{h:g}h", f"Check photo {h:g} h after treatment",
+                            ends(h), h, active=not done and now < ends(h + CHECK_PHOTO_TOLERANCE_HOURS),
+                            done=done))
+    timers.append(Timer("no_next_session", "No next microneedling session", None, None,
+                        active=not back_to_baseline, done=back_to_baseline,
+                        until="redness is back to baseline"))
+    return tuple(timers)
+
+
+def next_photo(status: str, *, treated_at: datetime, now: datetime,
+               photo_hours: Sequence[float], single_photo: bool = False) -> NextPhoto | None:
+    """When the next check photo is due, and what it will settle; None when no photo is needed."""
+    if status in ("resolved", "persistent", "worsening"):
+        return None
+    hours_now = (now - treated_at).total_seconds() / 3600.0
+    last = max(photo_hours) if photo_hours else None
+    earliest = max(hours_now, 0.0) if last is None else max(hours_now, last + MIN_PHOTO_GAP_HOURS)
+    if status == "slower_than_usual":
+        target = max(REDNESS_WINDOW_END_HOURS, earliest)
+        settles = ("whether the redness is back to baseline at 6 hours; if it is still there, stop "
+                   "home treatment and consult a dermatologist")
+    else:
+        later = [h for h in CHECK_PHOTO_HOURS if h >= earliest]
+        target = later[0] if later else earliest
+        if status == "insufficient_data":
+            settles = ("the first photo after treatment starts the redness curve against your "
+                       "baseline")
+        elif single_photo:
+            settles = ("whether the redness is fading fast enough to be back to baseline within "
+                       "the usual 4 to 6 hours")
+        elif target >= REDNESS_WINDOW_END_HOURS:
+            settles = "whether the redness is back to baseline by the end of the usual 4-6 hours"
+        else:
+            settles = "whether the fade stays on course to be back to baseline by 6 hours"
+    return NextPhoto(hours=target, at=treated_at + timedelta(hours=target), settles=settles)
+
+
+# --- the session status --------------------------------------------------------------------------
+def assess_recovery(
+    series: Mapping[str, Sequence[Observation]],
+    *,
+    treated_regions: Sequence[str],
+    treated_at: datetime,
+    now: datetime,
+    threshold: float,
+    symptoms: Symptoms | None = None,
+    new_findings: Sequence[NewFinding] = (),
+    needle_mm: float | None = None,
+) -> RecoveryStatus:
+    """The recovery status of a session at ``now``.
+
+    Parameters
+    ----------
+    series
+        Region name -> post-treatment observations (Δa* against the baseline). Regions not
+        treated are reported but do not set the status (they are the untreated reference).
+    treated_regions
+        The regions the session treated (anatomical names).
+    treated_at, now
+        Treatment start and the moment of assessment, timezone-aware.
+    threshold
+        The real-change threshold, CIELAB a* units.
+    symptoms
+        What the person reported, or None when not asked yet.
+    new_findings
+        Pustules or wound-like findings in post-treatment photos that the baseline did not have.
+    needle_mm
+        Needle length of the session, mm (for the medical-grade warning).
+    """
+    for name, when in (("treated_at", treated_at), ("now", now)):
+        if when.tzinfo is None or when.utcoffset() is None:
+            raise ValueError(f"{name} must be timezone-aware")
+    if not treated_regions:
+        raise ValueError("a session treats at least one region")
+    hours_now = (now - treated_at).total_seconds() / 3600.0
+    regions = {name: region_recovery(name, obs, threshold=threshold)
+               for name, obs in series.items()}
+    treated = [regions[r] for r in treated_regions if r in regions and regions[r].observations]
+    photo_hours = sorted({o.hours for rr in regions.values() for o in rr.observations})
+    new_findings = tuple(new_findings)
+
+    if not treated:
+        status, confidence = "insufficient_data", "none"
+    else:
+        worst = max(_SEVERITY[rr.status] for rr in treated)
+        status = STATUSES[worst]
+        deciding = [rr for rr in treated if rr.status == status]
+        confidence = min((rr.confidence for rr in deciding), key=CONFIDENCES.index)
+    if new_findings and _SEVERITY[status] < _SEVERITY["worsening"]:
+        status, confidence = "worsening", "medium"
+
+    predicted = None
+    if status in ("on_track", "slower_than_usual"):
+        fits = [rr.fit for rr in treated if rr.status != "resolved"]
+        if fits and all(f is not None and f.resolve_hours is not None for f in fits):
+            predicted = max(f.resolve_hours for f in fits)
+
+    urgency = {"persistent": "consult_dermatologist", "worsening": "consult_promptly"}.get(
+        status, "none")
+    if symptoms is not None:
+        if symptoms.oozing or symptoms.fever:
+            urgency = "seek_care_now"
+        elif (symptoms.swelling or symptoms.pain_beyond_mild_burning) and urgency == "none":
+            urgency = "consult_dermatologist"
+
+    single = bool(treated) and max(len(rr.observations) for rr in treated) == 1
+    nxt = next_photo(status, treated_at=treated_at, now=now, photo_hours=photo_hours,
+                     single_photo=single)
+    if urgency != "none":
+        nxt = None  # no more waiting and watching: the advice is to get care
+    timers = aftercare_timers(treated_at, now, photo_hours=photo_hours,
+                              back_to_baseline=status == "resolved")
+    advice = _advice(status, hours_now=hours_now, predicted=predicted, symptoms=symptoms,
+                     new_findings=new_findings, needle_mm=needle_mm, nxt=nxt, treated=treated,
+                     timers=timers)
+    return RecoveryStatus(
+        status=status, confidence=confidence, urgency=urgency, now=now, treated_at=treated_at,
+        hours_since_treatment=hours_now, predicted_resolved_at_hours=predicted,
+        treated_regions=tuple(treated_regions), regions=regions, advice=advice, timers=timers,
+        next_photo=nxt, symptoms=symptoms, new_findings=new_findings, threshold_a_star=threshold)
+
+
+def _region_list(rrs: Sequence[RegionRecovery]) -> str:
+    names = [rr.region.replace("_", " ") for rr in rrs]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _advice(status: str, *, hours_now: float, predicted: float | None, symptoms: Symptoms | None,
+            new_findings: Sequence[NewFinding], needle_mm: float | None, nxt: NextPhoto | None,
+            treated: Sequence[RegionRecovery], timers: Sequence[Timer]) -> tuple[Advice, ...]:
+    out: list[Advice] = []
+    if symptoms is not None and (symptoms.oozing or symptoms.fever):
+        which = " and ".join(s for s in ("oozing", "fever") if getattr(symptoms, s))
+        out.append(Advice(
+            "seek_care_now", "urgent",
+            f"You reported {which}: it may be a sign of infection or allergy. Seek medical advice "
+            "now, whatever the photos show, and do not microneedle again until a doctor has seen "
+            "it.", SRC_WARNING))
+    if symptoms is not None and symptoms.swelling:
+        out.append(Advice(
+            "swelling", "stop",
+            "You reported swelling: it may be a sign of infection or allergy. Stop use immediately "
+            "and consult a dermatologist.", SRC_WARNING))
+    if symptoms is not None and symptoms.pain_beyond_mild_burning:
+        out.append(Advice(
+            "pain", "stop",
+            "Only mild redness and a burning sensation are normal after microneedling. Pain beyond "
+            "that is not: stop use and consult a dermatologist.", SRC_REDNESS_WINDOW))
+
+    red = [rr for rr in treated if rr.status == status]
+    if status == "insufficient_data":
+        if hours_now < 0:
+            out.append(Advice("not_started", "info",
+                              f"The treatment starts in {-hours_now:.1f} h. Take the baseline "
+                              "photo before you start."))
+        else:
+            out.append(Advice(
+                "no_photo_yet", "info",
+                "No photo after treatment yet. Mild redness and a burning sensation are normal and "
+                "usually subside within 4 to 6 hours; photos show whether yours does.",
+                SRC_REDNESS_WINDOW))
+    elif status == "resolved":
+        out.append(Advice("resolved", "info",
+                          "The redness is back to baseline in every treated region.",
+                          SRC_REDNESS_WINDOW))
+    elif status == "on_track":
+        if predicted is not None:
+            text = ("Mild redness is normal and usually subsides within 4 to 6 hours; yours is "
+                    f"fading on course (back to baseline at about {predicted:.1f} h).")
+        else:
+            text = ("Mild redness and a burning sensation are normal and usually subside within "
+                    "4 to 6 hours. One photo cannot show the fade yet.")
+        out.append(Advice("on_track", "info", text, SRC_REDNESS_WINDOW))
+    elif status == "slower_than_usual":
+        when = (f"at about {predicted:.1f} h" if predicted is not None
+                else "not at the rate seen so far")
+        out.append(Advice(
+            "slower_than_usual", "caution",
+            f"The redness in the {_region_list(red)} is fading more slowly than usual: back to "
+            f"baseline {when}, not within the usual 4 to 6 hours. Keep to the aftercare; if it is "
+            "still there at 6 hours, stop home treatment and consult a dermatologist.",
+            SRC_REDNESS_WINDOW))
+    elif status == "persistent":
+        out.append(Advice(
+            "persistent", "stop",
+            f"The {_region_list(red)} {'is' if len(red) == 1 else 'are'} still redder than before "
+            f"treatment {hours_now:.0f} hours on; mild redness usually subsides within 4 to 6 "
+            "hours. Persistent erythema may be a sign of infection or allergy: stop home "
+            "microneedling and consult a dermatologist.", SRC_WARNING))
+    elif status == "worsening":
+        reasons = []
+        if red:
+            reasons.append(f"the redness in the {_region_list(red)} is increasing")
+        if new_findings:
+            kinds = sorted({f.kind.replace("_", " ") + "s" for f in new_findings})
+            reasons.append("new " + " and ".join(kinds) + " appeared after treatment")
+        out.append(Advice(
+            "worsening", "stop",
+            f"{'; '.join(reasons).capitalize()}. This may be a sign of infection or allergy: stop "
+            "use immediately and consult a dermatologist promptly.", SRC_WARNING))
+        if new_findings:
+            out.append(Advice(
+                "suspend_until_healed", "stop",
+                "Do not microneedle over open wounds or acne pustules; wait until the skin has "
+                "fully recovered.", SRC_SKIN_SUSPEND))
+
+    if nxt is not None:
+        out.append(Advice("next_photo", "info",
+                          f"Take the next photo {nxt.hours:g} h after treatment: it will show "
+                          f"{nxt.settles}."))
+    if any(t.active for t in timers if t.code in ("no_makeup_swimming_sun", "no_acids_retinol")):
+        out.append(Advice(
+            "aftercare", "info",
+            "Avoid makeup, swimming and sun exposure for 24 hours, and acids or retinol for "
+            "48 hours after treatment.", SRC_AFTERCARE))
+    if status != "resolved":
+        out.append(Advice("no_next_session", "info",
+                          "Do not plan the next session before the redness is back to baseline: "
+                          "it is better to see slower results than to risk skin health.",
+                          SRC_SAFETY_FIRST))
+    if needle_mm is not None and needle_mm > HOME_NEEDLE_MAX_MM:
+        out.append(Advice(
+            "needle_medical_grade", "caution",
+            f"This session used {needle_mm:g} mm needles: anything exceeding 0.5 mm is considered "
+            "medical grade and is unsuitable for home operation.", SRC_NEEDLE))
+    return tuple(out)

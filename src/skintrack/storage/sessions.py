@@ -1,0 +1,458 @@
+"""Repositories for sessions, photos, analyses, findings, comparisons and answers.
+
+Plain functions over an open connection (:func:`skintrack.storage.db.connect`): frozen dataclasses
+in, frozen dataclasses out. A function that writes several rows does so atomically: inside the
+caller's transaction when there is one (so a whole import commits or vanishes together), else in
+its own.
+
+Times are stored as UTC text in one fixed format, so comparing and sorting them in SQL is comparing
+instants, whatever the time zone of the camera or the computer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from skintrack.core.protocol import DEVICES
+from skintrack.core.regions import REGION_NAMES
+from skintrack.storage.db import StorageError, storage_errors, transaction
+
+#: A needle longer than this is not a microneedling device at all; refuse it as a typing error.
+MAX_PLAUSIBLE_NEEDLE_MM = 3.0
+ANSWER_KINDS = ("questionnaire", "symptoms")
+VERDICTS = ("confirmed", "dismissed")
+
+
+# --- time ----------------------------------------------------------------------------------------
+def utc_text(when: datetime) -> str:
+    """``when`` (timezone-aware) as fixed-width UTC ISO 8601 text."""
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError("times must be timezone-aware")
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _aware(name: str, when: datetime) -> None:
+    if not isinstance(when, datetime) or when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime")
+
+
+# --- dataclasses ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Session:
+    """One treatment: when it started, with what, on which regions.
+
+    ``needle_mm`` is the needle length in millimetres; ``treated_regions`` are anatomical region
+    names (``left_cheek`` is the person's own left); ``baseline_photo_id`` is the pre-treatment
+    photo every later photo is compared with (None until set).
+    """
+
+    id: int
+    created_at: datetime
+    treated_at: datetime
+    device: str
+    needle_mm: float
+    treated_regions: tuple[str, ...]
+    products: tuple[str, ...] = ()
+    notes: str = ""
+    baseline_photo_id: int | None = None
+
+    def __post_init__(self) -> None:
+        _aware("created_at", self.created_at)
+        _aware("treated_at", self.treated_at)
+        check_session_fields(self.device, self.needle_mm, self.treated_regions)
+        if not all(isinstance(p, str) and p.strip() for p in self.products):
+            raise ValueError("products must be non-empty names")
+
+
+def check_session_fields(device: str, needle_mm: float, treated_regions: Sequence[str]) -> None:
+    """Raise ValueError with a readable sentence when a session's fields are not usable."""
+    if device not in DEVICES:
+        raise ValueError(f"unknown device {device!r}; use one of {', '.join(DEVICES)}")
+    if not (0 < float(needle_mm) <= MAX_PLAUSIBLE_NEEDLE_MM):
+        raise ValueError(
+            f"needle length {needle_mm} mm is not plausible (expected 0 to "
+            f"{MAX_PLAUSIBLE_NEEDLE_MM:g} mm)")
+    if not treated_regions:
+        raise ValueError("name at least one treated region")
+    unknown = [r for r in treated_regions if r not in REGION_NAMES]
+    if unknown:
+        raise ValueError(
+            f"unknown region {unknown[0]!r}; use names from {', '.join(REGION_NAMES)}")
+    if len(set(treated_regions)) != len(treated_regions):
+        raise ValueError("a treated region is named twice")
+
+
+@dataclass(frozen=True)
+class NewPhoto:
+    """A photo about to be saved: its store file and what is known about its capture."""
+
+    sha256: str
+    store_name: str
+    original_name: str
+    width: int
+    height: int
+    taken_at: datetime
+    taken_at_source: str
+
+    def __post_init__(self) -> None:
+        _aware("taken_at", self.taken_at)
+        if len(self.sha256) != 64:
+            raise ValueError("sha256 must be 64 hex digits")
+        if self.width <= 0 or self.height <= 0:
+            raise ValueError("a photo has positive width and height")
+
+
+@dataclass(frozen=True)
+class PhotoRow(NewPhoto):
+    """A saved photo of a session."""
+
+    id: int = 0
+    session_id: int = 0
+    added_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.id <= 0 or self.session_id <= 0:
+            raise ValueError("a saved photo has positive id and session_id")
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """A lesion finding of one photo with the person's verdict (None until they decide)."""
+
+    photo_id: int
+    finding_key: str
+    kind: str
+    region: str | None
+    record: Mapping
+    verdict: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.verdict is not None and self.verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}")
+
+
+@dataclass(frozen=True)
+class RegionDelta:
+    """Redness change of one region against the baseline, CIELAB a* units."""
+
+    delta_a_star: float
+    uncertainty: float
+    real_change: bool
+
+    def __post_init__(self) -> None:
+        if not self.uncertainty >= 0:
+            raise ValueError("uncertainty must be >= 0")
+
+
+@dataclass(frozen=True)
+class NewComparison:
+    """A later photo compared with the session baseline, ``hours`` after treatment start.
+
+    ``usable`` False (with ``excluded_reason``) keeps the comparison on record but out of the
+    recovery curve: a failed quality check, another person, no face.
+    """
+
+    photo_id: int
+    baseline_photo_id: int
+    hours: float
+    usable: bool
+    record: Mapping
+    changes: Mapping[str, RegionDelta] = field(default_factory=dict)
+    excluded_reason: str = ""
+
+    def __post_init__(self) -> None:
+        unknown = [r for r in self.changes if r not in REGION_NAMES]
+        if unknown:
+            raise ValueError(f"unknown region {unknown[0]!r}")
+        if not self.usable and not self.excluded_reason:
+            raise ValueError("an unusable comparison needs its reason")
+
+
+@dataclass(frozen=True)
+class ComparisonRow(NewComparison):
+    id: int = 0
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """Questionnaire answers or reported symptoms (``data``, JSON-ready) at a time."""
+
+    session_id: int
+    kind: str
+    answered_at: datetime
+    data: Mapping
+
+    def __post_init__(self) -> None:
+        if self.kind not in ANSWER_KINDS:
+            raise ValueError(f"answer kind must be one of {ANSWER_KINDS}")
+        _aware("answered_at", self.answered_at)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _atomic(conn: sqlite3.Connection) -> Iterator[None]:
+    if conn.in_transaction:
+        with storage_errors():
+            yield
+    else:
+        with transaction(conn):
+            yield
+
+
+def _session(row: sqlite3.Row) -> Session:
+    return Session(
+        id=row["id"], created_at=parse_utc(row["created_at"]),
+        treated_at=parse_utc(row["treated_at"]), device=row["device"],
+        needle_mm=float(row["needle_mm"]),
+        treated_regions=tuple(json.loads(row["treated_regions"])),
+        products=tuple(json.loads(row["products"])), notes=row["notes"],
+        baseline_photo_id=row["baseline_photo_id"])
+
+
+def _photo(row: sqlite3.Row) -> PhotoRow:
+    return PhotoRow(
+        id=row["id"], session_id=row["session_id"], sha256=row["sha256"],
+        store_name=row["store_name"], original_name=row["original_name"], width=row["width"],
+        height=row["height"], taken_at=parse_utc(row["taken_at"]),
+        taken_at_source=row["taken_at_source"], added_at=parse_utc(row["added_at"]))
+
+
+# --- sessions ------------------------------------------------------------------------------------
+def create_session(
+    conn: sqlite3.Connection, *, treated_at: datetime, device: str, needle_mm: float,
+    treated_regions: Sequence[str], products: Sequence[str] = (), notes: str = "",
+    created_at: datetime | None = None,
+) -> Session:
+    """Save a new treatment session and return it."""
+    created_at = created_at or datetime.now(UTC)
+    # Validate through the dataclass before touching the database.
+    probe = Session(id=1, created_at=created_at, treated_at=treated_at, device=device,
+                    needle_mm=float(needle_mm), treated_regions=tuple(treated_regions),
+                    products=tuple(products), notes=notes)
+    with _atomic(conn):
+        cur = conn.execute(
+            "INSERT INTO sessions (created_at, treated_at, device, needle_mm, treated_regions,"
+            " products, notes) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (utc_text(probe.created_at), utc_text(probe.treated_at), probe.device,
+             probe.needle_mm, json.dumps(list(probe.treated_regions)),
+             json.dumps(list(probe.products)), probe.notes))
+        sid = int(cur.lastrowid)
+    return get_session(conn, sid)
+
+
+def get_session(conn: sqlite3.Connection, session_id: int) -> Session:
+    """The session with this id; :class:`StorageError` when there is none."""
+    with storage_errors():
+        row = conn.execute("SELECT * FROM sessions WHERE id = ?", (int(session_id),)).fetchone()
+    if row is None:
+        raise StorageError(f"there is no session {session_id}; see `skintrack session list`")
+    return _session(row)
+
+
+def list_sessions(conn: sqlite3.Connection) -> list[Session]:
+    """All sessions, oldest treatment first."""
+    with storage_errors():
+        rows = conn.execute("SELECT * FROM sessions ORDER BY treated_at, id").fetchall()
+    return [_session(r) for r in rows]
+
+
+def set_baseline(conn: sqlite3.Connection, session_id: int, photo_id: int) -> None:
+    """Make ``photo_id`` (a photo of this session) the session's baseline."""
+    with _atomic(conn):
+        ok = conn.execute("SELECT 1 FROM photos WHERE id = ? AND session_id = ?",
+                          (photo_id, session_id)).fetchone()
+        if ok is None:
+            raise StorageError(f"photo {photo_id} is not part of session {session_id}")
+        conn.execute("UPDATE sessions SET baseline_photo_id = ? WHERE id = ?",
+                     (photo_id, session_id))
+
+
+# --- photos --------------------------------------------------------------------------------------
+def insert_photo(conn: sqlite3.Connection, session_id: int, photo: NewPhoto,
+                 *, added_at: datetime | None = None) -> PhotoRow:
+    """Save a photo row (its file must already be in the store)."""
+    added_at = added_at or datetime.now(UTC)
+    with _atomic(conn):
+        try:
+            cur = conn.execute(
+                "INSERT INTO photos (session_id, sha256, store_name, original_name, width, height,"
+                " taken_at, taken_at_source, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (session_id, photo.sha256, photo.store_name, photo.original_name, photo.width,
+                 photo.height, utc_text(photo.taken_at), photo.taken_at_source,
+                 utc_text(added_at)))
+        except sqlite3.IntegrityError as exc:
+            if "UNIQUE" in str(exc):
+                raise StorageError(
+                    f"{photo.original_name or 'this photo'} is already in session "
+                    f"{session_id}") from None
+            raise StorageError(f"session {session_id} does not exist") from None
+        pid = int(cur.lastrowid)
+    return get_photo(conn, pid)
+
+
+def get_photo(conn: sqlite3.Connection, photo_id: int) -> PhotoRow:
+    with storage_errors():
+        row = conn.execute("SELECT * FROM photos WHERE id = ?", (photo_id,)).fetchone()
+    if row is None:
+        raise StorageError(f"there is no photo {photo_id}")
+    return _photo(row)
+
+
+def find_photo(conn: sqlite3.Connection, session_id: int, sha256: str) -> PhotoRow | None:
+    with storage_errors():
+        row = conn.execute("SELECT * FROM photos WHERE session_id = ? AND sha256 = ?",
+                           (session_id, sha256)).fetchone()
+    return None if row is None else _photo(row)
+
+
+def session_photos(conn: sqlite3.Connection, session_id: int) -> list[PhotoRow]:
+    """The session's photos in capture order."""
+    with storage_errors():
+        rows = conn.execute("SELECT * FROM photos WHERE session_id = ? ORDER BY taken_at, id",
+                            (session_id,)).fetchall()
+    return [_photo(r) for r in rows]
+
+
+def referenced_store_names(conn: sqlite3.Connection) -> set[str]:
+    with storage_errors():
+        return {r[0] for r in conn.execute("SELECT DISTINCT store_name FROM photos")}
+
+
+# --- analyses and findings -------------------------------------------------------------------------
+def save_analysis(conn: sqlite3.Connection, photo_id: int, *, quality_ok: bool, record: Mapping,
+                  findings: Sequence[Mapping] = (), created_at: datetime | None = None) -> None:
+    """Save a photo's analysis record (``analyze --json`` schema) and its findings' records.
+
+    Each finding record needs ``id`` and ``kind`` (``region`` optional); the person's verdicts on
+    findings already saved for this photo are kept.
+    """
+    created_at = created_at or datetime.now(UTC)
+    with _atomic(conn):
+        conn.execute(
+            "INSERT OR REPLACE INTO analyses (photo_id, quality_ok, record, created_at)"
+            " VALUES (?, ?, ?, ?)",
+            (photo_id, int(bool(quality_ok)), json.dumps(dict(record)), utc_text(created_at)))
+        for f in findings:
+            key, kind = f.get("id"), f.get("kind")
+            if key is None or not kind:
+                raise ValueError("a finding record needs 'id' and 'kind'")
+            conn.execute(
+                "INSERT INTO findings (photo_id, finding_key, kind, region, record)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (photo_id, finding_key) DO UPDATE SET"
+                " kind = excluded.kind, region = excluded.region, record = excluded.record",
+                (photo_id, str(key), str(kind), f.get("region"), json.dumps(dict(f))))
+
+
+def get_analysis(conn: sqlite3.Connection, photo_id: int) -> tuple[bool, dict] | None:
+    """``(quality_ok, record)`` of a photo, or None when it has not been analysed."""
+    with storage_errors():
+        row = conn.execute("SELECT quality_ok, record FROM analyses WHERE photo_id = ?",
+                           (photo_id,)).fetchone()
+    return None if row is None else (bool(row[0]), json.loads(row[1]))
+
+
+def photo_findings(conn: sqlite3.Connection, photo_id: int) -> list[FindingRow]:
+    with storage_errors():
+        rows = conn.execute("SELECT * FROM findings WHERE photo_id = ? ORDER BY id",
+                            (photo_id,)).fetchall()
+    return [FindingRow(photo_id=r["photo_id"], finding_key=r["finding_key"], kind=r["kind"],
+                       region=r["region"], record=json.loads(r["record"]), verdict=r["verdict"])
+            for r in rows]
+
+
+def set_finding_verdict(conn: sqlite3.Connection, photo_id: int, finding_key: str,
+                        verdict: str | None, *, at: datetime | None = None) -> None:
+    """Record the person's confirm/dismiss (or None to undo) for one finding."""
+    if verdict is not None and verdict not in VERDICTS:
+        raise ValueError(f"verdict must be one of {VERDICTS}")
+    at = at or datetime.now(UTC)
+    with _atomic(conn):
+        cur = conn.execute(
+            "UPDATE findings SET verdict = ?, verdict_at = ? WHERE photo_id = ? AND finding_key = ?",
+            (verdict, utc_text(at) if verdict else None, photo_id, str(finding_key)))
+        if cur.rowcount != 1:
+            raise StorageError(f"photo {photo_id} has no finding {finding_key!r}")
+
+
+# --- comparisons -----------------------------------------------------------------------------------
+def save_comparison(conn: sqlite3.Connection, comparison: NewComparison) -> ComparisonRow:
+    """Save (or replace) the comparison of a photo with a baseline, with its region changes."""
+    c = comparison
+    with _atomic(conn):
+        conn.execute("DELETE FROM comparisons WHERE photo_id = ? AND baseline_photo_id = ?",
+                     (c.photo_id, c.baseline_photo_id))
+        cur = conn.execute(
+            "INSERT INTO comparisons (photo_id, baseline_photo_id, hours, usable, excluded_reason,"
+            " record) VALUES (?, ?, ?, ?, ?, ?)",
+            (c.photo_id, c.baseline_photo_id, float(c.hours), int(c.usable), c.excluded_reason,
+             json.dumps(dict(c.record))))
+        cid = int(cur.lastrowid)
+        conn.executemany(
+            "INSERT INTO region_changes (comparison_id, region, delta_a_star, uncertainty,"
+            " real_change) VALUES (?, ?, ?, ?, ?)",
+            [(cid, name, float(d.delta_a_star), float(d.uncertainty), int(bool(d.real_change)))
+             for name, d in c.changes.items()])
+    return ComparisonRow(id=cid, photo_id=c.photo_id, baseline_photo_id=c.baseline_photo_id,
+                         hours=float(c.hours), usable=c.usable, record=dict(c.record),
+                         changes=dict(c.changes), excluded_reason=c.excluded_reason)
+
+
+def session_comparisons(conn: sqlite3.Connection, session_id: int,
+                        baseline_photo_id: int) -> list[ComparisonRow]:
+    """Comparisons of the session's photos with this baseline, in order of hours."""
+    with storage_errors():
+        rows = conn.execute(
+            "SELECT c.* FROM comparisons c JOIN photos p ON p.id = c.photo_id"
+            " WHERE p.session_id = ? AND c.baseline_photo_id = ? ORDER BY c.hours, c.id",
+            (session_id, baseline_photo_id)).fetchall()
+        out = []
+        for r in rows:
+            changes = {
+                ch["region"]: RegionDelta(float(ch["delta_a_star"]), float(ch["uncertainty"]),
+                                          bool(ch["real_change"]))
+                for ch in conn.execute(
+                    "SELECT * FROM region_changes WHERE comparison_id = ? ORDER BY region",
+                    (r["id"],))}
+            out.append(ComparisonRow(
+                id=r["id"], photo_id=r["photo_id"], baseline_photo_id=r["baseline_photo_id"],
+                hours=float(r["hours"]), usable=bool(r["usable"]),
+                excluded_reason=r["excluded_reason"], record=json.loads(r["record"]),
+                changes=changes))
+    return out
+
+
+# --- answers ---------------------------------------------------------------------------------------
+def add_answers(conn: sqlite3.Connection, session_id: int, kind: str, data: Mapping,
+                *, at: datetime | None = None) -> AnswerRow:
+    """Save questionnaire answers or reported symptoms; earlier ones stay on record."""
+    row = AnswerRow(session_id=session_id, kind=kind, answered_at=at or datetime.now(UTC),
+                    data=dict(data))
+    with _atomic(conn):
+        try:
+            conn.execute(
+                "INSERT INTO answers (session_id, kind, answered_at, data) VALUES (?, ?, ?, ?)",
+                (session_id, kind, utc_text(row.answered_at), json.dumps(dict(data))))
+        except sqlite3.IntegrityError:
+            raise StorageError(f"there is no session {session_id}") from None
+    return row
+
+
+def latest_answers(conn: sqlite3.Connection, session_id: int, kind: str) -> AnswerRow | None:
+    with storage_errors():
+        r = conn.execute(
+            "SELECT * FROM answers WHERE session_id = ? AND kind = ?"
+            " ORDER BY answered_at DESC, id DESC LIMIT 1", (session_id, kind)).fetchone()
+    if r is None:
+        return None
+    return AnswerRow(session_id=r["session_id"], kind=r["kind"],
+                     answered_at=parse_utc(r["answered_at"]), data=json.loads(r["data"]))

@@ -1,0 +1,141 @@
+"""Repositories: dataclasses in, dataclasses out; times in UTC; verdicts and answers kept."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from skintrack.storage import db
+from skintrack.storage import sessions as repo
+
+TOKYO = timezone(timedelta(hours=9))
+NEW_YORK = timezone(timedelta(hours=-4))
+
+
+@pytest.fixture
+def conn(tmp_path):
+    c = db.connect(tmp_path / "skintrack.db")
+    yield c
+    c.close()
+
+
+def new_photo(i: int, taken_at: datetime) -> repo.NewPhoto:
+    sha = f"{i:064x}"
+    return repo.NewPhoto(sha, f"{sha[:2]}/{sha}.jpg", f"p{i}.jpg", 640, 480, taken_at, "exif")
+
+
+def make_session(conn, **kw):
+    args = dict(treated_at=datetime(2026, 6, 24, 17, 0, tzinfo=TOKYO), device="roller",
+                needle_mm=0.25, treated_regions=["left_cheek", "right_cheek"],
+                products=["hyaluronic serum"], notes="evening")
+    args.update(kw)
+    return repo.create_session(conn, **args)
+
+
+def test_session_round_trip_in_utc(conn):
+    s = make_session(conn)
+    got = repo.get_session(conn, s.id)
+    assert got == s
+    assert got.treated_at == datetime(2026, 6, 24, 8, 0, tzinfo=UTC)  # the same instant
+    assert got.treated_at.tzinfo == UTC
+    assert got.treated_regions == ("left_cheek", "right_cheek")
+    assert got.products == ("hyaluronic serum",) and got.notes == "evening"
+    assert got.baseline_photo_id is None
+    assert repo.list_sessions(conn) == [s]
+
+
+@pytest.mark.parametrize("kw, message", [
+    (dict(device="laser"), "unknown device"),
+    (dict(needle_mm=0.0), "not plausible"),
+    (dict(needle_mm=25.0), "not plausible"),
+    (dict(treated_regions=[]), "at least one"),
+    (dict(treated_regions=["cheek"]), "unknown region"),
+    (dict(treated_regions=["nose", "nose"]), "twice"),
+    (dict(treated_at=datetime(2026, 6, 24, 17, 0)), "timezone-aware"),
+])
+def test_invalid_sessions_are_refused_before_saving(conn, kw, message):
+    with pytest.raises(ValueError, match=message):
+        make_session(conn, **kw)
+    assert repo.list_sessions(conn) == []
+
+
+def test_unknown_session_is_a_readable_error(conn):
+    with pytest.raises(db.StorageError, match="there is no session 7"):
+        repo.get_session(conn, 7)
+
+
+def test_photos_sort_by_instant_across_time_zones(conn):
+    s = make_session(conn)
+    # 10:00 in New York is 14:00 UTC; 20:00 in Tokyo is 11:00 UTC: Tokyo's photo came first.
+    ny = repo.insert_photo(conn, s.id, new_photo(1, datetime(2026, 6, 24, 10, 0, tzinfo=NEW_YORK)))
+    tk = repo.insert_photo(conn, s.id, new_photo(2, datetime(2026, 6, 24, 20, 0, tzinfo=TOKYO)))
+    assert [p.id for p in repo.session_photos(conn, s.id)] == [tk.id, ny.id]
+    assert repo.get_photo(conn, ny.id).taken_at == datetime(2026, 6, 24, 14, 0, tzinfo=UTC)
+
+
+def test_same_photo_twice_in_a_session_is_refused(conn):
+    s = make_session(conn)
+    when = datetime(2026, 6, 24, 9, 0, tzinfo=UTC)
+    repo.insert_photo(conn, s.id, new_photo(1, when))
+    with pytest.raises(db.StorageError, match="already in session"):
+        repo.insert_photo(conn, s.id, new_photo(1, when))
+    other = make_session(conn)
+    repo.insert_photo(conn, other.id, new_photo(1, when))  # another session may hold it too
+
+
+def test_baseline_must_be_a_photo_of_the_session(conn):
+    s, other = make_session(conn), make_session(conn)
+    p = repo.insert_photo(conn, other.id, new_photo(1, datetime(2026, 6, 24, 7, tzinfo=UTC)))
+    with pytest.raises(db.StorageError, match="not part of session"):
+        repo.set_baseline(conn, s.id, p.id)
+    q = repo.insert_photo(conn, s.id, new_photo(2, datetime(2026, 6, 24, 7, tzinfo=UTC)))
+    repo.set_baseline(conn, s.id, q.id)
+    assert repo.get_session(conn, s.id).baseline_photo_id == q.id
+
+
+def test_findings_keep_the_persons_verdict_when_re_analysed(conn):
+    s = make_session(conn)
+    p = repo.insert_photo(conn, s.id, new_photo(1, datetime(2026, 6, 24, 9, tzinfo=UTC)))
+    findings = [{"id": "f1", "kind": "pustule", "region": "left_cheek", "score": 0.8},
+                {"id": "f2", "kind": "papule", "region": "chin", "score": 0.6}]
+    repo.save_analysis(conn, p.id, quality_ok=True, record={"schema": 1}, findings=findings)
+    repo.set_finding_verdict(conn, p.id, "f1", "dismissed")
+    repo.save_analysis(conn, p.id, quality_ok=True, record={"schema": 1, "again": True},
+                       findings=findings)
+    got = {f.finding_key: f for f in repo.photo_findings(conn, p.id)}
+    assert got["f1"].verdict == "dismissed" and got["f2"].verdict is None
+    assert got["f1"].record["score"] == 0.8
+    assert repo.get_analysis(conn, p.id) == (True, {"schema": 1, "again": True})
+    with pytest.raises(db.StorageError, match="no finding"):
+        repo.set_finding_verdict(conn, p.id, "f9", "confirmed")
+    with pytest.raises(ValueError):
+        repo.set_finding_verdict(conn, p.id, "f2", "maybe")
+
+
+def test_comparisons_round_trip_and_replace(conn):
+    s = make_session(conn)
+    base = repo.insert_photo(conn, s.id, new_photo(1, datetime(2026, 6, 24, 7, tzinfo=UTC)))
+    later = repo.insert_photo(conn, s.id, new_photo(2, datetime(2026, 6, 24, 9, tzinfo=UTC)))
+    changes = {"left_cheek": repo.RegionDelta(3.2, 0.4, True),
+               "forehead": repo.RegionDelta(0.3, 0.4, False)}
+    repo.save_comparison(conn, repo.NewComparison(later.id, base.id, 1.0, True, {"v": 1}, changes))
+    repo.save_comparison(conn, repo.NewComparison(later.id, base.id, 1.0, True, {"v": 2}, changes))
+    rows = repo.session_comparisons(conn, s.id, base.id)
+    assert len(rows) == 1 and rows[0].record == {"v": 2}
+    assert rows[0].changes == changes
+    assert conn.execute("SELECT count(*) FROM region_changes").fetchone()[0] == 2  # no leftovers
+    with pytest.raises(ValueError, match="reason"):
+        repo.NewComparison(later.id, base.id, 1.0, False, {})
+
+
+def test_answers_latest_wins_and_history_stays(conn):
+    s = make_session(conn)
+    t = datetime(2026, 6, 24, 9, tzinfo=UTC)
+    repo.add_answers(conn, s.id, "symptoms", {"swelling": True}, at=t)
+    repo.add_answers(conn, s.id, "symptoms", {"swelling": False}, at=t + timedelta(hours=1))
+    assert repo.latest_answers(conn, s.id, "symptoms").data == {"swelling": False}
+    assert repo.latest_answers(conn, s.id, "questionnaire") is None
+    assert conn.execute("SELECT count(*) FROM answers").fetchone()[0] == 2
+    with pytest.raises(db.StorageError):
+        repo.add_answers(conn, 999, "symptoms", {})
