@@ -1,0 +1,77 @@
+"""The desktop app (PySide6). The only package that imports Qt.
+
+:func:`build_window` assembles the window from its parts (tests use it with a fake camera and a
+temporary data folder); :func:`run_app` opens it for a person (``skintrack app``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+
+def default_source_factory():
+    from skintrack.app.camera import OpenCVCamera
+
+    return OpenCVCamera(0)
+
+
+def build_window(*, data_dir: str | os.PathLike | None = None, source_factory=None,
+                 settings=None):
+    """Create the model, services, runner, controller and the main window (not shown).
+
+    Returns the :class:`~skintrack.app.main_window.MainWindow`; its ``services`` attribute holds
+    what must be closed when the app quits.
+    """
+    from PySide6.QtCore import QSettings
+
+    from skintrack.app.controller import Controller
+    from skintrack.app.main_window import MainWindow
+    from skintrack.app.model import AppModel
+    from skintrack.app.services import AnalysisService
+    from skintrack.app.workers import TaskRunner
+    from skintrack.storage.paths import resolve_data_dir
+
+    paths = resolve_data_dir(data_dir)
+    if settings is None:
+        # Kept in the data folder, so a second data folder (--data-dir) has its own window state
+        # and tests never touch the person's settings.
+        settings = QSettings(str(paths.root / "app-settings.ini"), QSettings.Format.IniFormat)
+    model = AppModel()
+    runner = TaskRunner()
+    analysis = AnalysisService()
+    controller = Controller(model, runner, analysis)
+    window = MainWindow(model=model, controller=controller, runner=runner, settings=settings,
+                        source_factory=source_factory or default_source_factory)
+    window.data_paths = paths
+    window.services = [analysis]
+    return window
+
+
+def run_app(argv: list[str] | None = None, *, data_dir=None, source_factory=None,
+            quit_after_ms: int | None = None) -> int:
+    """Open the window and run until it is closed; returns the exit status."""
+    t0 = time.perf_counter()
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
+    app.setApplicationName("skintrack")
+    app.setOrganizationName("skintrack")
+    window = build_window(data_dir=data_dir, source_factory=source_factory)
+    window.restore_geometry()
+    window.show()
+    if os.environ.get("SKINTRACK_STARTUP_REPORT"):
+        QTimer.singleShot(0, lambda: print(f"window shown after {time.perf_counter() - t0:.3f} s",
+                                           flush=True))
+    if quit_after_ms is not None:
+        QTimer.singleShot(quit_after_ms, window.close)
+    try:
+        return int(app.exec())
+    finally:
+        for s in getattr(window, "services", []):
+            s.close()
+
+
+__all__ = ["build_window", "run_app"]

@@ -1,0 +1,222 @@
+"""The main window: navigation, the pages, the message bar and the progress panel.
+
+A thin wiring layer: it builds the pages with their model and services, connects their signals
+to the controller, and remembers its size and position (QSettings). All behaviour lives in the
+pages, the controller and the background tasks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from skintrack.app.camera import FrameSource
+from skintrack.app.controller import PHOTO_SUFFIXES, Controller
+from skintrack.app.model import AppModel
+from skintrack.app.pages.capture import CapturePage
+from skintrack.app.pages.check import CheckPage
+from skintrack.app.pages.compare import ComparePage
+from skintrack.app.widgets.messages import MessageBar, ProgressPanel
+from skintrack.app.workers import TaskRunner
+
+DEFAULT_SIZE = QSize(1200, 800)
+#: Fits a 1366 x 768 laptop screen at 125 % scaling (1093 x 614 logical pixels) with room to spare.
+MINIMUM_SIZE = QSize(760, 540)
+PHOTO_FILTER = "Photos (*.jpg *.jpeg *.png *.tif *.tiff *.webp);;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    """The skintrack window.
+
+    Parameters
+    ----------
+    model, controller, runner
+        Shared state, actions and the background task runner.
+    settings : QSettings
+        Where the window geometry and last folder are remembered.
+    source_factory : callable returning a FrameSource
+        The camera for the Capture page (a fake one in tests).
+    extra_pages : list of (key, title, widget)
+        Pages built by the caller (sessions, recovery) placed before/after the built-in ones.
+    """
+
+    def __init__(self, *, model: AppModel, controller: Controller, runner: TaskRunner,
+                 settings: QSettings, source_factory: Callable[[], FrameSource],
+                 pages_before: list | None = None, pages_after: list | None = None) -> None:
+        super().__init__()
+        self.model, self.controller, self.runner, self.settings = model, controller, runner, settings
+        self.setWindowTitle("skintrack")
+        self.setMinimumSize(MINIMUM_SIZE)
+        self.setAcceptDrops(True)
+
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(8, 8, 8, 4)
+        self.message_bar = MessageBar()
+        outer.addWidget(self.message_bar)
+        row = QHBoxLayout()
+        self.nav = QListWidget()
+        self.nav.setObjectName("Navigation")
+        self.nav.setAccessibleName("Pages")
+        self.nav.setFixedWidth(190)
+        row.addWidget(self.nav)
+        self.stack = QStackedWidget()
+        row.addWidget(self.stack, 1)
+        outer.addLayout(row, 1)
+        self.progress = ProgressPanel()
+        outer.addWidget(self.progress)
+        self.setCentralWidget(central)
+
+        self.capture = CapturePage(model, source_factory)
+        self.check = CheckPage(model)
+        self.compare = ComparePage(model)
+        self.pages: dict[str, QWidget] = {}
+        for key, title, widget in (pages_before or []):
+            self.add_page(key, title, widget)
+        self.add_page("capture", "Capture", self.capture)
+        self.add_page("check", "Check", self.check)
+        for key, title, widget in (pages_after or []):
+            self.add_page(key, title, widget)
+        self.add_page("compare", "Compare", self.compare)
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+
+        # Signals -> controller, controller -> window.
+        self.capture.photo_taken.connect(controller.use_frame)
+        self.capture.import_requested.connect(self.choose_photos)
+        self.compare.later_chosen.connect(self._later_chosen)
+        controller.navigate.connect(self.show_page)
+        controller.message.connect(self.show_message)
+        runner.busy.connect(self.progress.start)
+        runner.progress.connect(self.progress.set_progress)
+        runner.idle.connect(self.progress.finish)
+        self.progress.cancel_requested.connect(runner.cancel_all)
+        self._actions()
+        self._apply_style()
+        self._restored = False
+
+    # --- pages ----------------------------------------------------------------------------------------
+    def add_page(self, key: str, title: str, widget: QWidget) -> None:
+        n = len(self.pages) + 1
+        item = QListWidgetItem(title)
+        item.setToolTip(f"{title} (Ctrl+{n})")
+        item.setSizeHint(QSize(0, 40))
+        self.nav.addItem(item)
+        self.stack.addWidget(widget)
+        self.pages[key] = widget
+        if n <= 9:
+            action = QAction(f"Show {title}", self)
+            action.setShortcut(QKeySequence(f"Ctrl+{n}"))
+            action.triggered.connect(lambda _c=False, k=key: self.show_page(k))
+            self.addAction(action)
+
+    def show_page(self, key: str) -> None:
+        if key not in self.pages:
+            return
+        self.nav.setCurrentRow(list(self.pages).index(key))
+
+    def current_page(self) -> str:
+        return list(self.pages)[self.stack.currentIndex()]
+
+    def _actions(self) -> None:
+        open_action = QAction("Import photos…", self)
+        open_action.setShortcut(QKeySequence.StandardKey.Open)
+        open_action.triggered.connect(lambda: self.choose_photos(self.capture.purpose()))
+        self.addAction(open_action)
+        esc = QAction("Dismiss message", self)
+        esc.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        esc.triggered.connect(self.message_bar.dismiss)
+        self.addAction(esc)
+        nav = QAction("Go to the page list", self)
+        nav.setShortcut(QKeySequence("Ctrl+L"))
+        nav.triggered.connect(self.nav.setFocus)
+        self.addAction(nav)
+
+    def _apply_style(self) -> None:
+        # Calm: light neutral background, generous padding, one accent colour. Sizes in em/pt so
+        # the layout follows the system font and 125 % scaling.
+        self.setStyleSheet("""
+            QMainWindow { background: #f6f7f8; }
+            #Navigation { background: #eceff1; border: none; border-radius: 6px;
+                          font-size: 11.5pt; padding: 4px; }
+            #Navigation::item { padding: 6px 10px; border-radius: 4px; color: #263238; }
+            #Navigation::item:selected { background: #1f5fa8; color: white; }
+            QPushButton { padding: 5px 12px; }
+        """)
+
+    # --- messages ------------------------------------------------------------------------------------
+    def show_message(self, text: str, kind: str = "error", action_text: str = "",
+                     action=None) -> None:
+        self.message_bar.show_message(text, kind, action_text=action_text, action=action)
+
+    # --- import ------------------------------------------------------------------------------------
+    def choose_photos(self, purpose: str = "check") -> None:
+        start = str(self.settings.value("last_folder", str(Path.home())))
+        paths, _ = QFileDialog.getOpenFileNames(self, "Import photos", start, PHOTO_FILTER)
+        if paths:
+            self.settings.setValue("last_folder", str(Path(paths[0]).parent))
+            self.controller.import_paths(paths, purpose)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if _photo_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
+        paths = _photo_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.controller.import_paths(paths, self.capture.purpose())
+
+    def _later_chosen(self, index: int) -> None:
+        if 0 <= index < len(self.model.laters):
+            self.controller.compare_with_baseline(self.model.laters[index])
+
+    # --- geometry memory ----------------------------------------------------------------------------
+    def restore_geometry(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            screen = self.screen().availableGeometry() if self.screen() else None
+            size = DEFAULT_SIZE
+            if screen is not None:
+                size = size.boundedTo(QSize(int(screen.width() * 0.92), int(screen.height() * 0.9)))
+            self.resize(size.expandedTo(MINIMUM_SIZE))
+        page = self.settings.value("window/page")
+        if isinstance(page, str) and page in self.pages:
+            self.show_page(page)
+        elif self.nav.currentRow() < 0:
+            self.nav.setCurrentRow(0)
+        self._restored = True
+
+    def save_geometry(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        if self.nav.currentRow() >= 0:
+            self.settings.setValue("window/page", self.current_page())
+        self.settings.sync()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.save_geometry()
+        self.capture.stop()
+        self.runner.cancel_all()
+        self.runner.wait(10000)
+        super().closeEvent(event)
+
+
+def _photo_paths(mime) -> list[str]:
+    if not mime.hasUrls():
+        return []
+    return [u.toLocalFile() for u in mime.urls()
+            if u.isLocalFile() and u.toLocalFile().lower().endswith(PHOTO_SUFFIXES)]

@@ -1,0 +1,1 @@
+"""The window's pages: each a widget given its model and services in its constructor."""

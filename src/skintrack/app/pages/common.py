@@ -1,0 +1,86 @@
+"""Small building blocks shared by the pages (titles, section headers, banners)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+
+
+def title_label(text: str) -> QLabel:
+    label = QLabel(text)
+    f = QFont(label.font())
+    f.setPointSizeF(f.pointSizeF() * 1.6)
+    f.setBold(True)
+    label.setFont(f)
+    label.setAccessibleName(text)
+    return label
+
+
+def section_label(text: str) -> QLabel:
+    label = QLabel(text)
+    f = QFont(label.font())
+    f.setPointSizeF(f.pointSizeF() * 1.15)
+    f.setBold(True)
+    label.setFont(f)
+    return label
+
+
+def hint_label(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #5f6368;")
+    return label
+
+
+#: Banner colours (background, text) for decisions and statuses.
+BANNER_COLOURS = {
+    "go": ("#e7f5ea", "#1e6b34"),
+    "review": ("#fff4e0", "#8a4b00"),
+    "postpone": ("#fdecea", "#b3261e"),
+    "neutral": ("#eef1f4", "#37474f"),
+}
+
+
+class Banner(QFrame):
+    """A coloured box with a large headline and a paragraph under it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Banner")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(16, 12, 16, 12)
+        self.headline = QLabel()
+        f = QFont(self.headline.font())
+        f.setPointSizeF(f.pointSizeF() * 1.5)
+        f.setBold(True)
+        self.headline.setFont(f)
+        self.headline.setWordWrap(True)
+        self.body = QLabel()
+        self.body.setWordWrap(True)
+        self.body.setTextFormat(Qt.TextFormat.RichText)
+        lay.addWidget(self.headline)
+        lay.addWidget(self.body)
+        self.tone = "neutral"
+        self.set("", "", "neutral")
+
+    def set(self, headline: str, body: str = "", tone: str = "neutral") -> None:
+        bg, fg = BANNER_COLOURS.get(tone, BANNER_COLOURS["neutral"])
+        self.tone = tone
+        self.setStyleSheet(f"#Banner {{ background: {bg}; border-radius: 6px; }} "
+                           f"#Banner QLabel {{ color: {fg}; }}")
+        self.headline.setText(headline)
+        self.body.setText(body)
+        self.body.setVisible(bool(body))
+        self.setAccessibleName(headline)
+        self.setAccessibleDescription(body)
+
+
+def html_list(items) -> str:
+    import html
+
+    items = [i for i in items if i]
+    if not items:
+        return ""
+    return "<ul style='margin-left:-20px'>" + "".join(
+        f"<li>{html.escape(str(i))}</li>" for i in items) + "</ul>"

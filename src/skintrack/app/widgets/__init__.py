@@ -1,0 +1,1 @@
+"""Reusable widgets: picture views, the chart canvas, the message bar and the progress panel."""
