@@ -30,5 +30,3 @@ def window(qtbot, tmp_path, fake_camera):
     w.show()
     yield w
     w.close()
-    for s in w.services:
-        s.close()

@@ -21,15 +21,15 @@ def build_window(*, data_dir: str | os.PathLike | None = None, source_factory=No
                  settings=None):
     """Create the model, services, runner, controller and the main window (not shown).
 
-    Returns the :class:`~skintrack.app.main_window.MainWindow`; its ``services`` attribute holds
-    what must be closed when the app quits.
+    Returns the :class:`~skintrack.app.main_window.MainWindow`; closing it closes the services
+    (the session database and the face model) on their thread.
     """
     from PySide6.QtCore import QSettings
 
     from skintrack.app.controller import Controller
     from skintrack.app.main_window import MainWindow
     from skintrack.app.model import AppModel
-    from skintrack.app.services import AnalysisService
+    from skintrack.app.services import AnalysisService, TrackingService
     from skintrack.app.workers import TaskRunner
     from skintrack.storage.paths import resolve_data_dir
 
@@ -41,11 +41,13 @@ def build_window(*, data_dir: str | os.PathLike | None = None, source_factory=No
     model = AppModel()
     runner = TaskRunner()
     analysis = AnalysisService()
-    controller = Controller(model, runner, analysis)
+    tracking = TrackingService(paths.root, analysis)
+    controller = Controller(model, runner, analysis, tracking)
     window = MainWindow(model=model, controller=controller, runner=runner, settings=settings,
-                        source_factory=source_factory or default_source_factory)
+                        source_factory=source_factory or default_source_factory,
+                        services=[analysis, tracking])
     window.data_paths = paths
-    window.services = [analysis]
+    controller.refresh_sessions()
     return window
 
 
@@ -67,11 +69,7 @@ def run_app(argv: list[str] | None = None, *, data_dir=None, source_factory=None
                                            flush=True))
     if quit_after_ms is not None:
         QTimer.singleShot(quit_after_ms, window.close)
-    try:
-        return int(app.exec())
-    finally:
-        for s in getattr(window, "services", []):
-            s.close()
+    return int(app.exec())
 
 
 __all__ = ["build_window", "run_app"]

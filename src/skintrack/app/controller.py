@@ -1,58 +1,154 @@
-"""What the window does when the person acts: import, capture, analyse, compare.
+"""What the window does when the person acts: sessions, import, capture, analyse, compare.
 
 Each action queues a task on the :class:`~skintrack.app.workers.TaskRunner` and puts its result into
 the :class:`~skintrack.app.model.AppModel` when it returns on the GUI thread. Failures become
-messages (``message`` signal) saying what to do next; what was saved before stays saved.
+messages (``message`` signal) saying what to do next; what was saved before stays saved (the
+session service imports all-or-nothing).
+
+With a session open, photos go into it: a photo *before treatment* becomes the session's baseline
+and is checked; a photo *after treatment* is added, compared with the baseline and the recovery
+status is recomputed. Without a session, photos are only analysed and kept in memory.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from skintrack.app.model import AppModel
-from skintrack.app.services import AnalysisService
+from skintrack.app.model import AppModel, Later, SessionSummary
+from skintrack.app.services import AnalysisService, TrackingService
 from skintrack.app.workers import TaskContext, TaskRunner
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")
 
 
 class Controller(QObject):
-    """Signals: ``navigate(page_name)``, ``message(text, kind)``."""
+    """Signals: ``navigate(page_name)``, ``message(text, kind)``, ``exported(path)``."""
 
     navigate = Signal(str)
     message = Signal(str, str)
+    exported = Signal(str)
 
     def __init__(self, model: AppModel, runner: TaskRunner, analysis: AnalysisService,
-                 parent: QObject | None = None) -> None:
+                 tracking: TrackingService | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.model = model
         self.runner = runner
         self.analysis = analysis
+        self.tracking = tracking if tracking is not None and tracking.available() else None
         runner.error.connect(lambda text: self.message.emit(text, "error"))
 
-    # --- photos in --------------------------------------------------------------------------------
+    @property
+    def session_id(self) -> int | None:
+        s = self.model.session
+        return None if s is None else s.id
+
+    # --- sessions -------------------------------------------------------------------------------------
+    def refresh_sessions(self):
+        if self.tracking is None:
+            return None
+        return self.runner.submit("Reading your sessions", _list_sessions, self.tracking,
+                                  on_done=self.model.set_sessions)
+
+    def new_session(self, *, device: str, needle_mm: float, treated_regions, treated_at=None,
+                    notes: str = ""):
+        """Create a session and open it (then the Capture page, for the baseline photo)."""
+        def done(session):
+            self.refresh_sessions()
+            self._session_loaded((session, [], None, {}, None, set(), set(), None, {}))
+            self.message.emit(f"Session {session.id} created. Take the photo before treatment "
+                              "now: it is checked and becomes the baseline.", "success")
+            self.navigate.emit("capture")
+
+        return self.runner.submit("Creating the session", _new_session, self.tracking, device,
+                                  needle_mm, tuple(treated_regions), treated_at, notes,
+                                  on_done=done)
+
+    def open_session(self, session_id: int):
+        return self.runner.submit(f"Opening session {session_id}", _load_session, self.tracking,
+                                  session_id, on_done=self._opened)
+
+    def _opened(self, loaded) -> None:
+        self._session_loaded(loaded)
+        self.navigate.emit("recovery" if self.model.baseline is not None else "capture")
+
+    def _session_loaded(self, loaded) -> None:
+        (session, laters, baseline, answers, status, dismissed, confirmed, photo_id,
+         symptoms) = loaded
+        m = self.model
+        m.clear_session_state()
+        m.set_session(session)
+        m.answers = dict(answers or {})
+        m.symptoms = dict(symptoms or {})
+        m.set_baseline(baseline)
+        m.set_analysis(baseline, dismissed=dismissed, confirmed=confirmed, photo_id=photo_id)
+        m.set_laters(laters)
+        m.set_status(status)
+        if laters and baseline is not None:
+            self.compare_with(laters[-1])
+
+    def close_session(self) -> None:
+        self.model.clear_session_state()
+        self.model.set_session(None)
+
+    def delete_session(self, session_id: int):
+        def done(_r):
+            if self.session_id == session_id:
+                self.close_session()
+            self.message.emit(f"Session {session_id} was deleted.", "info")
+            self.refresh_sessions()
+
+        return self.runner.submit(f"Deleting session {session_id}", _delete_session,
+                                  self.tracking, session_id, on_done=done)
+
+    def can_delete(self) -> bool:
+        return self.tracking is not None and hasattr(_tracker_class(), "delete_session")
+
+    def export_report(self, session_id: int, path: str):
+        return self.runner.submit("Writing the report", _export_report, self.tracking, session_id,
+                                  path, on_done=lambda p: (self.exported.emit(str(p)),
+                                                           self.message.emit(
+                                                               f"Report saved: {p}", "success")))
+
+    def can_export(self) -> bool:
+        return self.tracking is not None and _report_builder() is not None
+
+    # --- photos in -----------------------------------------------------------------------------------
     def import_paths(self, paths, purpose: str = "check"):
         """Load and analyse photo files off the GUI thread; returns the task handle."""
         paths = [str(p) for p in paths]
         if not paths:
             return None
         label = "Importing 1 photo" if len(paths) == 1 else f"Importing {len(paths)} photos"
-        return self.runner.submit(label, _load_and_analyse, paths, self.analysis,
-                                  on_done=lambda res: self._photos_analysed(res, purpose),
-                                  on_cancelled=lambda: self.message.emit(
-                                      "Import cancelled; nothing was added.", "info"))
+        return self._photos_in(label, paths, purpose)
 
     def use_frame(self, rgb, purpose: str = "check"):
-        """Analyse a frame the shutter took."""
+        """A frame the shutter took: analyse it (and save it into the open session)."""
         from skintrack.core.intake import photo_from_array
 
-        photo = photo_from_array(rgb, source="camera")
-        return self.runner.submit("Analysing the photo", _analyse_photos, [photo], self.analysis,
-                                  on_done=lambda res: self._photos_analysed(res, purpose))
+        photo = photo_from_array(rgb, taken_at=datetime.now(UTC), source="camera")
+        return self._photos_in("Analysing the photo", [photo], purpose)
 
-    def _photos_analysed(self, result, purpose: str) -> None:
+    def _photos_in(self, label, sources, purpose):
+        cancelled = lambda: self.message.emit("Cancelled; nothing was added.", "info")  # noqa: E731
+        if self.session_id is None or self.tracking is None:
+            return self.runner.submit(label, _analyse_sources, sources, self.analysis,
+                                      on_done=lambda res: self._analysed(res, purpose),
+                                      on_cancelled=cancelled)
+        if purpose == "recovery" and self.model.baseline is not None:
+            return self.runner.submit(label, _add_follow_ups, self.tracking, self.session_id,
+                                      sources, on_done=self._follow_ups_added,
+                                      on_cancelled=cancelled)
+        if purpose == "recovery":
+            self.message.emit("This session has no baseline photo yet, so this photo is checked "
+                              "as the baseline (the photo before treatment).", "info")
+        return self.runner.submit(label, _set_baseline, self.tracking, self.session_id,
+                                  sources[-1], on_done=self._baseline_set,
+                                  on_cancelled=cancelled)
+
+    def _analysed(self, result, purpose: str) -> None:
         analyses, errors = result
         if errors:
             self.message.emit(" ".join(errors) + (" The other photos were imported." if analyses
@@ -61,8 +157,9 @@ class Controller(QObject):
             return
         if purpose == "recovery" and self.model.baseline is not None:
             for a in analyses:
-                self.model.add_later(a)
-            self.compare_with_baseline(analyses[-1])
+                self.model.add_later(Later(_label(a.photo.taken_at), analysis=a,
+                                           thumbnail=_thumbnail(a.photo.rgb)))
+            self.compare_with(self.model.laters[-1])
             self.navigate.emit("compare")
             return
         if purpose == "recovery":
@@ -74,76 +171,318 @@ class Controller(QObject):
             self.model.set_baseline(a)
         self.navigate.emit("check")
 
+    def _baseline_set(self, result) -> None:
+        analysis, photo_id, warnings, status = result
+        self.model.set_analysis(analysis, photo_id=photo_id)
+        self.model.set_baseline(analysis)
+        self.model.set_status(status)
+        if warnings:
+            self.message.emit(" ".join(warnings), "warning")
+        self.refresh_sessions()
+        self.navigate.emit("check")
+
+    def _follow_ups_added(self, result) -> None:
+        laters, warnings, status = result
+        for later in laters:
+            self.model.add_later(later)
+        self.model.set_status(status)
+        if warnings:
+            self.message.emit(" ".join(warnings), "warning")
+        self.compare_with(laters[-1])
+        self.refresh_sessions()
+        self.navigate.emit("recovery")
+
+    # --- the person's choices -------------------------------------------------------------------------
+    def set_finding_choice(self, finding_id: str, choice) -> None:
+        self.model.set_finding_choice(finding_id, choice)
+        pid = self.model.analysis_photo_id
+        if self.tracking is not None and self.session_id is not None and pid is not None:
+            self.runner.submit("Saving your choice", _save_finding_choice, self.tracking, pid,
+                               finding_id, choice)
+
+    def set_answers(self, answers: dict) -> None:
+        self.model.set_answers(answers)
+        if self.tracking is not None and self.session_id is not None and answers:
+            self.runner.submit("Saving your answers", _save_answers, self.tracking,
+                               self.session_id, dict(answers))
+
+    def set_symptoms(self, symptoms: dict) -> None:
+        self.model.symptoms = dict(symptoms)
+        if self.tracking is None or self.session_id is None:
+            return
+        self.runner.submit("Updating the recovery status", _save_symptoms, self.tracking,
+                           self.session_id, dict(symptoms), on_done=self.model.set_status)
+
+    def refresh_status(self):
+        if self.tracking is None or self.session_id is None:
+            return None
+        return self.runner.submit("Updating the recovery status", _status, self.tracking,
+                                  self.session_id, on_done=self.model.set_status)
+
     # --- comparison ---------------------------------------------------------------------------------
-    def compare_with_baseline(self, later) -> None:
+    def compare_with(self, later) -> None:
         baseline = self.model.baseline
         if baseline is None or later is None:
             self.model.set_comparison(None)
             return
         self.runner.submit("Comparing with the baseline photo", _compare, baseline, later,
-                           tuple(self.model.treated),
+                           tuple(self.model.treated), self.tracking, self.analysis,
                            on_done=self.model.set_comparison)
+
+    # backwards-compatible name used by the window
+    compare_with_baseline = compare_with
+
+
+def _label(taken_at, hours: float | None = None) -> str:
+    when = taken_at.astimezone().strftime("%d %b %H:%M") if taken_at else "time unknown"
+    return f"{when} ({hours:.1f} h after treatment)" if hours is not None else when
+
+
+def _tracker_class():
+    from skintrack.tracking import Tracker
+
+    return Tracker
+
+
+def _report_builder():
+    """The report module's session-to-report function, when this version has one."""
+    try:
+        from skintrack.report import assemble
+    except ImportError:
+        return None
+    for name in ("session_report", "report_for_session", "build_session_report"):
+        fn = getattr(assemble, name, None)
+        if fn is not None:
+            return fn
+    return None
 
 
 # --- tasks (run on the worker thread) ---------------------------------------------------------------
 
-def _load_and_analyse(ctx: TaskContext, paths: list[str], service: AnalysisService):
+def _analyse_sources(ctx: TaskContext, sources, service: AnalysisService):
     from skintrack.core.errors import SkintrackError
     from skintrack.core.intake import load_photo
 
     analyses, errors = [], []
-    for i, path in enumerate(paths):
+    for i, src in enumerate(sources):
         ctx.check_cancelled()
-        ctx.progress(i, len(paths), f"Analysing {Path(path).name} ({i + 1} of {len(paths)})")
+        name = Path(src).name if isinstance(src, str) else "the photo"
+        ctx.progress(i, len(sources), f"Analysing {name} ({i + 1} of {len(sources)})")
         try:
-            analyses.append(service.analyze(load_photo(path)))
+            photo = load_photo(src) if isinstance(src, str) else src
+            analyses.append(service.analyze(photo))
         except SkintrackError as exc:
             errors.append(f"{exc}.".replace("..", "."))
-    ctx.progress(len(paths), len(paths))
+    ctx.progress(len(sources), len(sources))
     return analyses, errors
 
 
-def _analyse_photos(ctx: TaskContext, photos, service: AnalysisService):
-    ctx.progress(0, 1, "Analysing the photo")
-    return [service.analyze(p) for p in photos], []
+def _photo_source(src):
+    """A file path stays a path; a camera Photo becomes PNG bytes for the photo store."""
+    if isinstance(src, str):
+        return src
+    import cv2
+
+    from skintrack.tracking import PhotoSource
+
+    ok, png = cv2.imencode(".png", cv2.cvtColor(src.rgb, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise RuntimeError("the camera frame could not be encoded")
+    stamp = src.taken_at.astimezone().strftime("%Y%m%d-%H%M%S")
+    return PhotoSource(data=png.tobytes(), name=f"camera-{stamp}.png", taken_at=src.taken_at)
+
+
+def _load_any(src):
+    from skintrack.core.intake import load_photo
+
+    return load_photo(src) if isinstance(src, str) else src
+
+
+def _list_sessions(ctx: TaskContext, tracking: TrackingService):
+    t = tracking.tracker()
+    out = []
+    for s in t.sessions():
+        out.append(SessionSummary(s.id, s.treated_at, s.device, s.needle_mm,
+                                  tuple(s.treated_regions), len(t.photos(s.id)),
+                                  s.baseline_photo_id is not None))
+    return out
+
+
+def _new_session(ctx, tracking, device, needle_mm, treated, treated_at, notes):
+    return tracking.tracker().new_session(device=device, needle_mm=needle_mm,
+                                          treated_regions=treated, treated_at=treated_at,
+                                          notes=notes)
+
+
+def _thumbnail(rgb, height: int = 96):
+    import cv2
+
+    h, w = rgb.shape[:2]
+    return cv2.resize(rgb, (max(1, round(w * height / h)), height), interpolation=cv2.INTER_AREA)
+
+
+def _stored_thumbnail(tracking: TrackingService, photo):
+    from skintrack.core.intake import decode_photo
+
+    data = tracking.tracker().photo_bytes(photo)
+    return _thumbnail(decode_photo(data, name=photo.original_name).rgb)
+
+
+def _stored_analysis(tracking: TrackingService, photo):
+    from skintrack.core.intake import decode_photo
+
+    t = tracking.tracker()
+    data = t.photo_bytes(photo)
+    decoded = decode_photo(data, path=photo.original_name, name=photo.original_name)
+    return tracking.analysis.analyze(decoded)
+
+
+def _load_session(ctx: TaskContext, tracking: TrackingService, session_id: int):
+    t = tracking.tracker()
+    ctx.progress(0, 3, "Reading the session")
+    session = t.session(session_id)
+    photos = t.photos(session_id)
+    baseline = photo_id = None
+    dismissed, confirmed = set(), set()
+    laters = []
+    from skintrack.storage import sessions as repo
+
+    notes = {}
+    if session.baseline_photo_id is not None:
+        for cmp in repo.session_comparisons(t.conn, session_id, session.baseline_photo_id):
+            if not cmp.usable:
+                notes[cmp.photo_id] = f"not used: {cmp.excluded_reason}"
+    for p in photos:
+        if p.id == session.baseline_photo_id:
+            continue
+        ctx.check_cancelled()
+        hours = (p.taken_at - session.treated_at).total_seconds() / 3600
+        if hours >= 0:
+            laters.append(Later(_label(p.taken_at, hours), hours=hours, photo_id=p.id,
+                                thumbnail=_stored_thumbnail(tracking, p), note=notes.get(p.id, "")))
+    if session.baseline_photo_id is not None:
+        ctx.progress(1, 3, "Analysing the baseline photo")
+        row = next(p for p in photos if p.id == session.baseline_photo_id)
+        baseline = _stored_analysis(tracking, row)
+        photo_id = row.id
+        for f in t.findings(row.id):
+            if f.verdict == "dismissed":
+                dismissed.add(f.finding_key)
+            elif f.verdict == "confirmed":
+                confirmed.add(f.finding_key)
+    ctx.check_cancelled()
+    ctx.progress(2, 3, "Working out the recovery status")
+    status = t.status(session_id)
+    answers = t.questionnaire(session_id) or {}
+    symptoms = t.symptoms(session_id)
+    return (session, laters, baseline, answers, status, dismissed, confirmed, photo_id,
+            symptoms.to_dict() if symptoms else {})
+
+
+def _set_baseline(ctx: TaskContext, tracking: TrackingService, session_id: int, src):
+    photo = _load_any(src)
+    ctx.progress(0, 2, "Checking the photo")
+    analysis = tracking.analysis.analyze(photo)
+    ctx.check_cancelled()
+    ctx.progress(1, 2, "Saving it as the baseline")
+    t = tracking.tracker()
+    result = t.set_baseline(session_id, _photo_source(src) if isinstance(src, str) else
+                            _photo_source(photo))
+    return analysis, result.photo.id, list(result.warnings), t.status(session_id)
+
+
+def _add_follow_ups(ctx: TaskContext, tracking: TrackingService, session_id: int, sources):
+    ctx.progress(0, 1, "Comparing with the baseline and saving")
+    t = tracking.tracker()
+    results = t.add_photos(session_id, [_photo_source(s) for s in sources])
+    laters = [Later(_label(r.photo.taken_at, r.hours), hours=r.hours, photo_id=r.photo.id,
+                    thumbnail=_stored_thumbnail(tracking, r.photo),
+                    note="" if r.comparison is None or r.comparison.usable
+                    else f"not used: {r.comparison.excluded_reason}")
+              for r in results]
+    warnings = [w for r in results for w in r.warnings]
+    return laters, warnings, t.status(session_id)
+
+
+def _delete_session(ctx, tracking, session_id):
+    return tracking.tracker().delete_session(session_id)
+
+
+def _export_report(ctx: TaskContext, tracking, session_id, path):
+    from skintrack.report.export import export_report
+
+    build = _report_builder()
+    model = build(tracking.tracker(), session_id)
+
+    def progress(done, total, text):
+        ctx.check_cancelled()
+        ctx.progress(done, total, text)
+
+    return export_report(model, path, progress=progress)
+
+
+def _save_finding_choice(ctx, tracking, photo_id, finding_id, choice):
+    tracking.tracker().set_finding_verdict(photo_id, finding_id, choice)
+
+
+def _save_answers(ctx, tracking, session_id, answers):
+    tracking.tracker().save_questionnaire(session_id, answers)
+
+
+def _save_symptoms(ctx, tracking, session_id, symptoms):
+    from skintrack.core.recovery import Symptoms
+
+    t = tracking.tracker()
+    t.record_symptoms(session_id, Symptoms.from_dict(symptoms))
+    return t.status(session_id)
+
+
+def _status(ctx, tracking, session_id):
+    return tracking.tracker().status(session_id)
 
 
 class CompareView:
-    """What the Compare page shows: both photos on the baseline's grid, and the change map."""
+    """What the Compare page shows: both photos at display size, aligned, and the change map."""
 
-    def __init__(self, baseline, later, comparison, warped, delta_image) -> None:
+    def __init__(self, baseline, later, later_analysis, comparison, base_display, warped,
+                 delta_image) -> None:
         self.baseline = baseline
-        self.later = later
+        self.later = later  # the Later item
+        self.later_analysis = later_analysis
         self.comparison = comparison
-        self.warped = warped  # later photo warped onto the baseline (RGB, baseline size) or None
-        self.delta_image = delta_image  # RGB map overlay (baseline size) or None
+        self.base_display = base_display  # baseline photo at display size
+        self.warped = warped  # later photo aligned onto it (same size), or None
+        self.delta_image = delta_image  # the map over the baseline (same size), or None
 
 
-def build_compare_view(baseline, later, treated=()) -> CompareView:
-    """Compare two analyses with whatever the comparison modules of this version provide."""
+def build_compare_view(baseline, later: Later, later_analysis, treated=()) -> CompareView:
+    """Compare two analyses and align the later photo onto the baseline for display."""
+    from skintrack.app.alignment import align_later, to_display
+    from skintrack.core import compare as cmp
+
     comparison = warped = delta_image = None
-    try:
-        from skintrack.core import compare as cmp
-    except ImportError:
-        cmp = None
-    if cmp is not None and baseline.face is not None and later.face is not None:
-        comparison = cmp.compare_analyses(baseline, later, treated=tuple(treated), with_map=True)
-        if getattr(comparison, "same_person", True):
-            try:
-                delta_image = cmp.render_delta_map(baseline.photo.rgb, comparison)
-            except Exception:  # the map is an extra; the numbers stand without it
-                delta_image = None
-    try:
-        from skintrack.core import warp as warp_mod
-    except ImportError:
-        warp_mod = None
-    if warp_mod is not None and baseline.face is not None and later.face is not None:
-        fn = getattr(warp_mod, "warp_to_baseline", None) or getattr(warp_mod, "warp_onto", None)
-        if fn is not None:
-            warped = fn(later.photo.rgb, later.face, baseline.face, baseline.photo.rgb.shape[:2])
-    return CompareView(baseline, later, comparison, warped, delta_image)
+    base_display = to_display(baseline.photo.rgb)
+    if baseline.face is not None and later_analysis.face is not None:
+        comparison = cmp.compare_analyses(baseline, later_analysis, treated=tuple(treated),
+                                          with_map=True)
+        base_display, warped = align_later(baseline.photo.rgb, baseline.face,
+                                           later_analysis.photo.rgb, later_analysis.face)
+        if comparison.same_person and comparison.delta_map is not None:
+            delta_image = to_display(cmp.render_delta_map(baseline.photo.rgb, comparison))
+    return CompareView(baseline, later, later_analysis, comparison, base_display, warped,
+                       delta_image)
 
 
-def _compare(ctx: TaskContext, baseline, later, treated):
-    ctx.progress(0, 1, "Aligning the photos and measuring the change")
-    return build_compare_view(baseline, later, treated)
+def _compare(ctx: TaskContext, baseline, later: Later, treated, tracking, service):
+    if later.analysis is not None:
+        later_analysis = later.analysis
+    else:
+        from skintrack.storage import sessions as repo
+
+        ctx.progress(0, 2, "Reading the later photo")
+        photo = repo.get_photo(tracking.tracker().conn, later.photo_id)
+        later_analysis = _stored_analysis(tracking, photo)
+    ctx.check_cancelled()
+    ctx.progress(1, 2, "Aligning the photos and measuring the change")
+    return build_compare_view(baseline, later, later_analysis, treated)
+

@@ -29,6 +29,8 @@ from skintrack.app.model import AppModel
 from skintrack.app.pages.capture import CapturePage
 from skintrack.app.pages.check import CheckPage
 from skintrack.app.pages.compare import ComparePage
+from skintrack.app.pages.recovery import RecoveryPage
+from skintrack.app.pages.sessions import SessionsPage
 from skintrack.app.widgets.messages import MessageBar, ProgressPanel
 from skintrack.app.workers import TaskRunner
 
@@ -49,13 +51,13 @@ class MainWindow(QMainWindow):
         Where the window geometry and last folder are remembered.
     source_factory : callable returning a FrameSource
         The camera for the Capture page (a fake one in tests).
-    extra_pages : list of (key, title, widget)
-        Pages built by the caller (sessions, recovery) placed before/after the built-in ones.
+    services : list
+        Objects with ``close()`` to close on the task thread when the window closes.
     """
 
     def __init__(self, *, model: AppModel, controller: Controller, runner: TaskRunner,
                  settings: QSettings, source_factory: Callable[[], FrameSource],
-                 pages_before: list | None = None, pages_after: list | None = None) -> None:
+                 services: list | None = None) -> None:
         super().__init__()
         self.model, self.controller, self.runner, self.settings = model, controller, runner, settings
         self.setWindowTitle("skintrack")
@@ -80,22 +82,34 @@ class MainWindow(QMainWindow):
         outer.addWidget(self.progress)
         self.setCentralWidget(central)
 
+        self.services = list(services or [])
+        self.sessions = SessionsPage(model, available=controller.tracking is not None,
+                                     can_delete=controller.can_delete(),
+                                     can_export=controller.can_export())
         self.capture = CapturePage(model, source_factory)
         self.check = CheckPage(model)
+        self.recovery = RecoveryPage(model)
         self.compare = ComparePage(model)
         self.pages: dict[str, QWidget] = {}
-        for key, title, widget in (pages_before or []):
-            self.add_page(key, title, widget)
+        self.add_page("sessions", "Sessions", self.sessions)
         self.add_page("capture", "Capture", self.capture)
         self.add_page("check", "Check", self.check)
-        for key, title, widget in (pages_after or []):
-            self.add_page(key, title, widget)
+        self.add_page("recovery", "Recovery", self.recovery)
         self.add_page("compare", "Compare", self.compare)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
 
-        # Signals -> controller, controller -> window.
+        # Page signals -> controller; controller -> window.
+        self.sessions.create_requested.connect(lambda v: controller.new_session(**v))
+        self.sessions.open_requested.connect(controller.open_session)
+        self.sessions.delete_requested.connect(controller.delete_session)
+        self.sessions.export_requested.connect(self.choose_report_file)
         self.capture.photo_taken.connect(controller.use_frame)
         self.capture.import_requested.connect(self.choose_photos)
+        self.check.finding_choice.connect(controller.set_finding_choice)
+        self.check.answers_changed.connect(controller.set_answers)
+        self.recovery.symptoms_changed.connect(controller.set_symptoms)
+        self.recovery.later_chosen.connect(self._later_chosen)
+        self.recovery.take_photo_requested.connect(self._take_recovery_photo)
         self.compare.later_chosen.connect(self._later_chosen)
         controller.navigate.connect(self.show_page)
         controller.message.connect(self.show_message)
@@ -183,7 +197,20 @@ class MainWindow(QMainWindow):
 
     def _later_chosen(self, index: int) -> None:
         if 0 <= index < len(self.model.laters):
-            self.controller.compare_with_baseline(self.model.laters[index])
+            self.controller.compare_with(self.model.laters[index])
+            self.show_page("compare")
+
+    def _take_recovery_photo(self) -> None:
+        self.capture.set_purpose("recovery")
+        self.show_page("capture")
+
+    def choose_report_file(self, session_id: int) -> None:
+        start = str(Path(str(self.settings.value("last_folder", str(Path.home()))))
+                    / f"skintrack-session-{session_id}.pdf")
+        path, _ = QFileDialog.getSaveFileName(self, "Export report", start,
+                                              "PDF (*.pdf);;Web page (*.html)")
+        if path:
+            self.controller.export_report(session_id, path)
 
     # --- geometry memory ----------------------------------------------------------------------------
     def restore_geometry(self) -> None:
@@ -211,8 +238,17 @@ class MainWindow(QMainWindow):
         self.save_geometry()
         self.capture.stop()
         self.runner.cancel_all()
+        # The database and the face model are closed on the thread that uses them.
+        services, self.services = self.services, []
+        if services:
+            self.runner.submit("Closing", _close_all, services)
         self.runner.wait(10000)
         super().closeEvent(event)
+
+
+def _close_all(ctx, services) -> None:
+    for s in reversed(services):
+        s.close()
 
 
 def _photo_paths(mime) -> list[str]:

@@ -8,7 +8,39 @@ tasks and puts their results here; pages redraw on its signals.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import QObject, Signal
+
+
+@dataclass(frozen=True, eq=False)
+class Later:
+    """A photo after treatment that can be compared with the baseline: analysed already
+    (``analysis``), or stored in the session (``photo_id``) and analysed when chosen."""
+
+    label: str
+    hours: float | None = None
+    analysis: object = None
+    photo_id: int | None = None
+    thumbnail: object = None  # small RGB uint8 array for the timeline, or None
+    note: str = ""  # e.g. why the photo is not used for the recovery curve
+
+    def __post_init__(self) -> None:
+        if self.analysis is None and self.photo_id is None:
+            raise ValueError("a later photo needs its analysis or its stored photo id")
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """One row of the Sessions page."""
+
+    id: int
+    treated_at: object  # aware datetime
+    device: str
+    needle_mm: float
+    treated_regions: tuple[str, ...]
+    photos: int
+    has_baseline: bool
 
 
 class AppModel(QObject):
@@ -21,7 +53,8 @@ class AppModel(QObject):
     baseline_changed(object) : the baseline Analysis (or None)
     comparison_changed(object) : the current comparison view data (or None)
     status_changed(object) : the recovery status of the open session (or None)
-    photos_changed() : the open session's list of photos
+    photos_changed() : the later photos available to compare
+    sessions_changed() : the list of sessions in the data folder
     """
 
     session_changed = Signal(object)
@@ -30,6 +63,7 @@ class AppModel(QObject):
     comparison_changed = Signal(object)
     status_changed = Signal(object)
     photos_changed = Signal()
+    sessions_changed = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -44,6 +78,9 @@ class AppModel(QObject):
         self.comparison = None
         self.status = None
         self.photos: list = []  # the open session's photo records
+        self.sessions: list = []  # SessionSummary items for the Sessions page
+        self.analysis_photo_id: int | None = None  # stored photo id of the checked photo
+        self.symptoms: dict = {}
 
     # --- session ------------------------------------------------------------------------------
     def set_session(self, session) -> None:
@@ -55,8 +92,9 @@ class AppModel(QObject):
         self.session_changed.emit(session)
 
     # --- check --------------------------------------------------------------------------------
-    def set_analysis(self, analysis, *, dismissed=(), confirmed=()) -> None:
+    def set_analysis(self, analysis, *, dismissed=(), confirmed=(), photo_id=None) -> None:
         self.analysis = analysis
+        self.analysis_photo_id = photo_id
         self.dismissed = set(dismissed)
         self.confirmed = set(confirmed)
         self.check_changed.emit()
@@ -93,9 +131,35 @@ class AppModel(QObject):
         self.baseline = analysis
         self.baseline_changed.emit(analysis)
 
-    def add_later(self, analysis) -> None:
-        self.laters.append(analysis)
+    def add_later(self, later) -> None:
+        """Add a :class:`Later` (a later photo that can be compared with the baseline)."""
+        self.laters.append(later)
         self.photos_changed.emit()
+
+    def set_laters(self, laters) -> None:
+        self.laters = list(laters)
+        self.photos_changed.emit()
+
+    def set_sessions(self, sessions) -> None:
+        self.sessions = list(sessions)
+        self.sessions_changed.emit()
+
+    def clear_session_state(self) -> None:
+        """Forget everything shown for the previous session."""
+        self.analysis = None
+        self.analysis_photo_id = None
+        self.dismissed, self.confirmed = set(), set()
+        self.answers, self.symptoms = {}, {}
+        self.baseline = None
+        self.laters = []
+        self.comparison = None
+        self.status = None
+        self.photos = []
+        self.check_changed.emit()
+        self.baseline_changed.emit(None)
+        self.photos_changed.emit()
+        self.comparison_changed.emit(None)
+        self.status_changed.emit(None)
 
     def set_comparison(self, comparison) -> None:
         self.comparison = comparison

@@ -35,3 +35,37 @@ class AnalysisService:
             engine, self._engine = self._engine, None
             if engine is not None:
                 engine.close()
+
+
+class TrackingService:
+    """The session database (:class:`skintrack.tracking.Tracker`) for the window.
+
+    SQLite connections belong to the thread that opened them, so the tracker is opened on the
+    task runner's (single, never-expiring) thread on first use and only ever used there. It
+    shares the analysis service's face model.
+    """
+
+    def __init__(self, data_dir, analysis: AnalysisService) -> None:
+        self.data_dir = data_dir
+        self.analysis = analysis
+        self._tracker = None
+
+    @staticmethod
+    def available() -> bool:
+        try:
+            import skintrack.tracking  # noqa: F401
+        except ImportError:
+            return False
+        return True
+
+    def tracker(self):
+        from skintrack.tracking import Tracker
+
+        if self._tracker is None:
+            self._tracker = Tracker(self.data_dir, engine=self.analysis.engine())
+        return self._tracker
+
+    def close(self) -> None:
+        tracker, self._tracker = self._tracker, None
+        if tracker is not None:
+            tracker.close()

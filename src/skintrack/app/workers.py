@@ -125,6 +125,8 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
+        # One thread for the app's lifetime: the session database connection is bound to it.
+        self._pool.setExpiryTimeout(-1)
         self._handles: list[TaskHandle] = []
 
     @property

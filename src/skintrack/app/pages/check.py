@@ -229,9 +229,13 @@ class QuestionsForm(QWidget):
 
 
 class CheckPage(QWidget):
-    """Shows the model's analysis and verdict; choices go back into the model."""
+    """Shows the model's analysis and verdict. Choices are emitted (``finding_choice``,
+    ``answers_changed``); the controller saves them and updates the model, which redraws this."""
 
-    retake_requested = Signal()
+    #: The person confirmed or dismissed a finding (id, "confirmed" | "dismissed" | None).
+    finding_choice = Signal(str, object)
+    #: The questionnaire answers changed.
+    answers_changed = Signal(dict)
 
     def __init__(self, model: AppModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -274,7 +278,7 @@ class CheckPage(QWidget):
 
         side_lay.addWidget(section_label("Questions"))
         self.questions = QuestionsForm()
-        self.questions.changed.connect(model.set_answers)
+        self.questions.changed.connect(self.answers_changed.emit)
         side_lay.addWidget(self.questions)
         side_lay.addStretch(1)
 
@@ -369,7 +373,7 @@ class CheckPage(QWidget):
             + (f" The {more} least certain are circled on the photo only." if more > 0 else ""))
         for f in shown:
             row = FindingRow(a.photo.rgb, f, self.model.finding_choice(f.id))
-            row.choice_made.connect(self.model.set_finding_choice)
+            row.choice_made.connect(self.finding_choice.emit)
             self.findings_box.addWidget(row)
             self.rows.append(row)
 

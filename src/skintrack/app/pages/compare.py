@@ -32,11 +32,6 @@ GRADE_TEXT = {"none": "no change", "mild": "mildly redder", "moderate": "moderat
               "marked": "markedly redder"}
 
 
-def _when(analysis) -> str:
-    t = analysis.photo.taken_at
-    return t.astimezone().strftime("%d %b %H:%M") if t else "time unknown"
-
-
 class ComparePage(QWidget):
     """Shows ``model.comparison`` (a :class:`~skintrack.app.controller.CompareView`).
 
@@ -105,8 +100,8 @@ class ComparePage(QWidget):
     def _fill_chooser(self) -> None:
         self.chooser.blockSignals(True)
         self.chooser.clear()
-        for i, a in enumerate(self.model.laters):
-            self.chooser.addItem(f"{i + 1}. {_when(a)}")
+        for i, later in enumerate(self.model.laters):
+            self.chooser.addItem(f"{i + 1}. {later.label}")
         current = self.model.comparison
         if current is not None and current.later in self.model.laters:
             self.chooser.setCurrentIndex(self.model.laters.index(current.later))
@@ -128,13 +123,13 @@ class ComparePage(QWidget):
                             "neutral")
             self.note.setText("")
             return
-        after = view.warped if view.warped is not None else view.later.photo.rgb
-        if view.warped is None and after.shape != view.baseline.photo.rgb.shape:
+        after = view.warped
+        if after is None:  # no face to align on: show the later photo as it is, same size
             import cv2
 
-            h, w = view.baseline.photo.rgb.shape[:2]
-            after = cv2.resize(after, (w, h), interpolation=cv2.INTER_AREA)
-        self.swipe.set_images(view.baseline.photo.rgb, after)
+            h, w = view.base_display.shape[:2]
+            after = cv2.resize(view.later_analysis.photo.rgb, (w, h), interpolation=cv2.INTER_AREA)
+        self.swipe.set_images(view.base_display, after)
         self.map_box.setEnabled(view.delta_image is not None)
         self._apply_overlay()
         self._show_numbers(view)
@@ -142,19 +137,21 @@ class ComparePage(QWidget):
     def _apply_overlay(self) -> None:
         view = self.model.comparison
         if view is not None and view.delta_image is not None and self.map_box.isChecked():
-            self.swipe.set_overlay(view.delta_image, 0.85)
+            self.swipe.set_overlay(view.delta_image, 1.0)
+            self.swipe.set_labels("Before", "Redness change (blue less red, red redder)")
         else:
             self.swipe.set_overlay(None)
+            self.swipe.set_labels("Before", "After")
 
     def _show_numbers(self, view) -> None:
         c = view.comparison
         self.table.setRowCount(0)
         notes = []
         if view.warped is None:
-            notes.append("The photos are shown unaligned: the aligning step is not available.")
+            notes.append("No face was found in one of the photos, so they are shown unaligned.")
         if c is None:
-            self.banner.set("Photos side by side", "Measuring the redness change is not available "
-                            "in this version.", "neutral")
+            self.banner.set("Photos side by side", "The redness change cannot be measured: "
+                            "each photo needs one clearly visible face.", "neutral")
             self.note.setText(" ".join(notes))
             return
         if not c.same_person:

@@ -162,6 +162,7 @@ class SwipeView(QWidget):
         self._overlay_opacity = 0.75
         self._split = 0.5
         self._placeholder = ""
+        self._labels = ("Before", "After")
         self.setMinimumSize(200, 150)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -176,6 +177,13 @@ class SwipeView(QWidget):
         self._overlay = _as_qimage(image)
         self._overlay_opacity = float(opacity)
         self.update()
+
+    def set_labels(self, before: str, after: str) -> None:
+        self._labels = (before, after)
+        self.update()
+
+    def labels(self) -> tuple[str, str]:
+        return self._labels
 
     def has_overlay(self) -> bool:
         return self._overlay is not None
@@ -235,9 +243,13 @@ class SwipeView(QWidget):
         f = QFont(self.font())
         f.setBold(True)
         p.setFont(f)
-        p.drawText(QRectF(r.x() + 8, r.y() + 6, 200, 24), "Before")
-        p.drawText(QRectF(r.right() - 208, r.y() + 6, 200, 24),
-                   int(Qt.AlignmentFlag.AlignRight), "After")
+        # Labels on a dark backing so they read on any photo.
+        for text, left in ((self._labels[0], True), (self._labels[1], False)):
+            width = p.fontMetrics().horizontalAdvance(text) + 14
+            box = QRectF(r.x() + 6 if left else r.right() - 6 - width, r.y() + 6, width,
+                         p.fontMetrics().height() + 6)
+            p.fillRect(box, QColor(0, 0, 0, 140))
+            p.drawText(box, int(Qt.AlignmentFlag.AlignCenter), text)
         if self.hasFocus():
             p.setPen(QPen(QColor(120, 190, 255), 2))
             p.setBrush(Qt.BrushStyle.NoBrush)

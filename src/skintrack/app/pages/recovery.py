@@ -1,0 +1,242 @@
+"""Recovery page: the session's photo timeline, the redness chart with the 4–6 h window and the
+fitted curve, the status banner and advice, aftercare countdowns and the next check photo."""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from skintrack.app.model import AppModel
+from skintrack.app.pages.common import Banner, hint_label, section_label, title_label
+from skintrack.app.qtimage import rgb_to_pixmap
+from skintrack.app.widgets.chart import ChartCanvas
+
+STATUS_TEXT = {
+    "insufficient_data": ("Not enough photos yet", "neutral"),
+    "resolved": ("Redness is back to normal", "go"),
+    "on_track": ("Fading as expected", "go"),
+    "slower_than_usual": ("Fading, but slower than usual", "review"),
+    "persistent": ("Still redder after 6 hours", "postpone"),
+    "worsening": ("Getting worse", "postpone"),
+}
+URGENCY_TEXT = {
+    "consult_dermatologist": "Stop home treatment and consult a dermatologist.",
+    "consult_promptly": "Consult a dermatologist promptly.",
+    "seek_care_now": "Seek medical advice now.",
+}
+SYMPTOM_LABELS = {
+    "swelling": "Swelling",
+    "oozing": "Oozing",
+    "fever": "Fever",
+    "pain_beyond_mild_burning": "Pain beyond a mild burning",
+}
+#: How often the countdowns are redrawn, milliseconds.
+TICK_MS = 30_000
+
+
+def _duration(hours: float) -> str:
+    minutes = max(0, round(hours * 60))
+    h, m = divmod(minutes, 60)
+    if h >= 48:
+        return f"{h // 24} days {h % 24} h"
+    return f"{h} h {m:02d} min" if h else f"{m} min"
+
+
+def chart_data(status) -> dict:
+    """Plain data for :func:`skintrack.report.charts.redness_chart` from a RecoveryStatus."""
+    series = {name: [(o.hours, o.delta_a_star) for o in rr.observations]
+              for name, rr in status.regions.items() if rr.observations}
+    fits = [(rr.fit, name) for name, rr in status.regions.items()
+            if rr.fit is not None and name in status.treated_regions]
+    fitted = None
+    fitted_label = "fitted recovery curve"
+    if fits:
+        fit, name = max(fits, key=lambda f: f[0].amplitude)
+        end = max(8.0, status.hours_since_treatment + 1.0, (fit.resolve_hours or 0.0) + 1.0)
+        hours = np.linspace(0.0, min(end, 72.0), 120)
+        fitted = list(zip(hours.tolist(), np.asarray(fit.predict(hours)).tolist(), strict=True))
+        fitted_label = f"fitted fade ({name.replace('_', ' ')}, τ {fit.tau_hours:.1f} h)"
+    return {"series": series, "fitted": fitted, "fitted_label": fitted_label,
+            "uncertainty": status.threshold_a_star or None,
+            "treated": tuple(status.treated_regions),
+            "now_hours": status.hours_since_treatment}
+
+
+class RecoveryPage(QWidget):
+    """Shows ``model.status`` and ``model.laters``. Emits ``symptoms_changed(dict)``,
+    ``later_chosen(index)`` (open it in Compare) and ``take_photo_requested()``."""
+
+    symptoms_changed = Signal(dict)
+    later_chosen = Signal(int)
+    take_photo_requested = Signal()
+
+    def __init__(self, model: AppModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        lay = QVBoxLayout(self)
+        lay.addWidget(title_label("Recovery"))
+        self.banner = Banner()
+        lay.addWidget(self.banner)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        left_lay = QVBoxLayout(left)
+        left_lay.setContentsMargins(0, 0, 0, 0)
+        self.chart = ChartCanvas()
+        left_lay.addWidget(self.chart, 1)
+        left_lay.addWidget(section_label("Photos after treatment"))
+        self.timeline = QListWidget()
+        self.timeline.setViewMode(QListWidget.ViewMode.IconMode)
+        self.timeline.setFlow(QListWidget.Flow.LeftToRight)
+        self.timeline.setWrapping(False)
+        self.timeline.setIconSize(QSize(96, 96))
+        self.timeline.setFixedHeight(150)
+        self.timeline.setAccessibleName("Photos after treatment; Enter opens one in Compare")
+        self.timeline.itemActivated.connect(lambda item: self.later_chosen.emit(
+            self.timeline.row(item)))
+        left_lay.addWidget(self.timeline)
+        split.addWidget(left)
+
+        side = QWidget()
+        side_lay = QVBoxLayout(side)
+        side_lay.addWidget(section_label("What to do"))
+        self.advice = QLabel()
+        self.advice.setWordWrap(True)
+        self.advice.setTextFormat(Qt.TextFormat.RichText)
+        side_lay.addWidget(self.advice)
+        side_lay.addWidget(section_label("Next check photo"))
+        self.next_photo = hint_label()
+        side_lay.addWidget(self.next_photo)
+        self.take_button = QPushButton("&Take a check photo now")
+        self.take_button.clicked.connect(self.take_photo_requested.emit)
+        side_lay.addWidget(self.take_button)
+        side_lay.addWidget(section_label("Aftercare"))
+        self.timers = QLabel()
+        self.timers.setWordWrap(True)
+        self.timers.setTextFormat(Qt.TextFormat.RichText)
+        side_lay.addWidget(self.timers)
+        side_lay.addWidget(section_label("How do you feel?"))
+        side_lay.addWidget(hint_label("Tick what you notice now; the camera cannot see these."))
+        self.symptom_boxes: dict[str, QCheckBox] = {}
+        for name, label in SYMPTOM_LABELS.items():
+            box = QCheckBox(label)
+            box.toggled.connect(self._symptoms_toggled)
+            side_lay.addWidget(box)
+            self.symptom_boxes[name] = box
+        side_lay.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(side)
+        scroll.setMinimumWidth(320)
+        split.addWidget(scroll)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        lay.addWidget(split, 1)
+
+        self._tick = QTimer(self)
+        self._tick.setInterval(TICK_MS)
+        self._tick.timeout.connect(self._show_times)
+        self._tick.start()
+        model.status_changed.connect(lambda _s: self.refresh())
+        model.photos_changed.connect(self._show_timeline)
+        model.session_changed.connect(lambda _s: self.refresh())
+        self.refresh()
+
+    # --- model -> view ------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        st = self.model.status
+        self._show_symptoms()
+        self._show_timeline()
+        if st is None:
+            self.banner.set("No session open" if self.model.session is None else "No status yet",
+                            "Open or create a session on the Sessions page. After treatment, take "
+                            "a photo every hour or two: this page shows how the redness fades.",
+                            "neutral")
+            self.advice.setText("")
+            self.timers.setText("")
+            self.next_photo.setText("")
+            self.chart.figure.clear()
+            self.chart.draw_idle()
+            return
+        headline, tone = STATUS_TEXT.get(st.status, (st.status.replace("_", " "), "neutral"))
+        urgent = URGENCY_TEXT.get(st.urgency, "")
+        sure = {"low": "not yet sure", "medium": "fairly sure", "high": "sure"}.get(st.confidence)
+        body = " ".join(x for x in (
+            f"<b>{html.escape(urgent)}</b>" if urgent else "",
+            f"{_duration(st.hours_since_treatment)} since treatment started." if
+            st.hours_since_treatment >= 0 else "Treatment has not started yet.",
+            f"skintrack is {sure}." if sure else "",
+            (f"Expected back to normal about {st.predicted_resolved_at_hours:.1f} h after "
+             "treatment.") if st.predicted_resolved_at_hours is not None else "",
+        ) if x)
+        self.banner.set(headline, body, tone)
+        levels = {"urgent": "#b3261e", "stop": "#b3261e", "caution": "#8a4b00", "info": "#263238"}
+        self.advice.setText("".join(
+            f"<p style='color:{levels.get(a.level, '#263238')}'>{html.escape(a.text)}</p>"
+            for a in st.advice))
+        tips = [a.source for a in st.advice if a.source and a.source != "skintrack"]
+        self.advice.setToolTip("\n\n".join(f"Protocol: “{t}”" for t in tips))
+        self.chart.plot(**chart_data(st))
+        self._show_times()
+
+    def _show_times(self) -> None:
+        st = self.model.status
+        if st is None:
+            return
+        now = datetime.now(UTC)
+        rows = []
+        for t in st.timers:
+            if t.ends_at is not None:
+                left = (t.ends_at - now).total_seconds() / 3600
+                when = t.ends_at.astimezone().strftime("%a %H:%M")
+                state = (f"<b>{_duration(left)} left</b> (until {when})" if left > 0
+                         else f"done ({when})")
+            else:
+                state = t.until or ("done" if t.done else "")
+            rows.append(f"<li>{html.escape(t.label)}: {state}</li>")
+        self.timers.setText("<ul style='margin-left:-20px'>" + "".join(rows) + "</ul>" if rows
+                            else "")
+        nxt = st.next_photo
+        if nxt is None:
+            self.next_photo.setText("No more check photos are needed for this session.")
+        else:
+            left = (nxt.at - now).total_seconds() / 3600
+            when = nxt.at.astimezone().strftime("%H:%M")
+            due = f"due now ({when})" if left <= 0 else f"at {when}, in {_duration(left)}"
+            self.next_photo.setText(f"{nxt.hours:g} h after treatment, {due}. {nxt.settles}")
+            self.next_photo.setStyleSheet("color: #b3261e; font-weight: bold;" if left <= 0
+                                          else "color: #37474f;")
+
+    def _show_timeline(self) -> None:
+        self.timeline.clear()
+        for later in self.model.laters:
+            item = QListWidgetItem(later.label + (f"\n{later.note}" if later.note else ""))
+            if later.thumbnail is not None:
+                item.setIcon(QIcon(rgb_to_pixmap(later.thumbnail)))
+            item.setToolTip(later.note or "Enter or double-click: compare with the baseline")
+            self.timeline.addItem(item)
+
+    def _show_symptoms(self) -> None:
+        for name, box in self.symptom_boxes.items():
+            box.blockSignals(True)
+            box.setChecked(bool(self.model.symptoms.get(name)))
+            box.setEnabled(self.model.session is not None)
+            box.blockSignals(False)
+
+    def _symptoms_toggled(self) -> None:
+        self.symptoms_changed.emit({n: b.isChecked() for n, b in self.symptom_boxes.items()})
