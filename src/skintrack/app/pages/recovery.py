@@ -207,7 +207,7 @@ class RecoveryPage(QWidget):
                 state = (f"<b>{_duration(left)} left</b> (until {when})" if left > 0
                          else f"done ({when})")
             else:
-                state = t.until or ("done" if t.done else "")
+                state = f"until {t.until}" if t.until else ("done" if t.done else "")
             rows.append(f"<li>{html.escape(t.label)}: {state}</li>")
         self.timers.setText("<ul style='margin-left:-20px'>" + "".join(rows) + "</ul>" if rows
                             else "")

@@ -20,6 +20,15 @@ class ChartCanvas(FigureCanvasQTAgg):
         self.setAccessibleName("Redness change chart")
         self.axes = None
 
+    def draw(self) -> None:
+        # A hidden page has no size yet; matplotlib then warns that the constrained layout
+        # collapsed. It lays out again once shown, so the warning says nothing useful.
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "constrained_layout not applied", UserWarning)
+            super().draw()
+
     def plot(self, **data) -> None:
         """Redraw with :func:`skintrack.report.charts.redness_chart` keyword data."""
         from skintrack.report.charts import redness_chart
