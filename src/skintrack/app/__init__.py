@@ -67,9 +67,18 @@ def run_app(argv: list[str] | None = None, *, data_dir=None, source_factory=None
     if os.environ.get("SKINTRACK_STARTUP_REPORT"):
         QTimer.singleShot(0, lambda: print(f"window shown after {time.perf_counter() - t0:.3f} s",
                                            flush=True))
+    # Load what the first analysis and the first chart need while the person looks at the window.
+    window.runner.submit("Starting up", _warm_up, window.controller.analysis, quiet=True)
     if quit_after_ms is not None:
         QTimer.singleShot(quit_after_ms, window.close)
     return int(app.exec())
 
 
 __all__ = ["build_window", "run_app"]
+
+
+def _warm_up(ctx, analysis) -> None:
+    from skintrack.app.widgets.chart import warm_up
+
+    warm_up()
+    analysis.engine()

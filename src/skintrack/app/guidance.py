@@ -27,8 +27,9 @@ READY_HOLD_S = 0.5
 MAX_MOTION_FACE_WIDTHS_PER_S = 0.12
 #: Time constant of the motion smoothing, seconds.
 MOTION_SMOOTHING_S = 0.15
-#: Lighting and focus are judged on every n-th frame (they change slowly and cost ~10 ms).
-LIGHT_EVERY_N_FRAMES = 3
+#: Lighting and focus are judged on every n-th frame (they change slowly and cost ~10 ms; at
+#: 30 fps this is six times a second).
+LIGHT_EVERY_N_FRAMES = 5
 #: Lining up with the baseline ghost: centre offset (face widths) and size ratio tolerances.
 MAX_GHOST_OFFSET = 0.12
 MAX_GHOST_SIZE_RATIO = 1.12

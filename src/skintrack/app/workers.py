@@ -135,8 +135,12 @@ class TaskRunner(QObject):
 
     def submit(self, label: str, fn: Callable, *args, on_done: Callable | None = None,
                on_error: Callable[[str], None] | None = None,
-               on_cancelled: Callable[[], None] | None = None) -> TaskHandle:
-        """Queue ``fn(ctx, *args)``; callbacks run on the GUI thread."""
+               on_cancelled: Callable[[], None] | None = None,
+               quiet: bool = False) -> TaskHandle:
+        """Queue ``fn(ctx, *args)``; callbacks run on the GUI thread.
+
+        A ``quiet`` task (start-up warm-up) is not shown in the progress panel.
+        """
         signals = _TaskSignals()
         handle = TaskHandle(label, TaskContext(signals), signals)
         if on_done is not None:
@@ -144,10 +148,15 @@ class TaskRunner(QObject):
         signals.failed.connect(on_error if on_error is not None else self.error.emit)
         if on_cancelled is not None:
             signals.cancelled.connect(on_cancelled)
-        signals.progress.connect(self.progress.emit)
-        signals.ended.connect(lambda h=handle: self._ended(h))
-        self._handles.append(handle)
-        self.busy.emit(label)
+        if not quiet:
+            signals.progress.connect(self.progress.emit)
+            signals.ended.connect(lambda h=handle: self._ended(h))
+            self._handles.append(handle)
+            self.busy.emit(label)
+        self._quiet_keep = getattr(self, "_quiet_keep", [])
+        if quiet:  # keep the signals object alive until the task ends
+            self._quiet_keep.append(handle)
+            signals.ended.connect(lambda h=handle: self._quiet_keep.remove(h))
         self._pool.start(_Runnable(fn, args, handle))
         return handle
 

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from skintrack.app.model import AppModel
 from skintrack.app.pages.common import Banner, hint_label, section_label, title_label
 from skintrack.app.qtimage import rgb_to_pixmap
-from skintrack.app.widgets.chart import ChartCanvas
+from skintrack.app.widgets.chart import ChartView
 
 STATUS_TEXT = {
     "insufficient_data": ("Not enough photos yet", "neutral"),
@@ -97,7 +97,7 @@ class RecoveryPage(QWidget):
         left = QWidget()
         left_lay = QVBoxLayout(left)
         left_lay.setContentsMargins(0, 0, 0, 0)
-        self.chart = ChartCanvas()
+        self.chart = ChartView()
         left_lay.addWidget(self.chart, 1)
         left_lay.addWidget(section_label("Photos after treatment"))
         self.timeline = QListWidget()
@@ -170,8 +170,7 @@ class RecoveryPage(QWidget):
             self.advice.setText("")
             self.timers.setText("")
             self.next_photo.setText("")
-            self.chart.figure.clear()
-            self.chart.draw_idle()
+            self.chart.clear()
             return
         headline, tone = STATUS_TEXT.get(st.status, (st.status.replace("_", " "), "neutral"))
         urgent = URGENCY_TEXT.get(st.urgency, "")

@@ -1,38 +1,69 @@
 """The redness chart on screen: matplotlib's Qt canvas around
-:func:`skintrack.report.charts.redness_chart`."""
+:func:`skintrack.report.charts.redness_chart`.
+
+matplotlib takes about half a second to import, more than the rest of the window together, so the
+canvas is created on the first :meth:`ChartView.plot`, not with the window (the app warms the
+import up on the task thread right after the window is shown).
+"""
 
 from __future__ import annotations
 
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.figure import Figure
-from PySide6.QtWidgets import QSizePolicy
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 
-class ChartCanvas(FigureCanvasQTAgg):
-    """A matplotlib canvas that redraws the redness chart from plain data."""
+def warm_up() -> None:
+    """Import matplotlib's figure and Agg renderer (safe on any thread; Qt parts come later)."""
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+
+
+class ChartView(QWidget):
+    """A widget that redraws the redness chart from plain data."""
 
     def __init__(self, parent=None) -> None:
-        self.figure = Figure(figsize=(6.4, 3.6), dpi=100, layout="constrained")
-        super().__init__(self.figure)
-        self.setParent(parent)
+        super().__init__(parent)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumHeight(220)
         self.setAccessibleName("Redness change chart")
+        self.canvas = None
+        self.figure = None
         self.axes = None
 
-    def draw(self) -> None:
-        # A hidden page has no size yet; matplotlib then warns that the constrained layout
-        # collapsed. It lays out again once shown, so the warning says nothing useful.
-        import warnings
+    def _ensure_canvas(self) -> None:
+        if self.canvas is not None:
+            return
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+        from matplotlib.figure import Figure
 
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", "constrained_layout not applied", UserWarning)
-            super().draw()
+        class _Canvas(FigureCanvasQTAgg):
+            def draw(self) -> None:
+                # A hidden page has no size yet; matplotlib then warns that the constrained
+                # layout collapsed. It lays out again once shown, so the warning says nothing.
+                import warnings
+
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", "constrained_layout not applied",
+                                            UserWarning)
+                    super().draw()
+
+        self.figure = Figure(figsize=(6.4, 3.6), dpi=100, layout="constrained")
+        self.canvas = _Canvas(self.figure)
+        self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._layout.addWidget(self.canvas)
 
     def plot(self, **data) -> None:
         """Redraw with :func:`skintrack.report.charts.redness_chart` keyword data."""
         from skintrack.report.charts import redness_chart
 
+        self._ensure_canvas()
         self.figure.clear()
         self.axes = redness_chart(self.figure, **data)
-        self.draw_idle()
+        self.canvas.draw_idle()
+
+    def clear(self) -> None:
+        self.axes = None
+        if self.canvas is not None:
+            self.figure.clear()
+            self.canvas.draw_idle()
