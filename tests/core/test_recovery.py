@@ -23,33 +23,35 @@ from skintrack.core.recovery import (
     region_recovery,
 )
 
-THRESHOLD = 2.0  # a* units; the model takes the comparison's threshold as a parameter
-NOISE_SD = 0.5  # repeat-photo noise, a* units (standard deviation)
+THRESHOLD = 1.0  # a* units, as compare.REAL_CHANGE_A_STAR; the model takes it as a parameter
+NOISE_SD = 0.35  # repeat-photo noise, a* units (standard deviation; compare measures ~0.25)
+BAND = 0.5  # the 95 % half-width a comparison reports with each Δa*
 HOURS = (0.0, 1.0, 2.0, 4.0, 6.0)
-SEEDS = range(200)
+SEEDS = range(100)
 T0 = datetime(2026, 6, 24, 8, 0, tzinfo=UTC)
 
 
 def curve(kind: str, rng: np.random.Generator):
     """True Δa*(t) of one simulated recovery."""
     if kind == "normal":  # the protocol's course: time constant 1.5-3 h
-        a, tau = rng.uniform(2.0, 3.5) * THRESHOLD, rng.uniform(1.5, 3.0)
+        # Mild redness (a real change below compare's "moderate" 4 a*), time constant 1.5-3 h.
+        a, tau = rng.uniform(2.5, 4.0), rng.uniform(1.5, 3.0)
         return lambda t: a * np.exp(-t / tau)
     if kind == "slow":  # fading, but far too slowly for the 4-6 h window
-        a, tau = rng.uniform(3.0, 4.0) * THRESHOLD, rng.uniform(12.0, 20.0)
+        a, tau = rng.uniform(4.0, 6.0), rng.uniform(12.0, 20.0)
         return lambda t: a * np.exp(-t / tau)
     if kind == "persistent":  # not fading at all
-        a = rng.uniform(2.0, 3.5) * THRESHOLD
+        a = rng.uniform(3.0, 5.0)
         return lambda t: a + 0.0 * t
     if kind == "worsening":  # rising after the first hour
-        a, rate = rng.uniform(1.6, 2.8) * THRESHOLD, rng.uniform(1.0, 2.0) * THRESHOLD
+        a, rate = rng.uniform(3.0, 4.0), rng.uniform(1.5, 2.5)
         return lambda t: a + rate * max(t - 1.0, 0.0)
     raise ValueError(kind)
 
 
 def observe(value: float, hours: float, rng) -> Observation:
     d = value + rng.normal(0.0, NOISE_SD)
-    return Observation(hours, d, NOISE_SD, abs(d) > max(THRESHOLD, 2 * NOISE_SD))
+    return Observation(hours, d, BAND, abs(d) > max(THRESHOLD, BAND))
 
 
 def run_series(kind: str, seed: int) -> dict[float, str]:
@@ -74,7 +76,7 @@ def outcomes():
 
 # The statuses that must come out for every seed, after the photo at each hour.
 EXPECTED = {
-    "normal": {4.0: {"on_track", "resolved"}, 6.0: {"resolved"}},
+    "normal": {6.0: {"resolved"}},
     "slow": {4.0: {"slower_than_usual"}, 6.0: {"persistent"}},
     "persistent": {2.0: {"slower_than_usual"}, 4.0: {"slower_than_usual"}, 6.0: {"persistent"}},
     "worsening": {4.0: {"worsening"}, 6.0: {"worsening"}},
@@ -94,11 +96,12 @@ def test_early_calls_are_mostly_right(outcomes):
     def rate(kind, hour, allowed):
         return np.mean([s[hour] in allowed for s in outcomes[kind]])
 
-    assert rate("normal", 1.0, {"on_track", "resolved"}) >= 0.75
-    assert rate("normal", 2.0, {"on_track", "resolved"}) >= 0.93
-    assert rate("slow", 1.0, {"slower_than_usual"}) >= 0.93
-    assert rate("slow", 2.0, {"slower_than_usual"}) >= 0.97
-    assert rate("worsening", 2.0, {"worsening"}) >= 0.5
+    assert rate("normal", 1.0, {"on_track", "resolved"}) >= 0.6
+    assert rate("normal", 2.0, {"on_track", "resolved"}) >= 0.9
+    assert rate("normal", 4.0, {"on_track", "resolved"}) >= 0.97
+    assert rate("slow", 1.0, {"slower_than_usual"}) >= 0.95
+    assert rate("slow", 2.0, {"slower_than_usual"}) >= 0.98
+    assert rate("worsening", 2.0, {"worsening"}) >= 0.35
 
 
 def test_fit_recovers_time_constant_and_resolution_time():
@@ -284,7 +287,7 @@ def test_record_has_the_documented_fields_and_is_json():
     assert rec["schema"] == 1
     assert rec["status"] == "on_track"
     assert rec["hours_since_treatment"] == pytest.approx(2.1)
-    assert 1.5 < rec["predicted_resolved_at_hours"] < 3.0
+    assert 3.0 < rec["predicted_resolved_at_hours"] < 4.2  # 2 h · ln(6 / 1) = 3.6 h
     assert [p["hours"] for p in rec["regions"]["left_cheek"]] == [0.0, 1.0, 2.0]
     assert set(rec["regions"]["left_cheek"][0]) >= {"hours", "delta_a_star", "real_change"}
     assert {a["code"] for a in rec["advice"]} >= {"on_track", "aftercare", "needle_medical_grade"}

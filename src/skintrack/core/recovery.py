@@ -79,15 +79,24 @@ RISE_AFTER_HOURS = 1.0
 #: A rise must exceed the real-change threshold and this many combined standard uncertainties, so
 #: that repeat-photo noise between any two of several photos does not read as worsening.
 RISE_SIGMAS = 4.0
-#: Smallest per-photo standard uncertainty (a* units) the fit assumes: two photos of an unchanged
-#: face, re-posed and re-lit, differ by about this much even when a comparison reports less.
-NOISE_FLOOR_A_STAR = 0.5
+#: The real-change threshold is a repeatability limit: two photos of unchanged skin differ by less
+#: in 95 % of cases. For normal errors the repeatability limit is 2.77 standard deviations of one
+#: reading (ISO 5725-6: r = 1.96·√2·σ), so no photo is assumed more precise than threshold / 2.77,
+#: whatever its comparison reports.
+REPEATABILITY_LIMIT_SIGMAS = 2.77
+#: ``Observation.uncertainty`` is the half-width of a 95 % band, as the comparison reports it.
+BAND_95_SIGMAS = 1.96
+#: Largest Δa* (a* units) the fit considers right after treatment, unless a photo shows more
+#: (then 2.5 times the largest seen): "marked" erythema starts near 7 a*.
+MAX_AMPLITUDE_A_STAR = 12.0
 #: Next check photo no sooner than this after the last one: closer photos add little slope.
 MIN_PHOTO_GAP_HOURS = 0.5
 #: Predictions beyond this many hours are reported as "not predictable" (None).
 PREDICTION_HORIZON_HOURS = 72.0
 #: Time constants (hours) the fit considers; log-spaced, so the prior is flat in log τ.
-TAU_GRID_HOURS = np.geomspace(0.1, 1000.0, 241)
+TAU_GRID_HOURS = np.geomspace(0.1, 1000.0, 121)  # 8 % steps
+#: Points of the amplitude grid (0.075 a* steps up to MAX_AMPLITUDE_A_STAR).
+AMPLITUDE_STEPS = 161
 #: Findings that make a post-treatment course "worsening" when new (protocol: "open wounds, acne
 #: pustules").
 NEW_FINDING_KINDS = ("pustule", "open_wound")
@@ -100,8 +109,9 @@ class Observation:
     """One region of one post-treatment photo.
 
     ``hours`` since treatment start; ``delta_a_star`` the redness change against the baseline
-    (CIELAB a*, positive = redder); ``uncertainty`` its standard uncertainty (a* units);
-    ``real_change`` whether the comparison judged it a real change.
+    (CIELAB a*, positive = redder); ``uncertainty`` the half-width of its 95 % band (a* units,
+    as :class:`skintrack.core.compare.RegionChange` reports it); ``real_change`` whether the
+    comparison judged it a real change.
     """
 
     hours: float
@@ -123,9 +133,9 @@ class Observation:
         """Really redder than the baseline (a real change in the red direction)."""
         return self.real_change and self.delta_a_star > 0
 
-    @property
-    def sigma(self) -> float:
-        return max(self.uncertainty, NOISE_FLOOR_A_STAR)
+    def sigma(self, threshold: float) -> float:
+        """Standard uncertainty (a* units), never below the threshold's repeatability."""
+        return max(self.uncertainty / BAND_95_SIGMAS, threshold / REPEATABILITY_LIMIT_SIGMAS)
 
 
 @dataclass(frozen=True)
@@ -182,10 +192,12 @@ class NewFinding:
 class DecayFit:
     """Exponential fade ``Δa*(t) = amplitude·exp(-t/tau_hours)`` fitted to one region.
 
-    ``resolve_hours`` is the posterior median of when Δa* falls below the threshold (hours after
-    treatment; None beyond :data:`PREDICTION_HORIZON_HOURS`), ``resolve_low``/``resolve_high`` a
-    90 % credible interval (``resolve_high`` None when unbounded), ``p_by_window_end`` the
-    probability that it is back by 6 h.
+    ``amplitude`` (a* units) and ``tau_hours`` are the most probable curve. ``resolve_hours`` is
+    the posterior median of when Δa* falls below the threshold (hours after treatment; None
+    beyond :data:`PREDICTION_HORIZON_HOURS`), ``resolve_low``/``resolve_high`` a 90 % credible
+    interval (``resolve_high`` None when unbounded), ``p_by_window_end`` the probability that it
+    is back by 6 h, ``p_still_redder`` the probability that Δa* was still above the threshold at
+    the last photo (``last_hours``).
     """
 
     amplitude: float
@@ -194,11 +206,14 @@ class DecayFit:
     resolve_low: float
     resolve_high: float | None
     p_by_window_end: float
+    p_still_redder: float
+    last_hours: float
     n_photos: int
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.p_by_window_end <= 1.0:
-            raise ValueError("p_by_window_end is a probability")
+        for name in ("p_by_window_end", "p_still_redder"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} is a probability")
         if self.amplitude < 0 or self.tau_hours <= 0:
             raise ValueError("a decay has amplitude >= 0 and a positive time constant")
 
@@ -358,16 +373,26 @@ class RecoveryStatus:
 
 
 # --- the fit -------------------------------------------------------------------------------------
-def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: Sequence[float]) -> list:
+    # Only grid points with weight matter; dropping the rest makes the sort cheap.
+    keep = weights > 1e-12 * weights.max()
+    values, weights = values[keep], weights[keep]
     order = np.argsort(values, kind="stable")
     cdf = np.cumsum(weights[order])
     cdf /= cdf[-1]
-    return float(values[order][min(int(np.searchsorted(cdf, q)), len(values) - 1)])
+    idx = np.minimum(np.searchsorted(cdf, qs), len(values) - 1)
+    return [float(v) for v in values[order][idx]]
 
 
 def fit_decay(observations: Sequence[Observation], *, threshold: float,
               window_end_hours: float = REDNESS_WINDOW_END_HOURS) -> DecayFit:
     """Fit ``Δa*(t) = A·exp(-t/τ)`` to two or more observations of one region.
+
+    The posterior is computed on a grid: ``τ`` over :data:`TAU_GRID_HOURS` (flat in log τ),
+    ``A`` from 0 to :data:`MAX_AMPLITUDE_A_STAR` or 2.5 times the largest Δa* seen (flat),
+    Gaussian errors with each photo's
+    standard uncertainty (:meth:`Observation.sigma`). A decay toward the baseline cannot start
+    below it, so ``A >= 0``: a paler-than-baseline series has nothing to fade.
 
     Parameters
     ----------
@@ -384,30 +409,32 @@ def fit_decay(observations: Sequence[Observation], *, threshold: float,
         raise ValueError("threshold must be positive (a* units)")
     t = np.array([o.hours for o in observations], dtype=np.float64)
     d = np.array([o.delta_a_star for o in observations], dtype=np.float64)
-    w = 1.0 / np.array([o.sigma for o in observations], dtype=np.float64) ** 2
+    w = 1.0 / np.array([o.sigma(threshold) for o in observations], dtype=np.float64) ** 2
     tau = TAU_GRID_HOURS
+    amp = np.linspace(0.0, max(MAX_AMPLITUDE_A_STAR, 2.5 * float(d.max())), AMPLITUDE_STEPS)
     e = np.exp(-t[None, :] / tau[:, None])  # (K, N)
-    # Closed-form weighted least squares for A at each τ; a decay toward baseline cannot start
-    # below it, so A >= 0 (a paler-than-baseline series fits A = 0: nothing to fade).
-    amp = np.maximum((e * (w * d)).sum(1) / (e * e * w).sum(1), 0.0)
-    sse = ((d[None, :] - amp[:, None] * e) ** 2 * w).sum(1)
-    post = np.exp(-0.5 * (sse - sse.min()))
+    # Weighted squared residuals for every (A, τ), expanded so no (J, K, N) array is needed.
+    s_ee, s_de, s_dd = (e * e * w).sum(1), (e * d * w).sum(1), float((d * d * w).sum())
+    chi2 = s_dd - 2.0 * amp[:, None] * s_de[None, :] + amp[:, None] ** 2 * s_ee[None, :]
+    post = np.exp(-0.5 * (chi2 - chi2.min()))
     post /= post.sum()
-    with np.errstate(divide="ignore"):
-        resolve = np.where(amp > threshold, tau * np.log(np.maximum(amp, threshold) / threshold),
-                           0.0)
-    p_on_time = float(post[resolve <= window_end_hours].sum())
-    median = _weighted_quantile(resolve, post, 0.5)
-    low = _weighted_quantile(resolve, post, 0.05)
-    high = _weighted_quantile(resolve, post, 0.95)
-    best = int(np.argmax(post))
+    last = float(t.max())
+    p_still = float(post[amp[:, None] * np.exp(-last / tau)[None, :] > threshold].sum())
+    # When Δa* falls below the threshold: τ·ln(A/θ), or 0 if it starts below.
+    resolve = np.log(np.maximum(amp, threshold) / threshold)[:, None] * tau[None, :]
+    flat_resolve, flat_post = resolve.ravel(), post.ravel()
+    p_on_time = float(flat_post[flat_resolve <= window_end_hours].sum())
+    low, median, high = _weighted_quantiles(flat_resolve, flat_post, (0.05, 0.5, 0.95))
+    j, k = np.unravel_index(int(np.argmax(post)), post.shape)
     return DecayFit(
-        amplitude=float(amp[best]),
-        tau_hours=float(tau[best]),
+        amplitude=float(amp[j]),
+        tau_hours=float(tau[k]),
         resolve_hours=median if median <= PREDICTION_HORIZON_HOURS else None,
         resolve_low=low,
         resolve_high=high if high <= PREDICTION_HORIZON_HOURS else None,
         p_by_window_end=min(max(p_on_time, 0.0), 1.0),
+        p_still_redder=min(max(p_still, 0.0), 1.0),
+        last_hours=last,
         n_photos=len(observations),
     )
 
@@ -436,7 +463,7 @@ def _largest_rise(obs: Sequence[Observation], threshold: float) -> tuple[float, 
             if b.hours <= a.hours:
                 continue
             rise = b.delta_a_star - a.delta_a_star
-            sigma = math.hypot(a.sigma, b.sigma)
+            sigma = math.hypot(a.sigma(threshold), b.sigma(threshold))
             if rise > threshold and rise > RISE_SIGMAS * sigma:
                 z = rise / sigma
                 if found is None or z > found[1]:
@@ -456,19 +483,29 @@ def region_recovery(region: str, observations: Sequence[Observation], *,
         return RegionRecovery(region, "worsening", _confidence_from_z(rise[1] - RISE_SIGMAS + 1.0),
                               obs, reason=f"redness rose by {rise[0]:.1f} a* after the first hour")
     last = obs[-1]
-    z_last = (last.delta_a_star - threshold) / last.sigma
-    if not last.redder:
-        return RegionRecovery(region, "resolved", _confidence_from_z(-z_last), obs,
-                              reason="no real redness left in the latest photo")
-    if last.hours >= REDNESS_WINDOW_END_HOURS:
-        return RegionRecovery(
-            region, "persistent", _confidence_from_z(z_last + 1.0), obs,
-            reason=f"still {last.delta_a_star:.1f} a* redder {last.hours:.1f} h after treatment")
     if len(obs) == 1:
+        z_last = (last.delta_a_star - threshold) / last.sigma(threshold)
+        if not last.redder:
+            return RegionRecovery(region, "resolved", _confidence_from_z(-z_last), obs,
+                                  reason="no real redness left in the photo")
+        if last.hours >= REDNESS_WINDOW_END_HOURS:
+            return RegionRecovery(
+                region, "persistent", _confidence_from_z(z_last + 1.0), obs,
+                reason=f"still {last.delta_a_star:.1f} a* redder {last.hours:.1f} h after treatment")
         # Redness this early is the normal course; one point cannot show how fast it fades.
         return RegionRecovery(region, "on_track", "low", obs,
                               reason="one photo after treatment: redness at this stage is normal")
+    # With two or more photos the curve, not the last photo alone, says whether redness is left:
+    # one reading near the threshold flips with repeat-photo noise, the fit through all of them
+    # does not.
     fit = fit_decay(obs, threshold=threshold)
+    if fit.p_still_redder < 0.5:
+        return RegionRecovery(region, "resolved", _confidence_from_p(fit.p_still_redder), obs, fit,
+                              reason="no real redness left at the latest photo")
+    if last.hours >= REDNESS_WINDOW_END_HOURS:
+        return RegionRecovery(
+            region, "persistent", _confidence_from_p(fit.p_still_redder), obs, fit,
+            reason=f"still {last.delta_a_star:.1f} a* redder {last.hours:.1f} h after treatment")
     status = "on_track" if fit.p_by_window_end >= 0.5 else "slower_than_usual"
     confidence = _confidence_from_p(fit.p_by_window_end)
     if len(obs) == 2 and confidence == "high":

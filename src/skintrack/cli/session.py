@@ -1,0 +1,261 @@
+"""``skintrack session new|baseline|add|status|list|symptoms``: treatment sessions and recovery.
+
+Heavy modules (numpy, OpenCV, MediaPipe) load inside :func:`run`, so ``skintrack --help`` stays
+instant. Times given on the command line without a zone are the computer's local time; they are
+stored and compared in UTC.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+
+from skintrack.core.errors import SkintrackError
+
+_REGIONS = "forehead, left_cheek, right_cheek, nose, chin, perioral"
+_TIME_HELP = ("a time: 2026-06-24T10:30 (local unless it has +02:00 or Z), 10:30 (today), now, "
+              "'2h ago' or '90m ago'")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", metavar="DIR",
+                   help="data folder (default: $SKINTRACK_HOME, else the user data folder)")
+    sub = p.add_subparsers(dest="session_command", metavar="ACTION")
+    sub.required = True
+
+    def action(name: str, help_text: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_text, description=help_text)
+        # SUPPRESS keeps a --data-dir given before the action from being reset by this default.
+        sp.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
+                        help=argparse.SUPPRESS)
+        return sp
+
+    new = action("new", "start a treatment session")
+    new.add_argument("--device", required=True, choices=("patch", "roller", "pen"))
+    new.add_argument("--needle-mm", required=True, type=float, metavar="MM",
+                     help="needle length in millimetres (home range 0.25-0.5)")
+    new.add_argument("--treated", required=True, metavar="REGIONS",
+                     help=f"comma-separated treated regions ({_REGIONS}); left = the person's left")
+    new.add_argument("--at", metavar="TIME", help=f"treatment start (default now); {_TIME_HELP}")
+    new.add_argument("--products", default="", metavar="LIST",
+                     help="comma-separated products applied after treatment")
+    new.add_argument("--notes", default="", help="free-text notes")
+    new.add_argument("--json", action="store_true", help="print the session as JSON")
+
+    base = action("baseline", "add the photo taken before treatment and compare later ones to it")
+    base.add_argument("session", type=int, metavar="SESSION")
+    base.add_argument("photo", metavar="PHOTO")
+    base.add_argument("--taken-at", metavar="TIME",
+                      help=f"capture time when the photo's own is missing or wrong; {_TIME_HELP}")
+
+    add = action("add", "add photos taken after treatment")
+    add.add_argument("session", type=int, metavar="SESSION")
+    add.add_argument("photos", nargs="+", metavar="PHOTO")
+    add.add_argument("--taken-at", metavar="TIME",
+                     help=f"capture time for these photos; {_TIME_HELP}")
+
+    status = action("status", "is the redness fading as it should?")
+    status.add_argument("session", type=int, metavar="SESSION")
+    status.add_argument("--json", action="store_true", help="print the status as JSON (schema 1)")
+    status.add_argument("--as-of", metavar="TIME",
+                        help="assess as at this time instead of now (photos after it are ignored)")
+
+    lst = action("list", "list sessions")
+    lst.add_argument("--json", action="store_true", help="one JSON object per session per line")
+
+    sym = action("symptoms", "report symptoms a photo cannot show")
+    sym.add_argument("session", type=int, metavar="SESSION")
+    sym.add_argument("symptoms", metavar="LIST",
+                     help="comma-separated: swelling, oozing, fever, pain (beyond mild burning); "
+                          "or none")
+
+
+def parse_time(text: str, *, now: datetime | None = None) -> datetime:
+    """A timezone-aware time from the command line (see ``_TIME_HELP``)."""
+    now = now or datetime.now(UTC)
+    t = text.strip()
+    if t.lower() == "now":
+        return now
+    m = re.fullmatch(r"([+-])\s*(\d+(?:\.\d+)?)\s*(h|m|min)", t.lower()) or re.fullmatch(
+        r"()(\d+(?:\.\d+)?)\s*(h|m|min)\s+ago", t.lower())
+    if m:
+        sign = 1 if m.group(1) == "+" else -1
+        amount = float(m.group(2))
+        delta = timedelta(hours=amount) if m.group(3) == "h" else timedelta(minutes=amount)
+        return now + sign * delta
+    if re.fullmatch(r"\d{1,2}:\d{2}", t):
+        hh, mm = (int(x) for x in t.split(":"))
+        local_now = now.astimezone()
+        try:
+            return local_now.replace(hour=hh, minute=mm, second=0, microsecond=0)
+        except ValueError:
+            raise SkintrackError(f"cannot read the time {text!r}; {_TIME_HELP}") from None
+    try:
+        when = datetime.fromisoformat(t.replace("Z", "+00:00"))
+    except ValueError:
+        raise SkintrackError(f"cannot read the time {text!r}; {_TIME_HELP}") from None
+    if when.tzinfo is None:
+        when = when.astimezone()  # the computer's local zone
+    return when
+
+
+def _list(text: str) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
+def _local(when: datetime) -> str:
+    return when.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+def run(args: argparse.Namespace) -> int:
+    from skintrack.tracking import Tracker
+
+    with Tracker(args.data_dir) as tracker:
+        return _ACTIONS[args.session_command](tracker, args)
+
+
+# --- actions -------------------------------------------------------------------------------------
+def _session_record(s) -> dict:
+    return {"id": s.id, "treated_at": s.treated_at.isoformat(), "device": s.device,
+            "needle_mm": s.needle_mm, "treated_regions": list(s.treated_regions),
+            "products": list(s.products), "notes": s.notes,
+            "baseline_photo_id": s.baseline_photo_id}
+
+
+def _new(tracker, args) -> int:
+    from skintrack.core.protocol import HOME_NEEDLE_MAX_MM
+
+    treated_at = parse_time(args.at) if args.at else None
+    s = tracker.new_session(device=args.device, needle_mm=args.needle_mm,
+                            treated_regions=_list(args.treated), treated_at=treated_at,
+                            products=_list(args.products), notes=args.notes)
+    if s.needle_mm > HOME_NEEDLE_MAX_MM:
+        print(f"skintrack: warning: {s.needle_mm:g} mm needles are medical grade (over "
+              f"{HOME_NEEDLE_MAX_MM:g} mm) and unsuitable for home use", file=sys.stderr)
+    if args.json:
+        print(json.dumps(_session_record(s)))
+        return 0
+    regions = ", ".join(r.replace("_", " ") for r in s.treated_regions)
+    print(f"session {s.id}: {s.device}, {s.needle_mm:g} mm needles, on {regions}; "
+          f"treatment start {_local(s.treated_at)}")
+    print(f"next: skintrack session baseline {s.id} PHOTO   (the photo taken before treatment)")
+    return 0
+
+
+def _baseline(tracker, args) -> int:
+    taken_at = parse_time(args.taken_at) if args.taken_at else None
+    res = tracker.set_baseline(args.session, args.photo, taken_at=taken_at)
+    for w in res.warnings:
+        print(f"skintrack: warning: {w}", file=sys.stderr)
+    print(f"baseline of session {args.session}: {res.photo.original_name}, taken "
+          f"{_local(res.photo.taken_at)} ({-res.hours:.1f} h before treatment)")
+    return 0
+
+
+def _add(tracker, args) -> int:
+    taken_at = parse_time(args.taken_at) if args.taken_at else None
+    results = tracker.add_photos(args.session, args.photos, taken_at=taken_at)
+    for res in results:
+        for w in res.warnings:
+            print(f"skintrack: warning: {res.photo.original_name}: {w}", file=sys.stderr)
+        cmp = res.comparison
+        treated = tracker.session(args.session).treated_regions
+        if cmp is not None and cmp.usable:
+            parts = [f"{r.replace('_', ' ')} {cmp.changes[r].delta_a_star:+.1f}"
+                     f"{'*' if cmp.changes[r].real_change else ''}"
+                     for r in treated if r in cmp.changes]
+            detail = "; ".join(parts) + " a*  (* = real change)"
+        else:
+            detail = "not used for the curve"
+        print(f"{res.photo.original_name}: {res.hours:.1f} h after treatment: {detail}")
+    status = tracker.status(args.session)
+    print(f"status: {status.status.replace('_', ' ')} (confidence {status.confidence})")
+    return 0
+
+
+def _status(tracker, args) -> int:
+    now = parse_time(args.as_of) if args.as_of else None
+    st = tracker.status(args.session, now=now)
+    if args.json:
+        print(json.dumps(st.to_record()))
+        return 0
+    s = tracker.session(args.session)
+    print(f"session {s.id}: {s.device} {s.needle_mm:g} mm on "
+          f"{', '.join(r.replace('_', ' ') for r in s.treated_regions)}; treated "
+          f"{_local(s.treated_at)} ({st.hours_since_treatment:.1f} h ago)")
+    headline = f"status: {st.status.replace('_', ' ').upper()} (confidence {st.confidence})"
+    if st.predicted_resolved_at_hours is not None:
+        headline += f"; back to baseline at about {st.predicted_resolved_at_hours:.1f} h"
+    print(headline)
+    hours = sorted({o.hours for rr in st.regions.values() for o in rr.observations})
+    if hours:
+        names = [n for n in st.treated_regions if n in st.regions]
+        names += [n for n in st.regions if n not in names]
+        width = max(len(n) for n in names)
+        print("  " + "Δa* vs baseline".ljust(width) + "".join(f"{h:>8.1f}h" for h in hours))
+        for n in names:
+            rr = st.regions[n]
+            by_h = {o.hours: o for o in rr.observations}
+            cells = "".join(
+                f"{by_h[h].delta_a_star:>+8.1f}{'*' if by_h[h].real_change else ' '}"
+                if h in by_h else f"{'-':>9}" for h in hours)
+            mark = "" if n in st.treated_regions else "  (untreated)"
+            print(f"  {n.ljust(width)}{cells}  {rr.status.replace('_', ' ')}{mark}")
+        print("  (* = real change)")
+    for ex in st.extra.get("excluded_photos", []):
+        print(f"  not used: {ex['name']} ({ex['hours']:.1f} h): {ex['reason']}")
+    print("advice:")
+    for a in st.advice:
+        print(f"  - {a.text}")
+    active = [t for t in st.timers if t.active]
+    if active:
+        print("timers:")
+        for t in active:
+            if t.ends_at is None:
+                print(f"  - {t.label}: until {t.until}")
+            else:
+                left = max(0.0, (t.ends_at - st.now).total_seconds() / 3600.0)
+                print(f"  - {t.label}: until {_local(t.ends_at)} ({left:.1f} h left)")
+    return 0
+
+
+def _list_sessions(tracker, args) -> int:
+    sessions = tracker.sessions()
+    if args.json:
+        for s in sessions:
+            print(json.dumps(_session_record(s)))
+        return 0
+    if not sessions:
+        print("no sessions yet: skintrack session new --device roller --needle-mm 0.25 "
+              "--treated left_cheek,right_cheek")
+        return 0
+    for s in sessions:
+        n = len(tracker.photos(s.id))
+        print(f"{s.id:>4}  {_local(s.treated_at)}  {s.device:<6} {s.needle_mm:g} mm  "
+              f"{','.join(s.treated_regions)}  {n} photo{'s' if n != 1 else ''}"
+              f"{'' if s.baseline_photo_id else '  (no baseline)'}")
+    return 0
+
+
+def _symptoms(tracker, args) -> int:
+    from skintrack.core.recovery import Symptoms
+
+    try:
+        symptoms = Symptoms.from_names(_list(args.symptoms))
+    except ValueError as exc:
+        raise SkintrackError(str(exc)) from None
+    tracker.record_symptoms(args.session, symptoms)
+    st = tracker.status(args.session)
+    reported = ", ".join(symptoms.reported) or "none"
+    print(f"symptoms recorded for session {args.session}: {reported}")
+    for a in st.advice:
+        if a.level in ("urgent", "stop"):
+            print(f"  - {a.text}")
+    return 0
+
+
+_ACTIONS = {"new": _new, "baseline": _baseline, "add": _add, "status": _status,
+            "list": _list_sessions, "symptoms": _symptoms}

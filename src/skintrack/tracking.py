@@ -1,0 +1,581 @@
+"""The session service: treatment sessions, their photos and the recovery status.
+
+Used by the command line, the app and the report. It ties :mod:`skintrack.core` (photo intake,
+analysis, comparison, the recovery model) to :mod:`skintrack.storage` (SQLite and the photo
+store); neither of those imports it.
+
+An import is done in two halves so that a crash cannot leave half of it behind:
+
+1. everything slow and fallible happens first, in memory: read and decode each photo, check its
+   capture time, analyse it with one :class:`~skintrack.core.face.FaceEngine`, compare it with
+   the baseline. A photo that cannot be read refuses the whole import before anything is written.
+2. then one ``BEGIN IMMEDIATE`` transaction copies the files into the store and inserts every
+   row. Killed inside it, SQLite rolls the rows back; a store file written before the kill is
+   unreferenced and harmless. Failing inside it (disk full), the rows roll back and the files this
+   import added are removed again.
+
+Capture times are compared as instants (UTC): a follow-up photo dated before the baseline, or
+after "now", is refused; so is a baseline taken after the treatment started.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from skintrack.core.errors import PhotoError, SkintrackError
+from skintrack.core.recovery import (
+    NEW_FINDING_KINDS,
+    Advice,
+    NewFinding,
+    Observation,
+    RecoveryStatus,
+    Symptoms,
+    assess_recovery,
+)
+from skintrack.storage import db
+from skintrack.storage import sessions as repo
+from skintrack.storage.paths import DataPaths, resolve_data_dir
+from skintrack.storage.photostore import PhotoStore
+
+#: A capture time this far ahead of the computer's clock is still accepted: phone and computer
+#: clocks drift by seconds to minutes, and refusing a photo for that would only confuse.
+CLOCK_SKEW = timedelta(minutes=5)
+#: A planned treatment may be entered up to a day ahead; further is almost surely a typing error.
+MAX_PLANNED_AHEAD = timedelta(hours=24)
+NOT_SAME_FACE = "the face does not look like the one in the baseline photo"
+
+
+class TrackingError(SkintrackError):
+    """A session operation refused for a reason the person can act on."""
+
+
+@dataclass(frozen=True)
+class PhotoSource:
+    """A photo to import from memory (a camera frame encoded as PNG/JPEG by the app).
+
+    ``taken_at`` overrides the time found in the file; it must be timezone-aware.
+    """
+
+    data: bytes
+    name: str
+    taken_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if not self.data:
+            raise ValueError("PhotoSource.data is empty")
+        if self.taken_at is not None and self.taken_at.tzinfo is None:
+            raise ValueError("PhotoSource.taken_at must be timezone-aware")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """One imported photo: its row, hours after treatment, and the comparison when it is a
+    follow-up (None for the baseline)."""
+
+    photo: repo.PhotoRow
+    hours: float
+    role: str  # "baseline" or "follow_up"
+    comparison: repo.ComparisonRow | None = None
+    warnings: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.role not in ("baseline", "follow_up"):
+            raise ValueError("role is 'baseline' or 'follow_up'")
+
+
+@dataclass
+class _Prepared:
+    """A photo read, checked and analysed, ready to be saved (internal)."""
+
+    data: bytes
+    fmt: str
+    name: str
+    new_photo: repo.NewPhoto | None
+    hours: float
+    analysis_ok: bool
+    analysis_record: dict
+    findings: list[dict]
+    comparison: repo.NewComparison | None = None
+    warnings: list[str] = field(default_factory=list)
+    photo: object = None  # the decoded Photo, dropped once analysed (it holds the pixels)
+    stored: object = None  # the StoredPhoto once written to the store
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _fmt_time(when: datetime) -> str:
+    """A time as the person reads it: their local time zone, with the offset."""
+    return when.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+class Tracker:
+    """Sessions in one data folder. Use as a context manager, or call :meth:`close`.
+
+    Parameters
+    ----------
+    data_dir
+        The data folder (``--data-dir``); None uses ``$SKINTRACK_HOME`` or the user data folder.
+    engine
+        An open :class:`~skintrack.core.face.FaceEngine` to share (the caller closes it). Without
+        one, the tracker opens its own on first use and closes it in :meth:`close`.
+    """
+
+    def __init__(self, data_dir: str | os.PathLike[str] | None = None, *, engine=None) -> None:
+        self.paths: DataPaths = resolve_data_dir(data_dir)
+        self.conn = db.connect(self.paths.database)
+        self.store = PhotoStore(self.paths.photos)
+        self._engine = engine
+        self._own_engine = False
+        self._baselines: dict[tuple[int, str], object] = {}  # (photo id, sha) -> Analysis
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    def __enter__(self) -> Tracker:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._own_engine and self._engine is not None:
+            self._engine.close()
+        self._engine = None
+        self._baselines.clear()
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    @property
+    def engine(self):
+        if self._engine is None:
+            from skintrack.core.face import FaceEngine
+
+            self._engine = FaceEngine(mode="image")
+            self._own_engine = True
+        return self._engine
+
+    # --- sessions -------------------------------------------------------------------------------
+    def new_session(self, *, device: str, needle_mm: float, treated_regions: Sequence[str],
+                    treated_at: datetime | None = None, products: Sequence[str] = (),
+                    notes: str = "", now: datetime | None = None) -> repo.Session:
+        """Start a session. ``treated_at`` (treatment start) defaults to now."""
+        now = now or _utc_now()
+        treated_at = treated_at or now
+        if treated_at.tzinfo is None:
+            raise TrackingError("the treatment start needs a time zone")
+        if treated_at > now + MAX_PLANNED_AHEAD:
+            raise TrackingError(
+                f"the treatment start {_fmt_time(treated_at)} is more than a day ahead; check the "
+                "date")
+        try:
+            return repo.create_session(self.conn, treated_at=treated_at, device=device,
+                                       needle_mm=needle_mm, treated_regions=treated_regions,
+                                       products=products, notes=notes, created_at=now)
+        except ValueError as exc:
+            raise TrackingError(str(exc)) from None
+
+    def sessions(self) -> list[repo.Session]:
+        return repo.list_sessions(self.conn)
+
+    def session(self, session_id: int) -> repo.Session:
+        return repo.get_session(self.conn, session_id)
+
+    def photos(self, session_id: int) -> list[repo.PhotoRow]:
+        return repo.session_photos(self.conn, session_id)
+
+    def photo_bytes(self, photo: repo.PhotoRow) -> bytes:
+        """The stored file of a photo, checked against its hash."""
+        return self.store.read(photo.store_name, sha256=photo.sha256)
+
+    # --- importing ------------------------------------------------------------------------------
+    def set_baseline(self, session_id: int, source: str | os.PathLike[str] | PhotoSource, *,
+                     taken_at: datetime | None = None,
+                     now: datetime | None = None) -> ImportResult:
+        """Import the pre-treatment photo and make it the session's baseline.
+
+        Any follow-up photos already saved are compared again with the new baseline.
+        """
+        now = now or _utc_now()
+        session = self.session(session_id)
+        prep = self._read(source, taken_at)
+        self._check_not_future(prep, now)
+        prep.hours = _hours(session, prep.new_photo.taken_at)
+        if prep.new_photo.taken_at > session.treated_at:
+            raise TrackingError(
+                f"{prep.name} was taken at {_fmt_time(prep.new_photo.taken_at)}"
+                f"{_time_hint(prep)}, after the treatment started "
+                f"({_fmt_time(session.treated_at)}); the baseline must be taken before treatment")
+        existing = repo.find_photo(self.conn, session_id, prep.new_photo.sha256)
+        if existing is not None and existing.id == session.baseline_photo_id:
+            raise TrackingError(f"{prep.name} is already the baseline of session {session_id}")
+        if existing is not None:
+            raise TrackingError(f"{prep.name} is already in session {session_id}")
+
+        analysis = self._analyze(prep)
+        problem = _unusable_reason(analysis)
+        if problem:
+            raise TrackingError(f"{prep.name} cannot be the baseline: {problem}")
+        # Re-compare the follow-ups already saved with the new baseline, before writing anything.
+        redo = []
+        for photo in self.photos(session_id):
+            if photo.taken_at <= session.treated_at:
+                continue
+            later = self._analyze_stored(photo)
+            redo.append(self._compare(session, analysis, later, photo_id=photo.id,
+                                      hours=_hours(session, photo.taken_at)))
+
+        def write(conn) -> list[ImportResult]:
+            row = self._save(conn, session_id, prep)
+            repo.set_baseline(conn, session_id, row.id)
+            for cmp in redo:
+                repo.save_comparison(conn, dataclasses.replace(cmp, baseline_photo_id=row.id))
+            return [ImportResult(row, prep.hours, "baseline", None, tuple(prep.warnings))]
+
+        result = self._commit([prep], write)[0]
+        self._baselines[(result.photo.id, result.photo.sha256)] = analysis
+        return result
+
+    def add_photos(self, session_id: int,
+                   sources: Iterable[str | os.PathLike[str] | PhotoSource], *,
+                   taken_at: datetime | None = None,
+                   now: datetime | None = None) -> list[ImportResult]:
+        """Import post-treatment photos, compare each with the baseline and save it all at once.
+
+        Every photo is read and checked before anything is saved: one unreadable photo or
+        refused capture time refuses the whole import, with nothing changed.
+        """
+        now = now or _utc_now()
+        session = self.session(session_id)
+        if session.baseline_photo_id is None:
+            raise TrackingError(
+                f"session {session_id} has no baseline photo yet; add the photo taken before "
+                f"treatment with `skintrack session baseline {session_id} PHOTO`")
+        baseline_row = repo.get_photo(self.conn, session.baseline_photo_id)
+        sources = list(sources)
+        if not sources:
+            raise TrackingError("name at least one photo")
+        preps = [self._read(s, taken_at) for s in sources]
+        seen: set[str] = set()
+        for p in preps:
+            self._check_not_future(p, now)
+            t = p.new_photo.taken_at
+            if t < baseline_row.taken_at:
+                raise TrackingError(
+                    f"{p.name} was taken at {_fmt_time(t)}{_time_hint(p)}, before the baseline "
+                    f"photo ({_fmt_time(baseline_row.taken_at)}); check the camera clock or pass "
+                    "--taken-at")
+            if t < session.treated_at:
+                raise TrackingError(
+                    f"{p.name} was taken at {_fmt_time(t)}{_time_hint(p)}, before the treatment "
+                    f"started ({_fmt_time(session.treated_at)}); a photo before treatment can "
+                    f"only be the baseline (`skintrack session baseline {session_id} PHOTO`)")
+            sha = p.new_photo.sha256
+            if sha in seen or repo.find_photo(self.conn, session_id, sha) is not None:
+                raise TrackingError(f"{p.name} is already in session {session_id}")
+            seen.add(sha)
+            p.hours = _hours(session, t)
+
+        baseline = self._baseline_analysis(baseline_row)
+        for p in preps:
+            later = self._analyze(p)
+            p.comparison = self._compare(session, baseline, later, photo_id=0, hours=p.hours)
+            if not p.comparison.usable:
+                p.warnings.append(f"not used for the recovery curve: {p.comparison.excluded_reason}")
+
+        def write(conn) -> list[ImportResult]:
+            out = []
+            for p in preps:
+                row = self._save(conn, session_id, p)
+                cmp = repo.save_comparison(conn, dataclasses.replace(
+                    p.comparison, photo_id=row.id, baseline_photo_id=baseline_row.id))
+                out.append(ImportResult(row, p.hours, "follow_up", cmp, tuple(p.warnings)))
+            return out
+
+        return self._commit(preps, write)
+
+    # --- the person's answers -------------------------------------------------------------------
+    def record_symptoms(self, session_id: int, symptoms: Symptoms, *,
+                        at: datetime | None = None) -> None:
+        """Save what the person reports now (swelling, oozing, fever, pain beyond mild burning)."""
+        self.session(session_id)
+        repo.add_answers(self.conn, session_id, "symptoms", symptoms.to_dict(), at=at)
+
+    def symptoms(self, session_id: int) -> Symptoms | None:
+        row = repo.latest_answers(self.conn, session_id, "symptoms")
+        return None if row is None else Symptoms.from_dict(row.data)
+
+    def save_questionnaire(self, session_id: int, answers, *, at: datetime | None = None) -> None:
+        """Save pre-treatment questionnaire answers (an object with ``to_dict()``, or a dict)."""
+        self.session(session_id)
+        data = answers.to_dict() if hasattr(answers, "to_dict") else dict(answers)
+        repo.add_answers(self.conn, session_id, "questionnaire", data, at=at)
+
+    def questionnaire(self, session_id: int) -> dict | None:
+        row = repo.latest_answers(self.conn, session_id, "questionnaire")
+        return None if row is None else dict(row.data)
+
+    def findings(self, photo_id: int) -> list[repo.FindingRow]:
+        return repo.photo_findings(self.conn, photo_id)
+
+    def set_finding_verdict(self, photo_id: int, finding_id: str, verdict: str | None) -> None:
+        """The person confirms or dismisses a finding (None undoes it)."""
+        try:
+            repo.set_finding_verdict(self.conn, photo_id, finding_id, verdict)
+        except ValueError as exc:
+            raise TrackingError(str(exc)) from None
+
+    # --- status ---------------------------------------------------------------------------------
+    def status(self, session_id: int, *, now: datetime | None = None) -> RecoveryStatus:
+        """The recovery status of a session at ``now`` (default: the current time)."""
+        from skintrack.core.compare import REAL_CHANGE_A_STAR
+
+        now = now or _utc_now()
+        session = self.session(session_id)
+        photos = {p.id: p for p in self.photos(session_id)}
+        series: dict[str, list[Observation]] = {}
+        excluded = []
+        new_findings: list[NewFinding] = []
+        if session.baseline_photo_id is not None:
+            baseline_counts = self._concerning(session.baseline_photo_id, session)
+            for cmp in repo.session_comparisons(self.conn, session_id, session.baseline_photo_id):
+                photo = photos[cmp.photo_id]
+                if photo.taken_at > now:
+                    continue  # assessing an earlier moment: photos after it do not exist yet
+                if not cmp.usable:
+                    excluded.append({"photo_id": cmp.photo_id, "name": photo.original_name,
+                                     "hours": round(cmp.hours, 2), "reason": cmp.excluded_reason})
+                    continue
+                for region, ch in cmp.changes.items():
+                    series.setdefault(region, []).append(Observation(
+                        cmp.hours, ch.delta_a_star, ch.uncertainty, ch.real_change,
+                        photo_id=cmp.photo_id))
+                counts = self._concerning(cmp.photo_id, session)
+                for (region, kind), n in counts.items():
+                    for _ in range(n - baseline_counts.get((region, kind), 0)):
+                        new_findings.append(NewFinding(kind, region, cmp.hours))
+        symptoms = self.symptoms(session_id)
+        status = assess_recovery(
+            series, treated_regions=session.treated_regions, treated_at=session.treated_at,
+            now=now, threshold=REAL_CHANGE_A_STAR, symptoms=symptoms, new_findings=new_findings,
+            needle_mm=session.needle_mm)
+        advice = status.advice
+        not_alike = [e for e in excluded if e["reason"] == NOT_SAME_FACE]
+        if not_alike and status.urgency == "none":
+            # compare's identity check also fails when the skin itself has changed a lot, and a
+            # strong reaction must not vanish from view as "someone else's photo".
+            hours = ", ".join(f"{e['hours']:.1f} h" for e in not_alike)
+            advice = (Advice(
+                "photo_not_comparable", "caution",
+                f"The photo at {hours} could not be compared with your baseline: the face looks "
+                "different. A strong skin reaction can do that. If your skin looks much redder or "
+                "swollen, stop use and consult a dermatologist; otherwise take another photo in "
+                "the same light and pose as the baseline."),) + advice
+        if session.baseline_photo_id is None:
+            advice = (Advice("no_baseline", "info",
+                             "This session has no baseline photo: add the photo taken before "
+                             f"treatment with `skintrack session baseline {session_id} PHOTO`."),
+                      ) + advice
+        extra = {"session": session.id, "baseline_photo_id": session.baseline_photo_id,
+                 "device": session.device, "needle_mm": session.needle_mm,
+                 "photos": len(photos), "excluded_photos": excluded}
+        return dataclasses.replace(status, advice=advice, extra=extra)
+
+    def check_store(self) -> list[str]:
+        """Problems found in the data folder: database integrity, missing or altered photo files."""
+        problems = db.integrity_problems(self.conn)
+        for session in self.sessions():
+            for photo in self.photos(session.id):
+                try:
+                    self.photo_bytes(photo)
+                except SkintrackError as exc:
+                    problems.append(str(exc))
+        return problems
+
+    # --- internals ------------------------------------------------------------------------------
+    def _read(self, source, taken_at: datetime | None) -> _Prepared:
+        from skintrack.core.intake import decode_photo
+
+        if isinstance(source, PhotoSource):
+            data, name, mtime = source.data, source.name, None
+            taken_at = source.taken_at or taken_at
+        else:
+            path = Path(source)
+            name = str(source)
+            try:
+                data = path.read_bytes()
+                mtime = path.stat().st_mtime
+            except FileNotFoundError:
+                raise PhotoError(f"{name}: no such file") from None
+            except IsADirectoryError:
+                raise PhotoError(f"{name}: is a folder, not a photo") from None
+            except OSError as exc:
+                raise PhotoError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+        photo = decode_photo(data, path=name, mtime=mtime, name=Path(name).name)
+        warnings = []
+        if taken_at is not None:
+            if taken_at.tzinfo is None:
+                raise TrackingError("--taken-at needs a time zone")
+            when, source_kind = taken_at, "given"
+        elif photo.taken_at is not None:
+            when, source_kind = photo.taken_at, photo.taken_at_source
+            if photo.approximate_time:
+                warnings.append(
+                    f"{Path(name).name}: no capture time in the photo; using the file's date "
+                    f"{_fmt_time(when)} (pass --taken-at if that is wrong)")
+        else:
+            raise TrackingError(f"{name}: the photo has no capture time; pass --taken-at")
+        new_photo = repo.NewPhoto(
+            sha256=photo.sha256, store_name="", original_name=Path(name).name,
+            width=photo.width, height=photo.height, taken_at=when.astimezone(UTC),
+            taken_at_source=source_kind)
+        return _Prepared(data=data, fmt=photo.format, name=Path(name).name, new_photo=new_photo,
+                         hours=0.0, analysis_ok=False, analysis_record={}, findings=[],
+                         warnings=warnings, photo=photo)
+
+    def _check_not_future(self, prep: _Prepared, now: datetime) -> None:
+        t = prep.new_photo.taken_at
+        if t > now + CLOCK_SKEW:
+            raise TrackingError(
+                f"{prep.name} is dated {_fmt_time(t)}, in the future; check the camera clock or "
+                "pass --taken-at")
+
+    def _analyze(self, prep: _Prepared):
+        from skintrack.core.analysis import analysis_record, analyze_photo
+
+        analysis = analyze_photo(prep.photo, self.engine)
+        prep.analysis_ok = bool(analysis.quality.ok and analysis.face is not None)
+        prep.analysis_record = analysis_record(analysis)
+        prep.findings = [f.to_record() for f in analysis.findings]
+        prep.photo = None
+        return analysis
+
+    def _analyze_stored(self, photo: repo.PhotoRow):
+        from skintrack.core.analysis import analyze_photo
+        from skintrack.core.intake import decode_photo
+
+        data = self.photo_bytes(photo)
+        decoded = decode_photo(data, path=photo.original_name, name=photo.original_name)
+        return analyze_photo(decoded, self.engine)
+
+    def _baseline_analysis(self, photo: repo.PhotoRow):
+        key = (photo.id, photo.sha256)
+        if key not in self._baselines:
+            self._baselines[key] = self._analyze_stored(photo)
+        return self._baselines[key]
+
+    def _compare(self, session: repo.Session, baseline, later, *, photo_id: int,
+                 hours: float) -> repo.NewComparison:
+        from skintrack.core.compare import compare_analyses
+
+        reason = _unusable_reason(later)
+        if reason:
+            return repo.NewComparison(photo_id=photo_id, baseline_photo_id=0, hours=hours,
+                                      usable=False, record={}, excluded_reason=reason)
+        cmp = compare_analyses(baseline, later, treated=tuple(session.treated_regions))
+        record = _comparison_record(cmp)
+        if not cmp.same_person:
+            return repo.NewComparison(
+                photo_id=photo_id, baseline_photo_id=0, hours=hours, usable=False, record=record,
+                excluded_reason=NOT_SAME_FACE)
+        changes = {name: repo.RegionDelta(float(ch.delta_a_star), float(ch.uncertainty),
+                                          bool(ch.real_change))
+                   for name, ch in cmp.regions.items()}
+        return repo.NewComparison(photo_id=photo_id, baseline_photo_id=0, hours=hours,
+                                  usable=True, record=record, changes=changes)
+
+    def _concerning(self, photo_id: int, session: repo.Session) -> Counter:
+        """(region, kind) counts of not-dismissed pustules and wounds in treated regions."""
+        treated = set(session.treated_regions)
+        return Counter(
+            (f.region, f.kind) for f in repo.photo_findings(self.conn, photo_id)
+            if f.kind in NEW_FINDING_KINDS and f.verdict != "dismissed"
+            and (f.region is None or f.region in treated))
+
+    def _save(self, conn, session_id: int, prep: _Prepared) -> repo.PhotoRow:
+        """Inside the import transaction: store the file, then its rows."""
+        stored = self.store.put(prep.data, prep.fmt)
+        prep.stored = stored
+        row = repo.insert_photo(conn, session_id,
+                                dataclasses.replace(prep.new_photo, store_name=stored.name))
+        repo.save_analysis(conn, row.id, quality_ok=prep.analysis_ok,
+                           record=prep.analysis_record, findings=prep.findings)
+        return row
+
+    def _commit(self, preps: Sequence[_Prepared], write):
+        try:
+            with db.transaction(self.conn):
+                return write(self.conn)
+        except BaseException:
+            self._discard_new_files(preps)
+            raise
+
+    def _discard_new_files(self, preps: Sequence[_Prepared]) -> None:
+        """After a failed import, remove store files it created that no row refers to.
+
+        Done under the write lock: every import writes its files while holding it, so no other
+        import can be about to refer to a file we remove.
+        """
+        created = [p.stored.name for p in preps if p.stored is not None and p.stored.created]
+        if not created:
+            return
+        try:
+            with db.transaction(self.conn):
+                referenced = repo.referenced_store_names(self.conn)
+                for name in created:
+                    if name not in referenced:
+                        self.store.discard(name)
+        except (SkintrackError, OSError):
+            pass  # an unreferenced file is harmless; never hide the original error
+
+
+def _time_hint(prep: _Prepared) -> str:
+    """Say so when a capture time is only the file's date."""
+    if prep.new_photo.taken_at_source == "file_time":
+        return " (by the file's date; pass --taken-at with the real time)"
+    return ""
+
+
+def _hours(session: repo.Session, when: datetime) -> float:
+    return (when - session.treated_at).total_seconds() / 3600.0
+
+
+def _unusable_reason(analysis) -> str:
+    """Why a photo cannot be compared (no single face, failed quality check), or ''."""
+    det = analysis.detection
+    if det.count == 0:
+        return "no face found"
+    if det.count > 1:
+        return f"{det.count} faces in the photo; skintrack needs exactly one"
+    if analysis.regions is None:
+        return "the face regions could not be measured"
+    if not analysis.quality.ok:
+        return "; ".join(p.message for p in analysis.quality.problems)
+    return ""
+
+
+def _comparison_record(cmp) -> dict:
+    """A JSON-ready record of a comparison, built from its documented fields."""
+    norm = cmp.normalisation
+    return {
+        "same_person": bool(cmp.same_person),
+        "warnings": [str(w) for w in cmp.warnings],
+        "normalisation": {"method": str(norm.method),
+                          "reference_regions": list(norm.reference_regions),
+                          "uncertainty": float(norm.uncertainty)},
+        "regions": {
+            name: {"baseline_a_star": round(float(ch.baseline_a_star), 3),
+                   "later_a_star": round(float(ch.later_a_star), 3),
+                   "delta_a_star": round(float(ch.delta_a_star), 3),
+                   "delta_erythema_index": round(float(ch.delta_erythema_index), 4),
+                   "uncertainty": round(float(ch.uncertainty), 3),
+                   "real_change": bool(ch.real_change), "grade": str(ch.grade)}
+            for name, ch in cmp.regions.items()
+        },
+    }
