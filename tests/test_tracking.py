@@ -394,3 +394,16 @@ def test_photo_excluded_as_another_face_is_not_silently_dropped(tracker, sample_
     assert st.extra["excluded_photos"][0]["reason"] == NOT_SAME_FACE
     assert st.advice[0].code == "photo_not_comparable"
     assert "consult a dermatologist" in st.advice[0].text
+
+
+def test_delete_session_removes_its_photos_from_the_store(tracker, sample_jpegs):
+    s = started(tracker, sample_jpegs)
+    tracker.add_photos(s.id, [PhotoSource(sample_jpegs[1], "later.jpg", T0 + timedelta(hours=1))],
+                       now=T0 + timedelta(hours=1))
+    keep = started(tracker, sample_jpegs)  # shares the baseline file
+    tracker.delete_session(s.id)
+    assert [x.id for x in tracker.sessions()] == [keep.id]
+    assert len(list(tracker.store.names())) == 1  # the shared baseline stays, the rest is gone
+    assert tracker.check_store() == []
+    with pytest.raises(db.StorageError, match="no session"):
+        tracker.status(s.id)

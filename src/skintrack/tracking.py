@@ -187,6 +187,19 @@ class Tracker:
     def session(self, session_id: int) -> repo.Session:
         return repo.get_session(self.conn, session_id)
 
+    def delete_session(self, session_id: int) -> None:
+        """Delete a session, its rows and the stored photos no other session uses."""
+        names = repo.delete_session(self.conn, session_id)
+        self._baselines.clear()
+        try:
+            with db.transaction(self.conn):  # under the write lock: no import is adopting them
+                referenced = repo.referenced_store_names(self.conn)
+                for name in names:
+                    if name not in referenced:
+                        self.store.discard(name)
+        except OSError:
+            pass  # the rows are gone; a file left behind is unreferenced and harmless
+
     def photos(self, session_id: int) -> list[repo.PhotoRow]:
         return repo.session_photos(self.conn, session_id)
 

@@ -139,3 +139,25 @@ def test_answers_latest_wins_and_history_stays(conn):
     assert conn.execute("SELECT count(*) FROM answers").fetchone()[0] == 2
     with pytest.raises(db.StorageError):
         repo.add_answers(conn, 999, "symptoms", {})
+
+
+def test_delete_session_removes_every_row_of_it_and_nothing_else(conn):
+    s, other = make_session(conn), make_session(conn)
+    t = datetime(2026, 6, 24, 7, tzinfo=UTC)
+    base = repo.insert_photo(conn, s.id, new_photo(1, t))
+    later = repo.insert_photo(conn, s.id, new_photo(2, t + timedelta(hours=2)))
+    kept = repo.insert_photo(conn, other.id, new_photo(2, t))  # same file in another session
+    repo.set_baseline(conn, s.id, base.id)
+    repo.save_analysis(conn, later.id, quality_ok=True, record={},
+                       findings=[{"id": "f", "kind": "pustule"}])
+    repo.save_comparison(conn, repo.NewComparison(later.id, base.id, 1.0, True, {},
+                                                  {"chin": repo.RegionDelta(1.0, 0.5, False)}))
+    repo.add_answers(conn, s.id, "symptoms", {"fever": False})
+    names = repo.delete_session(conn, s.id)
+    assert sorted(names) == sorted({base.store_name, later.store_name})
+    for table in ("photos", "analyses", "findings", "comparisons", "region_changes", "answers"):
+        rows = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        assert rows == (1 if table == "photos" else 0), table
+    assert [x.id for x in repo.list_sessions(conn)] == [other.id]
+    assert repo.get_photo(conn, kept.id) == kept
+    assert db.integrity_problems(conn) == []

@@ -266,6 +266,22 @@ def list_sessions(conn: sqlite3.Connection) -> list[Session]:
     return [_session(r) for r in rows]
 
 
+def delete_session(conn: sqlite3.Connection, session_id: int) -> list[str]:
+    """Delete a session with its photos' rows, analyses, comparisons and answers.
+
+    Returns the store names its photos used; the caller removes those no other row refers to,
+    after this commits (a crash in between leaves harmless unreferenced files, never a row
+    without its file).
+    """
+    with _atomic(conn):
+        get_session(conn, session_id)
+        names = [r[0] for r in conn.execute(
+            "SELECT DISTINCT store_name FROM photos WHERE session_id = ?", (session_id,))]
+        conn.execute("UPDATE sessions SET baseline_photo_id = NULL WHERE id = ?", (session_id,))
+        conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+    return names
+
+
 def set_baseline(conn: sqlite3.Connection, session_id: int, photo_id: int) -> None:
     """Make ``photo_id`` (a photo of this session) the session's baseline."""
     with _atomic(conn):
