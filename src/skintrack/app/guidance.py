@@ -124,7 +124,7 @@ class LiveGuidance:
     def headline(self) -> str:
         if self.problems:
             return self.problems[0].message
-        return "Ready: hold still." if not self.ready else "Looks good."
+        return "Almost ready: hold still." if not self.ready else "Ready: the photo can be taken."
 
 
 class GuidanceTracker:

@@ -302,6 +302,8 @@ class CheckPage(QWidget):
         for name, box in self.region_boxes.items():
             box.blockSignals(True)
             box.setChecked(name in m.treated)
+            # An open session fixes the treated areas (chosen when it was created).
+            box.setEnabled(m.session is None)
             box.blockSignals(False)
         if self.questions.values() != m.answers:
             self.questions.set_values(m.answers)

@@ -217,7 +217,10 @@ class RecoveryPage(QWidget):
             left = (nxt.at - now).total_seconds() / 3600
             when = nxt.at.astimezone().strftime("%H:%M")
             due = f"due now ({when})" if left <= 0 else f"at {when}, in {_duration(left)}"
-            self.next_photo.setText(f"{nxt.hours:g} h after treatment, {due}. {nxt.settles}")
+            settles = nxt.settles.rstrip(".")
+            self.next_photo.setText(f"{nxt.hours:g} h after treatment, {due}. It will show "
+                                    f"{settles}." if settles.startswith("whether") else
+                                    f"{nxt.hours:g} h after treatment, {due}. {settles}.")
             self.next_photo.setStyleSheet("color: #b3261e; font-weight: bold;" if left <= 0
                                           else "color: #37474f;")
 

@@ -59,7 +59,14 @@ class ChartView(QWidget):
 
         self._ensure_canvas()
         self.figure.clear()
-        self.axes = redness_chart(self.figure, **data)
+        data.setdefault("font_size", 9.0)
+        # The shared chart puts its legend under the plot, sized for a report page; on screen a
+        # compact legend at the right keeps the plot wide.
+        self.axes = redness_chart(self.figure, legend=False, **data)
+        handles, labels = self.axes.get_legend_handles_labels()
+        if handles:
+            self.axes.legend(handles, labels, fontsize=8, loc="upper left",
+                             bbox_to_anchor=(1.01, 1.0), frameon=False, handlelength=1.6)
         self.canvas.draw_idle()
 
     def clear(self) -> None:
