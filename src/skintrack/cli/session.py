@@ -183,9 +183,11 @@ def _status(tracker, args) -> int:
         print(json.dumps(st.to_record()))
         return 0
     s = tracker.session(args.session)
+    h = st.hours_since_treatment
+    ago = f"{h:.1f} h ago" if h >= 0 else f"in {-h:.1f} h"
     print(f"session {s.id}: {s.device} {s.needle_mm:g} mm on "
           f"{', '.join(r.replace('_', ' ') for r in s.treated_regions)}; treated "
-          f"{_local(s.treated_at)} ({st.hours_since_treatment:.1f} h ago)")
+          f"{_local(s.treated_at)} ({ago})")
     headline = f"status: {st.status.replace('_', ' ').upper()} (confidence {st.confidence})"
     if st.predicted_resolved_at_hours is not None:
         headline += f"; back to baseline at about {st.predicted_resolved_at_hours:.1f} h"

@@ -22,11 +22,11 @@ module decides a status:
 
 The fade is modelled as an exponential decay toward the baseline, ``Δa*(t) = A·exp(-t/τ)``
 (inflammatory erythema after a standardised skin injury fades roughly exponentially; a decay
-toward zero needs only two parameters, so two photos determine it). The time constant is
-scanned on a log grid with ``A`` fitted in closed form for each ``τ``; the weighted residuals
-give a likelihood, and the posterior over the grid gives the predicted time the change falls
-below the threshold, its credible interval and the probability that it happens by 6 h: that
-probability is how sure the status is.
+toward zero needs only two parameters, so two photos determine it). The posterior over (A, τ) is
+computed on a grid; it gives the probability that redness was still above the real-change
+threshold at the latest photo, the predicted time it falls below the threshold with a credible
+interval, and the probability that this happens by 6 h: those probabilities decide the status
+and say how sure it is. See ``docs/recovery.md`` and ``docs/adr/0301-...``.
 
 Symptoms the camera cannot see (swelling, oozing, fever, pain beyond mild burning) are asked, and
 override the curve's advice: "if persistent erythema, swelling, oozing, or fever occurs, it may be
