@@ -148,6 +148,20 @@ def test_new_session_baseline_check_follow_ups_status_compare(qtbot, window, pho
     assert m.status.status == "on_track"
     assert w.current_page() in ("recovery", "compare")
 
+    # 8. Export the report (when the report module of this version can build one).
+    if c.can_export():
+        target = photos["baseline"].parent / "report.html"
+        c.export_report(sid, str(target))
+        settle(qtbot, w, timeout=120000)
+        assert target.is_file() and target.stat().st_size > 1000
+        assert "Report saved" in w.message_bar.text()
+
+    # 9. Delete it (the page has asked for confirmation): the list is empty, nothing is open.
+    assert c.can_delete()
+    c.delete_session(sid)
+    settle(qtbot, w)
+    assert m.sessions == [] and m.session is None and m.status is None
+
 
 def test_a_photo_dated_after_treatment_cannot_be_the_baseline(qtbot, window, photos):
     w, m, c = window, window.model, window.controller

@@ -245,16 +245,15 @@ def _tracker_class():
 
 
 def _report_builder():
-    """The report module's session-to-report function, when this version has one."""
+    """``skintrack.report.build.build_report(tracker, session_id)``, when this version has it."""
     try:
-        from skintrack.report import assemble
+        from skintrack.report import (
+            build,
+            export,  # noqa: F401
+        )
     except ImportError:
         return None
-    for name in ("session_report", "report_for_session", "build_session_report"):
-        fn = getattr(assemble, name, None)
-        if fn is not None:
-            return fn
-    return None
+    return getattr(build, "build_report", None)
 
 
 # --- tasks (run on the worker thread) ---------------------------------------------------------------
