@@ -413,7 +413,7 @@ class Tracker:
 
     # --- internals ------------------------------------------------------------------------------
     def _read(self, source, taken_at: datetime | None) -> _Prepared:
-        from skintrack.core.intake import decode_photo
+        from skintrack.core.intake import MAX_FILE_BYTES, decode_photo
 
         if isinstance(source, PhotoSource):
             data, name, mtime = source.data, source.name, None
@@ -422,8 +422,13 @@ class Tracker:
             path = Path(source)
             name = str(source)
             try:
+                st = path.stat()
+                if st.st_size > MAX_FILE_BYTES:  # refuse before reading it into memory
+                    raise PhotoError(
+                        f"{name}: the file is {st.st_size / 1e6:.0f} MB, more than the "
+                        f"{MAX_FILE_BYTES / 1e6:.0f} MB skintrack accepts")
                 data = path.read_bytes()
-                mtime = path.stat().st_mtime
+                mtime = st.st_mtime
             except FileNotFoundError:
                 raise PhotoError(f"{name}: no such file") from None
             except IsADirectoryError:

@@ -192,18 +192,21 @@ def _status(tracker, args) -> int:
     if st.predicted_resolved_at_hours is not None:
         headline += f"; back to baseline at about {st.predicted_resolved_at_hours:.1f} h"
     print(headline)
-    hours = sorted({o.hours for rr in st.regions.values() for o in rr.observations})
-    if hours:
+    # One column per photo (two photos may share an hour).
+    columns = sorted({(o.hours, o.photo_id or 0) for rr in st.regions.values()
+                      for o in rr.observations})
+    if columns:
         names = [n for n in st.treated_regions if n in st.regions]
         names += [n for n in st.regions if n not in names]
-        width = max(len(n) for n in names)
-        print("  " + "Δa* vs baseline".ljust(width) + "".join(f"{h:>8.1f}h" for h in hours))
+        label = "Δa* vs baseline"
+        width = max(len(label), *(len(n) for n in names)) + 1
+        print("  " + label.ljust(width) + "".join(f"{h:>8.1f}h" for h, _ in columns))
         for n in names:
             rr = st.regions[n]
-            by_h = {o.hours: o for o in rr.observations}
+            by_key = {(o.hours, o.photo_id or 0): o for o in rr.observations}
             cells = "".join(
-                f"{by_h[h].delta_a_star:>+8.1f}{'*' if by_h[h].real_change else ' '}"
-                if h in by_h else f"{'-':>9}" for h in hours)
+                f"{by_key[k].delta_a_star:>+8.1f}{'*' if by_key[k].real_change else ' '}"
+                if k in by_key else f"{'-':>9}" for k in columns)
             mark = "" if n in st.treated_regions else "  (untreated)"
             print(f"  {n.ljust(width)}{cells}  {rr.status.replace('_', ' ')}{mark}")
         print("  (* = real change)")
@@ -218,6 +221,10 @@ def _status(tracker, args) -> int:
         for t in active:
             if t.ends_at is None:
                 print(f"  - {t.label}: until {t.until}")
+            elif t.code.startswith("check_photo"):
+                due = (t.ends_at - st.now).total_seconds() / 3600.0
+                when = f"in {due:.1f} h" if due > 0 else "now"
+                print(f"  - {t.label}: due {_local(t.ends_at)} ({when})")
             else:
                 left = max(0.0, (t.ends_at - st.now).total_seconds() / 3600.0)
                 print(f"  - {t.label}: until {_local(t.ends_at)} ({left:.1f} h left)")
