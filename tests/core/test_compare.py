@@ -159,6 +159,11 @@ def test_normalisation_choice_and_warnings(graded):
     assert one.normalisation.method == "untreated_regions"
     assert one.normalisation.reference_regions == tuple(n for n in REGION_NAMES if n != "nose")
     assert one.normalisation.uncertainty >= cmp.UNTREATED_MIN_UNCERTAINTY
+    single = cmp.compare_analyses(a, later, treated=tuple(n for n in REGION_NAMES
+                                                          if n != "forehead"))
+    assert single.normalisation.reference_regions == ("forehead",)
+    assert single.normalisation.uncertainty == pytest.approx(2 * cmp.UNTREATED_MIN_UNCERTAINTY)
+    assert single.regions["nose"].grade == "marked"  # still measured, with a wider band
     with pytest.raises(cmp.CompareError, match="unknown region"):
         cmp.compare_analyses(a, later, treated=("ear",))
 

@@ -51,11 +51,11 @@ NEAREST = True
 #: comparison's own uncertainty band is applied on top when it is wider.
 REAL_CHANGE_A_STAR = 1.0
 
-#: Lower bounds of Δa* (CIELAB units) for the grades of a real increase. Visual erythema scores
-#: and chromameter Δa* track each other roughly as: just perceptible / slight redness from about
-#: 2-2.5 units, moderate near 4-5, marked or intense beyond about 7 (Fullerton 1996; Wilhelm KP
-#: et al. 1989, Contact Dermatitis 20:290-296, on irritant erythema). Below ``moderate`` a real
-#: change is ``mild``: the "slightly pink" end point of the protocol.
+#: Lower bounds of Δa* (CIELAB units) for the grades of a real increase. In chromameter studies of
+#: irritant erythema, visual scores rise with Δa* roughly as slight redness from a couple of units,
+#: moderate around 4-5 and marked beyond about 7 (Fullerton 1996; Wilhelm KP, Maibach HI 1989, J Am
+#: Acad Dermatol 21:1306-1308); these bounds are a rounded reading of that, not a validated scale.
+#: Below ``moderate`` a real change is ``mild``: the "slightly pink" end point of the protocol.
 GRADE_MODERATE_A_STAR = 4.0
 GRADE_MARKED_A_STAR = 7.0
 GRADES = ("none", "mild", "moderate", "marked")
