@@ -56,7 +56,7 @@ def redness_chart(
     target,
     *,
     series: Mapping[str, Sequence[tuple[float, float]]],
-    fitted: Sequence[tuple[float, float]] | None = None,
+    fitted: Sequence[tuple[float, float]] | Mapping[str, Sequence[tuple[float, float]]] | None = None,
     fitted_label: str = "fitted recovery curve",
     window: tuple[float, float] = (REDNESS_WINDOW_START_HOURS, REDNESS_WINDOW_END_HOURS),
     uncertainty: float | None = None,
@@ -76,10 +76,12 @@ def redness_chart(
     series : mapping of str to sequence of (float, float)
         Region name (``core.regions.REGION_NAMES``) -> points ``(hours since treatment, Δa*)``,
         Δa* in CIELAB a* units against the baseline photo. Points need not be sorted.
-    fitted : sequence of (float, float), optional
-        The fitted recovery curve as ``(hours, Δa*)`` samples, drawn as one dark line.
+    fitted : sequence of (float, float) or mapping of str to such, optional
+        The fitted recovery curve as ``(hours, Δa*)`` samples, drawn as one dark line; or one
+        fitted curve per region (region -> samples), each drawn in its region's colour while the
+        measured points are then joined only faintly.
     fitted_label : str
-        Legend text of the fitted curve.
+        Legend text of the fitted curve(s).
     window : (float, float)
         Hours in which mild redness usually subsides (protocol: 4 to 6 h); shaded.
     uncertainty : float, optional
@@ -109,9 +111,11 @@ def redness_chart(
     if not 0.0 <= start <= end:
         raise ValueError("window must be (start, end) hours with 0 <= start <= end")
 
+    per_region_fit = isinstance(fitted, Mapping)
+    fits = dict(fitted) if per_region_fit else ({"": fitted} if fitted else {})
     points = [(float(h), float(v)) for pts in series.values() for h, v in pts]
-    if fitted:
-        points += [(float(h), float(v)) for h, v in fitted]
+    for curve in fits.values():
+        points += [(float(h), float(v)) for h, v in curve]
     max_h = max([h for h, _ in points] + [end, now_hours or 0.0])
     x_max = max(8.0, max_h * 1.08)
     values = [v for _, v in points] + [0.0]
@@ -134,20 +138,30 @@ def redness_chart(
             continue
         pts = sorted((float(h), float(v)) for h, v in pts)
         is_treated = not treated_set or name in treated_set
-        ax.plot([h for h, _ in pts], [v for _, v in pts],
-                color=REGION_COLOURS.get(name, "#777777"),
-                lw=1.6 if is_treated else 1.0, ls="-" if is_treated else "--",
+        label = REGION_LABELS.get(name, name.replace("_", " "))
+        if treated_set and not is_treated:
+            label += " (untreated)"
+        colour = REGION_COLOURS.get(name, "#777777")
+        line_alpha = (1.0 if is_treated else 0.6) * (0.35 if name in fits else 1.0)
+        ax.plot([h for h, _ in pts], [v for _, v in pts], color=colour,
+                lw=1.6 if is_treated else 1.0, ls="-" if is_treated else "--", alpha=line_alpha)
+        ax.plot([h for h, _ in pts], [v for _, v in pts], ls="none", color=colour,
                 alpha=1.0 if is_treated else 0.6, marker="o", ms=3.5 if is_treated else 2.5,
-                label=REGION_LABELS.get(name, name.replace("_", " ")) + ("" if is_treated or not
-                                                                          treated_set else " (untreated)"))
-    if fitted:
-        fit = sorted((float(h), float(v)) for h, v in fitted)
-        ax.plot([h for h, _ in fit], [v for _, v in fit], color=FIT_COLOUR, lw=2.0, ls="-",
-                alpha=0.85, label=fitted_label, zorder=5)
+                label=label)
+    for name, curve in fits.items():
+        if not curve:
+            continue
+        fit = sorted((float(h), float(v)) for h, v in curve)
+        colour = REGION_COLOURS.get(name, FIT_COLOUR) if per_region_fit else FIT_COLOUR
+        ax.plot([h for h, _ in fit], [v for _, v in fit], color=colour, lw=2.0, ls="-",
+                alpha=0.9, zorder=5, label=None if per_region_fit else fitted_label)
+    if per_region_fit and any(fits.values()):
+        # One legend entry for all the per-region lines: a neutral line, "lines = fitted".
+        ax.plot([], [], color=FIT_COLOUR, lw=2.0, label=fitted_label)
     if now_hours is not None:
         ax.axvline(float(now_hours), color="#333333", lw=0.8, ls=":")
-        ax.annotate("now", (float(now_hours), 1.0), xycoords=("data", "axes fraction"),
-                    xytext=(2, -2), textcoords="offset points", va="top", fontsize=fs - 1)
+        ax.annotate("now", (float(now_hours), 0.0), xycoords=("data", "axes fraction"),
+                    xytext=(2, 2), textcoords="offset points", va="bottom", fontsize=fs - 1)
 
     ax.set_xlim(0.0, x_max)
     ax.set_ylim(lo - pad, hi + pad)
@@ -167,8 +181,8 @@ def redness_chart(
     if legend:
         handles, labels = ax.get_legend_handles_labels()
         if handles:
-            ax.legend(handles, labels, fontsize=fs - 1, loc="upper center", ncol=3,
-                      bbox_to_anchor=(0.5, -0.2), frameon=False, handlelength=1.8,
+            ax.legend(handles, labels, fontsize=fs - 1, loc="upper center", ncol=4,
+                      bbox_to_anchor=(0.5, -0.16), frameon=False, handlelength=1.8,
                       columnspacing=1.2)
     return ax
 

@@ -1,0 +1,426 @@
+"""A :class:`~skintrack.report.model.ReportModel` from a stored session, in one call.
+
+:func:`build_report` reads the session through :class:`skintrack.tracking.Tracker` (photos from the
+store, comparisons, findings with the person's decisions, answers, the recovery status), analyses
+each photo again for its face (a report needs pixels lined up, which the database does not keep),
+draws the redness-change map of each follow-up with :func:`skintrack.core.compare.compare_analyses`,
+and assembles the display data. Numbers shown are the stored ones, so the report says what
+``skintrack session status`` says.
+
+Simulated photos (the demo's phantom renders) are recognised by their stored name, which starts
+with :data:`SIMULATED_PREFIX`; a session whose notes contain ``SIMULATED`` is reported as simulated
+on every page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+
+import numpy as np
+
+from skintrack.core.errors import SkintrackError
+from skintrack.core.regions import REGION_NAMES
+from skintrack.report.assemble import (
+    TAKEN_AT_NOTES,
+    finding_crop,
+    measurements,
+    photo_entry,
+    similarity,
+)
+from skintrack.report.model import (
+    AftercareItem,
+    Answer,
+    CheckSummary,
+    Device,
+    FindingEntry,
+    Normalisation,
+    RednessCurve,
+    ReportModel,
+    ReportPhoto,
+    Status,
+)
+
+Progress = Callable[[int, int, str], None]
+
+#: Stored photo names starting with this are phantom renders (the demo), labelled SIMULATED.
+SIMULATED_PREFIX = "SIMULATED"
+TITLE = "skintrack treatment session report"
+
+#: Recovery status -> (report level, headline).
+STATUS_WORDS = {
+    "insufficient_data": ("unknown", "No photo after treatment yet: the redness curve starts with the "
+                                     "first one."),
+    "resolved": ("ok", "The redness is back to baseline."),
+    "on_track": ("ok", "The redness is fading as expected."),
+    "slower_than_usual": ("watch", "The redness is fading more slowly than usual."),
+    "persistent": ("act", "The redness persists beyond the usual 4 to 6 hours."),
+    "worsening": ("act", "Getting worse: more redness, or new spots, since treatment."),
+}
+URGENCY_WORDS = {
+    "consult_dermatologist": "Consult a dermatologist.",
+    "consult_promptly": "Consult a dermatologist promptly.",
+    "seek_care_now": "Seek medical advice now.",
+}
+ADVICE_ORDER = {"urgent": 0, "stop": 1, "caution": 2, "info": 3}
+METHOD_WORDS = {
+    "chart+untreated_regions": "colour chart in both photos, refined on untreated skin",
+    "chart": "colour chart in both photos (true colour)",
+    "untreated_regions": "untreated reference regions: the change of light between photos is "
+                         "measured on skin that was not treated and removed",
+    "none": "none: colours compared as photographed (no chart, no untreated skin)",
+}
+#: A finding on a later photo is the same spot as one on the baseline when, lined up, their
+#: centres are closer than this many radii (or this share of the face width).
+SAME_SPOT_RADII = 2.5
+SAME_SPOT_FACE_FRACTION = 0.02
+FIT_HOURS = 48.0
+FIT_SAMPLES = 97
+
+
+def is_simulated_name(name: str) -> bool:
+    return name.upper().startswith(SIMULATED_PREFIX)
+
+
+def _status(rs) -> Status:
+    level, headline = STATUS_WORDS.get(rs.status, ("unknown", rs.status.replace("_", " ")))
+    if rs.urgency != "none":
+        level = "act"
+        headline = f"{URGENCY_WORDS.get(rs.urgency, '')} {headline}".strip()
+    advice = tuple(a.text for a in sorted(rs.advice, key=lambda a: ADVICE_ORDER.get(a.level, 9)))
+    conf = f"Confidence: {rs.confidence}." if rs.confidence not in ("none", "") else ""
+    return Status(level=level, headline=headline, advice=advice,
+                  predicted_resolution_hours=rs.predicted_resolved_at_hours, detail=conf)
+
+
+def _curve(rs, uncertainty: float | None) -> RednessCurve:
+    from skintrack.core.protocol import REDNESS_WINDOW_END_HOURS
+
+    series = {}
+    fits = {}
+    last = max((o.hours for rr in rs.regions.values() for o in rr.observations), default=0.0)
+    # Draw the fits over what the chart shows: the photos, now, and the predicted return.
+    end = 1.1 * max(REDNESS_WINDOW_END_HOURS + 2.0, last, rs.hours_since_treatment,
+                    min(rs.predicted_resolved_at_hours or 0.0, FIT_HOURS))
+    hours = np.linspace(0.0, end, FIT_SAMPLES)
+    for name, rr in rs.regions.items():
+        if name not in REGION_NAMES or not rr.observations:
+            continue
+        series[name] = tuple((float(o.hours), float(o.delta_a_star)) for o in rr.observations)
+        if rr.fit is not None and name in rs.treated_regions:
+            fits[name] = tuple((float(h), float(v)) for h, v in zip(hours, rr.fit.predict(hours),
+                                                                     strict=True))
+    return RednessCurve(series=series, fitted_by_region=fits,
+                        fitted_label="fitted fade per treated region (lines)", uncertainty=uncertainty)
+
+
+def _aftercare(rs) -> tuple[tuple[AftercareItem, ...], tuple[str, ...]]:
+    from skintrack.core.protocol import SRC_AFTERCARE
+
+    items, notes = [], []
+    checks = []
+    for t in rs.timers:
+        if t.code in ("no_makeup_swimming_sun", "no_acids_retinol") and t.hours_from_treatment:
+            items.append(AftercareItem(t.label, 0.0, float(t.hours_from_treatment), SRC_AFTERCARE,
+                                       t.ends_at))
+        elif t.code.startswith("check_photo_") and t.hours_from_treatment is not None:
+            checks.append(f"{t.hours_from_treatment:g} h " + ("\u2611" if t.done else "\u2610"))
+        elif t.until:
+            notes.append(f"{t.label}: until {t.until}" + (" (done)" if t.done else "") + ".")
+    if checks:
+        notes.insert(0, "Check photos after treatment: " + "   ".join(checks))
+    return tuple(items), tuple(notes)
+
+
+def _normalisation(records: list[Mapping]) -> Normalisation | None:
+    norms = [r.get("normalisation") for r in records if r.get("normalisation")]
+    if not norms:
+        return None
+    methods = [n["method"] for n in norms]
+    method = max(set(methods), key=methods.count)
+    refs = tuple(dict.fromkeys(r for n in norms for r in n.get("reference_regions", ())))
+    u = [float(n["uncertainty"]) for n in norms if n.get("uncertainty") is not None]
+    desc = ""
+    if len(u) > 1:
+        desc = (f"Each comparison has its own uncertainty: from \u00b1{min(u):.1f} to \u00b1{max(u):.1f} "
+                "(the largest is shown). ")
+    if len(set(methods)) > 1:
+        desc += "Methods used: " + ", ".join(sorted(set(methods))) + "."
+    return Normalisation(METHOD_WORDS.get(method, method), tuple(r for r in refs if r in REGION_NAMES),
+                         max(u) if u else None, desc.strip())
+
+
+def _questionnaire(data: Mapping | None) -> tuple[Answer, ...]:
+    if not data:
+        return ()
+    wording: dict[str, str] = {}
+    flagged: set[str] = set()
+    try:
+        from skintrack.core import questionnaire as q
+
+        for item in getattr(q, "QUESTIONS", ()):
+            key = getattr(item, "key", None) or getattr(item, "id", None)
+            text = getattr(item, "text", None) or getattr(item, "question", None)
+            if key and text:
+                wording[str(key)] = str(text)
+    except ImportError:
+        pass
+    from skintrack.core.protocol import ADVISED_AGAINST_CONDITIONS, WARNING_SYMPTOMS
+
+    flagged.update(ADVISED_AGAINST_CONDITIONS)
+    flagged.update(WARNING_SYMPTOMS)
+    out = []
+    for key, value in data.items():
+        if isinstance(value, bool):
+            answer = "yes" if value else "no"
+        elif value is None:
+            answer = "not answered"
+        elif isinstance(value, (list, tuple)):
+            answer = ", ".join(str(v) for v in value) or "none"
+        else:
+            answer = str(value)
+        question = wording.get(str(key), str(key).replace("_", " ").capitalize())
+        out.append(Answer(question, answer, flag=bool(value is True and key in flagged)))
+    return tuple(out)
+
+
+def _symptoms(sym) -> tuple[Answer, ...]:
+    if sym is None:
+        return ()
+    return tuple(Answer(name.replace("_", " "), "yes" if getattr(sym, name) else "no",
+                        flag=bool(getattr(sym, name)))
+                 for name in sym.to_dict())
+
+
+def _check(baseline_analysis, stored_findings, session, questionnaire: Mapping | None,
+           photo_id: str) -> CheckSummary | None:
+    """The pre-treatment check of the baseline photo, decided again from what is stored."""
+    try:
+        from skintrack.core.verdict import decide
+    except ImportError:
+        return None
+    dismissed = tuple(f.finding_key for f in stored_findings if f.verdict == "dismissed")
+    answers = None
+    if questionnaire:
+        try:
+            from skintrack.core.questionnaire import Answers
+
+            answers = (Answers.from_dict(questionnaire) if hasattr(Answers, "from_dict")
+                       else Answers(**questionnaire))
+        except (ImportError, TypeError, ValueError):
+            answers = None
+    try:
+        verdict = decide(list(baseline_analysis.findings), baseline_analysis.quality, answers=answers,
+                         treated=tuple(session.treated_regions), dismissed=dismissed)
+    except (TypeError, ValueError):
+        return None
+    reasons = tuple(getattr(r, "message", None) or getattr(r, "text", None) or str(r)
+                    for r in getattr(verdict, "reasons", ()))
+    return CheckSummary(str(verdict.decision), reasons, photo_id=photo_id)
+
+
+def _finding_entry(row, photo_id: str, analysis) -> FindingEntry | None:
+    rec = row.record
+    try:
+        x, y = float(rec["x"]), float(rec["y"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    face = analysis.face
+    fw = face.width_px if face is not None else min(analysis.photo.rgb.shape[:2])
+    state = {"confirmed": "confirmed", "dismissed": "dismissed"}.get(row.verdict or "", "open")
+    region = row.region if row.region in REGION_NAMES else None
+    return FindingEntry(
+        id=f"{photo_id}:{row.finding_key}", kind=row.kind, photo_id=photo_id, region=region,
+        diameter_mm=rec.get("diameter_mm"), score=rec.get("score"), state=state,
+        crop=finding_crop(analysis.photo.rgb, x, y, float(rec.get("radius_px") or 0.0), fw))
+
+
+def _is_new(row, later, base_rows, baseline) -> bool:
+    """Whether a later photo's finding is a spot the baseline did not have (lined up by face)."""
+    if later.face is None or baseline.face is None:
+        return True
+    rec = row.record
+    if "x" not in rec or "y" not in rec:
+        return True
+    m = similarity(later.face.xy, baseline.face.xy)
+    bx, by = m @ np.array([float(rec["x"]), float(rec["y"]), 1.0])
+    r = float(rec.get("radius_px") or 0.0)
+    tol = max(SAME_SPOT_RADII * r, SAME_SPOT_FACE_FRACTION * baseline.face.width_px)
+    for b in base_rows:
+        if b.kind != row.kind or "x" not in b.record:
+            continue
+        if np.hypot(float(b.record["x"]) - bx, float(b.record["y"]) - by) <= tol:
+            return False
+    return True
+
+
+def build_report(tracker, session_id: int, *, now: datetime | None = None,
+                 progress: Progress | None = None, simulated: bool | None = None) -> ReportModel:
+    """Everything the report of one session shows.
+
+    Parameters
+    ----------
+    tracker : skintrack.tracking.Tracker
+        An open tracker on the data folder (its face engine is used and left open).
+    session_id : int
+        The session.
+    now : datetime, optional
+        The moment the report describes (default: now); photos taken later are left out.
+    progress : callable, optional
+        ``progress(done, total, text)`` after each photo; it may raise to cancel.
+    simulated : bool, optional
+        Force the SIMULATED label on or off; by default it follows the session notes and the
+        photo names (:data:`SIMULATED_PREFIX`).
+
+    Returns
+    -------
+    ReportModel
+    """
+    from skintrack.core.analysis import analyze_photo
+    from skintrack.core.compare import compare_analyses, render_delta_map
+    from skintrack.core.intake import decode_photo
+    from skintrack.storage import sessions as repo
+
+    now = now or datetime.now(UTC)
+    session = tracker.session(session_id)
+    rows = [p for p in tracker.photos(session_id) if p.taken_at <= now]
+    if not rows:
+        raise SkintrackError(f"session {session_id} has no photos yet: nothing to report")
+    total = len(rows) + 1
+    done = 0
+
+    def step(text: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total, text)
+
+    rs = tracker.status(session_id, now=now)
+    base_id = session.baseline_photo_id
+    comparisons = {}
+    if base_id is not None:
+        comparisons = {c.photo_id: c for c in repo.session_comparisons(tracker.conn, session_id, base_id)}
+    treated = tuple(session.treated_regions)
+    engine = tracker.engine
+
+    def load(row, *, lesions: bool):
+        data = tracker.photo_bytes(row)
+        photo = decode_photo(data, path=row.original_name, name=row.original_name)
+        return analyze_photo(photo, engine, find_lesions=lesions)
+
+    baseline = None
+    base_row = next((r for r in rows if r.id == base_id), None)
+    if base_row is not None:
+        baseline = load(base_row, lesions=True)
+    ids = {r.id: f"P{i + 1}" for i, r in enumerate(rows)}
+    any_simulated = False
+    photos: list[ReportPhoto] = []
+    findings: list[FindingEntry] = []
+    warnings: list[str] = []
+    records: list[Mapping] = []
+    base_findings = tracker.findings(base_id) if base_row is not None else []
+    for row in rows:
+        pid = ids[row.id]
+        sim = is_simulated_name(row.original_name)
+        any_simulated |= sim
+        hours = (row.taken_at - session.treated_at).total_seconds() / 3600.0
+        when = row.taken_at.astimezone()  # shown in this computer's time zone
+        if row.id == base_id:
+            photos.append(photo_entry(baseline, id=pid, label="Baseline", role="baseline",
+                                      hours=hours, simulated=sim, taken_at=when,
+                                      taken_at_source=row.taken_at_source, outline=treated))
+            for f in base_findings:
+                e = _finding_entry(f, pid, baseline)
+                if e is not None:
+                    findings.append(e)
+            step(f"photo {pid}")
+            continue
+        before = row.taken_at <= session.treated_at
+        analysis = load(row, lesions=False)
+        cmp_row = comparisons.get(row.id)
+        notes: list[str] = []
+        dmap = None
+        changes = None
+        used = False
+        if before:
+            role, label = "check", "Before treatment"
+        else:
+            role, label = "follow_up", "After treatment"
+        if cmp_row is not None:
+            records.append(cmp_row.record)
+            used = cmp_row.usable
+            if not cmp_row.usable:
+                notes.append(f"Not used for the redness curve: {cmp_row.excluded_reason}.")
+            else:
+                changes = {name: {**cmp_row.record.get("regions", {}).get(name, {}),
+                                  "delta_a_star": d.delta_a_star, "uncertainty": d.uncertainty,
+                                  "real_change": d.real_change}
+                           for name, d in cmp_row.changes.items()}
+            notes.extend(str(w) for w in cmp_row.record.get("warnings", ()))
+        elif role == "follow_up":
+            notes.append("Not compared with a baseline.")
+        if baseline is not None and changes is not None and analysis.face is not None:
+            try:
+                cmp = compare_analyses(baseline, analysis, treated=treated, with_map=True)
+                if cmp.same_person and cmp.delta_map is not None:
+                    dmap = render_delta_map(baseline.photo.rgb, cmp)
+            except SkintrackError as exc:
+                notes.append(f"No change map: {exc}")
+        entry = photo_entry(analysis, id=pid, label=label, role=role, hours=hours, simulated=sim,
+                            delta_map=dmap, changes=changes, notes=tuple(dict.fromkeys(notes)),
+                            used_in_curve=used, taken_at=when, taken_at_source=row.taken_at_source,
+                            align_to=baseline if analysis.face is not None else None)
+        if changes is None:
+            entry = dataclasses.replace(entry, measurements=measurements(analysis))
+        photos.append(entry)
+        for f in tracker.findings(row.id):
+            if baseline is not None and not _is_new(f, analysis, base_findings, baseline):
+                continue
+            e = _finding_entry(f, pid, analysis)
+            if e is not None:
+                findings.append(dataclasses.replace(e, note="new since the baseline photo")
+                                if baseline is not None else e)
+        step(f"photo {pid}")
+
+    findings = [dataclasses.replace(f, id=f"F{i + 1}") for i, f in enumerate(findings)]
+    norm = _normalisation(records)
+    aftercare, aftercare_notes = _aftercare(rs)
+    q = tracker.questionnaire(session_id)
+    check = None
+    if baseline is not None:
+        check = _check(baseline, base_findings, session, q, ids[base_id])
+        if check is not None:
+            check = dataclasses.replace(check, checked_at=base_row.taken_at.astimezone())
+    for ex in rs.extra.get("excluded_photos", ()):
+        warnings.append(f"{ex.get('name', 'a photo')} ({ex.get('hours')} h) was left out of the "
+                        f"redness curve: {ex.get('reason')}.")
+    is_sim = bool(simulated) if simulated is not None else (
+        any_simulated or "SIMULATED" in (session.notes or "").upper())
+    model = ReportModel(
+        title=TITLE,
+        session_label=f"Session {session.id}",
+        notes=session.notes or "",
+        generated_at=now.astimezone(),
+        status=_status(rs),
+        photos=tuple(dataclasses.replace(p, simulated=p.simulated and is_sim) for p in photos),
+        curve=_curve(rs, norm.uncertainty if norm else None),
+        treated_at=session.treated_at.astimezone(),
+        treated_regions=treated,
+        findings=tuple(findings),
+        check=check,
+        device=Device(session.device, float(session.needle_mm)),
+        questionnaire=_questionnaire(q),
+        symptoms=_symptoms(tracker.symptoms(session_id)),
+        normalisation=norm,
+        aftercare=aftercare,
+        aftercare_notes=aftercare_notes,
+        now_hours=rs.hours_since_treatment,
+        simulated=is_sim,
+        warnings=tuple(warnings),
+    )
+    step("report data")
+    return model
+
+
+__all__ = ["build_report", "SIMULATED_PREFIX", "TAKEN_AT_NOTES", "is_simulated_name"]

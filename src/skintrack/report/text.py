@@ -1,0 +1,188 @@
+"""Words and numbers as both reports print them, so the HTML and the PDF say exactly the same."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from skintrack.core.protocol import (
+    HOME_NEEDLE_MAX_MM,
+    HOME_NEEDLE_MIN_MM,
+    PROTOCOL_TITLE,
+)
+from skintrack.report.charts import REGION_LABELS
+from skintrack.report.model import FindingEntry, ReportModel, ReportPhoto
+
+#: Colours of status levels and check decisions (text on white).
+LEVEL_COLOURS = {"ok": "#1B7F3B", "watch": "#B26B00", "act": "#B00020", "unknown": "#555555"}
+DECISION_COLOURS = {"GO": "#1B7F3B", "REVIEW": "#B26B00", "POSTPONE": "#B00020"}
+LEVEL_WORDS = {"ok": "On track", "watch": "Keep an eye on it", "act": "Act now", "unknown": "Not known yet"}
+STATE_WORDS = {"open": "not yet decided", "confirmed": "confirmed by you", "dismissed": "dismissed by you"}
+SIMULATED_TAG = "SIMULATED"
+PROTOCOL_CREDIT = f"Protocol: \u201c{PROTOCOL_TITLE}\u201d."
+
+REGIONS_CAPTION = "measured regions (treated: thick)"
+MEASUREMENT_HEADER = ("region", "a*", "\u0394a*", "\u00b1", "change", "grade")
+
+
+def region_label(name: str | None) -> str:
+    if not name:
+        return "\u2013"
+    return REGION_LABELS.get(name, name.replace("_", " "))
+
+
+def hours(h: float | None) -> str:
+    """``+2 h``, ``+1.5 h``, ``-0.5 h``, ``+26 h``; an en dash when unknown."""
+    if h is None:
+        return "\u2013"
+    if abs(h) < 0.05:
+        return "0 h"
+    text = f"{h:+.1f}".rstrip("0").rstrip(".")
+    return f"{text} h".replace("-", "\u2212")
+
+
+def when(t: datetime | None) -> str:
+    """A time as a person reads it, in the time zone it was recorded in."""
+    if t is None:
+        return "time unknown"
+    return f"{t:%d %b %Y %H:%M}"
+
+
+def signed(v: float | None, nd: int = 1) -> str:
+    """``+1.2``, ``\u22120.4``; a value that rounds to zero prints without a sign."""
+    if v is None:
+        return "\u2013"
+    if round(v, nd) == 0:
+        return f"{0.0:.{nd}f}"
+    return f"{v:+.{nd}f}".replace("-", "\u2212")
+
+
+def plain(v: float | None, nd: int = 1) -> str:
+    if v is None:
+        return "\u2013"
+    return f"{v:.{nd}f}".replace("-", "\u2212")
+
+
+def photo_heading(p: ReportPhoto) -> str:
+    """``P3 · Follow-up · +2 h``, plus SIMULATED for phantom renders."""
+    parts = [p.id, p.label]
+    if p.hours_since_treatment is not None:
+        parts.append(hours(p.hours_since_treatment))
+    if p.simulated:
+        parts.append(SIMULATED_TAG)
+    return " \u00b7 ".join(parts)
+
+
+def photo_time(p: ReportPhoto) -> str:
+    text = when(p.taken_at)
+    if p.taken_at_note:
+        text += f" ({p.taken_at_note})"
+    return text
+
+
+def measurement_rows(p: ReportPhoto) -> list[tuple[str, ...]]:
+    """Rows of the measurement table of one photo (see :data:`MEASUREMENT_HEADER`)."""
+    rows = []
+    for m in p.measurements:
+        if m.real_change is None:
+            change = "\u2013"
+        else:
+            change = "yes" if m.real_change else "within noise"
+        rows.append((region_label(m.region), plain(m.a_star), signed(m.delta_a_star),
+                     plain(m.uncertainty), change, m.grade or "\u2013"))
+    return rows
+
+
+def treated_mean_line(model: ReportModel, p: ReportPhoto) -> str:
+    """``treated regions Δa* +4.2`` for a photo, or a word on why there is none."""
+    if p.role == "baseline":
+        if p.regions_image is not None:
+            return "reference photo; outlines: the measured regions (treated ones thicker)"
+        return "reference: changes are measured against this photo"
+    v = p.mean_delta(model.treated_regions)
+    if v is None:
+        return "not compared" + (f": {p.notes[0]}" if p.notes else "")
+    which = "treated regions" if model.treated_regions else "all regions"
+    u = model.normalisation.uncertainty if model.normalisation else None
+    tail = f" \u00b1 {u:.1f}" if u is not None else ""
+    return f"{which} \u0394a* {signed(v)}{tail}"
+
+
+def device_line(model: ReportModel) -> str:
+    d = model.device
+    if d is None:
+        return "device not recorded"
+    text = d.kind
+    if d.needle_length_mm is not None:
+        text += f", needles {d.needle_length_mm:g} mm"
+        if d.within_home_range is False:
+            if d.needle_length_mm > HOME_NEEDLE_MAX_MM:
+                text += f" (over {HOME_NEEDLE_MAX_MM:g} mm: medical grade, not for home use)"
+            else:
+                text += f" (under the {HOME_NEEDLE_MIN_MM:g}\u2013{HOME_NEEDLE_MAX_MM:g} mm home range)"
+    return text
+
+
+def treatment_line(model: ReportModel) -> str:
+    parts = [f"treated {when(model.treated_at)}" if model.treated_at else "treatment time not recorded"]
+    parts.append(device_line(model))
+    if model.treated_regions:
+        parts.append("regions: " + ", ".join(region_label(r) for r in model.treated_regions))
+    return " \u00b7 ".join(parts)
+
+
+def status_lines(model: ReportModel) -> tuple[str, list[str]]:
+    """(headline, detail lines) of the status box."""
+    s = model.status
+    lines = list(s.advice)
+    if s.predicted_resolution_hours is not None:
+        lines.append(f"Redness predicted to settle by about {hours(s.predicted_resolution_hours)} "
+                     "after treatment.")
+    if s.detail:
+        lines.append(s.detail)
+    return f"{LEVEL_WORDS[s.level]}: {s.headline}", lines
+
+
+def check_line(model: ReportModel) -> str:
+    c = model.check
+    if c is None:
+        return "Pre-treatment check: not done"
+    text = f"Pre-treatment check: {c.decision}"
+    if c.reasons:
+        text += f" ({c.reasons[0]}" + (f"; +{len(c.reasons) - 1} more" if len(c.reasons) > 1 else "") + ")"
+    return text
+
+
+def finding_line(f: FindingEntry, model: ReportModel) -> str:
+    bits = [f.kind.replace("_", " "), region_label(f.region)]
+    if f.diameter_mm is not None:
+        bits.append(f"about {f.diameter_mm:.1f} mm")
+    if f.score is not None:
+        bits.append(f"score {f.score:.2f}")
+    p = model.photo(f.photo_id)
+    bits.append(f"on {p.id} ({p.label})")
+    return " \u00b7 ".join(bits)
+
+
+def finding_decision(f: FindingEntry) -> str:
+    """The person's decision as three tick boxes: ☐ open ☑ confirmed ☐ dismissed."""
+    boxes = []
+    for state, word in (("confirmed", "confirmed"), ("dismissed", "dismissed"), ("open", "undecided")):
+        boxes.append(("\u2611 " if f.state == state else "\u2610 ") + word)
+    return "   ".join(boxes)
+
+
+def normalisation_lines(model: ReportModel) -> list[str]:
+    n = model.normalisation
+    if n is None:
+        return ["No normalisation was recorded: changes are raw colour differences between photos "
+                "and may include changes of light."]
+    lines = [f"Method: {n.method}."]
+    if n.reference_regions:
+        lines.append("Reference (untreated) regions: "
+                     + ", ".join(region_label(r) for r in n.reference_regions) + ".")
+    if n.uncertainty is not None:
+        lines.append(f"Uncertainty: \u00b1{n.uncertainty:.1f} CIELAB a* units. A change smaller than "
+                     "this cannot be told from differences of light, camera and pose.")
+    if n.description:
+        lines.append(n.description)
+    return lines
