@@ -75,6 +75,21 @@ def sample_model(engine, load_sample, *, n_follow_ups: int = 7, simulated: bool 
             taken_at=treated_at + timedelta(hours=HOURS[i % len(HOURS)]), taken_at_source="exif",
             notes=(f"a different person ({name}): a renderer test, not a recovery",)))
     findings = finding_entries(base, "P1", states={}) if with_findings else ()
+    if with_findings and len(findings) < 3:
+        # The renderers must show findings whatever the detector finds today: add three at the
+        # centres of the cheeks and the forehead of the real baseline, marked as placed here.
+        from skintrack.report.assemble import finding_crop
+        from skintrack.report.model import FindingEntry
+
+        extra = []
+        for i, region in enumerate(("left_cheek", "right_cheek", "forehead")):
+            x, y = base.regions[region].polygon.mean(axis=0)
+            extra.append(FindingEntry(
+                id=f"T{i + 1}", kind="pustule" if i < 2 else "papule", photo_id="P1",
+                region=region, diameter_mm=2.0 + i, score=0.9 - 0.1 * i,
+                crop=finding_crop(base.photo.rgb, float(x), float(y), 6.0, base.face.width_px),
+                note="placed by the test at the region centre"))
+        findings = tuple(findings) + tuple(extra)
     if len(findings) >= 2:
         from dataclasses import replace
 

@@ -79,10 +79,15 @@ def export_session(tracker, session_id: int, output: str, *, now: datetime | Non
     ``progress(done, total, text)`` sees one continuous count over reading the session and
     writing the file.
     """
-    from skintrack.report.build import build_report
-    from skintrack.report.export import export_report, report_format
+    from pathlib import Path
 
-    report_format(output)  # refuse a bad file name before any slow work
+    from skintrack.report.build import build_report
+    from skintrack.report.export import ReportError, export_report, report_format
+
+    # Refuse a bad file name or folder before any slow work.
+    report_format(output)
+    if not Path(output).resolve().parent.is_dir():
+        raise ReportError(f"{Path(output).parent}: no such folder")
     rows = tracker.photos(session_id)
     build_steps = len(rows) + 1
     write_steps = 2 * (len(rows) + 4)  # what the writers report for this many photos

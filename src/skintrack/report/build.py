@@ -348,8 +348,9 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
         else:
             role, label = "follow_up", "After treatment"
         if cmp_row is not None:
-            records.append(cmp_row.record)
             used = cmp_row.usable
+            if used:  # a refused comparison normalised nothing: keep it out of the summary
+                records.append(cmp_row.record)
             if not cmp_row.usable:
                 notes.append(f"Not used for the redness curve: {cmp_row.excluded_reason}.")
             else:

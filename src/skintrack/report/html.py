@@ -286,7 +286,7 @@ def render_html(model: ReportModel, *, progress: Progress | None = None) -> str:
     str
         A complete, self-contained HTML5 document (also well-formed XML).
     """
-    total = 2 * len(model.photos) + 4
+    total = 2 * len(model.photos) + 3  # images and block per photo, charts, summary, the rest
     done = 0
 
     def step(text: str) -> None:

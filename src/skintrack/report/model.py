@@ -392,8 +392,9 @@ class ReportModel:
 
     @property
     def latest(self) -> ReportPhoto | None:
-        """The last follow-up photo (by hours since treatment, then order)."""
-        ups = self.follow_ups
+        """The last follow-up photo that was compared (by hours since treatment, then order); the
+        last follow-up at all when none was."""
+        ups = tuple(p for p in self.follow_ups if p.used_in_curve) or self.follow_ups
         if not ups:
             return None
         return max(enumerate(ups), key=lambda t: (t[1].hours_since_treatment or 0.0, t[0]))[1]

@@ -1,0 +1,94 @@
+"""The report model of a real stored session (baseline, phantom follow-ups, a stranger's photo)."""
+
+from __future__ import annotations
+
+import pytest
+
+from skintrack.core.errors import SkintrackError
+from skintrack.report.build import build_report
+from tests.report._session import NOW, REDNESS, TREATED, make_session
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory, engine):
+    tracker, sid = make_session(tmp_path_factory.mktemp("data"), engine)
+    yield tracker, sid
+    tracker.close()
+
+
+@pytest.fixture(scope="module")
+def built(stored):
+    tracker, sid = stored
+    steps = []
+    model = build_report(tracker, sid, now=NOW, progress=lambda d, t, s: steps.append((d, t)))
+    return model, steps
+
+
+def test_photos_in_order_with_roles_maps_and_simulated_labels(built):
+    model, _ = built
+    assert [p.role for p in model.photos] == ["baseline", "follow_up", "follow_up", "follow_up"]
+    base, one, four, stranger = model.photos
+    assert base.regions_image is not None and base.delta_map is None and not base.simulated
+    assert one.simulated and four.simulated and not stranger.simulated  # by stored name
+    assert model.simulated
+    for p in (one, four):
+        assert p.delta_map is not None and p.delta_map.shape == p.image.shape
+        assert p.used_in_curve
+    assert [round(p.hours_since_treatment, 2) for p in (one, four)] == list(REDNESS)
+    # The stranger is kept, said why, has no map and is not in the curve.
+    assert not stranger.used_in_curve and stranger.delta_map is None
+    assert any("does not look like" in n for n in stranger.notes)
+    assert any("aptus_2.png" in w for w in model.warnings)
+
+
+def test_numbers_are_the_stored_comparisons(stored, built):
+    tracker, sid = stored
+    model, _ = built
+    from skintrack.storage import sessions as repo
+
+    session = tracker.session(sid)
+    stored_cmp = {c.photo_id: c for c in repo.session_comparisons(tracker.conn, sid,
+                                                                  session.baseline_photo_id)}
+    rows = tracker.photos(sid)
+    for row, p in zip(rows, model.photos, strict=True):
+        c = stored_cmp.get(row.id)
+        if c is None or not c.usable:
+            assert all(m.delta_a_star is None for m in p.measurements)
+            continue
+        for m in p.measurements:
+            assert m.delta_a_star == pytest.approx(c.changes[m.region].delta_a_star)
+            assert m.uncertainty == pytest.approx(c.changes[m.region].uncertainty)
+    # The phantom added 4 then 1 a* units to the treated regions: the report shows that rise.
+    one = model.photos[1]
+    for r in TREATED:
+        assert one.measurement(r).delta_a_star == pytest.approx(REDNESS[1.0], abs=0.6)
+    assert model.peak.id == one.id and model.latest.id == model.photos[2].id
+
+
+def test_curve_status_aftercare_and_answers(built):
+    model, steps = built
+    assert set(model.curve.fitted_by_region) == set(TREATED)
+    assert [h for h, _ in model.curve.series["left_cheek"]] == list(REDNESS)
+    assert model.status.level == "ok" and model.status.predicted_resolution_hours is not None
+    assert [a.end_hours for a in model.aftercare] == [24.0, 48.0]
+    assert any("Check photos" in n for n in model.aftercare_notes)
+    # Normalisation from the usable comparisons only (the refused one normalised nothing).
+    assert model.normalisation.reference_regions == ("nose", "chin", "perioral")
+    assert model.normalisation.uncertainty < 2.0
+    flagged = [a.question for a in model.questionnaire if a.flag]
+    assert flagged == ["Anticoagulants"]
+    assert model.device.kind == "roller" and model.device.needle_length_mm == 0.25
+    assert model.notes == "report test"
+    assert [d for d, _ in steps] == sorted(d for d, _ in steps) and steps[-1][0] == steps[-1][1]
+
+
+def test_as_of_leaves_out_later_photos(stored):
+    tracker, sid = stored
+    from datetime import timedelta
+
+    from tests.report._session import TREATED_AT
+
+    model = build_report(tracker, sid, now=TREATED_AT + timedelta(hours=2))
+    assert len(model.photos) == 2 and model.latest.hours_since_treatment == pytest.approx(1.0)
+    with pytest.raises(SkintrackError, match="no photos"):
+        build_report(tracker, sid, now=TREATED_AT - timedelta(hours=1))
