@@ -92,7 +92,7 @@ def test_device_home_range_follows_the_protocol():
 def test_open_findings_are_those_not_decided():
     m = model([photo("P1", "baseline")], findings=(
         FindingEntry("F1", "pustule", "P1"), FindingEntry("F2", "pustule", "P1", state="dismissed"),
-        FindingEntry("F3", "crust", "P1", state="confirmed")))
+        FindingEntry("F3", "cold_sore", "P1", region="lips", state="confirmed")))
     assert [f.id for f in m.open_findings] == ["F1"]
 
 

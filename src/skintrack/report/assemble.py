@@ -21,6 +21,7 @@ from skintrack.core.protocol import (
 from skintrack.core.regions import REGION_NAMES
 from skintrack.report.images import crop, fit
 from skintrack.report.model import (
+    FINDING_REGIONS,
     AftercareItem,
     FindingEntry,
     RednessCurve,
@@ -258,9 +259,18 @@ def photo_entry(
 
 
 def finding_crop(rgb: np.ndarray, x: float, y: float, radius_px: float, face_width_px: float) -> np.ndarray:
-    """A square close-up around a finding at photo pixel (x, y)."""
+    """A square close-up around a finding at photo pixel (x, y), the spot ringed in yellow
+    just outside its radius, so the spot itself stays visible."""
+    import cv2
+
     half = max(CROP_RADII * float(radius_px), CROP_MIN_FACE_FRACTION * float(face_width_px), 8.0)
-    return fit(crop(rgb, (x - half, y - half, x + half, y + half)), *CROP_PX)
+    out = fit(crop(rgb, (x - half, y - half, x + half, y + half)), *CROP_PX)
+    scale = out.shape[1] / (2 * half)
+    ring = max(4.0, (float(radius_px) * 1.6 + 2.0) * scale)
+    centre = (int(round(out.shape[1] / 2)), int(round(out.shape[0] / 2)))
+    cv2.circle(out, centre, int(round(ring)), (255, 221, 0), max(1, out.shape[1] // 90),
+               lineType=cv2.LINE_AA)
+    return out
 
 
 def finding_entries(analysis, photo_id: str, *, states: Mapping[str, str] | None = None,
@@ -281,7 +291,7 @@ def finding_entries(analysis, photo_id: str, *, states: Mapping[str, str] | None
         region = _get(f, "region")
         out.append(FindingEntry(
             id=f"{prefix}{photo_id.lstrip('P')}.{fid}", kind=str(_get(f, "kind")), photo_id=photo_id,
-            region=region if region in REGION_NAMES else None,
+            region=region if region in FINDING_REGIONS else None,
             diameter_mm=_get(f, "diameter_mm"), score=_get(f, "score"),
             state=states.get(fid, "open"), crop=finding_crop(analysis.photo.rgb, x, y, r, fw)))
     return tuple(out)

@@ -30,6 +30,7 @@ from skintrack.report.assemble import (
     similarity,
 )
 from skintrack.report.model import (
+    FINDING_REGIONS,
     AftercareItem,
     Answer,
     CheckSummary,
@@ -229,7 +230,7 @@ def _finding_entry(row, photo_id: str, analysis) -> FindingEntry | None:
     face = analysis.face
     fw = face.width_px if face is not None else min(analysis.photo.rgb.shape[:2])
     state = {"confirmed": "confirmed", "dismissed": "dismissed"}.get(row.verdict or "", "open")
-    region = row.region if row.region in REGION_NAMES else None
+    region = row.region if row.region in FINDING_REGIONS else None
     return FindingEntry(
         id=f"{photo_id}:{row.finding_key}", kind=row.kind, photo_id=photo_id, region=region,
         diameter_mm=rec.get("diameter_mm"), score=rec.get("score"), state=state,

@@ -27,6 +27,8 @@ from skintrack.core.protocol import (
 from skintrack.core.regions import REGION_NAMES
 
 PHOTO_ROLES = ("baseline", "check", "follow_up")
+#: Where a finding can be: a measured region, or the lips (cold sores sit on the lip border).
+FINDING_REGIONS = REGION_NAMES + ("lips",)
 FINDING_STATES = ("open", "confirmed", "dismissed")
 #: Status levels, from reassuring to urgent; renderers colour them.
 STATUS_LEVELS = ("ok", "watch", "act", "unknown")
@@ -162,7 +164,7 @@ class FindingEntry:
             raise ValueError("a finding needs an id and a kind")
         if self.state not in FINDING_STATES:
             raise ValueError(f"finding state must be one of {FINDING_STATES}")
-        if self.region is not None and self.region not in REGION_NAMES:
+        if self.region is not None and self.region not in FINDING_REGIONS:
             raise ValueError(f"unknown region {self.region!r}")
         _check_rgb(f"finding {self.id} crop", self.crop, optional=True)
 

@@ -153,7 +153,9 @@ def check_line(model: ReportModel) -> str:
 
 
 def finding_line(f: FindingEntry, model: ReportModel) -> str:
-    bits = [f.kind.replace("_", " "), region_label(f.region)]
+    where = "lips" if f.region == "lips" else (region_label(f.region) if f.region
+                                                else "outside the measured regions")
+    bits = [f.kind.replace("_", " "), where]
     if f.diameter_mm is not None:
         bits.append(f"about {f.diameter_mm:.1f} mm")
     if f.score is not None:
