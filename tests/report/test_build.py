@@ -76,7 +76,7 @@ def test_curve_status_aftercare_and_answers(built):
     assert model.normalisation.reference_regions == ("nose", "chin", "perioral")
     assert model.normalisation.uncertainty < 2.0
     flagged = [a.question for a in model.questionnaire if a.flag]
-    assert flagged == ["Anticoagulants"]
+    assert len(flagged) == 1 and "anticoagulant" in flagged[0].lower()
     assert model.device.kind == "roller" and model.device.needle_length_mm == 0.25
     assert model.notes == "report test"
     assert [d for d, _ in steps] == sorted(d for d, _ in steps) and steps[-1][0] == steps[-1][1]

@@ -136,3 +136,14 @@ def test_write_html_is_atomic(tmp_path, small_model):
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert [p.name for p in tmp_path.iterdir()] == ["r.html"]
     assert seen[-1][0] == seen[-1][1] and [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_written_report_has_ordinary_permissions(tmp_path, small_model):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        path = write_html(small_model, tmp_path / "r.html")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644

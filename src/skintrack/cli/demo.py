@@ -41,6 +41,11 @@ CAPTURE = (
     ((0.99, 1.00, 1.02), 1.02, -0.8, (-2, -4), 91),
 )
 NEEDLE_MM = 0.25
+#: The demo person's questionnaire (``core/questionnaire.py`` ids): none of the advised-against
+#: conditions, a reused roller soaked in 75 % alcohol, hands, face and tool disinfected.
+DEMO_ANSWERS = {"pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagulants": False,
+                "device": "roller", "needle_mm": NEEDLE_MM, "roller_reused": True,
+                "roller_disinfection": "alcohol_75_10min", "disinfected_hands_face_tool": True}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -98,7 +103,6 @@ def run(args: argparse.Namespace) -> int:
     from skintrack.core.analysis import analyze_photo
     from skintrack.core.errors import SkintrackError
     from skintrack.core.intake import load_photo
-    from skintrack.core.protocol import ADVISED_AGAINST_CONDITIONS
     from skintrack.report.build import SIMULATED_PREFIX, build_report
     from skintrack.report.export import export_report
     from skintrack.tracking import PhotoSource, Tracker
@@ -127,8 +131,7 @@ def run(args: argparse.Namespace) -> int:
                 device="roller", needle_mm=NEEDLE_MM, treated_regions=TREATED,
                 treated_at=treated_at, now=now,
                 notes="demo: SIMULATED follow-up photos (redness phantom)")
-            tracker.save_questionnaire(session.id, {k: False for k in ADVISED_AGAINST_CONDITIONS},
-                                       at=treated_at - timedelta(minutes=20))
+            tracker.save_questionnaire(session.id, DEMO_ANSWERS, at=treated_at - timedelta(minutes=20))
             step("session")
             tracker.set_baseline(session.id, PhotoSource(
                 photo_path.read_bytes(), photo_path.name, taken_at=treated_at - timedelta(minutes=15)),
@@ -164,13 +167,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _show_decisions(tracker, session_id: int) -> None:
-    """Confirm one finding and dismiss another on the baseline, as a person would after looking,
-    so the report shows both kinds of decision (the demo's SIMULATED note says so)."""
-    session = tracker.session(session_id)
-    rows = tracker.findings(session.baseline_photo_id)
-    rows = sorted(rows, key=lambda f: -(f.record.get("score") or 0.0))
-    if rows:
-        tracker.set_finding_verdict(session.baseline_photo_id, rows[0].finding_key, "confirmed")
-    if len(rows) > 1:
-        tracker.set_finding_verdict(session.baseline_photo_id, rows[-1].finding_key, "dismissed")
+    """Decide on two baseline findings, as a person would after looking, so the report shows both
+    kinds of decision (the demo's SIMULATED note says the demo made them): confirm the most certain
+    harmless acne spot, and dismiss the spots of kinds that would postpone treatment (in the
+    sample photo, lip corners the detector takes for cold sores), so the demo's treatment follows a
+    check the person passed."""
+    from skintrack.core.protocol import POSTPONE_KINDS
 
+    session = tracker.session(session_id)
+    rows = sorted(tracker.findings(session.baseline_photo_id),
+                  key=lambda f: -(f.record.get("score") or 0.0))
+    confirm = next((f for f in rows if f.kind not in POSTPONE_KINDS), None)
+    if confirm is not None:
+        tracker.set_finding_verdict(session.baseline_photo_id, confirm.finding_key, "confirmed")
+    for f in rows:
+        if f.kind in POSTPONE_KINDS:
+            tracker.set_finding_verdict(session.baseline_photo_id, f.finding_key, "dismissed")

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from skintrack.core.errors import SkintrackError
+from skintrack.core.protocol import POSTPONE_KINDS
 from skintrack.core.regions import REGION_NAMES
 from skintrack.report.assemble import (
     TAKEN_AT_NOTES,
@@ -72,6 +73,12 @@ METHOD_WORDS = {
                          "measured on skin that was not treated and removed",
     "none": "none: colours compared as photographed (no chart, no untreated skin)",
 }
+#: On photos after treatment only these kinds are listed, when new: the spots the protocol names
+#: ("open wounds, acne pustules, or active herpes", plus crusts). Comedones and papules do not
+#: appear within hours of a treatment, and the detector finds the smallest of them in one photo but
+#: not the next, so listing them as "new" would be noise.
+LATER_FINDING_KINDS = POSTPONE_KINDS
+
 #: A finding on a later photo is the same spot as one on the baseline when, lined up, their
 #: centres are closer than this many radii (or this share of the face width).
 SAME_SPOT_RADII = 2.5
@@ -152,37 +159,63 @@ def _normalisation(records: list[Mapping]) -> Normalisation | None:
                          max(u) if u else None, desc.strip())
 
 
+#: Answers worth a reader's attention, beyond the advised-against conditions answered "yes".
+CHOICE_WORDS = {"alcohol_75_10min": "75 % alcohol for 10 minutes or more",
+                "uv_box": "UV sterilisation box", "other": "another way", "none": "not disinfected"}
+
+
+def _flagged(key: str, value) -> bool:
+    """Whether an answer goes against the protocol (it is then shown in red)."""
+    from skintrack.core.protocol import (
+        ADVISED_AGAINST_CONDITIONS,
+        HOME_NEEDLE_MAX_MM,
+        WARNING_SYMPTOMS,
+    )
+
+    if key in ADVISED_AGAINST_CONDITIONS or key in WARNING_SYMPTOMS:
+        return value is True
+    if key == "needle_mm":
+        return isinstance(value, int | float) and value > HOME_NEEDLE_MAX_MM
+    if key == "roller_disinfection":
+        return value in ("other", "none")
+    if key == "disinfected_hands_face_tool":
+        return value is False
+    return False
+
+
 def _questionnaire(data: Mapping | None) -> tuple[Answer, ...]:
+    """The stored answers in the questionnaire's own order and words."""
     if not data:
         return ()
     wording: dict[str, str] = {}
-    flagged: set[str] = set()
+    units: dict[str, str] = {}
     try:
         from skintrack.core import questionnaire as q
 
         for item in getattr(q, "QUESTIONS", ()):
-            key = getattr(item, "key", None) or getattr(item, "id", None)
-            text = getattr(item, "text", None) or getattr(item, "question", None)
+            key = getattr(item, "id", None) or getattr(item, "key", None)
+            text = getattr(item, "text", None)
             if key and text:
                 wording[str(key)] = str(text)
+                units[str(key)] = str(getattr(item, "unit", "") or "")
     except ImportError:
         pass
-    from skintrack.core.protocol import ADVISED_AGAINST_CONDITIONS, WARNING_SYMPTOMS
-
-    flagged.update(ADVISED_AGAINST_CONDITIONS)
-    flagged.update(WARNING_SYMPTOMS)
+    keys = [k for k in wording if k in data] + [k for k in data if k not in wording]
     out = []
-    for key, value in data.items():
+    for key in keys:
+        value = data[key]
         if isinstance(value, bool):
             answer = "yes" if value else "no"
         elif value is None:
             answer = "not answered"
         elif isinstance(value, (list, tuple)):
             answer = ", ".join(str(v) for v in value) or "none"
+        elif isinstance(value, int | float):
+            answer = f"{value:g} {units.get(key, '')}".strip()
         else:
-            answer = str(value)
+            answer = CHOICE_WORDS.get(str(value), str(value))
         question = wording.get(str(key), str(key).replace("_", " ").capitalize())
-        out.append(Answer(question, answer, flag=bool(value is True and key in flagged)))
+        out.append(Answer(question, answer, flag=_flagged(str(key), value)))
     return tuple(out)
 
 
@@ -377,6 +410,8 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
             entry = dataclasses.replace(entry, measurements=measurements(analysis))
         photos.append(entry)
         for f in tracker.findings(row.id):
+            if f.kind not in LATER_FINDING_KINDS:
+                continue
             if baseline is not None and not _is_new(f, analysis, base_findings, baseline):
                 continue
             e = _finding_entry(f, pid, analysis)
@@ -385,6 +420,9 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
                                 if baseline is not None else e)
         step(f"photo {pid}")
 
+    # Per photo, the kinds the protocol warns about first, then by certainty; then numbered.
+    order = {pid: i for i, pid in enumerate(ids.values())}
+    findings.sort(key=lambda f: (order[f.photo_id], f.kind not in POSTPONE_KINDS, -(f.score or 0.0)))
     findings = [dataclasses.replace(f, id=f"F{i + 1}") for i, f in enumerate(findings)]
     norm = _normalisation(records)
     aftercare, aftercare_notes = _aftercare(rs)

@@ -32,6 +32,19 @@ def report_format(path: str | os.PathLike[str]) -> str:
     return FORMATS[suffix]
 
 
+def _umask() -> int:
+    """The process umask, read without changing it (``os.umask`` sets it, which is not safe while
+    another thread creates files); 0o022 where it cannot be read."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o022
+
+
 def atomic_write(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same folder; return ``path``."""
     path = Path(path)
@@ -39,6 +52,8 @@ def atomic_write(path: Path, data: bytes) -> Path:
         raise ReportError(f"{path.parent}: no such folder")
     fd, tmp = tempfile.mkstemp(prefix=".tmp-report-", suffix=path.suffix, dir=path.parent)
     try:
+        # mkstemp makes the file private (0600); a report gets the usual permissions instead.
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

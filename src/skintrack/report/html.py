@@ -67,7 +67,9 @@ footer { margin-top: 30px; color: var(--muted); font-size: 12px; }
 }
 """
 
-PHOTO_PX = (360, 450)  # width, height of embedded photos and maps (4:5, the display crop's shape)
+PHOTO_PX = (360, 450)
+#: Open findings listed in the summary (all of them are in the Findings section).
+SUMMARY_FINDINGS = 10  # width, height of embedded photos and maps (4:5, the display crop's shape)
 
 
 def _e(s: object) -> str:
@@ -176,8 +178,12 @@ def _summary(model: ReportModel, images: dict) -> str:
     open_f = model.open_findings
     parts.append(_el("h3", f"Open findings ({len(open_f)})"))
     if open_f:
-        parts.append(_el("ul", "".join(
-            _el("li", _e(f"{f.id}: {T.finding_line(f, model)}")) for f in open_f)))
+        shown = open_f[:SUMMARY_FINDINGS]
+        items = "".join(_el("li", _e(f"{f.id}: {T.finding_line(f, model)}")) for f in shown)
+        if len(open_f) > len(shown):
+            items += _el("li", _e(f"and {len(open_f) - len(shown)} more: see Findings."),
+                         class_="muted")
+        parts.append(_el("ul", items))
     else:
         parts.append(_el("p", "None: every spot found has been confirmed or dismissed, or none was "
                               "found.", class_="muted"))
