@@ -1,8 +1,842 @@
-"""Lesion finding (placeholder until the pre-treatment check issue lands)."""
+"""Lesion finding: acne lesions, open wounds, crusts and cold sores on one face.
+
+Two detectors share one *work image*, the face resampled so that forehead top to chin (landmarks
+10 and 152) spans :data:`WORK_FACE_HEIGHT` pixels, cropped to the face oval grown by
+:data:`SEARCH_MARGIN` of that height (expert marks sit on the jaw, temples and hairline too; the
+six analysis regions hold only 47 % of them, the grown oval 93 %, see ``docs/detectors.md``).
+
+**Acne** (comedones, papules, pustules, nodules): candidates are local maxima of difference-of-
+Gaussian responses of CIELAB a* (red), -L* (dark) and b* (yellow); each candidate is described by
+about 60 numbers (radial colour profile, asymmetry, texture, blob responses, position on the face)
+and scored by a gradient-boosted tree ensemble trained on ACNE04 expert marks
+(``models/lesions_acne.npz``, ``scripts/train_lesions.py``, ``models/LESIONS.md``). Survivors of
+non-maximum suppression above the model's threshold are named by colour and size rules
+(:func:`acne_kind`).
+
+**Open wounds, crusts, cold sores**: no labelled photos exist, so these are rules on colour
+differences from the person's own skin, sized in millimetres through the iris scale
+(:func:`find_patches`). A raw red patch is an open wound, a yellow-brown or dark patch a crust; a
+wound, crust or cluster of small spots on or beside the lip border is a cold sore.
+
+All coordinates returned are pixels of the oriented photo.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
-def find_lesions(rgb, face, regions) -> list:
-    """Findings for one face; filled by the pre-treatment check issue."""
-    return []
+import numpy as np
+
+from skintrack.core.face import FACE_OVAL
+from skintrack.core.regions import EXCLUDE, LIPS, REGION_NAMES
+
+#: The face is resampled so that forehead top (landmark 10) to chin (landmark 152) spans this many
+#: pixels: the median of ACNE04 (485 px), so the model sees photos at the scale it learned from.
+WORK_FACE_HEIGHT = 480
+#: The search area is the face oval grown by this share of the face height (work pixels: 58).
+SEARCH_MARGIN = 0.12
+#: Candidate patches are (2 * PATCH_RADIUS + 1) work pixels square.
+PATCH_RADIUS = 10
+#: Difference-of-Gaussian inner sigmas (work pixels); each outer sigma is DOG_RATIO times larger.
+DOG_SIGMAS = (1.2, 2.0, 3.0, 5.0)
+DOG_RATIO = 2.5
+#: A candidate's strongest red-or-dark response must exceed this many standard deviations of the
+#: response over the search area (keeps 93 % of expert marks reachable at ~1,300 candidates).
+CANDIDATE_MIN_Z = 1.0
+#: Ring radii (work pixels) of the radial colour profile.
+RINGS = (0.0, 1.0, 2.0, 3.0, 4.5, 6.5, 10.0)
+#: Two detections closer than this (work pixels) are one lesion (non-maximum suppression).
+NMS_RADIUS = 8.0
+
+FEATURE_POINTS = {
+    "eyes": EXCLUDE["right_eye"] + EXCLUDE["left_eye"],
+    "brows": EXCLUDE["right_brow"] + EXCLUDE["left_brow"],
+    "lips": EXCLUDE["lips"],
+    "nostrils": EXCLUDE["right_nostril"] + EXCLUDE["left_nostril"],
+}
+
+ACNE_KINDS = ("comedone", "papule", "pustule", "nodule")
+PATCH_KINDS = ("open_wound", "crust", "cold_sore")
+KINDS = ACNE_KINDS + PATCH_KINDS
+
+# --- Kind rules (CIELAB units relative to the person's median skin; sizes in mm) -------------------
+#: Redness (a* above skin) from which a spot counts as inflamed (papule, pustule, nodule).
+INFLAMED_DA = 4.0
+#: A pustule's head: centre lighter than its red rim by this much L* and at least as yellow.
+PUSTULE_HEAD_DL = 3.0
+#: Inflamed lesions at least this wide are nodules (dermatology: nodules are >= 5 mm).
+NODULE_MIN_MM = 5.0
+#: Open wound: raw red surface, a* this far above skin, L* at least this far below it.
+WOUND_DA = 14.0
+WOUND_DL = -4.0
+#: Crust: yellow-brown (b* above skin, darker) or dark-brown (L* far below skin, not grey).
+CRUST_DB = 8.0
+CRUST_DL = -8.0
+CRUST_DARK_DL = -28.0
+#: Dark crusts must keep at least this share of the skin's chroma (hair and shadow are grey).
+CRUST_DARK_CHROMA = 0.8
+#: Patches smaller than this (mm across) are left to the acne detector; beside the lips, spots of
+#: at least SPOT_MIN_SHARE of that area count toward a cold-sore cluster.
+PATCH_MIN_MM = 2.0
+SPOT_MIN_SHARE = 0.15
+#: Length over width above which a patch is a fold shadow or a hair, not a lesion.
+PATCH_MAX_ELONGATION = 2.5
+#: The local skin colour a patch is compared with: a blur of about this many mm.
+REFERENCE_MM = 12.0
+#: Pixels further than this (CIELAB units, any channel) from the median skin are not skin for the
+#: local reference (eye masks, hair, background, lesions themselves).
+REFERENCE_MAX_DIFF = 25.0
+#: Margin (mm) kept around the eyes for patches (periorbital darkening is common).
+EYE_MARGIN_MM = 5.0
+#: A cold sore's inflamed base beside the lip: a* this far above the local skin.
+COLD_SORE_DA = 10.0
+#: Vesicles: pale spots at least this much lighter (L*) than the local skin.
+VESICLE_DL = 8.0
+#: A red patch up to this size (mm) whose centre is this much lighter (L*) than the local skin
+#: is a pustule.
+PUSTULE_MAX_MM = 7.0
+PUSTULE_HEAD_DL_PATCH = 6.0
+#: Margin (mm) kept around the lips, and twice it around eyes, brows and nostrils.
+FEATURE_MARGIN_MM = 1.5
+#: A wound, crust or spot cluster whose edge is within this distance of the lip border (mm) is a
+#: cold sore (herpes labialis sits on or just beside the vermilion border).
+LIP_BORDER_MM = 4.0
+#: A cluster of at least this many small spots within CLUSTER_MM of each other beside the lip
+#: border is a cold sore (grouped vesicles).
+CLUSTER_MIN_SPOTS = 3
+CLUSTER_MM = 6.0
+#: Findings within this distance (mm) of a region's polygon are "next to" that region.
+NEAR_REGION_MM = 10.0
+#: Assumed scale when the iris scale is unknown (mm per work pixel at WORK_FACE_HEIGHT: an adult
+#: forehead-top-to-chin distance of about 185 mm).
+DEFAULT_FACE_HEIGHT_MM = 185.0
+
+MODEL_DIR = Path(__file__).resolve().parents[3] / "models"
+MODEL_NAME = "lesions_acne.npz"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One lesion found on a photo.
+
+    ``x``, ``y`` and ``radius_px`` are pixels of the oriented photo; ``diameter_mm`` is through
+    the iris scale (``None`` when unknown). ``region`` is the analysis region holding the centre,
+    ``"lips"`` on the lips, or ``None`` off the six regions (jaw, temples, hairline);
+    ``near_regions`` are the regions within :data:`NEAR_REGION_MM`. ``score`` is 0-1 certainty.
+    ``id`` is stable for the same kind at the same place of the same photo.
+    """
+
+    id: str
+    kind: str
+    x: float
+    y: float
+    radius_px: float
+    diameter_mm: float | None
+    region: str | None
+    score: float
+    near_regions: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown finding kind {self.kind!r}")
+        if not self.id:
+            raise ValueError("a finding needs an id")
+        if not (np.isfinite(self.x) and np.isfinite(self.y)) or self.radius_px < 0:
+            raise ValueError("a finding needs a finite position and a non-negative radius")
+        if not 0.0 <= self.score <= 1.0:
+            raise ValueError("finding score must be within 0-1")
+        if self.region is not None and self.region not in REGION_NAMES + ("lips",):
+            raise ValueError(f"unknown region {self.region!r}")
+        if any(r not in REGION_NAMES for r in self.near_regions):
+            raise ValueError("near_regions must name analysis regions")
+
+    @property
+    def regions(self) -> frozenset[str]:
+        """The region holding the finding and the regions next to it."""
+        return frozenset(self.near_regions) | ({self.region} if self.region else set())
+
+    def to_record(self) -> dict:
+        """The JSON record in ``analyze --json`` ``findings``."""
+        return {
+            "id": self.id, "kind": self.kind, "x": round(self.x, 1), "y": round(self.y, 1),
+            "radius_px": round(self.radius_px, 1),
+            "diameter_mm": None if self.diameter_mm is None else round(self.diameter_mm, 2),
+            "region": self.region, "near_regions": list(self.near_regions),
+            "score": round(self.score, 3),
+        }
+
+    @classmethod
+    def from_record(cls, rec: dict) -> Finding:
+        return cls(id=str(rec["id"]), kind=str(rec["kind"]), x=float(rec["x"]), y=float(rec["y"]),
+                   radius_px=float(rec["radius_px"]),
+                   diameter_mm=None if rec.get("diameter_mm") is None else float(rec["diameter_mm"]),
+                   region=rec.get("region"), score=float(rec["score"]),
+                   near_regions=tuple(rec.get("near_regions") or ()))
+
+
+def finding_id(kind: str, x: float, y: float) -> str:
+    """Stable short id: a hash of the kind and the position rounded to 4 px."""
+    key = f"{kind}:{round(x / 4)}:{round(y / 4)}"
+    return hashlib.sha1(key.encode()).hexdigest()[:10]
+
+
+# --- Work image ------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class LesionWork:
+    """The face resampled to the work scale, with its CIELAB image, search mask and responses.
+
+    Work pixel (x, y) is photo pixel ``origin + (x, y) / scale``.
+    """
+
+    scale: float  # work pixels per photo pixel
+    origin: tuple[int, int]
+    lab: np.ndarray  # (h, w, 3) float32 CIELAB D65
+    mask: np.ndarray  # (h, w) bool search area
+    xy: np.ndarray  # (478, 2) landmarks in work pixels
+    skin_lab: tuple[float, float, float]  # median CIELAB of the face oval
+    dog: np.ndarray  # (12, h, w) float32 DoG responses of a*, -L*, b*, in robust z units
+    roll_rad: float
+    mm_per_work_px: float
+
+    def to_photo(self, pts: np.ndarray) -> np.ndarray:
+        return np.asarray(pts, np.float64) / self.scale + np.asarray(self.origin, np.float64)
+
+
+def face_height_px(face) -> float:
+    """Forehead top (landmark 10) to chin (landmark 152), photo pixels."""
+    xy = face.xy
+    return float(np.linalg.norm(xy[10] - xy[152]))
+
+
+def _resample(crop: np.ndarray, scale: float) -> np.ndarray:
+    import cv2
+
+    h, w = crop.shape[:2]
+    size = (max(8, round(w * scale)), max(8, round(h * scale)))
+    if scale >= 1.0:
+        return cv2.resize(crop, size, interpolation=cv2.INTER_LINEAR)
+    k = int(1.0 / scale)
+    if k >= 4:
+        # Taking every other pixel first quarters the cost of the area reduction that follows;
+        # the area step still averages (k/2)^2 samples, enough to keep sensor noise down.
+        h, w = h // 2, w // 2
+        crop = cv2.resize(crop, (w, h), interpolation=cv2.INTER_NEAREST)
+        k //= 2
+    if k >= 2:
+        # Integer area reduction has a fast path in OpenCV; what remains is a small resize.
+        hh, ww = (h // k) * k, (w // k) * k
+        crop = cv2.resize(crop[:hh, :ww], (ww // k, hh // k), interpolation=cv2.INTER_AREA)
+    if crop.shape[1] != size[0] or crop.shape[0] != size[1]:
+        crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA
+                          if crop.shape[1] > size[0] else cv2.INTER_LINEAR)
+    return crop
+
+
+def _dog_stack(ch: np.ndarray, out: np.ndarray, sub: np.ndarray) -> None:
+    """Difference-of-Gaussian responses of one channel into ``out`` (len(DOG_SIGMAS), h, w).
+
+    The blurs form one chain (each adds the sigma still missing, so kernels stay small); sigmas
+    of 5 px and more run at half resolution, where a wide blur costs a quarter as much and loses
+    nothing a 5-px blur keeps. Each response is divided by its standard deviation over the search
+    area, so thresholds are in z units whatever the photo's contrast.
+    """
+    import cv2
+
+    h, w = ch.shape
+    sigmas = sorted(set(DOG_SIGMAS) | {s * DOG_RATIO for s in DOG_SIGMAS})
+    blurred: dict[float, np.ndarray] = {}
+    cur, cur_sigma, half = ch, 0.0, False
+    for sg in sigmas:
+        if sg >= 5.0 and not half:
+            cur = cv2.resize(cur, ((w + 1) // 2, (h + 1) // 2), interpolation=cv2.INTER_AREA)
+            half = True
+        inc = float(np.sqrt(sg**2 - cur_sigma**2))
+        cur = cv2.GaussianBlur(cur, (0, 0), inc / 2 if half else inc)
+        cur_sigma = sg
+        blurred[sg] = cv2.resize(cur, (w, h), interpolation=cv2.INTER_LINEAR) if half else cur
+    for k, sg in enumerate(DOG_SIGMAS):
+        d = out[k]
+        np.subtract(blurred[sg], blurred[sg * DOG_RATIO], out=d)
+        sd = float(d[::3, ::3][sub].std()) if sub.any() else 1.0
+        d *= np.float32(1.0 / max(sd, 1e-3))
+
+
+def prepare(rgb: np.ndarray, face) -> LesionWork:
+    """Resample the face of ``rgb`` (oriented RGB uint8) to the work scale and compute responses."""
+    import cv2
+
+    fh = face_height_px(face)
+    scale = WORK_FACE_HEIGHT / max(fh, 1.0)
+    xy = face.xy.astype(np.float64)
+    oval = xy[list(FACE_OVAL)]
+    margin = SEARCH_MARGIN * fh + (PATCH_RADIUS + 2) / scale
+    h, w = rgb.shape[:2]
+    x0 = int(max(0, np.floor(oval[:, 0].min() - margin)))
+    y0 = int(max(0, np.floor(oval[:, 1].min() - margin)))
+    x1 = int(min(w, np.ceil(oval[:, 0].max() + margin)))
+    y1 = int(min(h, np.ceil(oval[:, 1].max() + margin)))
+    crop = _resample(rgb[y0:y1, x0:x1], scale)
+    # Rounding the output size changes the scale a little: take it from the sizes.
+    scale = float((crop.shape[1] / max(1, x1 - x0) + crop.shape[0] / max(1, y1 - y0)) / 2)
+    lab = cv2.cvtColor(crop.astype(np.float32) * np.float32(1 / 255), cv2.COLOR_RGB2Lab)
+    wxy = (xy[:, :2] - (x0, y0)) * scale
+    oval_mask = np.zeros(crop.shape[:2], np.uint8)
+    cv2.fillPoly(oval_mask, [np.round(wxy[list(FACE_OVAL)]).astype(np.int32)], 1)
+    inner = oval_mask.astype(bool)
+    # A distance transform grows the oval far faster than a large elliptic dilation.
+    outside = cv2.distanceTransform(1 - oval_mask, cv2.DIST_L2, 3)
+    mask = outside <= SEARCH_MARGIN * WORK_FACE_HEIGHT
+    eyes = np.zeros(crop.shape[:2], np.uint8)
+    for name in ("right_eye", "left_eye"):
+        cv2.fillPoly(eyes, [np.round(wxy[list(EXCLUDE[name])]).astype(np.int32)], 1)
+    eyes = eyes.astype(bool)
+    mask &= ~eyes
+    sub = (inner & ~eyes)[::3, ::3]
+    skin = lab[::3, ::3][sub]
+    skin_lab = tuple(float(v) for v in np.median(skin, axis=0)) if len(skin) else (60.0, 12.0, 15.0)
+    sub = mask[::3, ::3]
+    hh, ww = mask.shape
+    dogs = np.empty((3 * len(DOG_SIGMAS), hh, ww), np.float32)
+    n = len(DOG_SIGMAS)
+    for k, ch in enumerate((lab[..., 1], -lab[..., 0], lab[..., 2])):
+        _dog_stack(np.ascontiguousarray(ch), dogs[k * n:(k + 1) * n], sub)
+    roll = np.arctan2(wxy[152, 0] - wxy[10, 0], wxy[152, 1] - wxy[10, 1])
+    mm_per_px = face.mm_per_px if face.mm_per_px else DEFAULT_FACE_HEIGHT_MM / fh
+    return LesionWork(scale=scale, origin=(x0, y0), lab=lab, mask=mask, xy=wxy,
+                      skin_lab=skin_lab, dog=dogs, roll_rad=float(roll),
+                      mm_per_work_px=float(mm_per_px / scale))
+
+
+# --- Acne candidates and their description --------------------------------------------------------
+def candidates(work: LesionWork, min_z: float = CANDIDATE_MIN_Z) -> np.ndarray:
+    """Local maxima of the strongest red or dark blob response: (n, 2) int64 work x, y."""
+    import cv2
+
+    k = len(DOG_SIGMAS)
+    comb = np.maximum(work.dog[:k].max(0), work.dog[k:2 * k].max(0))
+    peak = comb >= cv2.dilate(comb, np.ones((5, 5), np.uint8))
+    r = PATCH_RADIUS
+    inside = np.zeros_like(work.mask)
+    inside[r:-r, r:-r] = work.mask[r:-r, r:-r]
+    ys, xs = np.nonzero(peak & inside & (comb > min_z))
+    return np.stack([xs, ys], 1).astype(np.int64)
+
+
+@lru_cache(maxsize=1)
+def _patch_weights():
+    r = PATCH_RADIUS
+    yy, xx = np.mgrid[-r:r + 1, -r:r + 1]
+    d = np.hypot(xx, yy).ravel()
+    ang = np.arctan2(yy, xx).ravel()
+    rings = []
+    for i in range(len(RINGS) - 1):
+        lo, hi = RINGS[i], RINGS[i + 1]
+        m = (d <= hi) & ((d > lo) if i else True)
+        rings.append(m / m.sum())
+    sectors = []
+    for j in range(8):
+        m = (d > 3.0) & (d <= 8.0) & (((ang + np.pi) // (np.pi / 4)).astype(int) % 8 == j)
+        sectors.append(m / m.sum())
+    return (np.stack(rings, 1).astype(np.float32), np.stack(sectors, 1).astype(np.float32),
+            d <= 3.0, d <= r)
+
+
+def _patches(ch: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    r = PATCH_RADIUS
+    win = sliding_window_view(ch, (2 * r + 1, 2 * r + 1))
+    return win[pts[:, 1] - r, pts[:, 0] - r].reshape(len(pts), -1)
+
+
+#: Bumped whenever the candidates or features change, so a cached training set is rebuilt.
+FEATURE_VERSION = 2
+
+FEATURE_NAMES: tuple[str, ...] = tuple(
+    [f"{c}_ring{i}" for c in "Lab" for i in range(len(RINGS) - 2)]
+    + [f"{c}_{n}" for c in "Lab" for n in ("outer_vs_skin", "sector_range", "sector_std",
+                                              "inner_std", "inner_max", "inner_min", "patch_std")]
+    + ["dark_fraction", "gradient"]
+    + [f"dog_{c}_{s}" for c in ("a", "negL", "b") for s in DOG_SIGMAS]
+    + ["face_u", "face_v", "d_oval", "d_eyes", "d_brows", "d_lips", "d_nostrils",
+       "skin_L", "skin_a", "skin_b"]
+)
+
+
+def candidate_features(work: LesionWork, pts: np.ndarray) -> np.ndarray:
+    """(n, len(FEATURE_NAMES)) float32 description of candidates at work pixels ``pts``."""
+    rings, sectors, disc3, disc = _patch_weights()
+    n = len(pts)
+    skin = np.asarray(work.skin_lab, np.float32)
+    ring_diffs, per_channel = [], []
+    extra = []
+    for c in range(3):
+        p = _patches(work.lab[..., c], pts)
+        rm = p @ rings
+        outer = rm[:, -1]
+        ring_diffs.append(rm[:, :-1] - outer[:, None])
+        sm = p @ sectors
+        inner = p[:, disc3]
+        per_channel.append(np.stack([
+            outer - skin[c], sm.max(1) - sm.min(1), sm.std(1), inner.std(1),
+            inner.max(1) - outer, inner.min(1) - outer, p[:, disc].std(1)], 1))
+        if c == 0:
+            extra.append((p[:, disc] < skin[0] - 20).mean(1))
+            q = p.reshape(n, 2 * PATCH_RADIUS + 1, -1)
+            extra.append(np.abs(np.diff(q, axis=1)).mean((1, 2))
+                         + np.abs(np.diff(q, axis=2)).mean((1, 2)))
+    dog = work.dog[:, pts[:, 1], pts[:, 0]].T
+    parts = ring_diffs + per_channel + [np.stack(extra, 1), dog, _position_features(work, pts),
+                                        np.broadcast_to(skin, (n, 3))]
+    return np.concatenate([np.asarray(f, np.float32).reshape(n, -1) for f in parts], 1)
+
+
+def _position_features(work: LesionWork, pts: np.ndarray) -> np.ndarray:
+    # Position in a face frame: origin at the nose tip (landmark 1), unit face height, upright.
+    c, s = np.cos(work.roll_rad), np.sin(work.roll_rad)
+    rel = (pts - work.xy[1]) / WORK_FACE_HEIGHT
+    cols = [rel[:, 0] * c - rel[:, 1] * s, rel[:, 0] * s + rel[:, 1] * c]
+    for idx in (FACE_OVAL, *FEATURE_POINTS.values()):
+        q = work.xy[list(idx)]
+        d2 = ((pts[:, None, :] - q[None]) ** 2).sum(-1).min(1)
+        cols.append(np.sqrt(d2) / WORK_FACE_HEIGHT)
+    return np.stack(cols, 1)
+
+
+# --- The learned scorer ------------------------------------------------------------------------------
+class TreeModel:
+    """A gradient-boosted tree ensemble stored as plain arrays (``.npz``), evaluated with numpy.
+
+    Arrays: ``feature`` (int32), ``threshold`` (float64), ``left``/``right`` (int32 child node
+    indices, global), ``leaf`` (bool), ``value`` (float32 leaf values), ``roots`` (int32), and
+    ``baseline`` (log-odds). A sample goes left when ``x[feature] <= threshold``. No pickle:
+    the file cannot run code and does not depend on the scikit-learn version.
+    """
+
+    def __init__(self, arrays: dict, meta: dict) -> None:
+        self.feature = np.asarray(arrays["feature"], np.int32)
+        self.threshold = np.asarray(arrays["threshold"], np.float64)
+        self.left = np.asarray(arrays["left"], np.int32)
+        self.right = np.asarray(arrays["right"], np.int32)
+        self.leaf = np.asarray(arrays["leaf"], bool)
+        self.value = np.asarray(arrays["value"], np.float32)
+        self.roots = np.asarray(arrays["roots"], np.int32)
+        self.baseline = float(np.asarray(arrays["baseline"]).ravel()[0])
+        self.depth = int(np.asarray(arrays["depth"]).ravel()[0])
+        self.meta = meta
+        self.threshold_score = float(meta["threshold"])
+        n = len(self.feature)
+        if not (len(self.threshold) == len(self.left) == len(self.right) == len(self.leaf)
+                == len(self.value) == n) or self.roots.max(initial=0) >= n:
+            raise ValueError("inconsistent tree arrays")
+        if tuple(meta.get("features", ())) != FEATURE_NAMES:
+            raise ValueError("the lesion model was trained on other features; retrain it with "
+                             "scripts/train_lesions.py")
+        # Leaves point to themselves so that every sample can take the same number of steps.
+        idx = np.arange(n, dtype=np.int32)
+        self.left = np.where(self.leaf, idx, self.left)
+        self.right = np.where(self.leaf, idx, self.right)
+        self.feature = np.where(self.leaf, 0, self.feature)
+
+    @classmethod
+    def load(cls, path: str | Path) -> TreeModel:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+        meta = json.loads(bytes(arrays.pop("meta")).decode())
+        return cls(arrays, meta)
+
+    def save(self, path: str | Path) -> None:
+        np.savez_compressed(path, feature=self.feature, threshold=self.threshold, left=self.left,
+                            right=self.right, leaf=self.leaf, value=self.value, roots=self.roots,
+                            baseline=np.array([self.baseline]), depth=np.array([self.depth]),
+                            meta=np.frombuffer(json.dumps(self.meta).encode(), np.uint8))
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Probability (0-1) for each row of ``x`` (n, features)."""
+        x = np.asarray(x, np.float32)
+        n = len(x)
+        if n == 0:
+            return np.zeros(0)
+        flat = x.ravel()
+        base = (np.arange(n, dtype=np.int64) * x.shape[1])[None, :]
+        node = np.repeat(self.roots[:, None], n, axis=1)  # (trees, n)
+        for _ in range(self.depth):
+            go_left = flat[base + self.feature[node]] <= self.threshold[node]
+            node = np.where(go_left, self.left[node], self.right[node])
+        raw = self.baseline + self.value[node].sum(0, dtype=np.float64)
+        return 1.0 / (1.0 + np.exp(-raw))
+
+
+@lru_cache(maxsize=2)
+def load_model(path: str | None = None) -> TreeModel | None:
+    """The bundled acne model, or ``None`` when it has not been trained."""
+    p = Path(path) if path else MODEL_DIR / MODEL_NAME
+    if not p.is_file():
+        alt = Path(__file__).resolve().parent.parent / "_models" / MODEL_NAME
+        if not alt.is_file():
+            return None
+        p = alt
+    return TreeModel.load(p)
+
+
+# --- Acne detection ------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class AcneSpots:
+    """Scored acne detections after non-maximum suppression (work pixels and photo pixels)."""
+
+    work_xy: np.ndarray  # (n, 2) int
+    photo_xy: np.ndarray  # (n, 2) float
+    radius_work: np.ndarray  # (n,)
+    score: np.ndarray  # (n,)
+    features: np.ndarray = field(repr=False)  # (n, F)
+
+
+def nms(xy: np.ndarray, score: np.ndarray, radius: float, min_score: float) -> np.ndarray:
+    """Indices of the detections kept, best first: each at least ``radius`` from a better one."""
+    order = np.argsort(-score, kind="stable")
+    order = order[score[order] >= min_score]
+    kept: list[int] = []
+    pts = np.asarray(xy, np.float64)
+    for i in order:
+        if kept:
+            d2 = ((pts[kept] - pts[i]) ** 2).sum(1)
+            if (d2 <= radius * radius).any():
+                continue
+        kept.append(int(i))
+    return np.asarray(kept, np.int64)
+
+
+def detect_acne(work: LesionWork, model: TreeModel | None = None, *,
+                threshold: float | None = None) -> AcneSpots:
+    """Candidates, features, scores and suppression on one work image."""
+    model = model if model is not None else load_model()
+    pts = candidates(work)
+    if model is None or not len(pts):
+        empty = np.zeros((0, 2))
+        return AcneSpots(pts[:0], empty, np.zeros(0), np.zeros(0), np.zeros((0, 0), np.float32))
+    feats = candidate_features(work, pts)
+    prob = model.predict(feats)
+    thr = model.threshold_score if threshold is None else threshold
+    keep = nms(pts, prob, NMS_RADIUS, thr)
+    k = len(DOG_SIGMAS)
+    resp = np.maximum(work.dog[:k, pts[keep, 1], pts[keep, 0]],
+                      work.dog[k:2 * k, pts[keep, 1], pts[keep, 0]])
+    # A blob responds most to the DoG whose inner sigma is about radius / 1.5.
+    radius = 1.5 * np.asarray(DOG_SIGMAS)[resp.argmax(0)] if len(keep) else np.zeros(0)
+    return AcneSpots(work_xy=pts[keep], photo_xy=work.to_photo(pts[keep]), radius_work=radius,
+                     score=prob[keep], features=feats[keep])
+
+
+def acne_kind(features: np.ndarray, diameter_mm: float) -> str:
+    """Name an acne spot from its colour profile: comedone, papule, pustule or nodule.
+
+    Red (a* of the spot above its surroundings) marks inflammation; a lighter, yellower centre
+    within a red rim is a pustule's head; a wide inflamed spot is a nodule; a spot that is not red
+    is a comedone (open: dark; closed: skin-coloured).
+    """
+    f = dict(zip(FEATURE_NAMES, features, strict=True))
+    red = max(f["a_ring0"], f["a_ring1"], f["a_ring2"]) >= INFLAMED_DA
+    if not red:
+        return "comedone"
+    rim_l = min(f["L_ring2"], f["L_ring3"])
+    # The head may sit a pixel off the detection's centre: the two inner rings both count.
+    head = (max(f["L_ring0"], f["L_ring1"]) - rim_l >= PUSTULE_HEAD_DL
+            and max(f["b_ring0"], f["b_ring1"]) >= f["b_ring3"]
+            and max(f["a_ring2"], f["a_ring3"]) >= INFLAMED_DA)
+    if head:
+        return "pustule"
+    if diameter_mm >= NODULE_MIN_MM:
+        return "nodule"
+    return "papule"
+
+
+# --- Open wounds, crusts and cold sores ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Patch:
+    kind: str  # open_wound | crust | cold_sore
+    work_xy: tuple[float, float]
+    radius_work: float
+    score: float
+
+
+def _local_reference(lab: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:
+    """Smooth local skin colour (CIELAB) at ``sigma`` work pixels: a blur of skin pixels only
+    (normalised convolution, so hair, background or an eye mask next to the skin do not pull it),
+    computed at quarter resolution."""
+    import cv2
+
+    h, w = lab.shape[:2]
+    size = (max(1, w // 4), max(1, h // 4))
+    wt = cv2.resize(weight.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    num = cv2.resize(lab * weight[..., None].astype(np.float32), size,
+                     interpolation=cv2.INTER_AREA)
+    s = max(sigma / 4, 0.5)
+    wt = cv2.GaussianBlur(wt, (0, 0), s)
+    num = cv2.GaussianBlur(num, (0, 0), s)
+    ref = num / np.maximum(wt, 1e-3)[..., None]
+    return cv2.resize(ref, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def _feature_mask(work: LesionWork, names, grow_px: int) -> np.ndarray:
+    import cv2
+
+    m = np.zeros(work.mask.shape, np.uint8)
+    for name in names:
+        cv2.fillPoly(m, [np.round(work.xy[list(EXCLUDE[name])]).astype(np.int32)], 1)
+    if grow_px > 0:
+        k = 2 * grow_px + 1
+        m = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    return m.astype(bool)
+
+
+def find_patches(work: LesionWork) -> list[Patch]:
+    """Open wounds and crusts (colour patches) and cold sores (at the lip border), work pixels.
+
+    Colours are compared with the skin's smooth local colour (a blur of about
+    :data:`REFERENCE_MM`), so uneven light and the person's own complexion do not read as lesions.
+    """
+    import cv2
+
+    lab = work.lab
+    mmpp = work.mm_per_work_px
+    oval = np.zeros(lab.shape[:2], np.uint8)
+    cv2.fillPoly(oval, [np.round(work.xy[list(FACE_OVAL)]).astype(np.int32)], 1)
+    plain = np.abs(lab - np.asarray(work.skin_lab, np.float32)).max(-1) <= REFERENCE_MAX_DIFF
+    ref = _local_reference(lab, oval.astype(bool) & plain, REFERENCE_MM / mmpp)
+    dl = lab[..., 0] - ref[..., 0]
+    da = lab[..., 1] - ref[..., 1]
+    db = lab[..., 2] - ref[..., 2]
+    chroma = np.hypot(lab[..., 1], lab[..., 2])
+    skin_chroma = float(np.hypot(work.skin_lab[1], work.skin_lab[2]))
+    raw = (da >= WOUND_DA) & (dl <= WOUND_DL)
+    crust = ((db >= CRUST_DB) & (dl <= CRUST_DL) & (da < WOUND_DA)) | (
+        (dl <= CRUST_DARK_DL) & (chroma >= CRUST_DARK_CHROMA * skin_chroma) & (da >= 0)
+        & (db >= 0))
+    grow = max(1, int(round(FEATURE_MARGIN_MM / mmpp)))
+    lips = _feature_mask(work, ("lips",), 0)
+    lips_grown = _feature_mask(work, ("lips",), grow)
+    # Eyes, brows (hair is dark) and nostrils (deep shadow) are never searched.
+    others = _feature_mask(work, ("right_brow", "left_brow", "right_nostril", "left_nostril"),
+                           2 * grow)
+    # Dark circles and lid shadows under the eyes mimic crusts: a wider margin there.
+    others |= _feature_mask(work, ("right_eye", "left_eye"),
+                            max(1, int(round(EYE_MARGIN_MM / mmpp))))
+    skin = oval.astype(bool) & ~others
+    # Lips are red and often darker: red/dark rules look at skin only, so the lip border itself
+    # cannot read as a wound; a cold sore shows as a patch on the skin touching that border.
+    raw &= skin & ~lips_grown
+    crust &= skin & ~lips_grown
+    lip_dist = cv2.distanceTransform((~lips).astype(np.uint8), cv2.DIST_L2, 3) * mmpp
+    min_area = np.pi * (PATCH_MIN_MM / 2 / mmpp) ** 2
+    kernel = np.ones((3, 3), np.uint8)
+    found: list[tuple[str, np.ndarray, float]] = []
+    bases: list[tuple[int, tuple[float, float, float, float]]] = []
+    spots = []
+    # The inflamed base of a cold sore beside the lip: red, whatever its lightness.
+    base = (da >= COLD_SORE_DA) & skin & ~lips_grown & (lip_dist <= LIP_BORDER_MM) & ~raw
+    for kind, m in (("open_wound", raw), ("crust", crust), ("cold_sore", base)):
+        m = cv2.morphologyEx(m.astype(np.uint8), cv2.MORPH_OPEN, kernel)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+        for i in range(1, n):
+            area = stats[i, cv2.CC_STAT_AREA]
+            if area < min_area * SPOT_MIN_SHARE:
+                continue
+            x, y, bw, bh = stats[i, :4]
+            comp = labels[y:y + bh, x:x + bw] == i
+            near_lip = float(lip_dist[y:y + bh, x:x + bw][comp].min()) <= LIP_BORDER_MM
+            if kind == "cold_sore" and not near_lip:
+                continue
+            if area < min_area:
+                if near_lip and kind != "cold_sore":
+                    spots.append((x + bw / 2, y + bh / 2, float(np.sqrt(area / np.pi))))
+                continue
+            # Shadows in folds and hair strands are long and thin; lesions are compact.
+            if _elongation(comp) > PATCH_MAX_ELONGATION:
+                continue
+            full = np.zeros(lab.shape[:2], bool)
+            full[y:y + bh, x:x + bw] = comp
+            sel = full
+            strength = float(np.mean(da[sel])) if kind == "open_wound" else float(
+                np.mean(db[sel] - dl[sel]))
+            found.append(("cold_sore" if near_lip else kind, full, strength))
+            if kind == "cold_sore":
+                bases.append((len(found) - 1, (x - bw / 2, y - bh / 2, x + 1.5 * bw,
+                                               y + 1.5 * bh)))
+    # Vesicles: small pale domes on the skin beside the lip border.
+    pale = (dl >= VESICLE_DL) & skin & ~lips_grown & (lip_dist <= LIP_BORDER_MM)
+    n, labels, stats, cents = cv2.connectedComponentsWithStats(pale.astype(np.uint8), 8)
+    # A vesicle sits on a red base; a pale spot on plain skin is a highlight.
+    k = 2 * max(1, int(round(1.5 / mmpp))) + 1
+    red_around = cv2.dilate(da, np.ones((k, k), np.uint8))
+    for i in range(1, n):
+        area = stats[i, cv2.CC_STAT_AREA]
+        cx, cy = (int(round(v)) for v in cents[i])
+        if red_around[cy, cx] < COLD_SORE_DA:
+            continue
+        if min_area * SPOT_MIN_SHARE <= area < 4 * min_area:
+            spots.append((float(cents[i][0]), float(cents[i][1]), float(np.sqrt(area / np.pi))))
+    # A red patch beside the lip is a cold sore only with vesicles or small crusts on it; alone it
+    # is the lip's own colour running past the landmark outline.
+    drop = {i for i, (bx0, by0, bx1, by1) in bases
+            if sum(bx0 <= sx <= bx1 and by0 <= sy <= by1 for sx, sy, _ in spots) < 2}
+    found = [f for i, f in enumerate(found) if i not in drop]
+    out = _merge_patches(found, dl, mmpp)
+    out.extend(_spot_clusters(spots, mmpp))
+    return out
+
+
+def _elongation(comp: np.ndarray) -> float:
+    """Length over width of a component (square root of its coordinate covariance eigenvalues)."""
+    ys, xs = np.nonzero(comp)
+    if len(xs) < 3:
+        return 1.0
+    ev = np.linalg.eigvalsh(np.cov(np.stack([xs, ys]).astype(np.float64)))
+    return float(np.sqrt(max(ev[1], 1e-9) / max(ev[0], 0.25)))
+
+
+def _merge_patches(found, dl: np.ndarray, mm_per_px: float) -> list[Patch]:
+    """Touching wound and crust components are one lesion (a scab on a wound); the kind of the
+    larger part wins, and a cold sore wins over both. A small red patch with a pale centre is a
+    pustule (white head on a red base), not a wound."""
+    import cv2
+
+    if not found:
+        return []
+    r_pustule = PUSTULE_MAX_MM / 2 / mm_per_px
+    union = np.zeros(found[0][1].shape, np.uint8)
+    for _, m, _ in found:
+        union |= m
+    union = cv2.dilate(union, np.ones((5, 5), np.uint8))
+    n, labels = cv2.connectedComponents(union, connectivity=8)
+    out = []
+    for g in range(1, n):
+        parts = [(k, m, s) for k, m, s in found if labels[m].max() == g]
+        if not parts:
+            continue
+        area = {k: 0 for k, _, _ in parts}
+        for k, m, _ in parts:
+            area[k] += int(m.sum())
+        kind = "cold_sore" if "cold_sore" in area else max(area, key=area.get)
+        allm = np.zeros_like(parts[0][1])
+        for _, m, _ in parts:
+            allm |= m
+        ys, xs = np.nonzero(allm)
+        strength = max(s for _, _, s in parts)
+        cx, cy, r = float(xs.mean()), float(ys.mean()), float(np.sqrt(len(xs) / np.pi))
+        if kind == "open_wound":
+            # Look for the head in the (filled) centre: the pale head is not red enough to be
+            # part of the raw mask.
+            y0, y1 = max(0, int(cy - r / 2)), int(cy + r / 2) + 1
+            x0, x1 = max(0, int(cx - r / 2)), int(cx + r / 2) + 1
+            centre = dl[y0:y1, x0:x1]
+            if centre.size and float(centre.max()) >= PUSTULE_HEAD_DL_PATCH and r <= r_pustule:
+                kind = "pustule"
+        out.append(Patch(kind, (cx, cy), r,
+                         float(np.clip(0.5 + strength / 60.0, 0.5, 0.99))))
+    return out
+
+
+def _spot_clusters(spots, mmpp: float) -> list[Patch]:
+    if len(spots) < CLUSTER_MIN_SPOTS:
+        return []
+    pts = np.array([(x, y) for x, y, _ in spots])
+    link = CLUSTER_MM / mmpp
+    n = len(pts)
+    group = list(range(n))
+
+    def root(i):
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
+        return i
+
+    for i in range(n):
+        for j in range(i + 1, n):
+            if np.hypot(*(pts[i] - pts[j])) <= link:
+                group[root(i)] = root(j)
+    out = []
+    for g in {root(i) for i in range(n)}:
+        members = [i for i in range(n) if root(i) == g]
+        if len(members) >= CLUSTER_MIN_SPOTS:
+            c = pts[members].mean(0)
+            r = float(np.max(np.hypot(*(pts[members] - c).T)) + max(spots[i][2] for i in members))
+            out.append(Patch("cold_sore", (float(c[0]), float(c[1])), r,
+                             float(min(0.95, 0.5 + 0.1 * len(members)))))
+    return out
+
+
+# --- Everything together -----------------------------------------------------------------------------
+def _region_of(xy: np.ndarray, regions) -> tuple[str | None, dict[str, float]]:
+    """The region holding a photo point, and its distance (photo px) to every region."""
+    import cv2
+
+    inside = None
+    dists = {}
+    p = (float(xy[0]), float(xy[1]))
+    for name in REGION_NAMES:
+        poly = regions[name].polygon.astype(np.float32).reshape(-1, 1, 2)
+        d = cv2.pointPolygonTest(poly, p, True)
+        dists[name] = max(0.0, -d)
+        if d >= 0 and inside is None:
+            inside = name
+    return inside, dists
+
+
+def find_lesions(rgb: np.ndarray, face, regions, *, model: TreeModel | None = None,
+                 threshold: float | None = None) -> list[Finding]:
+    """All findings on one face: acne lesions, open wounds, crusts and cold sores.
+
+    Parameters
+    ----------
+    rgb : (h, w, 3) uint8 oriented photo.
+    face : :class:`~skintrack.core.face.Face` found on it.
+    regions : its :class:`~skintrack.core.regions.RegionSet` (for the ``region`` of findings),
+        or ``None``.
+    model, threshold : the acne model and its score threshold (default: the bundled model).
+    """
+    import cv2
+
+    work = prepare(rgb, face)
+    mm_per_px = face.mm_per_px  # photo pixels
+    findings: list[Finding] = []
+    lips = face.xy[list(LIPS)].astype(np.float32).reshape(-1, 1, 2)
+
+    def locate(x, y):
+        if regions is None:
+            return None, ()
+        inside, dists = _region_of(np.array([x, y]), regions)
+        if inside is None and cv2.pointPolygonTest(lips, (float(x), float(y)), False) >= 0:
+            inside = "lips"
+        near_px = NEAR_REGION_MM / mm_per_px if mm_per_px else 0.06 * face.width_px
+        near = tuple(n for n in REGION_NAMES if n != inside and dists[n] <= near_px)
+        return inside, near
+
+    patches = find_patches(work)
+    for p in patches:
+        x, y = work.to_photo(np.array(p.work_xy))
+        r = p.radius_work / work.scale
+        region, near = locate(x, y)
+        findings.append(Finding(
+            id=finding_id(p.kind, x, y), kind=p.kind, x=float(x), y=float(y), radius_px=float(r),
+            diameter_mm=2 * r * mm_per_px if mm_per_px else None, region=region,
+            score=round(p.score, 3), near_regions=near))
+    spots = detect_acne(work, model, threshold=threshold)
+    taken = [(work.to_photo(np.array(p.work_xy)), p.radius_work / work.scale) for p in patches]
+    for (x, y), rw, s, f in zip(spots.photo_xy, spots.radius_work, spots.score, spots.features,
+                                strict=True):
+        # A spot inside a wound, crust or cold sore is part of it, not a separate lesion.
+        if any(np.hypot(x - c[0], y - c[1]) <= r for c, r in taken):
+            continue
+        r = float(rw / work.scale)
+        dmm = 2 * rw * work.mm_per_work_px
+        kind = acne_kind(f, dmm)
+        region, near = locate(x, y)
+        findings.append(Finding(
+            id=finding_id(kind, x, y), kind=kind, x=float(x), y=float(y), radius_px=r,
+            diameter_mm=2 * r * mm_per_px if mm_per_px else None, region=region,
+            score=round(float(s), 3), near_regions=near))
+    return findings

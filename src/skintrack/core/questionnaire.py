@@ -1,0 +1,152 @@
+"""The protocol's questions before a treatment, and the person's answers.
+
+The questions are data (:data:`QUESTIONS`) so that the app can show them and the command line can
+read them from a JSON file (``skintrack check --answers FILE``). Each question belongs to one
+protocol rule of :mod:`skintrack.core.protocol`; the verdict (:mod:`skintrack.core.verdict`) turns
+the answers into reasons. A question left unanswered is ``None``: it adds no reason.
+
+Answers file (every key optional)::
+
+    {"pregnant_or_breastfeeding": false, "keloid_prone": false, "anticoagulants": false,
+     "device": "roller", "needle_mm": 0.25, "roller_reused": true,
+     "roller_disinfection": "alcohol_75_10min", "disinfected_hands_face_tool": true}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from skintrack.core import protocol
+from skintrack.core.errors import SkintrackError
+
+#: How a reused roller was disinfected (protocol: 75 % alcohol for >= 10 minutes, or a UV box).
+ROLLER_DISINFECTION = ("alcohol_75_10min", "uv_box", "other", "none")
+#: Longest needle the questionnaire accepts as a plausible answer (mm): anything longer is a typo.
+MAX_PLAUSIBLE_NEEDLE_MM = 5.0
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question: ``kind`` is ``"yes_no"``, ``"choice"`` (one of ``choices``) or ``"number"``
+    (``unit``). ``rule_id`` names the protocol rule it serves."""
+
+    id: str
+    text: str
+    kind: str
+    rule_id: str
+    choices: tuple[str, ...] = ()
+    unit: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("yes_no", "choice", "number"):
+            raise ValueError(f"unknown question kind {self.kind!r}")
+        if self.kind == "choice" and not self.choices:
+            raise ValueError("a choice question needs choices")
+        protocol.rule(self.rule_id)  # KeyError for an unknown rule
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question("pregnant_or_breastfeeding", "Are you pregnant or breastfeeding?", "yes_no",
+             "advised_against"),
+    Question("keloid_prone", "Does your skin form keloids (raised, overgrown scars)?", "yes_no",
+             "advised_against"),
+    Question("anticoagulants", "Do you take anticoagulant (blood-thinning) medication?", "yes_no",
+             "advised_against"),
+    Question("device", "Which device will you use?", "choice", "needle_length",
+             choices=protocol.DEVICES),
+    Question("needle_mm", "Needle length of the device, in millimetres?", "number",
+             "needle_length", unit="mm"),
+    Question("roller_reused", "Is the roller one you have used before?", "yes_no",
+             "disinfection"),
+    Question("roller_disinfection", "How was the roller disinfected since its last use?", "choice",
+             "disinfection", choices=ROLLER_DISINFECTION),
+    Question("disinfected_hands_face_tool", "Have you disinfected your hands, your face and the "
+             "tool?", "yes_no", "disinfection"),
+)
+QUESTION_IDS = tuple(q.id for q in QUESTIONS)
+
+
+def question(qid: str) -> Question:
+    for q in QUESTIONS:
+        if q.id == qid:
+            return q
+    raise KeyError(qid)
+
+
+@dataclass(frozen=True)
+class Answers:
+    """The person's answers; ``None`` means not answered. Validates itself."""
+
+    pregnant_or_breastfeeding: bool | None = None
+    keloid_prone: bool | None = None
+    anticoagulants: bool | None = None
+    device: str | None = None
+    needle_mm: float | None = None
+    roller_reused: bool | None = None
+    roller_disinfection: str | None = None
+    disinfected_hands_face_tool: bool | None = None
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            q = question(f.name)
+            v = getattr(self, f.name)
+            if v is None:
+                continue
+            if q.kind == "yes_no" and not isinstance(v, bool):
+                raise SkintrackError(f"answer {q.id!r} must be true or false, not {v!r}")
+            if q.kind == "choice" and v not in q.choices:
+                raise SkintrackError(f"answer {q.id!r} must be one of {', '.join(q.choices)}; "
+                                     f"got {v!r}")
+            if q.kind == "number":
+                if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                    raise SkintrackError(f"answer {q.id!r} must be a number of {q.unit}, "
+                                         f"not {v!r}")
+                if not 0 < v <= MAX_PLAUSIBLE_NEEDLE_MM:
+                    raise SkintrackError(f"answer {q.id!r}: {v} {q.unit} is not a plausible "
+                                         f"needle length (0-{MAX_PLAUSIBLE_NEEDLE_MM:g} mm)")
+        if self.device == "patch" and self.roller_reused:
+            raise SkintrackError("answers: a dissolvable patch cannot be a reused roller")
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Answers:
+        """Answers from a mapping of question id -> value (unknown ids are refused)."""
+        if not isinstance(data, dict):
+            raise SkintrackError("answers must be a JSON object of question id -> answer")
+        unknown = sorted(set(data) - set(QUESTION_IDS))
+        if unknown:
+            raise SkintrackError(f"unknown question(s) in answers: {', '.join(unknown)}; known: "
+                                 f"{', '.join(QUESTION_IDS)}")
+        values = dict(data)
+        if isinstance(values.get("needle_mm"), int) and not isinstance(values["needle_mm"], bool):
+            values["needle_mm"] = float(values["needle_mm"])
+        return cls(**values)
+
+    def to_dict(self) -> dict:
+        """Question id -> answer, answered questions only (what storage keeps)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if getattr(self, f.name) is not None}
+
+    @property
+    def advised_against(self) -> tuple[str, ...]:
+        """The protocol's advised-against conditions answered "yes"."""
+        return tuple(c for c in protocol.ADVISED_AGAINST_CONDITIONS if getattr(self, c) is True)
+
+
+def load_answers(path: str | Path) -> Answers:
+    """Read an answers JSON file; :class:`SkintrackError` with one readable sentence if bad."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SkintrackError(f"{path}: no such answers file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SkintrackError(f"{path}: cannot be read ({exc})") from None
+    except ValueError as exc:
+        raise SkintrackError(f"{path}: not valid JSON ({exc})") from None
+    try:
+        return Answers.from_dict(data)
+    except SkintrackError as exc:
+        raise SkintrackError(f"{path}: {exc}") from None
