@@ -92,3 +92,13 @@ def test_as_of_leaves_out_later_photos(stored):
     assert len(model.photos) == 2 and model.latest.hours_since_treatment == pytest.approx(1.0)
     with pytest.raises(SkintrackError, match="no photos"):
         build_report(tracker, sid, now=TREATED_AT - timedelta(hours=1))
+
+
+def test_pre_treatment_check_is_decided_from_what_is_stored(built):
+    pytest.importorskip("skintrack.core.verdict")
+    model, _ = built
+    c = model.check
+    assert c is not None and c.photo_id == "P1"
+    # The stored questionnaire says anticoagulants: the protocol advises against treatment.
+    assert c.decision == "POSTPONE"
+    assert any("anticoagulant" in r.lower() for r in c.reasons)

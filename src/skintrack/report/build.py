@@ -235,23 +235,21 @@ def _check(baseline_analysis, stored_findings, session, questionnaire: Mapping |
     except ImportError:
         return None
     dismissed = tuple(f.finding_key for f in stored_findings if f.verdict == "dismissed")
+    confirmed = tuple(f.finding_key for f in stored_findings if f.verdict == "confirmed")
     answers = None
     if questionnaire:
         try:
             from skintrack.core.questionnaire import Answers
 
-            answers = (Answers.from_dict(questionnaire) if hasattr(Answers, "from_dict")
-                       else Answers(**questionnaire))
-        except (ImportError, TypeError, ValueError):
-            answers = None
-    try:
-        verdict = decide(list(baseline_analysis.findings), baseline_analysis.quality, answers=answers,
-                         treated=tuple(session.treated_regions), dismissed=dismissed)
-    except (TypeError, ValueError):
-        return None
-    reasons = tuple(getattr(r, "message", None) or getattr(r, "text", None) or str(r)
-                    for r in getattr(verdict, "reasons", ()))
-    return CheckSummary(str(verdict.decision), reasons, photo_id=photo_id)
+            answers = Answers.from_dict(dict(questionnaire))
+        except (ImportError, SkintrackError, TypeError, ValueError):
+            answers = None  # answers of an older questionnaire: the check is made without them
+    face = baseline_analysis.face
+    verdict = decide(list(baseline_analysis.findings), baseline_analysis.quality, answers=answers,
+                     treated=tuple(session.treated_regions), dismissed=dismissed,
+                     confirmed=confirmed, mm_per_px=face.mm_per_px if face is not None else None)
+    reasons = tuple(getattr(r, "text", None) or str(r) for r in verdict.reasons)
+    return CheckSummary(str(verdict.decision).upper(), reasons, photo_id=photo_id)
 
 
 def _finding_entry(row, photo_id: str, analysis) -> FindingEntry | None:
