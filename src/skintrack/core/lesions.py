@@ -81,8 +81,8 @@ CRUST_DARK_DL = -28.0
 CRUST_DARK_CHROMA = 0.8
 #: Patches smaller than this (mm across) are left to the acne detector; beside the lips, spots of
 #: at least SPOT_MIN_SHARE of that area count toward a cold-sore cluster.
-PATCH_MIN_MM = 2.0
-SPOT_MIN_SHARE = 0.15
+PATCH_MIN_MM = 3.0
+SPOT_MIN_SHARE = 0.07
 #: Length over width above which a patch is a fold shadow or a hair, not a lesion.
 PATCH_MAX_ELONGATION = 2.5
 #: The local skin colour a patch is compared with: a blur of about this many mm.
@@ -91,7 +91,7 @@ REFERENCE_MM = 12.0
 #: local reference (eye masks, hair, background, lesions themselves).
 REFERENCE_MAX_DIFF = 25.0
 #: Margin (mm) kept around the eyes for patches (periorbital darkening is common).
-EYE_MARGIN_MM = 5.0
+EYE_MARGIN_MM = 6.0
 #: A cold sore's inflamed base beside the lip: a* this far above the local skin.
 COLD_SORE_DA = 10.0
 #: Vesicles: pale spots at least this much lighter (L*) than the local skin.
@@ -605,8 +605,12 @@ def find_patches(work: LesionWork) -> list[Patch]:
     mmpp = work.mm_per_work_px
     oval = np.zeros(lab.shape[:2], np.uint8)
     cv2.fillPoly(oval, [np.round(work.xy[list(FACE_OVAL)]).astype(np.int32)], 1)
+    grow = max(1, int(round(FEATURE_MARGIN_MM / mmpp)))
+    lips = _feature_mask(work, ("lips",), 0)
+    lips_grown = _feature_mask(work, ("lips",), grow)
     plain = np.abs(lab - np.asarray(work.skin_lab, np.float32)).max(-1) <= REFERENCE_MAX_DIFF
-    ref = _local_reference(lab, oval.astype(bool) & plain, REFERENCE_MM / mmpp)
+    # The lips are redder than skin: left out, they cannot hide a red patch beside them.
+    ref = _local_reference(lab, oval.astype(bool) & plain & ~lips_grown, REFERENCE_MM / mmpp)
     dl = lab[..., 0] - ref[..., 0]
     da = lab[..., 1] - ref[..., 1]
     db = lab[..., 2] - ref[..., 2]
@@ -616,9 +620,6 @@ def find_patches(work: LesionWork) -> list[Patch]:
     crust = ((db >= CRUST_DB) & (dl <= CRUST_DL) & (da < WOUND_DA)) | (
         (dl <= CRUST_DARK_DL) & (chroma >= CRUST_DARK_CHROMA * skin_chroma) & (da >= 0)
         & (db >= 0))
-    grow = max(1, int(round(FEATURE_MARGIN_MM / mmpp)))
-    lips = _feature_mask(work, ("lips",), 0)
-    lips_grown = _feature_mask(work, ("lips",), grow)
     # Eyes, brows (hair is dark) and nostrils (deep shadow) are never searched.
     others = _feature_mask(work, ("right_brow", "left_brow", "right_nostril", "left_nostril"),
                            2 * grow)
@@ -650,7 +651,8 @@ def find_patches(work: LesionWork) -> list[Patch]:
             near_lip = float(lip_dist[y:y + bh, x:x + bw][comp].min()) <= LIP_BORDER_MM
             if kind == "cold_sore" and not near_lip:
                 continue
-            if area < min_area:
+            # A cold sore's red base counts from half the patch size: its vesicles decide.
+            if area < (min_area / 4 if kind == "cold_sore" else min_area):
                 if near_lip and kind != "cold_sore":
                     spots.append((x + bw / 2, y + bh / 2, float(np.sqrt(area / np.pi))))
                 continue

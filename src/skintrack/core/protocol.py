@@ -119,6 +119,10 @@ RULES: tuple[Rule, ...] = (
          "dermatologist.", SRC_WARNING),
     Rule("advised_against", "Not advised when pregnant or breastfeeding, keloid-prone, or on "
          "anticoagulants.", SRC_ADVISED_AGAINST),
+    # Added by the pre-treatment check (issue 4): when the photo cannot show the skin, or a spot
+    # may be a pustule, wound or cold sore but is uncertain, look again before treating.
+    Rule("safety_first", "When the photo cannot show the skin clearly or a spot is uncertain, "
+         "check again before treating.", SRC_SAFETY_FIRST),
 )
 
 

@@ -1,0 +1,105 @@
+"""The pre-treatment verdict: every rule, with its protocol sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+from skintrack.core import protocol
+from skintrack.core.lesions import Finding
+from skintrack.core.quality import BLURRED, NO_FACE, Quality
+from skintrack.core.questionnaire import Answers
+from skintrack.core.verdict import CERTAIN_SCORE, Reason, Verdict, decide
+
+GOOD = Quality(())
+
+
+def finding(kind="pustule", region="left_cheek", score=0.9, near=(), fid=None):
+    return Finding(id=fid or f"{kind}-{region}", kind=kind, x=10.0, y=20.0, radius_px=3.0,
+                   diameter_mm=2.0, region=region, score=score, near_regions=near)
+
+
+def test_go_when_nothing_stands_against_treatment():
+    v = decide([finding("papule"), finding("comedone"), finding("nodule")], GOOD,
+               answers=Answers(needle_mm=0.5, device="pen", disinfected_hands_face_tool=True))
+    assert v.decision == "go" and v.reasons == () and v.go
+
+
+@pytest.mark.parametrize("kind", protocol.POSTPONE_KINDS)
+def test_postpone_for_each_suspending_kind_in_a_treated_region(kind):
+    v = decide([finding(kind)], GOOD, treated=["left_cheek"])
+    assert v.decision == "postpone"
+    (r,) = v.reasons
+    assert r.rule_id == "skin_suspend" and r.source_sentence == protocol.SRC_SKIN_SUSPEND
+    assert r.finding_ids == (f"{kind}-left_cheek",)
+
+
+def test_only_treated_or_neighbouring_regions_count():
+    f = finding("pustule", region="forehead")
+    assert decide([f], GOOD, treated=["chin"]).decision == "go"
+    assert decide([f], GOOD).decision == "postpone"  # no regions given: the whole face
+    near = finding("cold_sore", region="lips", near=("perioral", "chin"))
+    assert decide([near], GOOD, treated=["perioral"]).decision == "postpone"
+    assert decide([near], GOOD, treated=["forehead"]).decision == "go"
+
+
+def test_dismissed_findings_are_ignored_and_confirmed_ones_are_certain():
+    sure, unsure = finding(fid="a", score=0.95), finding(fid="b", score=CERTAIN_SCORE - 0.1)
+    assert decide([sure], GOOD, dismissed={"a"}).decision == "go"
+    v = decide([unsure], GOOD)
+    assert v.decision == "review" and v.reasons[0].rule_id == "safety_first"
+    assert "confirm or dismiss" in v.reasons[0].text
+    assert decide([unsure], GOOD, confirmed={"b"}).decision == "postpone"
+    assert decide([sure, unsure], GOOD, dismissed={"a", "b"}).decision == "go"
+
+
+def test_a_poor_photo_asks_for_review():
+    v = decide([], Quality((BLURRED,)))
+    assert v.decision == "review" and BLURRED.message in v.reasons[0].text
+    assert decide([], Quality((NO_FACE,))).decision == "review"
+    # A certain postponing finding outranks a photo problem; both reasons are given.
+    v = decide([finding()], Quality((BLURRED,)))
+    assert v.decision == "postpone" and [r.decision for r in v.reasons] == ["postpone", "review"]
+
+
+@pytest.mark.parametrize("condition", protocol.ADVISED_AGAINST_CONDITIONS)
+def test_people_advised_against_are_postponed(condition):
+    v = decide([], GOOD, answers=Answers(**{condition: True}))
+    assert v.decision == "postpone"
+    assert v.reasons[0].rule_id == "advised_against"
+    assert v.reasons[0].source_sentence == protocol.SRC_ADVISED_AGAINST
+
+
+def test_needle_length_limit_is_strictly_over_half_a_millimetre():
+    assert decide([], GOOD, answers=Answers(needle_mm=0.5)).decision == "go"
+    assert decide([], GOOD, answers=Answers(needle_mm=0.25)).decision == "go"
+    v = decide([], GOOD, answers=Answers(needle_mm=0.75))
+    assert v.decision == "postpone" and v.reasons[0].source_sentence == protocol.SRC_NEEDLE
+    assert "medical grade" in v.reasons[0].text
+
+
+def test_disinfection_rules():
+    assert decide([], GOOD, answers=Answers(disinfected_hands_face_tool=False)).decision == \
+        "postpone"
+    for how in ("none", "other"):
+        v = decide([], GOOD, answers=Answers(device="roller", roller_reused=True,
+                                              roller_disinfection=how))
+        assert v.decision == "postpone" and v.reasons[0].rule_id == "disinfection"
+        assert "75 %" in v.reasons[0].text and "10 minutes" in v.reasons[0].text
+    for how in ("alcohol_75_10min", "uv_box"):
+        assert decide([], GOOD, answers=Answers(device="roller", roller_reused=True,
+                                                 roller_disinfection=how)).decision == "go"
+
+
+def test_records_and_self_checks():
+    v = decide([finding()], GOOD, treated=["left_cheek", "left_cheek"])
+    rec = v.to_record()
+    assert rec["decision"] == "postpone" and rec["treated"] == ["left_cheek"]
+    assert rec["reasons"][0]["source"] == protocol.SRC_SKIN_SUSPEND
+    # Records work as findings too (storage passes dicts back).
+    assert decide([finding().to_record()], GOOD).decision == "postpone"
+    with pytest.raises(ValueError, match="unknown region"):
+        decide([], GOOD, treated=["jaw"])
+    with pytest.raises(ValueError):
+        Reason("x", "skin_suspend", "another sentence")
+    with pytest.raises(ValueError):
+        Verdict("go", (Reason("x", "skin_suspend", protocol.SRC_SKIN_SUSPEND),))
