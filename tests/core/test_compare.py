@@ -103,6 +103,20 @@ def test_a_different_person_is_refused(baselines, base, other):
     json.dumps(rec)
 
 
+@pytest.mark.parametrize("name", ["aptus_1.png", "aptus_5.png", "obama.jpg"])
+def test_a_strong_reaction_is_measured_not_refused(baselines, reshoot, name):
+    """Marked redness moves MediaPipe's mesh by tens of pixels; the same-person check must still
+    recognise the face, or the worst reactions would drop out of the recovery curve."""
+    a = baselines[name]
+    strong = {"left_cheek": 16.0, "right_cheek": 16.0, "nose": 16.0}
+    later = reshoot(_same_light(ph.add_redness(a.photo.rgb, a.regions, delta_a_star=strong)))
+    c = cmp.compare_analyses(a, later, treated=tuple(strong))
+    assert c.same_person, c.identity
+    for region in ("left_cheek", "right_cheek"):
+        assert c.regions[region].delta_a_star == pytest.approx(16.0, abs=1.5)
+        assert c.regions[region].grade == "marked" and c.regions[region].real_change
+
+
 def test_the_same_person_unchanged_reads_no_real_change(baselines, reshoot):
     a = baselines["obama.jpg"]
     c = cmp.compare_analyses(a, reshoot(_changed_light(a.photo.rgb)), treated=("left_cheek",))
