@@ -89,3 +89,15 @@ def test_help_is_fast_and_needs_no_heavy_imports():
 def test_no_arguments_prints_help():
     r = run()
     assert r.returncode == 0 and "usage: skintrack" in r.stdout
+
+
+def test_closed_pipe_is_quiet():
+    """`skintrack analyze --json ... | head -1` must not print a traceback or a pipe error."""
+    photos = [str(SAMPLES / n) for n in ("aptus_1.png", "aptus_2.png", "aptus_5.png", "aptus_6.png")]
+    p = subprocess.Popen([sys.executable, "-m", "skintrack", "analyze", "--json", *photos],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    first = p.stdout.readline()
+    p.stdout.close()
+    _, err = p.communicate(timeout=120)
+    assert json.loads(first)["schema"] == 1
+    assert b"Traceback" not in err and b"Broken pipe" not in err and b"Exception ignored" not in err
