@@ -66,14 +66,16 @@ KINDS = ACNE_KINDS + PATCH_KINDS
 # --- Kind rules (CIELAB units relative to the person's median skin; sizes in mm) -------------------
 #: Redness (a* above skin) from which a spot counts as inflamed (papule, pustule, nodule).
 INFLAMED_DA = 4.0
-#: A pustule's head: centre lighter than its red rim by this much L* and at least as yellow.
-PUSTULE_HEAD_DL = 3.0
+#: A pustule's head: a pixel within 3 work px of an inflamed spot this much lighter (L*) than the
+#: spot's surroundings, and no bluer.
+PUSTULE_HEAD_DL = 12.0
 #: Inflamed lesions at least this wide are nodules (dermatology: nodules are >= 5 mm).
 NODULE_MIN_MM = 5.0
 #: Open wound: raw red surface, a* this far above skin, L* at least this far below it.
 WOUND_DA = 14.0
 WOUND_DL = -4.0
-#: Crust: yellow-brown (b* above skin, darker) or dark-brown (L* far below skin, not grey).
+#: Crust: yellow-brown (b* above skin, L* off it either way) or dark-brown (L* far below skin,
+#: not grey).
 CRUST_DB = 8.0
 CRUST_DL = -8.0
 CRUST_DARK_DL = -28.0
@@ -94,6 +96,16 @@ REFERENCE_MAX_DIFF = 25.0
 EYE_MARGIN_MM = 6.0
 #: A cold sore's inflamed base beside the lip: a* this far above the local skin.
 COLD_SORE_DA = 10.0
+#: A patch must end at a border: the colour difference from the local skin measured in a ring
+#: EDGE_RING_MM wide around it may be at most EDGE_MAX_SHARE of the difference inside it.
+EDGE_RING_MM = 1.5
+EDGE_MAX_SHARE = 0.5
+#: Growing a patch takes pixels at least this share as different; growth beyond EDGE_MAX_GROWTH
+#: times the core's area means the colour change has no border.
+EDGE_GROW_SHARE = 0.4
+EDGE_MAX_GROWTH = 8.0
+#: Around the lips (this many mm beyond their outline) patches are searched at full resolution.
+LIP_ZONE_MM = 8.0
 #: Vesicles: pale spots at least this much lighter (L*) than the local skin.
 VESICLE_DL = 8.0
 #: A red patch up to this size (mm) whose centre is this much lighter (L*) than the local skin
@@ -542,11 +554,10 @@ def acne_kind(features: np.ndarray, diameter_mm: float) -> str:
     red = max(f["a_ring0"], f["a_ring1"], f["a_ring2"]) >= INFLAMED_DA
     if not red:
         return "comedone"
-    rim_l = min(f["L_ring2"], f["L_ring3"])
-    # The head may sit a pixel off the detection's centre: the two inner rings both count.
-    head = (max(f["L_ring0"], f["L_ring1"]) - rim_l >= PUSTULE_HEAD_DL
-            and max(f["b_ring0"], f["b_ring1"]) >= f["b_ring3"]
-            and max(f["a_ring2"], f["a_ring3"]) >= INFLAMED_DA)
+    # The detection sits on the red base (a* peaks there, not on the pale head), so the head is
+    # the brightest pixel within 3 px: much lighter than the surroundings and not bluish (glare
+    # on a red spot is white to bluish; pus is white-yellow).
+    head = f["L_inner_max"] >= PUSTULE_HEAD_DL and f["b_inner_max"] >= 0.0
     if head:
         return "pustule"
     if diameter_mm >= NODULE_MIN_MM:
@@ -593,12 +604,59 @@ def _feature_mask(work: LesionWork, names, grow_px: int) -> np.ndarray:
     return m.astype(bool)
 
 
+def _half(work: LesionWork) -> LesionWork:
+    """The work image at half resolution (colour only): a quarter of the pixels to look at."""
+    import cv2
+
+    h, w = work.lab.shape[:2]
+    lab = cv2.resize(work.lab, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    return LesionWork(scale=work.scale / 2, origin=work.origin, lab=lab,
+                      mask=work.mask[: 2 * (h // 2):2, : 2 * (w // 2):2], xy=work.xy / 2,
+                      skin_lab=work.skin_lab, dog=work.dog[:0], roll_rad=work.roll_rad,
+                      mm_per_work_px=work.mm_per_work_px * 2)
+
+
 def find_patches(work: LesionWork) -> list[Patch]:
     """Open wounds and crusts (colour patches) and cold sores (at the lip border), work pixels.
 
     Colours are compared with the skin's smooth local colour (a blur of about
     :data:`REFERENCE_MM`), so uneven light and the person's own complexion do not read as lesions.
+    The search runs at half the work resolution (about 0.8 mm per pixel on an adult face): the
+    smallest patch (3 mm) still spans several pixels, and it costs a quarter as much.
     """
+    half = [Patch(p.kind, (2 * p.work_xy[0] + 0.5, 2 * p.work_xy[1] + 0.5), 2 * p.radius_work,
+                  p.score) for p in _find_patches(_half(work))]
+    # Vesicles are 1-2 mm: around the mouth the search runs again at full resolution, on a crop
+    # wide enough for the local skin reference, and decides everything there.
+    mm = work.mm_per_work_px
+    lips = work.xy[list(LIPS)]
+    (lx0, ly0), (lx1, ly1) = lips.min(0), lips.max(0)
+    zone = LIP_ZONE_MM / mm
+    ctx = zone + REFERENCE_MM / mm
+    h, w = work.lab.shape[:2]
+    x0, y0 = max(0, int(lx0 - ctx)), max(0, int(ly0 - ctx))
+    x1, y1 = min(w, int(lx1 + ctx) + 1), min(h, int(ly1 + ctx) + 1)
+
+    def in_zone(p: Patch) -> bool:
+        return lx0 - zone <= p.work_xy[0] <= lx1 + zone and ly0 - zone <= p.work_xy[1] <= ly1 + zone
+
+    crop = LesionWork(scale=work.scale, origin=work.origin, lab=work.lab[y0:y1, x0:x1],
+                      mask=work.mask[y0:y1, x0:x1], xy=work.xy - (x0, y0),
+                      skin_lab=work.skin_lab, dog=work.dog[:0], roll_rad=work.roll_rad,
+                      mm_per_work_px=mm)
+    near_mouth = [Patch(p.kind, (p.work_xy[0] + x0, p.work_xy[1] + y0), p.radius_work, p.score)
+                  for p in _find_patches(crop)]
+    out: list[Patch] = []
+    # One lesion may show as a cluster and as a patch: keep the surest of overlapping ones.
+    for p in sorted([p for p in half if not in_zone(p)] + [p for p in near_mouth if in_zone(p)],
+                    key=lambda p: -p.score):
+        if all(np.hypot(p.work_xy[0] - q.work_xy[0], p.work_xy[1] - q.work_xy[1])
+               > max(p.radius_work, q.radius_work) for q in out):
+            out.append(p)
+    return out
+
+
+def _find_patches(work: LesionWork) -> list[Patch]:
     import cv2
 
     lab = work.lab
@@ -617,7 +675,8 @@ def find_patches(work: LesionWork) -> list[Patch]:
     chroma = np.hypot(lab[..., 1], lab[..., 2])
     skin_chroma = float(np.hypot(work.skin_lab[1], work.skin_lab[2]))
     raw = (da >= WOUND_DA) & (dl <= WOUND_DL)
-    crust = ((db >= CRUST_DB) & (dl <= CRUST_DL) & (da < WOUND_DA)) | (
+    # Honey-yellow crusts are darker than light skin and lighter than dark skin: both count.
+    crust = ((db >= CRUST_DB) & (np.abs(dl) >= -CRUST_DL) & (da < WOUND_DA)) | (
         (dl <= CRUST_DARK_DL) & (chroma >= CRUST_DARK_CHROMA * skin_chroma) & (da >= 0)
         & (db >= 0))
     # Eyes, brows (hair is dark) and nostrils (deep shadow) are never searched.
@@ -659,6 +718,8 @@ def find_patches(work: LesionWork) -> list[Patch]:
             # Shadows in folds and hair strands are long and thin; lesions are compact.
             if _elongation(comp) > PATCH_MAX_ELONGATION:
                 continue
+            if kind != "cold_sore" and not _sharp_edged(comp, (x, y), lab, dl, da, db, mmpp):
+                continue
             full = np.zeros(lab.shape[:2], bool)
             full[y:y + bh, x:x + bw] = comp
             sel = full
@@ -689,6 +750,42 @@ def find_patches(work: LesionWork) -> list[Patch]:
     out = _merge_patches(found, dl, mmpp)
     out.extend(_spot_clusters(spots, mmpp))
     return out
+
+
+def _sharp_edged(comp, xy, lab, dl, da, db, mmpp: float) -> bool:
+    """Whether a patch stands out from the skin right around it.
+
+    The patch is first grown to the pixels that differ from the local skin at least
+    :data:`EDGE_GROW_SHARE` as much as its core does (hysteresis, so a crust whose colour varies
+    is taken whole); then the skin in a ring :data:`EDGE_RING_MM` wide around it must be close to
+    the local skin colour. A crust or wound ends at a border; a soft shadow (beside the nose,
+    under a fold) fades out and keeps growing, so the ring around it is still dark.
+    """
+    import cv2
+
+    x, y = xy
+    g = max(1, int(round(EDGE_RING_MM / mmpp)))
+    pad = 3 * g + max(comp.shape)
+    h, w = dl.shape
+    x0, y0 = max(0, x - pad), max(0, y - pad)
+    x1, y1 = min(w, x + comp.shape[1] + pad), min(h, y + comp.shape[0] + pad)
+    core = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    core[y - y0:y - y0 + comp.shape[0], x - x0:x - x0 + comp.shape[1]] = comp
+    d = np.stack([dl[y0:y1, x0:x1], da[y0:y1, x0:x1], db[y0:y1, x0:x1]], -1)
+    core_diff = d[core.astype(bool)].mean(0)
+    inside = float(np.linalg.norm(core_diff))
+    # Grow along pixels that differ from the skin in the same direction as the core does.
+    along = (d @ (core_diff / max(inside, 1e-6))) >= EDGE_GROW_SHARE * inside
+    n, labels = cv2.connectedComponents(along.astype(np.uint8) | core, connectivity=8)
+    grown = labels == labels[core.astype(bool)][0]
+    if grown.sum() > EDGE_MAX_GROWTH * core.sum():
+        return False  # it keeps spreading: a shadow or uneven light, not a lesion
+    m = grown.astype(np.uint8)
+    ring = cv2.dilate(m, np.ones((2 * g + 1, 2 * g + 1), np.uint8)).astype(bool) & ~grown
+    if not ring.any():
+        return True
+    around = float(np.linalg.norm(d[ring].mean(0)))
+    return bool(around <= EDGE_MAX_SHARE * inside)
 
 
 def _elongation(comp: np.ndarray) -> float:

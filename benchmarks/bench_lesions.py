@@ -1,0 +1,83 @@
+"""Speed of lesion finding on a 12-megapixel JPEG (target, issue 4: <= 60 ms), per step.
+
+Also prints the acne detector's scores on ``../shared/data/acne04-dev`` when it is present
+(whole set with the bundled model, which was trained on it: see models/LESIONS.md for the
+cross-validated figures on unseen photos).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, make_12mp_jpeg  # noqa: E402
+
+
+def main() -> None:
+    from skintrack.core import lesions as L
+    from skintrack.core.face import FaceEngine
+    from skintrack.core.intake import load_photo
+    from skintrack.core.regions import compute_regions
+
+    path = make_12mp_jpeg(Path(tempfile.gettempdir()) / "skintrack_bench_12mp.jpg")
+    photo = load_photo(path)
+    with FaceEngine() as engine:
+        face = engine.detect(photo.rgb).face
+    regions = compute_regions(photo.rgb, face)
+    model = L.load_model()
+    L.find_lesions(photo.rgb, face, regions)  # warm-up
+    steps: dict[str, list[float]] = {}
+    totals = []
+    for _ in range(9):
+        t0 = time.perf_counter()
+        findings = L.find_lesions(photo.rgb, face, regions)
+        totals.append((time.perf_counter() - t0) * 1e3)
+        t = time.perf_counter()
+        work = L.prepare(photo.rgb, face)
+        t1 = time.perf_counter()
+        pts = L.candidates(work)
+        feats = L.candidate_features(work, pts)
+        t2 = time.perf_counter()
+        model.predict(feats)
+        t3 = time.perf_counter()
+        L.find_patches(work)
+        t4 = time.perf_counter()
+        for k, v in (("resample+responses", t1 - t), ("candidates+features", t2 - t1),
+                     ("tree model", t3 - t2), ("wound/crust/cold sore", t4 - t3)):
+            steps.setdefault(k, []).append(v * 1e3)
+    print(f"lesion finding, 12 MP JPEG ({photo.width} x {photo.height}), face height "
+          f"{L.face_height_px(face):.0f} px, {len(pts)} candidates, {len(findings)} findings; "
+          "median of 9 after warm-up:")
+    for k, v in steps.items():
+        print(f"  {k:<24} {statistics.median(v):6.1f} ms")
+    print(f"  find_lesions total        {statistics.median(totals):6.1f} ms   (target <= 60; "
+          f"best {min(totals):.1f})")
+
+    data = ROOT.parent / "shared" / "data" / "acne04-dev"
+    if (data / "annotations.json").is_file():
+        from skintrack.core.lesion_scoring import score_folder
+
+        with FaceEngine() as engine:
+            def detect(rgb):
+                det = engine.detect(rgb)
+                if not det.faces:
+                    return None
+                work = L.prepare(rgb, det.faces[0])
+                return L.detect_acne(work, model).photo_xy
+
+            t0 = time.perf_counter()
+            s, _ = score_folder(data, detect)
+        print(f"acne04-dev, whole set, bundled model (seen in training): {s.summary()} "
+              f"[{time.perf_counter() - t0:.0f} s]")
+        cv = model.meta.get("cv", {})
+        if cv:
+            print(f"cross-validated ({cv['folds']} folds by photo, unseen photos): recall "
+                  f"{cv['recall']:.3f}, precision {cv['precision']:.3f}, F1 {cv['f1']:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""Lesion finding on real sample faces: rendered wounds, crusts, pustules and cold sores, clean
+faces, and the acne detector against the ACNE04 expert marks (when the data set is present)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from skintrack.core import lesions as L
+from skintrack.core.lesion_render import place, render
+from skintrack.core.lesion_scoring import score_folder
+from skintrack.core.regions import REGION_NAMES, compute_regions
+
+#: Faces on which the patch rules were checked against renders (a light, a medium and a dark
+#: complexion; see docs/detectors.md).
+RENDER_FACES = ["0-f15-hao-ph.jpg", "aptus_2.png", "obama.jpg"]
+#: Sample faces without visible wounds, crusts, pustules or cold sores.
+CLEAN_FACES = ["0-f15-hao-ph.jpg", "45-m7-di-ph.jpg", "obama.jpg", "single_face.jpg"]
+#: A rendered lesion counts as found when a finding of its kind lies within this share of its
+#: radius from its centre.
+FOUND_WITHIN = 1.0
+#: Measured diameters may differ from the painted ones by this factor either way (soft edges).
+SIZE_FACTOR = 2.0
+
+
+def _analyse(engine, rgb):
+    face = engine.detect(rgb).face
+    assert face is not None
+    return L.find_lesions(rgb, face, compute_regions(rgb, face)), face
+
+
+def _found(findings, lesion, kind):
+    return [f for f in findings if f.kind == kind
+            and math.hypot(f.x - lesion.x, f.y - lesion.y) <= FOUND_WITHIN * max(lesion.radius_px, 4)]
+
+
+@pytest.mark.parametrize("name", RENDER_FACES)
+@pytest.mark.parametrize("kind, where, mm, region", [
+    ("open_wound", "right_cheek", 8.0, "right_cheek"),
+    ("crust", "forehead", 6.0, "forehead"),
+    ("pustule", "left_cheek", 4.0, "left_cheek"),
+])
+def test_rendered_lesions_are_found_named_sized_and_placed(engine, load_sample, name, kind, where,
+                                                           mm, region):
+    photo = load_sample(name)
+    face = engine.detect(photo.rgb).face
+    rgb, lesion = render(photo.rgb, face, kind, where, mm, seed=7)
+    findings, _ = _analyse(engine, rgb)
+    hits = _found(findings, lesion, kind)
+    assert hits, f"no {kind} found near {lesion}: {[(f.kind, f.x, f.y) for f in findings]}"
+    best = max(hits, key=lambda f: f.score)
+    assert best.region == region
+    if kind != "pustule":  # a pustule's size comes from its blob scale, a coarse estimate
+        assert mm / SIZE_FACTOR <= best.diameter_mm <= mm * SIZE_FACTOR
+    # The verdict's rule: these kinds postpone treatment of that region.
+    assert kind in L.KINDS and best.score >= 0.5
+
+
+@pytest.mark.parametrize("name", ["aptus_2.png", "0-f15-hao-ph.jpg"])
+def test_rendered_cold_sore_beside_the_lip_is_found(engine, load_sample, name):
+    photo = load_sample(name)
+    face = engine.detect(photo.rgb).face
+    at = place(face, "lip_border", (0.0, -3.0))  # on the skin just above the vermilion border
+    rgb, lesion = render(photo.rgb, face, "cold_sore", at, 8.0, seed=4)
+    findings, _ = _analyse(engine, rgb)
+    hits = _found(findings, lesion, "cold_sore")
+    assert len(hits) == 1
+    assert hits[0].region == "perioral" or "perioral" in hits[0].near_regions
+
+
+@pytest.mark.parametrize("name", CLEAN_FACES)
+def test_clean_faces_have_no_postponing_findings(engine, load_sample, name):
+    findings, _ = _analyse(engine, load_sample(name).rgb)
+    assert not [f for f in findings if f.kind in ("open_wound", "crust", "cold_sore", "pustule")]
+
+
+@pytest.mark.parametrize("name", ["obama.jpg", "aptus_2.png", "45-m7-di-ph.jpg"])
+def test_smooth_skin_gives_no_findings_in_the_regions(engine, load_sample, name):
+    """Negative image: the face with all skin texture blurred away (no spots at all)."""
+    import cv2
+
+    photo = load_sample(name)
+    face = engine.detect(photo.rgb).face
+    smooth = cv2.GaussianBlur(photo.rgb, (0, 0), 0.02 * face.width_px)
+    findings, _ = _analyse(engine, smooth)
+    assert [f for f in findings if f.region in REGION_NAMES] == []
+
+
+def test_findings_are_photo_pixels_with_stable_ids_and_records(engine, load_sample):
+    photo = load_sample("aptus_2.png")
+    first, face = _analyse(engine, photo.rgb)
+    again, _ = _analyse(engine, photo.rgb)
+    assert first and [f.id for f in first] == [f.id for f in again]
+    h, w = photo.rgb.shape[:2]
+    for f in first:
+        assert 0 <= f.x < w and 0 <= f.y < h and f.radius_px > 0
+        assert f.diameter_mm == pytest.approx(2 * f.radius_px * face.mm_per_px, rel=1e-6)
+        rec = f.to_record()
+        assert set(rec) >= {"id", "kind", "x", "y", "radius_px", "diameter_mm", "region", "score"}
+        assert L.Finding.from_record(rec).id == f.id
+
+
+def test_finding_validates_itself():
+    ok = dict(id="a", kind="papule", x=1.0, y=2.0, radius_px=1.0, diameter_mm=None, region=None,
+              score=0.5)
+    L.Finding(**ok)
+    for bad in ({"kind": "mole"}, {"score": 1.5}, {"region": "jaw"}, {"id": ""},
+                {"x": float("nan")}, {"near_regions": ("ear",)}):
+        with pytest.raises(ValueError):
+            L.Finding(**{**ok, **bad})
+
+
+def test_bundled_model_loads_and_matches_its_features():
+    model = L.load_model()
+    assert model is not None and tuple(model.meta["features"]) == L.FEATURE_NAMES
+    assert 0.0 < model.threshold_score < 1.0
+    x = np.zeros((3, len(L.FEATURE_NAMES)), np.float32)
+    p = model.predict(x)
+    assert p.shape == (3,) and np.all((p >= 0) & (p <= 1))
+
+
+#: The bundled model on a fixed sample of ACNE04 dev photos (the model was trained on the whole dev
+#: set, so this guards against regressions; the unseen-photo figures are the cross-validated ones
+#: in models/LESIONS.md). Measured: see ACNE04_EXPECTED; a drop of more than MARGIN fails.
+ACNE04_SAMPLE = 40
+ACNE04_EXPECTED = {"f1": 0.534, "recall": 0.557}
+MARGIN = 0.05
+
+
+def test_acne_detector_scores_on_acne04_dev(engine, acne04_dir):
+    import json
+
+    names = sorted(json.loads((acne04_dir / "annotations.json").read_text()))[::6][:ACNE04_SAMPLE]
+    model = L.load_model()
+
+    def detect(rgb):
+        det = engine.detect(rgb)
+        if not det.faces:
+            return None
+        return L.detect_acne(L.prepare(rgb, det.faces[0]), model).photo_xy
+
+    s, per = score_folder(acne04_dir, detect, files=names)
+    assert len(per) == ACNE04_SAMPLE
+    assert s.f1 >= ACNE04_EXPECTED["f1"] - MARGIN, s.summary()
+    assert s.recall >= ACNE04_EXPECTED["recall"] - MARGIN, s.summary()
