@@ -102,3 +102,18 @@ def test_pre_treatment_check_is_decided_from_what_is_stored(built):
     # The stored questionnaire says anticoagulants: the protocol advises against treatment.
     assert c.decision == "POSTPONE"
     assert any("anticoagulant" in r.lower() for r in c.reasons)
+
+
+def test_maps_lie_over_the_baseline_and_colour_the_treated_skin(built):
+    import numpy as np
+
+    model, _ = built
+    base, one = model.photos[0], model.photos[1]
+    # Outside the measured skin the map shows the baseline photo itself, pixel for pixel.
+    assert np.array_equal(one.delta_map[:8, :8], base.image[:8, :8])
+    # On the treated cheeks (+4 a*) the map is warmer than the photo under it.
+    h, w = one.delta_map.shape[:2]
+    cheek = (slice(int(0.55 * h), int(0.65 * h)), slice(int(0.70 * w), int(0.80 * w)))
+    d = one.delta_map[cheek].astype(float).mean(axis=(0, 1)) - base.image[cheek].astype(float).mean(
+        axis=(0, 1))
+    assert d[0] - d[2] > 10  # more red than blue added

@@ -79,24 +79,50 @@ def similarity(src_xy: np.ndarray, dst_xy: np.ndarray) -> np.ndarray:
     return m.astype(np.float64)
 
 
-def warp_for_display(rgb: np.ndarray, transform: np.ndarray,
-                     size: tuple[int, int] = DISPLAY_PX) -> np.ndarray:
-    """``rgb`` resampled through ``transform`` (photo -> display pixels) into a ``size`` image.
+def warp_for_display(rgb: np.ndarray, transform: np.ndarray, size: tuple[int, int] = DISPLAY_PX,
+                     *, onto: np.ndarray | None = None) -> np.ndarray:
+    """``rgb`` resampled through ``transform`` (its pixels -> display pixels) into a ``size`` image.
 
-    Large reductions first shrink the photo by a whole factor with area averaging, so a 12 MP
-    photo does not alias into the small display image.
+    Only the part of ``rgb`` the display shows is read; large reductions first shrink that part by
+    a whole factor with area averaging, so a 12 MP photo neither aliases nor costs a full-image
+    resize. With ``onto`` (a display image), pixels ``rgb`` does not cover keep ``onto``'s.
     """
     import cv2
 
-    m = np.asarray(transform, np.float64).copy()
-    scale = float(np.sqrt(abs(np.linalg.det(m[:, :2]))))
+    m = np.vstack([np.asarray(transform, np.float64)[:2], [0.0, 0.0, 1.0]])
+    h, w = rgb.shape[:2]
+    # The source rectangle the display needs, with a few pixels for interpolation.
+    inv = np.linalg.inv(m)
+    corners = np.array([[0, 0, 1], [size[0], 0, 1], [0, size[1], 1], [size[0], size[1], 1]], float)
+    src = corners @ inv.T
+    scale = float(np.sqrt(abs(np.linalg.det(m[:2, :2]))))
     k = int(1.0 / scale) if scale < 0.5 else 1
+    pad = 2 * k + 2
+    x0 = int(np.clip(np.floor(src[:, 0].min()) - pad, 0, w))
+    y0 = int(np.clip(np.floor(src[:, 1].min()) - pad, 0, h))
+    x1 = int(np.clip(np.ceil(src[:, 0].max()) + pad, 0, w))
+    y1 = int(np.clip(np.ceil(src[:, 1].max()) + pad, 0, h))
+    if x1 - x0 < 2 or y1 - y0 < 2:  # the display shows none of it
+        return onto.copy() if onto is not None else np.full((size[1], size[0], 3), 235, np.uint8)
+    part = rgb[y0:y1, x0:x1]
+    m = m @ np.array([[1.0, 0.0, x0], [0.0, 1.0, y0], [0.0, 0.0, 1.0]])
     if k > 1:
-        h, w = rgb.shape[:2]
-        rgb = cv2.resize(rgb, (max(1, w // k), max(1, h // k)), interpolation=cv2.INTER_AREA)
-        m[:, :2] *= k
-    return cv2.warpAffine(rgb, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                          borderValue=(235, 235, 235))
+        ph, pw = part.shape[:2]
+        part = cv2.resize(part, (max(1, pw // k), max(1, ph // k)), interpolation=cv2.INTER_AREA)
+        m = m @ np.diag([pw / part.shape[1], ph / part.shape[0], 1.0])
+    if onto is not None:
+        out = np.ascontiguousarray(onto).copy()
+        cv2.warpAffine(part, m[:2], size, dst=out, flags=cv2.INTER_LINEAR,
+                       borderMode=cv2.BORDER_TRANSPARENT)
+        return out
+    return cv2.warpAffine(part, m[:2], size, flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=(235, 235, 235))
+
+
+def _grid(origin: tuple[int, int], step: float = 1.0) -> np.ndarray:
+    """Map pixels -> photo pixels for a map whose pixel (0, 0) is photo ``origin``, ``step`` apart."""
+    s = float(step)
+    return np.array([[s, 0.0, float(origin[0])], [0.0, s, float(origin[1])], [0.0, 0.0, 1.0]])
 
 
 def display_image(rgb: np.ndarray, box: Sequence[float] | None) -> np.ndarray:
@@ -107,9 +133,14 @@ def display_image(rgb: np.ndarray, box: Sequence[float] | None) -> np.ndarray:
     return warp_for_display(rgb, display_transform(box))
 
 
-def regions_outline(analysis, treated: Sequence[str] = ()) -> np.ndarray | None:
+def regions_outline(analysis, treated: Sequence[str] = (), *, transform: np.ndarray | None = None,
+                    onto: np.ndarray | None = None) -> np.ndarray | None:
     """The photo with each measured region outlined in its chart colour (treated regions thicker,
-    untreated ones thin): where the numbers come from. None without regions."""
+    untreated ones thin): where the numbers come from. None without regions.
+
+    With ``transform`` (photo -> display pixels, 2x3) and ``onto`` (that display image), the
+    outlines are drawn on a copy of ``onto`` instead of on the whole photo.
+    """
     import cv2
 
     from skintrack.report.charts import REGION_COLOURS
@@ -117,12 +148,21 @@ def regions_outline(analysis, treated: Sequence[str] = ()) -> np.ndarray | None:
     regions = analysis.regions
     if regions is None or analysis.face is None:
         return None
-    out = analysis.photo.rgb.copy()
-    width = max(2, int(round(analysis.face.width_px / 140)))
+    if transform is not None and onto is not None:
+        out = np.ascontiguousarray(onto).copy()
+        m = np.asarray(transform, np.float64)[:2]
+        scale = float(np.sqrt(abs(np.linalg.det(m[:, :2]))))
+    else:
+        out = analysis.photo.rgb.copy()
+        m, scale = None, 1.0
+    width = max(1, int(round(analysis.face.width_px * scale / 140)))
     for name in REGION_NAMES:
         hexc = REGION_COLOURS[name].lstrip("#")
         colour = tuple(int(hexc[i : i + 2], 16) for i in (0, 2, 4))
-        pts = np.round(regions[name].polygon).astype(np.int32).reshape(-1, 1, 2)
+        poly = np.asarray(regions[name].polygon, np.float64)
+        if m is not None:
+            poly = poly @ m[:, :2].T + m[:, 2]
+        pts = np.round(poly).astype(np.int32).reshape(-1, 1, 2)
         thick = width * 2 if name in treated else width
         cv2.polylines(out, [pts], True, colour, thick, lineType=cv2.LINE_AA)
     return out
@@ -192,7 +232,10 @@ def photo_entry(
     used_in_curve: bool = True,
     taken_at: datetime | None = None,
     taken_at_source: str | None = None,
+    delta_map_origin: tuple[int, int] = (0, 0),
+    delta_map_step: float = 1.0,
     align_to=None,
+    baseline_image: np.ndarray | None = None,
     outline: Sequence[str] | None = None,
 ) -> ReportPhoto:
     """A :class:`ReportPhoto` from one analysed photo.
@@ -213,7 +256,13 @@ def photo_entry(
     box : sequence of float, optional
         Face box (x0, y0, x1, y1 pixels) to crop around; defaults to the analysed face's box.
     delta_map : ndarray, optional
-        The redness-change map, in the same coordinates as ``image_rgb``.
+        The redness-change map over the photo (over the baseline with ``align_to``), or over part
+        of it whose top-left pixel is ``delta_map_origin`` (x, y); outside that part the display
+        shows the photo itself.
+    delta_map_origin : (int, int)
+        Photo pixel of ``delta_map``'s top-left corner.
+    delta_map_step : float
+        Photo pixels per ``delta_map`` pixel (a map made at work-grid resolution).
     changes : mapping, optional
         Region changes against the baseline (see :func:`measurements`).
     notes : sequence of str
@@ -225,6 +274,8 @@ def photo_entry(
     align_to : Analysis, optional
         The baseline: the photo is shown lined up with it (same framing, scale and tilt) and
         ``delta_map``, which lies over the baseline photo, is cropped with the baseline's framing.
+    baseline_image : ndarray, optional
+        The baseline's own display image (its ``ReportPhoto.image``), to save making it again.
     outline : sequence of str, optional
         Draw the measured regions on a copy of the photo (``regions_image``), these ones (the
         treated regions) thicker.
@@ -234,20 +285,38 @@ def photo_entry(
     base_face = align_to.face if align_to is not None else None
     face = analysis.face
     if base_face is not None and face is not None and image_rgb is None:
-        to_display = display_transform(base_face.box)
+        to_display = np.vstack([display_transform(base_face.box), [0.0, 0.0, 1.0]])
         line_up = np.vstack([similarity(face.xy, base_face.xy), [0.0, 0.0, 1.0]])
         image = warp_for_display(rgb, to_display @ line_up)
-        dmap = warp_for_display(delta_map, to_display) if delta_map is not None else None
+        dmap = None
+        if delta_map is not None:
+            under = (baseline_image if baseline_image is not None
+                     else warp_for_display(align_to.photo.rgb, to_display))
+            dmap = warp_for_display(delta_map, to_display @ _grid(delta_map_origin, delta_map_step),
+                                    onto=under)
     else:
         if box is None and face is not None:
             box = face.box
         image = display_image(rgb, box)
-        dmap = display_image(delta_map, box) if delta_map is not None else None
+        dmap = None
+        if delta_map is not None:
+            to_display = np.vstack([display_transform(box), [0.0, 0.0, 1.0]]) if box is not None \
+                else None
+            whole = delta_map_origin == (0, 0) and delta_map_step == 1
+            if to_display is None or whole and delta_map.shape == rgb.shape:
+                dmap = display_image(delta_map, box)
+            else:
+                dmap = warp_for_display(delta_map,
+                                        to_display @ _grid(delta_map_origin, delta_map_step),
+                                        onto=image)
     regions_image = None
     if outline is not None and image_rgb is None and align_to is None:
-        drawn = regions_outline(analysis, tuple(outline))
-        if drawn is not None:
-            regions_image = display_image(drawn, box)
+        if box is not None:
+            regions_image = regions_outline(analysis, tuple(outline),
+                                            transform=display_transform(box), onto=image)
+        else:
+            drawn = regions_outline(analysis, tuple(outline))
+            regions_image = display_image(drawn, None) if drawn is not None else None
     source = taken_at_source or photo.taken_at_source
     return ReportPhoto(
         id=id, label=label, role=role, image=image, delta_map=dmap,

@@ -252,6 +252,29 @@ def _check(baseline_analysis, stored_findings, session, questionnaire: Mapping |
     return CheckSummary(str(verdict.decision).upper(), reasons, photo_id=photo_id)
 
 
+def _map_on_work_grid(baseline_rgb: np.ndarray, cmp) -> tuple[np.ndarray, tuple[int, int], int]:
+    """The redness-change map over the part of the baseline it covers, at work-grid resolution.
+
+    ``core.compare.render_delta_map`` colours the whole photo at full resolution; a report shows
+    the face about 400 pixels wide, which is the work grid's resolution, so the baseline part
+    under the map is first reduced to it (area average): for a 12 MP photo this is ~60x fewer
+    pixels to colour. Returns (map, photo pixel of its top-left corner, photo pixels per map pixel).
+    """
+    import cv2
+
+    from skintrack.core.compare import render_delta_map
+
+    ox, oy = cmp.map_origin
+    step = int(cmp.map_step)
+    gh, gw = cmp.delta_map.shape
+    part = baseline_rgb[oy : oy + gh * step, ox : ox + gw * step]
+    if step > 1:
+        size = (max(1, -(-part.shape[1] // step)), max(1, -(-part.shape[0] // step)))
+        part = cv2.resize(part, size, interpolation=cv2.INTER_AREA)
+    grid = dataclasses.replace(cmp, map_origin=(0, 0), map_step=1)
+    return render_delta_map(np.ascontiguousarray(part), grid), (ox, oy), step
+
+
 def _finding_entry(row, photo_id: str, analysis) -> FindingEntry | None:
     rec = row.record
     try:
@@ -310,7 +333,7 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
     ReportModel
     """
     from skintrack.core.analysis import analyze_photo
-    from skintrack.core.compare import compare_analyses, render_delta_map
+    from skintrack.core.compare import compare_analyses
     from skintrack.core.intake import decode_photo
     from skintrack.storage import sessions as repo
 
@@ -352,6 +375,7 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
     warnings: list[str] = []
     records: list[Mapping] = []
     base_findings = tracker.findings(base_id) if base_row is not None else []
+    base_image = None  # the baseline's display image, made once
     for row in rows:
         pid = ids[row.id]
         sim = is_simulated_name(row.original_name)
@@ -362,6 +386,7 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
             photos.append(photo_entry(baseline, id=pid, label="Baseline", role="baseline",
                                       hours=hours, simulated=sim, taken_at=when,
                                       taken_at_source=row.taken_at_source, outline=treated))
+            base_image = photos[-1].image if baseline.face is not None else None
             for f in base_findings:
                 e = _finding_entry(f, pid, baseline)
                 if e is not None:
@@ -373,6 +398,7 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
         cmp_row = comparisons.get(row.id)
         notes: list[str] = []
         dmap = None
+        dmap_origin, dmap_step = (0, 0), 1
         changes = None
         used = False
         if before:
@@ -397,13 +423,16 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
             try:
                 cmp = compare_analyses(baseline, analysis, treated=treated, with_map=True)
                 if cmp.same_person and cmp.delta_map is not None:
-                    dmap = render_delta_map(baseline.photo.rgb, cmp)
+                    dmap, dmap_origin, dmap_step = _map_on_work_grid(baseline.photo.rgb, cmp)
             except SkintrackError as exc:
                 notes.append(f"No change map: {exc}")
         entry = photo_entry(analysis, id=pid, label=label, role=role, hours=hours, simulated=sim,
-                            delta_map=dmap, changes=changes, notes=tuple(dict.fromkeys(notes)),
+                            delta_map=dmap, delta_map_origin=dmap_origin,
+                            delta_map_step=dmap_step, changes=changes,
+                            notes=tuple(dict.fromkeys(notes)),
                             used_in_curve=used, taken_at=when, taken_at_source=row.taken_at_source,
-                            align_to=baseline if analysis.face is not None else None)
+                            align_to=baseline if analysis.face is not None else None,
+                            baseline_image=base_image)
         if changes is None:
             entry = dataclasses.replace(entry, measurements=measurements(analysis))
         photos.append(entry)
