@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from skintrack.app.pages.check import DECISION_TEXT
+from skintrack.core import protocol
 from tests.conftest import SAMPLES
 
 TREATED = ("left_cheek", "right_cheek")
@@ -84,23 +86,44 @@ def test_new_session_baseline_check_follow_ups_status_compare(qtbot, window, pho
     assert m.baseline is not None and m.baseline.face is not None
     assert m.analysis is m.baseline and m.analysis_photo_id is not None
     assert set(m.treated) == set(TREATED)
-    assert w.check.banner.headline.text()  # a verdict (or the findings-only notice) is shown
     boxes = {n for n, b in w.check.region_boxes.items() if b.isChecked()}
     assert boxes == set(TREATED)
-    if m.analysis.findings:  # a dismissal is saved with the session
-        fid = m.analysis.findings[0].id
-        c.set_finding_choice(fid, "dismissed")
-        settle(qtbot, w)
-        assert m.finding_choice(fid) == "dismissed"
     assert m.status is not None and m.status.status == "insufficient_data"
 
-    # 3. Photos after treatment (the Capture page's "after treatment" purpose).
+    # 3. The check: the real verdict, the session's device and needle already answered.
+    check = w.check
+    assert m.answers == {"device": "roller", "needle_mm": 0.25}
+    assert check.verdict is not None and check.verdict.treated == TREATED
+    first = check.verdict.decision
+    assert check.banner.headline.text() == DECISION_TEXT[first][0]
+    assert len(check.view.circles()) == len(m.analysis.findings) > 0
+    check.questions.answer("pregnant_or_breastfeeding", True)
+    settle(qtbot, w)
+    assert check.verdict.decision == "postpone"
+    assert protocol.SRC_ADVISED_AGAINST in check.banner.body.text()
+    safe = {"pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagulants": False,
+            "roller_reused": False, "disinfected_hands_face_tool": True}
+    for qid, value in safe.items():
+        check.questions.answer(qid, value)
+    settle(qtbot, w)
+    assert m.answers == {"device": "roller", "needle_mm": 0.25, **safe}
+    assert check.verdict.decision == first and "not answered" not in check.banner.body.text()
+    # Confirm the most certain finding, dismiss the next: both are saved with the session.
+    row_a, row_b = check.rows[0], check.rows[1]
+    row_a.confirm.click()
+    row_b.dismiss.click()
+    settle(qtbot, w)
+    assert m.confirmed == {row_a.finding.id} and m.dismissed == {row_b.finding.id}
+    decided = check.verdict
+    assert "Error" not in w.message_bar.text() and "no finding" not in w.message_bar.text()
+
+    # 4. Photos after treatment (the Capture page's "after treatment" purpose).
     w.capture.set_purpose("recovery")
     c.import_paths(photos["follow_ups"], w.capture.purpose())
     settle(qtbot, w)
     assert w.current_page() in ("recovery", "compare")
 
-    # 4. Status: a normal fade is on track, with a fitted curve on the chart.
+    # 5. Status: a normal fade is on track, with a fitted curve on the chart.
     st = m.status
     assert st.status == "on_track", (st.status, [a.text for a in st.advice])
     assert st.predicted_resolved_at_hours is not None and st.predicted_resolved_at_hours < 6.0
@@ -111,7 +134,7 @@ def test_new_session_baseline_check_follow_ups_status_compare(qtbot, window, pho
     assert any("fitted" in lab for lab in labels)
     assert w.recovery.timers.text().count("min left") >= 2  # 24 h and 48 h aftercare countdowns
 
-    # 5. Compare: the latest photo aligned onto the baseline, with the map.
+    # 6. Compare: the latest photo aligned onto the baseline, with the map.
     view = m.comparison
     assert view is not None and view.comparison.same_person
     assert view.warped.shape == view.base_display.shape
@@ -128,7 +151,7 @@ def test_new_session_baseline_check_follow_ups_status_compare(qtbot, window, pho
     w.compare.map_box.setChecked(True)
     assert w.compare.swipe.has_overlay()
 
-    # 6. Symptoms count: oozing -> seek care now, whatever the curve says.
+    # 7. Symptoms count: oozing -> seek care now, whatever the curve says.
     c.set_symptoms({"swelling": False, "oozing": True, "fever": False,
                     "pain_beyond_mild_burning": False})
     settle(qtbot, w)
@@ -137,7 +160,7 @@ def test_new_session_baseline_check_follow_ups_status_compare(qtbot, window, pho
                                  False))
     settle(qtbot, w)
 
-    # 7. Everything was saved: reopening the session from the list brings it back.
+    # 8. Everything was saved: reopening the session from the list brings it back.
     sid = m.session.id
     assert [s.photos for s in m.sessions] == [4]
     c.close_session()
@@ -147,8 +170,13 @@ def test_new_session_baseline_check_follow_ups_status_compare(qtbot, window, pho
     assert m.session.id == sid and len(m.laters) == 3 and m.baseline is not None
     assert m.status.status == "on_track"
     assert w.current_page() in ("recovery", "compare")
+    # ... with the check as it was left: answers, confirmed and dismissed findings, verdict.
+    assert m.answers == {"device": "roller", "needle_mm": 0.25, **safe}
+    assert m.confirmed == {row_a.finding.id} and m.dismissed == {row_b.finding.id}
+    assert check.verdict == decided
+    assert check.row_for(row_b.finding.id).dismiss.isChecked()
 
-    # 8. Export the report (when the report module of this version can build one).
+    # 9. Export the report (when the report module of this version can build one).
     if c.can_export():
         target = photos["baseline"].parent / "report.html"
         c.export_report(sid, str(target))
@@ -156,11 +184,26 @@ def test_new_session_baseline_check_follow_ups_status_compare(qtbot, window, pho
         assert target.is_file() and target.stat().st_size > 1000
         assert "Report saved" in w.message_bar.text()
 
-    # 9. Delete it (the page has asked for confirmation): the list is empty, nothing is open.
+    # 10. Delete it (the page has asked for confirmation): the list is empty, nothing is open.
     assert c.can_delete()
     c.delete_session(sid)
     settle(qtbot, w)
     assert m.sessions == [] and m.session is None and m.status is None
+
+
+def test_a_session_with_a_medical_grade_needle_is_postponed_at_the_check(qtbot, window, photos):
+    w, m, c = window, window.model, window.controller
+    c.new_session(device="pen", needle_mm=1.0, treated_regions=("forehead",),
+                  treated_at=photos["treated_at"])
+    settle(qtbot, w)
+    c.import_paths([photos["baseline"]], "check")
+    settle(qtbot, w)
+    assert w.current_page() == "check"
+    assert m.answers == {"device": "pen", "needle_mm": 1.0}  # from the session
+    assert w.check.verdict.decision == "postpone"
+    assert "1 mm are medical grade" in w.check.banner.body.text()
+    assert protocol.SRC_NEEDLE in w.check.banner.body.text()
+    assert not w.check.questions.inputs["roller_reused"].isEnabled()  # a pen is not a roller
 
 
 def test_a_photo_dated_after_treatment_cannot_be_the_baseline(qtbot, window, photos):

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QLabel, QMessageBox
 
 from skintrack.app.model import AppModel, SessionSummary
-from skintrack.app.pages.check import CheckPage, finding_crop
+from skintrack.app.pages.check import DECISION_TEXT, CheckPage, finding_colour, finding_crop
 from skintrack.app.pages.compare import ComparePage
 from skintrack.app.pages.recovery import RecoveryPage, chart_data
 from skintrack.app.pages.sessions import NewSessionDialog, SessionsPage
+from skintrack.core import protocol
+from skintrack.core.questionnaire import Answers
 
 
 def summary(i, photos=2, baseline=True):
@@ -79,36 +83,161 @@ def analysed(engine, load_sample):
     return {n: analyze_photo(load_sample(n), engine) for n in ("aptus_1.png", "aptus_4.png")}
 
 
-def test_check_page_shows_the_photo_quality_and_treated_areas(qtbot, analysed):
-    model = AppModel()
+@pytest.fixture(scope="module")
+def pustule(engine, load_sample):
+    """A 4 mm pustule rendered on the left cheek of a clean sample face (core/lesion_render.py),
+    analysed: ``(analysis, rendered lesion, analysis of the untouched photo)``."""
+    from skintrack.core.analysis import analyze_photo
+    from skintrack.core.intake import photo_from_array
+    from skintrack.core.lesion_render import render
+
+    photo = load_sample(PUSTULE_FACE)
+    clean = analyze_photo(photo, engine)
+    rgb, lesion = render(photo.rgb, clean.face, "pustule", "left_cheek", 4.0, seed=7)
+    return analyze_photo(photo_from_array(rgb), engine), lesion, clean
+
+
+#: A clean frontal face (no postponing findings of its own: tests/core/test_lesions.py).
+PUSTULE_FACE = "0-f15-hao-ph.jpg"
+
+
+def check_page(qtbot, model):
+    """A Check page wired to its model the way the controller does it (minus the saving)."""
     page = CheckPage(model)
     qtbot.addWidget(page)
+    page.finding_choice.connect(model.set_finding_choice)
+    page.answers_changed.connect(model.set_answers)
+    return page
+
+
+def expected(model):
+    from skintrack.core.verdict import decide
+
+    a = model.analysis
+    answers = Answers.from_dict(model.answers) if model.answers else None
+    return decide(list(a.findings), a.quality, answers=answers, treated=model.treated,
+                  dismissed=model.dismissed, confirmed=model.confirmed,
+                  mm_per_px=a.face.mm_per_px if a.face else None)
+
+
+def test_check_page_shows_the_verdict_photo_and_treated_areas(qtbot, analysed):
+    model = AppModel()
+    page = check_page(qtbot, model)
     assert page.banner.headline.text() == "No photo yet"
-    model.set_analysis(analysed["aptus_1.png"])
-    assert page.view.image().width() == analysed["aptus_1.png"].photo.width
+    a = analysed["aptus_1.png"]
+    model.set_analysis(a)
+    assert page.view.image().width() == a.photo.width
     assert page.quality_label.text().startswith("Photo quality: good")
+    want = expected(model)
+    assert page.verdict == want
+    assert page.banner.headline.text() == DECISION_TEXT[want.decision][0]
+    assert page.banner.tone == want.decision
+    assert "8 questions below not answered yet" in page.banner.body.text()
+    assert len(page.view.circles()) == len(a.findings)
     page.region_boxes["chin"].setChecked(True)
-    assert model.treated == ("chin",)
-    # A three-quarter view fails the quality check, and the page says why.
+    assert model.treated == ("chin",) and page.verdict.treated == ("chin",)
+    # A three-quarter view fails the quality check: REVIEW, saying why, with the protocol's words.
     model.set_analysis(analysed["aptus_4.png"])
-    assert "Turn your face" in page.quality_label.text()
+    assert page.banner.tone == "review"
+    body = page.banner.body.text()
+    assert "Turn your face" in body
+    assert protocol.rule("safety_first").source in body
     assert len(page.view.circles()) == len(analysed["aptus_4.png"].findings)
 
 
-def test_finding_rows_and_crops_when_the_detector_finds_something(qtbot, analysed):
-    a = next((x for x in analysed.values() if x.findings), None)
-    if a is None:
-        pytest.skip("the lesion detector of this version finds nothing on these photos")
+def test_answering_pregnant_turns_the_verdict_to_postpone(qtbot, analysed):
     model = AppModel()
-    page = CheckPage(model)
-    qtbot.addWidget(page)
+    page = check_page(qtbot, model)
+    model.set_analysis(analysed["aptus_1.png"])
+    before = page.verdict.decision
+    assert before != "postpone"
+    page.questions.answer("pregnant_or_breastfeeding", True)
+    assert model.answers == {"pregnant_or_breastfeeding": True}
+    assert page.verdict.decision == "postpone"
+    assert page.banner.headline.text().startswith("POSTPONE")
+    body = page.banner.body.text()
+    assert "pregnant or breastfeeding: home microneedling is advised against" in body
+    assert protocol.SRC_ADVISED_AGAINST in body  # the protocol sentence, on screen
+    assert "7 questions below not answered yet" in body
+    page.questions.answer("pregnant_or_breastfeeding", False)
+    assert page.verdict.decision == before
+    # A needle over 0.5 mm postpones too; a patch is not asked the reused-roller questions.
+    page.questions.answer("needle_mm", 1.0)
+    assert page.verdict.decision == "postpone"
+    assert protocol.SRC_NEEDLE in page.banner.body.text()
+    page.questions.answer("needle_mm", 0.25)
+    page.questions.answer("roller_reused", True)
+    page.questions.answer("roller_disinfection", "none")
+    assert page.verdict.decision == "postpone"
+    page.questions.answer("roller_reused", False)  # a new roller: how it was cleaned is moot
+    assert not page.questions.inputs["roller_disinfection"].isEnabled()
+    assert "roller_disinfection" not in model.answers and page.verdict.decision == before
+    page.questions.answer("roller_reused", True)
+    assert model.answers["roller_disinfection"] == "none"
+    page.questions.answer("device", "patch")
+    assert not page.questions.inputs["roller_reused"].isEnabled()
+    assert "roller_reused" not in model.answers and page.verdict.decision == before
+    # Every question answered, nothing against: no reminder left.
+    for qid, value in (("keloid_prone", False), ("anticoagulants", False),
+                       ("disinfected_hands_face_tool", True)):
+        page.questions.answer(qid, value)
+    assert "not answered" not in page.banner.body.text()
+    assert page.verdict == expected(model)
+
+
+def test_a_rendered_pustule_on_a_treated_cheek_postpones_until_dismissed(qtbot, pustule):
+    a, lesion, clean = pustule
+    model = AppModel()
+    page = check_page(qtbot, model)
+    model.set_treated(("left_cheek",))
     model.set_analysis(a)
-    assert page.rows and page.rows[0].finding in a.findings
-    crop = finding_crop(a.photo.rgb, a.findings[0])
-    assert crop.shape[0] == crop.shape[1] == 112
-    with qtbot.waitSignal(page.finding_choice) as sig:
-        page.rows[0].dismiss.click()
-    assert sig.args == [page.rows[0].finding.id, "dismissed"]
+    assert page.verdict.decision == "postpone", [r.text for r in page.verdict.reasons]
+    cited = {fid for r in page.verdict.reasons if r.decision == "postpone" for fid in r.finding_ids}
+    on_it = {f.id for f in a.findings if f.kind == "pustule"
+             and math.hypot(f.x - lesion.x, f.y - lesion.y) <= lesion.radius_px}
+    assert cited and cited <= on_it  # what postpones is the painted pustule itself
+    assert protocol.SRC_SKIN_SUSPEND in page.banner.body.text()
+    # The postponing finding is listed first, circled red, with its zoomed crop.
+    row = page.rows[0]
+    assert row.finding.id in cited and row.effect.text() == "This postpones treatment."
+    assert row.findChild(QLabel).pixmap().width() == 112
+    circle = next(c for c in page.view.circles() if (c.x, c.y) == (row.finding.x, row.finding.y))
+    assert circle.colour == finding_colour(row.finding, None) == (255, 80, 60)
+    # Treating only the forehead, the cheek's pustule does not count.
+    model.set_treated(("forehead",))
+    assert not any(set(r.finding_ids) & cited for r in page.verdict.reasons)
+    model.set_treated(("left_cheek",))
+    # The person looks and dismisses it ("that is a freckle"): the verdict is recomputed.
+    for fid in cited:
+        page.row_for(fid).dismiss.click()
+    assert model.dismissed == cited
+    assert page.verdict.decision != "postpone"
+    assert page.verdict == expected(model)
+    assert row.effect.text() == "Dismissed: not counted." and row.dismiss.isChecked()
+    circle = next(c for c in page.view.circles() if (c.x, c.y) == (row.finding.x, row.finding.y))
+    assert circle.dashed and circle.colour == (170, 170, 170)
+    assert page.rows[0] is row  # rows are kept, not rebuilt, so keyboard focus stays
+    # Undo: postponed again.
+    row.dismiss.click()
+    assert page.verdict.decision == "postpone"
+
+
+def test_refused_answers_say_what_is_wrong(qtbot, analysed):
+    model = AppModel()
+    page = check_page(qtbot, model)
+    model.set_analysis(analysed["aptus_1.png"])
+    model.set_answers({"device": "patch", "roller_reused": True})  # e.g. saved by an old version
+    assert page.verdict is None and page.banner.headline.text() == "Cannot decide yet"
+    assert "dissolvable patch cannot be a reused roller" in page.banner.body.text()
+
+
+def test_finding_crops_are_square_even_at_the_photo_edge(analysed):
+    from skintrack.core.lesions import Finding
+
+    a = analysed["aptus_1.png"]
+    for f in list(a.findings[:3]) + [Finding("edge", "papule", 2.0, 3.0, 6.0, None, None, 0.5)]:
+        crop = finding_crop(a.photo.rgb, f)
+        assert crop.shape == (112, 112, 3) and crop.dtype == np.uint8
 
 
 class _Fit:

@@ -55,9 +55,10 @@ class Controller(QObject):
     def new_session(self, *, device: str, needle_mm: float, treated_regions, treated_at=None,
                     notes: str = ""):
         """Create a session and open it (then the Capture page, for the baseline photo)."""
-        def done(session):
+        def done(result):
+            session, answers = result
             self.refresh_sessions()
-            self._session_loaded((session, [], None, {}, None, set(), set(), None, {}))
+            self._session_loaded((session, [], None, answers, None, set(), set(), None, {}))
             self.message.emit(f"Session {session.id} created. Take the photo before treatment "
                               "now: it is checked and becomes the baseline.", "success")
             self.navigate.emit("capture")
@@ -80,7 +81,9 @@ class Controller(QObject):
         m = self.model
         m.clear_session_state()
         m.set_session(session)
-        m.answers = dict(answers or {})
+        # The device and needle entered for the session answer those questions unless the
+        # person answered them on the Check page.
+        m.answers = {**session_answers(session), **dict(answers or {})}
         m.symptoms = dict(symptoms or {})
         m.set_baseline(baseline)
         m.set_analysis(baseline, dismissed=dismissed, confirmed=confirmed, photo_id=photo_id)
@@ -201,8 +204,10 @@ class Controller(QObject):
                                finding_id, choice)
 
     def set_answers(self, answers: dict) -> None:
+        """The questionnaire answers changed: recompute the verdict, save them with the session
+        (all of them each time, even none: the latest saved set is the one that counts)."""
         self.model.set_answers(answers)
-        if self.tracking is not None and self.session_id is not None and answers:
+        if self.tracking is not None and self.session_id is not None:
             self.runner.submit("Saving your answers", _save_answers, self.tracking,
                                self.session_id, dict(answers))
 
@@ -307,10 +312,40 @@ def _list_sessions(ctx: TaskContext, tracking: TrackingService):
     return out
 
 
+def session_answers(session) -> dict:
+    """The questionnaire answers a session already gives: its device and needle length."""
+    from skintrack.core.questionnaire import MAX_PLAUSIBLE_NEEDLE_MM
+
+    out = {"device": session.device}
+    if 0 < session.needle_mm <= MAX_PLAUSIBLE_NEEDLE_MM:
+        out["needle_mm"] = float(session.needle_mm)
+    return out
+
+
 def _new_session(ctx, tracking, device, needle_mm, treated, treated_at, notes):
-    return tracking.tracker().new_session(device=device, needle_mm=needle_mm,
-                                          treated_regions=treated, treated_at=treated_at,
-                                          notes=notes)
+    t = tracking.tracker()
+    session = t.new_session(device=device, needle_mm=needle_mm, treated_regions=treated,
+                            treated_at=treated_at, notes=notes)
+    # Saved as answers too, so the report's check sees the needle length without the person
+    # answering the same question twice.
+    answers = session_answers(session)
+    t.save_questionnaire(session.id, answers)
+    return session, answers
+
+
+def _with_stored_findings(analysis, rows):
+    """The analysis with the findings saved for its photo (what the person's confirm/dismiss
+    choices refer to). Analysing the same file again gives the same findings, but a detector
+    update must not leave the page showing ids the session does not have."""
+    import dataclasses
+
+    from skintrack.core.lesions import Finding
+
+    try:
+        stored = tuple(Finding.from_record(r.record) for r in rows)
+    except (KeyError, TypeError, ValueError):  # a record from an older version: keep the new ones
+        return analysis
+    return dataclasses.replace(analysis, findings=stored)
 
 
 def _thumbnail(rgb, height: int = 96):
@@ -362,9 +397,10 @@ def _load_session(ctx: TaskContext, tracking: TrackingService, session_id: int):
     if session.baseline_photo_id is not None:
         ctx.progress(1, 3, "Analysing the baseline photo")
         row = next(p for p in photos if p.id == session.baseline_photo_id)
-        baseline = _stored_analysis(tracking, row)
+        stored = t.findings(row.id)
+        baseline = _with_stored_findings(_stored_analysis(tracking, row), stored)
         photo_id = row.id
-        for f in t.findings(row.id):
+        for f in stored:
             if f.verdict == "dismissed":
                 dismissed.add(f.finding_key)
             elif f.verdict == "confirmed":
@@ -387,6 +423,7 @@ def _set_baseline(ctx: TaskContext, tracking: TrackingService, session_id: int, 
     t = tracking.tracker()
     result = t.set_baseline(session_id, _photo_source(src) if isinstance(src, str) else
                             _photo_source(photo))
+    analysis = _with_stored_findings(analysis, t.findings(result.photo.id))
     return analysis, result.photo.id, list(result.warnings), t.status(session_id)
 
 

@@ -1,8 +1,11 @@
 """Check page: the photo with findings circled, zoomed crops to confirm or dismiss, the protocol
-questions, and the GO / REVIEW / POSTPONE verdict with its reasons.
+questions, and the GO / REVIEW / POSTPONE verdict with its reasons and protocol sentences.
 
-The verdict is recomputed on the GUI thread whenever a choice changes: :func:`decide` is a few
-comparisons over a short list, far below a frame's time.
+The verdict is :func:`skintrack.core.verdict.decide` over the model's analysis, the person's
+confirm/dismiss choices, their answers to :data:`skintrack.core.questionnaire.QUESTIONS` and the
+treated regions, recomputed on the GUI thread whenever one of them changes: it is a few comparisons
+over a short list, far below a frame's time. The controller saves the choices and answers with the
+open session (``skintrack.tracking``); this page only shows them and emits what the person does.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
-    QFormLayout,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -28,12 +30,17 @@ from PySide6.QtWidgets import (
 )
 
 from skintrack.app.model import AppModel
-from skintrack.app.pages.common import Banner, hint_label, html_list, section_label, title_label
+from skintrack.app.pages.common import Banner, hint_label, section_label, title_label
 from skintrack.app.qtimage import rgb_to_pixmap
 from skintrack.app.widgets.image_view import Circle, ImageView
+from skintrack.core import protocol
+from skintrack.core.errors import SkintrackError
+from skintrack.core.questionnaire import MAX_PLAUSIBLE_NEEDLE_MM, QUESTIONS, Answers, Question
 from skintrack.core.regions import REGION_NAMES
+from skintrack.core.verdict import Verdict, decide
 
-#: Findings shown with crops; the rest are counted (a busy acne photo can have dozens).
+#: Findings shown with crops; the rest are circled on the photo only (a busy acne photo can have
+#: dozens, and the ones that matter for the verdict are listed first).
 MAX_FINDING_ROWS = 24
 CROP_PX = 112
 
@@ -46,18 +53,28 @@ KIND_LABELS = {
     "pustule": "Pustule (white or yellow head)", "nodule": "Deep lump (nodule)",
     "open_wound": "Open wound", "crust": "Scab (crust)", "cold_sore": "Cold sore",
 }
-URGENT_KINDS = ("pustule", "open_wound", "crust", "cold_sore")
 DECISION_TEXT = {
     "go": ("GO: your skin looks ready", "go"),
     "review": ("REVIEW: look again before you start", "review"),
     "postpone": ("POSTPONE: do not treat today", "postpone"),
 }
+#: Plain words for the questionnaire's choices.
+CHOICE_LABELS = {
+    "patch": "Dissolvable microneedle patch", "roller": "Derma roller", "pen": "Microneedle pen",
+    "alcohol_75_10min": "Soaked in 75 % alcohol for 10 minutes or more",
+    "uv_box": "In a UV sterilisation box", "other": "Another way", "none": "Not disinfected",
+}
+#: Questions about a reused roller: asked only when the device is a roller (or not yet known).
+ROLLER_QUESTIONS = ("roller_reused", "roller_disinfection")
+
+_RED, _YELLOW, _GREY = (255, 80, 60), (255, 200, 0), (170, 170, 170)
 
 
 def finding_colour(finding, choice: str | None) -> tuple[int, int, int]:
+    """Red for the kinds that postpone treatment, yellow for other acne, grey when dismissed."""
     if choice == "dismissed":
-        return (170, 170, 170)
-    return (255, 80, 60) if getattr(finding, "kind", "") in URGENT_KINDS else (255, 200, 0)
+        return _GREY
+    return _RED if finding.kind in protocol.POSTPONE_KINDS else _YELLOW
 
 
 def finding_crop(rgb: np.ndarray, finding, size: int = CROP_PX) -> np.ndarray:
@@ -75,49 +92,79 @@ def finding_crop(rgb: np.ndarray, finding, size: int = CROP_PX) -> np.ndarray:
     s = size / max(crop.shape[:2])
     crop = cv2.resize(crop, (max(1, round(crop.shape[1] * s)), max(1, round(crop.shape[0] * s))),
                       interpolation=cv2.INTER_CUBIC if s > 1 else cv2.INTER_AREA)
-    cv2.circle(crop, (round((x - x0) * s), round((y - y0) * s)), max(3, round(r * s * 1.3)),
-               finding_colour(finding, None), 1, cv2.LINE_AA)
+    # Pad to a square so every row lines up, whatever the photo edge cut off.
+    pad_y, pad_x = size - crop.shape[0], size - crop.shape[1]
+    crop = cv2.copyMakeBorder(crop, pad_y // 2, pad_y - pad_y // 2, pad_x // 2,
+                              pad_x - pad_x // 2, cv2.BORDER_CONSTANT, value=(38, 42, 46))
+    cv2.circle(crop, (round((x - x0) * s) + pad_x // 2, round((y - y0) * s) + pad_y // 2),
+               max(3, round(r * s * 1.3)), finding_colour(finding, None), 1, cv2.LINE_AA)
     return crop
 
 
-def _verdict_module():
-    try:
-        from skintrack.core import verdict
-    except ImportError:
-        return None
-    return verdict if hasattr(verdict, "decide") else None
+def model_answers(model: AppModel) -> Answers | None:
+    """The model's answers as :class:`Answers` (``None`` when nothing is answered).
+
+    Raises :class:`SkintrackError` for answers the questionnaire refuses.
+    """
+    return Answers.from_dict(dict(model.answers)) if model.answers else None
 
 
-def _questionnaire_module():
-    try:
-        from skintrack.core import questionnaire
-    except ImportError:
-        return None
-    return questionnaire if hasattr(questionnaire, "QUESTIONS") else None
+def compute_verdict(model: AppModel) -> Verdict | None:
+    """The verdict for the model's analysis and choices (``None`` with no photo).
 
-
-def compute_verdict(model: AppModel):
-    """The verdict for the model's analysis and choices, or ``None`` when it cannot be computed."""
+    Raises :class:`SkintrackError` for answers the questionnaire refuses.
+    """
     a = model.analysis
-    vm = _verdict_module()
-    if a is None or vm is None:
+    if a is None:
         return None
-    answers = None
-    qm = _questionnaire_module()
-    if qm is not None and model.answers:
-        answers = qm.Answers.from_dict(model.answers)
     face = a.detection.face
-    return vm.decide(list(a.findings), a.quality, answers=answers, treated=tuple(model.treated),
-                     dismissed=frozenset(model.dismissed), confirmed=frozenset(model.confirmed),
-                     mm_per_px=face.mm_per_px if face else None)
+    return decide(list(a.findings), a.quality, answers=model_answers(model),
+                  treated=tuple(model.treated), dismissed=frozenset(model.dismissed),
+                  confirmed=frozenset(model.confirmed),
+                  mm_per_px=face.mm_per_px if face else None)
+
+
+def reasons_html(verdict: Verdict) -> str:
+    """The reasons as a list, each followed by the protocol sentence it applies (a sentence
+    already quoted for an earlier reason is not repeated)."""
+    quoted: set[str] = set()
+    items = []
+    for r in verdict.reasons:
+        item = html.escape(r.text)
+        if r.source_sentence not in quoted:
+            quoted.add(r.source_sentence)
+            item += ("<br><span style='font-size:small; font-style:italic'>Protocol: “"
+                     f"{html.escape(r.source_sentence)}”</span>")
+        items.append(f"<li style='margin-bottom:4px'>{item}</li>")
+    return "<ul style='margin-left:-20px'>" + "".join(items) + "</ul>"
+
+
+def applies(qid: str, answers: dict) -> bool:
+    """Whether a question applies given the other answers: the reused-roller question to a roller
+    (or while the device is not known), how it was disinfected only to a reused one."""
+    if qid in ROLLER_QUESTIONS and answers.get("device") not in (None, "roller"):
+        return False
+    return not (qid == "roller_disinfection" and answers.get("roller_reused") is False)
+
+
+def unanswered_questions(answers: dict) -> list[str]:
+    """Ids of the questions that apply and are not answered."""
+    return [q.id for q in QUESTIONS if q.id not in answers and applies(q.id, answers)]
+
+
+def _where_words(treated) -> str:
+    if not treated:
+        return "the whole face"
+    return ", ".join(REGION_LABELS[t].lower() for t in treated) + " and the skin next to them"
 
 
 class FindingRow(QFrame):
-    """One finding: the zoomed crop, what it may be, and Confirm / Dismiss buttons."""
+    """One finding: the zoomed crop, what it may be, what it means for the verdict, and
+    Confirm / Dismiss buttons."""
 
     choice_made = Signal(str, object)  # finding id, "confirmed" | "dismissed" | None
 
-    def __init__(self, rgb: np.ndarray, finding, choice: str | None, parent=None) -> None:
+    def __init__(self, rgb: np.ndarray, finding, parent=None) -> None:
         super().__init__(parent)
         self.finding = finding
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -128,20 +175,26 @@ class FindingRow(QFrame):
         lay.addWidget(crop)
         text = QVBoxLayout()
         kind = KIND_LABELS.get(finding.kind, finding.kind.replace("_", " "))
-        where = REGION_LABELS.get(finding.region or "", finding.region or "")
-        size = f"{finding.diameter_mm:.1f} mm" if finding.diameter_mm else \
-            f"{2 * finding.radius_px:.0f} px"
+        if finding.region:
+            where = REGION_LABELS.get(finding.region, finding.region)
+        elif finding.near_regions:
+            where = "Next to the " + REGION_LABELS[finding.near_regions[0]].lower()
+        else:
+            where = "Edge of the face"
+        size = (f"{finding.diameter_mm:.1f} mm" if finding.diameter_mm
+                else f"{2 * finding.radius_px:.0f} px")
         self.title = QLabel(f"<b>{html.escape(kind)}</b>")
         text.addWidget(self.title)
         text.addWidget(hint_label(f"{where} · about {size} · certainty {finding.score:.0%}"))
+        self.effect = QLabel()
+        self.effect.setWordWrap(True)
+        text.addWidget(self.effect)
         buttons = QHBoxLayout()
         self.confirm = QPushButton("Yes, it is there")
         self.confirm.setCheckable(True)
         self.dismiss = QPushButton("No, dismiss")
         self.dismiss.setCheckable(True)
         self.dismiss.setToolTip("For example a freckle, a mole or a shadow")
-        self.confirm.setChecked(choice == "confirmed")
-        self.dismiss.setChecked(choice == "dismissed")
         self.confirm.clicked.connect(lambda on: self._choose("confirmed" if on else None))
         self.dismiss.clicked.connect(lambda on: self._choose("dismissed" if on else None))
         buttons.addWidget(self.confirm)
@@ -151,56 +204,86 @@ class FindingRow(QFrame):
         lay.addLayout(text, 1)
         self.setAccessibleName(f"Finding: {kind}, {where}")
 
+    def set_state(self, choice: str | None, effect: str | None) -> None:
+        """Show the person's choice and what the finding does to the verdict
+        (``"postpone"``, ``"review"`` or ``None``)."""
+        self.confirm.setChecked(choice == "confirmed")
+        self.dismiss.setChecked(choice == "dismissed")
+        if choice == "dismissed":
+            text, colour = "Dismissed: not counted.", "#5f6368"
+        elif effect == "postpone":
+            text, colour = "This postpones treatment.", "#b3261e"
+        elif effect == "review":
+            text, colour = "Please look: is it there? Confirm or dismiss it.", "#8a4b00"
+        elif choice == "confirmed":
+            text, colour = "Confirmed.", "#37474f"
+        else:
+            text, colour = "", "#37474f"
+        self.effect.setText(text)
+        self.effect.setStyleSheet(f"color: {colour};")
+        self.effect.setVisible(bool(text))
+
     def _choose(self, choice) -> None:
         self.choice_made.emit(self.finding.id, choice)
 
 
 class QuestionsForm(QWidget):
-    """The protocol questions, as the questionnaire module defines them."""
+    """The protocol questions of :data:`~skintrack.core.questionnaire.QUESTIONS`.
+
+    ``changed(dict)`` carries question id -> answer for the answered ones (the
+    :meth:`Answers.to_dict <skintrack.core.questionnaire.Answers.to_dict>` form).
+    """
 
     changed = Signal(dict)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.form = QFormLayout(self)
-        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # Each question above its answer, full width: the questions are sentences, and a form
+        # layout's label column squeezes them into narrow wrapped lines.
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
         self.inputs: dict[str, QWidget] = {}
+        self.labels: dict[str, QLabel] = {}
         self._loading = False
-        qm = _questionnaire_module()
-        if qm is None:
-            self.form.addRow(hint_label("The protocol questions are not available in this version."))
-            return
-        for question in qm.QUESTIONS:
+        for question in QUESTIONS:
             widget = self._input_for(question)
+            widget.setAccessibleName(question.text)
             label = QLabel(question.text)
             label.setWordWrap(True)
             label.setBuddy(widget)
-            self.form.addRow(label, widget)
+            lay.addSpacing(6)
+            lay.addWidget(label)
+            lay.addWidget(widget)
             self.inputs[question.id] = widget
+            self.labels[question.id] = label
+        self._update_enabled()
 
-    def _input_for(self, question) -> QWidget:
-        kind = getattr(question, "kind", "yes_no")
-        choices = tuple(getattr(question, "choices", None) or getattr(question, "options", None) or ())
-        if kind in ("number", "float", "mm"):
+    def _input_for(self, question: Question) -> QWidget:
+        if question.kind == "number":
             w = QDoubleSpinBox()
             w.setDecimals(2)
-            w.setRange(0.0, 5.0)
+            w.setRange(0.0, MAX_PLAUSIBLE_NEEDLE_MM)
             w.setSingleStep(0.05)
+            w.setSuffix(f" {question.unit}")
             w.setSpecialValueText("not answered")
+            # Typing "0.25" must not save 0.2 first: only Enter, leaving the field or the arrows
+            # count as an answer.
+            w.setKeyboardTracking(False)
             w.valueChanged.connect(self._emit)
             return w
         w = QComboBox()
         w.addItem("not answered", None)
-        if kind in ("yes_no", "bool", "boolean") or not choices:
+        if question.kind == "yes_no":
             w.addItem("Yes", True)
             w.addItem("No", False)
         else:
-            for c in choices:
-                w.addItem(str(c).replace("_", " "), c)
+            for c in question.choices:
+                w.addItem(CHOICE_LABELS.get(c, c.replace("_", " ")), c)
         w.currentIndexChanged.connect(self._emit)
         return w
 
-    def values(self) -> dict:
+    def _raw(self) -> dict:
         out = {}
         for qid, w in self.inputs.items():
             if isinstance(w, QDoubleSpinBox):
@@ -209,6 +292,11 @@ class QuestionsForm(QWidget):
             elif w.currentData() is not None:
                 out[qid] = w.currentData()
         return out
+
+    def values(self) -> dict:
+        """The answers shown, without those to questions that do not apply."""
+        raw = self._raw()
+        return {qid: v for qid, v in raw.items() if applies(qid, raw)}
 
     def set_values(self, values: dict) -> None:
         self._loading = True
@@ -220,10 +308,29 @@ class QuestionsForm(QWidget):
                 else:
                     i = w.findData(v) if v is not None else 0
                     w.setCurrentIndex(max(0, i))
+            self._update_enabled()
         finally:
             self._loading = False
 
+    def answer(self, qid: str, value) -> None:
+        """Answer one question as the person would (``None``: not answered)."""
+        w = self.inputs[qid]
+        if isinstance(w, QDoubleSpinBox):
+            w.setValue(w.minimum() if value is None else float(value))
+        else:
+            i = w.findData(value) if value is not None else 0
+            if i < 0:
+                raise ValueError(f"{value!r} is not a choice of {qid!r}")
+            w.setCurrentIndex(i)
+
+    def _update_enabled(self) -> None:
+        raw = self._raw()
+        for qid in ROLLER_QUESTIONS:
+            self.inputs[qid].setEnabled(applies(qid, raw))
+            self.labels[qid].setEnabled(applies(qid, raw))
+
     def _emit(self, *_args) -> None:
+        self._update_enabled()
         if not self._loading:
             self.changed.emit(self.values())
 
@@ -234,15 +341,16 @@ class CheckPage(QWidget):
 
     #: The person confirmed or dismissed a finding (id, "confirmed" | "dismissed" | None).
     finding_choice = Signal(str, object)
-    #: The questionnaire answers changed.
+    #: The questionnaire answers changed (question id -> answer, answered ones only).
     answers_changed = Signal(dict)
 
     def __init__(self, model: AppModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.verdict = None
-        self.rows: list[FindingRow] = []
+        self.verdict: Verdict | None = None
         self.verdict_error = ""
+        self.rows: list[FindingRow] = []
+        self._shown = None  # the analysis the picture and the rows are of
 
         lay = QVBoxLayout(self)
         lay.addWidget(title_label("Check before treatment"))
@@ -254,12 +362,17 @@ class CheckPage(QWidget):
 
         side = QWidget()
         side_lay = QVBoxLayout(side)
+        side_lay.setContentsMargins(0, 0, 0, 0)
+        # The verdict stays in view while the person scrolls through questions and findings.
         self.banner = Banner()
         side_lay.addWidget(self.banner)
-        self.quality_label = hint_label()
-        side_lay.addWidget(self.quality_label)
 
-        side_lay.addWidget(section_label("Areas you will treat"))
+        body = QWidget()
+        body_lay = QVBoxLayout(body)
+        self.quality_label = hint_label()
+        body_lay.addWidget(self.quality_label)
+
+        body_lay.addWidget(section_label("Areas you will treat"))
         regions = QGridLayout()
         self.region_boxes: dict[str, QCheckBox] = {}
         for i, name in enumerate(REGION_NAMES):
@@ -267,26 +380,32 @@ class CheckPage(QWidget):
             box.toggled.connect(self._treated_changed)
             regions.addWidget(box, i // 3, i % 3)
             self.region_boxes[name] = box
-        side_lay.addLayout(regions)
+        body_lay.addLayout(regions)
+        self.treated_hint = hint_label()
+        body_lay.addWidget(self.treated_hint)
 
-        self.findings_title = section_label("Findings")
-        side_lay.addWidget(self.findings_title)
-        self.findings_hint = hint_label()
-        side_lay.addWidget(self.findings_hint)
-        self.findings_box = QVBoxLayout()
-        side_lay.addLayout(self.findings_box)
-
-        side_lay.addWidget(section_label("Questions"))
+        body_lay.addWidget(section_label("Questions"))
+        self.questions_hint = hint_label()
+        body_lay.addWidget(self.questions_hint)
         self.questions = QuestionsForm()
         self.questions.changed.connect(self.answers_changed.emit)
-        side_lay.addWidget(self.questions)
-        side_lay.addStretch(1)
+        body_lay.addWidget(self.questions)
 
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(side)
-        scroll.setMinimumWidth(380)
-        split.addWidget(scroll)
+        self.findings_title = section_label("Findings")
+        body_lay.addWidget(self.findings_title)
+        self.findings_hint = hint_label()
+        body_lay.addWidget(self.findings_hint)
+        self.findings_box = QVBoxLayout()
+        body_lay.addLayout(self.findings_box)
+        body_lay.addStretch(1)
+
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(body)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        side_lay.addWidget(self.scroll, 1)
+        side.setMinimumWidth(400)
+        split.addWidget(side)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         lay.addWidget(split, 1)
@@ -305,79 +424,114 @@ class CheckPage(QWidget):
             # An open session fixes the treated areas (chosen when it was created).
             box.setEnabled(m.session is None)
             box.blockSignals(False)
+        self.treated_hint.setText(
+            "Set when the session was created." if m.session is not None else
+            "None ticked: the whole face is checked." if not m.treated else "")
         if self.questions.values() != m.answers:
             self.questions.set_values(m.answers)
+        unanswered = len(unanswered_questions(m.answers))
+        self.questions_hint.setText(
+            "The protocol's questions: each can postpone treatment."
+            + (f" {unanswered} not answered yet." if unanswered > 0 else ""))
         if a is None:
-            self.view.set_image(None)
+            self.verdict, self.verdict_error = None, ""
             self.banner.set("No photo yet", "Take a photo on the Capture page or import one "
                             "(Ctrl+O) to check your skin before treatment.", "neutral")
             self.quality_label.setText("")
-            self._set_findings([])
+            self._show_findings()
             return
-        self.view.set_image(a.photo.rgb)
         if a.quality.ok:
             self.quality_label.setText("Photo quality: good enough to judge.")
         else:
-            self.quality_label.setText("Photo quality problems:\n" + "\n".join(
-                f"• {p.message}" for p in a.quality.problems))
-        self._set_findings(list(a.findings))
+            self.quality_label.setText("The photo has problems (see above): take another one on "
+                                       "the Capture page if you can.")
         try:
-            self.verdict = compute_verdict(m)
-            self.verdict_error = ""
-        except Exception as exc:  # bad answers etc.: say what is wrong, keep the rest usable
-            self.verdict = None
-            self.verdict_error = str(exc)
-        self._show_verdict()
+            self.verdict, self.verdict_error = compute_verdict(m), ""
+        except SkintrackError as exc:  # answers the questionnaire refuses: say which
+            self.verdict, self.verdict_error = None, str(exc)
+        self._show_verdict(unanswered)
+        self._show_findings()
 
-    def _show_verdict(self) -> None:
+    def _show_verdict(self, unanswered: int) -> None:
         v = self.verdict
-        if self.verdict_error:
-            self.banner.set("Cannot decide yet", html.escape(self.verdict_error), "review")
-            return
         if v is None:
-            self.banner.set("Findings only", "The GO / REVIEW / POSTPONE decision is not available "
-                            "in this version: judge the findings below yourself, and postpone when "
-                            "in doubt.", "neutral")
+            self.banner.set("Cannot decide yet", html.escape(self.verdict_error) + "<br>Change "
+                            "the answer below.", "review")
+            self.banner.setToolTip("")
             return
-        headline, tone = DECISION_TEXT.get(v.decision, (v.decision.upper(), "neutral"))
-        reasons = [getattr(r, "text", str(r)) for r in v.reasons]
-        self.banner.set(headline, html_list(reasons), tone)
-        tips = [f"{getattr(r, 'text', r)} — protocol: “{getattr(r, 'source_sentence', '')}”"
-                for r in v.reasons if getattr(r, "source_sentence", "")]
-        self.banner.setToolTip("\n\n".join(tips))
+        headline, tone = DECISION_TEXT[v.decision]
+        if v.reasons:
+            body = reasons_html(v)
+        else:
+            body = html.escape(f"Nothing on the photo or in your answers stands against treating "
+                               f"{_where_words(v.treated)}.")
+        if unanswered > 0:
+            them = "them" if unanswered != 1 else "it"
+            body += ("<p>" + html.escape(f"{unanswered} question{'s' if unanswered != 1 else ''} "
+                                         f"below not answered yet: answer {them} before you "
+                                         "start.") + "</p>")
+        self.banner.set(headline, body, tone)
+        self.banner.setToolTip("\n\n".join(f"{r.text}\nProtocol: “{r.source_sentence}”"
+                                           for r in v.reasons))
 
-    def _set_findings(self, findings) -> None:
-        for row in self.rows:
-            row.setParent(None)
-            row.deleteLater()
-        self.rows = []
+    def _effects(self) -> dict[str, str]:
+        """Finding id -> the most serious decision a reason about it supports."""
+        out: dict[str, str] = {}
+        for r in self.verdict.reasons if self.verdict is not None else ():
+            for fid in r.finding_ids:
+                if out.get(fid) != "postpone":
+                    out[fid] = r.decision
+        return out
+
+    def _show_findings(self) -> None:
         a = self.model.analysis
+        findings = list(a.findings) if a is not None else []
+        if a is not self._shown:
+            # A new photo: rows are built once per photo, so a click keeps its keyboard focus.
+            self._shown = a
+            self.view.set_image(None if a is None else a.photo.rgb)
+            self._build_rows(a)
+        effects = self._effects()
         circles = []
         for f in findings:
             choice = self.model.finding_choice(f.id)
             circles.append(Circle(f.x, f.y, f.radius_px, finding_colour(f, choice),
                                   dashed=choice == "dismissed"))
         self.view.set_circles(circles)
+        for row in self.rows:
+            row.set_state(self.model.finding_choice(row.finding.id), effects.get(row.finding.id))
+
+    def _build_rows(self, a) -> None:
+        for row in self.rows:
+            row.setParent(None)
+            row.deleteLater()
+        self.rows = []
         if a is None:
             self.findings_hint.setText("")
             return
+        findings = list(a.findings)
         if not findings:
-            self.findings_hint.setText("Nothing was found on the skin regions." if a.regions
+            self.findings_hint.setText("Nothing was found on the skin." if a.regions
                                        else "No face was found, so the skin could not be checked.")
             return
-        # Urgent kinds first, then by certainty.
-        ordered = sorted(findings, key=lambda f: (f.kind not in URGENT_KINDS, -f.score))
+        # Kinds that postpone treatment first, then by certainty.
+        ordered = sorted(findings, key=lambda f: (f.kind not in protocol.POSTPONE_KINDS,
+                                                  -f.score))
         shown = ordered[:MAX_FINDING_ROWS]
         more = len(ordered) - len(shown)
         self.findings_hint.setText(
-            f"{len(findings)} spot{'s' if len(findings) != 1 else ''} found. Look at each one: "
-            "confirm it, or dismiss it if it is something else (a freckle, a mole, a shadow)."
+            f"{len(findings)} spot{'s' if len(findings) != 1 else ''} found (red circles: kinds "
+            "that postpone treatment). Look at each one: confirm it, or dismiss it if it is "
+            "something else (a freckle, a mole, a shadow)."
             + (f" The {more} least certain are circled on the photo only." if more > 0 else ""))
         for f in shown:
-            row = FindingRow(a.photo.rgb, f, self.model.finding_choice(f.id))
+            row = FindingRow(a.photo.rgb, f)
             row.choice_made.connect(self.finding_choice.emit)
             self.findings_box.addWidget(row)
             self.rows.append(row)
+
+    def row_for(self, finding_id: str) -> FindingRow | None:
+        return next((r for r in self.rows if r.finding.id == finding_id), None)
 
     # --- view -> model ------------------------------------------------------------------------------
     def _treated_changed(self) -> None:
@@ -389,9 +543,5 @@ class CheckPage(QWidget):
             f = row.finding
             if (f.x - x) ** 2 + (f.y - y) ** 2 <= max(f.radius_px * 2, 12) ** 2:
                 row.confirm.setFocus()
-                parent = row.parentWidget()
-                while parent is not None and not isinstance(parent, QScrollArea):
-                    parent = parent.parentWidget()
-                if isinstance(parent, QScrollArea):
-                    parent.ensureWidgetVisible(row)
+                self.scroll.ensureWidgetVisible(row)
                 return
