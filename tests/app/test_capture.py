@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QImage
 
 from skintrack.app.camera import OpenCVCamera
 from skintrack.app.model import AppModel
@@ -23,8 +24,16 @@ def page(qtbot, fake_camera):
 def test_preview_shows_frames_with_guidance(qtbot, page):
     page.show()
     qtbot.waitUntil(lambda: page.frames_shown >= 15, timeout=15000)
+    # The 1280 x 720 frame arrives made at its size on screen, in the screen's pixel format.
     img = page.view.image()
-    assert (img.width(), img.height()) == (1280, 720)
+    ratio = page.view.devicePixelRatioF()
+    view_w, view_h = page.view.width() * ratio, page.view.height() * ratio
+    assert img.format() == QImage.Format.Format_RGB32
+    assert img.width() < 1280 and abs(img.width() / img.height() - 1280 / 720) < 0.01
+    assert abs(img.width() - view_w) <= 1 or abs(img.height() - view_h) <= 1
+    assert page.preview.last_frame.shape == (720, 1280, 3)
+    painted = page.view.paint_count
+    qtbot.waitUntil(lambda: page.view.paint_count > painted + 5, timeout=5000)
     qtbot.waitUntil(lambda: page.last_guidance is not None and page.last_guidance.ready,
                     timeout=10000)
     assert page.headline.text().startswith("Ready")
@@ -97,3 +106,30 @@ def test_preview_stops_when_the_page_is_hidden(qtbot, page):
     thread = page.preview
     page.hide()
     assert page.preview is None and thread.isFinished()
+
+
+def test_overlay_is_drawn_at_picture_size_with_the_outline_in_place(engine, load_sample):
+    import cv2
+
+    from skintrack.app.camera import compose_frame
+    from skintrack.app.guidance import GuidanceTracker
+    from skintrack.app.preview import DETECT_WIDTH, draw_overlay, picture_size, shrink
+    from skintrack.app.qtimage import qimage_to_rgb, rgb_to_screen_image
+
+    frame = compose_frame(load_sample("aptus_1.png").rgb)
+    small = cv2.resize(frame, (DETECT_WIDTH, 360), interpolation=cv2.INTER_AREA)
+    guidance = GuidanceTracker().update(frame, small, engine.detect(small), 2.0, 0.0)
+    size = picture_size((1280, 720), (900, 700, 1.25))
+    assert size == (900, 506)
+    assert picture_size((1280, 720), (2000, 1500, 1.0)) == (1280, 720)  # never enlarged
+    picture = draw_overlay(frame, guidance, size=size)
+    assert picture.shape == (506, 900, 3)
+    # The face-oval outline lands where the oval is, scaled into the picture.
+    oval = guidance.outline[0] * (900 / 1280)
+    plain = shrink(frame, size)
+    assert plain.shape == picture.shape
+    drawn = np.abs(picture.astype(int) - plain).sum(axis=-1) > 60
+    ys, xs = np.nonzero(drawn)
+    assert drawn.sum() > 500
+    assert abs(xs.min() - oval[:, 0].min()) < 3 and abs(ys.max() - oval[:, 1].max()) < 3
+    assert (qimage_to_rgb(rgb_to_screen_image(picture)) == picture).all()

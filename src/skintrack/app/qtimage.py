@@ -13,6 +13,24 @@ def rgb_to_qimage(rgb: np.ndarray) -> QImage:
     return QImage(rgb.data, w, h, int(rgb.strides[0]), QImage.Format.Format_RGB888).copy()
 
 
+def rgb_to_screen_image(rgb: np.ndarray) -> QImage:
+    """A ``Format_RGB32`` QImage of ``rgb``: the format window surfaces use, so painting it at
+    its own size is a plain copy (RGB888 would be converted on every paint, on the GUI thread).
+    """
+    import cv2
+
+    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
+    h, w = rgb.shape[:2]
+    image = QImage(w, h, QImage.Format.Format_RGB32)
+    # RGB32 pixels are 0xffRRGGBB words: bytes B, G, R, 255 in little-endian memory.
+    rows = np.frombuffer(image.bits(), np.uint8).reshape(h, image.bytesPerLine())[:, : w * 4]
+    pixels = rows.reshape(h, w, 4)  # a view: RGB32 rows are exactly w * 4 bytes
+    out = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGRA, dst=pixels)
+    if out is not pixels and not np.shares_memory(out, pixels):
+        pixels[...] = out
+    return image
+
+
 def rgb_to_pixmap(rgb: np.ndarray) -> QPixmap:
     return QPixmap.fromImage(rgb_to_qimage(rgb))
 

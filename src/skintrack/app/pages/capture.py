@@ -137,6 +137,10 @@ class CapturePage(QWidget):
         self.retry_button.hide()
         self.view.set_image(None)
         self.view.set_placeholder("Starting the camera…")
+        # The last run's guidance would be stale: "Ready" must not show before a new frame.
+        self.last_guidance = None
+        self.headline.setText("")
+        self.details.setText("")
         self._set_shutter_state(armed=False)
         self.preview = PreviewThread(self.source_factory())
         self.preview.frame_ready.connect(self._on_frame)
@@ -144,6 +148,7 @@ class CapturePage(QWidget):
         self.preview.failed.connect(self._on_failed)
         self.preview.ended.connect(self._on_ended)
         self._update_ghost()
+        self._send_display_size()
         self.preview.start()
         self._set_shutter_state(armed=False)
 
@@ -180,7 +185,16 @@ class CapturePage(QWidget):
         self.shutter.setEnabled(self.preview is not None and not self.camera_message)
 
     # --- preview signals (GUI thread) -----------------------------------------------------------
+    def _send_display_size(self) -> None:
+        """Tell the preview thread the picture's size on screen (device pixels); it follows a
+        resized window from the next frame on."""
+        if self.preview is not None:
+            ratio = self.view.devicePixelRatioF()
+            self.preview.set_display_size(round(self.view.width() * ratio),
+                                          round(self.view.height() * ratio), ratio)
+
     def _on_frame(self, image, guidance) -> None:
+        self._send_display_size()
         self.view.set_image(image, smooth=False)
         self.last_guidance = guidance
         self.frames_shown += 1
