@@ -125,7 +125,7 @@ def test_bundled_model_loads_and_matches_its_features():
 #: set, so this guards against regressions; the unseen-photo figures are the cross-validated ones
 #: in models/LESIONS.md). Measured: see ACNE04_EXPECTED; a drop of more than MARGIN fails.
 ACNE04_SAMPLE = 40
-ACNE04_EXPECTED = {"f1": 0.534, "recall": 0.557}
+ACNE04_EXPECTED = {"f1": 0.526, "recall": 0.574}
 MARGIN = 0.05
 
 
