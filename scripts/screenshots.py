@@ -2,8 +2,11 @@
 
 Runs offscreen (no display needed): a fake camera plays a sample face; a session is made in a
 temporary data folder with a real sample photo as the baseline and three photos "after treatment"
-rendered by the redness phantom (a normal fade on the cheeks). Each page is grabbed with
-``QWidget.grab()``. ``--scale 1.25`` renders at 125 % scaling (files end in ``-125``).
+rendered by the redness phantom (a normal fade on the cheeks). On the Check page the questions are
+answered as the person would; ``check-postpone`` is a second sample face with a 4 mm pustule
+painted on the left cheek by ``core/lesion_render.py``, checked without a session. Each page is
+grabbed with ``QWidget.grab()``. ``--scale 1.25`` renders at 125 % scaling (files end in
+``-125``).
 
     .venv/bin/python scripts/screenshots.py [--scale 1.25] [--out docs/screenshots]
 """
@@ -44,12 +47,28 @@ def make_photos(folder: Path, treated_at: datetime) -> tuple[Path, list[Path]]:
         return path
 
     baseline = save(rgb, "before.png", treated_at - timedelta(minutes=40))
+    pustule = _pustule_photo(folder / "pustule.png")
     later = []
     for i, hours in enumerate((0.5, 1.5, 2.4)):
         delta = 6.0 * np.exp(-hours / 1.5)
         red = add_redness(rgb, regions, delta_a_star=dict.fromkeys(TREATED, delta), seed=i)
         later.append(save(red, f"after_{hours:g}h.png", treated_at + timedelta(hours=hours)))
-    return baseline, later
+    return baseline, later, pustule
+
+
+def _pustule_photo(path: Path) -> Path:
+    """A clean sample face with a 4 mm pustule painted on the left cheek (core/lesion_render)."""
+    from PIL import Image
+
+    from skintrack.core.face import FaceEngine
+    from skintrack.core.intake import load_photo
+    from skintrack.core.lesion_render import render
+
+    rgb = load_photo(SAMPLES / "0-f15-hao-ph.jpg").rgb
+    with FaceEngine() as engine:
+        face = engine.detect(rgb).face
+    Image.fromarray(render(rgb, face, "pustule", "left_cheek", 4.0, seed=7)[0]).save(path)
+    return path
 
 
 def main() -> int:
@@ -97,7 +116,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         treated_at = datetime.now(UTC) - timedelta(hours=2.5)
-        baseline, later = make_photos(tmp, treated_at)
+        baseline, later, pustule = make_photos(tmp, treated_at)
         win = build_window(data_dir=tmp / "data",
                            source_factory=lambda: FakeCamera([SAMPLES / "aptus_5.png"],
                                                              drift_px=1.0))
@@ -110,6 +129,13 @@ def main() -> int:
         settle(win)
         c.import_paths([baseline], "check")
         settle(win)
+        # The questions, answered on the Check page (device and needle come from the session).
+        for qid, value in (("pregnant_or_breastfeeding", False), ("keloid_prone", False),
+                           ("anticoagulants", False), ("roller_reused", True),
+                           ("roller_disinfection", "alcohol_75_10min"),
+                           ("disinfected_hands_face_tool", True)):
+            win.check.questions.answer(qid, value)
+        settle(win)
         win.capture.set_purpose("recovery")
         c.import_paths(later, "recovery")
         settle(win)
@@ -119,8 +145,9 @@ def main() -> int:
         win.sessions.table.selectRow(0)
         wait(200)
         shot(win, "sessions")
-        win.show_page("capture")
-        while win.capture.frames_shown < 20:
+        win.show_page("capture")  # the preview starts again: wait for 20 new frames
+        shown = win.capture.frames_shown
+        while win.capture.frames_shown < shown + 20:
             wait(100)
         shot(win, "capture")
         win.show_page("check")
@@ -135,6 +162,21 @@ def main() -> int:
         win.compare.swipe.set_split(0.45)
         wait(300)
         shot(win, "compare")
+
+        # A check without a session: a pustule on the cheek to be treated, two questions left.
+        c.close_session()
+        win.capture.set_purpose("check")
+        c.import_paths([pustule], "check")
+        settle(win)
+        win.check.region_boxes["left_cheek"].setChecked(True)
+        win.check.region_boxes["right_cheek"].setChecked(True)
+        for qid, value in (("pregnant_or_breastfeeding", False), ("keloid_prone", False),
+                           ("anticoagulants", False), ("device", "pen"), ("needle_mm", 0.5)):
+            win.check.questions.answer(qid, value)
+        win.check.scroll.ensureWidgetVisible(win.check.rows[0])
+        win.message_bar.dismiss()
+        wait(300)
+        shot(win, "check-postpone")
 
         from skintrack.app.pages.sessions import NewSessionDialog
 
