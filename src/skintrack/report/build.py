@@ -245,7 +245,9 @@ def _check(baseline_analysis, stored_findings, session, questionnaire: Mapping |
         except (ImportError, SkintrackError, TypeError, ValueError):
             answers = None  # answers of an older questionnaire: the check is made without them
     face = baseline_analysis.face
-    verdict = decide(list(baseline_analysis.findings), baseline_analysis.quality, answers=answers,
+    # The stored finding records, not a new lesion search: they are what the person decided on.
+    records = [dict(f.record) for f in stored_findings]
+    verdict = decide(records, baseline_analysis.quality, answers=answers,
                      treated=tuple(session.treated_regions), dismissed=dismissed,
                      confirmed=confirmed, mm_per_px=face.mm_per_px if face is not None else None)
     reasons = tuple(getattr(r, "text", None) or str(r) for r in verdict.reasons)
@@ -359,15 +361,16 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
     treated = tuple(session.treated_regions)
     engine = tracker.engine
 
-    def load(row, *, lesions: bool):
+    def load(row):
+        # Findings are stored with the person's decisions: no new lesion search here.
         data = tracker.photo_bytes(row)
         photo = decode_photo(data, path=row.original_name, name=row.original_name)
-        return analyze_photo(photo, engine, find_lesions=lesions)
+        return analyze_photo(photo, engine, find_lesions=False)
 
     baseline = None
     base_row = next((r for r in rows if r.id == base_id), None)
     if base_row is not None:
-        baseline = load(base_row, lesions=True)
+        baseline = load(base_row)
     ids = {r.id: f"P{i + 1}" for i, r in enumerate(rows)}
     any_simulated = False
     photos: list[ReportPhoto] = []
@@ -394,7 +397,7 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
             step(f"photo {pid}")
             continue
         before = row.taken_at <= session.treated_at
-        analysis = load(row, lesions=False)
+        analysis = load(row)
         cmp_row = comparisons.get(row.id)
         notes: list[str] = []
         dmap = None
