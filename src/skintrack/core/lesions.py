@@ -695,7 +695,10 @@ def _find_patches(work: LesionWork) -> list[Patch]:
     grow = max(1, int(round(FEATURE_MARGIN_MM / mmpp)))
     lips = _feature_mask(work, ("lips",), 0)
     lips_grown = _feature_mask(work, ("lips",), grow)
-    plain = np.abs(lab - np.asarray(work.skin_lab, np.float32)).max(-1) <= REFERENCE_MAX_DIFF
+    # Channel by channel: a max over the last axis of three is a slow reduction in numpy.
+    plain = np.ones(lab.shape[:2], bool)
+    for c in range(3):
+        plain &= np.abs(lab[..., c] - np.float32(work.skin_lab[c])) <= REFERENCE_MAX_DIFF
     # The lips are redder than skin: left out, they cannot hide a red patch beside them.
     ref = _local_reference(lab, oval.astype(bool) & plain & ~lips_grown, REFERENCE_MM / mmpp)
     dl = lab[..., 0] - ref[..., 0]
