@@ -92,6 +92,7 @@ REFERENCE_MM = 12.0
 #: Pixels further than this (CIELAB units, any channel) from the median skin are not skin for the
 #: local reference (eye masks, hair, background, lesions themselves).
 REFERENCE_MAX_DIFF = 25.0
+REFERENCE_MAX_DA = 8.0
 #: Margin (mm) kept around the eyes for patches (periorbital darkening is common).
 EYE_MARGIN_MM = 6.0
 #: A cold sore's inflamed base beside the lip: a* this far above the local skin.
@@ -696,9 +697,10 @@ def _find_patches(work: LesionWork) -> list[Patch]:
     lips = _feature_mask(work, ("lips",), 0)
     lips_grown = _feature_mask(work, ("lips",), grow)
     # Channel by channel: a max over the last axis of three is a slow reduction in numpy.
+    # Red spots are kept out of their own reference with a tighter a* limit.
     plain = np.ones(lab.shape[:2], bool)
-    for c in range(3):
-        plain &= np.abs(lab[..., c] - np.float32(work.skin_lab[c])) <= REFERENCE_MAX_DIFF
+    for c, limit in enumerate((REFERENCE_MAX_DIFF, REFERENCE_MAX_DA, REFERENCE_MAX_DIFF)):
+        plain &= np.abs(lab[..., c] - np.float32(work.skin_lab[c])) <= limit
     # The lips are redder than skin: left out, they cannot hide a red patch beside them.
     ref = _local_reference(lab, oval.astype(bool) & plain & ~lips_grown, REFERENCE_MM / mmpp)
     dl = lab[..., 0] - ref[..., 0]
@@ -750,7 +752,8 @@ def _find_patches(work: LesionWork) -> list[Patch]:
             # Shadows in folds and hair strands are long and thin; lesions are compact.
             if _elongation(comp) > PATCH_MAX_ELONGATION:
                 continue
-            if kind != "cold_sore" and not _sharp_edged(comp, (x, y), lab, dl, da, db, mmpp):
+            if kind != "cold_sore" and not _sharp_edged(comp, (x, y), dl, da, db, mmpp,
+                                                        ignore=lips_grown):
                 continue
             full = np.zeros(lab.shape[:2], bool)
             full[y:y + bh, x:x + bw] = comp
@@ -784,14 +787,16 @@ def _find_patches(work: LesionWork) -> list[Patch]:
     return out
 
 
-def _sharp_edged(comp, xy, lab, dl, da, db, mmpp: float) -> bool:
+def _sharp_edged(comp, xy, dl, da, db, mmpp: float, ignore: np.ndarray) -> bool:
     """Whether a patch stands out from the skin right around it.
 
     The patch is first grown to the pixels that differ from the local skin at least
     :data:`EDGE_GROW_SHARE` as much as its core does (hysteresis, so a crust whose colour varies
     is taken whole); then the skin in a ring :data:`EDGE_RING_MM` wide around it must be close to
     the local skin colour. A crust or wound ends at a border; a soft shadow (beside the nose,
-    under a fold) fades out and keeps growing, so the ring around it is still dark.
+    under a fold) fades out and keeps growing, so the ring around it is still dark. Pixels in
+    ``ignore`` (the lips) take no part: a sore beside the lip
+    must not be judged by the lip's own red.
     """
     import cv2
 
@@ -807,13 +812,15 @@ def _sharp_edged(comp, xy, lab, dl, da, db, mmpp: float) -> bool:
     core_diff = d[core.astype(bool)].mean(0)
     inside = float(np.linalg.norm(core_diff))
     # Grow along pixels that differ from the skin in the same direction as the core does.
-    along = (d @ (core_diff / max(inside, 1e-6))) >= EDGE_GROW_SHARE * inside
+    skip = ignore[y0:y1, x0:x1]
+    along = ((d @ (core_diff / max(inside, 1e-6))) >= EDGE_GROW_SHARE * inside) & ~skip
     n, labels = cv2.connectedComponents(along.astype(np.uint8) | core, connectivity=8)
     grown = labels == labels[core.astype(bool)][0]
     if grown.sum() > EDGE_MAX_GROWTH * core.sum():
         return False  # it keeps spreading: a shadow or uneven light, not a lesion
     m = grown.astype(np.uint8)
-    ring = cv2.dilate(m, np.ones((2 * g + 1, 2 * g + 1), np.uint8)).astype(bool) & ~grown
+    ring = (cv2.dilate(m, np.ones((2 * g + 1, 2 * g + 1), np.uint8)).astype(bool) & ~grown
+            & ~skip)
     if not ring.any():
         return True
     around = float(np.linalg.norm(d[ring].mean(0)))
