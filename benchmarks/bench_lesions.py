@@ -1,6 +1,7 @@
 """Speed of lesion finding on a 12-megapixel JPEG (target, issue 4: <= 60 ms), per step.
 
-Also prints the acne detector's scores on ``../shared/data/acne04-dev`` when it is present
+Also prints how often painted lesions (``core.lesion_render``, 6 random shapes each) are found on
+four sample faces, and the acne detector's scores on ``../shared/data/acne04-dev`` when it is present
 (whole set with the bundled model, which was trained on it: see models/LESIONS.md for the
 cross-validated figures on unseen photos).
 """
@@ -57,6 +58,8 @@ def main() -> None:
     print(f"  find_lesions total        {statistics.median(totals):6.1f} ms   (target <= 60; "
           f"best {min(totals):.1f})")
 
+    render_recall()
+
     data = ROOT.parent / "shared" / "data" / "acne04-dev"
     if (data / "annotations.json").is_file():
         from skintrack.core.lesion_scoring import score_folder
@@ -77,6 +80,37 @@ def main() -> None:
         if cv:
             print(f"cross-validated ({cv['folds']} folds by photo, unseen photos): recall "
                   f"{cv['recall']:.3f}, precision {cv['precision']:.3f}, F1 {cv['f1']:.3f}")
+
+
+def render_recall(seeds: int = 6) -> None:
+    """Painted lesions found (right kind, centre within the painted radius) per face and kind."""
+    import math
+
+    from skintrack.core import lesions as L
+    from skintrack.core.face import FaceEngine
+    from skintrack.core.intake import load_photo
+    from skintrack.core.lesion_render import place, render
+    from skintrack.core.regions import compute_regions
+
+    cases = [("open_wound", "right_cheek", 8.0), ("crust", "forehead", 6.0),
+             ("pustule", "left_cheek", 4.0), ("cold_sore", None, 8.0)]
+    print(f"painted lesions found, {seeds} shapes each (cold sore: 3 mm above the lip border):")
+    with FaceEngine() as engine:
+        for name in ("0-f15-hao-ph.jpg", "aptus_2.png", "aptus_6.png", "obama.jpg"):
+            photo = load_photo(ROOT / "sample_images" / name)
+            face = engine.detect(photo.rgb).face
+            row = []
+            for kind, where, mm in cases:
+                at = where or place(face, "lip_border", (0.0, -3.0))
+                hits = 0
+                for seed in range(seeds):
+                    rgb, les = render(photo.rgb, face, kind, at, mm, seed=seed)
+                    f2 = engine.detect(rgb).face
+                    found = L.find_lesions(rgb, f2, compute_regions(rgb, f2))
+                    hits += any(f.kind == kind and math.hypot(f.x - les.x, f.y - les.y)
+                                <= max(les.radius_px, 4) for f in found)
+                row.append(f"{kind} {hits}/{seeds}")
+            print(f"  {name:<18} " + "  ".join(row))
 
 
 if __name__ == "__main__":
