@@ -82,9 +82,10 @@ def test_failures_become_one_readable_message(qtbot):
     def broken(ctx):
         raise ZeroDivisionError("division by zero")
 
-    with qtbot.waitSignal(runner.idle, timeout=5000):
-        runner.submit("bad", bad)
-        runner.submit("broken", broken)
+    runner.submit("bad", bad)
+    runner.submit("broken", broken)
+    # Wait for both: the worker may finish (and report idle) between the two submissions.
+    qtbot.waitUntil(lambda: len(errors) == 2, timeout=5000)
     assert errors[0] == "holiday.jpg: the file is truncated"
     assert errors[1].startswith("Something went wrong (ZeroDivisionError") and "try again" in errors[1]
 
