@@ -67,6 +67,26 @@ _SEVERITY = {s: i for i, s in enumerate(STATUSES)}
 CONFIDENCES = ("none", "low", "medium", "high")
 #: What the person should do, least to most urgent.
 URGENCIES = ("none", "consult_dermatologist", "consult_promptly", "seek_care_now")
+#: The words every front end (app, command line, report) uses for each status: a short headline
+#: and a full sentence. Kept here so the app and the report never say two different things.
+STATUS_WORDS = {
+    "insufficient_data": ("Not enough photos yet",
+                          "No photo after treatment yet: the redness curve starts with the first one."),
+    "resolved": ("Redness is back to normal", "The redness is back to baseline."),
+    "on_track": ("Fading as expected", "The redness is fading as expected."),
+    "slower_than_usual": ("Fading, but slower than usual",
+                          "The redness is fading more slowly than usual."),
+    "persistent": ("Still redder after 6 hours",
+                   "The redness persists beyond the usual 4 to 6 hours."),
+    "worsening": ("Getting worse", "Getting worse: more redness, or new spots, since treatment."),
+}
+#: What to do, one sentence per urgency (wording follows the protocol's warning sentence).
+URGENCY_WORDS = {
+    "none": "",
+    "consult_dermatologist": "Stop home treatment and consult a dermatologist.",
+    "consult_promptly": "Consult a dermatologist promptly.",
+    "seek_care_now": "Seek medical advice now.",
+}
 
 #: Reminders for check photos, hours after treatment start: two early photos give the curve its
 #: slope, the window's start and end (protocol) tell whether it subsided in time.

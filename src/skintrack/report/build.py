@@ -22,6 +22,7 @@ import numpy as np
 
 from skintrack.core.errors import SkintrackError
 from skintrack.core.protocol import POSTPONE_KINDS
+from skintrack.core.recovery import STATUS_WORDS, URGENCY_WORDS
 from skintrack.core.regions import REGION_NAMES
 from skintrack.report.assemble import (
     TAKEN_AT_NOTES,
@@ -51,19 +52,14 @@ SIMULATED_PREFIX = "SIMULATED"
 TITLE = "skintrack treatment session report"
 
 #: Recovery status -> (report level, headline).
-STATUS_WORDS = {
-    "insufficient_data": ("unknown", "No photo after treatment yet: the redness curve starts with the "
-                                     "first one."),
-    "resolved": ("ok", "The redness is back to baseline."),
-    "on_track": ("ok", "The redness is fading as expected."),
-    "slower_than_usual": ("watch", "The redness is fading more slowly than usual."),
-    "persistent": ("act", "The redness persists beyond the usual 4 to 6 hours."),
-    "worsening": ("act", "Getting worse: more redness, or new spots, since treatment."),
-}
-URGENCY_WORDS = {
-    "consult_dermatologist": "Consult a dermatologist.",
-    "consult_promptly": "Consult a dermatologist promptly.",
-    "seek_care_now": "Seek medical advice now.",
+#: Summary level per status; the words come from core.recovery.STATUS_WORDS.
+STATUS_LEVEL = {
+    "insufficient_data": "unknown",
+    "resolved": "ok",
+    "on_track": "ok",
+    "slower_than_usual": "watch",
+    "persistent": "act",
+    "worsening": "act",
 }
 ADVICE_ORDER = {"urgent": 0, "stop": 1, "caution": 2, "info": 3}
 METHOD_WORDS = {
@@ -92,7 +88,8 @@ def is_simulated_name(name: str) -> bool:
 
 
 def _status(rs) -> Status:
-    level, headline = STATUS_WORDS.get(rs.status, ("unknown", rs.status.replace("_", " ")))
+    level = STATUS_LEVEL.get(rs.status, "unknown")
+    headline = STATUS_WORDS.get(rs.status, ("", rs.status.replace("_", " ")))[1]
     if rs.urgency != "none":
         level = "act"
         headline = f"{URGENCY_WORDS.get(rs.urgency, '')} {headline}".strip()

@@ -25,19 +25,16 @@ from skintrack.app.model import AppModel
 from skintrack.app.pages.common import Banner, hint_label, section_label, title_label
 from skintrack.app.qtimage import rgb_to_pixmap
 from skintrack.app.widgets.chart import ChartView
+from skintrack.core.recovery import STATUS_WORDS, URGENCY_WORDS
 
-STATUS_TEXT = {
-    "insufficient_data": ("Not enough photos yet", "neutral"),
-    "resolved": ("Redness is back to normal", "go"),
-    "on_track": ("Fading as expected", "go"),
-    "slower_than_usual": ("Fading, but slower than usual", "review"),
-    "persistent": ("Still redder after 6 hours", "postpone"),
-    "worsening": ("Getting worse", "postpone"),
-}
-URGENCY_TEXT = {
-    "consult_dermatologist": "Stop home treatment and consult a dermatologist.",
-    "consult_promptly": "Consult a dermatologist promptly.",
-    "seek_care_now": "Seek medical advice now.",
+#: Banner tone per status; the words come from core.recovery.STATUS_WORDS.
+STATUS_TONE = {
+    "insufficient_data": "neutral",
+    "resolved": "go",
+    "on_track": "go",
+    "slower_than_usual": "review",
+    "persistent": "postpone",
+    "worsening": "postpone",
 }
 SYMPTOM_LABELS = {
     "swelling": "Swelling",
@@ -172,8 +169,9 @@ class RecoveryPage(QWidget):
             self.next_photo.setText("")
             self.chart.clear()
             return
-        headline, tone = STATUS_TEXT.get(st.status, (st.status.replace("_", " "), "neutral"))
-        urgent = URGENCY_TEXT.get(st.urgency, "")
+        headline = STATUS_WORDS.get(st.status, (st.status.replace("_", " "), ""))[0]
+        tone = STATUS_TONE.get(st.status, "neutral")
+        urgent = URGENCY_WORDS.get(st.urgency, "")
         sure = {"low": "not yet sure", "medium": "fairly sure", "high": "sure"}.get(st.confidence)
         body = " ".join(x for x in (
             f"<b>{html.escape(urgent)}</b>" if urgent else "",
