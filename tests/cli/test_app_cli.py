@@ -35,3 +35,24 @@ def test_app_command_is_listed_and_help_does_not_load_qt():
                           "print('app' in h, 'PySide6' in sys.modules)"],
                          capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.split() == ["True", "False"], out.stderr
+
+
+def test_no_display_is_one_readable_line_not_a_qt_abort(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    out = subprocess.run([sys.executable, "-m", "skintrack", "app", "--data-dir", str(tmp_path)],
+                         capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
+    if sys.platform.startswith("linux"):
+        assert out.returncode == 2
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("skintrack: no display")
+
+
+def test_display_problem_rules():
+    from skintrack.cli.app import display_problem
+
+    assert display_problem({}, "linux") is not None
+    assert display_problem({"DISPLAY": ":0"}, "linux") is None
+    assert display_problem({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
+    assert display_problem({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
+    assert display_problem({}, "darwin") is None and display_problem({}, "win32") is None

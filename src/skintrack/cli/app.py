@@ -12,7 +12,32 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="play these photos as the camera (for trying the app without a webcam)")
 
 
+def display_problem(environ=None, platform: str | None = None) -> str | None:
+    """Why Qt could not open a window here, as one sentence, or None.
+
+    Qt aborts the whole process (no exception to catch) when it finds no display, so the command
+    checks first. Only Linux/BSD desktops need an X11 or Wayland display; macOS and Windows always
+    have one.
+    """
+    import os
+    import sys
+
+    env = os.environ if environ is None else environ
+    plat = sys.platform if platform is None else platform
+    if env.get("QT_QPA_PLATFORM") or not plat.startswith(("linux", "freebsd", "openbsd")):
+        return None
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no display to open a window on (neither DISPLAY nor WAYLAND_DISPLAY is set); run "
+            "skintrack app from your desktop session")
+
+
 def run(args: argparse.Namespace) -> int:
+    problem = display_problem()
+    if problem:
+        from skintrack.core.errors import SkintrackError
+
+        raise SkintrackError(problem)
     from skintrack.app import run_app
 
     factory = None
