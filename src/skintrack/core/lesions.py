@@ -122,6 +122,25 @@ LIP_BORDER_MM = 4.0
 #: border is a cold sore (grouped vesicles).
 CLUSTER_MIN_SPOTS = 3
 CLUSTER_MM = 6.0
+#: A lesion's extent: the connected pixels around a detection whose contrast with the skin
+#: around it (max of a* rise and half the L* change) is at least EXTENT_SHARE of the contrast at
+#: its peak, looked for within EXTENT_WINDOW times the blob-scale radius (at least
+#: EXTENT_MIN_WINDOW work pixels). Below EXTENT_MIN_CONTRAST (CIELAB units) the blob scale stays.
+EXTENT_SHARE = 0.5
+EXTENT_WINDOW = 4.0
+EXTENT_MIN_WINDOW = 8
+EXTENT_MAX_WINDOW = 32
+EXTENT_MAX_ELONGATION = 1.8
+#: An outline more than this many times the blob-scale radius is not taken (a 4 mm pustule
+#: detected at the smallest scale measures about 3.4 times it).
+EXTENT_MAX_RATIO = 4.0
+EXTENT_MIN_CONTRAST = 3.0
+#: Two acne detections are one lesion when either centre lies within this share of the other's
+#: extent radius (a pustule's red base peaks on both sides of its pale head).
+MERGE_SHARE = 1.0
+#: MediaPipe's inner-lip loop: the mouth opening (teeth, tongue) where no lesion can be.
+INNER_LIPS = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178,
+              88, 95)
 #: Findings within this distance (mm) of a region's polygon are "next to" that region.
 NEAR_REGION_MM = 10.0
 #: Assumed scale when the iris scale is unknown (mm per work pixel at WORK_FACE_HEIGHT: an adult
@@ -595,6 +614,70 @@ def acne_kind(features: np.ndarray, diameter_mm: float) -> str:
     return "papule"
 
 
+def lesion_extent(work: LesionWork, xy, radius: float) -> tuple[float, float, float]:
+    """Centre and radius (work pixels) of the lesion around a detection, from its own extent.
+
+    The detection sits where the blob response peaks, which on a pustule is one side of its red
+    base and whose scale is one of four coarse sigmas. Here the lesion is taken as the connected
+    pixels around it whose contrast with the skin just outside the window (median of its border)
+    is at least :data:`EXTENT_SHARE` of the peak contrast near the detection; its pale head is
+    filled in. Returns the centroid and the radius of the equal-area disc; the detection's own
+    position and ``radius`` when the contrast is too weak or the lesion fills the window.
+    """
+    half = int(max(EXTENT_MIN_WINDOW, round(EXTENT_WINDOW * radius)))
+    # The blob scale can undersize a lesion (the detection peaks on one side of it): a lesion
+    # reaching the window's edge is looked at again in a window twice as wide.
+    while True:
+        found = _extent_in(work, xy, half)
+        if found is not None or half >= EXTENT_MAX_WINDOW:
+            break
+        half = min(EXTENT_MAX_WINDOW, 2 * half)
+    # None (reaches the widest window), () (too faint or ragged to outline), or an outline far
+    # wider than any blob response there (a shadow or flush around a small spot): the blob scale.
+    if not found or found[2] > EXTENT_MAX_RATIO * radius:
+        return float(xy[0]), float(xy[1]), float(radius)
+    return found
+
+
+def _extent_in(work: LesionWork, xy, half: int) -> tuple[float, ...] | None:
+    """The lesion's centroid and radius within a window ``half`` work pixels around ``xy``;
+    ``None`` when it reaches the window's edge, ``()`` when it is too faint to outline."""
+    import cv2
+
+    x, y = int(round(xy[0])), int(round(xy[1]))
+    h, w = work.lab.shape[:2]
+    x0, y0, x1, y1 = max(0, x - half), max(0, y - half), min(w, x + half + 1), min(h, y + half + 1)
+    win = work.lab[y0:y1, x0:x1]
+    if win.shape[0] < 5 or win.shape[1] < 5:
+        return ()
+    border = np.concatenate([win[0], win[-1], win[1:-1, 0], win[1:-1, -1]])
+    ref = np.median(border, axis=0)
+    contrast = np.maximum(win[..., 1] - ref[1], 0.5 * np.abs(win[..., 0] - ref[0]))
+    cx, cy = x - x0, y - y0
+    near = contrast[max(0, cy - 2):cy + 3, max(0, cx - 2):cx + 3]
+    peak = float(near.max())
+    if peak < EXTENT_MIN_CONTRAST:
+        return ()
+    py, px = np.unravel_index(int(near.argmax()), near.shape)
+    seed = (max(0, cy - 2) + py, max(0, cx - 2) + px)
+    # The connected pixels above half the peak (flood from the peak), then the holes filled (a
+    # pustule's head can be less red than half its base) by flooding the outside.
+    m = np.zeros((win.shape[0] + 2, win.shape[1] + 2), np.uint8)
+    m[1:-1, 1:-1] = contrast >= EXTENT_SHARE * peak
+    cv2.floodFill(m, None, (seed[1] + 1, seed[0] + 1), 2, flags=8)
+    outside = (m != 2).astype(np.uint8)
+    cv2.floodFill(outside, None, (0, 0), 0)
+    comp = ((m == 2) | (outside == 1))[1:-1, 1:-1]
+    if comp[0].any() or comp[-1].any() or comp[:, 0].any() or comp[:, -1].any():
+        return None  # no border within this window
+    # A lesion is compact and fills most of its outline; a long or ragged area above half the
+    # peak is a band of redness (a fold, the edge of a flush), not the spot's own extent.
+    if _elongation(comp) > EXTENT_MAX_ELONGATION:
+        return ()
+    ys, xs = np.nonzero(comp)
+    return float(xs.mean() + x0), float(ys.mean() + y0), float(np.sqrt(len(xs) / np.pi))
+
+
 # --- Open wounds, crusts and cold sores ---------------------------------------------------------------
 @dataclass(frozen=True)
 class Patch:
@@ -710,7 +793,9 @@ def _find_patches(work: LesionWork) -> list[Patch]:
     skin_chroma = float(np.hypot(work.skin_lab[1], work.skin_lab[2]))
     raw = (da >= WOUND_DA) & (dl <= WOUND_DL)
     # Honey-yellow crusts are darker than light skin and lighter than dark skin: both count.
-    crust = ((db >= CRUST_DB) & (np.abs(dl) >= -CRUST_DL) & (da < WOUND_DA)) | (
+    # A crust is yellower than it is red (dried serum, brown blood); a patch redder than it is
+    # yellow is inflamed or shadowed skin (dark circles beside a reddened cheek), not a crust.
+    crust = ((db >= CRUST_DB) & (np.abs(dl) >= -CRUST_DL) & (da < WOUND_DA) & (db >= da)) | (
         (dl <= CRUST_DARK_DL) & (chroma >= CRUST_DARK_CHROMA * skin_chroma) & (da >= 0)
         & (db >= 0))
     # Eyes, brows (hair is dark) and nostrils (deep shadow) are never searched.
@@ -964,14 +1049,31 @@ def find_lesions(rgb: np.ndarray, face, regions, *, model: TreeModel | None = No
             score=round(p.score, 3), near_regions=near))
     spots = detect_acne(work, model, threshold=threshold)
     taken = [(work.to_photo(np.array(p.work_xy)), p.radius_work / work.scale) for p in patches]
-    for (x, y), rw, s, f in zip(spots.photo_xy, spots.radius_work, spots.score, spots.features,
-                                strict=True):
+    # Each detection re-centred and sized from the lesion's own extent; detections of one lesion
+    # (a centre within the other's extent) are merged, best score first. A pustule's head seen
+    # from any side of its base makes the merged lesion a pustule.
+    merged: list[list] = []  # [work x, work y, radius, score, kind]
+    for (wx, wy), rw, s, f in zip(spots.work_xy, spots.radius_work, spots.score, spots.features,
+                                  strict=True):
+        cx, cy, re = lesion_extent(work, (wx, wy), float(rw))
+        kind = acne_kind(f, 2 * re * work.mm_per_work_px)
+        for m in merged:
+            if np.hypot(cx - m[0], cy - m[1]) <= MERGE_SHARE * max(re, m[2]):
+                if kind == "pustule":
+                    m[4] = "pustule"
+                break
+        else:
+            merged.append([cx, cy, re, float(s), kind])
+    mouth = face.xy[list(INNER_LIPS)].astype(np.float32).reshape(-1, 1, 2)
+    for cx, cy, rw, s, kind in merged:
+        x, y = work.to_photo(np.array([cx, cy]))
         # A spot inside a wound, crust or cold sore is part of it, not a separate lesion.
         if any(np.hypot(x - c[0], y - c[1]) <= r for c, r in taken):
             continue
+        # Inside the mouth opening are teeth and tongue, not skin.
+        if cv2.pointPolygonTest(mouth, (float(x), float(y)), False) >= 0:
+            continue
         r = float(rw / work.scale)
-        dmm = 2 * rw * work.mm_per_work_px
-        kind = acne_kind(f, dmm)
         region, near = locate(x, y)
         findings.append(Finding(
             id=finding_id(kind, x, y), kind=kind, x=float(x), y=float(y), radius_px=r,
