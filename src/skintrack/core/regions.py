@@ -16,6 +16,16 @@ from dataclasses import dataclass
 import numpy as np
 
 REGION_NAMES = ("forehead", "left_cheek", "right_cheek", "nose", "chin", "perioral")
+#: The regions (and the lips, where cold sores sit) as a person reads them; anatomical sides.
+REGION_LABELS = {
+    "forehead": "forehead",
+    "left_cheek": "left cheek",
+    "right_cheek": "right cheek",
+    "nose": "nose",
+    "chin": "chin",
+    "perioral": "around the mouth",
+    "lips": "lips",
+}
 WORK_FACE_WIDTH = 400
 
 # Polygons as landmark index loops. Right = person's right (image left, unmirrored photo).

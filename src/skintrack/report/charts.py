@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from skintrack.core.protocol import REDNESS_WINDOW_END_HOURS, REDNESS_WINDOW_START_HOURS
+from skintrack.core.regions import REGION_LABELS
 
 #: One colour per region, the same everywhere a region is drawn (colour-blind-safe Okabe-Ito set).
 REGION_COLOURS = {
@@ -26,15 +27,6 @@ REGION_COLOURS = {
     "nose": "#0072B2",
     "chin": "#009E73",
     "perioral": "#56B4E9",
-}
-#: Labels as a person reads them (anatomical side: the person's own left).
-REGION_LABELS = {
-    "forehead": "forehead",
-    "left_cheek": "left cheek",
-    "right_cheek": "right cheek",
-    "nose": "nose",
-    "chin": "chin",
-    "perioral": "around the mouth",
 }
 WINDOW_COLOUR = "#2E8B57"
 FIT_COLOUR = "#222222"

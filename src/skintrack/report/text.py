@@ -9,7 +9,7 @@ from skintrack.core.protocol import (
     HOME_NEEDLE_MIN_MM,
     PROTOCOL_TITLE,
 )
-from skintrack.report.charts import REGION_LABELS
+from skintrack.core.regions import REGION_LABELS
 from skintrack.report.model import FindingEntry, ReportModel, ReportPhoto
 
 #: Colours of status levels and check decisions (text on white).

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from skintrack.app.model import AppModel
-from skintrack.app.pages.common import Banner, hint_label, section_label, title_label
+from skintrack.app.pages.common import REGION_LABELS, Banner, hint_label, section_label, title_label
 from skintrack.app.qtimage import rgb_to_pixmap
 from skintrack.app.widgets.image_view import Circle, ImageView
 from skintrack.core import protocol
@@ -44,10 +44,6 @@ from skintrack.core.verdict import Verdict, decide
 MAX_FINDING_ROWS = 24
 CROP_PX = 112
 
-REGION_LABELS = {
-    "forehead": "Forehead", "left_cheek": "Left cheek", "right_cheek": "Right cheek",
-    "nose": "Nose", "chin": "Chin", "perioral": "Around the mouth", "lips": "Lips",
-}
 KIND_LABELS = {
     "comedone": "Blackhead or whitehead", "papule": "Red bump (papule)",
     "pustule": "Pustule (white or yellow head)", "nodule": "Deep lump (nodule)",

@@ -6,6 +6,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
+from skintrack.core.regions import REGION_LABELS as _REGION_WORDS
+
+#: Region names as shown on screen (capitalised for labels and check boxes).
+REGION_LABELS = {name: words[0].upper() + words[1:] for name, words in _REGION_WORDS.items()}
+
 
 def title_label(text: str) -> QLabel:
     label = QLabel(text)

@@ -20,14 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from skintrack.app.model import AppModel
-from skintrack.app.pages.common import Banner, hint_label, html_list, title_label
+from skintrack.app.pages.common import REGION_LABELS, Banner, hint_label, html_list, title_label
 from skintrack.app.widgets.image_view import SwipeView
 from skintrack.core.regions import REGION_NAMES
 
-REGION_LABELS = {
-    "forehead": "Forehead", "left_cheek": "Left cheek", "right_cheek": "Right cheek",
-    "nose": "Nose", "chin": "Chin", "perioral": "Around the mouth",
-}
 GRADE_TEXT = {"none": "no change", "mild": "mildly redder", "moderate": "moderately redder",
               "marked": "markedly redder"}
 

@@ -29,14 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from skintrack.app.model import AppModel
-from skintrack.app.pages.common import hint_label, title_label
+from skintrack.app.pages.common import REGION_LABELS, hint_label, title_label
 from skintrack.core import protocol
 from skintrack.core.regions import REGION_NAMES
 
-REGION_LABELS = {
-    "forehead": "Forehead", "left_cheek": "Left cheek", "right_cheek": "Right cheek",
-    "nose": "Nose", "chin": "Chin", "perioral": "Around the mouth",
-}
 DEVICE_LABELS = {"patch": "Dissolvable patch", "roller": "Roller", "pen": "Electric pen"}
 #: The treatment start offered by default: soon, so the baseline photo and the check come first.
 DEFAULT_START_IN = timedelta(minutes=30)
