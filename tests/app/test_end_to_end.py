@@ -179,9 +179,16 @@ def test_new_session_baseline_check_follow_ups_status_compare(qtbot, window, pho
     # 9. Export the report (when the report module of this version can build one).
     if c.can_export():
         target = photos["baseline"].parent / "report.html"
+        steps = []
+        c.runner.progress.connect(lambda done, total, text: steps.append((done, total, text)))
         c.export_report(sid, str(target))
         settle(qtbot, w, timeout=120000)
         assert target.is_file() and target.stat().st_size > 1000
+        # The bar moves while the session's pictures are gathered, not only while writing.
+        # ("report data" is the last step of gathering; the writers never say it.)
+        gathered = [d / t for d, t, text in steps if t and text == "report data"]
+        assert gathered and all(f <= 0.5 for f in gathered)
+        assert max(d / t for d, t, _ in steps if t) == 1.0
         assert "Report saved" in w.message_bar.text()
 
     # 10. Delete it (the page has asked for confirmation): the list is empty, nothing is open.

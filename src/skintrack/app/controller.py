@@ -448,13 +448,16 @@ def _export_report(ctx: TaskContext, tracking, session_id, path):
     from skintrack.report.export import export_report
 
     build = _report_builder()
-    model = build(tracking.tracker(), session_id)
 
-    def progress(done, total, text):
-        ctx.check_cancelled()
-        ctx.progress(done, total, text)
+    # One bar for both halves: gathering the session's pictures (first half), then writing.
+    def half(offset):
+        def progress(done, total, text=""):
+            ctx.check_cancelled()
+            ctx.progress(offset * max(total, 1) + done, 2 * max(total, 1), text)
+        return progress
 
-    return export_report(model, path, progress=progress)
+    model = build(tracking.tracker(), session_id, progress=half(0))
+    return export_report(model, path, progress=half(1))
 
 
 def _save_finding_choice(ctx, tracking, photo_id, finding_id, choice):
