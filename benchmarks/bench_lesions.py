@@ -65,15 +65,8 @@ def main() -> None:
         from skintrack.core.lesion_scoring import score_folder
 
         with FaceEngine() as engine:
-            def detect(rgb):
-                det = engine.detect(rgb)
-                if not det.faces:
-                    return None
-                work = L.prepare(rgb, det.faces[0])
-                return L.detect_acne(work, model).photo_xy
-
             t0 = time.perf_counter()
-            s, _ = score_folder(data, detect)
+            s, _ = score_folder(data, L.acne_detector(engine, model))
         print(f"acne04-dev, whole set, bundled model (seen in training): {s.summary()} "
               f"[{time.perf_counter() - t0:.0f} s]")
         cv = model.meta.get("cv", {})

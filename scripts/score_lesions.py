@@ -39,12 +39,7 @@ def main(argv=None) -> int:
             raise SkintrackError("no acne model: run scripts/train_lesions.py first")
         t0 = time.perf_counter()
         with FaceEngine() as engine:
-            def detect(rgb):
-                det = engine.detect(rgb)
-                if not det.faces:
-                    return None
-                work = L.prepare(rgb, det.faces[0])
-                return L.detect_acne(work, model, threshold=args.threshold).photo_xy
+            detect = L.acne_detector(engine, model, threshold=args.threshold)
 
             def progress(name, m):
                 if args.per_photo:

@@ -194,13 +194,7 @@ def test_acne_detector_scores_on_acne04_dev(engine, acne04_dir):
     names = sorted(json.loads((acne04_dir / "annotations.json").read_text()))[::6][:ACNE04_SAMPLE]
     model = L.load_model()
 
-    def detect(rgb):
-        det = engine.detect(rgb)
-        if not det.faces:
-            return None
-        return L.detect_acne(L.prepare(rgb, det.faces[0]), model).photo_xy
-
-    s, per = score_folder(acne04_dir, detect, files=names)
+    s, per = score_folder(acne04_dir, L.acne_detector(engine, model), files=names)
     assert len(per) == ACNE04_SAMPLE
     assert s.f1 >= ACNE04_EXPECTED["f1"] - MARGIN, s.summary()
     assert s.recall >= ACNE04_EXPECTED["recall"] - MARGIN, s.summary()

@@ -571,6 +571,20 @@ def nms(xy: np.ndarray, score: np.ndarray, radius: float, min_score: float) -> n
     return np.asarray(kept, np.int64)
 
 
+def acne_detector(engine, model: TreeModel | None = None, *, threshold: float | None = None):
+    """A detector for :func:`skintrack.core.lesion_scoring.score_folder`: photo RGB -> acne centres
+    (photo pixels, ``(n, 2)``), or ``None`` when no face is found (the scorer counts that photo as
+    all missed). ``engine`` is an open :class:`~skintrack.core.face.FaceEngine`."""
+
+    def detect(rgb: np.ndarray):
+        det = engine.detect(rgb)
+        if not det.faces:
+            return None
+        return detect_acne(prepare(rgb, det.faces[0]), model, threshold=threshold).photo_xy
+
+    return detect
+
+
 def detect_acne(work: LesionWork, model: TreeModel | None = None, *,
                 threshold: float | None = None) -> AcneSpots:
     """Candidates, features, scores and suppression on one work image."""
