@@ -15,11 +15,9 @@ import html
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -30,13 +28,19 @@ from PySide6.QtWidgets import (
 )
 
 from skintrack.app.model import AppModel
-from skintrack.app.pages.common import REGION_LABELS, Banner, hint_label, section_label, title_label
+from skintrack.app.pages.common import (
+    REGION_LABELS,
+    Banner,
+    hint_label,
+    region_checkboxes,
+    section_label,
+    title_label,
+)
 from skintrack.app.qtimage import rgb_to_pixmap
 from skintrack.app.widgets.image_view import Circle, ImageView
 from skintrack.core import protocol
 from skintrack.core.errors import SkintrackError
 from skintrack.core.questionnaire import MAX_PLAUSIBLE_NEEDLE_MM, QUESTIONS, Answers, Question
-from skintrack.core.regions import REGION_NAMES
 from skintrack.core.verdict import Verdict, decide
 
 #: Findings shown with crops; the rest are circled on the photo only (a busy acne photo can have
@@ -369,13 +373,7 @@ class CheckPage(QWidget):
         body_lay.addWidget(self.quality_label)
 
         body_lay.addWidget(section_label("Areas you will treat"))
-        regions = QGridLayout()
-        self.region_boxes: dict[str, QCheckBox] = {}
-        for i, name in enumerate(REGION_NAMES):
-            box = QCheckBox(REGION_LABELS[name])
-            box.toggled.connect(self._treated_changed)
-            regions.addWidget(box, i // 3, i % 3)
-            self.region_boxes[name] = box
+        regions, self.region_boxes = region_checkboxes(self._treated_changed)
         body_lay.addLayout(regions)
         self.treated_hint = hint_label()
         body_lay.addWidget(self.treated_hint)

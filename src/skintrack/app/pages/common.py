@@ -12,6 +12,22 @@ from skintrack.core.regions import REGION_LABELS as _REGION_WORDS
 REGION_LABELS = {name: words[0].upper() + words[1:] for name, words in _REGION_WORDS.items()}
 
 
+def region_checkboxes(on_toggled, columns: int = 3):
+    """The six regions as a grid of check boxes (anatomical labels); returns (layout, boxes)."""
+    from PySide6.QtWidgets import QCheckBox, QGridLayout
+
+    from skintrack.core.regions import REGION_NAMES
+
+    grid = QGridLayout()
+    boxes: dict[str, QCheckBox] = {}
+    for i, name in enumerate(REGION_NAMES):
+        box = QCheckBox(REGION_LABELS[name])
+        box.toggled.connect(on_toggled)
+        grid.addWidget(box, i // columns, i % columns)
+        boxes[name] = box
+    return grid, boxes
+
+
 def title_label(text: str) -> QLabel:
     label = QLabel(text)
     f = QFont(label.font())

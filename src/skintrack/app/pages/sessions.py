@@ -8,14 +8,12 @@ from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QComboBox,
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -29,9 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from skintrack.app.model import AppModel
-from skintrack.app.pages.common import REGION_LABELS, hint_label, title_label
+from skintrack.app.pages.common import REGION_LABELS, hint_label, region_checkboxes, title_label
 from skintrack.core import protocol
-from skintrack.core.regions import REGION_NAMES
 
 DEVICE_LABELS = {"patch": "Dissolvable patch", "roller": "Roller", "pen": "Electric pen"}
 #: The treatment start offered by default: soon, so the baseline photo and the check come first.
@@ -63,13 +60,7 @@ class NewSessionDialog(QDialog):
         form.addRow("&Needle length:", self.needle)
         self.needle_note = hint_label()
         form.addRow("", self.needle_note)
-        regions = QGridLayout()
-        self.region_boxes: dict[str, QCheckBox] = {}
-        for i, name in enumerate(REGION_NAMES):
-            box = QCheckBox(REGION_LABELS[name])
-            box.toggled.connect(self._validate)
-            regions.addWidget(box, i // 3, i % 3)
-            self.region_boxes[name] = box
+        regions, self.region_boxes = region_checkboxes(self._validate)
         form.addRow("Areas to treat:", regions)
         self.start = QDateTimeEdit(QDateTime.currentDateTime().addSecs(
             int(DEFAULT_START_IN.total_seconds())))
