@@ -14,6 +14,7 @@ from skintrack.core.face import (
     FaceEngine,
     downscale_for_detection,
     load_model_bytes,
+    mirror_permutation,
     model_path,
 )
 from skintrack.core.intake import load_photo
@@ -152,3 +153,48 @@ def test_sample_folder_documents_every_photo():
     readme = (SAMPLES / "README.md").read_text()
     for name in ALL_FACES:
         assert name in readme, f"{name} has no source/licence note in sample_images/README.md"
+
+
+def test_mirror_partners_come_from_the_model_and_pair_known_points():
+    perm = mirror_permutation(load_model_bytes())
+    assert perm.shape == (478,)
+    assert (perm[perm] == np.arange(478)).all()  # an involution
+    # Outer and inner eye corners, mouth corners, cheek edges, iris centres swap; the nose tip,
+    # forehead top and chin lie on the midline.
+    for a, b in ((33, 263), (133, 362), (61, 291), (234, 454), (468, 473)):
+        assert perm[a] == b and perm[b] == a
+    for m in (1, 10, 152):
+        assert perm[m] == m
+
+
+@pytest.mark.parametrize("attempt", [(0.0, True), (0.25, False), (0.25, True)])
+def test_each_retry_maps_its_points_back_to_the_same_face(engine, load_sample, attempt):
+    """Mirrored and bordered retries give the landmarks of a direct detection, anatomy kept."""
+    photo = load_sample("obama.jpg")
+    direct = engine.detect(photo.rgb).face
+    det = engine.detect(photo.rgb, attempts=(attempt,))
+    assert det.count == 1 and det.timing_ms["attempts"] == 1
+    face = det.face
+    err = np.linalg.norm(face.xy - direct.xy, axis=1)
+    assert np.median(err) < 0.02 * direct.width_px, attempt
+    # The person's right eye stays on the image's left (anatomical sides survive the mirror).
+    assert face.xy[33, 0] < face.xy[263, 0]
+    assert abs(face.pose.yaw - direct.pose.yaw) < 5 and abs(face.pose.roll - direct.pose.roll) < 5
+    assert face.mm_per_px == pytest.approx(direct.mm_per_px, rel=0.1)
+
+
+def test_side_views_the_selfie_detector_misses_are_found_by_the_retries(engine, acne04_dir):
+    """ACNE04 side views on which MediaPipe alone finds no face: the retries find most of them."""
+    names = ["levle0_305.jpg", "levle0_32.jpg", "levle0_86.jpg", "levle1_23.jpg", "levle1_367.jpg",
+             "levle1_89.jpg", "levle1_93.jpg", "levle3_77.jpg"]
+    found = 0
+    for name in names:
+        rgb = load_photo(acne04_dir / name).rgb
+        assert engine.detect(rgb, attempts=((0.0, False),)).count == 0, name
+        det = engine.detect(rgb)
+        if det.count == 1:
+            found += 1
+            assert det.timing_ms["attempts"] > 1
+            x0, y0, x1, y1 = det.face.box
+            assert x1 - x0 > 0.2 * rgb.shape[1], name  # a face, not a speck
+    assert found >= 7

@@ -22,6 +22,10 @@ from skintrack.core.errors import ModelError
 MODEL_FILENAME = "face_landmarker.task"
 MODEL_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff"
 DETECT_LONG_SIDE = 1000
+#: Retries for a still photo in which MediaPipe finds no face: (grey border as a share of the
+#: photo's size on each side, mirrored). See :meth:`FaceEngine._detect_still`.
+RETRY_BORDER = 0.25
+RETRY_ATTEMPTS = ((0.0, False), (0.0, True), (RETRY_BORDER, False), (RETRY_BORDER, True))
 
 #: Horizontal visible iris diameter of adults, mm. Rüfer F, Schröder A, Erb C (2005) "White-to-white
 #: corneal diameter: normal values in healthy humans obtained with the Orbscan II topography
@@ -161,6 +165,7 @@ class FaceEngine:
             output_facial_transformation_matrixes=True,
         )
         self.mode = mode
+        self._mirror = mirror_permutation(data)
         with quiet_native_stderr():
             self._landmarker = vision.FaceLandmarker.create_from_options(opts)
         self._last_ts = -1
@@ -183,8 +188,13 @@ class FaceEngine:
         except Exception:
             pass
 
-    def detect(self, rgb: np.ndarray, *, timestamp_ms: int | None = None) -> FaceDetection:
-        """Find faces in an oriented RGB ``uint8`` image; points in pixels of ``rgb``."""
+    def detect(self, rgb: np.ndarray, *, timestamp_ms: int | None = None,
+               attempts: tuple[tuple[float, bool], ...] = RETRY_ATTEMPTS) -> FaceDetection:
+        """Find faces in an oriented RGB ``uint8`` image; points in pixels of ``rgb``.
+
+        A still photo is tried as it is and then, while no face is found, with the retries of
+        ``attempts`` (see :meth:`_detect_still`); a video frame only as it is.
+        """
         import mediapipe as mp
 
         if self._landmarker is None:
@@ -193,34 +203,136 @@ class FaceEngine:
         t0 = time.perf_counter()
         small = downscale_for_detection(rgb)
         t1 = time.perf_counter()
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=small)
         with quiet_native_stderr(not self._warm):
             if self.mode == "video":
                 ts = int(timestamp_ms if timestamp_ms is not None else self._last_ts + 33)
                 ts = max(ts, self._last_ts + 1)
                 self._last_ts = ts
+                image = mp.Image(image_format=mp.ImageFormat.SRGB, data=small)
                 result = self._landmarker.detect_for_video(image, ts)
+                tries = [((0, 0), False, result)]
             else:
-                result = self._landmarker.detect(image)
+                tries = self._detect_still(mp, small, attempts)
         self._warm = True
         t2 = time.perf_counter()
         faces = []
+        (pad_x, pad_y), mirrored, result = tries[-1]
+        sh, sw = small.shape[:2]
         matrices = result.facial_transformation_matrixes or []
         for i, lms in enumerate(result.face_landmarks):
             pts = np.array([(p.x, p.y, p.z) for p in lms], dtype=np.float32)
             if pts.shape[0] != 478:
                 continue
-            # Normalised coordinates are resolution independent: scale by the full size.
-            pts[:, 0] *= w
-            pts[:, 1] *= h
-            pts[:, 2] *= w
             mat = np.asarray(matrices[i]) if i < len(matrices) else None
+            if mirrored:
+                # The mirrored face's point k sits where the real face's mirror partner of k is.
+                pts = pts[self._mirror]
+                pts[:, 0] = 1.0 - pts[:, 0]
+                if mat is not None:
+                    flip = np.diag([-1.0, 1.0, 1.0, 1.0])
+                    mat = flip @ mat @ flip
+            # Normalised coordinates are resolution independent: scale by the full size (less
+            # the grey border a retry added around the detection copy).
+            pts[:, 0] = (pts[:, 0] * (sw + 2 * pad_x) - pad_x) * (w / sw)
+            pts[:, 1] = (pts[:, 1] * (sh + 2 * pad_y) - pad_y) * (h / sh)
+            pts[:, 2] *= (sw + 2 * pad_x) * (w / sw)
             faces.append(_make_face(pts, mat, w, h))
         faces.sort(key=lambda f: -f.width_px)
         t3 = time.perf_counter()
         timing = {"downscale": (t1 - t0) * 1e3, "landmarks": (t2 - t1) * 1e3,
-                  "geometry": (t3 - t2) * 1e3}
+                  "geometry": (t3 - t2) * 1e3, "attempts": float(len(tries))}
         return FaceDetection(faces=tuple(faces), image_size=(w, h), timing_ms=timing)
+
+
+    def _detect_still(self, mp, small: np.ndarray, attempts) -> list:
+        """Landmarks of a still photo, retrying where MediaPipe's selfie detector gives up.
+
+        Its face detector misses many side views and faces that fill the frame (close-ups of a
+        cheek): when the photo itself yields no face, the same copy is tried mirrored, then inside
+        a grey border of :data:`RETRY_BORDER` of its size (so the face fills less of it), then
+        both. The first attempt that finds a face wins. Returns the attempts made, each as
+        ``((border_x, border_y), mirrored, result)``; the last one is the answer.
+        """
+        import cv2
+
+        tries = []
+        sh, sw = small.shape[:2]
+        for border, mirrored in attempts:
+            if mirrored and self._mirror is None:
+                continue
+            px, py = round(border * sw), round(border * sh)
+            img = small[:, ::-1] if mirrored else small
+            if px or py:
+                img = cv2.copyMakeBorder(img, py, py, px, px, cv2.BORDER_CONSTANT,
+                                         value=(128, 128, 128))
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(img))
+            result = self._landmarker.detect(image)
+            tries.append(((px, py), mirrored, result))
+            if result.face_landmarks:
+                break
+        return tries
+
+
+@lru_cache(maxsize=2)
+def mirror_permutation(model: bytes) -> np.ndarray | None:
+    """For each of the 478 landmarks, the index of its mirror partner (an involution).
+
+    Read from the model itself: the canonical face mesh in its geometry metadata is exactly
+    symmetric about x = 0, so each vertex's partner is the vertex at its mirrored position. The
+    ten iris points (not in the canonical mesh) pair as centre to centre and edge to facing edge.
+    ``None`` if the metadata cannot be read (then no mirrored retry is made).
+    """
+    import io
+    import struct
+    import zipfile
+
+    def fields(buf: bytes):
+        i = 0
+        while i < len(buf):
+            key, i = _varint(buf, i)
+            kind = key & 7
+            if kind == 0:
+                value, i = _varint(buf, i)
+            elif kind == 2:
+                n, i = _varint(buf, i)
+                value, i = buf[i:i + n], i + n
+            elif kind == 5:
+                value, i = struct.unpack("<f", buf[i:i + 4])[0], i + 4
+            elif kind == 1:
+                value, i = buf[i:i + 8], i + 8
+            else:
+                raise ValueError("unsupported protobuf wire type")
+            yield key >> 3, kind, value
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(model)) as zf:
+            meta = zf.read("geometry_pipeline_metadata_landmarks.binarypb")
+        # GeometryPipelineMetadata.canonical_mesh (1) -> Mesh3d.vertex_buffer (3): x, y, z, u, v.
+        mesh = next(v for f, k, v in fields(meta) if f == 1 and k == 2)
+        floats = [v for f, k, v in fields(mesh) if f == 3 and k == 5]
+        vert = np.asarray(floats, np.float64).reshape(-1, 5)[:, :3]
+    except (KeyError, ValueError, StopIteration, zipfile.BadZipFile, IndexError, struct.error):
+        return None
+    if len(vert) != 468:
+        return None
+    mirrored = vert * (-1.0, 1.0, 1.0)
+    dist = np.linalg.norm(mirrored[:, None] - vert[None], axis=2)
+    perm = dist.argmin(1)
+    if dist.min(1).max() > 1e-3 or not (perm[perm] == np.arange(468)).all():
+        return None
+    iris = np.array([473, 476, 475, 474, 477, 468, 471, 470, 469, 472])
+    return np.concatenate([perm, iris]).astype(np.intp)
+
+
+def _varint(buf: bytes, i: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = buf[i]
+        i += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return value, i
 
 
 @contextlib.contextmanager
