@@ -52,7 +52,7 @@ THRESHOLDS = np.round(np.arange(0.10, 0.71, 0.02), 2)
 def build_features(data_dir: Path, cache: Path | None) -> dict:
     ann = load_annotations(data_dir)
     settings = (L.FEATURE_VERSION, L.FEATURE_NAMES, L.WORK_FACE_HEIGHT, L.SEARCH_MARGIN,
-                L.DOG_SIGMAS, L.CANDIDATE_MIN_Z)
+                L.DOG_SIGMAS, L.CANDIDATE_MIN_Z, "face retries marked")
     key = hashlib.sha256((json.dumps({k: v.tolist() for k, v in sorted(ann.items())})
                           + repr(settings)).encode()).hexdigest()
     if cache and cache.is_file():
@@ -70,6 +70,9 @@ def build_features(data_dir: Path, cache: Path | None) -> dict:
         for i, name in enumerate(sorted(ann)):
             photo = load_photo(data_dir / name)
             det = engine.detect(photo.rgb)
+            # A face found only by the retries (mirrored / bordered: side views) is scored
+            # like any other, but the bundled model is trained on directly found faces only.
+            retry = det.timing_ms.get("attempts", 1.0) > 1
             if not det.faces:
                 per[name] = None
                 continue
@@ -83,7 +86,7 @@ def build_features(data_dir: Path, cache: Path | None) -> dict:
                 y = (d <= match_tolerance(gt[:, 2])[None]).any(1)
             else:
                 y = np.zeros(len(pts), bool)
-            per[name] = {"x": x, "y": y, "xy": xy, "work_xy": pts}
+            per[name] = {"x": x, "y": y, "xy": xy, "work_xy": pts, "retry": retry}
             if (i + 1) % 50 == 0:
                 print(f"  {i + 1}/{len(ann)} photos, {time.perf_counter() - t0:.0f} s", flush=True)
     data = {"key": key, "per": per, "truth": ann}
@@ -93,8 +96,16 @@ def build_features(data_dir: Path, cache: Path | None) -> dict:
     return data
 
 
+DOG_COLUMNS = [i for i, n in enumerate(L.FEATURE_NAMES) if n.startswith("dog_")]
+
+
 def kept_order(per_image: dict, prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Greedy NMS at the lowest threshold; a higher threshold keeps a prefix of the same list."""
+    """Greedy NMS at the lowest threshold; a higher threshold keeps a prefix of the same list.
+
+    As at detection time, only candidates whose strongest response reaches
+    ``L.DETECT_MIN_Z`` are scored."""
+    gated = per_image["x"][:, DOG_COLUMNS].max(1) >= L.DETECT_MIN_Z
+    prob = np.where(gated, prob, 0.0)
     keep = L.nms(per_image["work_xy"], prob, L.NMS_RADIUS, float(THRESHOLDS[0]))
     return per_image["xy"][keep], prob[keep]
 
@@ -145,6 +156,9 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "models" / L.MODEL_NAME)
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/skintrack_lesion_features.pkl"))
+    ap.add_argument("--train-on-retry-faces", action="store_true",
+                    help="also train on faces found only by the face finder's retries (side "
+                         "views); the bundled model does not: see models/LESIONS.md")
     args = ap.parse_args(argv)
 
     import sklearn
@@ -154,10 +168,12 @@ def main(argv=None) -> int:
     per, truth = data["per"], data["truth"]
     names = sorted(truth)
     with_face = [n for n in names if per[n] is not None]
+    # Photos to learn from; every photo with a face is scored.
+    trainable = [n for n in with_face if args.train_on_retry_faces or not per[n]["retry"]]
     fold_of = {n: i % args.folds for i, n in
                enumerate(np.random.RandomState(0).permutation(names))}
     rng = np.random.RandomState(1)
-    sample = {n: (per[n]["y"] | (rng.rand(len(per[n]["y"])) < NEGATIVE_SHARE)) for n in with_face}
+    sample = {n: (per[n]["y"] | (rng.rand(len(per[n]["y"])) < NEGATIVE_SHARE)) for n in trainable}
 
     def fit(train_names):
         x = np.concatenate([per[n]["x"][sample[n]] for n in train_names])
@@ -167,7 +183,7 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     oof_kept: dict = {n: None for n in names}
     for k in range(args.folds):
-        train = [n for n in with_face if fold_of[n] != k]
+        train = [n for n in trainable if fold_of[n] != k]
         clf = fit(train)
         for n in with_face:
             if fold_of[n] == k:
@@ -190,7 +206,7 @@ def main(argv=None) -> int:
     print(f"CV ({args.folds} folds by photo): {cv.summary()}")
 
     final_thr = best_threshold(names, truth, oof_kept)
-    clf = fit(with_face)
+    clf = fit(trainable)
     arrays = export(clf)
     meta = {
         "threshold": final_thr,
@@ -200,12 +216,15 @@ def main(argv=None) -> int:
         "annotations_sha256": hashlib.sha256((args.data / "annotations.json").read_bytes()
                                              ).hexdigest(),
         "photos": len(names), "photos_with_face": len(with_face),
-        "candidates": int(sum(len(per[n]["y"]) for n in with_face)),
+        "photos_trained_on": len(trainable),
+        "candidates": int(sum(len(per[n]["y"]) for n in trainable)),
+        "detect_min_z": L.DETECT_MIN_Z,
         "gbm": GBM, "negative_share": NEGATIVE_SHARE, "sklearn": sklearn.__version__,
         "cv": {"folds": args.folds, **cv.to_record(),
                "fold_thresholds": fold_thr,
                "fold_f1": [round(s.f1, 4) for s in fold_scores]},
-        "command": "python scripts/train_lesions.py",
+        "command": "python scripts/train_lesions.py"
+                   + (" --train-on-retry-faces" if args.train_on_retry_faces else ""),
     }
     model = L.TreeModel(arrays, meta)
     check = np.concatenate([per[n]["x"] for n in with_face[:20]])

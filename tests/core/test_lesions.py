@@ -184,7 +184,7 @@ def test_bundled_model_loads_and_matches_its_features():
 #: set, so this guards against regressions; the unseen-photo figures are the cross-validated ones
 #: in models/LESIONS.md). Measured: see ACNE04_EXPECTED; a drop of more than MARGIN fails.
 ACNE04_SAMPLE = 40
-ACNE04_EXPECTED = {"f1": 0.526, "recall": 0.574}
+ACNE04_EXPECTED = {"f1": 0.546, "recall": 0.571}
 MARGIN = 0.05
 
 
@@ -198,3 +198,42 @@ def test_acne_detector_scores_on_acne04_dev(engine, acne04_dir):
     assert len(per) == ACNE04_SAMPLE
     assert s.f1 >= ACNE04_EXPECTED["f1"] - MARGIN, s.summary()
     assert s.recall >= ACNE04_EXPECTED["recall"] - MARGIN, s.summary()
+
+
+def test_only_candidates_with_a_clear_response_are_scored(load_sample):
+    """Detection scores candidates at or above DETECT_MIN_Z only (training sees all of them)."""
+    from skintrack.core.face import FaceEngine
+
+    rgb = load_sample("aptus_1.png").rgb
+    with FaceEngine() as engine:
+        work = L.prepare(rgb, engine.detect(rgb).face)
+    k = len(L.DOG_SIGMAS)
+    comb = np.maximum(work.dog[:k].max(0), work.dog[k:].max(0))
+    spots = L.detect_acne(work, threshold=0.0)
+    assert len(spots.work_xy) > 0
+    assert (comb[spots.work_xy[:, 1], spots.work_xy[:, 0]] >= L.DETECT_MIN_Z).all()
+    weak = L.candidates(work)
+    assert (comb[weak[:, 1], weak[:, 0]] < L.DETECT_MIN_Z).any()  # the gate does drop some
+
+
+def test_lesion_finding_is_the_same_with_the_patch_search_on_its_own_thread(load_sample,
+                                                                           monkeypatch):
+    from concurrent.futures import Future
+
+    from skintrack.core.face import FaceEngine
+    from skintrack.core.regions import compute_regions
+
+    class Inline:
+        def submit(self, fn, *args):
+            fut = Future()
+            fut.set_result(fn(*args))
+            return fut
+
+    rgb = load_sample("aptus_2.png").rgb
+    with FaceEngine() as engine:
+        face = engine.detect(rgb).face
+    regions = compute_regions(rgb, face)
+    threaded = L.find_lesions(rgb, face, regions)
+    monkeypatch.setattr(L, "_POOL", Inline())
+    assert L.find_lesions(rgb, face, regions) == threaded
+    assert threaded
