@@ -237,3 +237,35 @@ def test_lesion_finding_is_the_same_with_the_patch_search_on_its_own_thread(load
     monkeypatch.setattr(L, "_POOL", Inline())
     assert L.find_lesions(rgb, face, regions) == threaded
     assert threaded
+
+
+def test_acne_scores_shown_to_people_are_calibrated_certainties():
+    """The raw tree score overstates how often a detection is a real lesion; findings carry the
+    calibrated share measured on unseen photos (models/LESIONS.md), never above its cap."""
+    model = L.load_model()
+    cal = model.meta["calibration"]
+    grid = np.asarray(cal["score"])
+    share = model.certainty(grid)
+    assert np.all(np.diff(share) >= 0)  # a higher score never means less certain
+    assert share.max() <= 0.9 + 1e-9 and share.min() >= 0.0
+    # Just over the threshold, about one detection in four was an expert's lesion, not ~40 %.
+    assert model.certainty(model.threshold_score) < 0.35
+    assert model.certainty(0.6) < 0.6 and model.certainty(0.97) > 0.7
+    # The fit follows what was observed in each score band (within 0.08).
+    bins, observed = cal["bins"], cal["observed"]
+    for lo, hi, obs in zip(bins[:-1], bins[1:], observed, strict=False):
+        if obs is not None:
+            assert abs(float(model.certainty((lo + hi) / 2)) - obs) < 0.08, (lo, hi, obs)
+
+
+def test_findings_carry_the_certainty_and_detection_keeps_the_raw_score(load_sample):
+    from skintrack.core.face import FaceEngine
+
+    rgb = load_sample("aptus_1.png").rgb
+    with FaceEngine() as engine:
+        work = L.prepare(rgb, engine.detect(rgb).face)
+    model = L.load_model()
+    spots = L.detect_acne(work, model)
+    assert len(spots.score) > 0 and (spots.score >= model.threshold_score).all()
+    np.testing.assert_allclose(spots.certainty, model.certainty(spots.score))
+    assert (spots.certainty < spots.score).all()

@@ -8,7 +8,14 @@ from skintrack.core import protocol
 from skintrack.core.lesions import Finding
 from skintrack.core.quality import BLURRED, NO_FACE, Quality
 from skintrack.core.questionnaire import Answers
-from skintrack.core.verdict import CERTAIN_SCORE, Reason, Verdict, decide
+from skintrack.core.verdict import (
+    CERTAIN_PUSTULE_SCORE,
+    CERTAIN_SCORE,
+    Reason,
+    Verdict,
+    certain_score,
+    decide,
+)
 
 GOOD = Quality(())
 
@@ -43,13 +50,26 @@ def test_only_treated_or_neighbouring_regions_count():
 
 
 def test_dismissed_findings_are_ignored_and_confirmed_ones_are_certain():
-    sure, unsure = finding(fid="a", score=0.95), finding(fid="b", score=CERTAIN_SCORE - 0.1)
+    sure, unsure = finding(fid="a", score=0.95), finding(fid="b", score=CERTAIN_PUSTULE_SCORE - 0.05)
     assert decide([sure], GOOD, dismissed={"a"}).decision == "go"
     v = decide([unsure], GOOD)
     assert v.decision == "review" and v.reasons[0].rule_id == "safety_first"
     assert "confirm or dismiss" in v.reasons[0].text
     assert decide([unsure], GOOD, confirmed={"b"}).decision == "postpone"
     assert decide([sure, unsure], GOOD, dismissed={"a", "b"}).decision == "go"
+
+
+def test_a_pustule_calibrated_certainty_and_a_rule_score_have_their_own_bars():
+    """A pustule's score is a calibrated share of real lesions (one in three decides); a wound's,
+    crust's or cold sore's is a rule score (0.6 decides)."""
+    assert certain_score("pustule") == CERTAIN_PUSTULE_SCORE < CERTAIN_SCORE
+    for kind in ("open_wound", "crust", "cold_sore"):
+        assert certain_score(kind) == CERTAIN_SCORE
+    mid = (CERTAIN_PUSTULE_SCORE + CERTAIN_SCORE) / 2
+    assert decide([finding("pustule", score=mid)], GOOD).decision == "postpone"
+    assert decide([finding("open_wound", score=mid)], GOOD).decision == "review"
+    assert decide([finding("pustule", score=CERTAIN_PUSTULE_SCORE - 0.01)], GOOD
+                  ).decision == "review"
 
 
 def test_a_poor_photo_asks_for_review():

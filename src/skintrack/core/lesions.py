@@ -534,6 +534,16 @@ class TreeModel:
                             baseline=np.array([self.baseline]), depth=np.array([self.depth]),
                             meta=np.frombuffer(json.dumps(self.meta).encode(), np.uint8))
 
+    def certainty(self, score: np.ndarray) -> np.ndarray:
+        """The share of unseen detections with this raw ``score`` that were expert-marked lesions
+        (the isotonic calibration stored by ``scripts/train_lesions.py``; ``score`` itself when
+        the model has none)."""
+        cal = self.meta.get("calibration")
+        score = np.asarray(score, np.float64)
+        if not cal:
+            return score
+        return np.interp(score, cal["score"], cal["matched"])
+
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Probability (0-1) for each row of ``x`` (n, features)."""
         x = np.asarray(x, np.float32)
@@ -570,8 +580,10 @@ class AcneSpots:
     work_xy: np.ndarray  # (n, 2) int
     photo_xy: np.ndarray  # (n, 2) float
     radius_work: np.ndarray  # (n,)
-    score: np.ndarray  # (n,)
+    score: np.ndarray  # (n,) raw model score (the threshold applies to it)
     features: np.ndarray = field(repr=False)  # (n, F)
+    #: (n,) calibrated: the share of unseen detections scored so that were expert lesions.
+    certainty: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def nms(xy: np.ndarray, score: np.ndarray, radius: float, min_score: float) -> np.ndarray:
@@ -621,7 +633,8 @@ def detect_acne(work: LesionWork, model: TreeModel | None = None, *,
     # A blob responds most to the DoG whose inner sigma is about radius / 1.5.
     radius = 1.5 * np.asarray(DOG_SIGMAS)[resp.argmax(0)] if len(keep) else np.zeros(0)
     return AcneSpots(work_xy=pts[keep], photo_xy=work.to_photo(pts[keep]), radius_work=radius,
-                     score=prob[keep], features=feats[keep])
+                     score=prob[keep], features=feats[keep],
+                     certainty=model.certainty(prob[keep]))
 
 
 def acne_kind(features: np.ndarray, diameter_mm: float) -> str:
@@ -1093,8 +1106,9 @@ def find_lesions(rgb: np.ndarray, face, regions, *, model: TreeModel | None = No
     # (a centre within the other's extent) are merged, best score first. A pustule's head seen
     # from any side of its base makes the merged lesion a pustule.
     merged: list[list] = []  # [work x, work y, radius, score, kind]
-    for (wx, wy), rw, s, f in zip(spots.work_xy, spots.radius_work, spots.score, spots.features,
-                                  strict=True):
+    # A finding's score is the calibrated certainty, not the raw tree score (models/LESIONS.md).
+    for (wx, wy), rw, s, f in zip(spots.work_xy, spots.radius_work, spots.certainty,
+                                  spots.features, strict=True):
         cx, cy, re = lesion_extent(work, (wx, wy), float(rw))
         kind = acne_kind(f, 2 * re * work.mm_per_work_px)
         for m in merged:

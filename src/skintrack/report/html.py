@@ -220,6 +220,8 @@ def _findings(model: ReportModel) -> str:
     out = [_el("h2", f"Findings ({len(model.findings)})")]
     if not model.findings:
         out.append(_el("p", "No spots were found on the photos.", class_="muted"))
+    else:
+        out.append(_el("p", _e(T.CERTAINTY_NOTE), class_="muted"))
     for f in model.findings:
         crop = (_img(_jpeg_uri(f.crop), f"close-up of finding {f.id}") if f.crop is not None
                 else _placeholder("no close-up"))

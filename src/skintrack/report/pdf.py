@@ -393,7 +393,7 @@ def _findings(model: ReportModel, flow: Flow) -> None:
         flow.para("No spots were found on the photos.", color=MUTED)
         return
     flow.para("Each spot skintrack found, with your own decision about it. Sizes are approximate "
-              "(from the iris width).", size=8, color=MUTED)
+              "(from the iris width). " + T.CERTAINTY_NOTE, size=8, color=MUTED)
     col_w = (CONTENT_W - 6) / 2
     crop = 20.0
     tx_w = col_w - crop - 3

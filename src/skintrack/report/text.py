@@ -18,6 +18,10 @@ DECISION_COLOURS = {"GO": "#1B7F3B", "REVIEW": "#B26B00", "POSTPONE": "#B00020"}
 LEVEL_WORDS = {"ok": "On track", "watch": "Keep an eye on it", "act": "Act now", "unknown": "Not known yet"}
 STATE_WORDS = {"open": "not yet decided", "confirmed": "confirmed by you", "dismissed": "dismissed by you"}
 SIMULATED_TAG = "SIMULATED"
+#: What a finding's "certainty" means (the acne score is calibrated; see models/LESIONS.md).
+CERTAINTY_NOTE = ("Certainty of an acne spot: how often spots scored like it were marked by "
+                  "dermatologists on photos the detector had not seen. For wounds, crusts and cold "
+                  "sores it is how strongly the spot matches the rule, not a measured rate.")
 PROTOCOL_CREDIT = f"Protocol: \u201c{PROTOCOL_TITLE}\u201d."
 
 REGIONS_CAPTION = "measured regions (treated: thick)"
@@ -159,7 +163,7 @@ def finding_line(f: FindingEntry, model: ReportModel) -> str:
     if f.diameter_mm is not None:
         bits.append(f"about {f.diameter_mm:.1f} mm")
     if f.score is not None:
-        bits.append(f"score {f.score:.2f}")
+        bits.append(f"certainty {f.score:.0%}")
     p = model.photo(f.photo_id)
     bits.append(f"on {p.id} ({p.label})")
     return " \u00b7 ".join(bits)

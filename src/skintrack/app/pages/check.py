@@ -42,6 +42,7 @@ from skintrack.core import protocol
 from skintrack.core.errors import SkintrackError
 from skintrack.core.questionnaire import MAX_PLAUSIBLE_NEEDLE_MM, QUESTIONS, Answers, Question
 from skintrack.core.verdict import Verdict, decide
+from skintrack.report.text import CERTAINTY_NOTE
 
 #: Findings shown with crops; the rest are circled on the photo only (a busy acne photo can have
 #: dozens, and the ones that matter for the verdict are listed first).
@@ -185,7 +186,9 @@ class FindingRow(QFrame):
                 else f"{2 * finding.radius_px:.0f} px")
         self.title = QLabel(f"<b>{html.escape(kind)}</b>")
         text.addWidget(self.title)
-        text.addWidget(hint_label(f"{where} · about {size} · certainty {finding.score:.0%}"))
+        hint = hint_label(f"{where} · about {size} · certainty {finding.score:.0%}")
+        hint.setToolTip(CERTAINTY_NOTE)
+        text.addWidget(hint)
         self.effect = QLabel()
         self.effect.setWordWrap(True)
         text.addWidget(self.effect)
