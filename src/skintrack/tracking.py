@@ -482,6 +482,11 @@ class Tracker:
         decoded = decode_photo(data, path=photo.original_name, name=photo.original_name)
         return analyze_photo(decoded, self.engine)
 
+    def baseline_analysis(self, photo: repo.PhotoRow):
+        """The analysis of a baseline photo: the one :meth:`set_baseline` just made when it is
+        still at hand (no second analysis), else analysed again from the stored file."""
+        return self._baseline_analysis(photo)
+
     def _baseline_analysis(self, photo: repo.PhotoRow):
         key = (photo.id, photo.sha256)
         if key not in self._baselines:

@@ -222,3 +222,27 @@ def test_a_photo_dated_after_treatment_cannot_be_the_baseline(qtbot, window, pho
     settle(qtbot, w)
     assert "after the treatment started" in w.message_bar.text()
     assert m.baseline is None  # nothing half-saved
+
+
+def test_setting_the_baseline_analyses_the_photo_once(qtbot, window, photos, monkeypatch):
+    """The tracker's analysis (made to check and store the photo) is the one the page shows."""
+    from skintrack.core import analysis as analysis_module
+
+    calls = []
+    real = analysis_module.analyze_photo
+
+    def counting(photo, *args, **kwargs):
+        calls.append(photo)
+        return real(photo, *args, **kwargs)
+
+    monkeypatch.setattr(analysis_module, "analyze_photo", counting)
+    w, m, c = window, window.model, window.controller
+    c.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED,
+                  treated_at=photos["treated_at"])
+    settle(qtbot, w)
+    calls.clear()
+    c.import_paths([photos["baseline"]], w.capture.purpose())
+    settle(qtbot, w)
+    assert m.baseline is not None and m.baseline.face is not None
+    assert m.analysis_photo_id is not None and m.analysis.findings is not None
+    assert len(calls) == 1

@@ -296,12 +296,6 @@ def _photo_source(src):
     return PhotoSource(data=png.tobytes(), name=f"camera-{stamp}.png", taken_at=src.taken_at)
 
 
-def _load_any(src):
-    from skintrack.core.intake import load_photo
-
-    return load_photo(src) if isinstance(src, str) else src
-
-
 def _list_sessions(ctx: TaskContext, tracking: TrackingService):
     t = tracking.tracker()
     out = []
@@ -415,15 +409,13 @@ def _load_session(ctx: TaskContext, tracking: TrackingService, session_id: int):
 
 
 def _set_baseline(ctx: TaskContext, tracking: TrackingService, session_id: int, src):
-    photo = _load_any(src)
-    ctx.progress(0, 2, "Checking the photo")
-    analysis = tracking.analysis.analyze(photo)
-    ctx.check_cancelled()
-    ctx.progress(1, 2, "Saving it as the baseline")
+    ctx.progress(0, 2, "Checking the photo and saving it as the baseline")
     t = tracking.tracker()
-    result = t.set_baseline(session_id, _photo_source(src) if isinstance(src, str) else
-                            _photo_source(photo))
-    analysis = _with_stored_findings(analysis, t.findings(result.photo.id))
+    # The tracker analyses the photo once to check and store it, and keeps that analysis.
+    result = t.set_baseline(session_id, _photo_source(src))
+    ctx.progress(1, 2, "Saved")
+    analysis = _with_stored_findings(t.baseline_analysis(result.photo),
+                                     t.findings(result.photo.id))
     return analysis, result.photo.id, list(result.warnings), t.status(session_id)
 
 
