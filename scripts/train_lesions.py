@@ -133,7 +133,7 @@ def calibrate(names, truth, kept, thr) -> dict:
     """How often a detection with a given score was an expert's lesion, on unseen photos.
 
     The raw tree score overstates that (the training set keeps only half of the negatives, and
-    F1's threshold sits where about one detection in three is matched). For the out-of-fold
+    F1's threshold sits where about one detection in four is matched). For the out-of-fold
     detections at or above the final threshold, matched against the expert circles as the scorer
     does, a logistic fit of "matched" on the score's log-odds (Platt scaling: two numbers, smooth,
     no end effects where detections are few) gives the share of such detections that were expert

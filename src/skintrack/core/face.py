@@ -243,7 +243,6 @@ class FaceEngine:
                   "geometry": (t3 - t2) * 1e3, "attempts": float(len(tries))}
         return FaceDetection(faces=tuple(faces), image_size=(w, h), timing_ms=timing)
 
-
     def _detect_still(self, mp, small: np.ndarray, attempts) -> list:
         """Landmarks of a still photo, retrying where MediaPipe's selfie detector gives up.
 

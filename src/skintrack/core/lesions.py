@@ -536,8 +536,8 @@ class TreeModel:
 
     def certainty(self, score: np.ndarray) -> np.ndarray:
         """The share of unseen detections with this raw ``score`` that were expert-marked lesions
-        (the isotonic calibration stored by ``scripts/train_lesions.py``; ``score`` itself when
-        the model has none)."""
+        (the Platt-scaled calibration stored by ``scripts/train_lesions.py``, on a 0.01 grid;
+        ``score`` itself when the model has none)."""
         cal = self.meta.get("calibration")
         score = np.asarray(score, np.float64)
         if not cal:
