@@ -269,3 +269,21 @@ def test_findings_carry_the_certainty_and_detection_keeps_the_raw_score(load_sam
     assert len(spots.score) > 0 and (spots.score >= model.threshold_score).all()
     np.testing.assert_allclose(spots.certainty, model.certainty(spots.score))
     assert (spots.certainty < spots.score).all()
+
+
+def test_no_acne_spot_is_reported_on_the_red_of_the_lips(engine, load_sample):
+    """0-f15-hao-ph.jpg smiles: lip texture and teeth edges used to come out as papules."""
+    import cv2
+
+    from skintrack.core.analysis import analyze_photo
+    from skintrack.core.regions import LIPS
+
+    a = analyze_photo(load_sample("0-f15-hao-ph.jpg"), engine)
+    lips = a.face.xy[list(LIPS)].astype(np.float32).reshape(-1, 1, 2)
+    mm_per_px = a.face.mm_per_px
+    for f in a.findings:
+        if f.kind in L.ACNE_KINDS:
+            depth = cv2.pointPolygonTest(lips, (f.x, f.y), True) * mm_per_px
+            assert depth <= L.LIP_INSIDE_MM + 1e-6, (f.kind, depth)
+    # Still found there: a spot on the lip border (0.6 px inside the outline) stays.
+    assert any(f.region == "perioral" for f in a.findings)

@@ -56,6 +56,8 @@ CANDIDATE_MIN_Z = 1.0
 DETECT_MIN_Z = 1.6
 #: Ring radii (work pixels) of the radial colour profile.
 RINGS = (0.0, 1.0, 2.0, 3.0, 4.5, 6.5, 10.0)
+#: An acne spot whose centre lies deeper than this inside the outer lip outline is dropped.
+LIP_INSIDE_MM = 1.0
 #: Two detections closer than this (work pixels) are one lesion (non-maximum suppression).
 NMS_RADIUS = 8.0
 
@@ -1119,6 +1121,7 @@ def find_lesions(rgb: np.ndarray, face, regions, *, model: TreeModel | None = No
         else:
             merged.append([cx, cy, re, float(s), kind])
     mouth = face.xy[list(INNER_LIPS)].astype(np.float32).reshape(-1, 1, 2)
+    lip_inside_px = LIP_INSIDE_MM / (work.mm_per_work_px * work.scale)
     for cx, cy, rw, s, kind in merged:
         x, y = work.to_photo(np.array([cx, cy]))
         # A spot inside a wound, crust or cold sore is part of it, not a separate lesion.
@@ -1126,6 +1129,10 @@ def find_lesions(rgb: np.ndarray, face, regions, *, model: TreeModel | None = No
             continue
         # Inside the mouth opening are teeth and tongue, not skin.
         if cv2.pointPolygonTest(mouth, (float(x), float(y)), False) >= 0:
+            continue
+        # Acne does not form on the red of the lips (no oil glands there); spots well inside the
+        # lip outline are lip texture or teeth edges. Cold sores there come from the patch rules.
+        if cv2.pointPolygonTest(lips, (float(x), float(y)), True) > lip_inside_px:
             continue
         r = float(rw / work.scale)
         region, near = locate(x, y)
