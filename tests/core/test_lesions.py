@@ -200,13 +200,10 @@ def test_acne_detector_scores_on_acne04_dev(engine, acne04_dir):
     assert s.recall >= ACNE04_EXPECTED["recall"] - MARGIN, s.summary()
 
 
-def test_only_candidates_with_a_clear_response_are_scored(load_sample):
+def test_only_candidates_with_a_clear_response_are_scored(engine, load_sample):
     """Detection scores candidates at or above DETECT_MIN_Z only (training sees all of them)."""
-    from skintrack.core.face import FaceEngine
-
     rgb = load_sample("aptus_1.png").rgb
-    with FaceEngine() as engine:
-        work = L.prepare(rgb, engine.detect(rgb).face)
+    work = L.prepare(rgb, engine.detect(rgb).face)
     k = len(L.DOG_SIGMAS)
     comb = np.maximum(work.dog[:k].max(0), work.dog[k:].max(0))
     spots = L.detect_acne(work, threshold=0.0)
@@ -216,11 +213,10 @@ def test_only_candidates_with_a_clear_response_are_scored(load_sample):
     assert (comb[weak[:, 1], weak[:, 0]] < L.DETECT_MIN_Z).any()  # the gate does drop some
 
 
-def test_lesion_finding_is_the_same_with_the_patch_search_on_its_own_thread(load_sample,
+def test_lesion_finding_is_the_same_with_the_patch_search_on_its_own_thread(engine, load_sample,
                                                                            monkeypatch):
     from concurrent.futures import Future
 
-    from skintrack.core.face import FaceEngine
     from skintrack.core.regions import compute_regions
 
     class Inline:
@@ -230,8 +226,7 @@ def test_lesion_finding_is_the_same_with_the_patch_search_on_its_own_thread(load
             return fut
 
     rgb = load_sample("aptus_2.png").rgb
-    with FaceEngine() as engine:
-        face = engine.detect(rgb).face
+    face = engine.detect(rgb).face
     regions = compute_regions(rgb, face)
     threaded = L.find_lesions(rgb, face, regions)
     monkeypatch.setattr(L, "_POOL", Inline())
@@ -258,12 +253,9 @@ def test_acne_scores_shown_to_people_are_calibrated_certainties():
             assert abs(float(model.certainty((lo + hi) / 2)) - obs) < 0.08, (lo, hi, obs)
 
 
-def test_findings_carry_the_certainty_and_detection_keeps_the_raw_score(load_sample):
-    from skintrack.core.face import FaceEngine
-
+def test_findings_carry_the_certainty_and_detection_keeps_the_raw_score(engine, load_sample):
     rgb = load_sample("aptus_1.png").rgb
-    with FaceEngine() as engine:
-        work = L.prepare(rgb, engine.detect(rgb).face)
+    work = L.prepare(rgb, engine.detect(rgb).face)
     model = L.load_model()
     spots = L.detect_acne(work, model)
     assert len(spots.score) > 0 and (spots.score >= model.threshold_score).all()
