@@ -76,6 +76,16 @@ def test_poor_photo_asks_for_review(tmp_path, capsys):
     assert any(r["rule"] == "safety_first" for r in rec["verdict"]["reasons"])
 
 
+def test_photo_too_coarse_for_small_pustules_asks_for_review(capsys):
+    """grace_hopper.jpg: the face is ~190 px wide, about 1.4 px per mm of skin; painted 2-4 mm
+    pustules go unseen at that scale, so a clear result cannot be trusted."""
+    code, rec = run_json(capsys, SAMPLES / "grace_hopper.jpg")
+    assert code == 0 and rec["face"]["found"]
+    assert rec["verdict"]["decision"] == "review"
+    assert any(r["rule"] == "safety_first" and "pixels per millimetre" in r["text"]
+               for r in rec["verdict"]["reasons"])
+
+
 @pytest.mark.parametrize("args, words", [
     (["--treated", "jaw"], "unknown region"),
     (["--dismiss", "nosuchid"], "no finding with id"),

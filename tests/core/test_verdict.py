@@ -11,6 +11,7 @@ from skintrack.core.questionnaire import Answers
 from skintrack.core.verdict import (
     CERTAIN_PUSTULE_SCORE,
     CERTAIN_SCORE,
+    MAX_CHECK_MM_PER_PX,
     Reason,
     Verdict,
     certain_score,
@@ -123,3 +124,16 @@ def test_records_and_self_checks():
         Reason("x", "skin_suspend", "another sentence")
     with pytest.raises(ValueError):
         Verdict("go", (Reason("x", "skin_suspend", protocol.SRC_SKIN_SUSPEND),))
+
+
+def test_a_photo_too_coarse_to_show_small_pustules_asks_for_review():
+    coarse = decide([], GOOD, mm_per_px=MAX_CHECK_MM_PER_PX * 1.2)
+    assert coarse.decision == "review"
+    (reason,) = coarse.reasons
+    assert reason.rule_id == "safety_first" and reason.source_sentence == protocol.SRC_SAFETY_FIRST
+    assert "pixels per millimetre" in reason.text and "closer" in reason.text
+    # Fine enough, or no scale known: nothing to say about the photo.
+    assert decide([], GOOD, mm_per_px=MAX_CHECK_MM_PER_PX * 0.9).decision == "go"
+    assert decide([], GOOD, mm_per_px=None).decision == "go"
+    # A pustule on a coarse photo still postpones: what is seen counts.
+    assert decide([finding()], GOOD, mm_per_px=1.0).decision == "postpone"

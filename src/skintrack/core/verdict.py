@@ -39,6 +39,11 @@ CERTAIN_SCORE = 0.6
 #: infection); below, the person is asked to look. (Before calibration this was a raw score of
 #: 0.6, which maps to about 0.38.)
 CERTAIN_PUSTULE_SCORE = 1 / 3
+#: Coarsest photo scale (mm of skin per photo pixel) at which the lesion search can be trusted
+#: to see a pustule: painted 3-4 mm pustules were found on the frontal sample faces at 0.23-0.56
+#: mm per pixel and 3 times in 27 (2-4 mm) at 0.67-0.73 (docs/detectors.md). A coarser photo
+#: cannot show that the skin is clear, so the check asks for a closer one.
+MAX_CHECK_MM_PER_PX = 0.6
 
 
 def certain_score(kind: str) -> float:
@@ -155,7 +160,9 @@ def decide(findings, quality, *, answers=None, treated: Iterable[str] = (),
     answers : :class:`~skintrack.core.questionnaire.Answers` or ``None`` (questions not asked).
     treated : region names to be treated; empty means the whole face.
     dismissed, confirmed : finding ids the person dismissed or confirmed.
-    mm_per_px : photo scale, for sizes in the reasons when a finding has no ``diameter_mm``.
+    mm_per_px : photo scale, for sizes in the reasons when a finding has no ``diameter_mm``; a
+        scale coarser than :data:`MAX_CHECK_MM_PER_PX` asks for review (small pustules would not
+        show).
     """
     treated = check_treated(treated)
     dismissed = frozenset(dismissed)
@@ -206,6 +213,12 @@ def decide(findings, quality, *, answers=None, treated: Iterable[str] = (),
                 "sterilisation box, before use.", "disinfection"))
 
     # The photo.
+    if mm_per_px is not None and mm_per_px > MAX_CHECK_MM_PER_PX:
+        reasons.append(_reason(
+            f"The photo shows too little detail to rule out small pustules: about "
+            f"{1 / mm_per_px:.1f} pixels per millimetre of skin, at least "
+            f"{1 / MAX_CHECK_MM_PER_PX:.1f} needed. Take it closer, or with a better camera.",
+            "safety_first", (), "review"))
     if quality is not None and not quality.ok:
         for p in quality.problems:
             reasons.append(_reason(f"The photo cannot show the skin well enough: {p.message}",
