@@ -102,15 +102,19 @@ def build_features(data_dir: Path, cache: Path | None) -> dict:
 DOG_COLUMNS = [i for i, n in enumerate(L.FEATURE_NAMES) if n.startswith("dog_")]
 
 
-def kept_order(per_image: dict, prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def kept_order(per_image: dict, prob: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Greedy NMS at the lowest threshold; a higher threshold keeps a prefix of the same list.
+    Returns the kept detections' photo positions, scores and acne kinds.
 
     As at detection time, only candidates whose strongest response reaches
     ``L.DETECT_MIN_Z`` are scored."""
     gated = per_image["x"][:, DOG_COLUMNS].max(1) >= L.DETECT_MIN_Z
     prob = np.where(gated, prob, 0.0)
     keep = L.nms(per_image["work_xy"], prob, L.NMS_RADIUS, float(THRESHOLDS[0]))
-    return per_image["xy"][keep], prob[keep]
+    # Nodules differ from papules by size only (the extent is measured in find_lesions): here
+    # every inflamed spot without a head is a papule.
+    kinds = np.array([L.acne_kind(f, 0.0) for f in per_image["x"][keep]], dtype=object)
+    return per_image["xy"][keep], prob[keep], kinds
 
 
 def score_at(names, truth, kept, thr):
@@ -119,7 +123,7 @@ def score_at(names, truth, kept, thr):
         if kept.get(name) is None:
             matches.append(match_lesions(None, truth[name]))
         else:
-            xy, p = kept[name]
+            xy, p, _ = kept[name]
             matches.append(match_lesions(xy[p >= thr], truth[name]))
     return pool(matches)
 
@@ -138,14 +142,16 @@ def calibrate(names, truth, kept, thr) -> dict:
     does, a logistic fit of "matched" on the score's log-odds (Platt scaling: two numbers, smooth,
     no end effects where detections are few) gives the share of such detections that were expert
     lesions; it is stored on a 0.01 grid and is what a finding's ``score`` says to a person.
+    The same is fitted per acne kind as the colour rules name them (``by_kind``): a finding's
+    certainty is the one of its kind.
     """
     from sklearn.linear_model import LogisticRegression
 
-    scores, matched = [], []
+    scores, matched, kinds = [], [], []
     for name in names:
         if kept.get(name) is None:
             continue
-        xy, p = kept[name]
+        xy, p, k = kept[name]
         sel = p >= thr
         m = match_lesions(xy[sel], truth[name])
         hit = np.zeros(int(sel.sum()), bool)
@@ -153,7 +159,8 @@ def calibrate(names, truth, kept, thr) -> dict:
             hit[i] = True
         scores.append(p[sel])
         matched.append(hit)
-    x, y = np.concatenate(scores), np.concatenate(matched)
+        kinds.append(k[sel])
+    x, y, kind = np.concatenate(scores), np.concatenate(matched), np.concatenate(kinds)
 
     def logit(v):
         v = np.clip(v, 1e-4, 1 - 1e-4)
@@ -166,9 +173,24 @@ def calibrate(names, truth, kept, thr) -> dict:
     bins = np.linspace(thr, 1.0, 7)
     observed = [round(float(y[(x >= a) & (x < b)].mean()), 3) if ((x >= a) & (x < b)).any()
                 else None for a, b in zip(bins[:-1], bins[1:], strict=True)]
+    # By kind: one slope, an offset per kind (papule the reference). Pustules are few at 640 px
+    # (a head is one or two pixels), so the usual mild L2 penalty (C = 1) pulls their offset
+    # toward the papules' rather than trusting a handful of detections fully.
+    names_k = ("comedone", "papule", "pustule")
+    onehot = np.stack([kind == "comedone", kind == "pustule"], 1).astype(np.float64)
+    fit_k = LogisticRegression(C=1.0).fit(np.column_stack([logit(x), onehot]), y)
+    by_kind, kind_detections, kind_observed = {}, {}, {}
+    for name in names_k:
+        oh = np.array([[name == "comedone", name == "pustule"]], np.float64).repeat(len(grid), 0)
+        p_k = fit_k.predict_proba(np.column_stack([logit(grid), oh]))[:, 1]
+        by_kind[name] = np.round(np.minimum(p_k, CERTAINTY_CAP), 3).tolist()
+        sel = kind == name
+        kind_detections[name] = int(sel.sum())
+        kind_observed[name] = round(float(y[sel].mean()), 3) if sel.any() else None
     return {"score": grid.tolist(), "matched": np.round(share, 3).tolist(),
             "detections": int(len(x)), "bins": np.round(bins, 3).tolist(),
-            "observed": observed}
+            "observed": observed, "by_kind": by_kind, "kind_detections": kind_detections,
+            "kind_observed": kind_observed}
 
 
 def export(clf) -> L.TreeModel:
@@ -244,7 +266,7 @@ def main(argv=None) -> int:
         fold_scores.append(s)
         fold_thr.append(thr)
         for n in test:
-            xy, p = oof_kept[n] if oof_kept[n] is not None else (None, None)
+            xy, p, _ = oof_kept[n] if oof_kept[n] is not None else (None, None, None)
             matches.append(match_lesions(None if xy is None else xy[p >= thr], truth[n]))
         print(f"fold {k + 1}: threshold {thr:.2f} (chosen on the other folds): {s.summary()}")
     cv = pool(matches)
@@ -291,6 +313,11 @@ def main(argv=None) -> int:
     cal = dict(zip(calibration["score"], calibration["matched"], strict=True))
     print("calibrated certainty (share of unseen detections that were expert lesions): "
           + ", ".join(f"score {s:.2f} -> {cal[s]:.2f}" for s in sorted(cal)[::10]))
+    for kind, share in calibration["by_kind"].items():
+        print(f"  {kind}: {calibration['kind_detections'][kind]} unseen detections, "
+              f"{calibration['kind_observed'][kind]} were lesions; "
+              + ", ".join(f"{s:.2f} -> {v:.2f}" for s, v in
+                          list(zip(calibration["score"], share, strict=True))[::20]))
     return 0
 
 

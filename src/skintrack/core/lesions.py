@@ -574,14 +574,20 @@ class TreeModel:
                             baseline=np.array([self.baseline]), depth=np.array([self.depth]),
                             meta=np.frombuffer(json.dumps(self.meta).encode(), np.uint8))
 
-    def certainty(self, score: np.ndarray) -> np.ndarray:
+    def certainty(self, score: np.ndarray, kind: str | None = None) -> np.ndarray:
         """The share of unseen detections with this raw ``score`` that were expert-marked lesions
         (the Platt-scaled calibration stored by ``scripts/train_lesions.py``, on a 0.01 grid;
-        ``score`` itself when the model has none)."""
+        ``score`` itself when the model has none). With ``kind`` (an acne kind named by
+        :func:`acne_kind`), the share among detections of that kind: spots with a pale head on a
+        red base were lesions far more often than dark or skin-coloured spots scored alike."""
         cal = self.meta.get("calibration")
         score = np.asarray(score, np.float64)
         if not cal:
             return score
+        by_kind = cal.get("by_kind") or {}
+        if kind is not None and by_kind:
+            # Nodules are papules that grew wide; ACNE04 at 640 px has too few to fit apart.
+            return np.interp(score, cal["score"], by_kind.get(kind, by_kind["papule"]))
         return np.interp(score, cal["score"], cal["matched"])
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -1181,8 +1187,9 @@ def find_lesions(rgb: np.ndarray, face, regions, *, model: TreeModel | None = No
     # (a centre within the other's extent) are merged, best score first. A pustule's head seen
     # from any side of its base makes the merged lesion a pustule.
     merged: list[list] = []  # [work x, work y, radius, score, kind]
-    # A finding's score is the calibrated certainty, not the raw tree score (models/LESIONS.md).
-    for (wx, wy), rw, s, f in zip(spots.work_xy, spots.radius_work, spots.certainty,
+    # A finding's score is the calibrated certainty for its kind, not the raw tree score
+    # (models/LESIONS.md); merging can turn a lesion into a pustule, so it is looked up last.
+    for (wx, wy), rw, s, f in zip(spots.work_xy, spots.radius_work, spots.score,
                                   spots.features, strict=True):
         cx, cy, re = lesion_extent(work, (wx, wy), float(rw))
         kind = acne_kind(f, 2 * re * work.mm_per_work_px)
@@ -1195,7 +1202,9 @@ def find_lesions(rgb: np.ndarray, face, regions, *, model: TreeModel | None = No
             merged.append([cx, cy, re, float(s), kind])
     mouth = face.xy[list(INNER_LIPS)].astype(np.float32).reshape(-1, 1, 2)
     lip_inside_px = LIP_INSIDE_MM / (work.mm_per_work_px * work.scale)
-    for cx, cy, rw, s, kind in merged:
+    model = model if model is not None else load_model()
+    for cx, cy, rw, raw, kind in merged:
+        s = float(model.certainty(raw, kind))
         x, y = work.to_photo(np.array([cx, cy]))
         # A spot inside a wound, crust or cold sore is part of it, not a separate lesion.
         if any(np.hypot(x - c[0], y - c[1]) <= r for c, r in taken):

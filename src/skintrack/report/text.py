@@ -19,9 +19,10 @@ LEVEL_WORDS = {"ok": "On track", "watch": "Keep an eye on it", "act": "Act now",
 STATE_WORDS = {"open": "not yet decided", "confirmed": "confirmed by you", "dismissed": "dismissed by you"}
 SIMULATED_TAG = "SIMULATED"
 #: What a finding's "certainty" means (the acne score is calibrated; see models/LESIONS.md).
-CERTAINTY_NOTE = ("Certainty of an acne spot: how often spots scored like it were marked by "
-                  "dermatologists on photos the detector had not seen. For wounds, crusts and cold "
-                  "sores it is how strongly the spot matches the rule, not a measured rate.")
+CERTAINTY_NOTE = ("Certainty of an acne spot: how often spots of its kind scored like it were "
+                  "marked by dermatologists on photos the detector had not seen. For wounds, "
+                  "crusts and cold sores it is how strongly the spot matches the rule, not a "
+                  "measured rate.")
 PROTOCOL_CREDIT = f"Protocol: \u201c{PROTOCOL_TITLE}\u201d."
 
 REGIONS_CAPTION = "measured regions (treated: thick)"
