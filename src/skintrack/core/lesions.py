@@ -476,33 +476,21 @@ def candidate_features(work: LesionWork, pts: np.ndarray) -> np.ndarray:
             inner.max(1) - outer, inner.min(1) - outer, np.sqrt(var)], 1))
         if c == 0:
             extra.append((p < skin[0] - 20).astype(np.float32) @ (disc / disc.sum()))
-            extra.append(_gradient_map(work)[pts[:, 1], pts[:, 0]])
+            extra.append(_patch_gradient(p))
     dog = work.dog[:, pts[:, 1], pts[:, 0]].T
     parts = ring_diffs + per_channel + [np.stack(extra, 1), dog, _position_features(work, pts),
                                         np.broadcast_to(skin, (n, 3))]
     return np.concatenate([np.asarray(f, np.float32).reshape(n, -1) for f in parts], 1)
 
 
-def _gradient_map(work: LesionWork) -> np.ndarray:
-    """Mean |vertical| plus mean |horizontal| L* step over each pixel's patch (box filters)."""
-    import cv2
-
-    cached = work.__dict__.get("_gradient")
-    if cached is not None:
-        return cached
-    r = PATCH_RADIUS
-    L = work.lab[..., 0]
-    dy = np.zeros_like(L)
-    dy[:-1] = np.abs(L[1:] - L[:-1])
-    dx = np.zeros_like(L)
-    dx[:, :-1] = np.abs(L[:, 1:] - L[:, :-1])
-    # Rows y-r..y+r-1 of the vertical steps and columns x-r..x+r-1 of the horizontal ones are
-    # exactly the steps inside the (2r+1)-square patch.
-    gy = cv2.boxFilter(dy, -1, (2 * r + 1, 2 * r), anchor=(r, r), borderType=cv2.BORDER_REFLECT)
-    gx = cv2.boxFilter(dx, -1, (2 * r, 2 * r + 1), anchor=(r, r), borderType=cv2.BORDER_REFLECT)
-    g = gx + gy
-    object.__setattr__(work, "_gradient", g)
-    return g
+def _patch_gradient(p: np.ndarray) -> np.ndarray:
+    """Mean |vertical| plus mean |horizontal| L* step inside each (2r+1)-square patch, from the
+    candidates' own patches (``p``: (n, (2r+1)^2)); a box filter over the whole work image gave
+    the same numbers for every pixel and cost ten times as much."""
+    side = 2 * PATCH_RADIUS + 1
+    q = p.reshape(len(p), side, side)
+    return (np.abs(q[:, 1:] - q[:, :-1]).mean((1, 2))
+            + np.abs(q[:, :, 1:] - q[:, :, :-1]).mean((1, 2)))
 
 
 def _position_features(work: LesionWork, pts: np.ndarray) -> np.ndarray:
@@ -510,10 +498,14 @@ def _position_features(work: LesionWork, pts: np.ndarray) -> np.ndarray:
     c, s = np.cos(work.roll_rad), np.sin(work.roll_rad)
     rel = (pts - work.xy[1]) / WORK_FACE_HEIGHT
     cols = [rel[:, 0] * c - rel[:, 1] * s, rel[:, 0] * s + rel[:, 1] * c]
-    for idx in (FACE_OVAL, *FEATURE_POINTS.values()):
-        q = work.xy[list(idx)]
-        d2 = ((pts[:, None, :] - q[None]) ** 2).sum(-1).min(1)
-        cols.append(np.sqrt(d2) / WORK_FACE_HEIGHT)
+    # Nearest landmark of each group (outline, eyes, brows, lips, nostrils): all distances in one
+    # pass, then the minimum within each group's columns.
+    groups = (FACE_OVAL, *FEATURE_POINTS.values())
+    q = work.xy[[i for idx in groups for i in idx]]
+    d2 = (pts[:, None, 0] - q[None, :, 0]) ** 2 + (pts[:, None, 1] - q[None, :, 1]) ** 2
+    starts = np.cumsum([0] + [len(idx) for idx in groups[:-1]])
+    near = np.minimum.reduceat(d2, starts, axis=1)
+    cols.extend(np.sqrt(near.T) / WORK_FACE_HEIGHT)
     return np.stack(cols, 1)
 
 
