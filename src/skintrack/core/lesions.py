@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -367,32 +367,15 @@ def prepare(rgb: np.ndarray, face, *, responses: bool = True) -> LesionWork:
     return with_responses(work) if responses else work
 
 
-def _responses(work: LesionWork, channel: str, out: np.ndarray) -> None:
-    """The responses of ``"red"`` (a*) or ``"dark"`` (-L*) into ``out`` (len(DOG_SIGMAS), h, w)."""
-    ch = work.lab[..., 1] if channel == "red" else -work.lab[..., 0]
-    _dog_stack(np.ascontiguousarray(ch), out, work.mask[::3, ::3])
-
-
-def with_responses(work: LesionWork, *, out: np.ndarray | None = None,
-                   dark: Future | None = None) -> LesionWork:
-    """``work`` with its difference-of-Gaussian responses of a* and -L* (see :func:`_dog_stack`).
-
-    ``out``: the (2 len(DOG_SIGMAS), h, w) float32 array to fill (a new one by default).
-    ``dark``: the -L* half of ``out`` is being filled elsewhere (``_responses(work, "dark",
-    out[n:])`` submitted to a worker thread: OpenCV does not split blurs of an image this small
-    across cores, so the two channels take about half the time side by side); the result is the
-    same.
-    """
+def with_responses(work: LesionWork) -> LesionWork:
+    """``work`` with its difference-of-Gaussian responses of a* and -L* (see :func:`_dog_stack`)."""
     n = len(DOG_SIGMAS)
-    if out is None:
-        out = np.empty((2 * n,) + work.mask.shape, np.float32)
+    out = np.empty((2 * n,) + work.mask.shape, np.float32)
+    sub = work.mask[::3, ::3]
     # b* responses added nothing in cross-validation (F1 0.420 with, 0.418 without) and cost a
     # third of this step: only a* (red) and -L* (dark).
-    _responses(work, "red", out[:n])
-    if dark is None:
-        _responses(work, "dark", out[n:])
-    else:
-        dark.result()
+    _dog_stack(np.ascontiguousarray(work.lab[..., 1]), out[:n], sub)
+    _dog_stack(np.ascontiguousarray(-work.lab[..., 0]), out[n:], sub)
     return replace(work, dog=out)
 
 
@@ -1142,14 +1125,12 @@ def find_lesions(rgb: np.ndarray, face, regions, *, model: TreeModel | None = No
     import cv2
 
     base = prepare(rgb, face, responses=False)
-    # Two cores: the worker computes the dark (-L*) blob responses first, then the wound/crust/
-    # cold-sore search (colour only), while the red responses and the acne scorer run here
-    # (OpenCV and numpy release the GIL). The worker takes jobs in order: the responses the
-    # scorer waits for are queued before the patch search.
-    dogs = np.empty((2 * len(DOG_SIGMAS),) + base.mask.shape, np.float32)
-    dark = _POOL.submit(_responses, base, "dark", dogs[len(DOG_SIGMAS):])
+    # The wound/crust/cold-sore search needs colour only: it runs on a second thread while the
+    # blob responses and the acne scorer run here. On this project's two-core test machine that
+    # gains little (the numpy steps of both threads take turns on Python's lock; splitting the
+    # two response channels across the threads did not help either), more with more cores.
     patch_search = _POOL.submit(find_patches, base)
-    work = with_responses(base, out=dogs, dark=dark)
+    work = with_responses(base)
     spots = detect_acne(work, model, threshold=threshold)
     patches = patch_search.result()
     mm_per_px = face.mm_per_px  # photo pixels
