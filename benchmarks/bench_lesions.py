@@ -61,6 +61,8 @@ def main() -> None:
     print("  (* runs on a second thread during the responses and the acne scoring)")
     print(f"  find_lesions total        {statistics.median(totals):6.1f} ms   (target <= 60; "
           f"best {min(totals):.1f})")
+    print(f"  machine speed now: {reference_ms():.2f} ms for a reference blur (0.46 ms when the "
+          "two-core test VM runs quick, up to 0.8 when it runs slow: scale the figures above)")
 
     render_recall()
 
@@ -77,6 +79,21 @@ def main() -> None:
         if cv:
             print(f"cross-validated ({cv['folds']} folds by photo, unseen photos): recall "
                   f"{cv['recall']:.3f}, precision {cv['precision']:.3f}, F1 {cv['f1']:.3f}")
+
+
+def reference_ms() -> float:
+    """Median time of one fixed OpenCV blur (a 619 x 501 float image, sigma 1.2): this VM's speed
+    drifts by a factor of about 1.6 within an hour, and every figure above drifts with it."""
+    import cv2
+    import numpy as np
+
+    img = np.random.default_rng(0).random((619, 501), dtype=np.float32)
+    times = []
+    for _ in range(60):
+        t = time.perf_counter()
+        cv2.GaussianBlur(img, (0, 0), 1.2)
+        times.append((time.perf_counter() - t) * 1e3)
+    return statistics.median(times)
 
 
 def render_recall(seeds: int = 6) -> None:
