@@ -1124,6 +1124,7 @@ def find_lesions(rgb: np.ndarray, face, regions, *, model: TreeModel | None = No
     """
     import cv2
 
+    model = model if model is not None else load_model()
     base = prepare(rgb, face, responses=False)
     # The wound/crust/cold-sore search needs colour only: it runs on a second thread while the
     # blob responses and the acne scorer run here. On this project's two-core test machine that
@@ -1159,7 +1160,7 @@ def find_lesions(rgb: np.ndarray, face, regions, *, model: TreeModel | None = No
     # Each detection re-centred and sized from the lesion's own extent; detections of one lesion
     # (a centre within the other's extent) are merged, best score first. A pustule's head seen
     # from any side of its base makes the merged lesion a pustule.
-    merged: list[list] = []  # [work x, work y, radius, score, kind]
+    merged: list[list] = []  # [work x, work y, radius, raw score, kind]
     # A finding's score is the calibrated certainty for its kind, not the raw tree score
     # (models/LESIONS.md); merging can turn a lesion into a pustule, so it is looked up last.
     for (wx, wy), rw, s, f in zip(spots.work_xy, spots.radius_work, spots.score,
@@ -1175,7 +1176,6 @@ def find_lesions(rgb: np.ndarray, face, regions, *, model: TreeModel | None = No
             merged.append([cx, cy, re, float(s), kind])
     mouth = face.xy[list(INNER_LIPS)].astype(np.float32).reshape(-1, 1, 2)
     lip_inside_px = LIP_INSIDE_MM / (work.mm_per_work_px * work.scale)
-    model = model if model is not None else load_model()
     for cx, cy, rw, raw, kind in merged:
         s = float(model.certainty(raw, kind))
         x, y = work.to_photo(np.array([cx, cy]))
