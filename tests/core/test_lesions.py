@@ -322,3 +322,43 @@ def test_no_acne_spot_is_reported_on_the_red_of_the_lips(engine, load_sample):
             assert depth <= L.LIP_INSIDE_MM + 1e-6, (f.kind, depth)
     # Still found there: a spot on the lip border (0.6 px inside the outline) stays.
     assert any(f.region == "perioral" for f in a.findings)
+
+
+def test_halving_is_the_mean_of_each_two_by_two_block():
+    """``_halve`` relies on OpenCV's bilinear resize at exactly half size sampling midway between
+    pixels; the speed work depends on that staying true."""
+    rng = np.random.default_rng(3)
+    img = rng.random((37, 52, 3), dtype=np.float32) * 100
+    want = img[:36].reshape(18, 2, 26, 2, 3).mean((1, 3))
+    np.testing.assert_allclose(L._halve(img), want, atol=1e-4)
+    grey = (rng.random((41, 30)) * 255).astype(np.uint8)
+    mean = grey[:40].reshape(20, 2, 15, 2).astype(np.float64).mean((1, 3))
+    assert np.abs(L._halve(grey).astype(np.float64) - mean).max() <= 0.5 + 1e-9
+
+
+def test_components_match_opencvs_statistics():
+    import cv2
+
+    rng = np.random.default_rng(5)
+    mask = (cv2.GaussianBlur(rng.random((120, 90), dtype=np.float32), (0, 0), 2) > 0.52)
+    mask = mask.astype(np.uint8)
+    n, labels, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    want = {(int(stats[i, 4]), tuple(int(v) for v in stats[i, :4]),
+             (round(float(cents[i, 0]), 6), round(float(cents[i, 1]), 6)))
+            for i in range(1, n) if 3 <= stats[i, 4] < 40}
+    _, comps = L._components(mask, 3, max_area=40)
+    got = {(a, bb, (round(c[0], 6), round(c[1], 6))) for _, a, bb, c in comps}
+    assert got == want and len(got) > 3
+    assert L._components(np.zeros((10, 10), np.uint8), 1) == (None, [])
+
+
+def test_float32_thresholds_decide_as_the_float64_ones():
+    """Features are float32; the model compares them with float32 thresholds rounded down, which
+    must send every float32 value the same way as the stored float64 threshold does."""
+    model = L.load_model()
+    inner = ~model.leaf
+    t64 = model.threshold[inner]
+    t32 = model.threshold32[inner]
+    near = t64.astype(np.float32)
+    for x in (near, np.nextafter(near, np.float32(np.inf)), np.nextafter(near, np.float32(-np.inf))):
+        np.testing.assert_array_equal(x <= t32, x.astype(np.float64) <= t64)
