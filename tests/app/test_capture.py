@@ -133,3 +133,20 @@ def test_overlay_is_drawn_at_picture_size_with_the_outline_in_place(engine, load
     assert drawn.sum() > 500
     assert abs(xs.min() - oval[:, 0].min()) < 3 and abs(ys.max() - oval[:, 1].max()) < 3
     assert (qimage_to_rgb(rgb_to_screen_image(picture)) == picture).all()
+
+
+def test_a_photo_for_the_check_asks_for_enough_detail_one_for_recovery_does_not(qtbot,
+                                                                                fake_camera):
+    from skintrack.core.verdict import MAX_CHECK_MM_PER_PX
+
+    page = CapturePage(AppModel(), lambda: fake_camera("aptus_1.png"))
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.frames_shown >= 1, timeout=15000)
+    assert page.purpose() == PURPOSE_CHECK
+    assert page.preview.max_mm_per_px == MAX_CHECK_MM_PER_PX
+    page.set_purpose(PURPOSE_RECOVERY)
+    assert page.preview.max_mm_per_px is None
+    page.set_purpose(PURPOSE_CHECK)
+    assert page.preview.max_mm_per_px == MAX_CHECK_MM_PER_PX
+    page.stop()

@@ -18,8 +18,8 @@ class Live:
         self.engine = engine
         self.ts = 0
 
-    def run(self, frames, *, fps: float = 30.0, ghost=None, faces_seen=None):
-        tracker = g.GuidanceTracker(ghost=ghost)
+    def run(self, frames, *, fps: float = 30.0, ghost=None, faces_seen=None, max_mm_per_px=None):
+        tracker = g.GuidanceTracker(ghost=ghost, max_mm_per_px=max_mm_per_px)
         out = []
         for i, frame in enumerate(frames):
             h, w = frame.shape[:2]
@@ -134,3 +134,21 @@ def test_ghost_transform_maps_a_same_size_photo_onto_itself_and_centres_a_portra
     m = g.ghost_transform((3024, 4032), (1280, 720))
     assert np.isclose(m[0, 0], 720 / 4032)
     assert np.isclose(m[0, 2] + 3024 * m[0, 0] / 2, 640)  # centred
+
+
+def test_a_photo_for_the_check_must_be_close_enough_to_show_small_pustules(live, load_sample):
+    """aptus_1.png at half the frame height: the face is ~180 px wide (not "too small"), but
+    ~0.7 mm of skin per pixel, coarser than the check's limit (verdict.MAX_CHECK_MM_PER_PX)."""
+    from skintrack.core.verdict import MAX_CHECK_MM_PER_PX
+
+    frames = frames_of(load_sample("aptus_1.png").rgb, 12, face_height=0.5)
+    tracker_out = live.run(frames, max_mm_per_px=MAX_CHECK_MM_PER_PX)
+    assert "too_far_for_check" in tracker_out[-1].codes and not tracker_out[-1].ready
+    assert tracker_out[-1].headline.startswith("Come closer")
+    # Tracking redness needs no fine detail: the same framing is fine for it.
+    out = live.run(frames)
+    assert "too_far_for_check" not in out[-1].codes and "face_too_small" not in out[-1].codes
+    # At the usual framing the check is satisfied.
+    # (40 frames: the video-mode mesh first settles from the previous framing.)
+    near = live.run(frames_of(load_sample("aptus_1.png").rgb, 40), max_mm_per_px=MAX_CHECK_MM_PER_PX)
+    assert near[-1].problems == () and near[-1].ready

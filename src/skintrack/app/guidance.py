@@ -46,9 +46,14 @@ GHOST_CLOSER = q.Problem("ghost_closer", "Come a little closer to fill the outli
                                          "photo.")
 GHOST_BACK = q.Problem("ghost_back", "Move back a little to match the outline of your baseline photo.")
 GHOST_OFFSET = q.Problem("ghost_offset", "Line your face up with the outline of your baseline photo.")
+#: For the pre-treatment check the photo must show enough detail (the verdict asks for review
+#: beyond ``verdict.MAX_CHECK_MM_PER_PX``): the live view asks for it before the shutter fires.
+TOO_FAR_FOR_CHECK = q.Problem("too_far_for_check", "Come closer: at this distance small pustules "
+                                                   "would not show.")
 
 #: Order in which problems are shown: the first one is the thing to fix first.
-PRIORITY = ("no_face", "several_faces", "face_cut_off", "face_too_small", "turned", "tilted",
+PRIORITY = ("no_face", "several_faces", "face_cut_off", "face_too_small", "too_far_for_check",
+            "turned", "tilted",
             "ghost_back", "ghost_closer", "ghost_offset", "too_dark", "too_bright", "uneven_light",
             "blurred", "moving")
 _LIGHT_CODES = ("too_dark", "too_bright", "uneven_light")
@@ -134,8 +139,11 @@ class GuidanceTracker:
     downscaled by ``scale`` (frame pixels = small pixels * ``scale``) and the time in seconds.
     """
 
-    def __init__(self, *, ghost: Ghost | None = None) -> None:
+    def __init__(self, *, ghost: Ghost | None = None, max_mm_per_px: float | None = None) -> None:
         self.ghost = ghost
+        #: Coarsest scale (mm of skin per frame pixel, from the iris) the photo may have; ``None``:
+        #: any (tracking redness needs no fine detail).
+        self.max_mm_per_px = max_mm_per_px
         self._prev_xy: np.ndarray | None = None
         self._prev_t: float | None = None
         self._motion: float | None = None
@@ -170,6 +178,9 @@ class GuidanceTracker:
             problems.append(CUT_OFF)
         if fw < q.MIN_FACE_WIDTH_PX or fw < q.MIN_FACE_FRACTION * min(w, h):
             problems.append(q.TOO_SMALL)
+        elif (self.max_mm_per_px is not None and face.mm_per_px
+              and face.mm_per_px / scale > self.max_mm_per_px):
+            problems.append(TOO_FAR_FOR_CHECK)
         if abs(face.pose.yaw) > q.MAX_ABS_YAW_DEG:
             problems.append(q.TURNED)
         if abs(face.pose.pitch) > q.MAX_ABS_PITCH_DEG:

@@ -71,6 +71,7 @@ class PreviewThread(QThread):
         self._ghost_photo: tuple[np.ndarray, object] | None = None
         self._ghost_cache: tuple[tuple, np.ndarray, Ghost] | None = None
         self._display: tuple[int, int, float] | None = None  # width, height (device px), ratio
+        self._max_mm_per_px: float | None = None
         self.frames_processed = 0
         self.frames_emitted = 0
         self.cpu_seconds = 0.0  # this thread's CPU time spent on frames (benchmark figure)
@@ -99,6 +100,15 @@ class PreviewThread(QThread):
         """The preview's size on screen in device pixels (``pixel_ratio`` device pixels per
         logical pixel, 1.25 at 125 % scaling): pictures are made to fit it."""
         self._display = (int(width_px), int(height_px), float(pixel_ratio))
+
+    def set_max_mm_per_px(self, value: float | None) -> None:
+        """The coarsest photo scale the guidance accepts (``None``: any); see
+        :attr:`GuidanceTracker.max_mm_per_px`."""
+        self._max_mm_per_px = value
+
+    @property
+    def max_mm_per_px(self) -> float | None:
+        return self._max_mm_per_px
 
     def set_ghost(self, rgb: np.ndarray | None, face=None) -> None:
         """Show ``rgb`` (the baseline photo) faintly, and line up against ``face`` (its Face)."""
@@ -145,6 +155,7 @@ class PreviewThread(QThread):
                     size = picture_size((w, h), display)
                     ghost_img, ghost = self._ghost_for((w, h), size)
                     tracker.ghost = ghost
+                    tracker.max_mm_per_px = self._max_mm_per_px
                     guidance = tracker.update(frame, small, detection, scale, t, faces_seen=faces_seen)
                     self.frames_processed += 1
                     self.last_frame = frame

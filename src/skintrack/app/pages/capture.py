@@ -26,6 +26,7 @@ from skintrack.app.model import AppModel
 from skintrack.app.pages.common import hint_label, title_label
 from skintrack.app.preview import PreviewThread
 from skintrack.app.widgets.image_view import ImageView
+from skintrack.core.verdict import MAX_CHECK_MM_PER_PX
 
 PURPOSE_CHECK = "check"
 PURPOSE_RECOVERY = "recovery"
@@ -64,6 +65,7 @@ class CapturePage(QWidget):
             purpose.addWidget(b)
         purpose.addStretch(1)
         self.purpose_check.setChecked(True)
+        self.purpose_check.toggled.connect(lambda _on: self._update_detail())
         lay.addLayout(purpose)
 
         body = QHBoxLayout()
@@ -121,6 +123,13 @@ class CapturePage(QWidget):
     def _default_purpose(self) -> None:
         self.set_purpose(PURPOSE_RECOVERY if self.model.baseline is not None else PURPOSE_CHECK)
 
+    def _update_detail(self) -> None:
+        """A photo for the check must be fine enough to show small pustules (the verdict's
+        ``MAX_CHECK_MM_PER_PX``); one for tracking redness need not."""
+        if self.preview is not None:
+            self.preview.set_max_mm_per_px(
+                MAX_CHECK_MM_PER_PX if self.purpose() == PURPOSE_CHECK else None)
+
     # --- preview lifecycle ----------------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
@@ -148,6 +157,7 @@ class CapturePage(QWidget):
         self.preview.failed.connect(self._on_failed)
         self.preview.ended.connect(self._on_ended)
         self._update_ghost()
+        self._update_detail()
         self._send_display_size()
         self.preview.start()
         self._set_shutter_state(armed=False)
