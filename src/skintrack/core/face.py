@@ -230,7 +230,8 @@ class FaceEngine:
         from skintrack.core.face_nets import roi_from_detection
 
         dets = self._nets.detect(img, min_score=self.min_confidence, max_faces=self.max_faces)
-        return self._landmarks_of(img, [roi_from_detection(d) for d in dets])
+        rois = [roi_from_detection(d) for d in dets]
+        return self._landmarks_of(img, [r for r in rois if r is not None])
 
     def _detect_video(self, small: np.ndarray) -> list[np.ndarray]:
         """Follow the faces of the last frame; run the detector only for missing ones."""
@@ -240,11 +241,12 @@ class FaceEngine:
         if len(found) < self.max_faces:
             dets = self._nets.detect(small, min_score=self.min_confidence,
                                      max_faces=self.max_faces)
-            rois = [roi_from_detection(d) for d in dets]
+            rois = [r for r in (roi_from_detection(d) for d in dets) if r is not None]
             # A detection of a face already followed is the same face: keep the followed one.
             new = [r for r in rois if all(r.iou(f[1]) <= self.min_confidence for f in found)]
             found += self._landmarks_of(small, new[: self.max_faces - len(found)])
-        self._tracked = [roi_from_landmarks(pts[:, :2]) for pts, _ in found]
+        tracked = (roi_from_landmarks(pts[:, :2]) for pts, _ in found)
+        self._tracked = [r for r in tracked if r is not None]
         return [pts for pts, _ in found]
 
     def _detect_still(self, small: np.ndarray, attempts) -> tuple[list[np.ndarray], int]:

@@ -157,21 +157,29 @@ def _rotation(p0: np.ndarray, p1: np.ndarray) -> float:
     return angle - 2 * math.pi * math.floor((angle + math.pi) / (2 * math.pi))
 
 
-def roi_from_detection(det: Detection) -> Roi:
-    """The landmark crop for a detection: its box scaled 1.5x, turned so the eyes are level."""
+def _roi(cx, cy, width, height, rotation) -> Roi | None:
+    try:
+        return Roi(float(cx), float(cy), float(width), float(height), float(rotation))
+    except ValueError:  # a degenerate box (no area, not finite): no crop, no face
+        return None
+
+
+def roi_from_detection(det: Detection) -> Roi | None:
+    """The landmark crop for a detection: its box scaled 1.5x, turned so the eyes are level
+    (``None`` for a degenerate box)."""
     x0, y0, x1, y1 = det.box
     rot = _rotation(det.keypoints[DETECTION_EYES[0]], det.keypoints[DETECTION_EYES[1]])
-    return Roi((x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) * ROI_SCALE, (y1 - y0) * ROI_SCALE, rot)
+    return _roi((x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) * ROI_SCALE, (y1 - y0) * ROI_SCALE, rot)
 
 
-def roi_from_landmarks(xy: np.ndarray) -> Roi:
+def roi_from_landmarks(xy: np.ndarray) -> Roi | None:
     """The next video frame's crop from this frame's landmarks: their box, squared on its long
     side and scaled 1.5x, turned so that the outer eye corners are level."""
     x0, y0 = xy.min(axis=0)
     x1, y1 = xy.max(axis=0)
     side = max(x1 - x0, y1 - y0) * ROI_SCALE
     rot = _rotation(xy[LANDMARK_EYES[0]], xy[LANDMARK_EYES[1]])
-    return Roi(float(x0 + x1) / 2, float(y0 + y1) / 2, float(side), float(side), rot)
+    return _roi((x0 + x1) / 2, (y0 + y1) / 2, side, side, rot)
 
 
 def crop(rgb: np.ndarray, roi: Roi, size: int, *, zero_border: bool) -> np.ndarray:
