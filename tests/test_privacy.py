@@ -212,7 +212,8 @@ def test_app_opens_no_internet_socket(tmp_path):
     r, trace = _run_traced([sys.executable, str(driver), str(data), str(SAMPLES / "aptus_1.png")],
                            tmp_path, cwd=ROOT, env=_private_env(tmp_path))
     assert r.returncode == 0, r.stdout + r.stderr[-2000:]
-    assert r.stdout.splitlines() == ["face found in a live frame", "photo analysed"], r.stdout
+    lines = r.stdout.splitlines()
+    assert "face found in a live frame" in lines and "photo analysed" in lines, r.stdout
     bad = offending(internet_calls(trace))
     assert bad == [], "skintrack app used the network:\n" + "\n".join(bad)
 
