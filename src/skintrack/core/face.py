@@ -155,7 +155,7 @@ class FaceEngine:
             raise ValueError("max_faces must be at least 1")
         data = load_model_bytes(model)
         from skintrack.core.face_geometry import canonical_face
-        from skintrack.core.face_nets import FaceNets
+        from skintrack.core.face_nets import FaceNets, LandmarkSmoother
 
         self.mode = mode
         self.max_faces = int(max_faces)
@@ -164,6 +164,8 @@ class FaceEngine:
         self._canonical = canonical_face(data)
         self._nets: FaceNets | None = FaceNets(data)
         self._tracked: list = []  # video mode: the crops of the faces followed from the last frame
+        # Video mode with one face: MediaPipe's landmark smoothing (its stream mode did the same).
+        self._smoother = LandmarkSmoother() if mode == "video" and self.max_faces == 1 else None
         self._last_ts = -1
 
     def __enter__(self) -> FaceEngine:
@@ -193,7 +195,7 @@ class FaceEngine:
         if self.mode == "video":
             ts = int(timestamp_ms if timestamp_ms is not None else self._last_ts + 33)
             self._last_ts = max(ts, self._last_ts + 1)
-            found, n_attempts = self._detect_video(small), 1
+            found, n_attempts = self._detect_video(small, self._last_ts / 1000.0), 1
         else:
             found, n_attempts = self._detect_still(small, attempts)
         t2 = time.perf_counter()
@@ -233,8 +235,9 @@ class FaceEngine:
         rois = [roi_from_detection(d) for d in dets]
         return self._landmarks_of(img, [r for r in rois if r is not None])
 
-    def _detect_video(self, small: np.ndarray) -> list[np.ndarray]:
-        """Follow the faces of the last frame; run the detector only for missing ones."""
+    def _detect_video(self, small: np.ndarray, t: float) -> list[np.ndarray]:
+        """Follow the faces of the last frame; run the detector only for missing ones. The next
+        frame's crops come from the raw points; one face's points are then smoothed over time."""
         from skintrack.core.face_nets import roi_from_detection, roi_from_landmarks
 
         found = self._landmarks_of(small, self._tracked)
@@ -247,7 +250,13 @@ class FaceEngine:
             found += self._landmarks_of(small, new[: self.max_faces - len(found)])
         tracked = (roi_from_landmarks(pts[:, :2]) for pts, _ in found)
         self._tracked = [r for r in tracked if r is not None]
-        return [pts for pts, _ in found]
+        points = [pts for pts, _ in found]
+        if self._smoother is not None:
+            if points:
+                points = [self._smoother(points[0], t)]
+            else:
+                self._smoother.reset()
+        return points
 
     def _detect_still(self, small: np.ndarray, attempts) -> tuple[list[np.ndarray], int]:
         """Landmarks of a still photo, retrying where the selfie detector gives up.
