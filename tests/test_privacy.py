@@ -110,8 +110,7 @@ def internet_calls(trace: str) -> list[NetCall]:
 
 def offending(calls: list[NetCall]) -> list[str]:
     """Every internet socket created, and every connect or send not to loopback."""
-    return [c.line for c in calls
-            if c.call == "socket" or (c.call != "socket" and not c.to_loopback)]
+    return [c.line for c in calls if c.call == "socket" or not c.to_loopback]
 
 
 def _strace(trace_file) -> list[str]:
