@@ -107,7 +107,7 @@ def main() -> None:
         print(f"  work per frame (wall, camera wait excluded): median {r['work_p50_ms']:.1f} ms, "
               f"95th percentile {r['work_p95_ms']:.1f} ms, {r['late']:.1%} over 33 ms")
         print(f"  CPU per frame: preview thread {r['cpu_ms']:.1f} ms, whole process "
-              f"{r['process_cpu_ms']:.1f} ms (all threads, incl. painting and MediaPipe's own)")
+              f"{r['process_cpu_ms']:.1f} ms (all threads, incl. painting and OpenCV's own)")
     print(f"machine load average while measuring: {os.getloadavg()[0]:.1f} on "
           f"{os.cpu_count()} cores")
 

@@ -33,7 +33,7 @@ from skintrack.app.qtimage import rgb_to_screen_image
 
 #: Width (pixels) of the copy the face mesh runs on.
 DETECT_WIDTH = 640
-#: The live mesh tracks one face (MediaPipe then skips its face detector on most frames: ~10 ms
+#: The live mesh tracks one face (the engine then skips its face detector on most frames: ~10 ms
 #: instead of ~25 ms a frame); a separate search for several faces (~12 ms) runs every this many
 #: frames, a multiple of the guidance's light check interval ...
 COUNT_FACES_EVERY_N_FRAMES = 3 * LIGHT_EVERY_N_FRAMES

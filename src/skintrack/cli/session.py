@@ -1,6 +1,6 @@
 """``skintrack session new|baseline|add|status|list|symptoms``: treatment sessions and recovery.
 
-Heavy modules (numpy, OpenCV, MediaPipe) load inside :func:`run`, so ``skintrack --help`` stays
+Heavy modules (numpy, OpenCV, the face models) load inside :func:`run`, so ``skintrack --help`` stays
 instant. Times given on the command line without a zone are the computer's local time; they are
 stored and compared in UTC.
 """

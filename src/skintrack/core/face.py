@@ -1,12 +1,13 @@
-"""Face geometry: MediaPipe FaceLandmarker (478 points), head pose and physical scale.
+"""Face geometry: the 478-point face mesh, head pose and physical scale.
 
-MediaPipe runs on a copy whose long side is about :data:`DETECT_LONG_SIDE` pixels; its normalised
-points are mapped back to pixels of the full, oriented photo here and nowhere else.
+The bundled MediaPipe FaceLandmarker models run through OpenCV (:mod:`skintrack.core.face_nets`,
+no MediaPipe library and no network, ADR 0004) on a copy whose long side is about
+:data:`DETECT_LONG_SIDE` pixels; the points are mapped back to pixels of the full, oriented photo
+here and nowhere else.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import math
 import os
@@ -22,7 +23,7 @@ from skintrack.core.errors import ModelError
 MODEL_FILENAME = "face_landmarker.task"
 MODEL_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff"
 DETECT_LONG_SIDE = 1000
-#: Retries for a still photo in which MediaPipe finds no face: (grey border as a share of the
+#: Retries for a still photo in which the detector finds no face: (grey border as a share of the
 #: photo's size on each side, mirrored). See :meth:`FaceEngine._detect_still`.
 RETRY_BORDER = 0.25
 RETRY_ATTEMPTS = ((0.0, False), (0.0, True), (RETRY_BORDER, False), (RETRY_BORDER, True))
@@ -137,39 +138,35 @@ def load_model_bytes(path: Path | None = None) -> bytes:
 
 
 class FaceEngine:
-    """MediaPipe FaceLandmarker wrapper; a context manager (close it explicitly).
+    """The bundled face models (detector and 478-point mesh) run by OpenCV; a context manager
+    (close it explicitly). No MediaPipe and no network: see ADR 0004.
 
     ``mode="image"`` for still photos, ``mode="video"`` for a live preview (pass increasing
-    ``timestamp_ms`` to :meth:`detect`). Finds up to ``max_faces`` faces so that "more than one
-    face" can be reported.
+    ``timestamp_ms`` to :meth:`detect`): in video mode a face found in one frame is followed into
+    the next from its landmarks, and the detector runs only while fewer than ``max_faces`` are
+    followed. Finds up to ``max_faces`` faces so that "more than one face" can be reported.
     """
 
     def __init__(self, *, mode: str = "image", max_faces: int = 2, model: Path | None = None,
                  min_confidence: float = 0.5) -> None:
         if mode not in ("image", "video"):
             raise ValueError("mode must be 'image' or 'video'")
+        if max_faces < 1:
+            raise ValueError("max_faces must be at least 1")
         data = load_model_bytes(model)
-        os.environ.setdefault("GLOG_minloglevel", "2")
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        from mediapipe.tasks.python import vision
-        from mediapipe.tasks.python.core.base_options import BaseOptions
+        from skintrack.core.face_geometry import canonical_face
+        from skintrack.core.face_nets import FaceNets, LandmarkSmoother
 
-        running = vision.RunningMode.IMAGE if mode == "image" else vision.RunningMode.VIDEO
-        opts = vision.FaceLandmarkerOptions(
-            base_options=BaseOptions(model_asset_buffer=data),
-            running_mode=running,
-            num_faces=max_faces,
-            min_face_detection_confidence=min_confidence,
-            min_face_presence_confidence=min_confidence,
-            min_tracking_confidence=min_confidence,
-            output_facial_transformation_matrixes=True,
-        )
         self.mode = mode
+        self.max_faces = int(max_faces)
+        self.min_confidence = float(min_confidence)
         self._mirror = mirror_permutation(data)
-        with quiet_native_stderr():
-            self._landmarker = vision.FaceLandmarker.create_from_options(opts)
+        self._canonical = canonical_face(data)
+        self._nets: FaceNets | None = FaceNets(data)
+        self._tracked: list = []  # video mode: the crops of the faces followed from the last frame
+        # Video mode with one face: MediaPipe's landmark smoothing (its stream mode did the same).
+        self._smoother = LandmarkSmoother() if mode == "video" and self.max_faces == 1 else None
         self._last_ts = -1
-        self._warm = False
 
     def __enter__(self) -> FaceEngine:
         return self
@@ -178,15 +175,8 @@ class FaceEngine:
         self.close()
 
     def close(self) -> None:
-        lm, self._landmarker = getattr(self, "_landmarker", None), None
-        if lm is not None:
-            lm.close()
-
-    def __del__(self) -> None:  # pragma: no cover - safety net; callers close explicitly
-        try:
-            self.close()
-        except Exception:
-            pass
+        self._nets = None
+        self._tracked = []
 
     def detect(self, rgb: np.ndarray, *, timestamp_ms: int | None = None,
                attempts: tuple[tuple[float, bool], ...] = RETRY_ATTEMPTS) -> FaceDetection:
@@ -195,170 +185,125 @@ class FaceEngine:
         A still photo is tried as it is and then, while no face is found, with the retries of
         ``attempts`` (see :meth:`_detect_still`); a video frame only as it is.
         """
-        import mediapipe as mp
-
-        if self._landmarker is None:
+        if self._nets is None:
             raise RuntimeError("FaceEngine is closed")
         h, w = rgb.shape[:2]
         t0 = time.perf_counter()
         small = downscale_for_detection(rgb)
+        sh, sw = small.shape[:2]
         t1 = time.perf_counter()
-        with quiet_native_stderr(not self._warm):
-            if self.mode == "video":
-                ts = int(timestamp_ms if timestamp_ms is not None else self._last_ts + 33)
-                ts = max(ts, self._last_ts + 1)
-                self._last_ts = ts
-                image = mp.Image(image_format=mp.ImageFormat.SRGB, data=small)
-                result = self._landmarker.detect_for_video(image, ts)
-                tries = [((0, 0), False, result)]
-            else:
-                tries = self._detect_still(mp, small, attempts)
-        self._warm = True
+        if self.mode == "video":
+            ts = int(timestamp_ms if timestamp_ms is not None else self._last_ts + 33)
+            self._last_ts = max(ts, self._last_ts + 1)
+            found, n_attempts = self._detect_video(small, self._last_ts / 1000.0), 1
+        else:
+            found, n_attempts = self._detect_still(small, attempts)
         t2 = time.perf_counter()
         faces = []
-        (pad_x, pad_y), mirrored, result = tries[-1]
-        sh, sw = small.shape[:2]
-        matrices = result.facial_transformation_matrixes or []
-        for i, lms in enumerate(result.face_landmarks):
-            pts = np.array([(p.x, p.y, p.z) for p in lms], dtype=np.float32)
-            if pts.shape[0] != 478:
-                continue
-            mat = np.asarray(matrices[i]) if i < len(matrices) else None
-            if mirrored:
-                # The mirrored face's point k sits where the real face's mirror partner of k is.
-                pts = pts[self._mirror]
-                pts[:, 0] = 1.0 - pts[:, 0]
-                if mat is not None:
-                    flip = np.diag([-1.0, 1.0, 1.0, 1.0])
-                    mat = flip @ mat @ flip
-            # Normalised coordinates are resolution independent: scale by the full size (less
-            # the grey border a retry added around the detection copy).
-            pts[:, 0] = (pts[:, 0] * (sw + 2 * pad_x) - pad_x) * (w / sw)
-            pts[:, 1] = (pts[:, 1] * (sh + 2 * pad_y) - pad_y) * (h / sh)
-            pts[:, 2] *= (sw + 2 * pad_x) * (w / sw)
-            faces.append(_make_face(pts, mat, w, h))
+        for pts in found:
+            mat = None
+            if self._canonical is not None:
+                from skintrack.core.face_geometry import pose_matrix
+
+                norm = pts / (sw, sh, sw)
+                mat = pose_matrix(norm, sw, sh, self._canonical)
+            full = pts.copy()
+            full[:, 0] *= w / sw
+            full[:, 1] *= h / sh
+            full[:, 2] *= w / sw
+            faces.append(_make_face(full.astype(np.float32), mat, w, h))
         faces.sort(key=lambda f: -f.width_px)
         t3 = time.perf_counter()
         timing = {"downscale": (t1 - t0) * 1e3, "landmarks": (t2 - t1) * 1e3,
-                  "geometry": (t3 - t2) * 1e3, "attempts": float(len(tries))}
+                  "geometry": (t3 - t2) * 1e3, "attempts": float(n_attempts)}
         return FaceDetection(faces=tuple(faces), image_size=(w, h), timing_ms=timing)
 
-    def _detect_still(self, mp, small: np.ndarray, attempts) -> list:
-        """Landmarks of a still photo, retrying where MediaPipe's selfie detector gives up.
+    def _landmarks_of(self, img: np.ndarray, rois) -> list[tuple]:
+        """(points, crop) of each crop whose face the landmark network confirms."""
+        out = []
+        for roi in rois:
+            pts, presence = self._nets.landmarks(img, roi)
+            if presence >= self.min_confidence:
+                out.append((pts, roi))
+        return out
+
+    def _find(self, img: np.ndarray) -> list[tuple]:
+        """Detector, then landmarks in each detection's crop: MediaPipe's image mode."""
+        from skintrack.core.face_nets import roi_from_detection
+
+        dets = self._nets.detect(img, min_score=self.min_confidence, max_faces=self.max_faces)
+        rois = [roi_from_detection(d) for d in dets]
+        return self._landmarks_of(img, [r for r in rois if r is not None])
+
+    def _detect_video(self, small: np.ndarray, t: float) -> list[np.ndarray]:
+        """Follow the faces of the last frame; run the detector only for missing ones. The next
+        frame's crops come from the raw points; one face's points are then smoothed over time."""
+        from skintrack.core.face_nets import roi_from_detection, roi_from_landmarks
+
+        found = self._landmarks_of(small, self._tracked)
+        if len(found) < self.max_faces:
+            dets = self._nets.detect(small, min_score=self.min_confidence,
+                                     max_faces=self.max_faces)
+            rois = [r for r in (roi_from_detection(d) for d in dets) if r is not None]
+            # A detection of a face already followed is the same face: keep the followed one.
+            new = [r for r in rois if all(r.iou(f[1]) <= self.min_confidence for f in found)]
+            found += self._landmarks_of(small, new[: self.max_faces - len(found)])
+        tracked = (roi_from_landmarks(pts[:, :2]) for pts, _ in found)
+        self._tracked = [r for r in tracked if r is not None]
+        points = [pts for pts, _ in found]
+        if self._smoother is not None:
+            if points:
+                points = [self._smoother(points[0], t)]
+            else:
+                self._smoother.reset()
+        return points
+
+    def _detect_still(self, small: np.ndarray, attempts) -> tuple[list[np.ndarray], int]:
+        """Landmarks of a still photo, retrying where the selfie detector gives up.
 
         Its face detector misses many side views and faces that fill the frame (close-ups of a
         cheek): when the photo itself yields no face, the same copy is tried mirrored, then inside
         a grey border of :data:`RETRY_BORDER` of its size (so the face fills less of it), then
-        both. The first attempt that finds a face wins. Returns the attempts made, each as
-        ``((border_x, border_y), mirrored, result)``; the last one is the answer.
+        both. The first attempt that finds a face wins. Returns its faces' points in pixels of
+        ``small`` (anatomy kept: a mirrored face's points are mapped through their mirror
+        partners) and the number of attempts made.
         """
         import cv2
 
-        tries = []
         sh, sw = small.shape[:2]
+        n = 0
         for border, mirrored in attempts:
             if mirrored and self._mirror is None:
                 continue
+            n += 1
             px, py = round(border * sw), round(border * sh)
             img = small[:, ::-1] if mirrored else small
             if px or py:
                 img = cv2.copyMakeBorder(img, py, py, px, px, cv2.BORDER_CONSTANT,
                                          value=(128, 128, 128))
-            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(img))
-            result = self._landmarker.detect(image)
-            tries.append(((px, py), mirrored, result))
-            if result.face_landmarks:
-                break
-        return tries
+            found = self._find(np.ascontiguousarray(img))
+            if not found:
+                continue
+            out = []
+            for pts, _ in found:
+                pts = pts.copy()
+                pts[:, 0] -= px
+                pts[:, 1] -= py
+                if mirrored:
+                    # The mirrored face's point k sits where the real face's mirror partner of k is.
+                    pts = pts[self._mirror]
+                    pts[:, 0] = sw - pts[:, 0]
+                out.append(pts)
+            return out, n
+        return [], n
 
 
-@lru_cache(maxsize=2)
 def mirror_permutation(model: bytes) -> np.ndarray | None:
-    """For each of the 478 landmarks, the index of its mirror partner (an involution).
+    """For each of the 478 landmarks, the index of its mirror partner (an involution); see
+    :func:`skintrack.core.face_geometry.mirror_permutation`."""
+    from skintrack.core.face_geometry import mirror_permutation as _from_model
 
-    Read from the model itself: the canonical face mesh in its geometry metadata is exactly
-    symmetric about x = 0, so each vertex's partner is the vertex at its mirrored position. The
-    ten iris points (not in the canonical mesh) pair as centre to centre and edge to facing edge.
-    ``None`` if the metadata cannot be read (then no mirrored retry is made).
-    """
-    import io
-    import struct
-    import zipfile
-
-    def fields(buf: bytes):
-        i = 0
-        while i < len(buf):
-            key, i = _varint(buf, i)
-            kind = key & 7
-            if kind == 0:
-                value, i = _varint(buf, i)
-            elif kind == 2:
-                n, i = _varint(buf, i)
-                value, i = buf[i:i + n], i + n
-            elif kind == 5:
-                value, i = struct.unpack("<f", buf[i:i + 4])[0], i + 4
-            elif kind == 1:
-                value, i = buf[i:i + 8], i + 8
-            else:
-                raise ValueError("unsupported protobuf wire type")
-            yield key >> 3, kind, value
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(model)) as zf:
-            meta = zf.read("geometry_pipeline_metadata_landmarks.binarypb")
-        # GeometryPipelineMetadata.canonical_mesh (1) -> Mesh3d.vertex_buffer (3): x, y, z, u, v.
-        mesh = next(v for f, k, v in fields(meta) if f == 1 and k == 2)
-        floats = [v for f, k, v in fields(mesh) if f == 3 and k == 5]
-        vert = np.asarray(floats, np.float64).reshape(-1, 5)[:, :3]
-    except (KeyError, ValueError, StopIteration, zipfile.BadZipFile, IndexError, struct.error):
-        return None
-    if len(vert) != 468:
-        return None
-    mirrored = vert * (-1.0, 1.0, 1.0)
-    dist = np.linalg.norm(mirrored[:, None] - vert[None], axis=2)
-    perm = dist.argmin(1)
-    if dist.min(1).max() > 1e-3 or not (perm[perm] == np.arange(468)).all():
-        return None
-    iris = np.array([473, 476, 475, 474, 477, 468, 471, 470, 469, 472])
-    return np.concatenate([perm, iris]).astype(np.intp)
-
-
-def _varint(buf: bytes, i: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = buf[i]
-        i += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return value, i
-
-
-@contextlib.contextmanager
-def quiet_native_stderr(active: bool = True):
-    """Silence the C++ log lines MediaPipe/TFLite print to fd 2 while a model loads or first runs.
-
-    Set ``SKINTRACK_DEBUG=1`` to see them.
-    """
-    if not active or os.environ.get("SKINTRACK_DEBUG"):
-        yield
-        return
-    import sys
-
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+    return _from_model(model)
 
 
 def downscale_for_detection(rgb: np.ndarray, long_side: int = DETECT_LONG_SIDE) -> np.ndarray:
@@ -380,7 +325,8 @@ def downscale_for_detection(rgb: np.ndarray, long_side: int = DETECT_LONG_SIDE) 
 
 
 def pose_from_matrix(mat: np.ndarray) -> Pose:
-    """Yaw, pitch, roll (degrees) from MediaPipe's 4x4 facial transformation matrix."""
+    """Yaw, pitch, roll (degrees) from the 4x4 facial transformation matrix (canonical face to
+    camera, as MediaPipe's face-geometry pipeline defines it)."""
     r = np.asarray(mat, dtype=np.float64)[:3, :3]
     # Remove any scale the matrix carries.
     r = r / np.cbrt(max(np.linalg.det(r), 1e-12))

@@ -1,8 +1,8 @@
 """Bring a later photo onto the baseline photo, triangle by triangle of the face mesh.
 
 A head is not flat: between two photos it turns, tilts and changes expression a little, so one
-homography cannot line up cheeks, nose and chin at once. MediaPipe gives the same 468 surface
-points in both photos, and its face-mesh tessellation splits the face into 852 small triangles;
+homography cannot line up cheeks, nose and chin at once. The face mesh gives the same 468 surface
+points in both photos, and the face-mesh tessellation splits the face into 852 small triangles;
 each triangle is mapped by its own affine transform (a piecewise-affine warp), which follows the
 face wherever the landmarks do.
 
@@ -18,7 +18,6 @@ This module also turns a per-pixel Δa* map into a colour image (:func:`delta_co
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -26,18 +25,12 @@ import numpy as np
 MESH_POINTS = 468
 
 
-@lru_cache(maxsize=1)
 def mesh_triangles() -> np.ndarray:
-    """The face-mesh triangles as ``(852, 3) int32`` landmark indices.
+    """The face-mesh triangles as ``(852, 3) int32`` landmark indices (read-only), from
+    :mod:`skintrack.core.face_topology`: MediaPipe's published tessellation."""
+    from skintrack.core.face_topology import mesh_triangles as _triangles
 
-    MediaPipe publishes the tessellation as edges listed three per triangle (a->b, b->c, c->a);
-    every third edge start is a triangle's corner.
-    """
-    from mediapipe.tasks.python.vision import FaceLandmarksConnections
-
-    edges = FaceLandmarksConnections.FACE_LANDMARKS_TESSELATION
-    starts = np.array([e.start for e in edges], dtype=np.int32)
-    tri = starts.reshape(-1, 3)
+    tri = _triangles()
     if tri.max() >= MESH_POINTS:
         raise RuntimeError("unexpected face-mesh tessellation")
     return tri
