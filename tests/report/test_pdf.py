@@ -153,3 +153,14 @@ def test_any_text_renders_with_a_replacement_glyph(small_model):
     assert printable_text("a\tb \x1b[31m中\U0001F9F4\u0301") == "a b \ufffd\ufffd\u0301"
     assert printable_text("\u20dd") == ""  # a combining mark without a glyph is dropped
     assert wrap(notes, 150, 8.5) == ["a b", "second line \ufffd\ufffd \ufffd", "third"]
+
+
+def test_wrap_splits_a_pasted_huge_word_quickly():
+    import time
+
+    word = "\u00e9x" * 100_000
+    t0 = time.perf_counter()
+    lines = wrap(f"before {word} after", 60.0, 8.5)
+    assert time.perf_counter() - t0 < 5.0
+    assert "".join(lines[1:-1]) + lines[-1].removesuffix(" after") == word
+    assert all(text_width_mm(line, 8.5) <= 60.0 for line in lines)

@@ -124,15 +124,27 @@ def wrap(s: str, width_mm: float, size: float, weight: str = "normal") -> list[s
                 continue
             if cur:
                 lines.append(cur)
-            while text_width_mm(word, size, weight) > width_mm and len(word) > 1:
-                cut = len(word)
-                while cut > 1 and text_width_mm(word[:cut], size, weight) > width_mm:
-                    cut -= 1
-                lines.append(word[:cut])
-                word = word[cut:]
-            cur = word
+            pieces = _split_word(word, width_mm, size, weight)
+            lines.extend(pieces[:-1])
+            cur = pieces[-1]
         lines.append(cur)
     return lines
+
+
+def _split_word(word: str, width_mm: float, size: float, weight: str) -> list[str]:
+    """``word`` cut into pieces at most ``width_mm`` wide (at least one character each), in one
+    pass: a pasted 100,000-character "word" costs milliseconds, not minutes."""
+    adv, missing = _metrics(weight)
+    limit = width_mm / (size * PT_TO_MM)  # em
+    pieces, start, used = [], 0, 0.0
+    for i, c in enumerate(word):
+        a = adv.get(ord(c), missing)
+        if used + a > limit and i > start:
+            pieces.append(word[start:i])
+            start, used = i, 0.0
+        used += a
+    pieces.append(word[start:])
+    return pieces
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
