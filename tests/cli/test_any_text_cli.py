@@ -112,3 +112,18 @@ def test_html_of_the_report_holds_no_location(session, tmp_path, capsys):
         assert metadata_markers(base64.b64decode(b64)) == []
     text = re.sub(r'data:[^"]+', "", html)
     assert "GPS" not in text and "Exif" not in text
+
+
+def test_notes_with_bytes_that_are_not_utf8_are_kept_readable(tmp_path, capsys):
+    """A terminal in another encoding can pass bytes that are not UTF-8: stored with U+FFFD."""
+    import json
+    import os
+
+    d = ["session", "--data-dir", str(tmp_path)]
+    code = main([*d, "new", "--device", "pen", "--needle-mm", "0.25", "--treated", "chin",
+                 "--notes", os.fsdecode(b"caf\xe9 au lait"), "--products", os.fsdecode(b"cr\xe8me")])
+    assert code == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert main([*d, "list", "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["notes"] == "caf\ufffd au lait" and rec["products"] == ["cr\ufffdme"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from skintrack.core.printable import clean_text, for_terminal, shorten
+from skintrack.core.printable import clean_text, for_terminal, from_command_line, shorten
 
 
 def test_clean_text_keeps_every_script_and_drops_controls():
@@ -25,3 +25,11 @@ def test_shorten_says_how_long_the_value_was():
     assert shorten("short") == "short"
     long = shorten("x" * 5000, 80)
     assert len(long) <= 80 and long.endswith("(5,000 characters)")
+
+
+def test_bytes_that_are_not_utf8_become_replacement_characters():
+    import os
+
+    arg = os.fsdecode(b"bad \xff byte")  # what sys.argv holds for such an argument
+    assert from_command_line(arg) == "bad \ufffd byte"
+    assert from_command_line("中文 ok") == "中文 ok"

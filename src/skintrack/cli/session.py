@@ -149,9 +149,12 @@ def _new(tracker, args) -> int:
     from skintrack.core.protocol import HOME_NEEDLE_MAX_MM
 
     treated_at = parse_time(args.at) if args.at else None
+    from skintrack.core.printable import from_command_line
+
     s = tracker.new_session(device=args.device, needle_mm=args.needle_mm,
                             treated_regions=_list(args.treated), treated_at=treated_at,
-                            products=_list(args.products), notes=args.notes)
+                            products=_list(from_command_line(args.products)),
+                            notes=from_command_line(args.notes))
     if s.needle_mm > HOME_NEEDLE_MAX_MM:
         print(f"skintrack: warning: {s.needle_mm:g} mm needles are medical grade (over "
               f"{HOME_NEEDLE_MAX_MM:g} mm) and unsuitable for home use", file=sys.stderr)

@@ -74,6 +74,16 @@ def for_terminal(text: object) -> str:
     return "".join(out)
 
 
+def from_command_line(text: str) -> str:
+    """``text`` from ``sys.argv``, with bytes that were not UTF-8 (which Python keeps as lone
+    surrogates, and which no file or database can store) replaced by U+FFFD."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def shorten(text: object, limit: int = 80) -> str:
     """``text`` cut to at most ``limit`` characters, with an ellipsis and the length when cut."""
     s = str(text)
