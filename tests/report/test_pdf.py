@@ -139,20 +139,44 @@ def test_written_pdf_is_private_whatever_the_umask(tmp_path, small_model):
     assert path.stat().st_mode & 0o777 == 0o600
 
 
-def test_any_text_renders_with_a_replacement_glyph(small_model):
+def test_any_text_renders_with_a_fallback_glyph(tmp_path, small_model):
     """Tabs, control characters, CJK and emoji in the notes: the PDF is written, never a crash
-    ("No glyphs have been loaded"), and every line of the notes is laid out."""
+    ("No glyphs have been loaded"), every line of the notes is laid out, and characters DejaVu
+    Sans lacks are drawn with the fallback font and kept as text."""
     import dataclasses
 
     from skintrack.report.pdf import printable_text
 
     notes = "a\tb\r\nsecond \x1b[31mline\x07 中文 \U0001F9F4\nthird"
-    model = dataclasses.replace(small_model, notes=notes)
-    info = read_pdf(render_pdf(model))
-    assert info.page_count >= 3
-    assert printable_text("a\tb \x1b[31m中\U0001F9F4\u0301") == "a b \ufffd\ufffd\u0301"
-    assert printable_text("\u20dd") == ""  # a combining mark without a glyph is dropped
-    assert wrap(notes, 150, 8.5) == ["a b", "second line \ufffd\ufffd \ufffd", "third"]
+    assert printable_text("a\tb \x1b[31m中\U0001F9F4\u20dd") == "a b 中\U0001F9F4"
+    assert wrap(notes, 150, 8.5) == ["a b", "second line 中文 \U0001F9F4", "third"]
+    pdf = render_pdf(dataclasses.replace(small_model, notes=notes))
+    assert read_pdf(pdf).page_count >= 3
+    assert b"LastResort" in pdf  # the fallback font is embedded (cut down to what is used)
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        pytest.skip("poppler's pdftotext is not installed")
+    (tmp_path / "r.pdf").write_bytes(pdf)
+    text = subprocess.run([exe, str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "second line 中文 \U0001F9F4" in text and "third" in text
+
+
+def test_without_a_fallback_font_missing_glyphs_print_as_replacement(monkeypatch, small_model):
+    import dataclasses
+
+    from skintrack.report import pdf as P
+
+    monkeypatch.setattr(P, "fallback_font_path", lambda: None)
+    for cached in (P._metrics, P.printable_text, P.text_width_mm):
+        cached.cache_clear()
+    try:
+        assert P.printable_text("中文 ok") == "\ufffd\ufffd ok"
+        data = render_pdf(dataclasses.replace(small_model, notes="中文 ok"))
+        assert read_pdf(data).page_count >= 3 and b"LastResort" not in data
+    finally:
+        for cached in (P._metrics, P.printable_text, P.text_width_mm):
+            cached.cache_clear()
 
 
 def test_wrap_splits_a_pasted_huge_word_quickly():

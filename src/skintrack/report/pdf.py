@@ -4,12 +4,13 @@ Each A4 page is laid out in millimetres from the top left corner into a :class:`
 drawing operations), then written by fpdf2 once every page is known (page numbers need the total).
 Text is DejaVu Sans (the TrueType font matplotlib ships), embedded and subset by fpdf2, so it stays
 selectable and searchable; it is wrapped by measuring it with the font's own advance widths.
-Characters DejaVu Sans has no glyph for (Chinese, Japanese, emoji) print as U+FFFD, control
-characters are removed (:func:`skintrack.core.printable.clean_text`): any text a person can type
-prints. The charts are drawn by the shared functions of :mod:`skintrack.report.charts` (the app
-draws the same ones) and embedded as SVG, so they stay vectors. Photos are encoded as JPEG from
-pixel arrays, so they carry no EXIF or location, and fpdf2 embeds the JPEG as it is (``DCTDecode``).
-Why fpdf2: ``docs/adr/0503-pdf-with-fpdf2.md``.
+Characters DejaVu Sans has no glyph for (Chinese, Japanese, most emoji) are drawn with Unicode's
+Last Resort font (also shipped by matplotlib: the sign of the character's script, and the character
+kept in the text), control characters are removed (:func:`skintrack.core.printable.clean_text`): any
+text a person can type prints. The charts are drawn by the shared functions of
+:mod:`skintrack.report.charts` (the app draws the same ones) and embedded as SVG, so they stay
+vectors. Photos are encoded as JPEG from pixel arrays, so they carry no EXIF or location, and fpdf2
+embeds the JPEG as it is (``DCTDecode``). Why fpdf2: ``docs/adr/0503-pdf-with-fpdf2.md``.
 
 Page one is the clinician summary and always fits one page; the other sections flow over as many
 pages as they need.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import io
 import math
+import tempfile
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
@@ -53,9 +55,15 @@ JPEG_QUALITY = 88
 #: Height of DejaVu Sans' ascender of "l" (em): a line drawn with its top at y has its baseline
 #: this far below (the layout places text by its top, as the matplotlib writer did).
 ASCENT_EM = 1556 / 2048
-#: What a character without a glyph in DejaVu Sans prints as.
+#: What a character without a glyph in DejaVu Sans prints as when there is no fallback font.
 NO_GLYPH = "\ufffd"
 FONT_FILES = {"normal": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf"}
+#: The fallback font, also shipped by matplotlib: Unicode's *Last Resort* font draws every code
+#: point as the sign of its script or block (a framed 字 for a CJK ideograph), so a character
+#: DejaVu Sans lacks still shows that something is written there, and the PDF keeps the character
+#: itself for copying and searching. All its glyphs are 2350/2048 em wide.
+FALLBACK_FILE = "LastResortHE-Regular.ttf"
+FALLBACK_ADVANCE_EM = 2350 / 2048
 
 
 def font_path(weight: str = "normal") -> Path:
@@ -65,9 +73,19 @@ def font_path(weight: str = "normal") -> Path:
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / FONT_FILES[weight]
 
 
+@lru_cache(maxsize=1)
+def fallback_font_path() -> Path | None:
+    """The Last Resort font matplotlib ships (3.6 and later), or None without it."""
+    import matplotlib
+
+    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / FALLBACK_FILE
+    return path if path.is_file() else None
+
+
 @lru_cache(maxsize=2)
 def _metrics(weight: str) -> tuple[dict[int, float], float]:
-    """(code point -> advance width in em, the advance of NO_GLYPH) of DejaVu Sans."""
+    """(code point -> advance width in em of DejaVu Sans, the advance of any other character:
+    the fallback font's, or NO_GLYPH's without it)."""
     from fontTools.ttLib import TTFont
 
     font = TTFont(font_path(weight), lazy=True)
@@ -75,25 +93,59 @@ def _metrics(weight: str) -> tuple[dict[int, float], float]:
     hmtx = font["hmtx"].metrics
     adv = {cp: hmtx[name][0] / em for cp, name in font.getBestCmap().items()}
     font.close()
-    return adv, adv[ord(NO_GLYPH)]
+    return adv, (FALLBACK_ADVANCE_EM if fallback_font_path() is not None else adv[ord(NO_GLYPH)])
 
 
 @lru_cache(maxsize=4096)
 def printable_text(s: str, weight: str = "normal") -> str:
     """``s`` as the PDF can draw it on one line: control characters removed, tabs and line breaks
-    as spaces, characters DejaVu Sans has no glyph for as U+FFFD (combining marks and invisible
-    format characters without a glyph, such as emoji variation selectors, are dropped)."""
+    as spaces. A character DejaVu Sans has no glyph for is kept for the fallback font (U+FFFD
+    without one); combining marks and invisible format characters without a glyph, such as emoji
+    variation selectors, are dropped (the fallback would draw each as a box of its own)."""
     s = clean_text(s, multiline=False)
     adv, _ = _metrics(weight)
     if all(ord(c) in adv for c in s):
         return s
+    fallback = fallback_font_path() is not None
     out = []
     for c in s:
         if ord(c) in adv:
             out.append(c)
         elif unicodedata.category(c) not in ("Mn", "Me", "Cf"):
-            out.append(NO_GLYPH)
+            out.append(c if fallback else NO_GLYPH)
     return "".join(out)
+
+
+def _runs(s: str, weight: str) -> list[tuple[bool, str]]:
+    """``s`` cut into runs of (drawn with the fallback font?, text)."""
+    adv, _ = _metrics(weight)
+    runs: list[tuple[bool, str]] = []
+    for c in s:
+        fb = ord(c) not in adv
+        if runs and runs[-1][0] == fb:
+            runs[-1] = (fb, runs[-1][1] + c)
+        else:
+            runs.append((fb, c))
+    return runs
+
+
+def _fallback_subset(chars: set[str], folder: Path) -> Path:
+    """The fallback font cut down to ``chars``, saved in ``folder``: fpdf2 would take seconds to
+    read the whole font's million-entry character map, the subset milliseconds."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(fallback_font_path())
+    options = subset.Options()
+    options.layout_features = []
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=sorted(ord(c) for c in chars))
+    subsetter.subset(font)
+    out = folder / "fallback.ttf"
+    font.save(out)
+    font.close()
+    return out
 
 
 @lru_cache(maxsize=8192)
@@ -622,7 +674,13 @@ class _Writer:
         pdf.set_producer("skintrack")
         pdf.set_creation_date(model.generated_at)
         self.pdf = pdf
-        self._jpegs: dict[int, bytes] = {}
+
+    def fallback(self, pages: list[Page], folder: Path) -> None:
+        """Load the fallback font, cut down to the characters the pages need from it (if any)."""
+        chars = {c for page in pages for _z, _i, kind, a in page.ops if kind == "text"
+                 for fb, run in _runs(a[2], a[4]) if fb for c in run}
+        if chars and fallback_font_path() is not None:
+            self.pdf.add_font("LastResort", "", _fallback_subset(chars, folder))
 
     def page(self, page: Page) -> None:
         from skintrack.report.images import encode_jpeg
@@ -632,9 +690,14 @@ class _Writer:
         for _z, _i, kind, a in sorted(page.ops, key=lambda op: (op[0], op[1])):
             if kind == "text":
                 x, base, s, size, weight, color = a
-                pdf.set_font("DejaVu", "B" if weight == "bold" else "", size)
                 pdf.set_text_color(*_rgb(color))
-                pdf.text(x, base, s)
+                for fallback, run in _runs(s, weight):
+                    if fallback:
+                        pdf.set_font("LastResort", "", size)
+                    else:
+                        pdf.set_font("DejaVu", "B" if weight == "bold" else "", size)
+                    pdf.text(x, base, run)
+                    x += text_width_mm(run, size, weight)
             elif kind == "rect":
                 x, y, w, h, fc, ec, lw = a
                 style = ("F" if fc != "none" else "") + ("D" if ec != "none" else "")
@@ -714,14 +777,16 @@ def render_pdf(model: ReportModel, *, progress: Progress | None = None) -> bytes
     _decorate(model, pages)
     step("layout")
 
-    writer = _Writer(model)
-    for i, page in enumerate(pages):
-        writer.page(page)
-        page.ops.clear()
-        target = layout_steps + math.ceil((i + 1) * layout_steps / len(pages))
-        while done < target - 1 or (i + 1 < len(pages) and done < target):
-            step(f"page {i + 1} of {len(pages)}")
-    data = writer.output()
+    with tempfile.TemporaryDirectory(prefix="skintrack-pdf-") as tmp:
+        writer = _Writer(model)
+        writer.fallback(pages, Path(tmp))
+        for i, page in enumerate(pages):
+            writer.page(page)
+            page.ops.clear()
+            target = layout_steps + math.ceil((i + 1) * layout_steps / len(pages))
+            while done < target - 1 or (i + 1 < len(pages) and done < target):
+                step(f"page {i + 1} of {len(pages)}")
+        data = writer.output()
     while done < total:
         step("written")
     return data
