@@ -46,6 +46,15 @@ def test_demo_writes_both_reports_and_says_where(demo):
     assert "This is not a diagnosis" in doc
 
 
+def test_demo_writes_private_files(demo):
+    """Whatever the umask, what the demo writes is readable by its owner only (issue 12)."""
+    _, out, _, _ = demo
+    for suffix in (".pdf", ".html"):
+        assert (out / f"{REPORT_NAME}{suffix}").stat().st_mode & 0o077 == 0
+    assert (out / DATA_NAME).stat().st_mode & 0o077 == 0
+    assert (out / DATA_NAME / MARKER).stat().st_mode & 0o077 == 0
+
+
 def test_demo_data_stays_inside_the_output_folder(demo):
     code, out, _, home = demo
     assert (out / DATA_NAME / MARKER).is_file()

@@ -115,6 +115,26 @@ def test_capture_time_without_offset_and_without_exif(tmp_path, face_rgb):
     assert p.taken_at == datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
+@pytest.mark.parametrize("date, offset", [
+    ("9999:12:31 23:59:59", "-23:59"),  # 10000-01-01 in UTC: past what datetime can hold
+    ("9999:12:31 23:59:59", None),      # in this computer's zone
+    ("2400:01:01 00:00:00", "+01:00"),  # holdable, but no camera took it
+])
+def test_impossible_exif_date_is_read_as_no_capture_time(tmp_path, face_rgb, date, offset):
+    exif = Image.Exif()
+    sub = exif.get_ifd(0x8769)
+    sub[0x9003] = date
+    if offset:
+        sub[0x9011] = offset
+    path = _save(tmp_path, Image.fromarray(face_rgb), "t.jpg", exif=exif)
+    stamp = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC).timestamp()
+    os.utime(path, (stamp, stamp))
+    p = load_photo(path)
+    assert p.taken_at_source == "file_time" and p.approximate_time
+    assert p.taken_at == datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert p.taken_at.astimezone(UTC)  # every time intake gives converts to UTC
+
+
 def test_refusals_are_photo_errors_with_one_line(tmp_path, face_rgb):
     cases = {}
     cases["missing"] = tmp_path / "nope.jpg"

@@ -62,3 +62,19 @@ def test_load_answers_file(tmp_path):
         load_answers(p)
     with pytest.raises(SkintrackError, match="no such answers file"):
         load_answers(tmp_path / "missing.json")
+
+
+def test_load_answers_reads_a_bounded_amount_and_never_echoes_it(tmp_path):
+    from skintrack.core.questionnaire import MAX_ANSWERS_BYTES
+
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps({"device": "z" * (MAX_ANSWERS_BYTES + 10)}))
+    with pytest.raises(SkintrackError, match="too large") as err:
+        load_answers(big)
+    assert "zzz" not in str(err.value) and len(str(err.value)) < 300
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 20_000 + "]" * 20_000)
+    with pytest.raises(SkintrackError, match="nested too deeply"):
+        load_answers(deep)
+    with pytest.raises(SkintrackError, match="is a folder"):
+        load_answers(tmp_path)

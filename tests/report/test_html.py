@@ -138,12 +138,16 @@ def test_write_html_is_atomic(tmp_path, small_model):
     assert seen[-1][0] == seen[-1][1] and [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 
-def test_written_report_has_ordinary_permissions(tmp_path, small_model):
+def test_written_report_is_private_whatever_the_umask(tmp_path, small_model):
+    """Health data: the report is readable by its owner only (issue 12), even over an older
+    report of the same name that others could read."""
     import os
 
+    (tmp_path / "r.html").write_text("an older report")
+    os.chmod(tmp_path / "r.html", 0o644)
     umask = os.umask(0o022)
     try:
         path = write_html(small_model, tmp_path / "r.html")
     finally:
         os.umask(umask)
-    assert path.stat().st_mode & 0o777 == 0o644
+    assert path.stat().st_mode & 0o777 == 0o600

@@ -30,7 +30,10 @@ def test_pdf_opens_with_pages_and_every_image(report_model, pdf_bytes):
     info = read_pdf(pdf_bytes)
     assert info.page_count >= 4  # summary, photos (8 of them), check..., disclaimer
     assert all(n > 500 for n in info.content_bytes), "a page has (almost) nothing drawn on it"
-    assert len(info.images) == _images_expected(report_model)
+    # Every photo, map and close-up is painted; an image painted twice (the same display image
+    # on page one and on its detail page) is stored once.
+    assert sum(len(p) for p in info.page_images) == _images_expected(report_model)
+    assert {n for p in info.page_images for n in p} == {im.obj for im in info.images}
     # Photos go in as JPEG (small, fast); each one decodes to its declared size (read_pdf checks).
     assert {im.filter for im in info.images} == {"DCTDecode"}
     assert b"SIMULATED" in info.info  # the document title says so too
@@ -89,7 +92,7 @@ def test_page_one_is_the_summary_and_fits_one_page(report_model, pdf_bytes):
     assert info.content_bytes[0] > 20000
     # Every other image (photos, maps, close-ups) is on a later page.
     later = sum(len(p) for p in info.page_images[1:])
-    assert later + len(first) == len(info.images)
+    assert later + len(first) == _images_expected(report_model)
 
 
 def test_progress_is_monotonic_and_complete(small_model):
@@ -123,3 +126,65 @@ def test_wrap_fits_the_width_it_is_given():
     assert len(lines) > 2
     assert all(text_width_mm(line, 8.5) <= 40.0 for line in lines)
     assert " ".join(lines).replace("  ", " ").replace(" ", "") == text.replace(" ", "")
+
+
+def test_written_pdf_is_private_whatever_the_umask(tmp_path, small_model):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        path = write_pdf(small_model, tmp_path / "r.pdf")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_any_text_renders_with_a_fallback_glyph(tmp_path, small_model):
+    """Tabs, control characters, CJK and emoji in the notes: the PDF is written, never a crash
+    ("No glyphs have been loaded"), every line of the notes is laid out, and characters DejaVu
+    Sans lacks are drawn with the fallback font and kept as text."""
+    import dataclasses
+
+    from skintrack.report.pdf import printable_text
+
+    notes = "a\tb\r\nsecond \x1b[31mline\x07 中文 \U0001F9F4\nthird"
+    assert printable_text("a\tb \x1b[31m中\U0001F9F4\u20dd") == "a b 中\U0001F9F4"
+    assert wrap(notes, 150, 8.5) == ["a b", "second line 中文 \U0001F9F4", "third"]
+    pdf = render_pdf(dataclasses.replace(small_model, notes=notes))
+    assert read_pdf(pdf).page_count >= 3
+    assert b"LastResort" in pdf  # the fallback font is embedded (cut down to what is used)
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        pytest.skip("poppler's pdftotext is not installed")
+    (tmp_path / "r.pdf").write_bytes(pdf)
+    text = subprocess.run([exe, str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "second line 中文 \U0001F9F4" in text and "third" in text
+
+
+def test_without_a_fallback_font_missing_glyphs_print_as_replacement(monkeypatch, small_model):
+    import dataclasses
+
+    from skintrack.report import pdf as P
+
+    monkeypatch.setattr(P, "fallback_font_path", lambda: None)
+    for cached in (P._metrics, P.printable_text, P.text_width_mm):
+        cached.cache_clear()
+    try:
+        assert P.printable_text("中文 ok") == "\ufffd\ufffd ok"
+        data = render_pdf(dataclasses.replace(small_model, notes="中文 ok"))
+        assert read_pdf(data).page_count >= 3 and b"LastResort" not in data
+    finally:
+        for cached in (P._metrics, P.printable_text, P.text_width_mm):
+            cached.cache_clear()
+
+
+def test_wrap_splits_a_pasted_huge_word_quickly():
+    import time
+
+    word = "\u00e9x" * 100_000
+    t0 = time.perf_counter()
+    lines = wrap(f"before {word} after", 60.0, 8.5)
+    assert time.perf_counter() - t0 < 5.0
+    assert "".join(lines[1:-1]) + lines[-1].removesuffix(" after") == word
+    assert all(text_width_mm(line, 8.5) <= 60.0 for line in lines)

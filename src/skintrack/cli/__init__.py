@@ -48,19 +48,51 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The longest error line printed (characters): a huge value given on the command line or read
+#: from a file is cut, never echoed whole.
+MAX_ERROR_CHARS = 400
+
+
 def fail(message: str, code: int = 2) -> int:
-    """Print one readable error line and return the exit status."""
-    print(f"skintrack: {message}", file=sys.stderr)
+    """Print one readable error line and return the exit status.
+
+    Control characters (an escape sequence in a file name, a newline in a value) are shown escaped,
+    so the message stays one line and cannot drive the terminal; a very long one is cut.
+    """
+    from skintrack.core.printable import for_terminal, shorten
+
+    print(f"skintrack: {shorten(for_terminal(message), MAX_ERROR_CHARS)}", file=sys.stderr)
     return code
 
 
+def positive_id(text: str) -> int:
+    """A session number from the command line: a positive integer SQLite can hold.
+
+    Anything else (a word, zero, a number too large to be any session) is refused with one short
+    line (:class:`~skintrack.core.errors.SkintrackError`, which :func:`main` prints), never with a
+    huge value echoed or an overflow inside SQLite.
+    """
+    from skintrack.core.errors import SkintrackError
+    from skintrack.core.printable import for_terminal, shorten
+
+    t = text.strip()
+    if not (t.isascii() and t.isdigit() and len(t) <= 19 and 0 < int(t) < 2**63):
+        raise SkintrackError(f"there is no session {shorten(for_terminal(t), 30)!r}: a session is "
+                             "a whole number from 1 (see `skintrack session list`)")
+    return int(t)
+
+
 def main(argv: list[str] | None = None) -> int:
+    from skintrack.core.errors import SkintrackError
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SkintrackError as exc:  # a value refused while parsing (see positive_id)
+        return fail(str(exc))
     if not getattr(args, "_run", None):
         parser.print_help()
         return 0
-    from skintrack.core.errors import SkintrackError
 
     try:
         return int(args._run(args) or 0)
@@ -83,5 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # last resort: one line, never a traceback
         if os.environ.get("SKINTRACK_DEBUG"):
             raise
-        return fail(f"internal error: {type(exc).__name__}: {exc} "
+        from skintrack.core.printable import shorten
+
+        return fail(f"internal error: {type(exc).__name__}: {shorten(exc, 200)} "
                     "(set SKINTRACK_DEBUG=1 for details)", 1)

@@ -7,6 +7,8 @@ import json
 import sys
 import time
 
+from skintrack.core.printable import for_terminal
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files (JPEG, PNG, TIFF, WebP)")
@@ -34,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
                     print(json.dumps({"schema": 1, "image": {"path": path}, "error": str(exc)}),
                           flush=True)
                 else:
-                    print(f"skintrack: {exc}", file=sys.stderr, flush=True)
+                    print(f"skintrack: {for_terminal(exc)}", file=sys.stderr, flush=True)
                 continue
             if args.json:
                 print(json.dumps(rec), flush=True)
@@ -59,7 +61,7 @@ def print_table(rows: list[dict]) -> None:
             cheeks = f"{lc['lab_median'][1]:.1f}/{rc['lab_median'][1]:.1f}"
         quality = "ok" if r["quality"]["ok"] else ", ".join(p["code"] for p in r["quality"]["problems"])
         table.append((
-            img["path"].rsplit("/", 1)[-1],
+            for_terminal(img["path"].rsplit("/", 1)[-1]),
             f"{img['width']}x{img['height']}",
             f"{taken} ({img['taken_at_source']})",
             str(face["faces"]),

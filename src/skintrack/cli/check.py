@@ -67,9 +67,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_report(analysis, verdict, args, answered: bool) -> None:
+    from skintrack.core.printable import for_terminal
     from skintrack.core.verdict import KIND_WORDS, REGION_WORDS
 
-    name = analysis.photo.path.rsplit("/", 1)[-1] or "photo"
+    name = for_terminal(analysis.photo.path.rsplit("/", 1)[-1]) or "photo"
     where = ", ".join(verdict.treated) if verdict.treated else "whole face"
     print(f"{name}: {verdict.decision.upper()}   (treated: {where})")
     for r in verdict.reasons:

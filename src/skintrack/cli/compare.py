@@ -7,6 +7,8 @@ import json
 import sys
 import time
 
+from skintrack.core.printable import for_terminal
+
 REGIONS = ("forehead", "left_cheek", "right_cheek", "nose", "chin", "perioral")
 
 
@@ -124,7 +126,7 @@ def print_table(c, args) -> None:
     for f in c.findings():
         print(f"  * {f['message']}")
     for w in c.warnings:
-        print(f"  ! {w}")
+        print(f"  ! {for_terminal(w)}")
     if args.map:
-        print(f"map written to {args.map}")
+        print(f"map written to {for_terminal(args.map)}")
     sys.stdout.flush()

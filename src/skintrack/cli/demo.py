@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import shutil
 from pathlib import Path
 
@@ -73,8 +74,11 @@ def _fresh_data_dir(out: Path) -> Path:
             raise SkintrackError(f"{data} exists and is not a skintrack demo folder; "
                                  "choose another -o folder")
         shutil.rmtree(data)
-    data.mkdir(parents=True)
-    (data / MARKER).write_text("made by `skintrack demo`; safe to delete\n")
+    data.mkdir(parents=True, mode=0o700)
+    data.chmod(0o700)  # mkdir's mode is narrowed by the umask, never widened: set it whatever it is
+    fd = os.open(data / MARKER, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write("made by `skintrack demo`; safe to delete\n")
     return data
 
 
@@ -103,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
     from skintrack.core.analysis import analyze_photo
     from skintrack.core.errors import SkintrackError
     from skintrack.core.intake import load_photo
+    from skintrack.core.printable import for_terminal
     from skintrack.report.build import SIMULATED_PREFIX, build_report
     from skintrack.report.export import export_report
     from skintrack.tracking import PhotoSource, Tracker
@@ -112,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
         raise SkintrackError(f"{photo_path}: no such sample photo (the demo runs from a source "
                              "checkout with sample_images/)")
     out = Path(args.output).expanduser().resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    if not out.exists():
+        out.mkdir(parents=True, mode=0o700)  # a folder the demo makes holds private files only
     data = _fresh_data_dir(out)
     bar = ProgressBar("demo", enabled=not args.quiet)
     steps = 4 + (len(FOLLOW_UP_HOURS) + 2) + 2  # setup, building (photos + 1), two files
@@ -161,8 +167,8 @@ def run(args: argparse.Namespace) -> int:
     if model.check is not None:
         print(f"Pre-treatment check: {model.check.decision}")
     for path in written:
-        print(f"  {path}")
-    print(f"Demo data (delete freely): {data}")
+        print(f"  {for_terminal(path)}")
+    print(f"Demo data (delete freely): {for_terminal(data)}")
     return 0
 
 

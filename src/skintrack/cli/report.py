@@ -10,9 +10,12 @@ import argparse
 import sys
 from datetime import datetime
 
+from skintrack.cli import positive_id
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("session", type=int, metavar="SESSION", help="session number (see `session list`)")
+    p.add_argument("session", type=positive_id, metavar="SESSION",
+                   help="session number (see `session list`)")
     p.add_argument("-o", "--output", required=True, metavar="FILE",
                    help="the report file: FILE.pdf or FILE.html")
     p.add_argument("--data-dir", metavar="DIR",
@@ -62,14 +65,21 @@ class ProgressBar:
 
 def parse_as_of(text: str | None) -> datetime | None:
     from skintrack.core.errors import SkintrackError
+    from skintrack.core.intake import plausible_time
+    from skintrack.core.printable import for_terminal, shorten
 
     if not text:
         return None
+    refused = SkintrackError(f"--as-of {shorten(for_terminal(text), 40)!r}: give an ISO time such "
+                             "as 2026-06-24T16:30")
     try:
         when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise SkintrackError(f"--as-of {text!r}: give an ISO time such as 2026-06-24T16:30") from None
-    return when if when.tzinfo is not None else when.astimezone()
+        when = when if when.tzinfo is not None else when.astimezone()
+    except (ValueError, OverflowError):
+        raise refused from None
+    if not plausible_time(when):
+        raise refused
+    return when
 
 
 def export_session(tracker, session_id: int, output: str, *, now: datetime | None = None,
@@ -115,5 +125,7 @@ def run(args: argparse.Namespace) -> int:
             path = export_session(tracker, args.session, args.output, now=now, progress=bar)
     finally:
         bar.finish()
-    print(path)
+    from skintrack.core.printable import for_terminal
+
+    print(for_terminal(path))
     return 0

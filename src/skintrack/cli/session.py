@@ -13,7 +13,9 @@ import re
 import sys
 from datetime import UTC, datetime, timedelta
 
+from skintrack.cli import positive_id
 from skintrack.core.errors import SkintrackError
+from skintrack.core.printable import for_terminal as shown
 
 _REGIONS = "forehead, left_cheek, right_cheek, nose, chin, perioral"
 _TIME_HELP = ("a time: 2026-06-24T10:30 (local unless it has +02:00 or Z), 10:30 (today), now, "
@@ -46,19 +48,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     new.add_argument("--json", action="store_true", help="print the session as JSON")
 
     base = action("baseline", "add the photo taken before treatment and compare later ones to it")
-    base.add_argument("session", type=int, metavar="SESSION")
+    base.add_argument("session", type=positive_id, metavar="SESSION")
     base.add_argument("photo", metavar="PHOTO")
     base.add_argument("--taken-at", metavar="TIME",
                       help=f"capture time when the photo's own is missing or wrong; {_TIME_HELP}")
 
     add = action("add", "add photos taken after treatment")
-    add.add_argument("session", type=int, metavar="SESSION")
+    add.add_argument("session", type=positive_id, metavar="SESSION")
     add.add_argument("photos", nargs="+", metavar="PHOTO")
     add.add_argument("--taken-at", metavar="TIME",
                      help=f"capture time for these photos; {_TIME_HELP}")
 
     status = action("status", "is the redness fading as it should?")
-    status.add_argument("session", type=int, metavar="SESSION")
+    status.add_argument("session", type=positive_id, metavar="SESSION")
     status.add_argument("--json", action="store_true", help="print the status as JSON (schema 1)")
     status.add_argument("--as-of", metavar="TIME",
                         help="assess as at this time instead of now (photos after it are ignored)")
@@ -67,16 +69,41 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     lst.add_argument("--json", action="store_true", help="one JSON object per session per line")
 
     sym = action("symptoms", "report symptoms a photo cannot show")
-    sym.add_argument("session", type=int, metavar="SESSION")
+    sym.add_argument("session", type=positive_id, metavar="SESSION")
     sym.add_argument("symptoms", metavar="LIST",
                      help="comma-separated: swelling, oozing, fever, pain (beyond mild burning); "
                           "or none")
 
 
 def parse_time(text: str, *, now: datetime | None = None) -> datetime:
-    """A timezone-aware time from the command line (see ``_TIME_HELP``)."""
+    """A timezone-aware time from the command line (see ``_TIME_HELP``).
+
+    Times outside the years :data:`~skintrack.core.intake.EARLIEST_YEAR` to ``LATEST_YEAR`` (UTC)
+    are refused with one line, as is anything Python's datetime cannot hold.
+    """
+    from skintrack.core.intake import EARLIEST_YEAR, LATEST_YEAR, plausible_time
+    from skintrack.core.printable import for_terminal, shorten
+
+    shown = shorten(for_terminal(text), 40)
+    unreadable = SkintrackError(f"cannot read the time {shown!r}; {_TIME_HELP}")
+    implausible = SkintrackError(f"the time {shown!r} is not a plausible time (years "
+                                 f"{EARLIEST_YEAR}-{LATEST_YEAR})")
     now = now or datetime.now(UTC)
     t = text.strip()
+    if len(t) > 64:
+        raise unreadable
+    try:
+        when = _parse_time(t, now)
+    except ValueError:
+        raise unreadable from None
+    except OverflowError:
+        raise implausible from None
+    if not plausible_time(when):
+        raise implausible
+    return when
+
+
+def _parse_time(t: str, now: datetime) -> datetime:
     if t.lower() == "now":
         return now
     m = re.fullmatch(r"([+-])\s*(\d+(?:\.\d+)?)\s*(h|m|min)", t.lower()) or re.fullmatch(
@@ -88,15 +115,8 @@ def parse_time(text: str, *, now: datetime | None = None) -> datetime:
         return now + sign * delta
     if re.fullmatch(r"\d{1,2}:\d{2}", t):
         hh, mm = (int(x) for x in t.split(":"))
-        local_now = now.astimezone()
-        try:
-            return local_now.replace(hour=hh, minute=mm, second=0, microsecond=0)
-        except ValueError:
-            raise SkintrackError(f"cannot read the time {text!r}; {_TIME_HELP}") from None
-    try:
-        when = datetime.fromisoformat(t.replace("Z", "+00:00"))
-    except ValueError:
-        raise SkintrackError(f"cannot read the time {text!r}; {_TIME_HELP}") from None
+        return now.astimezone().replace(hour=hh, minute=mm, second=0, microsecond=0)
+    when = datetime.fromisoformat(t.replace("Z", "+00:00"))
     if when.tzinfo is None:
         when = when.astimezone()  # the computer's local zone
     return when
@@ -129,9 +149,12 @@ def _new(tracker, args) -> int:
     from skintrack.core.protocol import HOME_NEEDLE_MAX_MM
 
     treated_at = parse_time(args.at) if args.at else None
+    from skintrack.core.printable import from_command_line
+
     s = tracker.new_session(device=args.device, needle_mm=args.needle_mm,
                             treated_regions=_list(args.treated), treated_at=treated_at,
-                            products=_list(args.products), notes=args.notes)
+                            products=_list(from_command_line(args.products)),
+                            notes=from_command_line(args.notes))
     if s.needle_mm > HOME_NEEDLE_MAX_MM:
         print(f"skintrack: warning: {s.needle_mm:g} mm needles are medical grade (over "
               f"{HOME_NEEDLE_MAX_MM:g} mm) and unsuitable for home use", file=sys.stderr)
@@ -149,8 +172,8 @@ def _baseline(tracker, args) -> int:
     taken_at = parse_time(args.taken_at) if args.taken_at else None
     res = tracker.set_baseline(args.session, args.photo, taken_at=taken_at)
     for w in res.warnings:
-        print(f"skintrack: warning: {w}", file=sys.stderr)
-    print(f"baseline of session {args.session}: {res.photo.original_name}, taken "
+        print(f"skintrack: warning: {shown(w)}", file=sys.stderr)
+    print(f"baseline of session {args.session}: {shown(res.photo.original_name)}, taken "
           f"{_local(res.photo.taken_at)} ({-res.hours:.1f} h before treatment)")
     return 0
 
@@ -160,7 +183,8 @@ def _add(tracker, args) -> int:
     results = tracker.add_photos(args.session, args.photos, taken_at=taken_at)
     for res in results:
         for w in res.warnings:
-            print(f"skintrack: warning: {res.photo.original_name}: {w}", file=sys.stderr)
+            print(f"skintrack: warning: {shown(res.photo.original_name)}: {shown(w)}",
+                  file=sys.stderr)
         cmp = res.comparison
         treated = tracker.session(args.session).treated_regions
         if cmp is not None and cmp.usable:
@@ -170,7 +194,7 @@ def _add(tracker, args) -> int:
             detail = "; ".join(parts) + " a*  (* = real change)"
         else:
             detail = "not used for the curve"
-        print(f"{res.photo.original_name}: {res.hours:.1f} h after treatment: {detail}")
+        print(f"{shown(res.photo.original_name)}: {res.hours:.1f} h after treatment: {detail}")
     status = tracker.status(args.session)
     print(f"status: {status.status.replace('_', ' ')} (confidence {status.confidence})")
     return 0
@@ -211,7 +235,7 @@ def _status(tracker, args) -> int:
             print(f"  {n.ljust(width)}{cells}  {rr.status.replace('_', ' ')}{mark}")
         print("  (* = real change)")
     for ex in st.extra.get("excluded_photos", []):
-        print(f"  not used: {ex['name']} ({ex['hours']:.1f} h): {ex['reason']}")
+        print(f"  not used: {shown(ex['name'])} ({ex['hours']:.1f} h): {shown(ex['reason'])}")
     print("advice:")
     for a in st.advice:
         print(f"  - {a.text}")

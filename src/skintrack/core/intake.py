@@ -223,6 +223,22 @@ def _apply_orientation(rgb: np.ndarray, orientation: int) -> np.ndarray:
     return rgb
 
 
+#: Capture and treatment times are taken only within these years: a camera clock reset to 1970 or
+#: a date of 9999-12-31 is a mistake, not a time (and 9999-12-31 -23:59 is past what Python's
+#: datetime can hold in UTC).
+EARLIEST_YEAR = 1990
+LATEST_YEAR = 2199
+
+
+def plausible_time(when: datetime) -> bool:
+    """True when the timezone-aware ``when`` falls within EARLIEST_YEAR..LATEST_YEAR in UTC."""
+    try:
+        utc = when.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return False
+    return EARLIEST_YEAR <= utc.year <= LATEST_YEAR
+
+
 def _parse_offset(text: str) -> timezone | None:
     text = text.strip().strip("\x00")
     if len(text) == 6 and text[0] in "+-" and text[3] == ":":
@@ -251,15 +267,23 @@ def _capture_time(exif, mtime: float | None) -> tuple[datetime | None, str]:
                 naive = datetime.strptime(raw.strip().strip("\x00")[:19], "%Y:%m:%d %H:%M:%S")
             except ValueError:
                 naive = None
-            if naive is not None and naive.year >= 1990:
+            if naive is not None and EARLIEST_YEAR <= naive.year <= LATEST_YEAR:
                 off = sub.get(_TAG_OFFSET_TIME_ORIGINAL)
                 if isinstance(off, bytes):
                     off = off.decode("ascii", "ignore")
                 tz = _parse_offset(off) if isinstance(off, str) else None
                 if tz is not None:
-                    return naive.replace(tzinfo=tz), "exif"
-                # No offset recorded: the camera's wall clock, taken as this computer's zone.
-                return naive.astimezone(), "exif_local"
+                    when = naive.replace(tzinfo=tz)
+                    if plausible_time(when):
+                        return when, "exif"
+                else:
+                    # No offset recorded: the camera's wall clock, taken as this computer's zone.
+                    try:
+                        when = naive.astimezone()
+                    except (OverflowError, ValueError):
+                        when = None
+                    if when is not None and plausible_time(when):
+                        return when, "exif_local"
     if mtime is not None:
         return datetime.fromtimestamp(mtime, tz=UTC), "file_time"
     return None, "unknown"

@@ -135,18 +135,44 @@ class Answers:
         return tuple(c for c in protocol.ADVISED_AGAINST_CONDITIONS if getattr(self, c) is True)
 
 
+#: The largest answers file read (bytes). A complete answers file is a few hundred bytes; a file
+#: larger than this (or an endless one such as /dev/zero) is refused before it fills the memory.
+MAX_ANSWERS_BYTES = 64 * 1024
+
+
 def load_answers(path: str | Path) -> Answers:
-    """Read an answers JSON file; :class:`SkintrackError` with one readable sentence if bad."""
+    """Read an answers JSON file; :class:`SkintrackError` with one readable sentence if bad.
+
+    At most :data:`MAX_ANSWERS_BYTES` are read; a larger file, one nested too deeply for the JSON
+    reader or one that is not text is refused. The error names the file, never its content.
+    """
+    from skintrack.core.printable import for_terminal, shorten
+
+    name = shorten(for_terminal(path), 120)
     p = Path(path)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        if p.is_dir():
+            raise SkintrackError(f"{name}: is a folder, not an answers file")
+        with p.open("rb") as f:
+            raw = f.read(MAX_ANSWERS_BYTES + 1)
     except FileNotFoundError:
-        raise SkintrackError(f"{path}: no such answers file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SkintrackError(f"{path}: cannot be read ({exc})") from None
+        raise SkintrackError(f"{name}: no such answers file") from None
+    except OSError as exc:
+        raise SkintrackError(f"{name}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    if len(raw) > MAX_ANSWERS_BYTES:
+        raise SkintrackError(f"{name}: too large for an answers file (over "
+                             f"{MAX_ANSWERS_BYTES // 1024} KiB; one is a few hundred bytes)")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise SkintrackError(f"{name}: cannot be read (not UTF-8 text)") from None
+    except RecursionError:
+        raise SkintrackError(f"{name}: not valid answers (nested too deeply)") from None
     except ValueError as exc:
-        raise SkintrackError(f"{path}: not valid JSON ({exc})") from None
+        msg = getattr(exc, "msg", None) or "not JSON"
+        where = f" at line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else ""
+        raise SkintrackError(f"{name}: not valid JSON ({msg}{where})") from None
     try:
         return Answers.from_dict(data)
     except SkintrackError as exc:
-        raise SkintrackError(f"{path}: {exc}") from None
+        raise SkintrackError(f"{name}: {shorten(exc, 240)}") from None

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from skintrack.core.errors import SkintrackError
+from skintrack.core.printable import clean_text
 from skintrack.core.protocol import POSTPONE_KINDS
 from skintrack.core.recovery import STATUS_WORDS, URGENCY_WORDS
 from skintrack.core.regions import REGION_NAMES
@@ -467,7 +468,8 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
     model = ReportModel(
         title=TITLE,
         session_label=f"Session {session.id}",
-        notes=session.notes or "",
+        notes=clean_text(session.notes or "").strip(),
+        products=tuple(clean_text(p, multiline=False) for p in session.products),
         generated_at=now.astimezone(),
         status=_status(rs),
         photos=tuple(dataclasses.replace(p, simulated=p.simulated and is_sim) for p in photos),

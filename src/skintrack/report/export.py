@@ -2,7 +2,8 @@
 
 Writing is atomic: the report goes to a temporary file beside the target and is renamed over it
 only when complete, so a cancelled or failed export never leaves half a report (nor destroys an
-earlier one of the same name).
+earlier one of the same name). A report is health data: it is written readable by its owner only
+(0600), whatever the umask.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from skintrack.report.model import ReportModel
 
 Progress = Callable[[int, int, str], None]
 FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html"}
+#: Permissions of a written report: the owner reads and writes it, nobody else.
+REPORT_MODE = 0o600
 
 
 class ReportError(SkintrackError):
@@ -32,28 +35,17 @@ def report_format(path: str | os.PathLike[str]) -> str:
     return FORMATS[suffix]
 
 
-def _umask() -> int:
-    """The process umask, read without changing it (``os.umask`` sets it, which is not safe while
-    another thread creates files); 0o022 where it cannot be read."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except OSError:
-        pass
-    return 0o022
-
-
 def atomic_write(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder; return ``path``."""
+    """Write ``data`` to ``path`` (mode 0600) through a temporary file in the same folder;
+    return ``path``."""
     path = Path(path)
     if not path.parent.is_dir():
         raise ReportError(f"{path.parent}: no such folder")
     fd, tmp = tempfile.mkstemp(prefix=".tmp-report-", suffix=path.suffix, dir=path.parent)
     try:
-        # mkstemp makes the file private (0600); a report gets the usual permissions instead.
-        os.chmod(tmp, 0o666 & ~_umask())
+        # mkstemp already makes the file 0600 whatever the umask; said again so no change to
+        # how the temporary file is made can widen it.
+        os.fchmod(fd, REPORT_MODE)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

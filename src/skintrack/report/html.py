@@ -16,6 +16,7 @@ from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
+from skintrack.core.printable import clean_text
 from skintrack.report import text as T
 from skintrack.report.charts import aftercare_chart, redness_chart
 from skintrack.report.images import data_uri, encode_jpeg, metadata_markers
@@ -73,7 +74,13 @@ SUMMARY_FINDINGS = 10  # width, height of embedded photos and maps (4:5, the dis
 
 
 def _e(s: object) -> str:
-    return escape(str(s), quote=True)
+    """Escaped text, less control characters (XML 1.0 forbids most of them in a file at all)."""
+    return escape(clean_text(s), quote=True)
+
+
+def _lines(s: str) -> str:
+    """Escaped text whose line breaks show (``<br />``)."""
+    return "<br />".join(_e(line) for line in clean_text(s).split("\n"))
 
 
 def _el(tag: str, body: str = "", **attrs: object) -> str:
@@ -245,6 +252,8 @@ def _check(model: ReportModel) -> str:
     else:
         out.append(_el("p", "No pre-treatment check was recorded.", class_="muted"))
     out.append(_el("p", "Device: " + _e(T.device_line(model))))
+    if model.products:
+        out.append(_el("p", "Products applied after treatment: " + _e(", ".join(model.products))))
     for title, answers in (("Questionnaire", model.questionnaire), ("Reported symptoms", model.symptoms)):
         if not answers:
             continue
@@ -326,10 +335,12 @@ def render_html(model: ReportModel, *, progress: Progress | None = None) -> str:
     sim = ""
     if model.simulated:
         sim = _el("div", _e(model.simulated_note), class_="simulated", role="note")
-    sub = model.session_label + (f" \u00b7 {model.notes}" if model.notes else "")
     header = (_el("h1", _e(model.title))
-              + _el("div", _e(f"{sub} \u00b7 report made {T.when(model.generated_at)}"),
-                    class_="meta") + sim)
+              + _el("div", _e(f"{model.session_label} \u00b7 report made "
+                              f"{T.when(model.generated_at)}"), class_="meta"))
+    if model.notes:
+        header += _el("div", _el("strong", "Notes: ") + _lines(model.notes), class_="notes")
+    header += sim
     warnings = ""
     if model.warnings:
         warnings = _el("ul", "".join(_el("li", _e(w), class_="flag") for w in model.warnings))

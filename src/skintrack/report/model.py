@@ -317,6 +317,8 @@ class ReportModel:
     """Everything a session report shows. Built once, rendered as HTML or PDF.
 
     Photos are in capture order. ``now_hours`` is hours since treatment when the report was made.
+    ``notes`` (the person's own words, any number of lines) and ``products`` (applied after
+    treatment) are shown as typed, less control characters.
     ``simulated`` marks a report whose photos include phantom renders: every page says so.
     """
 
@@ -326,6 +328,7 @@ class ReportModel:
     status: Status
     photos: tuple[ReportPhoto, ...]
     notes: str = ""
+    products: tuple[str, ...] = ()
     curve: RednessCurve = field(default_factory=RednessCurve)
     treated_at: datetime | None = None
     treated_regions: tuple[str, ...] = ()

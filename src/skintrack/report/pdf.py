@@ -1,11 +1,16 @@
-"""The PDF report, drawn with matplotlib (Agg-free PDF backend): no browser, no Qt, no new dependency.
+"""The PDF report, written with fpdf2: no browser, no Qt.
 
-Each A4 page is a matplotlib :class:`~matplotlib.figure.Figure` laid out in millimetres from the top
-left corner; text is wrapped by measuring it with the font it is drawn in (DejaVu Sans, shipped with
-matplotlib, embedded as TrueType so the text stays selectable). The redness chart on page one is
-drawn by :func:`skintrack.report.charts.redness_chart` straight onto the page, as vectors. Photos are
-embedded from pixel arrays, so they carry no EXIF or location. Why matplotlib rather than Qt's PDF
-writer: ``docs/adr/0500-pdf-with-matplotlib.md``.
+Each A4 page is laid out in millimetres from the top left corner into a :class:`Page` (a list of
+drawing operations), then written by fpdf2 once every page is known (page numbers need the total).
+Text is DejaVu Sans (the TrueType font matplotlib ships), embedded and subset by fpdf2, so it stays
+selectable and searchable; it is wrapped by measuring it with the font's own advance widths.
+Characters DejaVu Sans has no glyph for (Chinese, Japanese, most emoji) are drawn with Unicode's
+Last Resort font (also shipped by matplotlib: the sign of the character's script, and the character
+kept in the text), control characters are removed (:func:`skintrack.core.printable.clean_text`): any
+text a person can type prints. The charts are drawn by the shared functions of
+:mod:`skintrack.report.charts` (the app draws the same ones) and embedded as SVG, so they stay
+vectors. Photos are encoded as JPEG from pixel arrays, so they carry no EXIF or location, and fpdf2
+embeds the JPEG as it is (``DCTDecode``). Why fpdf2: ``docs/adr/0503-pdf-with-fpdf2.md``.
 
 Page one is the clinician summary and always fits one page; the other sections flow over as many
 pages as they need.
@@ -15,12 +20,15 @@ from __future__ import annotations
 
 import io
 import math
+import tempfile
+import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from skintrack.core.printable import clean_text
 from skintrack.report import text as T
 from skintrack.report.charts import SIMULATED_COLOUR, aftercare_chart, redness_chart
 from skintrack.report.images import fit
@@ -31,6 +39,7 @@ Progress = Callable[[int, int, str], None]
 PAGE_W, PAGE_H = 210.0, 297.0  # A4, mm
 MARGIN = 12.0
 CONTENT_W = PAGE_W - 2 * MARGIN
+SUMMARY_NOTE_LINES = 2  # lines of the session's notes on page one (all of them under "Notes")
 TOP = 20.0  # first content line on pages after the first (below the running header)
 BOTTOM = PAGE_H - 16.0  # last content line (above the footer)
 INK, MUTED, LINE = "#1d1d1f", "#5f6368", "#c8c8cc"
@@ -41,52 +50,124 @@ SUMMARY_PX = (300, 375)
 DETAIL_PX = (300, 375)
 CROP_PX = (160, 160)
 
-#: JPEG quality of embedded photos: visually lossless on skin at these sizes, ~10x smaller than
-#: matplotlib's own lossless (Flate) images and ~20x faster to encode.
+#: JPEG quality of embedded photos: visually lossless on skin at these sizes.
 JPEG_QUALITY = 88
+#: Height of DejaVu Sans' ascender of "l" (em): a line drawn with its top at y has its baseline
+#: this far below (the layout places text by its top, as the matplotlib writer did).
+ASCENT_EM = 1556 / 2048
+#: What a character without a glyph in DejaVu Sans prints as when there is no fallback font.
+NO_GLYPH = "\ufffd"
+FONT_FILES = {"normal": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf"}
+#: The fallback font, also shipped by matplotlib: Unicode's *Last Resort* font draws every code
+#: point as the sign of its script or block (a framed 字 for a CJK ideograph), so a character
+#: DejaVu Sans lacks still shows that something is written there, and the PDF keeps the character
+#: itself for copying and searching. All its glyphs are 2350/2048 em wide.
+FALLBACK_FILE = "LastResortHE-Regular.ttf"
+FALLBACK_ADVANCE_EM = 2350 / 2048
 
-RC = {"pdf.fonttype": 3, "font.family": "DejaVu Sans", "pdf.compression": 6,
-      "image.composite_image": False}
+
+def font_path(weight: str = "normal") -> Path:
+    """DejaVu Sans (``weight`` "normal" or "bold"): the TrueType file matplotlib ships."""
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / FONT_FILES[weight]
 
 
-@lru_cache(maxsize=4)
-def _advances(weight: str):
-    """Per-character advance widths (em units) of DejaVu Sans, and the kerning-free fallback."""
-    from matplotlib.font_manager import FontProperties, findfont, get_font
-    from matplotlib.ft2font import LoadFlags
+@lru_cache(maxsize=1)
+def fallback_font_path() -> Path | None:
+    """The Last Resort font matplotlib ships (3.6 and later), or None without it."""
+    import matplotlib
 
-    font = get_font(findfont(FontProperties(family="DejaVu Sans", weight=weight)))
-    em = float(font.units_per_EM)
-    cache: dict[str, float] = {}
+    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / FALLBACK_FILE
+    return path if path.is_file() else None
 
-    def advance(ch: str) -> float:
-        a = cache.get(ch)
-        if a is None:
-            a = font.load_char(ord(ch), flags=LoadFlags.NO_SCALE).horiAdvance / em
-            cache[ch] = a
-        return a
 
-    return advance
+@lru_cache(maxsize=2)
+def _metrics(weight: str) -> tuple[dict[int, float], float]:
+    """(code point -> advance width in em of DejaVu Sans, the advance of any other character:
+    the fallback font's, or NO_GLYPH's without it)."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(font_path(weight), lazy=True)
+    em = float(font["head"].unitsPerEm)
+    hmtx = font["hmtx"].metrics
+    adv = {cp: hmtx[name][0] / em for cp, name in font.getBestCmap().items()}
+    font.close()
+    return adv, (FALLBACK_ADVANCE_EM if fallback_font_path() is not None else adv[ord(NO_GLYPH)])
+
+
+@lru_cache(maxsize=4096)
+def printable_text(s: str, weight: str = "normal") -> str:
+    """``s`` as the PDF can draw it on one line: control characters removed, tabs and line breaks
+    as spaces. A character DejaVu Sans has no glyph for is kept for the fallback font (U+FFFD
+    without one); combining marks and invisible format characters without a glyph, such as emoji
+    variation selectors, are dropped (the fallback would draw each as a box of its own)."""
+    s = clean_text(s, multiline=False)
+    adv, _ = _metrics(weight)
+    if all(ord(c) in adv for c in s):
+        return s
+    fallback = fallback_font_path() is not None
+    out = []
+    for c in s:
+        if ord(c) in adv:
+            out.append(c)
+        elif unicodedata.category(c) not in ("Mn", "Me", "Cf"):
+            out.append(c if fallback else NO_GLYPH)
+    return "".join(out)
+
+
+def _runs(s: str, weight: str) -> list[tuple[bool, str]]:
+    """``s`` cut into runs of (drawn with the fallback font?, text)."""
+    adv, _ = _metrics(weight)
+    runs: list[tuple[bool, str]] = []
+    for c in s:
+        fb = ord(c) not in adv
+        if runs and runs[-1][0] == fb:
+            runs[-1] = (fb, runs[-1][1] + c)
+        else:
+            runs.append((fb, c))
+    return runs
+
+
+def _fallback_subset(chars: set[str], folder: Path) -> Path:
+    """The fallback font cut down to ``chars``, saved in ``folder``: fpdf2 would take seconds to
+    read the whole font's million-entry character map, the subset milliseconds."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(fallback_font_path())
+    options = subset.Options()
+    options.layout_features = []
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=sorted(ord(c) for c in chars))
+    subsetter.subset(font)
+    out = folder / "fallback.ttf"
+    font.save(out)
+    font.close()
+    return out
 
 
 @lru_cache(maxsize=8192)
 def text_width_mm(s: str, size: float, weight: str = "normal") -> float:
     """Width of ``s`` drawn in DejaVu Sans at ``size`` points, millimetres.
 
-    Sums glyph advances (kerning ignored: DejaVu Sans kerns little, and wrapping keeps a margin);
-    measuring through matplotlib's text layout costs ~25 us per character, this ~0.1 us.
+    Sums glyph advances (kerning ignored: DejaVu Sans kerns little, and wrapping keeps a margin).
     """
     if not s:
         return 0.0
-    adv = _advances(weight)
-    return sum(adv(c) for c in s) * size * PT_TO_MM
+    adv, missing = _metrics(weight)
+    return sum(adv.get(ord(c), missing) for c in s) * size * PT_TO_MM
 
 
 def wrap(s: str, width_mm: float, size: float, weight: str = "normal") -> list[str]:
-    """Greedy word wrap of ``s`` into lines at most ``width_mm`` wide (long words are split)."""
+    """Greedy word wrap of ``s`` into lines at most ``width_mm`` wide (long words are split).
+
+    Line breaks in ``s`` start new lines; the lines come back drawable (:func:`printable_text`).
+    """
     lines: list[str] = []
-    for para in s.split("\n"):
-        words = para.split(" ")
+    for para in clean_text(s).split("\n"):
+        words = printable_text(para, weight).split(" ")
         cur = ""
         for word in words:
             trial = f"{cur} {word}" if cur else word
@@ -95,40 +176,56 @@ def wrap(s: str, width_mm: float, size: float, weight: str = "normal") -> list[s
                 continue
             if cur:
                 lines.append(cur)
-            while text_width_mm(word, size, weight) > width_mm and len(word) > 1:
-                cut = len(word)
-                while cut > 1 and text_width_mm(word[:cut], size, weight) > width_mm:
-                    cut -= 1
-                lines.append(word[:cut])
-                word = word[cut:]
-            cur = word
+            pieces = _split_word(word, width_mm, size, weight)
+            lines.extend(pieces[:-1])
+            cur = pieces[-1]
         lines.append(cur)
     return lines
+
+
+def _split_word(word: str, width_mm: float, size: float, weight: str) -> list[str]:
+    """``word`` cut into pieces at most ``width_mm`` wide (at least one character each), in one
+    pass: a pasted 100,000-character "word" costs milliseconds, not minutes."""
+    adv, missing = _metrics(weight)
+    limit = width_mm / (size * PT_TO_MM)  # em
+    pieces, start, used = [], 0, 0.0
+    for i, c in enumerate(word):
+        a = adv.get(ord(c), missing)
+        if used + a > limit and i > start:
+            pieces.append(word[start:i])
+            start, used = i, 0.0
+        used += a
+    pieces.append(word[start:])
+    return pieces
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    c = colour.lstrip("#")
+    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
 
 
 class Page:
     """One A4 page; every position and size in millimetres from the top left corner.
 
-    Text, rules and photos go on one page-sized Axes whose data units are millimetres (y down):
-    one Axes per page rather than one per photo, since each Axes costs matplotlib ~10 ms.
+    Drawing calls are recorded (with a z order: backgrounds 0-0.5, photos 1, borders 2, text 3)
+    and written by :func:`render_pdf` once all pages are laid out.
     """
 
     def __init__(self) -> None:
-        from matplotlib.figure import Figure
+        self.ops: list[tuple[float, int, str, tuple]] = []
 
-        self.fig = Figure(figsize=(PAGE_W / 25.4, PAGE_H / 25.4))
-        ax = self.fig.add_axes((0.0, 0.0, 1.0, 1.0))
-        ax.set_xlim(0.0, PAGE_W)
-        ax.set_ylim(PAGE_H, 0.0)
-        ax.set_axis_off()
-        self.ax = ax
+    def _add(self, z: float, kind: str, *args) -> None:
+        self.ops.append((z, len(self.ops), kind, args))
 
     def text(self, x: float, y: float, s: str, *, size: float = 8.5, weight: str = "normal",
              color: str = INK, ha: str = "left", va: str = "top") -> float:
-        """Draw one line; return its width in mm."""
-        self.ax.text(x, y, s, fontsize=size, fontweight=weight, color=color, ha=ha, va=va,
-                     parse_math=False, clip_on=False)
-        return text_width_mm(s, size, weight)
+        """Draw one line with its top (``va="top"``) at ``y``; return its width in mm."""
+        s = printable_text(s, weight)
+        w = text_width_mm(s, size, weight)
+        x0 = x - (w if ha == "right" else w / 2 if ha == "center" else 0.0)
+        base = y + (ASCENT_EM * size * PT_TO_MM if va == "top" else 0.0)
+        self._add(3.0, "text", x0, base, s, size, weight, color)
+        return w
 
     def para(self, x: float, y: float, s: str, width: float, *, size: float = 8.5,
              weight: str = "normal", color: str = INK, leading: float = 1.3) -> float:
@@ -141,18 +238,17 @@ class Page:
 
     def rect(self, x: float, y: float, w: float, h: float, *, fc: str = "none", ec: str = LINE,
              lw: float = 0.6, z: float = 0.5) -> None:
-        from matplotlib.patches import Rectangle
-
-        self.ax.add_patch(Rectangle((x, y), w, h, facecolor=fc, edgecolor=ec, linewidth=lw,
-                                    zorder=z, clip_on=False))
+        """A rectangle; ``fc``/``ec`` "none" for no fill/edge; ``lw`` in points."""
+        self._add(z, "rect", x, y, w, h, fc, ec, lw)
 
     def hline(self, x0: float, x1: float, y: float, *, color: str = LINE, lw: float = 0.6) -> None:
-        self.ax.plot([x0, x1], [y, y], color=color, linewidth=lw, solid_capstyle="butt",
-                     clip_on=False)
+        self._add(2.0, "line", x0, x1, y, color, lw)
 
-    def axes(self, x: float, y: float, w: float, h: float):
-        """A new Axes (for a chart) over the box, mm."""
-        return self.fig.add_axes((x / PAGE_W, 1.0 - (y + h) / PAGE_H, w / PAGE_W, h / PAGE_H))
+    def chart(self, x: float, y: float, w: float, h: float, draw: Callable, *,
+              pad: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)) -> None:
+        """A chart: ``draw(ax)`` on a matplotlib Axes filling the box (mm); ``pad`` (left, top,
+        right, bottom, mm) is room around it for tick labels and the legend."""
+        self._add(1.5, "chart", x, y, w, h, draw, pad)
 
     def image(self, x: float, y: float, w: float, h: float, rgb: np.ndarray, *,
               border: bool = True) -> tuple[float, float]:
@@ -161,8 +257,7 @@ class Page:
         scale = min(w / iw, h / ih)
         dw, dh = iw * scale, ih * scale
         x0 = x + (w - dw) / 2
-        self.ax.imshow(rgb, extent=(x0, x0 + dw, y + dh, y), interpolation="none", aspect="auto",
-                       zorder=1)
+        self._add(1.0, "image", x0, y, dw, dh, rgb)
         if border:
             self.rect(x0, y, dw, dh, lw=0.4, z=2)
         return dw, dh
@@ -228,9 +323,19 @@ def _summary_page(model: ReportModel, page: Page) -> None:
     page.text(PAGE_W - MARGIN, y + 1.0, f"report made {T.when(model.generated_at)}", size=8,
               color=MUTED, ha="right")
     y += 7.0
+    # The session and its notes: at most SUMMARY_NOTE_LINES here, all of them under "Notes".
     sub = model.session_label + (f" \u00b7 {model.notes}" if model.notes else "")
-    page.text(MARGIN, y, wrap(sub, CONTENT_W, 8.5)[0], size=8.5, color=MUTED)
-    y += 4.5
+    lines = wrap(sub, CONTENT_W, 8.5)
+    if len(lines) > SUMMARY_NOTE_LINES:
+        more = " \u2026 (all notes: see Notes)"
+        last = lines[SUMMARY_NOTE_LINES - 1]
+        while last and text_width_mm(last + more, 8.5) > CONTENT_W:
+            last = last[:-1]
+        lines = lines[: SUMMARY_NOTE_LINES - 1] + [last.rstrip() + more]
+    for line in lines:
+        page.text(MARGIN, y, line, size=8.5, color=MUTED)
+        y += 8.5 * PT_TO_MM * 1.3
+    y += 4.5 - 8.5 * PT_TO_MM * 1.3
     page.hline(MARGIN, PAGE_W - MARGIN, y, color=INK, lw=0.8)
     y += 2.5
     if model.simulated:
@@ -311,11 +416,14 @@ def _summary_page(model: ReportModel, page: Page) -> None:
     page.text(MARGIN, y, "Redness change per region since treatment", size=10, weight="bold")
     y += 5.5
     chart_h = 52.0
-    ax = page.axes(MARGIN + 14, y, CONTENT_W - 16, chart_h)
-    redness_chart(ax, **model.curve.chart_kwargs(), treated=model.treated_regions,
-                  now_hours=model.now_hours, simulated=model.simulated, font_size=7.5)
-    if ax.legend_ is not None:
-        ax.legend_.set_bbox_to_anchor((0.5, -0.15))
+
+    def draw_curve(ax) -> None:
+        redness_chart(ax, **model.curve.chart_kwargs(), treated=model.treated_regions,
+                      now_hours=model.now_hours, simulated=model.simulated, font_size=7.5)
+        if ax.legend_ is not None:
+            ax.legend_.set_bbox_to_anchor((0.5, -0.15))
+
+    page.chart(MARGIN + 14, y, CONTENT_W - 16, chart_h, draw_curve, pad=(14.0, 3.0, 2.0, 24.0))
     y += chart_h + 25.0
 
     # Open findings, as many as fit.
@@ -440,6 +548,11 @@ def _check_section(model: ReportModel, flow: Flow) -> None:
             flow.para("\u2022 " + r, x=MARGIN + 2, width=CONTENT_W - 2, gap=0.5)
         flow.y += 1.5
     flow.para("Device: " + T.device_line(model), weight="bold")
+    if model.products:
+        flow.para("Products applied after treatment: " + ", ".join(model.products))
+    if model.notes:
+        flow.para("Notes", size=9.5, weight="bold", gap=0.8)
+        flow.para(model.notes, gap=2.0)
     for title, answers in (("Questionnaire", model.questionnaire), ("Reported symptoms", model.symptoms)):
         if not answers:
             continue
@@ -468,9 +581,10 @@ def _aftercare(model: ReportModel, flow: Flow) -> None:
         return
     h = 9.0 + 7.0 * len(model.aftercare)
     page = flow.need(h + 4)
-    ax = page.axes(MARGIN, flow.y, CONTENT_W, h)
-    aftercare_chart(ax, items=[(a.label, a.start_hours, a.end_hours) for a in model.aftercare],
-                    now_hours=model.now_hours, treated_at=model.treated_at, font_size=7.5)
+    page.chart(MARGIN, flow.y, CONTENT_W, h, lambda ax: aftercare_chart(
+        ax, items=[(a.label, a.start_hours, a.end_hours) for a in model.aftercare],
+        now_hours=model.now_hours, treated_at=model.treated_at, font_size=7.5),
+        pad=(0.0, 2.0, 0.0, 11.0))
     flow.y += h + 12.0
     for note in model.aftercare_notes:
         flow.para(note, gap=0.8)
@@ -519,42 +633,99 @@ def _decorate(model: ReportModel, pages: list[Page]) -> None:
         page.text(PAGE_W - MARGIN, fy, f"page {i + 1} of {n}", size=7, color=MUTED, ha="right")
 
 
-def _embed_photos_as_jpeg(pdf_pages) -> bool:
-    """Make ``pdf_pages`` write opaque RGB images as JPEG (``DCTDecode``) instead of Flate.
-
-    matplotlib only writes lossless images; photos are 10x larger that way and take most of the
-    export time. This replaces one method of the ``PdfFile`` behind ``pdf_pages`` (matplotlib is
-    pinned below 3.12 in pyproject.toml); if that method is not there, images stay lossless and
-    nothing else changes. ``tests/report/test_pdf.py`` checks the photos come out as JPEG.
-    """
+def _chart_svg(w: float, h: float, draw: Callable, pad: tuple[float, float, float, float]) -> bytes:
+    """An SVG (text as paths, no metadata) of ``draw(ax)`` on an Axes of ``w`` x ``h`` mm inside
+    a transparent figure ``pad`` mm larger on each side."""
     import matplotlib
-    from matplotlib.backends.backend_pdf import Name
+    from matplotlib.figure import Figure
 
-    from skintrack.report.images import encode_jpeg
+    pl, pt, pr, pb = pad
+    fw, fh = w + pl + pr, h + pt + pb
+    # Text colour given explicitly (INK, not the default black): matplotlib leaves the fill of
+    # black text unset, and fpdf2 would then paint it in the last fill colour it used.
+    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "skintrack",
+                                "font.family": "DejaVu Sans", "text.color": INK,
+                                "axes.labelcolor": INK, "xtick.labelcolor": INK,
+                                "ytick.labelcolor": INK}):
+        fig = Figure(figsize=(fw / 25.4, fh / 25.4))
+        fig.patch.set_alpha(0.0)
+        ax = fig.add_axes((pl / fw, pb / fh, w / fw, h / fh))
+        draw(ax)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="svg", transparent=True,
+                    metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    return buf.getvalue()
 
-    try:
-        pdf_file = pdf_pages._ensure_file()
-        original = pdf_file._writeImg
-    except AttributeError:
-        return False
 
-    def write_image(data, id, smask=None):
-        if (smask is None and data.ndim == 3 and data.shape[2] == 3 and data.dtype == np.uint8
-                and min(data.shape[:2]) >= 16):
-            jpeg = encode_jpeg(data, quality=JPEG_QUALITY)
-            obj = {"Type": Name("XObject"), "Subtype": Name("Image"), "Width": data.shape[1],
-                   "Height": data.shape[0], "ColorSpace": Name("DeviceRGB"), "BitsPerComponent": 8,
-                   "Filter": Name("DCTDecode")}
-            # Compression off for this one stream: JPEG data must not be deflated again.
-            with matplotlib.rc_context({"pdf.compression": 0}):
-                pdf_file.beginStream(id, pdf_file.reserveObject("length of image stream"), obj)
-                pdf_file.currentstream.write(jpeg)
-                pdf_file.endStream()
-            return
-        original(data, id, smask)
+class _Writer:
+    """Writes recorded :class:`Page` operations with fpdf2."""
 
-    pdf_file._writeImg = write_image
-    return True
+    def __init__(self, model: ReportModel) -> None:
+        from fpdf import FPDF
+
+        pdf = FPDF(unit="mm", format="A4")
+        pdf.set_auto_page_break(False)
+        pdf.set_margin(0)
+        pdf.add_font("DejaVu", "", font_path("normal"))
+        pdf.add_font("DejaVu", "B", font_path("bold"))
+        pdf.set_title(model.title + (" (SIMULATED)" if model.simulated else ""))
+        pdf.set_subject(model.session_label)
+        pdf.set_creator("skintrack")
+        pdf.set_producer("skintrack")
+        pdf.set_creation_date(model.generated_at)
+        self.pdf = pdf
+
+    def fallback(self, pages: list[Page], folder: Path) -> None:
+        """Load the fallback font, cut down to the characters the pages need from it (if any)."""
+        chars = {c for page in pages for _z, _i, kind, a in page.ops if kind == "text"
+                 for fb, run in _runs(a[2], a[4]) if fb for c in run}
+        if chars and fallback_font_path() is not None:
+            self.pdf.add_font("LastResort", "", _fallback_subset(chars, folder))
+
+    def page(self, page: Page) -> None:
+        from skintrack.report.images import encode_jpeg
+
+        pdf = self.pdf
+        pdf.add_page()
+        for _z, _i, kind, a in sorted(page.ops, key=lambda op: (op[0], op[1])):
+            if kind == "text":
+                x, base, s, size, weight, color = a
+                pdf.set_text_color(*_rgb(color))
+                for fallback, run in _runs(s, weight):
+                    if fallback:
+                        pdf.set_font("LastResort", "", size)
+                    else:
+                        pdf.set_font("DejaVu", "B" if weight == "bold" else "", size)
+                    pdf.text(x, base, run)
+                    x += text_width_mm(run, size, weight)
+            elif kind == "rect":
+                x, y, w, h, fc, ec, lw = a
+                style = ("F" if fc != "none" else "") + ("D" if ec != "none" else "")
+                if not style:
+                    continue
+                if fc != "none":
+                    pdf.set_fill_color(*_rgb(fc))
+                if ec != "none":
+                    pdf.set_draw_color(*_rgb(ec))
+                    pdf.set_line_width(lw * PT_TO_MM)
+                pdf.rect(x, y, w, h, style=style)
+            elif kind == "line":
+                x0, x1, y, color, lw = a
+                pdf.set_draw_color(*_rgb(color))
+                pdf.set_line_width(lw * PT_TO_MM)
+                pdf.line(x0, y, x1, y)
+            elif kind == "image":
+                x, y, w, h, rgb = a
+                jpeg = encode_jpeg(rgb, quality=JPEG_QUALITY)
+                pdf.image(io.BytesIO(jpeg), x=x, y=y, w=w, h=h)
+            elif kind == "chart":
+                x, y, w, h, draw, pad = a
+                svg = _chart_svg(w, h, draw, pad)
+                pl, pt, pr, pb = pad
+                pdf.image(io.BytesIO(svg), x=x - pl, y=y - pt, w=w + pl + pr, h=h + pt + pb)
+
+    def output(self) -> bytes:
+        return bytes(self.pdf.output())
 
 
 def render_pdf(model: ReportModel, *, progress: Progress | None = None) -> bytes:
@@ -572,9 +743,6 @@ def render_pdf(model: ReportModel, *, progress: Progress | None = None) -> bytes
     bytes
         A complete PDF document (A4 pages).
     """
-    import matplotlib
-    from matplotlib.backends.backend_pdf import PdfPages
-
     layout_steps = len(model.photos) + 4
     total = 2 * layout_steps
     done = 0
@@ -585,42 +753,43 @@ def render_pdf(model: ReportModel, *, progress: Progress | None = None) -> bytes
         if progress is not None:
             progress(min(done, total), total, text)
 
-    with matplotlib.rc_context(RC):
-        pages: list[Page] = [Page()]
-        _summary_page(model, pages[0])
-        step("summary page")
-        flow = Flow(pages)
-        flow.heading("Every photo", keep=70)
-        flow.para("Each photo with its redness change map (against the baseline, after normalisation) "
-                  "and its measurements: a* is the median CIELAB a* of the region's usable skin, \u0394a* "
-                  "its change, \u00b1 the uncertainty.", size=8, color=MUTED)
-        for p in model.photos:
-            _photo_block(model, flow, p)
-            step(f"photo {p.id}")
-        _findings(model, flow)
-        step("findings")
-        _check_section(model, flow)
-        flow.heading("Normalisation and uncertainty")
-        for line in T.normalisation_lines(model):
-            flow.para(line)
-        _aftercare(model, flow)
-        step("aftercare")
-        _disclaimer(model, flow)
-        _decorate(model, pages)
-        step("layout")
+    # Lay out every page first (the footers need the page count), then write.
+    pages: list[Page] = [Page()]
+    _summary_page(model, pages[0])
+    step("summary page")
+    flow = Flow(pages)
+    flow.heading("Every photo", keep=70)
+    flow.para("Each photo with its redness change map (against the baseline, after normalisation) "
+              "and its measurements: a* is the median CIELAB a* of the region's usable skin, \u0394a* "
+              "its change, \u00b1 the uncertainty.", size=8, color=MUTED)
+    for p in model.photos:
+        _photo_block(model, flow, p)
+        step(f"photo {p.id}")
+    _findings(model, flow)
+    step("findings")
+    _check_section(model, flow)
+    flow.heading("Normalisation and uncertainty")
+    for line in T.normalisation_lines(model):
+        flow.para(line)
+    _aftercare(model, flow)
+    step("aftercare")
+    _disclaimer(model, flow)
+    _decorate(model, pages)
+    step("layout")
 
-        buf = io.BytesIO()
-        meta = {"Title": model.title + (" (SIMULATED)" if model.simulated else ""),
-                "Subject": model.session_label, "Creator": "skintrack", "Author": None}
-        with PdfPages(buf, metadata=meta) as pdf:
-            _embed_photos_as_jpeg(pdf)
-            for i, page in enumerate(pages):
-                pdf.savefig(page.fig)
-                page.fig.clear()
-                target = layout_steps + math.ceil((i + 1) * layout_steps / len(pages))
-                while done < target:
-                    step(f"page {i + 1} of {len(pages)}")
-    return buf.getvalue()
+    with tempfile.TemporaryDirectory(prefix="skintrack-pdf-") as tmp:
+        writer = _Writer(model)
+        writer.fallback(pages, Path(tmp))
+        for i, page in enumerate(pages):
+            writer.page(page)
+            page.ops.clear()
+            target = layout_steps + math.ceil((i + 1) * layout_steps / len(pages))
+            while done < target - 1 or (i + 1 < len(pages) and done < target):
+                step(f"page {i + 1} of {len(pages)}")
+        data = writer.output()
+    while done < total:
+        step("written")
+    return data
 
 
 def write_pdf(model: ReportModel, path: str | Path, *, progress: Progress | None = None) -> Path:

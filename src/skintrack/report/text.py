@@ -132,6 +132,8 @@ def treatment_line(model: ReportModel) -> str:
     parts.append(device_line(model))
     if model.treated_regions:
         parts.append("regions: " + ", ".join(region_label(r) for r in model.treated_regions))
+    if model.products:
+        parts.append("products: " + ", ".join(model.products))
     return " \u00b7 ".join(parts)
 
 
