@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import logging
 import os
 import sys
 
@@ -25,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("skintrack.cli.report", "export a session report (PDF or HTML)"),
     "demo": ("skintrack.cli.demo", "build a sample session from the bundled photos and report it"),
     "app": ("skintrack.cli.app", "open the desktop app"),
+    "doctor": ("skintrack.cli.doctor", "check the saved data and put a backup back if it is damaged"),
 }
 
 
@@ -54,6 +56,18 @@ def fail(message: str, code: int = 2) -> int:
     return code
 
 
+def show_warnings() -> None:
+    """Warnings of the storage (a stored row that cannot be read, ...) as one stderr line each."""
+    logger = logging.getLogger("skintrack")
+    if not any(getattr(h, "_skintrack_cli", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("skintrack: warning: %(message)s"))
+        handler.setLevel(logging.WARNING)
+        handler._skintrack_cli = True
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -62,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from skintrack.core.errors import SkintrackError
 
+    show_warnings()
     try:
         return int(args._run(args) or 0)
     except SkintrackError as exc:
