@@ -146,6 +146,7 @@ def _open_copy(path: Path) -> sqlite3.Connection:
     """A database file opened read-only and checked; it is never modified."""
     db.check_file(path)
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    conn.row_factory = sqlite3.Row
     try:
         db.check_contents(conn, path)
     except BaseException:
@@ -299,6 +300,7 @@ def diagnose(paths: DataPaths) -> Diagnosis:
 
 def _open_live_read_only(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
     try:
         db.check_contents(conn, path)
     except BaseException:
