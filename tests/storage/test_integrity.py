@@ -244,23 +244,29 @@ def test_doctor_refuses_an_unknown_backup_in_one_line(tmp_path):
 # --- leftovers of an interrupted import -------------------------------------------------------------
 def test_leftovers_of_an_interrupted_import_are_cleaned_when_the_store_opens(tmp_path):
     data = tmp_path / "data"
-    new_sessions(data, 2)  # the second opening took today's copy
+    new_sessions(data, 1)
     store = PhotoStore(data / "photos")
     orphan = store.put(b"a photo whose rows were never committed", "jpeg")
-    kept = store.put(b"a photo only yesterday's backup refers to", "jpeg")
     temp = store.root / orphan.name[:2] / ".tmp-abc123"
     temp.write_bytes(b"half a photo")
     os.utime(temp, (0, 0))
-    paths = resolve_data_dir(data)
-    copy = sqlite3.connect(next(paths.backups.glob("daily-*.db")))
+    skintrack("session", "list", "--data-dir", data, check=True)
+    assert not temp.exists()
+    assert not store.path(orphan.name).exists()
+
+
+def test_a_photo_a_backup_refers_to_is_not_cleaned(tmp_path):
+    data = tmp_path / "data"
+    new_sessions(data, 2)  # the second opening took today's copy
+    store = PhotoStore(data / "photos")
+    kept = store.put(b"a photo only yesterday's backup refers to", "jpeg")
+    copy = sqlite3.connect(next((data / "backups").glob("daily-*.db")))
     copy.execute("INSERT INTO photos (session_id, sha256, store_name, width, height, taken_at,"
                  " taken_at_source, added_at) VALUES (1, ?, ?, 1, 1, 't', 'given', 't')",
                  (kept.sha256, kept.name))
     copy.commit()
     copy.close()
     skintrack("session", "list", "--data-dir", data, check=True)
-    assert not temp.exists()
-    assert not store.path(orphan.name).exists()
     assert store.path(kept.name).exists()  # a restore of that backup will need it
 
 
