@@ -8,6 +8,7 @@ another tool, a folder nobody may write in.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import sqlite3
@@ -177,6 +178,44 @@ def test_a_bad_row_is_skipped_with_a_warning_naming_it(tmp_path):
     assert status.returncode == 2
     assert "session 2 cannot be read" in one_line(status.stderr)
     assert skintrack("session", "status", "--data-dir", data, "1").returncode == 0
+
+
+def test_a_bad_photo_or_comparison_row_leaves_status_and_report_working(tmp_path, engine,
+                                                                        load_sample):
+    from datetime import timedelta
+
+    from skintrack.tracking import PhotoSource, Tracker
+
+    from ..test_tracking import T0, TREATED, encode_jpeg
+
+    rgb = load_sample("aptus_1.png").rgb
+    data = tmp_path / "data"
+    with Tracker(data, engine=engine) as t:
+        s = t.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED,
+                          treated_at=T0, now=T0)
+        t.set_baseline(s.id, PhotoSource(encode_jpeg(rgb, 95), "before.jpg",
+                                         T0 - timedelta(minutes=5)), now=T0)
+        for h, q in ((1, 90), (2, 85), (3, 80)):
+            t.add_photos(s.id, [PhotoSource(encode_jpeg(rgb, q), f"{h}h.jpg",
+                                            T0 + timedelta(hours=h))], now=T0 + timedelta(hours=h))
+    raw = sqlite3.connect(data / "skintrack.db")
+    raw.execute("UPDATE photos SET taken_at = 'garbage' WHERE original_name = '1h.jpg'")
+    raw.execute("UPDATE comparisons SET record = '{bad' WHERE photo_id ="
+                " (SELECT id FROM photos WHERE original_name = '2h.jpg')")
+    raw.commit()
+    raw.close()
+    status = skintrack("session", "status", "--data-dir", data, "1", "--json")
+    assert status.returncode == 0, status.stderr
+    warnings = status.stderr.splitlines()
+    assert len(warnings) == len(set(warnings)) == 2, status.stderr  # each named once
+    assert any("photo 2 (1h.jpg) of session 1 cannot be read" in w for w in warnings)
+    assert any("the comparison of photo 3 with its baseline cannot be read" in w for w in warnings)
+    record = json.loads(status.stdout)
+    hours = {o["hours"] for obs in record["regions"].values() for o in obs}
+    assert hours == {3.0}  # the readable follow-up is still on the curve
+    out = skintrack("report", "1", "-o", tmp_path / "r.html", "--data-dir", data, "-q")
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "r.html").stat().st_size > 0
 
 
 # --- backups, doctor and restore ---------------------------------------------------------------------

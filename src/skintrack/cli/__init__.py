@@ -56,6 +56,21 @@ def fail(message: str, code: int = 2) -> int:
     return code
 
 
+class _Once(logging.Filter):
+    """Each warning once per command, however often the row behind it is read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if text in self.seen:
+            return False
+        self.seen.add(text)
+        return True
+
+
 def show_warnings() -> None:
     """Warnings of the storage (a stored row that cannot be read, ...) as one stderr line each."""
     logger = logging.getLogger("skintrack")
@@ -63,6 +78,7 @@ def show_warnings() -> None:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("skintrack: warning: %(message)s"))
         handler.setLevel(logging.WARNING)
+        handler.addFilter(_Once())
         handler._skintrack_cli = True
         logger.addHandler(handler)
         logger.propagate = False
