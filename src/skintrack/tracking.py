@@ -141,6 +141,7 @@ class Tracker:
         self.conn = opened.conn
         #: True when the data folder cannot be written (a read-only mount): reads only.
         self.read_only = opened.read_only
+        self._disk_full = opened.disk_full
         self.store = PhotoStore(self.paths.photos)
         self._engine = engine
         self._own_engine = False
@@ -174,7 +175,8 @@ class Tracker:
     def _writable(self) -> None:
         """Refuse a write at once, before any slow work, when the folder is read-only."""
         if self.read_only:
-            raise db.StorageError(db.READ_ONLY_MESSAGE.format(root=self.paths.root))
+            message = db.FULL_DISK_READ_ONLY_MESSAGE if self._disk_full else db.READ_ONLY_MESSAGE
+            raise db.StorageError(message.format(root=self.paths.root))
 
     # --- sessions -------------------------------------------------------------------------------
     def new_session(self, *, device: str, needle_mm: float, treated_regions: Sequence[str],

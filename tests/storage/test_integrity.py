@@ -356,3 +356,43 @@ def test_a_read_only_folder_can_be_read_but_refuses_writes(tmp_path):
     finally:
         os.chmod(data, 0o700)
     assert sorted((p.name, p.stat().st_mtime_ns) for p in data.rglob("*")) == before
+
+
+@posix_only
+def test_a_full_disk_still_lets_the_person_read(tmp_path):
+    """A data folder on a full disk (a small tmpfs filled up, in a private mount namespace)."""
+    data = tmp_path / "data"
+    with_baseline(data)
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", f"mount -t tmpfs -o size=1m tmpfs '{mnt}'"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here ({probe.stderr.strip()})")
+    full = mnt / "data"
+    runs = {
+        "list": ["session", "list"],
+        "status": ["session", "status", "1", "--json"],
+        "report": ["report", "1", "-o", str(tmp_path / "report.html"), "-q"],
+        "new": ["session", "new", "--device", "pen", "--needle-mm", "0.5", "--treated", "nose"],
+    }
+    script = [f"mount -t tmpfs -o size=20m tmpfs '{mnt}'", f"cp -a '{data}' '{full}'",
+              f"dd if=/dev/zero of='{mnt}/fill' bs=64k 2>/dev/null; true", "umask 022"]
+    for name, args in runs.items():
+        cmd = " ".join(f"'{a}'" for a in [sys.executable, "-m", "skintrack", *args])
+        script.append(f"echo '=== {name}'; {cmd} --data-dir '{full}' 2>&1; echo \"=== rc $?\"")
+    out = subprocess.run(["unshare", "-m", "sh", "-c", "\n".join(script)], capture_output=True,
+                         text=True, cwd=ROOT, timeout=600).stdout
+    results: dict[str, tuple[int, str]] = {}
+    last, text = "", ""
+    for block in out.split("=== ")[1:]:
+        head, _, body = block.partition("\n")
+        if head.startswith("rc "):
+            results[last] = (int(head[3:]), text)
+        else:
+            last, text = head, body
+    assert {k: v[0] for k, v in results.items()} == {"list": 0, "status": 0, "report": 0,
+                                                     "new": 2}, out
+    assert results["list"][1].split()[0] == "1"
+    assert "disk is full" in one_line(results["new"][1])
+    assert (tmp_path / "report.html").stat().st_size > 0

@@ -45,6 +45,10 @@ DISK_FULL_MESSAGE = "the disk is full; nothing was changed. Free some space and 
 #: What a data folder that cannot be written says (a read-only mount, a folder of another user).
 READ_ONLY_MESSAGE = ("the data folder {root} is read-only: skintrack can show what is saved but "
                      "cannot save anything there; nothing was changed")
+#: The same when the disk is full.
+FULL_DISK_READ_ONLY_MESSAGE = ("the disk is full: skintrack can show what is saved in {root} but "
+                               "cannot save anything; nothing was changed. Free some space and "
+                               "try again.")
 #: The mode of every file skintrack writes in the data folder: readable by its owner only.
 PRIVATE_FILE_MODE = 0o600
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -52,6 +56,11 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 
 class StorageError(SkintrackError):
     """The data folder cannot be used as asked (disk full, busy, damaged, newer version)."""
+
+
+class NoRoomToOpen(StorageError):
+    """The disk is full: SQLite cannot even make the WAL's shared-memory file to open for
+    writing. The data can still be read (:func:`connect` with ``read_only``)."""
 
 
 class DamagedDatabase(StorageError):
@@ -191,7 +200,13 @@ def connect(path: str | Path, *, read_only: bool = False,
             path.parent.mkdir(parents=True, exist_ok=True)
             _create(path)
         check_file(path)
-        conn = _open(path, read_only=read_only)
+        try:
+            conn = _open(path, read_only=read_only)
+        except sqlite3.OperationalError as exc:
+            if not read_only and ("disk i/o error" in str(exc).lower()
+                                  or "full" in str(exc).lower()):
+                raise NoRoomToOpen(DISK_FULL_MESSAGE) from None
+            raise
         try:
             check_contents(conn, path)
             if schema_version(conn) < SCHEMA_VERSION:
@@ -213,7 +228,8 @@ def _open(path: Path, *, read_only: bool) -> sqlite3.Connection:
         # A WAL database needs its -shm companion; in a folder nobody may write and with no -wal
         # left behind, "immutable" reads the file as it is without one.
         wal = Path(f"{path}-wal")
-        flags = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
+        has_frames = wal.exists() and wal.stat().st_size > 0
+        flags = "mode=ro" if has_frames else "mode=ro&immutable=1"
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True,
                                timeout=BUSY_TIMEOUT_S, isolation_level=None)
     else:
@@ -222,7 +238,8 @@ def _open(path: Path, *, read_only: bool) -> sqlite3.Connection:
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
         if not read_only:
-            # Persistent in the file; cheap to re-assert.
+            # Persistent in the file; cheap to re-assert. The first statement that needs the
+            # WAL's shared memory: on a full disk it fails here ("disk I/O error").
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise StorageError(f"{path}: cannot switch the database to WAL mode ({mode})")

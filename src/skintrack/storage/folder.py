@@ -51,6 +51,7 @@ class OpenedData:
     conn: sqlite3.Connection
     read_only: bool
     cleaned: tuple[str, ...] = ()  # store names of leftover photos removed at opening
+    disk_full: bool = False  # read-only because the disk is full, not the folder
 
 
 @dataclass(frozen=True)
@@ -91,10 +92,17 @@ def open_data_folder(paths: DataPaths) -> OpenedData:
     with db.storage_errors(str(root)):
         private_folder(root)
     make_private(root)
-    conn = db.connect(paths.database, backup_dir=paths.backups)
     try:
-        with db.storage_errors(str(root)):
-            daily_backup(conn, paths)
+        conn = db.connect(paths.database, backup_dir=paths.backups)
+    except db.NoRoomToOpen:
+        conn = db.connect(paths.database, read_only=True)
+        return OpenedData(conn, read_only=True, disk_full=True)
+    try:
+        try:
+            with db.storage_errors(str(root)):
+                daily_backup(conn, paths)
+        except (db.StorageError, OSError) as exc:  # a full disk must not stop the reading
+            log.warning("today's backup could not be taken: %s", exc)
         cleaned = clean_leftovers(conn, paths)
     except BaseException:
         conn.close()
