@@ -54,3 +54,30 @@ def test_healthy_store_shows_no_dialog(qtbot, tmp_path, fake_camera):
     w.runner.wait(10000)
     assert w.store_dialog is None
     w.close()
+
+
+def test_the_window_settings_in_the_data_folder_are_private(qtbot, tmp_path, fake_camera):
+    import os
+    import stat
+
+    from skintrack.app import build_window
+
+    old = os.umask(0o022)
+    try:
+        data = tmp_path / "data"
+        w = build_window(data_dir=data, source_factory=lambda: fake_camera())
+        qtbot.addWidget(w)
+        w.restore_geometry()
+        w.show()
+        w.close()
+        w = build_window(data_dir=data, source_factory=lambda: fake_camera())  # written again
+        qtbot.addWidget(w)
+        w.restore_geometry()
+        w.show()
+        w.close()
+    finally:
+        os.umask(old)
+    ini = data / "app-settings.ini"
+    assert ini.is_file()
+    assert stat.S_IMODE(ini.stat().st_mode) == 0o600
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700

@@ -18,7 +18,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="data folder (default: $SKINTRACK_HOME, else the user data folder)")
     p.add_argument("--restore", nargs="?", const="newest", metavar="BACKUP",
                    help="put a backup back as the database (default: the newest good one; or a "
-                        "file name from the list); the current database is set aside, not deleted")
+                        "file name from the list); the current database is set aside, not deleted. "
+                        "Close the app and other skintrack commands first")
 
 
 def _local(when) -> str:
