@@ -136,6 +136,10 @@ def test_random_bytes_over_two_pages_refuse_every_write(tmp_path):
     assert new.returncode == 2
     assert "damaged" in one_line(new.stderr) and "skintrack doctor" in new.stderr
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before  # nothing committed into it
+    doctor = skintrack("doctor", "--data-dir", data)
+    assert doctor.returncode == 1 and "is damaged" in doctor.stdout
+    assert "skintrack doctor --restore" in doctor.stdout  # today's copy was taken before
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before  # the doctor only looked
 
 
 def test_a_file_of_another_kind_or_without_our_schema_is_refused(tmp_path):
@@ -178,6 +182,11 @@ def test_a_bad_row_is_skipped_with_a_warning_naming_it(tmp_path):
     assert status.returncode == 2
     assert "session 2 cannot be read" in one_line(status.stderr)
     assert skintrack("session", "status", "--data-dir", data, "1").returncode == 0
+    doctor = skintrack("doctor", "--data-dir", data)
+    assert doctor.returncode == 1
+    problems = [line for line in doctor.stdout.splitlines() if "problem:" in line]
+    assert [p.split("problem: ")[1].split(" cannot")[0] for p in sorted(problems)] == [
+        "session 2", "session 3", "session 4"]
 
 
 def test_a_bad_photo_or_comparison_row_leaves_status_and_report_working(tmp_path, engine,
