@@ -282,6 +282,22 @@ def test_doctor_puts_a_backup_back_and_keeps_the_damaged_file(tmp_path):
     assert skintrack("doctor", "--data-dir", data).returncode == 0
 
 
+@posix_only
+def test_doctor_does_not_restore_under_a_running_copy(tmp_path):
+    data = tmp_path / "data"
+    new_sessions(data, 2)
+    app = sqlite3.connect(data / "skintrack.db")  # another copy of skintrack, still open
+    app.execute("SELECT count(*) FROM sessions").fetchone()
+    try:
+        refused = skintrack("doctor", "--data-dir", data, "--restore")
+        assert refused.returncode == 2
+        assert "has the data open; close it" in one_line(refused.stderr)
+        assert not (data / "set-aside").exists()
+    finally:
+        app.close()
+    assert skintrack("doctor", "--data-dir", data, "--restore").returncode == 0
+
+
 def test_doctor_refuses_an_unknown_backup_in_one_line(tmp_path):
     data = tmp_path / "data"
     new_sessions(data, 1)

@@ -170,6 +170,10 @@ def restore_backup(paths: DataPaths, backup: Path) -> Path | None:
     None when there was none. Close the app and other skintrack commands first.
     """
     _open_copy(backup).close()  # refuse a damaged copy before touching anything
+    if in_use(paths.database):
+        raise db.StorageError(
+            "another copy of skintrack (the app or a command) has the data open; close it and "
+            "run the restore again; nothing was changed")
     aside = None
     with db.storage_errors(str(paths.root)):
         current = [p for p in (paths.database, Path(f"{paths.database}-wal"),
@@ -185,6 +189,33 @@ def restore_backup(paths: DataPaths, backup: Path) -> Path | None:
         finally:
             src.close()
     return aside
+
+
+def in_use(database: Path) -> bool:
+    """Whether another process has this WAL database open.
+
+    Every SQLite connection to a WAL database holds a shared POSIX lock on the "DMS" byte (128)
+    of the ``-shm`` file while it is open; a write lock on it is refused while one does. (Locks
+    of this process do not count: close its own connections first.) Not known on Windows: False.
+    """
+    shm = Path(f"{database}-shm")
+    if os.name != "posix" or not shm.exists():
+        return False
+    import fcntl
+
+    try:
+        fd = os.open(shm, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 128)
+        except OSError:
+            return True
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, 128)
+        return False
+    finally:
+        os.close(fd)
 
 
 # --- leftovers of interrupted imports ----------------------------------------------------------------
