@@ -307,8 +307,8 @@ def check_contents(conn: sqlite3.Connection, path: Path) -> None:
     if problems:
         more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
         raise DamagedDatabase(
-            f"the database {path} is damaged ({problems[0]}{more}); it is refused for writing "
-            "and nothing was changed: run `skintrack doctor` to put a backup back")
+            f"the database {path} is damaged ({problems[0]}{more}); skintrack will neither use "
+            "nor change it: run `skintrack doctor` to put a backup back")
     version = schema_version(conn)
     if version > SCHEMA_VERSION:
         raise StorageError(

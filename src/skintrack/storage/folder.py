@@ -267,6 +267,9 @@ def _referenced_by_copies(paths: DataPaths) -> set[str] | None:
     for p in copies:
         if p.name.startswith(TEMP_PREFIX):
             continue
+        wal = Path(f"{p}-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            return None  # a set-aside database with its own WAL: its rows are not all in the file
         try:
             c = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
             try:
