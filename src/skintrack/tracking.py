@@ -16,6 +16,12 @@ An import is done in two halves so that a crash cannot leave half of it behind:
 
 Capture times are compared as instants (UTC): a follow-up photo dated before the baseline, or
 after "now", is refused; so is a baseline taken after the treatment started.
+
+Every comparison is saved against the baseline in force when it commits: inside the write
+transaction the session's baseline is read again, and when another process switched it while this
+one was analysing, the comparisons are computed again there (ADR 0303). The data folder is opened
+checked (:func:`skintrack.storage.folder.open_data_folder`): a damaged database is refused, a
+read-only folder can be read but refuses every write in one sentence.
 """
 
 from __future__ import annotations
@@ -38,8 +44,9 @@ from skintrack.core.recovery import (
     Symptoms,
     assess_recovery,
 )
-from skintrack.storage import db
+from skintrack.storage import db, folder
 from skintrack.storage import sessions as repo
+from skintrack.storage.folder import BackupInfo, Diagnosis
 from skintrack.storage.paths import DataPaths, resolve_data_dir
 from skintrack.storage.photostore import PhotoStore
 
@@ -130,7 +137,11 @@ class Tracker:
 
     def __init__(self, data_dir: str | os.PathLike[str] | None = None, *, engine=None) -> None:
         self.paths: DataPaths = resolve_data_dir(data_dir)
-        self.conn = db.connect(self.paths.database)
+        opened = folder.open_data_folder(self.paths)
+        self.conn = opened.conn
+        #: True when the data folder cannot be written (a read-only mount): reads only.
+        self.read_only = opened.read_only
+        self._disk_full = opened.disk_full
         self.store = PhotoStore(self.paths.photos)
         self._engine = engine
         self._own_engine = False
@@ -161,11 +172,18 @@ class Tracker:
             self._own_engine = True
         return self._engine
 
+    def _writable(self) -> None:
+        """Refuse a write at once, before any slow work, when the folder is read-only."""
+        if self.read_only:
+            message = db.FULL_DISK_READ_ONLY_MESSAGE if self._disk_full else db.READ_ONLY_MESSAGE
+            raise db.StorageError(message.format(root=self.paths.root))
+
     # --- sessions -------------------------------------------------------------------------------
     def new_session(self, *, device: str, needle_mm: float, treated_regions: Sequence[str],
                     treated_at: datetime | None = None, products: Sequence[str] = (),
                     notes: str = "", now: datetime | None = None) -> repo.Session:
         """Start a session. ``treated_at`` (treatment start) defaults to now."""
+        self._writable()
         now = now or _utc_now()
         treated_at = treated_at or now
         if treated_at.tzinfo is None:
@@ -189,6 +207,7 @@ class Tracker:
 
     def delete_session(self, session_id: int) -> None:
         """Delete a session, its rows and the stored photos no other session uses."""
+        self._writable()
         names = repo.delete_session(self.conn, session_id)
         self._baselines.clear()
         try:
@@ -213,8 +232,10 @@ class Tracker:
                      now: datetime | None = None) -> ImportResult:
         """Import the pre-treatment photo and make it the session's baseline.
 
-        Any follow-up photos already saved are compared again with the new baseline.
+        Any follow-up photos already saved are compared again with the new baseline, including
+        those another process saves while this one analyses (found again under the write lock).
         """
+        self._writable()
         now = now or _utc_now()
         session = self.session(session_id)
         prep = self._read(source, taken_at)
@@ -247,6 +268,14 @@ class Tracker:
         def write(conn) -> list[ImportResult]:
             row = self._save(conn, session_id, prep)
             repo.set_baseline(conn, session_id, row.id)
+            # Under the write lock: a follow-up another process saved since we looked is compared
+            # now, or it would be left compared with the old baseline only (out of the curve).
+            done = {c.photo_id for c in redo}
+            for photo in repo.session_photos(conn, session_id):
+                if photo.taken_at > session.treated_at and photo.id not in done:
+                    redo.append(self._compare(session, analysis, self._analyze_stored(photo),
+                                              photo_id=photo.id,
+                                              hours=_hours(session, photo.taken_at)))
             for cmp in redo:
                 repo.save_comparison(conn, dataclasses.replace(cmp, baseline_photo_id=row.id))
             return [ImportResult(row, prep.hours, "baseline", None, tuple(prep.warnings))]
@@ -262,8 +291,10 @@ class Tracker:
         """Import post-treatment photos, compare each with the baseline and save it all at once.
 
         Every photo is read and checked before anything is saved: one unreadable photo or
-        refused capture time refuses the whole import, with nothing changed.
+        refused capture time refuses the whole import, with nothing changed. The comparisons are
+        saved against the baseline in force at the commit (computed again if it changed).
         """
+        self._writable()
         now = now or _utc_now()
         session = self.session(session_id)
         if session.baseline_photo_id is None:
@@ -303,20 +334,48 @@ class Tracker:
                 p.warnings.append(f"not used for the recovery curve: {p.comparison.excluded_reason}")
 
         def write(conn) -> list[ImportResult]:
+            base_row = self._baseline_in_force(conn, session, baseline_row, preps)
             out = []
             for p in preps:
                 row = self._save(conn, session_id, p)
                 cmp = repo.save_comparison(conn, dataclasses.replace(
-                    p.comparison, photo_id=row.id, baseline_photo_id=baseline_row.id))
+                    p.comparison, photo_id=row.id, baseline_photo_id=base_row.id))
                 out.append(ImportResult(row, p.hours, "follow_up", cmp, tuple(p.warnings)))
             return out
 
         return self._commit(preps, write)
 
+    def _baseline_in_force(self, conn, session: repo.Session, compared_with: repo.PhotoRow,
+                           preps: Sequence[_Prepared]) -> repo.PhotoRow:
+        """Inside the import transaction: the session's baseline now. When another process set
+        a new one since ``preps`` were compared, compare them again with it (rare, and slow: it
+        holds the write lock for the analyses)."""
+        current = repo.get_session(conn, session.id)
+        if current.baseline_photo_id == compared_with.id:
+            return compared_with
+        if current.baseline_photo_id is None:
+            raise TrackingError(f"the baseline of session {session.id} was removed meanwhile; "
+                                "nothing was saved")
+        base_row = repo.get_photo(conn, current.baseline_photo_id)
+        baseline = self._baseline_analysis(base_row)
+        for p in preps:
+            if p.new_photo.taken_at < base_row.taken_at:
+                raise TrackingError(
+                    f"{p.name} was taken at {_fmt_time(p.new_photo.taken_at)}, before the baseline "
+                    f"photo set meanwhile ({_fmt_time(base_row.taken_at)}); nothing was saved")
+            later = self._analyze_data(p.data, p.name)
+            p.comparison = self._compare(current, baseline, later, photo_id=0, hours=p.hours)
+            p.warnings = [w for w in p.warnings if not w.startswith("not used for the recovery")]
+            if not p.comparison.usable:
+                p.warnings.append(
+                    f"not used for the recovery curve: {p.comparison.excluded_reason}")
+        return base_row
+
     # --- the person's answers -------------------------------------------------------------------
     def record_symptoms(self, session_id: int, symptoms: Symptoms, *,
                         at: datetime | None = None) -> None:
         """Save what the person reports now (swelling, oozing, fever, pain beyond mild burning)."""
+        self._writable()
         self.session(session_id)
         repo.add_answers(self.conn, session_id, "symptoms", symptoms.to_dict(), at=at)
 
@@ -326,6 +385,7 @@ class Tracker:
 
     def save_questionnaire(self, session_id: int, answers, *, at: datetime | None = None) -> None:
         """Save pre-treatment questionnaire answers (an object with ``to_dict()``, or a dict)."""
+        self._writable()
         self.session(session_id)
         data = answers.to_dict() if hasattr(answers, "to_dict") else dict(answers)
         repo.add_answers(self.conn, session_id, "questionnaire", data, at=at)
@@ -339,6 +399,7 @@ class Tracker:
 
     def set_finding_verdict(self, photo_id: int, finding_id: str, verdict: str | None) -> None:
         """The person confirms or dismisses a finding (None undoes it)."""
+        self._writable()
         try:
             repo.set_finding_verdict(self.conn, photo_id, finding_id, verdict)
         except ValueError as exc:
@@ -358,7 +419,9 @@ class Tracker:
         if session.baseline_photo_id is not None:
             baseline_counts = self._concerning(session.baseline_photo_id, session)
             for cmp in repo.session_comparisons(self.conn, session_id, session.baseline_photo_id):
-                photo = photos[cmp.photo_id]
+                photo = photos.get(cmp.photo_id)
+                if photo is None:
+                    continue  # its row could not be read (a warning named it)
                 if photo.taken_at > now:
                     continue  # assessing an earlier moment: photos after it do not exist yet
                 if not cmp.usable:
@@ -475,11 +538,13 @@ class Tracker:
         return analysis
 
     def _analyze_stored(self, photo: repo.PhotoRow):
+        return self._analyze_data(self.photo_bytes(photo), photo.original_name)
+
+    def _analyze_data(self, data: bytes, name: str):
         from skintrack.core.analysis import analyze_photo
         from skintrack.core.intake import decode_photo
 
-        data = self.photo_bytes(photo)
-        decoded = decode_photo(data, path=photo.original_name, name=photo.original_name)
+        decoded = decode_photo(data, path=name, name=name)
         return analyze_photo(decoded, self.engine)
 
     def baseline_analysis(self, photo: repo.PhotoRow):
@@ -556,6 +621,19 @@ class Tracker:
                         self.store.discard(name)
         except (SkintrackError, OSError):
             pass  # an unreferenced file is harmless; never hide the original error
+
+
+# --- the doctor ------------------------------------------------------------------------------------
+def diagnose(data_dir: str | os.PathLike[str] | None = None) -> Diagnosis:
+    """Check a data folder without changing it (``skintrack doctor``; the app at start)."""
+    return folder.diagnose(resolve_data_dir(data_dir))
+
+
+def restore_backup(backup: BackupInfo | str | os.PathLike[str],
+                   data_dir: str | os.PathLike[str] | None = None) -> Path | None:
+    """Put a backup back as the database; the current one is set aside (returned), not deleted."""
+    path = backup.path if isinstance(backup, BackupInfo) else Path(backup)
+    return folder.restore_backup(resolve_data_dir(data_dir), path)
 
 
 def _time_hint(prep: _Prepared) -> str:

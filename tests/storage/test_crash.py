@@ -109,7 +109,13 @@ def test_killed_at_random_moments_never_loses_a_commit(data_dir):
         assert first.startswith("committed "), proc.stderr.read()
         time.sleep(rng.uniform(0.02, 0.3))
         proc.send_signal(signal.SIGKILL)
-        done = [first.split()[1]] + committed(proc)
+        # Read the rest through the same buffered stream readline() used: communicate() reads
+        # the pipe's file descriptor and would miss lines readline() had already buffered.
+        rest = proc.stdout.read()
+        proc.stderr.read()
+        proc.wait(timeout=120)
+        done = [line.split()[1] for line in (first + rest).splitlines()
+                if line.startswith("committed ")]
         assert proc.returncode == -signal.SIGKILL, "the child finished before the kill"
         promised |= set(done)
         saved = assert_consistent(data_dir)

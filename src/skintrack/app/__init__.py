@@ -47,6 +47,7 @@ def build_window(*, data_dir: str | os.PathLike | None = None, source_factory=No
                         source_factory=source_factory or default_source_factory,
                         services=[analysis, tracking])
     window.data_paths = paths
+    controller.check_store()  # a damaged store is said at once, with a backup offered
     controller.refresh_sessions()
     return window
 

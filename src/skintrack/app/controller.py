@@ -25,11 +25,13 @@ PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")
 
 
 class Controller(QObject):
-    """Signals: ``navigate(page_name)``, ``message(text, kind)``, ``exported(path)``."""
+    """Signals: ``navigate(page_name)``, ``message(text, kind)``, ``exported(path)``,
+    ``store_damaged(text, diagnosis)`` (the saved data cannot be used; offer a backup)."""
 
     navigate = Signal(str)
     message = Signal(str, str)
     exported = Signal(str)
+    store_damaged = Signal(str, object)
 
     def __init__(self, model: AppModel, runner: TaskRunner, analysis: AnalysisService,
                  tracking: TrackingService | None = None, parent: QObject | None = None) -> None:
@@ -44,6 +46,30 @@ class Controller(QObject):
     def session_id(self) -> int | None:
         s = self.model.session
         return None if s is None else s.id
+
+    # --- the saved data ------------------------------------------------------------------------------
+    def check_store(self):
+        """At start: open the saved data; when it is damaged, say so and offer a backup."""
+        if self.tracking is None:
+            return None
+
+        def done(found):
+            if found is not None:
+                self.store_damaged.emit(*found)
+
+        return self.runner.submit("Checking your saved data", _check_store, self.tracking,
+                                  on_done=done)
+
+    def restore_backup(self, backup):
+        """Put a backup back (the damaged database is kept aside), then read the sessions."""
+        def done(aside):
+            where = f" The damaged file was kept in {aside}." if aside else ""
+            self.message.emit(f"The backup of {backup.taken_at.astimezone():%d %b %Y %H:%M} was "
+                              f"put back ({backup.sessions} session(s)).{where}", "success")
+            self.refresh_sessions()
+
+        return self.runner.submit("Putting the backup back", _restore_backup, self.tracking,
+                                  backup, on_done=done)
 
     # --- sessions -------------------------------------------------------------------------------------
     def refresh_sessions(self):
@@ -294,6 +320,24 @@ def _photo_source(src):
         raise RuntimeError("the camera frame could not be encoded")
     stamp = src.taken_at.astimezone().strftime("%Y%m%d-%H%M%S")
     return PhotoSource(data=png.tobytes(), name=f"camera-{stamp}.png", taken_at=src.taken_at)
+
+
+def _check_store(ctx: TaskContext, tracking: TrackingService):
+    from skintrack.storage.db import DamagedDatabase
+    from skintrack.tracking import diagnose
+
+    try:
+        tracking.tracker()
+    except DamagedDatabase as exc:
+        return str(exc), diagnose(tracking.data_dir)
+    return None
+
+
+def _restore_backup(ctx: TaskContext, tracking: TrackingService, backup):
+    from skintrack.tracking import restore_backup
+
+    tracking.close()
+    return restore_backup(backup, tracking.data_dir)
 
 
 def _list_sessions(ctx: TaskContext, tracking: TrackingService):

@@ -7,6 +7,8 @@ pages, the controller and the background tasks.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -113,6 +116,8 @@ class MainWindow(QMainWindow):
         self.compare.later_chosen.connect(self._later_chosen)
         controller.navigate.connect(self.show_page)
         controller.message.connect(self.show_message)
+        controller.store_damaged.connect(self.offer_restore)
+        self.store_dialog: QMessageBox | None = None
         runner.busy.connect(self.progress.start)
         runner.progress.connect(self.progress.set_progress)
         runner.idle.connect(self.progress.finish)
@@ -175,6 +180,28 @@ class MainWindow(QMainWindow):
                      action=None) -> None:
         self.message_bar.show_message(text, kind, action_text=action_text, action=action)
 
+    def offer_restore(self, text: str, diagnosis) -> None:
+        """A plain dialog: the saved data cannot be used; put the newest good backup back?"""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Your saved data cannot be used", "", parent=self)
+        box.setObjectName("StoreDamagedDialog")
+        good = diagnosis.healthy_backups
+        box.setText(f"{text[0].upper()}{text[1:]}.\n\nskintrack has not changed it.")
+        if good:
+            b = good[0]
+            box.setInformativeText(
+                f"The newest good backup is from {b.taken_at.astimezone():%d %b %Y %H:%M} "
+                f"({b.sessions} session(s)). Put it back? The damaged file is kept aside, not "
+                "deleted; anything saved after that backup is not in it.")
+            restore = box.addButton("Put the backup back", QMessageBox.ButtonRole.AcceptRole)
+            restore.clicked.connect(lambda: self.controller.restore_backup(b))
+            box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
+        else:
+            box.setInformativeText("There is no backup to put back. Keep the file; run "
+                                   "`skintrack doctor` for details.")
+            box.addButton(QMessageBox.StandardButton.Close)
+        self.store_dialog = box
+        box.open()
+
     # --- import ------------------------------------------------------------------------------------
     def choose_photos(self, purpose: str = "check") -> None:
         start = str(self.settings.value("last_folder", str(Path.home())))
@@ -233,6 +260,8 @@ class MainWindow(QMainWindow):
         if self.nav.currentRow() >= 0:
             self.settings.setValue("window/page", self.current_page())
         self.settings.sync()
+        with contextlib.suppress(OSError):  # it lives in the private data folder
+            os.chmod(self.settings.fileName(), 0o600)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.save_geometry()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import logging
 import os
 import sys
 
@@ -25,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("skintrack.cli.report", "export a session report (PDF or HTML)"),
     "demo": ("skintrack.cli.demo", "build a sample session from the bundled photos and report it"),
     "app": ("skintrack.cli.app", "open the desktop app"),
+    "doctor": ("skintrack.cli.doctor", "check the saved data and put a backup back if it is damaged"),
 }
 
 
@@ -82,6 +84,34 @@ def positive_id(text: str) -> int:
     return int(t)
 
 
+class _Once(logging.Filter):
+    """Each warning once per command, however often the row behind it is read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if text in self.seen:
+            return False
+        self.seen.add(text)
+        return True
+
+
+def show_warnings() -> None:
+    """Warnings of the storage (a stored row that cannot be read, ...) as one stderr line each."""
+    logger = logging.getLogger("skintrack")
+    if not any(getattr(h, "_skintrack_cli", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("skintrack: warning: %(message)s"))
+        handler.setLevel(logging.WARNING)
+        handler.addFilter(_Once())
+        handler._skintrack_cli = True
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
 def main(argv: list[str] | None = None) -> int:
     from skintrack.core.errors import SkintrackError
 
@@ -94,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
 
+    show_warnings()
     try:
         return int(args._run(args) or 0)
     except SkintrackError as exc:

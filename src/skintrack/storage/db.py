@@ -15,14 +15,23 @@ Why these settings:
 
 The schema version is SQLite's ``user_version``; :data:`MIGRATIONS` ``[i]`` brings version ``i`` to
 ``i + 1``. A database made by a newer skintrack is refused rather than guessed at.
+
+Damaged data is never taken for no data (ADR 0303): a new database is built complete under a
+temporary name and linked into place, so ``skintrack.db`` never exists half-made; an existing one
+that is empty, not a database, fails ``PRAGMA quick_check`` or lacks the skintrack schema is
+refused (:class:`DamagedDatabase`) and never migrated, re-created or written over. A copy is taken
+with SQLite's online backup API before each migration.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from skintrack.core.errors import SkintrackError
@@ -33,8 +42,32 @@ BUSY_TIMEOUT_S = 30.0
 DISK_FULL_MESSAGE = "the disk is full; nothing was changed. Free some space and try again."
 
 
+#: What a data folder that cannot be written says (a read-only mount, a folder of another user).
+READ_ONLY_MESSAGE = ("the data folder {root} is read-only: skintrack can show what is saved but "
+                     "cannot save anything there; nothing was changed")
+#: The same when the disk is full.
+FULL_DISK_READ_ONLY_MESSAGE = ("the disk is full: skintrack can show what is saved in {root} but "
+                               "cannot save anything; nothing was changed. Free some space and "
+                               "try again.")
+#: The mode of every file skintrack writes in the data folder: readable by its owner only.
+PRIVATE_FILE_MODE = 0o600
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
 class StorageError(SkintrackError):
     """The data folder cannot be used as asked (disk full, busy, damaged, newer version)."""
+
+
+class NoRoomToOpen(StorageError):
+    """The disk is full: SQLite cannot even make the WAL's shared-memory file to open for
+    writing. The data can still be read (:func:`connect` with ``read_only``)."""
+
+
+class DamagedDatabase(StorageError):
+    """The database exists but is empty, damaged or not skintrack's: refused for every use.
+
+    ``skintrack doctor`` says what is wrong and puts a backup back.
+    """
 
 
 # Each migration is a tuple of single SQL statements (no ``executescript``: it would COMMIT the
@@ -137,8 +170,9 @@ def storage_errors(where: str = "") -> Iterator[None]:
     except sqlite3.DatabaseError as exc:
         msg = str(exc).lower()
         if "not a database" in msg or "malformed" in msg:
-            raise StorageError(
-                f"{label}the database is damaged or is not a skintrack database ({exc})") from None
+            raise DamagedDatabase(
+                f"{label}the database is damaged or is not a skintrack database ({exc}); run "
+                "`skintrack doctor`") from None
         raise StorageError(f"{label}database error: {exc}") from None
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
@@ -146,29 +180,176 @@ def storage_errors(where: str = "") -> Iterator[None]:
         raise
 
 
-def connect(path: str | Path) -> sqlite3.Connection:
-    """Open (creating if needed) and migrate the database at ``path``.
+def connect(path: str | Path, *, read_only: bool = False,
+            backup_dir: str | Path | None = None) -> sqlite3.Connection:
+    """Open the database at ``path``, checked; create it (complete) only when there is no file.
 
-    The connection is in autocommit mode (``isolation_level=None``); group writes with
-    :func:`transaction`. Close it when done.
+    ``read_only`` opens it for reading only (a read-only folder): writes then fail with SQLite's
+    "readonly" error, which :func:`storage_errors` turns into one sentence. ``backup_dir`` is
+    where a copy goes before a migration (none is taken without it).
+
+    Raises :class:`DamagedDatabase` when the file is empty, damaged or not a skintrack database,
+    :class:`StorageError` when it is from a newer skintrack. The connection is in autocommit mode
+    (``isolation_level=None``); group writes with :func:`transaction`. Close it when done.
     """
     path = Path(path)
     with storage_errors(str(path)):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        if not path.exists():
+            if read_only:
+                raise StorageError(f"{path.parent} holds no skintrack data yet")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _create(path)
+        check_file(path)
         try:
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA foreign_keys = ON")
-            # Persistent in the file; cheap to re-assert. Needs the lock only the first time.
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise StorageError(f"{path}: cannot switch the database to WAL mode ({mode})")
-            conn.execute("PRAGMA synchronous = FULL")
-            migrate(conn)
+            conn = _open(path, read_only=read_only)
+        except sqlite3.OperationalError as exc:
+            if not read_only and ("disk i/o error" in str(exc).lower()
+                                  or "full" in str(exc).lower()):
+                raise NoRoomToOpen(DISK_FULL_MESSAGE) from None
+            raise
+        try:
+            check_contents(conn, path)
+            if schema_version(conn) < SCHEMA_VERSION:
+                if read_only:
+                    raise StorageError(
+                        f"{path} was written by an older skintrack and must be updated, which "
+                        "cannot be done in a read-only folder; nothing was changed")
+                if backup_dir is not None:
+                    backup_before_migration(conn, Path(backup_dir))
+                migrate(conn)
         except BaseException:
             conn.close()
             raise
     return conn
+
+
+def _open(path: Path, *, read_only: bool) -> sqlite3.Connection:
+    if read_only:
+        # A WAL database needs its -shm companion; in a folder nobody may write and with no -wal
+        # left behind, "immutable" reads the file as it is without one.
+        wal = Path(f"{path}-wal")
+        has_frames = wal.exists() and wal.stat().st_size > 0
+        flags = "mode=ro" if has_frames else "mode=ro&immutable=1"
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True,
+                               timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    else:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        if not read_only:
+            # Persistent in the file; cheap to re-assert. The first statement that needs the
+            # WAL's shared memory: on a full disk it fails here ("disk I/O error").
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StorageError(f"{path}: cannot switch the database to WAL mode ({mode})")
+            conn.execute("PRAGMA synchronous = FULL")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _create(path: Path) -> None:
+    """Build a new, fully migrated database beside ``path`` and link it into place.
+
+    ``skintrack.db`` therefore never exists empty or half-made because of us: an empty one is
+    always damage. Two processes creating at once both build one; the first link wins and the
+    other's copy is dropped.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-new-", suffix=".db", dir=path.parent)
+    os.close(fd)
+    try:
+        os.chmod(tmp, PRIVATE_FILE_MODE)
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")  # recorded in the file's header
+            migrate(conn)
+        finally:
+            conn.close()  # checkpoints: every page is in the main file
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)  # never replaces: a file another process linked first wins
+        except FileExistsError:
+            pass
+        except OSError:
+            if not path.exists():  # a file system without hard links
+                os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, f"{tmp}-wal", f"{tmp}-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(leftover)
+
+
+def check_file(path: Path) -> None:
+    """Refuse, before SQLite sees it, a database file that is empty or not an SQLite file."""
+    size = path.stat().st_size
+    if size == 0:
+        raise DamagedDatabase(
+            f"the database {path} is empty (0 bytes), as a failed sync or another program's crash "
+            "leaves it; skintrack will not start afresh over it: run `skintrack doctor` to put a "
+            "backup back")
+    with open(path, "rb") as fh:
+        header = fh.read(len(_SQLITE_HEADER))
+    if header != _SQLITE_HEADER:
+        raise DamagedDatabase(
+            f"the database {path} is damaged or is not a skintrack database (its first bytes are "
+            "not SQLite's); nothing was changed: run `skintrack doctor` to put a backup back")
+
+
+def check_contents(conn: sqlite3.Connection, path: Path) -> None:
+    """``PRAGMA quick_check`` and the schema version; raise on damage or an unknown version."""
+    try:
+        problems = [r[0] for r in conn.execute("PRAGMA quick_check") if r[0] != "ok"]
+    except sqlite3.DatabaseError as exc:
+        problems = [str(exc)]
+    if problems:
+        more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
+        raise DamagedDatabase(
+            f"the database {path} is damaged ({problems[0]}{more}); skintrack will neither use "
+            "nor change it: run `skintrack doctor` to put a backup back")
+    version = schema_version(conn)
+    if version > SCHEMA_VERSION:
+        raise StorageError(
+            f"the database was written by a newer skintrack (schema {version}, this one knows "
+            f"{SCHEMA_VERSION}); update skintrack")
+    if version == 0:
+        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        what = ("holds no skintrack data at all" if tables == 0
+                else "is not a skintrack database")
+        raise DamagedDatabase(
+            f"the database {path} {what}; skintrack will not start afresh over it: run "
+            "`skintrack doctor` to put a backup back")
+
+
+def backup_before_migration(conn: sqlite3.Connection, backup_dir: Path) -> Path:
+    """A copy of the database (SQLite's online backup API) taken before it is migrated."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return backup_to(conn, backup_dir / f"before-schema-{SCHEMA_VERSION}-{stamp}.db")
+
+
+def backup_to(conn: sqlite3.Connection, dest: Path) -> Path:
+    """Copy the database behind ``conn`` to ``dest`` (written whole, then renamed; mode 0600)."""
+    dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".db", dir=dest.parent)
+    os.close(fd)
+    try:
+        os.chmod(tmp, PRIVATE_FILE_MODE)
+        target = sqlite3.connect(tmp)
+        try:
+            conn.backup(target)
+        finally:
+            target.close()
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, dest)
+        tmp = None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+    return dest
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

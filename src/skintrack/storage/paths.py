@@ -1,7 +1,8 @@
 """Where skintrack keeps its data: ``--data-dir``, else ``$SKINTRACK_HOME``, else the user data folder.
 
 The folder holds ``skintrack.db`` (SQLite, with its ``-wal`` and ``-shm`` companions) and
-``photos/`` (the content-addressed photo store). Nothing is created until something is saved.
+``photos/`` (the content-addressed photo store) and ``backups/`` (copies of the database). Nothing
+is created until skintrack opens it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ ENV_HOME = "SKINTRACK_HOME"
 APP_NAME = "skintrack"
 DATABASE_NAME = "skintrack.db"
 PHOTOS_NAME = "photos"
+BACKUPS_NAME = "backups"
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,11 @@ class DataPaths:
     @property
     def photos(self) -> Path:
         return self.root / PHOTOS_NAME
+
+    @property
+    def backups(self) -> Path:
+        """Copies of the database (SQLite's online backup API): daily, and before migrations."""
+        return self.root / BACKUPS_NAME
 
 
 def default_data_dir() -> Path:

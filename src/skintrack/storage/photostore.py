@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from skintrack.storage.db import DISK_FULL_MESSAGE, StorageError
+from skintrack.storage.private import READ_ONLY_FILE_MODE, private_folder
 
 #: File extension kept for each photo format (so the stored file opens in any viewer).
 EXTENSIONS = {"jpeg": ".jpg", "mpo": ".jpg", "png": ".png", "tiff": ".tif", "webp": ".webp"}
@@ -88,13 +89,15 @@ class PhotoStore:
             return StoredPhoto(sha, name, len(data), created=False)
         tmp = None
         try:
-            final.parent.mkdir(parents=True, exist_ok=True)
+            # Private whatever the umask: the photos are faces with their EXIF (ADR 0303).
+            private_folder(self.root)
+            private_folder(final.parent)
             fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=final.parent)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.chmod(tmp, 0o444)
+            os.chmod(tmp, READ_ONLY_FILE_MODE)
             os.replace(tmp, final)
             tmp = None
             _fsync_dir(final.parent)
@@ -126,7 +129,7 @@ class PhotoStore:
         """Remove a stored file. Only for files no database row refers to (see tracking)."""
         path = self.path(name)
         with contextlib.suppress(FileNotFoundError):
-            os.chmod(path, 0o644)  # Windows will not unlink a read-only file
+            os.chmod(path, 0o600)  # Windows will not unlink a read-only file
             path.unlink()
 
     def names(self) -> Iterator[str]:

@@ -7,14 +7,20 @@ its own.
 
 Times are stored as UTC text in one fixed format, so comparing and sorting them in SQL is comparing
 instants, whatever the time zone of the camera or the computer.
+
+A row that cannot be read back (a time that does not parse, an unknown region, invalid JSON:
+written by another tool or damaged) is skipped with a warning naming it (logger
+``skintrack.storage``), so it never takes the other rows down; asked for by its id, it is refused
+with the same sentence.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -25,6 +31,9 @@ from skintrack.storage.db import StorageError, storage_errors, transaction
 #: A needle longer than this is not a microneedling device at all; refuse it as a typing error.
 MAX_PLAUSIBLE_NEEDLE_MM = 3.0
 ANSWER_KINDS = ("questionnaire", "symptoms")
+log = logging.getLogger("skintrack.storage")
+#: What reading a stored value can raise when the row was damaged or written by another tool.
+_UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, OverflowError)
 VERDICTS = ("confirmed", "dismissed")
 
 
@@ -199,6 +208,33 @@ class AnswerRow:
 
 
 # --- helpers -------------------------------------------------------------------------------------
+def _readable(rows: Iterable[sqlite3.Row], convert: Callable, name: Callable[[sqlite3.Row], str]
+              ) -> list:
+    """``convert`` each row; a row that cannot be read is skipped with a warning naming it."""
+    out = []
+    for r in rows:
+        try:
+            out.append(convert(r))
+        except _UNREADABLE as exc:
+            log.warning("%s cannot be read and is left out (%s); run `skintrack doctor`",
+                        name(r), _short(exc))
+    return out
+
+
+def _one(row: sqlite3.Row, convert: Callable, name: str):
+    """``convert`` one row asked for by its id; refuse it in one sentence if it cannot be read."""
+    try:
+        return convert(row)
+    except _UNREADABLE as exc:
+        raise StorageError(
+            f"{name} cannot be read ({_short(exc)}); run `skintrack doctor`") from None
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
 @contextlib.contextmanager
 def _atomic(conn: sqlite3.Connection) -> Iterator[None]:
     if conn.in_transaction:
@@ -256,14 +292,14 @@ def get_session(conn: sqlite3.Connection, session_id: int) -> Session:
         row = conn.execute("SELECT * FROM sessions WHERE id = ?", (int(session_id),)).fetchone()
     if row is None:
         raise StorageError(f"there is no session {session_id}; see `skintrack session list`")
-    return _session(row)
+    return _one(row, _session, f"session {session_id}")
 
 
 def list_sessions(conn: sqlite3.Connection) -> list[Session]:
     """All sessions, oldest treatment first."""
     with storage_errors():
         rows = conn.execute("SELECT * FROM sessions ORDER BY treated_at, id").fetchall()
-    return [_session(r) for r in rows]
+    return _readable(rows, _session, lambda r: f"session {r['id']}")
 
 
 def delete_session(conn: sqlite3.Connection, session_id: int) -> list[str]:
@@ -321,14 +357,14 @@ def get_photo(conn: sqlite3.Connection, photo_id: int) -> PhotoRow:
         row = conn.execute("SELECT * FROM photos WHERE id = ?", (photo_id,)).fetchone()
     if row is None:
         raise StorageError(f"there is no photo {photo_id}")
-    return _photo(row)
+    return _one(row, _photo, f"photo {photo_id}")
 
 
 def find_photo(conn: sqlite3.Connection, session_id: int, sha256: str) -> PhotoRow | None:
     with storage_errors():
         row = conn.execute("SELECT * FROM photos WHERE session_id = ? AND sha256 = ?",
                            (session_id, sha256)).fetchone()
-    return None if row is None else _photo(row)
+    return None if row is None else _one(row, _photo, f"photo {row['id']}")
 
 
 def session_photos(conn: sqlite3.Connection, session_id: int) -> list[PhotoRow]:
@@ -336,7 +372,8 @@ def session_photos(conn: sqlite3.Connection, session_id: int) -> list[PhotoRow]:
     with storage_errors():
         rows = conn.execute("SELECT * FROM photos WHERE session_id = ? ORDER BY taken_at, id",
                             (session_id,)).fetchall()
-    return [_photo(r) for r in rows]
+    return _readable(rows, _photo,
+                     lambda r: f"photo {r['id']} ({r['original_name']}) of session {session_id}")
 
 
 def referenced_store_names(conn: sqlite3.Connection) -> set[str]:
@@ -374,16 +411,22 @@ def get_analysis(conn: sqlite3.Connection, photo_id: int) -> tuple[bool, dict] |
     with storage_errors():
         row = conn.execute("SELECT quality_ok, record FROM analyses WHERE photo_id = ?",
                            (photo_id,)).fetchone()
-    return None if row is None else (bool(row[0]), json.loads(row[1]))
+    if row is None:
+        return None
+    [out] = _readable([row], lambda r: (bool(r[0]), dict(json.loads(r[1]))),
+                      lambda r: f"the analysis of photo {photo_id}") or [None]
+    return out
 
 
 def photo_findings(conn: sqlite3.Connection, photo_id: int) -> list[FindingRow]:
     with storage_errors():
         rows = conn.execute("SELECT * FROM findings WHERE photo_id = ? ORDER BY id",
                             (photo_id,)).fetchall()
-    return [FindingRow(photo_id=r["photo_id"], finding_key=r["finding_key"], kind=r["kind"],
-                       region=r["region"], record=json.loads(r["record"]), verdict=r["verdict"])
-            for r in rows]
+    return _readable(
+        rows, lambda r: FindingRow(photo_id=r["photo_id"], finding_key=r["finding_key"],
+                                   kind=r["kind"], region=r["region"],
+                                   record=dict(json.loads(r["record"])), verdict=r["verdict"]),
+        lambda r: f"finding {r['finding_key']} of photo {photo_id}")
 
 
 def set_finding_verdict(conn: sqlite3.Connection, photo_id: int, finding_key: str,
@@ -431,20 +474,24 @@ def session_comparisons(conn: sqlite3.Connection, session_id: int,
             "SELECT c.* FROM comparisons c JOIN photos p ON p.id = c.photo_id"
             " WHERE p.session_id = ? AND c.baseline_photo_id = ? ORDER BY c.hours, c.id",
             (session_id, baseline_photo_id)).fetchall()
-        out = []
-        for r in rows:
-            changes = {
-                ch["region"]: RegionDelta(float(ch["delta_a_star"]), float(ch["uncertainty"]),
-                                          bool(ch["real_change"]))
-                for ch in conn.execute(
-                    "SELECT * FROM region_changes WHERE comparison_id = ? ORDER BY region",
-                    (r["id"],))}
-            out.append(ComparisonRow(
-                id=r["id"], photo_id=r["photo_id"], baseline_photo_id=r["baseline_photo_id"],
-                hours=float(r["hours"]), usable=bool(r["usable"]),
-                excluded_reason=r["excluded_reason"], record=json.loads(r["record"]),
-                changes=changes))
-    return out
+        changes: dict[int, list[sqlite3.Row]] = {}
+        for ch in conn.execute(
+                "SELECT rc.* FROM region_changes rc JOIN comparisons c ON c.id = rc.comparison_id"
+                " JOIN photos p ON p.id = c.photo_id WHERE p.session_id = ?"
+                " AND c.baseline_photo_id = ? ORDER BY rc.region", (session_id, baseline_photo_id)):
+            changes.setdefault(ch["comparison_id"], []).append(ch)
+
+    def comparison(r: sqlite3.Row) -> ComparisonRow:
+        return ComparisonRow(
+            id=r["id"], photo_id=r["photo_id"], baseline_photo_id=r["baseline_photo_id"],
+            hours=float(r["hours"]), usable=bool(r["usable"]),
+            excluded_reason=r["excluded_reason"], record=dict(json.loads(r["record"])),
+            changes={ch["region"]: RegionDelta(float(ch["delta_a_star"]), float(ch["uncertainty"]),
+                                               bool(ch["real_change"]))
+                     for ch in changes.get(r["id"], [])})
+
+    return _readable(rows, comparison,
+                     lambda r: f"the comparison of photo {r['photo_id']} with its baseline")
 
 
 # --- answers ---------------------------------------------------------------------------------------
@@ -470,5 +517,8 @@ def latest_answers(conn: sqlite3.Connection, session_id: int, kind: str) -> Answ
             " ORDER BY answered_at DESC, id DESC LIMIT 1", (session_id, kind)).fetchone()
     if r is None:
         return None
-    return AnswerRow(session_id=r["session_id"], kind=r["kind"],
-                     answered_at=parse_utc(r["answered_at"]), data=json.loads(r["data"]))
+    [out] = _readable([r], lambda r: AnswerRow(
+        session_id=r["session_id"], kind=r["kind"], answered_at=parse_utc(r["answered_at"]),
+        data=dict(json.loads(r["data"]))), lambda r: f"the {kind} answers {r['id']} of session "
+        f"{session_id}") or [None]
+    return out
