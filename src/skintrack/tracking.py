@@ -35,6 +35,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from skintrack.core.errors import PhotoError, SkintrackError
+from skintrack.core.printable import from_command_line
 from skintrack.core.recovery import (
     NEW_FINDING_KINDS,
     Advice,
@@ -498,7 +499,10 @@ class Tracker:
                 raise PhotoError(f"{name}: is a folder, not a photo") from None
             except OSError as exc:
                 raise PhotoError(f"{name}: cannot be read ({exc.strerror or exc})") from None
-        photo = decode_photo(data, path=name, mtime=mtime, name=Path(name).name)
+        # A file name from the command line may hold bytes that are not UTF-8 (kept by Python as
+        # lone surrogates, which SQLite cannot store): keep a readable name with U+FFFD instead.
+        base_name = from_command_line(Path(name).name)
+        photo = decode_photo(data, path=name, mtime=mtime, name=base_name)
         warnings = []
         if taken_at is not None:
             if taken_at.tzinfo is None:
@@ -508,15 +512,15 @@ class Tracker:
             when, source_kind = photo.taken_at, photo.taken_at_source
             if photo.approximate_time:
                 warnings.append(
-                    f"{Path(name).name}: no capture time in the photo; using the file's date "
+                    f"{base_name}: no capture time in the photo; using the file's date "
                     f"{_fmt_time(when)} (pass --taken-at if that is wrong)")
         else:
             raise TrackingError(f"{name}: the photo has no capture time; pass --taken-at")
         new_photo = repo.NewPhoto(
-            sha256=photo.sha256, store_name="", original_name=Path(name).name,
+            sha256=photo.sha256, store_name="", original_name=base_name,
             width=photo.width, height=photo.height, taken_at=when.astimezone(UTC),
             taken_at_source=source_kind)
-        return _Prepared(data=data, fmt=photo.format, name=Path(name).name, new_photo=new_photo,
+        return _Prepared(data=data, fmt=photo.format, name=base_name, new_photo=new_photo,
                          hours=0.0, analysis_ok=False, analysis_record={}, findings=[],
                          warnings=warnings, photo=photo)
 

@@ -127,3 +127,25 @@ def test_notes_with_bytes_that_are_not_utf8_are_kept_readable(tmp_path, capsys):
     assert main([*d, "list", "--json"]) == 0
     rec = json.loads(capsys.readouterr().out)
     assert rec["notes"] == "caf\ufffd au lait" and rec["products"] == ["cr\ufffdme"]
+
+
+def test_a_photo_named_with_bytes_that_are_not_utf8_is_stored_with_a_readable_name(tmp_path, capsys):
+    """A file name in another encoding (lone surrogates in Python) is stored with U+FFFD, not refused
+    with an internal error."""
+    import json
+    import os
+
+    photo = tmp_path / os.fsdecode(b"visage-\xe9t\xe9.png")
+    shutil.copy(SAMPLES / "aptus_1.png", photo)
+    d = ["session", "--data-dir", str(tmp_path / "data")]
+    assert main([*d, "new", "--device", "pen", "--needle-mm", "0.25", "--treated", "chin",
+                 "--at", "2h ago"]) == 0
+    code = main([*d, "baseline", "1", str(photo), "--taken-at", "3h ago"])
+    assert code == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert main([*d, "status", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["baseline_photo_id"] == 1
+    from skintrack.tracking import Tracker
+
+    with Tracker(tmp_path / "data") as tracker:
+        assert [p.original_name for p in tracker.photos(1)] == ["visage-\ufffdt\ufffd.png"]
