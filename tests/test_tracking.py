@@ -261,7 +261,8 @@ def test_symptoms_and_questionnaire_are_saved_per_session(tracker, sample_jpegs)
     assert tracker.questionnaire(s.id)["needle_mm"] == 0.25
 
 
-def test_new_pustules_after_treatment_mean_worsening_until_dismissed(tracker, sample_jpegs):
+def test_a_new_pustule_seen_once_is_to_look_at_and_worsening_once_confirmed(tracker,
+                                                                           sample_jpegs):
     s = started(tracker, sample_jpegs)
     [res] = tracker.add_photos(s.id, [PhotoSource(sample_jpegs[1], "later.jpg",
                                                   T0 + timedelta(hours=1))],
@@ -273,6 +274,12 @@ def test_new_pustules_after_treatment_mean_worsening_until_dismissed(tracker, sa
         {"id": "n1", "kind": "pustule", "region": "forehead", "x": 400, "y": 200},  # untreated
     ])
     now = T0 + timedelta(hours=1, minutes=5)
+    st = tracker.status(s.id, now=now)
+    # Issue 13: seen on one photo only, a new spot is one to look at, not an alarm ...
+    assert st.status != "worsening" and st.new_findings == ()
+    assert [(f.kind, f.region) for f in st.spots_to_look_at] == [("pustule", "left_cheek")]
+    # ... until the person confirms it.
+    tracker.set_finding_verdict(res.photo.id, "p1", "confirmed")
     st = tracker.status(s.id, now=now)
     assert st.status == "worsening"
     assert [(f.kind, f.region) for f in st.new_findings] == [("pustule", "left_cheek")]

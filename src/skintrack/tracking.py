@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,13 +29,13 @@ from pathlib import Path
 
 from skintrack.core.errors import PhotoError, SkintrackError
 from skintrack.core.recovery import (
-    NEW_FINDING_KINDS,
     Advice,
-    NewFinding,
     Observation,
     RecoveryStatus,
+    Spot,
     Symptoms,
     assess_recovery,
+    new_spots,
 )
 from skintrack.storage import db
 from skintrack.storage import sessions as repo
@@ -49,6 +48,10 @@ CLOCK_SKEW = timedelta(minutes=5)
 #: A planned treatment may be entered up to a day ahead; further is almost surely a typing error.
 MAX_PLANNED_AHEAD = timedelta(hours=24)
 NOT_SAME_FACE = "the face does not look like the one in the baseline photo"
+#: Key of the face-mesh landmarks (468 x, y photo pixels) in a stored analysis record.
+MESH_KEY = "mesh_xy"
+#: Scale assumed for new-spot distances when a baseline has none (mm per photo pixel).
+DEFAULT_MM_PER_PX = 0.2
 
 
 class TrackingError(SkintrackError):
@@ -354,9 +357,10 @@ class Tracker:
         photos = {p.id: p for p in self.photos(session_id)}
         series: dict[str, list[Observation]] = {}
         excluded = []
-        new_findings: list[NewFinding] = []
+        later_spots: list[Spot] = []
+        evidence, to_look_at = (), ()
         if session.baseline_photo_id is not None:
-            baseline_counts = self._concerning(session.baseline_photo_id, session)
+            base_mesh, base_mm = self._mesh(session.baseline_photo_id)
             for cmp in repo.session_comparisons(self.conn, session_id, session.baseline_photo_id):
                 photo = photos[cmp.photo_id]
                 if photo.taken_at > now:
@@ -369,15 +373,16 @@ class Tracker:
                     series.setdefault(region, []).append(Observation(
                         cmp.hours, ch.delta_a_star, ch.uncertainty, ch.real_change,
                         photo_id=cmp.photo_id))
-                counts = self._concerning(cmp.photo_id, session)
-                for (region, kind), n in counts.items():
-                    for _ in range(n - baseline_counts.get((region, kind), 0)):
-                        new_findings.append(NewFinding(kind, region, cmp.hours))
+                later_spots += self._spots(cmp.photo_id, base_mesh, hours=cmp.hours)
+            baseline_spots = self._spots(session.baseline_photo_id, base_mesh, hours=None)
+            evidence, to_look_at = new_spots(
+                baseline_spots, later_spots, treated=session.treated_regions,
+                mm_per_px=base_mm or DEFAULT_MM_PER_PX)
         symptoms = self.symptoms(session_id)
         status = assess_recovery(
             series, treated_regions=session.treated_regions, treated_at=session.treated_at,
-            now=now, threshold=REAL_CHANGE_A_STAR, symptoms=symptoms, new_findings=new_findings,
-            needle_mm=session.needle_mm)
+            now=now, threshold=REAL_CHANGE_A_STAR, symptoms=symptoms, new_findings=evidence,
+            needle_mm=session.needle_mm, spots_to_look_at=to_look_at)
         advice = status.advice
         not_alike = [e for e in excluded if e["reason"] == NOT_SAME_FACE]
         if not_alike and status.urgency == "none":
@@ -470,6 +475,9 @@ class Tracker:
         analysis = analyze_photo(prep.photo, self.engine)
         prep.analysis_ok = bool(analysis.quality.ok and analysis.face is not None)
         prep.analysis_record = analysis_record(analysis)
+        if analysis.face is not None:  # for placing findings on the baseline (new spots)
+            prep.analysis_record["face"][MESH_KEY] = [
+                [round(float(x), 1), round(float(y), 1)] for x, y in analysis.face.xy[:468]]
         prep.findings = [f.to_record() for f in analysis.findings]
         prep.photo = None
         return analysis
@@ -513,13 +521,35 @@ class Tracker:
         return repo.NewComparison(photo_id=photo_id, baseline_photo_id=0, hours=hours,
                                   usable=True, record=record, changes=changes)
 
-    def _concerning(self, photo_id: int, session: repo.Session) -> Counter:
-        """(region, kind) counts of not-dismissed pustules and wounds in treated regions."""
-        treated = set(session.treated_regions)
-        return Counter(
-            (f.region, f.kind) for f in repo.photo_findings(self.conn, photo_id)
-            if f.kind in NEW_FINDING_KINDS and f.verdict != "dismissed"
-            and (f.region is None or f.region in treated))
+    # --- new spots after treatment (issue 13) ------------------------------------------------
+    def _mesh(self, photo_id: int):
+        """The face-mesh landmarks saved with a photo's analysis (None for analyses saved before
+        they were kept), and its scale in mm per pixel."""
+        import numpy as np
+
+        stored = repo.get_analysis(self.conn, photo_id)
+        face = (stored[1].get("face") or {}) if stored else {}
+        mesh = face.get(MESH_KEY)
+        return (None if mesh is None else np.asarray(mesh, np.float64)), face.get("mm_per_px")
+
+    def _spots(self, photo_id: int, base_mesh, *, hours: float | None) -> list[Spot]:
+        """A photo's findings placed on the baseline through the face mesh. A baseline keeps
+        every finding (a dismissed freckle still marks its place); a later photo only those on
+        the skin that the person did not dismiss."""
+        from skintrack.core.warp import map_points
+
+        rows = repo.photo_findings(self.conn, photo_id)
+        if hours is not None:
+            rows = [f for f in rows if f.verdict != "dismissed" and not f.record.get("off_skin")]
+        if not rows:
+            return []
+        xy = [(float(f.record["x"]), float(f.record["y"])) for f in rows]
+        mesh, _ = self._mesh(photo_id) if hours is not None else (base_mesh, None)
+        base = xy if mesh is None or base_mesh is None else map_points(xy, mesh, base_mesh)
+        return [Spot(f.kind, f.region, float(b[0]), float(b[1]),
+                     float(f.record.get("radius_px") or 0.0),
+                     f.finding_key, hours, photo_id, p[0], p[1], f.verdict == "confirmed")
+                for f, p, b in zip(rows, xy, base, strict=True)]
 
     def _save(self, conn, session_id: int, prep: _Prepared) -> repo.PhotoRow:
         """Inside the import transaction: store the file, then its rows."""
