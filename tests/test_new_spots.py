@@ -125,6 +125,14 @@ def test_the_session_places_spots_through_the_face_mesh(tracker, load_sample):
              "y": y + 30 + 15 / mm, "radius_px": 4}])
     st = tracker.status(s.id, now=now)
     assert st.status == "worsening" and [f.seen_on for f in st.new_findings] == [2]
+    # On one of the two photos only: a spot to look at, with a zoom cut from that photo.
+    tracker.set_finding_verdict(later[1].photo.id, "s2", "dismissed")
+    st = tracker.status(s.id, now=now)
+    assert st.status != "worsening"
+    (look,) = st.spots_to_look_at
+    assert look.photo_id == later[0].photo.id and look.crop.shape[2] == 3
+    assert look.crop.shape[0] >= 40
+    tracker.set_finding_verdict(later[1].photo.id, "s2", None)
     # Off the skin (marked by the skin map) it does not count at all.
     for r in later:
         tracker.conn.execute("UPDATE findings SET record = json_set(record, '$.off_skin', 'hair')"

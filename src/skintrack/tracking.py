@@ -378,6 +378,7 @@ class Tracker:
             evidence, to_look_at = new_spots(
                 baseline_spots, later_spots, treated=session.treated_regions,
                 mm_per_px=base_mm or DEFAULT_MM_PER_PX)
+            to_look_at = tuple(self._with_crop(s, photos) for s in to_look_at)
         symptoms = self.symptoms(session_id)
         status = assess_recovery(
             series, treated_regions=session.treated_regions, treated_at=session.treated_at,
@@ -531,6 +532,23 @@ class Tracker:
         face = (stored[1].get("face") or {}) if stored else {}
         mesh = face.get(MESH_KEY)
         return (None if mesh is None else np.asarray(mesh, np.float64)), face.get("mm_per_px")
+
+    def _with_crop(self, spot, photos: dict):
+        """``spot`` with a zoom of it cut from its stored photo (unchanged if unreadable)."""
+        from skintrack.core.intake import decode_photo
+
+        photo = photos.get(spot.photo_id)
+        if photo is None or spot.x is None:
+            return spot
+        try:
+            rgb = decode_photo(self.photo_bytes(photo), path=photo.original_name,
+                               name=photo.original_name).rgb
+        except SkintrackError:
+            return spot
+        half = int(max(4 * (spot.radius_px or 0.0), 24))
+        x, y = int(round(spot.x)), int(round(spot.y))
+        crop = rgb[max(0, y - half):y + half, max(0, x - half):x + half].copy()
+        return dataclasses.replace(spot, crop=crop if crop.size else None)
 
     def _spots(self, photo_id: int, base_mesh, *, hours: float | None) -> list[Spot]:
         """A photo's findings placed on the baseline through the face mesh. A baseline keeps

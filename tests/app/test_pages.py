@@ -340,6 +340,29 @@ def test_recovery_page_shows_status_chart_timers_and_next_photo(qtbot):
     assert "consult a dermatologist" in page.banner.body.text()
 
 
+def test_recovery_page_shows_new_spots_to_look_at_with_their_crops(qtbot):
+    """Issue 13: a new spot seen once is shown as a zoom to look at, and is no alarm."""
+    from skintrack.core.recovery import NewFinding, assess_recovery
+
+    model = AppModel()
+    page = RecoveryPage(model)
+    qtbot.addWidget(page)
+    assert page.spots.isHidden()
+    t0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    crop = np.full((48, 48, 3), (200, 120, 110), np.uint8)
+    spot = NewFinding("pustule", "left_cheek", 1.0, "f1", photo_id=3, x=10.0, y=10.0,
+                      radius_px=3.0, crop=crop)
+    model.set_status(assess_recovery({}, treated_regions=("left_cheek",), treated_at=t0,
+                                     now=t0 + timedelta(hours=1), threshold=2.0,
+                                     spots_to_look_at=(spot,)))
+    assert not page.spots.isHidden() and page.spots.count() == 1
+    item = page.spots.item(0)
+    assert "pustule" in item.text() and "left cheek" in item.text()
+    assert not item.icon().isNull()
+    assert page.banner.tone != "postpone"
+    assert "one photo only" in page.advice.text()
+
+
 def test_chart_data_takes_the_treated_fit_and_all_observations():
     import dataclasses
 

@@ -208,7 +208,8 @@ class NewFinding:
 
     ``photo_id`` and ``x``, ``y``, ``radius_px`` (pixels of that photo) locate it for a crop;
     ``seen_on`` is the number of photos after treatment that show it at the same place;
-    ``confirmed`` whether the person said it is there.
+    ``confirmed`` whether the person said it is there. ``crop`` is an RGB uint8 zoom of it for
+    the person to look at (set by the session service; not part of the record).
     """
 
     kind: str
@@ -221,6 +222,7 @@ class NewFinding:
     radius_px: float | None = None
     seen_on: int = 1
     confirmed: bool = False
+    crop: object = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.kind not in NEW_FINDING_KINDS:
