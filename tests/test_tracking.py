@@ -237,9 +237,11 @@ def test_new_baseline_recompares_saved_photos(tracker, sample_jpegs, load_sample
     tracker.add_photos(s.id, [PhotoSource(encode_jpeg(red), "red.jpg", T0 + timedelta(hours=1))],
                        now=T0 + timedelta(hours=1))
     old = tracker.session(s.id).baseline_photo_id
-    # A redder "baseline": the later photo is now no redder than it.
+    # A redder "baseline": the later photo is now no redder than it. (Replacing a baseline that
+    # photos are compared with must be asked for since issue 13.)
     tracker.set_baseline(s.id, PhotoSource(encode_jpeg(red, 97), "red-before.jpg",
-                                           T0 - timedelta(minutes=1)), now=T0 + timedelta(hours=1))
+                                           T0 - timedelta(minutes=1)), now=T0 + timedelta(hours=1),
+                         replace=True)
     new = tracker.session(s.id).baseline_photo_id
     assert new != old
     [cmp] = repo.session_comparisons(tracker.conn, s.id, new)

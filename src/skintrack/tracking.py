@@ -58,6 +58,11 @@ class TrackingError(SkintrackError):
     """A session operation refused for a reason the person can act on."""
 
 
+class BaselineReplaceRefused(TrackingError):
+    """Setting a baseline would replace one that photos after treatment are compared with; the
+    caller must say ``replace`` (the command line's ``--replace``, a confirmation in the app)."""
+
+
 @dataclass(frozen=True)
 class PhotoSource:
     """A photo to import from memory (a camera frame encoded as PNG/JPEG by the app).
@@ -212,11 +217,14 @@ class Tracker:
 
     # --- importing ------------------------------------------------------------------------------
     def set_baseline(self, session_id: int, source: str | os.PathLike[str] | PhotoSource, *,
-                     taken_at: datetime | None = None,
-                     now: datetime | None = None) -> ImportResult:
+                     taken_at: datetime | None = None, now: datetime | None = None,
+                     replace: bool = False) -> ImportResult:
         """Import the pre-treatment photo and make it the session's baseline.
 
-        Any follow-up photos already saved are compared again with the new baseline.
+        Any follow-up photos already saved are compared again with the new baseline. A session
+        that has a baseline and follow-ups keeps it unless ``replace`` (the photos after
+        treatment are read against it: :class:`BaselineReplaceRefused`); a replaced baseline
+        stays in the session and is put back by setting it again with ``replace``.
         """
         now = now or _utc_now()
         session = self.session(session_id)
@@ -231,8 +239,17 @@ class Tracker:
         existing = repo.find_photo(self.conn, session_id, prep.new_photo.sha256)
         if existing is not None and existing.id == session.baseline_photo_id:
             raise TrackingError(f"{prep.name} is already the baseline of session {session_id}")
-        if existing is not None:
+        if existing is not None and existing.taken_at > session.treated_at:
             raise TrackingError(f"{prep.name} is already in session {session_id}")
+        follow_ups = [p for p in self.photos(session_id) if p.taken_at > session.treated_at]
+        if session.baseline_photo_id is not None and follow_ups and not replace:
+            old = repo.get_photo(self.conn, session.baseline_photo_id)
+            raise BaselineReplaceRefused(
+                f"session {session_id} already has a baseline ({old.original_name}) and "
+                f"{len(follow_ups)} photo{'s' if len(follow_ups) != 1 else ''} after treatment "
+                f"compared with it; pass --replace to make {prep.name} the baseline instead (the "
+                f"old one is kept: `skintrack session baseline {session_id} "
+                f"{old.original_name} --replace` puts it back)")
 
         analysis = self._analyze(prep)
         problem = _unusable_reason(analysis)
@@ -240,15 +257,14 @@ class Tracker:
             raise TrackingError(f"{prep.name} cannot be the baseline: {problem}")
         # Re-compare the follow-ups already saved with the new baseline, before writing anything.
         redo = []
-        for photo in self.photos(session_id):
-            if photo.taken_at <= session.treated_at:
-                continue
+        for photo in follow_ups:
             later = self._analyze_stored(photo)
             redo.append(self._compare(session, analysis, later, photo_id=photo.id,
                                       hours=_hours(session, photo.taken_at)))
 
         def write(conn) -> list[ImportResult]:
-            row = self._save(conn, session_id, prep)
+            # A former baseline put back keeps its row, its findings and the person's choices.
+            row = existing if existing is not None else self._save(conn, session_id, prep)
             repo.set_baseline(conn, session_id, row.id)
             for cmp in redo:
                 repo.save_comparison(conn, dataclasses.replace(cmp, baseline_photo_id=row.id))
@@ -257,6 +273,13 @@ class Tracker:
         result = self._commit([prep], write)[0]
         self._baselines[(result.photo.id, result.photo.sha256)] = analysis
         return result
+
+    def former_baselines(self, session_id: int) -> list[repo.PhotoRow]:
+        """Photos taken before treatment that are not the current baseline: baselines replaced
+        with ``replace``, which can be put back."""
+        session = self.session(session_id)
+        return [p for p in self.photos(session_id) if p.taken_at <= session.treated_at
+                and p.id != session.baseline_photo_id]
 
     def add_photos(self, session_id: int,
                    sources: Iterable[str | os.PathLike[str] | PhotoSource], *,

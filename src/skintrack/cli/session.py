@@ -50,6 +50,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     base.add_argument("photo", metavar="PHOTO")
     base.add_argument("--taken-at", metavar="TIME",
                       help=f"capture time when the photo's own is missing or wrong; {_TIME_HELP}")
+    base.add_argument("--replace", action="store_true",
+                      help="replace a baseline that photos after treatment are already compared "
+                           "with (the old one is kept; set it again with --replace to put it "
+                           "back)")
 
     add = action("add", "add photos taken after treatment")
     add.add_argument("session", type=int, metavar="SESSION")
@@ -147,7 +151,8 @@ def _new(tracker, args) -> int:
 
 def _baseline(tracker, args) -> int:
     taken_at = parse_time(args.taken_at) if args.taken_at else None
-    res = tracker.set_baseline(args.session, args.photo, taken_at=taken_at)
+    res = tracker.set_baseline(args.session, args.photo, taken_at=taken_at,
+                               replace=args.replace)
     for w in res.warnings:
         print(f"skintrack: warning: {w}", file=sys.stderr)
     print(f"baseline of session {args.session}: {res.photo.original_name}, taken "
