@@ -6,8 +6,8 @@ on 20 clear-skin faces is ``scripts/measure_recovery.py``."""
 from __future__ import annotations
 
 import pytest
-
 from scripts.measure_recovery import EXPECTED_LAST, NEVER, run_series
+
 from skintrack.core.analysis import analyze_photo
 from skintrack.report.images import encode_jpeg
 from skintrack.tracking import Tracker
