@@ -39,6 +39,9 @@ MAP_MARGIN = 0.16
 #: make-up, the shadow of the brow ridge.
 EYE_MARGIN_MM = 2.0
 BROW_MARGIN_MM = 2.0
+#: The nostrils are cut out of the regions (``regions.EXCLUDE``) and are not skin to treat; the
+#: margin covers the shadowed groove around the nose wings.
+NOSTRIL_MARGIN_MM = 2.0
 #: Inside the lip outline, a band this wide (mm) along the border still counts as skin for cold
 #: sores (herpes labialis sits on and beside the vermilion border); deeper is lip.
 LIP_BORDER_BAND_MM = 2.0
@@ -80,10 +83,11 @@ OFF_SKIN_WORDS = {
     "eye": "on an eye or eyelid",
     "lips": "on the lips",
     "neck": "below the jaw line, not on the face",
+    "nostril": "in or at the edge of a nostril",
 }
-_SKIN, _HAIR, _BACKGROUND, _EAR, _BROW, _EYE, _LIPS, _LIP_BORDER, _NECK = range(9)
+_SKIN, _HAIR, _BACKGROUND, _EAR, _BROW, _EYE, _LIPS, _LIP_BORDER, _NECK, _NOSTRIL = range(10)
 _CODES = {_HAIR: "hair", _BACKGROUND: "background", _EAR: "ear", _BROW: "eyebrow", _EYE: "eye",
-          _LIPS: "lips", _NECK: "neck"}
+          _LIPS: "lips", _NECK: "neck", _NOSTRIL: "nostril"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,7 +143,7 @@ class SkinMap:
             return "background"
         centre = int(self.label[iy, ix])
         # The mesh decides where a finding's centre lies on a feature; colour decides the rest.
-        if centre in (_EAR, _BROW, _EYE, _LIPS, _NECK):
+        if centre in (_EAR, _BROW, _EYE, _LIPS, _NECK, _NOSTRIL):
             return _CODES[centre]
         if centre == _LIP_BORDER:
             return "" if kind == "cold_sore" else "lips"
@@ -223,6 +227,9 @@ def skin_map(rgb: np.ndarray, face, regions=None) -> SkinMap:
     brows = _grow(_fill(shape, [xy[list(EXCLUDE[n])] for n in ("right_brow", "left_brow")],
                         to_map), BROW_MARGIN_MM / px_mm)
     lips = _fill(shape, [xy[list(EXCLUDE["lips"])]], to_map)
+    nostrils = _grow(_fill(shape, [xy[list(EXCLUDE[n])] for n in ("right_nostril",
+                                                                   "left_nostril")], to_map),
+                     NOSTRIL_MARGIN_MM / px_mm)
     lip_depth = cv2.distanceTransform(lips.astype(np.uint8), cv2.DIST_L2, 3)
     lip_band = lips & (lip_depth <= LIP_BORDER_BAND_MM / px_mm)
 
@@ -277,6 +284,7 @@ def skin_map(rgb: np.ndarray, face, regions=None) -> SkinMap:
     label[lips & ~lip_band] = _LIPS
     label[lip_band] = _LIP_BORDER
     label[brows] = _BROW
+    label[nostrils & ~lips] = _NOSTRIL
     label[eyes] = _EYE
     return SkinMap(label=label, origin=(x0, y0), scale=scale,
                    skin_lab=tuple(float(v) for v in med), spread=tuple(float(v) for v in spread),
