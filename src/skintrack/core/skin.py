@@ -237,8 +237,9 @@ def skin_map(rgb: np.ndarray, face, regions=None) -> SkinMap:
     # The lines follow the face's roll: distances along its vertical axis (10 -> 152).
     axis = mxy[152] - mxy[10]
     axis /= max(float(np.linalg.norm(axis)), 1e-6)
-    rows, cols = np.mgrid[0:shape[0], 0:shape[1]]
-    along = (cols - mxy[10, 0]) * axis[0] + (rows - mxy[10, 1]) * axis[1]
+    cols = np.arange(shape[1], dtype=np.float32)[None, :] - np.float32(mxy[10, 0])
+    rows = np.arange(shape[0], dtype=np.float32)[:, None] - np.float32(mxy[10, 1])
+    along = cols * np.float32(axis[0]) + rows * np.float32(axis[1])
 
     def level(idx) -> float:
         p = mxy[list(idx)]
@@ -256,12 +257,12 @@ def skin_map(rgb: np.ndarray, face, regions=None) -> SkinMap:
     med = np.median(pix, axis=0)
     mad = np.median(np.abs(pix - med), axis=0) * 1.4826
     spread = np.maximum(mad, MIN_SPREAD)
-    z = (lab - med) / spread
-    hue_far = np.hypot(z[..., 1], z[..., 2]) > MAX_HUE_Z
+    z = (lab - med.astype(np.float32)) * (1.0 / spread).astype(np.float32)
+    hue_far = z[..., 1] ** 2 + z[..., 2] ** 2 > np.float32(MAX_HUE_Z**2)
     dark = z[..., 0] < -MAX_L_Z
     light = z[..., 0] > MAX_L_Z
-    chroma = np.hypot(lab[..., 1], lab[..., 2])
-    greyer = chroma < 0.75 * float(np.hypot(med[1], med[2]))
+    chroma2 = lab[..., 1] ** 2 + lab[..., 2] ** 2
+    greyer = chroma2 < np.float32((0.75 * float(np.hypot(med[1], med[2]))) ** 2)
     hair = (dark | (hue_far & greyer & (z[..., 0] < 0))) & ~light
     lum = np.ascontiguousarray(lab[..., 0])
     detail = lum - cv2.GaussianBlur(lum, (0, 0), TEXTURE_DETAIL_MM / px_mm)
