@@ -90,7 +90,7 @@ def _set_findings(tracker, photo_id, findings):
     repo.save_analysis(tracker.conn, photo_id, quality_ok=ok, record=record, findings=findings)
 
 
-def test_the_session_places_spots_through_the_face_mesh(tracker, load_sample):
+def test_the_session_places_spots_through_the_face_mesh(tracker, load_sample, capsys):
     """Follow-ups framed 40 px right and 30 px down: a pustule where the baseline had a papule is
     not new, though its photo coordinates moved by 50 px; a pustule at a new place on two photos
     makes the status worsening."""
@@ -132,6 +132,14 @@ def test_the_session_places_spots_through_the_face_mesh(tracker, load_sample):
     (look,) = st.spots_to_look_at
     assert look.photo_id == later[0].photo.id and look.crop.shape[2] == 3
     assert look.crop.shape[0] >= 40
+    # The command line lists it, by photo and place.
+    from skintrack.cli import main
+
+    capsys.readouterr()
+    assert main(["session", "--data-dir", str(tracker.paths.root), "status", str(s.id),
+                 "--as-of", now.isoformat()]) == 0
+    out = capsys.readouterr().out
+    assert "new spots to look at" in out and "pustule on the left cheek, later92.jpg" in out
     tracker.set_finding_verdict(later[1].photo.id, "s2", None)
     # Off the skin (marked by the skin map) it does not count at all.
     for r in later:

@@ -220,6 +220,13 @@ def _status(tracker, args) -> int:
     print("advice:")
     for a in st.advice:
         print(f"  - {a.text}")
+    if st.spots_to_look_at:
+        names = {p.id: p.original_name for p in tracker.photos(args.session)}
+        print("new spots to look at (seen on one photo only, not counted as getting worse):")
+        for sp in st.spots_to_look_at:
+            print(f"  - {sp.kind.replace('_', ' ')} on the {(sp.region or 'face').replace('_', ' ')}"
+                  f", {names.get(sp.photo_id, 'photo')} ({sp.hours:.1f} h) at x {sp.x:.0f}, "
+                  f"y {sp.y:.0f}")
     active = [t for t in st.timers if t.active]
     if active:
         print("timers:")
