@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -37,13 +36,13 @@ from pathlib import Path
 from skintrack.core.errors import PhotoError, SkintrackError
 from skintrack.core.printable import from_command_line
 from skintrack.core.recovery import (
-    NEW_FINDING_KINDS,
     Advice,
-    NewFinding,
     Observation,
     RecoveryStatus,
+    Spot,
     Symptoms,
     assess_recovery,
+    new_spots,
 )
 from skintrack.storage import db, folder
 from skintrack.storage import sessions as repo
@@ -57,10 +56,19 @@ CLOCK_SKEW = timedelta(minutes=5)
 #: A planned treatment may be entered up to a day ahead; further is almost surely a typing error.
 MAX_PLANNED_AHEAD = timedelta(hours=24)
 NOT_SAME_FACE = "the face does not look like the one in the baseline photo"
+#: Key of the face-mesh landmarks (468 x, y photo pixels) in a stored analysis record.
+MESH_KEY = "mesh_xy"
+#: Scale assumed for new-spot distances when a baseline has none (mm per photo pixel).
+DEFAULT_MM_PER_PX = 0.2
 
 
 class TrackingError(SkintrackError):
     """A session operation refused for a reason the person can act on."""
+
+
+class BaselineReplaceRefused(TrackingError):
+    """Setting a baseline would replace one that photos after treatment are compared with; the
+    caller must say ``replace`` (the command line's ``--replace``, a confirmation in the app)."""
 
 
 @dataclass(frozen=True)
@@ -229,12 +237,15 @@ class Tracker:
 
     # --- importing ------------------------------------------------------------------------------
     def set_baseline(self, session_id: int, source: str | os.PathLike[str] | PhotoSource, *,
-                     taken_at: datetime | None = None,
-                     now: datetime | None = None) -> ImportResult:
+                     taken_at: datetime | None = None, now: datetime | None = None,
+                     replace: bool = False) -> ImportResult:
         """Import the pre-treatment photo and make it the session's baseline.
 
         Any follow-up photos already saved are compared again with the new baseline, including
         those another process saves while this one analyses (found again under the write lock).
+        A session that has a baseline and follow-ups keeps it unless ``replace`` (the photos after
+        treatment are read against it: :class:`BaselineReplaceRefused`); a replaced baseline
+        stays in the session and is put back by setting it again with ``replace``.
         """
         self._writable()
         now = now or _utc_now()
@@ -250,8 +261,17 @@ class Tracker:
         existing = repo.find_photo(self.conn, session_id, prep.new_photo.sha256)
         if existing is not None and existing.id == session.baseline_photo_id:
             raise TrackingError(f"{prep.name} is already the baseline of session {session_id}")
-        if existing is not None:
+        if existing is not None and existing.taken_at > session.treated_at:
             raise TrackingError(f"{prep.name} is already in session {session_id}")
+        follow_ups = [p for p in self.photos(session_id) if p.taken_at > session.treated_at]
+        if session.baseline_photo_id is not None and follow_ups and not replace:
+            old = repo.get_photo(self.conn, session.baseline_photo_id)
+            raise BaselineReplaceRefused(
+                f"session {session_id} already has a baseline ({old.original_name}) and "
+                f"{len(follow_ups)} photo{'s' if len(follow_ups) != 1 else ''} after treatment "
+                f"compared with it; pass --replace to make {prep.name} the baseline instead (the "
+                f"old one is kept: `skintrack session baseline {session_id} "
+                f"{old.original_name} --replace` puts it back)")
 
         analysis = self._analyze(prep)
         problem = _unusable_reason(analysis)
@@ -259,15 +279,14 @@ class Tracker:
             raise TrackingError(f"{prep.name} cannot be the baseline: {problem}")
         # Re-compare the follow-ups already saved with the new baseline, before writing anything.
         redo = []
-        for photo in self.photos(session_id):
-            if photo.taken_at <= session.treated_at:
-                continue
+        for photo in follow_ups:
             later = self._analyze_stored(photo)
             redo.append(self._compare(session, analysis, later, photo_id=photo.id,
                                       hours=_hours(session, photo.taken_at)))
 
         def write(conn) -> list[ImportResult]:
-            row = self._save(conn, session_id, prep)
+            # A former baseline put back keeps its row, its findings and the person's choices.
+            row = existing if existing is not None else self._save(conn, session_id, prep)
             repo.set_baseline(conn, session_id, row.id)
             # Under the write lock: a follow-up another process saved since we looked is compared
             # now, or it would be left compared with the old baseline only (out of the curve).
@@ -284,6 +303,13 @@ class Tracker:
         result = self._commit([prep], write)[0]
         self._baselines[(result.photo.id, result.photo.sha256)] = analysis
         return result
+
+    def former_baselines(self, session_id: int) -> list[repo.PhotoRow]:
+        """Photos taken before treatment that are not the current baseline: baselines replaced
+        with ``replace``, which can be put back."""
+        session = self.session(session_id)
+        return [p for p in self.photos(session_id) if p.taken_at <= session.treated_at
+                and p.id != session.baseline_photo_id]
 
     def add_photos(self, session_id: int,
                    sources: Iterable[str | os.PathLike[str] | PhotoSource], *,
@@ -416,9 +442,10 @@ class Tracker:
         photos = {p.id: p for p in self.photos(session_id)}
         series: dict[str, list[Observation]] = {}
         excluded = []
-        new_findings: list[NewFinding] = []
+        later_spots: list[Spot] = []
+        evidence, to_look_at = (), ()
         if session.baseline_photo_id is not None:
-            baseline_counts = self._concerning(session.baseline_photo_id, session)
+            base_mesh, base_mm = self._mesh(session.baseline_photo_id)
             for cmp in repo.session_comparisons(self.conn, session_id, session.baseline_photo_id):
                 photo = photos.get(cmp.photo_id)
                 if photo is None:
@@ -433,15 +460,17 @@ class Tracker:
                     series.setdefault(region, []).append(Observation(
                         cmp.hours, ch.delta_a_star, ch.uncertainty, ch.real_change,
                         photo_id=cmp.photo_id))
-                counts = self._concerning(cmp.photo_id, session)
-                for (region, kind), n in counts.items():
-                    for _ in range(n - baseline_counts.get((region, kind), 0)):
-                        new_findings.append(NewFinding(kind, region, cmp.hours))
+                later_spots += self._spots(cmp.photo_id, base_mesh, hours=cmp.hours)
+            baseline_spots = self._spots(session.baseline_photo_id, base_mesh, hours=None)
+            evidence, to_look_at = new_spots(
+                baseline_spots, later_spots, treated=session.treated_regions,
+                mm_per_px=base_mm or DEFAULT_MM_PER_PX)
+            to_look_at = tuple(self._with_crop(s, photos) for s in to_look_at)
         symptoms = self.symptoms(session_id)
         status = assess_recovery(
             series, treated_regions=session.treated_regions, treated_at=session.treated_at,
-            now=now, threshold=REAL_CHANGE_A_STAR, symptoms=symptoms, new_findings=new_findings,
-            needle_mm=session.needle_mm)
+            now=now, threshold=REAL_CHANGE_A_STAR, symptoms=symptoms, new_findings=evidence,
+            needle_mm=session.needle_mm, spots_to_look_at=to_look_at)
         advice = status.advice
         not_alike = [e for e in excluded if e["reason"] == NOT_SAME_FACE]
         if not_alike and status.urgency == "none":
@@ -537,6 +566,9 @@ class Tracker:
         analysis = analyze_photo(prep.photo, self.engine)
         prep.analysis_ok = bool(analysis.quality.ok and analysis.face is not None)
         prep.analysis_record = analysis_record(analysis)
+        if analysis.face is not None:  # for placing findings on the baseline (new spots)
+            prep.analysis_record["face"][MESH_KEY] = [
+                [round(float(x), 1), round(float(y), 1)] for x, y in analysis.face.xy[:468]]
         prep.findings = [f.to_record() for f in analysis.findings]
         prep.photo = None
         return analysis
@@ -582,13 +614,52 @@ class Tracker:
         return repo.NewComparison(photo_id=photo_id, baseline_photo_id=0, hours=hours,
                                   usable=True, record=record, changes=changes)
 
-    def _concerning(self, photo_id: int, session: repo.Session) -> Counter:
-        """(region, kind) counts of not-dismissed pustules and wounds in treated regions."""
-        treated = set(session.treated_regions)
-        return Counter(
-            (f.region, f.kind) for f in repo.photo_findings(self.conn, photo_id)
-            if f.kind in NEW_FINDING_KINDS and f.verdict != "dismissed"
-            and (f.region is None or f.region in treated))
+    # --- new spots after treatment (issue 13) ------------------------------------------------
+    def _mesh(self, photo_id: int):
+        """The face-mesh landmarks saved with a photo's analysis (None for analyses saved before
+        they were kept), and its scale in mm per pixel."""
+        import numpy as np
+
+        stored = repo.get_analysis(self.conn, photo_id)
+        face = (stored[1].get("face") or {}) if stored else {}
+        mesh = face.get(MESH_KEY)
+        return (None if mesh is None else np.asarray(mesh, np.float64)), face.get("mm_per_px")
+
+    def _with_crop(self, spot, photos: dict):
+        """``spot`` with a zoom of it cut from its stored photo (unchanged if unreadable)."""
+        from skintrack.core.intake import decode_photo
+
+        photo = photos.get(spot.photo_id)
+        if photo is None or spot.x is None:
+            return spot
+        try:
+            rgb = decode_photo(self.photo_bytes(photo), path=photo.original_name,
+                               name=photo.original_name).rgb
+        except SkintrackError:
+            return spot
+        half = int(max(4 * (spot.radius_px or 0.0), 24))
+        x, y = int(round(spot.x)), int(round(spot.y))
+        crop = rgb[max(0, y - half):y + half, max(0, x - half):x + half].copy()
+        return dataclasses.replace(spot, crop=crop if crop.size else None)
+
+    def _spots(self, photo_id: int, base_mesh, *, hours: float | None) -> list[Spot]:
+        """A photo's findings placed on the baseline through the face mesh. A baseline keeps
+        every finding (a dismissed freckle still marks its place); a later photo only those on
+        the skin that the person did not dismiss."""
+        from skintrack.core.warp import map_points
+
+        rows = repo.photo_findings(self.conn, photo_id)
+        if hours is not None:
+            rows = [f for f in rows if f.verdict != "dismissed" and not f.record.get("off_skin")]
+        if not rows:
+            return []
+        xy = [(float(f.record["x"]), float(f.record["y"])) for f in rows]
+        mesh, _ = self._mesh(photo_id) if hours is not None else (base_mesh, None)
+        base = xy if mesh is None or base_mesh is None else map_points(xy, mesh, base_mesh)
+        return [Spot(f.kind, f.region, float(b[0]), float(b[1]),
+                     float(f.record.get("radius_px") or 0.0),
+                     f.finding_key, hours, photo_id, p[0], p[1], f.verdict == "confirmed")
+                for f, p, b in zip(rows, xy, base, strict=True)]
 
     def _save(self, conn, session_id: int, prep: _Prepared) -> repo.PhotoRow:
         """Inside the import transaction: store the file, then its rows."""

@@ -222,6 +222,48 @@ def test_a_rendered_pustule_on_a_treated_cheek_postpones_until_dismissed(qtbot, 
     assert page.verdict.decision == "postpone"
 
 
+def test_go_is_shown_only_when_every_question_is_answered(qtbot, pustule):
+    """Issue 13: a clean face with the questions unanswered is REVIEW, not a green GO."""
+    _, _, clean = pustule
+    model = AppModel()
+    page = check_page(qtbot, model)
+    model.set_analysis(clean)
+    assert page.verdict.decision == "review"
+    assert not page.banner.headline.text().startswith("GO")
+    assert any(r.rule_id == "questions" for r in page.verdict.reasons)
+    answers = {"pregnant_or_breastfeeding": False, "keloid_prone": False,
+               "anticoagulants": False, "device": "patch", "needle_mm": 0.25}
+    for qid, value in answers.items():
+        page.questions.answer(qid, value)
+    assert page.verdict.decision == "review"  # one question is still open
+    assert "disinfection of hands, face and tool" in page.banner.body.text()
+    page.questions.answer("disinfected_hands_face_tool", True)
+    assert page.verdict.decision == "go", [r.text for r in page.verdict.reasons]
+    assert page.banner.headline.text() == DECISION_TEXT["go"][0]
+    page.questions.answer("keloid_prone", None)
+    assert page.verdict.decision == "review"
+
+
+def test_findings_off_the_skin_are_greyed_with_why(qtbot, engine, load_sample):
+    """obama.jpg: the detector's spots on the ears are listed last, greyed, saying why they do
+    not count, and circled grey and dashed."""
+    from skintrack.core.analysis import analyze_photo
+
+    a = analyze_photo(load_sample("obama.jpg"), engine)
+    off = [f for f in a.findings if f.off_skin]
+    assert off
+    model = AppModel()
+    page = check_page(qtbot, model)
+    model.set_analysis(a)
+    for f in off:
+        row = page.row_for(f.id)
+        assert row.effect.text().startswith("Not counted: on the ear")
+        assert not row.title.isEnabled()
+        circle = next(c for c in page.view.circles() if (c.x, c.y) == (f.x, f.y))
+        assert circle.dashed and circle.colour == (170, 170, 170)
+    assert not {f.id for f in off} & {i for r in page.verdict.reasons for i in r.finding_ids}
+
+
 def test_refused_answers_say_what_is_wrong(qtbot, analysed):
     model = AppModel()
     page = check_page(qtbot, model)
@@ -296,6 +338,29 @@ def test_recovery_page_shows_status_chart_timers_and_next_photo(qtbot):
     model.set_status(_status(status="persistent", urgency="consult_dermatologist"))
     assert page.banner.tone == "postpone"
     assert "consult a dermatologist" in page.banner.body.text()
+
+
+def test_recovery_page_shows_new_spots_to_look_at_with_their_crops(qtbot):
+    """Issue 13: a new spot seen once is shown as a zoom to look at, and is no alarm."""
+    from skintrack.core.recovery import NewFinding, assess_recovery
+
+    model = AppModel()
+    page = RecoveryPage(model)
+    qtbot.addWidget(page)
+    assert page.spots.isHidden()
+    t0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    crop = np.full((48, 48, 3), (200, 120, 110), np.uint8)
+    spot = NewFinding("pustule", "left_cheek", 1.0, "f1", photo_id=3, x=10.0, y=10.0,
+                      radius_px=3.0, crop=crop)
+    model.set_status(assess_recovery({}, treated_regions=("left_cheek",), treated_at=t0,
+                                     now=t0 + timedelta(hours=1), threshold=2.0,
+                                     spots_to_look_at=(spot,)))
+    assert not page.spots.isHidden() and page.spots.count() == 1
+    item = page.spots.item(0)
+    assert "pustule" in item.text() and "left cheek" in item.text()
+    assert not item.icon().isNull()
+    assert page.banner.tone != "postpone"
+    assert "one photo only" in page.advice.text()
 
 
 def test_chart_data_takes_the_treated_fit_and_all_observations():

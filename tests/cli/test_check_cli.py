@@ -10,6 +10,18 @@ from skintrack.cli import main
 from skintrack.core import protocol
 from tests.conftest import SAMPLES
 
+#: Every protocol question answered, none a risk (since issue 13, GO needs the answers).
+NO_RISK = {"pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagulants": False,
+           "device": "roller", "needle_mm": 0.25, "roller_reused": True,
+           "roller_disinfection": "alcohol_75_10min", "disinfected_hands_face_tool": True}
+
+
+@pytest.fixture()
+def no_risk(tmp_path):
+    p = tmp_path / "no-risk.json"
+    p.write_text(json.dumps(NO_RISK))
+    return p
+
 
 def run_json(capsys, *args):
     code = main(["check", *map(str, args), "--json"])
@@ -17,13 +29,24 @@ def run_json(capsys, *args):
     return code, json.loads(out)
 
 
-def test_clean_face_goes_and_json_has_the_findings_and_verdict(capsys):
-    code, rec = run_json(capsys, SAMPLES / "obama.jpg")
+def test_clean_face_goes_and_json_has_the_findings_and_verdict(capsys, no_risk):
+    code, rec = run_json(capsys, SAMPLES / "obama.jpg", "--answers", no_risk)
     assert code == 0 and rec["schema"] == 1
     assert rec["verdict"]["decision"] == "go" and rec["verdict"]["reasons"] == []
-    assert rec["face"]["found"] and rec["answers"] is None
+    assert rec["face"]["found"] and rec["answers"] == NO_RISK
     for f in rec["findings"]:
         assert f["kind"] not in protocol.POSTPONE_KINDS
+        # Every finding says whether it counts, and why not (obama.jpg: spots on the ears).
+        assert f["counted"] == (f["not_counted_because"] is None)
+
+
+def test_without_answers_off_a_terminal_the_verdict_is_review(capsys):
+    code, rec = run_json(capsys, SAMPLES / "obama.jpg")
+    assert code == 0 and rec["answers"] is None
+    assert rec["verdict"]["decision"] == "review"
+    (reason,) = rec["verdict"]["reasons"]
+    assert reason["rule"] == "questions" and "not answered" in reason["text"]
+    assert reason["source"] == protocol.SRC_SAFETY_FIRST
 
 
 def test_answers_postpone_with_protocol_sentences(tmp_path, capsys):
@@ -34,13 +57,15 @@ def test_answers_postpone_with_protocol_sentences(tmp_path, capsys):
     assert code == 0
     v = rec["verdict"]
     assert v["decision"] == "postpone" and v["treated"] == ["left_cheek", "chin"]
-    assert {r["rule"] for r in v["reasons"]} == {"advised_against", "needle_length"}
+    # The questions not answered in the file are listed too (issue 13).
+    assert {r["rule"] for r in v["reasons"]} == {"advised_against", "needle_length", "questions"}
     assert {r["source"] for r in v["reasons"]} == {protocol.SRC_ADVISED_AGAINST,
-                                                   protocol.SRC_NEEDLE}
+                                                   protocol.SRC_NEEDLE, protocol.SRC_SAFETY_FIRST}
     assert rec["answers"] == {"anticoagulants": True, "needle_mm": 1.0}
 
 
-def test_rendered_wound_postpones_and_dismissing_it_goes(engine, load_sample, tmp_path, capsys):
+def test_rendered_wound_postpones_and_dismissing_it_goes(engine, load_sample, tmp_path, capsys,
+                                                         no_risk):
     from PIL import Image
 
     from skintrack.core.lesion_render import render
@@ -49,15 +74,16 @@ def test_rendered_wound_postpones_and_dismissing_it_goes(engine, load_sample, tm
     rgb, _ = render(photo.rgb, engine.detect(photo.rgb).face, "open_wound", "right_cheek", 8.0)
     path = tmp_path / "wound.png"
     Image.fromarray(rgb).save(path)
-    code, rec = run_json(capsys, path, "--treated", "right_cheek")
+    code, rec = run_json(capsys, path, "--treated", "right_cheek", "--answers", no_risk)
     assert code == 0 and rec["verdict"]["decision"] == "postpone"
     (reason,) = rec["verdict"]["reasons"]
     assert reason["rule"] == "skin_suspend" and "open wound" in reason["text"]
     wound_id = reason["finding_ids"][0]
-    code, rec = run_json(capsys, path, "--treated", "right_cheek", "--dismiss", wound_id)
+    code, rec = run_json(capsys, path, "--treated", "right_cheek", "--dismiss", wound_id,
+                         "--answers", no_risk)
     assert rec["verdict"]["decision"] == "go" and rec["dismissed"] == [wound_id]
     # Treating only the forehead: the cheek's wound does not stand in the way.
-    code, rec = run_json(capsys, path, "--treated", "forehead")
+    code, rec = run_json(capsys, path, "--treated", "forehead", "--answers", no_risk)
     assert rec["verdict"]["decision"] == "go"
     # Text output names the decision, the reason and the protocol sentence.
     assert main(["check", str(path), "--treated", "right_cheek"]) == 0
@@ -102,3 +128,56 @@ def test_bad_answers_file_is_refused(tmp_path, capsys):
     p.write_text(json.dumps({"needle_mm": "long"}))
     assert main(["check", str(SAMPLES / "obama.jpg"), "--answers", str(p)]) == 2
     assert "needle_mm" in capsys.readouterr().err
+
+
+def test_questions_are_asked_on_a_terminal(tmp_path):
+    """A real terminal (a pseudo-terminal) on stdin: the questions are asked one by one, a wrong
+    answer is asked again, and the roller questions follow the device."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    import time
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "skintrack", "check", str(SAMPLES / "obama.jpg"), "--json"],
+        stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    os.close(slave)
+    # no, no, no, roller (2), 0.25 mm, "maybe" (refused) then yes, UV box (2), yes.
+    for line in ("n", "n", "n", "2", "0.25", "maybe", "y", "2", "y"):
+        os.write(master, (line + "\n").encode())
+        time.sleep(0.05)
+    out, err = proc.communicate(timeout=120)
+    os.close(master)
+    assert proc.returncode == 0, err.decode()
+    rec = json.loads(out)
+    assert rec["answers"] == {"pregnant_or_breastfeeding": False, "keloid_prone": False,
+                              "anticoagulants": False, "device": "roller", "needle_mm": 0.25,
+                              "roller_reused": True, "roller_disinfection": "uv_box",
+                              "disinfected_hands_face_tool": True}
+    assert rec["verdict"]["decision"] == "go"
+    prompts = err.decode()
+    assert "Are you pregnant or breastfeeding?" in prompts and "Please answer y or n" in prompts
+
+
+def test_interactive_answers_skip_what_does_not_apply_and_leave_blanks_open():
+    import io
+
+    from skintrack.cli.check import ask_questions
+    from skintrack.core.verdict import decide
+
+    out = io.StringIO()
+    # no, (blank: keloids left open), no, patch (1): no roller questions; 0.25; yes.
+    answers = ask_questions(io.StringIO("n\n\nn\n1\n0.25\ny\n"), out)
+    assert answers.to_dict() == {"pregnant_or_breastfeeding": False, "anticoagulants": False,
+                                 "device": "patch", "needle_mm": 0.25,
+                                 "disinfected_hands_face_tool": True}
+    assert "roller" not in out.getvalue().split("3 pen]")[1]
+    v = decide([], None, answers=answers)
+    assert v.decision == "review" and "keloids" in v.reasons[0].text
+    # A needle length the questionnaire refuses is asked again; end of input stops asking.
+    out = io.StringIO()
+    answers = ask_questions(io.StringIO("n\nn\nn\n3\n9\n0.5\n"), out)
+    assert answers.needle_mm == 0.5 and answers.disinfected_hands_face_tool is None
+    assert "not a plausible needle length" in out.getvalue()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from skintrack.core import protocol
 from skintrack.core.lesions import Finding
 from skintrack.core.quality import BLURRED, NO_FACE, Quality
-from skintrack.core.questionnaire import Answers
+from skintrack.core.questionnaire import Answers, unanswered
+from skintrack.core.skin import OFF_SKIN_WORDS
 from skintrack.core.verdict import (
     CERTAIN_PUSTULE_SCORE,
     CERTAIN_SCORE,
@@ -15,10 +18,19 @@ from skintrack.core.verdict import (
     Reason,
     Verdict,
     certain_score,
-    decide,
+    why_not_counted,
 )
+from skintrack.core.verdict import decide as _decide
 
 GOOD = Quality(())
+#: Every protocol question answered, none of them a risk: since issue 13 GO needs the answers, so
+#: the rules about findings and the photo are tested with them given.
+NO_RISK = Answers(pregnant_or_breastfeeding=False, keloid_prone=False, anticoagulants=False,
+                  device="pen", needle_mm=0.5, disinfected_hands_face_tool=True)
+
+
+def decide(findings, quality, *, answers=NO_RISK, **kw):
+    return _decide(findings, quality, answers=answers, **kw)
 
 
 def finding(kind="pustule", region="left_cheek", score=0.9, near=(), fid=None):
@@ -27,8 +39,9 @@ def finding(kind="pustule", region="left_cheek", score=0.9, near=(), fid=None):
 
 
 def test_go_when_nothing_stands_against_treatment():
-    v = decide([finding("papule"), finding("comedone"), finding("nodule")], GOOD,
-               answers=Answers(needle_mm=0.5, device="pen", disinfected_hands_face_tool=True))
+    # One uncertain papule is "almost clear" skin (issue 13: more than one, or a nodule, asks for
+    # a look); comedones are not inflamed.
+    v = decide([finding("papule", score=0.5), finding("comedone")], GOOD, answers=NO_RISK)
     assert v.decision == "go" and v.reasons == () and v.go
 
 
@@ -91,8 +104,8 @@ def test_people_advised_against_are_postponed(condition):
 
 
 def test_needle_length_limit_is_strictly_over_half_a_millimetre():
-    assert decide([], GOOD, answers=Answers(needle_mm=0.5)).decision == "go"
-    assert decide([], GOOD, answers=Answers(needle_mm=0.25)).decision == "go"
+    assert decide([], GOOD, answers=replace(NO_RISK, needle_mm=0.5)).decision == "go"
+    assert decide([], GOOD, answers=replace(NO_RISK, needle_mm=0.25)).decision == "go"
     v = decide([], GOOD, answers=Answers(needle_mm=0.75))
     assert v.decision == "postpone" and v.reasons[0].source_sentence == protocol.SRC_NEEDLE
     assert "medical grade" in v.reasons[0].text
@@ -107,7 +120,7 @@ def test_disinfection_rules():
         assert v.decision == "postpone" and v.reasons[0].rule_id == "disinfection"
         assert "75 %" in v.reasons[0].text and "10 minutes" in v.reasons[0].text
     for how in ("alcohol_75_10min", "uv_box"):
-        assert decide([], GOOD, answers=Answers(device="roller", roller_reused=True,
+        assert decide([], GOOD, answers=replace(NO_RISK, device="roller", roller_reused=True,
                                                  roller_disinfection=how)).decision == "go"
 
 
@@ -137,3 +150,71 @@ def test_a_photo_too_coarse_to_show_small_pustules_asks_for_review():
     assert decide([], GOOD, mm_per_px=None).decision == "go"
     # A pustule on a coarse photo still postpones: what is seen counts.
     assert decide([finding()], GOOD, mm_per_px=1.0).decision == "postpone"
+
+
+# --- issue 13: only skin decides, the inflamed-acne rung, the questions rung ---------------------
+def test_findings_off_the_skin_or_off_the_regions_do_not_count():
+    hair = replace(finding("pustule", region=None, near=("forehead",)), off_skin="hair")
+    assert decide([hair], GOOD).decision == "go"
+    assert why_not_counted(hair) == OFF_SKIN_WORDS["hair"]
+    edge = finding("pustule", region=None, fid="edge")
+    assert decide([edge], GOOD).decision == "go"
+    assert "edge of the face" in why_not_counted(edge)
+    # The same spot on the skin, next to the forehead, postpones.
+    on_skin = replace(hair, off_skin="")
+    assert why_not_counted(on_skin) == ""
+    assert decide([on_skin], GOOD).decision == "postpone"
+    # Records as stored carry the reason too.
+    assert decide([hair.to_record()], GOOD).decision == "go"
+    assert Finding.from_record(hair.to_record()).off_skin == "hair"
+
+
+def test_inflamed_acne_on_a_treated_region_asks_for_review_with_its_source():
+    papules = [finding("papule", score=0.6, fid=f"p{i}") for i in range(2)]
+    v = decide(papules, GOOD)
+    assert v.decision == "review"
+    (r,) = v.reasons
+    assert r.rule_id == "inflamed_acne" and r.source_sentence == protocol.SRC_SAFETY_FIRST
+    assert set(r.finding_ids) == {"p0", "p1"} and "inflamed acne" in r.text
+    assert "left cheek" in r.text and "bacteria" in r.text
+    # Not where the treatment goes, dismissed, or off the skin: no reason.
+    assert decide(papules, GOOD, treated=["forehead"]).decision == "go"
+    assert decide(papules, GOOD, dismissed={"p0"}).decision == "go"
+    assert decide([replace(p, off_skin="ear") for p in papules], GOOD).decision == "go"
+    # "Almost clear" allows one inflamed lesion: one confirmed papule is not active acne ...
+    assert decide(papules[:1], GOOD, confirmed={"p0"}).decision == "go"
+    # ... many uncertain ones add up to more than one expected lesion ...
+    faint = [finding("papule", score=0.3, fid=f"f{i}") for i in range(4)]
+    assert decide(faint, GOOD).decision == "review"
+    assert decide(faint[:3], GOOD).decision == "go"
+    # ... and a certain nodule alone is beyond "mild".
+    assert decide([finding("nodule", score=CERTAIN_SCORE)], GOOD).decision == "review"
+    assert decide([finding("nodule", score=CERTAIN_SCORE - 0.1)], GOOD).decision == "go"
+
+
+def test_any_unanswered_question_asks_for_review():
+    v = _decide([], GOOD)  # no answers at all
+    assert v.decision == "review"
+    (r,) = v.reasons
+    assert r.rule_id == "questions" and r.source_sentence == protocol.SRC_SAFETY_FIRST
+    assert r.text.startswith("8 of the protocol's questions are not answered")
+    partial = replace(NO_RISK, keloid_prone=None)
+    (r,) = _decide([], GOOD, answers=partial).reasons
+    assert r.rule_id == "questions" and "keloids" in r.text and r.text.startswith("1 of")
+    # Roller questions do not apply to a pen, and how a roller was disinfected not to a new one.
+    assert unanswered(NO_RISK) == ()
+    assert unanswered(replace(NO_RISK, device="roller")) == ("roller_reused", "roller_disinfection")
+    assert unanswered(replace(NO_RISK, device="roller", roller_reused=False)) == ()
+    # A postponing answer still postpones with others missing; the missing ones are listed too.
+    v = _decide([], GOOD, answers=Answers(anticoagulants=True))
+    assert v.decision == "postpone" and {r.rule_id for r in v.reasons} == {"advised_against",
+                                                                           "questions"}
+
+
+def test_the_ladder_orders_reasons_most_serious_first():
+    v = _decide([finding("pustule", fid="sure"),
+                 finding("open_wound", score=CERTAIN_SCORE - 0.1, fid="unsure")],
+                Quality((BLURRED,)))
+    decisions = [r.decision for r in v.reasons]
+    assert v.decision == "postpone" and decisions == sorted(decisions, key=lambda d: d != "postpone")
+    assert {r.rule_id for r in v.reasons} == {"skin_suspend", "safety_first", "questions"}

@@ -41,6 +41,9 @@ class Controller(QObject):
         self.analysis = analysis
         self.tracking = tracking if tracking is not None and tracking.available() else None
         runner.error.connect(lambda text: self.message.emit(text, "error"))
+        #: Asks the person whether to replace a baseline that photos after treatment are compared
+        #: with (issue 13); tests put their own answer here.
+        self.confirm_replace: callable = _ask_replace
 
     @property
     def session_id(self) -> int | None:
@@ -173,8 +176,15 @@ class Controller(QObject):
         if purpose == "recovery":
             self.message.emit("This session has no baseline photo yet, so this photo is checked "
                               "as the baseline (the photo before treatment).", "info")
+        replace = self.model.baseline is not None and bool(self.model.laters)
+        if replace and not self.confirm_replace(
+                f"This session's baseline photo already has {len(self.model.laters)} photo"
+                f"{'s' if len(self.model.laters) != 1 else ''} after treatment compared with it. "
+                "Make the new photo the baseline instead? The old one is kept in the session."):
+            self.message.emit("The baseline was kept; nothing was added.", "info")
+            return None
         return self.runner.submit(label, _set_baseline, self.tracking, self.session_id,
-                                  sources[-1], on_done=self._baseline_set,
+                                  sources[-1], replace, on_done=self._baseline_set,
                                   on_cancelled=cancelled)
 
     def _analysed(self, result, purpose: str) -> None:
@@ -452,11 +462,23 @@ def _load_session(ctx: TaskContext, tracking: TrackingService, session_id: int):
             symptoms.to_dict() if symptoms else {})
 
 
-def _set_baseline(ctx: TaskContext, tracking: TrackingService, session_id: int, src):
+def _ask_replace(text: str) -> bool:
+    """A Yes/Cancel question to the person (default: Cancel, keep the baseline)."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    answer = QMessageBox.question(
+        QApplication.activeWindow(), "Replace the baseline photo?", text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def _set_baseline(ctx: TaskContext, tracking: TrackingService, session_id: int, src,
+                  replace: bool = False):
     ctx.progress(0, 2, "Checking the photo and saving it as the baseline")
     t = tracking.tracker()
     # The tracker analyses the photo once to check and store it, and keeps that analysis.
-    result = t.set_baseline(session_id, _photo_source(src))
+    result = t.set_baseline(session_id, _photo_source(src), replace=replace)
     ctx.progress(1, 2, "Saved")
     analysis = _with_stored_findings(t.baseline_analysis(result.photo),
                                      t.findings(result.photo.id))

@@ -2,12 +2,17 @@
 
 The pre-treatment check: findings on the photo and a verdict (GO, REVIEW or POSTPONE) with its
 reasons, each tied to the protocol sentence it applies.
+
+GO needs every protocol question answered. On a terminal, without ``--answers``, the questions
+are asked one by one (an empty answer leaves a question open); in a script, pass ``--answers
+FILE``: without it the verdict is REVIEW, with a reason saying the questions are unanswered.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 REGIONS_HELP = "forehead, left_cheek, right_cheek, nose, chin, perioral (the person's own left)"
 
@@ -21,7 +26,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--treated", type=_ids, default=[], metavar="REGION,...",
                    help=f"regions to be treated (default: the whole face): {REGIONS_HELP}")
     p.add_argument("--answers", metavar="FILE",
-                   help="JSON file with the protocol questions' answers (see docs/detectors.md)")
+                   help="JSON file with the protocol questions' answers (see docs/detectors.md); "
+                        "without it the questions are asked on a terminal")
     p.add_argument("--dismiss", type=_ids, default=[], metavar="ID,...",
                    help="finding ids you have looked at and dismissed (a freckle, a mole ...)")
     p.add_argument("--confirm", type=_ids, default=[], metavar="ID,...",
@@ -43,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
         raise SkintrackError(f"--treated: {exc}") from None
     answers = load_answers(args.answers) if args.answers else None
     photo = load_photo(args.photo)
+    if answers is None and stdin_is_terminal():
+        answers = ask_questions(sys.stdin, sys.stderr)
     with FaceEngine() as engine:
         analysis = analyze_photo(photo, engine)
     face = analysis.face
@@ -54,7 +62,13 @@ def run(args: argparse.Namespace) -> int:
                      dismissed=frozenset(args.dismiss), confirmed=frozenset(args.confirm),
                      mm_per_px=face.mm_per_px if face else None)
     if args.json:
+        from skintrack.core.verdict import why_not_counted
+
         rec = analysis_record(analysis)
+        for f, frec in zip(analysis.findings, rec["findings"], strict=True):
+            why = why_not_counted(f, treated)
+            frec["counted"] = not why
+            frec["not_counted_because"] = why or None
         out = {"schema": 1, "image": rec["image"], "quality": rec["quality"],
                "face": rec["face"], "findings": rec["findings"],
                "dismissed": sorted(args.dismiss), "confirmed": sorted(args.confirm),
@@ -66,9 +80,76 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def stdin_is_terminal() -> bool:
+    """Whether a person can answer questions here (stdin is a terminal)."""
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def ask_questions(inp, out):
+    """Ask the protocol questions that apply, one per line on ``out``, answers read from ``inp``.
+
+    An empty line leaves a question unanswered (the verdict then asks for review); an answer that
+    does not fit is asked again; end of input stops asking. Returns
+    :class:`~skintrack.core.questionnaire.Answers`.
+    """
+    from skintrack.core.errors import SkintrackError
+    from skintrack.core.questionnaire import QUESTIONS, Answers, applies
+
+    given: dict = {}
+    print("The protocol's questions (press Enter to leave one unanswered):", file=out)
+    for q in QUESTIONS:
+        if not applies(q.id, given):
+            continue
+        while True:
+            if q.kind == "yes_no":
+                hint = "y/n"
+            elif q.kind == "choice":
+                hint = ", ".join(f"{i} {c}" for i, c in enumerate(q.choices, 1))
+            else:
+                hint = q.unit
+            print(f"{q.text} [{hint}] ", end="", file=out, flush=True)
+            line = inp.readline()
+            if not line:  # end of input: the rest stay unanswered
+                print(file=out)
+                return Answers.from_dict(given)
+            text = line.strip().lower()
+            if not text:
+                break
+            value = _parse_answer(q, text)
+            if value is None:
+                print("  Please answer " + ("y or n" if q.kind == "yes_no" else
+                                            "with a number from the list" if q.kind == "choice"
+                                            else f"with a length in {q.unit}") + ".", file=out)
+                continue
+            try:
+                Answers.from_dict({**given, q.id: value})
+            except SkintrackError as exc:
+                print(f"  {exc}", file=out)
+                continue
+            given[q.id] = value
+            break
+    return Answers.from_dict(given)
+
+
+def _parse_answer(q, text: str):
+    if q.kind == "yes_no":
+        return {"y": True, "yes": True, "n": False, "no": False}.get(text)
+    if q.kind == "choice":
+        if text.isdigit() and 1 <= int(text) <= len(q.choices):
+            return q.choices[int(text) - 1]
+        return text if text in q.choices else None
+    try:
+        return float(text.replace(",", ".").removesuffix("mm").strip())
+    except ValueError:
+        return None
+
+
 def print_report(analysis, verdict, args, answered: bool) -> None:
     from skintrack.core.printable import for_terminal
-    from skintrack.core.verdict import KIND_WORDS, REGION_WORDS
+    from skintrack.core.verdict import KIND_WORDS, REGION_WORDS, why_not_counted
 
     name = for_terminal(analysis.photo.path.rsplit("/", 1)[-1]) or "photo"
     where = ", ".join(verdict.treated) if verdict.treated else "whole face"
@@ -79,15 +160,23 @@ def print_report(analysis, verdict, args, answered: bool) -> None:
     if not verdict.reasons:
         print("  Nothing on the photo or in the answers stands against treatment.")
     if not answered:
-        print("  (The protocol questions were not answered: pass --answers FILE.)")
-    findings = sorted(analysis.findings, key=lambda f: -f.score)
+        print("  (The protocol questions were not answered: run on a terminal to be asked them, "
+              "or pass --answers FILE.)")
+    # Findings that count first; the others are listed with why they do not count.
+    findings = sorted(analysis.findings,
+                      key=lambda f: (bool(why_not_counted(f, verdict.treated)), -f.score))
     if findings:
         print()
         print(f"  {'id':<10}  {'kind':<16}  {'where':<24}  {'size':>7}  {'certainty':>9}  state")
         for f in findings:
+            why = why_not_counted(f, verdict.treated)
             state = ("dismissed" if f.id in args.dismiss else
                      "confirmed" if f.id in args.confirm else "")
+            if why:
+                state = f"not counted: {why}" + (f" ({state})" if state else "")
             size = f"{f.diameter_mm:.1f} mm" if f.diameter_mm else f"{2 * f.radius_px:.0f} px"
-            place = REGION_WORDS.get(f.region or "", "edge of face" if not f.region else f.region)
+            place = (REGION_WORDS.get(f.region, f.region) if f.region else
+                     f"next to {REGION_WORDS[f.near_regions[0]]}" if f.near_regions else
+                     "edge of face")
             kind = KIND_WORDS.get(f.kind, f.kind).split(" ", 1)[-1]
             print(f"  {f.id:<10}  {kind:<16}  {place:<24}  {size:>7}  {f.score:>9.0%}  {state}")

@@ -52,6 +52,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     base.add_argument("photo", metavar="PHOTO")
     base.add_argument("--taken-at", metavar="TIME",
                       help=f"capture time when the photo's own is missing or wrong; {_TIME_HELP}")
+    base.add_argument("--replace", action="store_true",
+                      help="replace a baseline that photos after treatment are already compared "
+                           "with (the old one is kept; set it again with --replace to put it "
+                           "back)")
 
     add = action("add", "add photos taken after treatment")
     add.add_argument("session", type=positive_id, metavar="SESSION")
@@ -170,7 +174,8 @@ def _new(tracker, args) -> int:
 
 def _baseline(tracker, args) -> int:
     taken_at = parse_time(args.taken_at) if args.taken_at else None
-    res = tracker.set_baseline(args.session, args.photo, taken_at=taken_at)
+    res = tracker.set_baseline(args.session, args.photo, taken_at=taken_at,
+                               replace=args.replace)
     for w in res.warnings:
         print(f"skintrack: warning: {shown(w)}", file=sys.stderr)
     print(f"baseline of session {args.session}: {shown(res.photo.original_name)}, taken "
@@ -239,6 +244,13 @@ def _status(tracker, args) -> int:
     print("advice:")
     for a in st.advice:
         print(f"  - {a.text}")
+    if st.spots_to_look_at:
+        names = {p.id: p.original_name for p in tracker.photos(args.session)}
+        print("new spots to look at (seen on one photo only, not counted as getting worse):")
+        for sp in st.spots_to_look_at:
+            print(f"  - {sp.kind.replace('_', ' ')} on the {(sp.region or 'face').replace('_', ' ')}"
+                  f", {names.get(sp.photo_id, 'photo')} ({sp.hours:.1f} h) at x {sp.x:.0f}, "
+                  f"y {sp.y:.0f}")
     active = [t for t in st.timers if t.active]
     if active:
         print("timers:")

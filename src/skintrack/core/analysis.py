@@ -24,7 +24,8 @@ class Analysis:
     regions: RegionSet | None
     quality: Quality
     region_stats: dict = field(default_factory=dict)  # name -> {field: value} (colour issue)
-    findings: tuple = ()  # lesion findings (check issue)
+    findings: tuple = ()  # lesion findings (check issue), each marked on or off the skin
+    skin: object = None  # the SkinMap (core/skin.py) when a face was found
     timing_ms: dict = field(default_factory=dict)
 
     @property
@@ -49,6 +50,7 @@ def analyze_photo(photo: Photo, engine: FaceEngine, *, find_lesions: bool = True
     timing["quality"] = (t3 - t2) * 1e3
     stats: dict = {}
     findings: tuple = ()
+    skin = None
     if regions is not None:
         from skintrack.core import colour
 
@@ -59,9 +61,15 @@ def analyze_photo(photo: Photo, engine: FaceEngine, *, find_lesions: bool = True
             from skintrack.core import lesions
 
             findings = tuple(lesions.find_lesions(photo.rgb, detection.face, regions))
-            timing["lesions"] = (time.perf_counter() - t4) * 1e3
+            t5 = time.perf_counter()
+            timing["lesions"] = (t5 - t4) * 1e3
+            from skintrack.core.skin import mark_findings, skin_map
+
+            skin = skin_map(photo.rgb, detection.face, regions)
+            findings = mark_findings(findings, skin)
+            timing["skin"] = (time.perf_counter() - t5) * 1e3
     return Analysis(photo=photo, detection=detection, regions=regions, quality=quality,
-                    region_stats=stats, findings=findings, timing_ms=timing)
+                    region_stats=stats, findings=findings, skin=skin, timing_ms=timing)
 
 
 def _r(v, nd=2):

@@ -168,7 +168,10 @@ class Finding:
     the iris scale (``None`` when unknown). ``region`` is the analysis region holding the centre,
     ``"lips"`` on the lips, or ``None`` off the six regions (jaw, temples, hairline);
     ``near_regions`` are the regions within :data:`NEAR_REGION_MM`. ``score`` is 0-1 certainty.
-    ``id`` is stable for the same kind at the same place of the same photo.
+    ``id`` is stable for the same kind at the same place of the same photo. ``off_skin`` says
+    why the finding is not on the face's skin (hair, ear, background ...; see
+    :mod:`skintrack.core.skin`), '' when it is or was not judged: only findings on the skin count
+    for the verdict and the recovery status.
     """
 
     id: str
@@ -180,6 +183,7 @@ class Finding:
     region: str | None
     score: float
     near_regions: tuple[str, ...] = ()
+    off_skin: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -207,7 +211,7 @@ class Finding:
             "radius_px": round(self.radius_px, 1),
             "diameter_mm": None if self.diameter_mm is None else round(self.diameter_mm, 2),
             "region": self.region, "near_regions": list(self.near_regions),
-            "score": round(self.score, 3),
+            "score": round(self.score, 3), "off_skin": self.off_skin or None,
         }
 
     @classmethod
@@ -216,7 +220,8 @@ class Finding:
                    radius_px=float(rec["radius_px"]),
                    diameter_mm=None if rec.get("diameter_mm") is None else float(rec["diameter_mm"]),
                    region=rec.get("region"), score=float(rec["score"]),
-                   near_regions=tuple(rec.get("near_regions") or ()))
+                   near_regions=tuple(rec.get("near_regions") or ()),
+                   off_skin=str(rec.get("off_skin") or ""))
 
 
 def finding_id(kind: str, x: float, y: float) -> str:

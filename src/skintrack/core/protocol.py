@@ -123,6 +123,15 @@ RULES: tuple[Rule, ...] = (
     # may be a pustule, wound or cold sore but is uncertain, look again before treating.
     Rule("safety_first", "When the photo cannot show the skin clearly or a spot is uncertain, "
          "check again before treating.", SRC_SAFETY_FIRST),
+    # Added by issue 13: dermatology guidance advises against needling over active inflamed acne
+    # (papules, nodules), since the needles can spread its bacteria; the protocol names only
+    # pustules, and its safety-first sentence covers the rest.
+    Rule("inflamed_acne", "Active inflamed acne (red bumps, deep lumps) where you treat: needling "
+         "over it can spread bacteria, so look again and wait until it has calmed down.",
+         SRC_SAFETY_FIRST),
+    # Added by issue 13: the answers decide four of the protocol's rules, so GO needs them all.
+    Rule("questions", "Answer every protocol question before treating: each can rule treatment "
+         "out.", SRC_SAFETY_FIRST),
 )
 
 

@@ -3,7 +3,8 @@
 The questions are data (:data:`QUESTIONS`) so that the app can show them and the command line can
 read them from a JSON file (``skintrack check --answers FILE``). Each question belongs to one
 protocol rule of :mod:`skintrack.core.protocol`; the verdict (:mod:`skintrack.core.verdict`) turns
-the answers into reasons. A question left unanswered is ``None``: it adds no reason.
+the answers into reasons. A question left unanswered is ``None``; the verdict cannot be GO while
+a question that applies (:func:`applies`, :func:`unanswered`) is unanswered.
 
 Answers file (every key optional)::
 
@@ -138,6 +139,27 @@ class Answers:
 #: The largest answers file read (bytes). A complete answers file is a few hundred bytes; a file
 #: larger than this (or an endless one such as /dev/zero) is refused before it fills the memory.
 MAX_ANSWERS_BYTES = 64 * 1024
+
+#: Questions about a reused roller: they apply only to a roller (or while the device is not known).
+ROLLER_QUESTIONS = ("roller_reused", "roller_disinfection")
+
+
+def applies(qid: str, answers) -> bool:
+    """Whether question ``qid`` applies given the other answers (a mapping or :class:`Answers`):
+    the reused-roller question to a roller (or while the device is not known), how it was
+    disinfected only to a reused one."""
+    get = answers.get if hasattr(answers, "get") else lambda k: getattr(answers, k)
+    if qid in ROLLER_QUESTIONS and get("device") not in (None, "roller"):
+        return False
+    return not (qid == "roller_disinfection" and get("roller_reused") is False)
+
+
+def unanswered(answers) -> tuple[str, ...]:
+    """Ids of the questions that apply and are not answered (all of them for ``None``)."""
+    if answers is None:
+        answers = {}
+    data = answers.to_dict() if isinstance(answers, Answers) else dict(answers)
+    return tuple(q.id for q in QUESTIONS if data.get(q.id) is None and applies(q.id, data))
 
 
 def load_answers(path: str | Path) -> Answers:

@@ -17,8 +17,10 @@ module decides a status:
 ``persistent``
     6 h or more after treatment and still really redder: stop home treatment, see a dermatologist.
 ``worsening``
-    redness rising after the first hour, or new pustules or wound-like findings after treatment:
-    consult promptly.
+    redness rising after the first hour, or a new pustule or wound on a treated region seen on
+    two photos after treatment (or confirmed by the person): consult promptly. A new spot seen on
+    one photo only is a *spot to look at* (:func:`new_spots`), not an alarm: with a lesion
+    detector that is right about half the time, a series of photos nearly always holds one.
 
 The fade is modelled as an exponential decay toward the baseline, ``Δa*(t) = A·exp(-t/τ)``
 (inflammatory erythema after a standardised skin injury fades roughly exponentially; a decay
@@ -121,6 +123,13 @@ AMPLITUDE_STEPS = 161
 #: pustules").
 NEW_FINDING_KINDS = ("pustule", "open_wound")
 SYMPTOM_NAMES = WARNING_SYMPTOMS + ("pain_beyond_mild_burning",)
+#: Two spots whose centres (in the baseline photo, through the face mesh) are closer than their
+#: radii plus this many millimetres are one place: a spot there after treatment is not new.
+#: Repeat photos of one face land the same skin within 1-2 mm after the mesh warp
+#: (docs/recovery.md); lesion centres move a little more as they are re-outlined.
+SAME_PLACE_MM = 3.0
+#: A new spot becomes evidence of worsening when found on this many photos after treatment.
+NEW_SPOT_MIN_PHOTOS = 2
 
 
 # --- inputs --------------------------------------------------------------------------------------
@@ -195,16 +204,104 @@ class Symptoms:
 
 @dataclass(frozen=True)
 class NewFinding:
-    """A pustule or wound-like finding in a post-treatment photo that the baseline did not have."""
+    """A pustule or wound-like finding in a post-treatment photo that the baseline did not have.
+
+    ``photo_id`` and ``x``, ``y``, ``radius_px`` (pixels of that photo) locate it for a crop;
+    ``seen_on`` is the number of photos after treatment that show it at the same place;
+    ``confirmed`` whether the person said it is there. ``crop`` is an RGB uint8 zoom of it for
+    the person to look at (set by the session service; not part of the record).
+    """
 
     kind: str
     region: str | None
     hours: float
     finding_id: str = ""
+    photo_id: int | None = None
+    x: float | None = None
+    y: float | None = None
+    radius_px: float | None = None
+    seen_on: int = 1
+    confirmed: bool = False
+    crop: object = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.kind not in NEW_FINDING_KINDS:
             raise ValueError(f"NewFinding.kind must be one of {NEW_FINDING_KINDS}")
+        if self.seen_on < 1:
+            raise ValueError("a new finding is seen on at least one photo")
+
+    def to_record(self) -> dict:
+        return {"kind": self.kind, "region": self.region, "hours": round(float(self.hours), 2),
+                "finding_id": self.finding_id, "photo_id": self.photo_id,
+                "x": None if self.x is None else round(float(self.x), 1),
+                "y": None if self.y is None else round(float(self.y), 1),
+                "radius_px": None if self.radius_px is None else round(float(self.radius_px), 1),
+                "seen_on": self.seen_on, "confirmed": self.confirmed}
+
+
+@dataclass(frozen=True)
+class Spot:
+    """A finding placed on the baseline photo for new-spot matching.
+
+    ``base_x``, ``base_y`` are its centre in baseline photo pixels (mapped through the face mesh
+    for a later photo); ``x``, ``y``, ``radius_px`` are pixels of its own photo. ``hours`` is
+    None for a baseline finding. Kinds are any finding kind (a baseline papule that turns into a
+    pustule is the same spot, not a new one).
+    """
+
+    kind: str
+    region: str | None
+    base_x: float
+    base_y: float
+    radius_px: float
+    finding_id: str = ""
+    hours: float | None = None
+    photo_id: int | None = None
+    x: float = 0.0
+    y: float = 0.0
+    confirmed: bool = False
+
+
+def new_spots(baseline: Sequence[Spot], later: Sequence[Spot], *, treated: Iterable[str],
+              mm_per_px: float) -> tuple[tuple[NewFinding, ...], tuple[NewFinding, ...]]:
+    """Which post-treatment spots are evidence of worsening, and which are only to look at.
+
+    A later spot of a kind in :data:`NEW_FINDING_KINDS` on a treated region is *new* when no
+    baseline spot (of any kind) lies at the same place (:data:`SAME_PLACE_MM` beyond both radii,
+    baseline pixels at ``mm_per_px``). New spots at one place on different photos are one spot;
+    it is *evidence* when seen on :data:`NEW_SPOT_MIN_PHOTOS` photos or confirmed, else a spot
+    to look at. Returns ``(evidence, to_look_at)``, one :class:`NewFinding` per place (its
+    latest sighting, for the crop).
+    """
+    treated = set(treated)
+    tol = SAME_PLACE_MM / max(mm_per_px, 1e-6)
+
+    def same(a: Spot, b: Spot) -> bool:
+        return math.hypot(a.base_x - b.base_x, a.base_y - b.base_y) <= (
+            a.radius_px + b.radius_px + tol)
+
+    fresh = [s for s in later if s.kind in NEW_FINDING_KINDS and s.region in treated
+             and not any(same(s, b) for b in baseline)]
+    groups: list[list[Spot]] = []
+    for s in sorted(fresh, key=lambda s: (s.hours or 0.0)):
+        for g in groups:
+            if any(same(s, t) for t in g):
+                g.append(s)
+                break
+        else:
+            groups.append([s])
+    evidence: list[NewFinding] = []
+    look: list[NewFinding] = []
+    for g in groups:
+        photos = {s.photo_id for s in g}
+        confirmed = any(s.confirmed for s in g)
+        last = g[-1]
+        kind = "open_wound" if any(s.kind == "open_wound" for s in g) else last.kind
+        nf = NewFinding(kind, last.region, float(last.hours or 0.0), last.finding_id,
+                        last.photo_id, last.x, last.y, last.radius_px, seen_on=len(photos),
+                        confirmed=confirmed)
+        (evidence if confirmed or len(photos) >= NEW_SPOT_MIN_PHOTOS else look).append(nf)
+    return tuple(evidence), tuple(look)
 
 
 # --- outputs -------------------------------------------------------------------------------------
@@ -340,6 +437,7 @@ class RecoveryStatus:
     new_findings: tuple[NewFinding, ...] = ()
     threshold_a_star: float = 0.0
     extra: Mapping = field(default_factory=dict)
+    spots_to_look_at: tuple[NewFinding, ...] = ()
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -384,8 +482,8 @@ class RecoveryStatus:
                 for name, rr in self.regions.items()
             },
             "symptoms": self.symptoms.to_dict() if self.symptoms else None,
-            "new_findings": [{"kind": f.kind, "region": f.region, "hours": r(f.hours),
-                              "finding_id": f.finding_id} for f in self.new_findings],
+            "new_findings": [f.to_record() for f in self.new_findings],
+            "spots_to_look_at": [f.to_record() for f in self.spots_to_look_at],
             "advice": [a.to_record() for a in self.advice],
             "timers": [t.to_record(self.now) for t in self.timers],
             "next_photo": self.next_photo.to_record() if self.next_photo else None,
@@ -608,6 +706,7 @@ def assess_recovery(
     symptoms: Symptoms | None = None,
     new_findings: Sequence[NewFinding] = (),
     needle_mm: float | None = None,
+    spots_to_look_at: Sequence[NewFinding] = (),
 ) -> RecoveryStatus:
     """The recovery status of a session at ``now``.
 
@@ -625,7 +724,10 @@ def assess_recovery(
     symptoms
         What the person reported, or None when not asked yet.
     new_findings
-        Pustules or wound-like findings in post-treatment photos that the baseline did not have.
+        New pustules or wounds that are evidence (:func:`new_spots`): they make the status
+        ``worsening``.
+    spots_to_look_at
+        New spots seen once, not confirmed: reported with advice to look, no escalation.
     needle_mm
         Needle length of the session, mm (for the medical-grade warning).
     """
@@ -675,11 +777,28 @@ def assess_recovery(
     advice = _advice(status, hours_now=hours_now, predicted=predicted, symptoms=symptoms,
                      new_findings=new_findings, needle_mm=needle_mm, nxt=nxt, treated=treated,
                      timers=timers)
+    spots_to_look_at = tuple(spots_to_look_at)
+    if spots_to_look_at and not new_findings:
+        advice = advice[:1] + (_look_advice(spots_to_look_at),) + advice[1:]
     return RecoveryStatus(
         status=status, confidence=confidence, urgency=urgency, now=now, treated_at=treated_at,
         hours_since_treatment=hours_now, predicted_resolved_at_hours=predicted,
         treated_regions=tuple(treated_regions), regions=regions, advice=advice, timers=timers,
-        next_photo=nxt, symptoms=symptoms, new_findings=new_findings, threshold_a_star=threshold)
+        next_photo=nxt, symptoms=symptoms, new_findings=new_findings, threshold_a_star=threshold,
+        spots_to_look_at=spots_to_look_at)
+
+
+def _look_advice(spots: Sequence[NewFinding]) -> Advice:
+    """Advice for new spots seen on one photo: look, and watch the next photo; no alarm."""
+    where = sorted({(s.region or "face").replace("_", " ") for s in spots})
+    kinds = sorted({s.kind.replace("_", " ") for s in spots})
+    n = len(spots)
+    return Advice(
+        "spot_to_look_at", "caution",
+        f"{n} new spot{'s' if n != 1 else ''} to look at on the {', '.join(where)} (possibly "
+        f"{' or '.join('a ' + k for k in kinds)}), seen on one photo only. Look at "
+        f"{'them' if n != 1 else 'it'} in a mirror: if you see a pustule or an open wound, or "
+        "the next photo shows it again, stop use and consult a dermatologist.", SRC_WARNING)
 
 
 def _region_list(rrs: Sequence[RegionRecovery]) -> str:

@@ -1,8 +1,8 @@
 """The pre-treatment verdict: GO, REVIEW or POSTPONE, each reason tied to its protocol sentence.
 
-Rules (all sentences live in :mod:`skintrack.core.protocol`):
+The ladder (issue 13; all sentences live in :mod:`skintrack.core.protocol`):
 
-- **POSTPONE** (rule ``skin_suspend``): a pustule, open wound, crust or cold sore in or next to a
+- **POSTPONE** (rule ``skin_suspend``): a pustule, open wound, crust or cold sore on or next to a
   treated region (:data:`~skintrack.core.protocol.POSTPONE_KINDS`), found with certainty
   (score >= :func:`certain_score` of its kind) or confirmed by the person.
 - **POSTPONE** (rule ``advised_against``): pregnant or breastfeeding, keloid-prone skin, or
@@ -10,13 +10,21 @@ Rules (all sentences live in :mod:`skintrack.core.protocol`):
 - **POSTPONE** (rule ``needle_length``): needles longer than 0.5 mm are medical grade.
 - **POSTPONE** (rule ``disinfection``): hands, face and tool not disinfected, or a reused roller
   not soaked in 75 % alcohol for 10 minutes nor UV-sterilised.
-- **REVIEW** (rule ``safety_first``): the photo is too poor to judge (any capture-quality problem,
-  no face), or a postponing kind of finding is uncertain (score below its :func:`certain_score` and
-  not confirmed): the person should look, then confirm or dismiss it.
+- **REVIEW** (rule ``inflamed_acne``): active inflamed acne (papules, nodules) on a treated
+  region: more than the "almost clear" grade allows (:data:`ALMOST_CLEAR_INFLAMED`), counted as
+  the expected number of real lesions (the sum of the findings' calibrated certainties), or a
+  nodule found with certainty.
+- **REVIEW** (rule ``safety_first``): a postponing kind of finding is uncertain (score below its
+  :func:`certain_score` and not confirmed): the person should look, then confirm or dismiss it;
+  or the photo cannot show the skin (any capture-quality problem, no face, too coarse a scale).
+- **REVIEW** (rule ``questions``): a protocol question that applies is not answered (GO needs
+  the answers).
 - **GO** otherwise.
 
-Findings the person dismissed ("that is a freckle") are left out; confirmed ones count as
-certain. With no treated regions given, the whole face counts as treated.
+Only findings on the skin count (:func:`why_not_counted`): not on hair, an ear, an eyebrow, the
+background, glasses or the lips (see :mod:`skintrack.core.skin`), and only inside one of the six
+regions or next to a treated one. Findings the person dismissed ("that is a freckle") are left
+out; confirmed ones count as certain. With no treated regions given, the whole face is treated.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from skintrack.core import protocol
+from skintrack.core.questionnaire import unanswered
 from skintrack.core.regions import REGION_NAMES
 
 DECISIONS = ("go", "review", "postpone")
@@ -46,6 +55,15 @@ CERTAIN_PUSTULE_SCORE = 1 / 3
 #: mm per pixel and 3 times in 27 (2-4 mm) at 0.67-0.73 (docs/detectors.md). A coarser photo
 #: cannot show that the skin is clear, so the check asks for a closer one.
 MAX_CHECK_MM_PER_PX = 0.6
+#: Inflamed acne kinds weighed by the ``inflamed_acne`` rule (pustules postpone on their own).
+INFLAMED_KINDS = ("papule", "nodule")
+#: The US FDA's Investigator's Global Assessment of acne grades "almost clear" as "rare
+#: non-inflammatory lesions with no more than one small inflammatory lesion" (FDA draft guidance
+#: "Acne Vulgaris: Establishing Effectiveness of Drugs Intended for Treatment", 2018). More
+#: inflamed lesions than that, in expected number (the sum of calibrated certainties, confirmed
+#: ones counting 1), is active acne to review; so is a certain nodule (the IGA's "mild" grade has
+#: none).
+ALMOST_CLEAR_INFLAMED = 1.0
 
 
 def certain_score(kind: str) -> float:
@@ -56,6 +74,13 @@ KIND_WORDS = {
     "pustule": "a pustule", "open_wound": "an open wound", "crust": "a crust (scab)",
     "cold_sore": "a cold sore", "papule": "a papule", "nodule": "a nodule",
     "comedone": "a comedone",
+}
+#: Short words for each protocol question, for the reason that lists the unanswered ones.
+QUESTION_WORDS = {
+    "pregnant_or_breastfeeding": "pregnancy or breastfeeding", "keloid_prone": "keloids",
+    "anticoagulants": "blood thinners", "device": "the device", "needle_mm": "needle length",
+    "roller_reused": "a reused roller", "roller_disinfection": "how the roller was disinfected",
+    "disinfected_hands_face_tool": "disinfection of hands, face and tool",
 }
 REGION_WORDS = {
     "forehead": "forehead", "left_cheek": "left cheek", "right_cheek": "right cheek",
@@ -124,6 +149,28 @@ def _get(f, name, default=None):
     return f.get(name, default) if isinstance(f, dict) else getattr(f, name, default)
 
 
+def why_not_counted(f, treated: Iterable[str] = ()) -> str:
+    """Why a finding does not count for the verdict ('' when it does), in plain words.
+
+    It counts when it lies on the face's skin (:attr:`~skintrack.core.lesions.Finding.off_skin`
+    empty) and inside one of the six regions or next to a treated one (``treated`` empty: the
+    whole face).
+    """
+    from skintrack.core.skin import OFF_SKIN_WORDS
+
+    off = _get(f, "off_skin") or ""
+    if off:
+        return OFF_SKIN_WORDS.get(off, "not on the skin")
+    treated = set(treated) or set(REGION_NAMES)
+    region = _get(f, "region")
+    near = set(_get(f, "near_regions") or ())
+    if region in treated or near & treated:
+        return ""
+    if region is None and not near:
+        return "at the edge of the face, outside the regions checked"
+    return "away from the regions to be treated"
+
+
 def _where(f) -> str:
     region = _get(f, "region")
     if region:
@@ -171,14 +218,17 @@ def decide(findings, quality, *, answers=None, treated: Iterable[str] = (),
     confirmed = frozenset(confirmed)
     reasons: list[Reason] = []
 
-    # Skin: lesions that suspend treatment, where the treatment goes.
-    for f in findings:
+    # Skin: lesions that suspend treatment, where the treatment goes; only findings on the skin.
+    treated_set = set(treated) or set(REGION_NAMES)
+    counted = [f for f in findings if str(_get(f, "id")) not in dismissed
+               and not why_not_counted(f, treated)]
+    for f in counted:
         fid = str(_get(f, "id"))
         kind = _get(f, "kind")
-        if fid in dismissed or kind not in protocol.POSTPONE_KINDS:
+        if kind not in protocol.POSTPONE_KINDS:
             continue
         regions = set(_get(f, "near_regions") or ()) | ({_get(f, "region")} - {None})
-        if treated and not regions & set(treated):
+        if not regions & treated_set:
             continue
         what = f"{KIND_WORDS.get(kind, kind)} {_where(f)}{_size(f, mm_per_px)}"
         if fid in confirmed or float(_get(f, "score", 0.0)) >= certain_score(kind):
@@ -189,8 +239,19 @@ def decide(findings, quality, *, answers=None, treated: Iterable[str] = (),
             reasons.append(_reason(
                 f"There may be {what}: look at it and confirm or dismiss it before treating.",
                 "safety_first", (fid,), "review"))
+    inflamed = _inflamed_reason(counted, treated_set, confirmed)
+    if inflamed is not None:
+        reasons.append(inflamed)
 
     # The person.
+    missing = unanswered(answers)
+    if missing:
+        n = len(missing)
+        reasons.append(_reason(
+            f"{n} of the protocol's questions {'is' if n == 1 else 'are'} not answered yet "
+            f"({', '.join(QUESTION_WORDS.get(q, q) for q in missing)}): answer "
+            f"{'it' if n == 1 else 'them'} before you treat, as each can rule treatment out.",
+            "questions", (), "review"))
     if answers is not None:
         for cond in answers.advised_against:
             words = {"pregnant_or_breastfeeding": "You are pregnant or breastfeeding",
@@ -229,3 +290,36 @@ def decide(findings, quality, *, answers=None, treated: Iterable[str] = (),
     reasons.sort(key=lambda r: -DECISIONS.index(r.decision))
     decision = DECISIONS[max((DECISIONS.index(r.decision) for r in reasons), default=0)]
     return Verdict(decision=decision, reasons=tuple(reasons), treated=treated)
+
+
+def _inflamed_reason(counted, treated: set[str], confirmed: frozenset[str]) -> Reason | None:
+    """The ``inflamed_acne`` reason, or None: papules and nodules on the skin of a treated region
+    whose expected number of real lesions exceeds :data:`ALMOST_CLEAR_INFLAMED`, or a certain
+    (or confirmed) nodule there."""
+    ids: list[str] = []
+    expected = 0.0
+    nodule = False
+    regions: list[str] = []
+    for f in counted:
+        kind = _get(f, "kind")
+        region = _get(f, "region")
+        if kind not in INFLAMED_KINDS or region not in treated:
+            continue
+        fid = str(_get(f, "id"))
+        sure = 1.0 if fid in confirmed else float(_get(f, "score", 0.0))
+        expected += sure
+        nodule |= kind == "nodule" and sure >= CERTAIN_SCORE
+        ids.append(fid)
+        if region not in regions:
+            regions.append(region)
+    if not ids or (expected <= ALMOST_CLEAR_INFLAMED and not nodule):
+        return None
+    n = len(ids)
+    where = ", ".join(REGION_WORDS.get(r, r) for r in regions)
+    what = (f"{n} red bump{'s' if n != 1 else ''} or lump{'s' if n != 1 else ''} of inflamed "
+            f"acne (papules, nodules) on the {where}")
+    return _reason(
+        f"There may be active inflamed acne: {what}. Needling over inflamed acne can spread its "
+        "bacteria, and dermatologists advise waiting until it has calmed down. Look at them: "
+        "dismiss those that are not there, or wait and treat around them only with a "
+        "dermatologist's advice.", "inflamed_acne", tuple(ids), "review")

@@ -148,6 +148,37 @@ def mesh_mapping(
     return GridMapping(map_x=map_x, map_y=map_y, valid=valid, triangle=label)
 
 
+def map_points(points: np.ndarray, from_xy: np.ndarray, to_xy: np.ndarray) -> np.ndarray:
+    """Photo points of one photo mapped onto another through the face mesh.
+
+    Each point takes the affine map of the mesh triangle it lies in (of ``from_xy``, the
+    landmarks of the photo it is on) to ``to_xy`` (the other photo's landmarks); a point outside
+    the mesh (hairline, jaw) takes the triangle whose corners it is nearest to, extrapolated.
+    ``points`` is ``(n, 2)`` photo pixels; returns ``(n, 2)`` float64 photo pixels of the other
+    photo.
+    """
+    pts = np.asarray(points, np.float64).reshape(-1, 2)
+    if not len(pts):
+        return pts.copy()
+    tri = mesh_triangles()
+    a = np.asarray(from_xy, np.float64)[:MESH_POINTS]
+    b = np.asarray(to_xy, np.float64)[:MESH_POINTS]
+    aff, ok = _affines(a, b, tri)
+    corners = a[tri]  # (t, 3, 2)
+    # Barycentric coordinates of every point in every triangle: (n, t, 3).
+    v0, v1 = corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]
+    det = v0[:, 0] * v1[:, 1] - v0[:, 1] * v1[:, 0]
+    det = np.where(np.abs(det) > 1e-9, det, np.inf)
+    d = pts[:, None, :] - corners[None, :, 0]
+    l1 = (d[..., 0] * v1[None, :, 1] - d[..., 1] * v1[None, :, 0]) / det
+    l2 = (v0[None, :, 0] * d[..., 1] - v0[None, :, 1] * d[..., 0]) / det
+    inside = np.minimum(np.minimum(1 - l1 - l2, l1), l2)
+    inside[:, ~ok] = -np.inf
+    best = np.argmax(inside, axis=1)
+    homog = np.concatenate([pts, np.ones((len(pts), 1))], axis=1)  # (n, 3)
+    return np.einsum("nk,nkj->nj", homog, aff[best])
+
+
 def regions_mapping(baseline_regions, baseline_face, later_regions, later_face) -> GridMapping:
     """The mapping of the baseline's work grid into the later photo's work grid."""
     return mesh_mapping(

@@ -277,6 +277,8 @@ def _map_on_work_grid(baseline_rgb: np.ndarray, cmp) -> tuple[np.ndarray, tuple[
 
 def _finding_entry(row, photo_id: str, analysis) -> FindingEntry | None:
     rec = row.record
+    if rec.get("off_skin"):
+        return None  # not on the skin (hair, ear, background ...): it counts for nothing (ADR 0205)
     try:
         x, y = float(rec["x"]), float(rec["y"])
     except (KeyError, TypeError, ValueError):

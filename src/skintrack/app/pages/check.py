@@ -40,8 +40,16 @@ from skintrack.app.qtimage import rgb_to_pixmap
 from skintrack.app.widgets.image_view import Circle, ImageView
 from skintrack.core import protocol
 from skintrack.core.errors import SkintrackError
-from skintrack.core.questionnaire import MAX_PLAUSIBLE_NEEDLE_MM, QUESTIONS, Answers, Question
-from skintrack.core.verdict import Verdict, decide
+from skintrack.core.questionnaire import (
+    MAX_PLAUSIBLE_NEEDLE_MM,
+    QUESTIONS,
+    ROLLER_QUESTIONS,
+    Answers,
+    Question,
+    applies,
+    unanswered,
+)
+from skintrack.core.verdict import Verdict, decide, why_not_counted
 from skintrack.report.text import CERTAINTY_NOTE
 
 #: Findings shown with crops; the rest are circled on the photo only (a busy acne photo can have
@@ -65,15 +73,13 @@ CHOICE_LABELS = {
     "alcohol_75_10min": "Soaked in 75 % alcohol for 10 minutes or more",
     "uv_box": "In a UV sterilisation box", "other": "Another way", "none": "Not disinfected",
 }
-#: Questions about a reused roller: asked only when the device is a roller (or not yet known).
-ROLLER_QUESTIONS = ("roller_reused", "roller_disinfection")
-
 _RED, _YELLOW, _GREY = (255, 80, 60), (255, 200, 0), (170, 170, 170)
 
 
-def finding_colour(finding, choice: str | None) -> tuple[int, int, int]:
-    """Red for the kinds that postpone treatment, yellow for other acne, grey when dismissed."""
-    if choice == "dismissed":
+def finding_colour(finding, choice: str | None, counted: bool = True) -> tuple[int, int, int]:
+    """Red for the kinds that postpone treatment, yellow for other acne, grey when dismissed or
+    not counted (off the skin, or away from the treated regions)."""
+    if choice == "dismissed" or not counted:
         return _GREY
     return _RED if finding.kind in protocol.POSTPONE_KINDS else _YELLOW
 
@@ -140,17 +146,10 @@ def reasons_html(verdict: Verdict) -> str:
     return "<ul style='margin-left:-20px'>" + "".join(items) + "</ul>"
 
 
-def applies(qid: str, answers: dict) -> bool:
-    """Whether a question applies given the other answers: the reused-roller question to a roller
-    (or while the device is not known), how it was disinfected only to a reused one."""
-    if qid in ROLLER_QUESTIONS and answers.get("device") not in (None, "roller"):
-        return False
-    return not (qid == "roller_disinfection" and answers.get("roller_reused") is False)
-
-
 def unanswered_questions(answers: dict) -> list[str]:
-    """Ids of the questions that apply and are not answered."""
-    return [q.id for q in QUESTIONS if q.id not in answers and applies(q.id, answers)]
+    """Ids of the questions that apply and are not answered (the verdict is not GO while there
+    are any: :func:`skintrack.core.questionnaire.unanswered`)."""
+    return list(unanswered(answers))
 
 
 def _where_words(treated) -> str:
@@ -168,6 +167,7 @@ class FindingRow(QFrame):
     def __init__(self, rgb: np.ndarray, finding, parent=None) -> None:
         super().__init__(parent)
         self.finding = finding
+        self.not_counted = ""
         self.setFrameShape(QFrame.Shape.StyledPanel)
         lay = QHBoxLayout(self)
         crop = QLabel()
@@ -207,13 +207,18 @@ class FindingRow(QFrame):
         lay.addLayout(text, 1)
         self.setAccessibleName(f"Finding: {kind}, {where}")
 
-    def set_state(self, choice: str | None, effect: str | None) -> None:
+    def set_state(self, choice: str | None, effect: str | None, not_counted: str = "") -> None:
         """Show the person's choice and what the finding does to the verdict
-        (``"postpone"``, ``"review"`` or ``None``)."""
+        (``"postpone"``, ``"review"`` or ``None``); ``not_counted`` says why it does not count
+        (off the skin, away from the treated regions): the row is then greyed."""
+        self.not_counted = not_counted
         self.confirm.setChecked(choice == "confirmed")
         self.dismiss.setChecked(choice == "dismissed")
+        self.title.setEnabled(not not_counted)
         if choice == "dismissed":
             text, colour = "Dismissed: not counted.", "#5f6368"
+        elif not_counted:
+            text, colour = f"Not counted: {not_counted}.", "#5f6368"
         elif effect == "postpone":
             text, colour = "This postpones treatment.", "#b3261e"
         elif effect == "review":
@@ -489,14 +494,17 @@ class CheckPage(QWidget):
             self.view.set_image(None if a is None else a.photo.rgb)
             self._build_rows(a)
         effects = self._effects()
+        treated = tuple(self.model.treated)
         circles = []
         for f in findings:
             choice = self.model.finding_choice(f.id)
-            circles.append(Circle(f.x, f.y, f.radius_px, finding_colour(f, choice),
-                                  dashed=choice == "dismissed"))
+            counted = not why_not_counted(f, treated)
+            circles.append(Circle(f.x, f.y, f.radius_px, finding_colour(f, choice, counted),
+                                  dashed=choice == "dismissed" or not counted))
         self.view.set_circles(circles)
         for row in self.rows:
-            row.set_state(self.model.finding_choice(row.finding.id), effects.get(row.finding.id))
+            row.set_state(self.model.finding_choice(row.finding.id), effects.get(row.finding.id),
+                          why_not_counted(row.finding, treated))
 
     def _build_rows(self, a) -> None:
         for row in self.rows:
@@ -511,14 +519,17 @@ class CheckPage(QWidget):
             self.findings_hint.setText("Nothing was found on the skin." if a.regions
                                        else "No face was found, so the skin could not be checked.")
             return
-        # Kinds that postpone treatment first, then by certainty.
-        ordered = sorted(findings, key=lambda f: (f.kind not in protocol.POSTPONE_KINDS,
-                                                  -f.score))
+        # Findings that count first (kinds that postpone treatment leading), then by certainty;
+        # those off the skin or away from the treated regions last, greyed.
+        treated = tuple(self.model.treated)
+        ordered = sorted(findings, key=lambda f: (bool(why_not_counted(f, treated)),
+                                                  f.kind not in protocol.POSTPONE_KINDS, -f.score))
         shown = ordered[:MAX_FINDING_ROWS]
         more = len(ordered) - len(shown)
         self.findings_hint.setText(
             f"{len(findings)} spot{'s' if len(findings) != 1 else ''} found (red circles: kinds "
-            "that postpone treatment). Look at each one: confirm it, or dismiss it if it is "
+            "that postpone treatment; grey dashed: not counted, as they are off the skin or away "
+            "from where you treat). Look at each one: confirm it, or dismiss it if it is "
             "something else (a freckle, a mole, a shadow)."
             + (f" The {more} least certain are circled on the photo only." if more > 0 else ""))
         for f in shown:

@@ -116,6 +116,16 @@ class RecoveryPage(QWidget):
         self.advice.setWordWrap(True)
         self.advice.setTextFormat(Qt.TextFormat.RichText)
         side_lay.addWidget(self.advice)
+        self.spots_title = section_label("New spots to look at")
+        side_lay.addWidget(self.spots_title)
+        self.spots_hint = hint_label()
+        side_lay.addWidget(self.spots_hint)
+        self.spots = QListWidget()
+        self.spots.setViewMode(QListWidget.ViewMode.IconMode)
+        self.spots.setIconSize(QSize(96, 96))
+        self.spots.setFixedHeight(140)
+        self.spots.setAccessibleName("New spots seen on one photo, to look at")
+        side_lay.addWidget(self.spots)
         side_lay.addWidget(section_label("Next check photo"))
         self.next_photo = hint_label()
         side_lay.addWidget(self.next_photo)
@@ -168,6 +178,7 @@ class RecoveryPage(QWidget):
             self.timers.setText("")
             self.next_photo.setText("")
             self.chart.clear()
+            self._show_spots()
             return
         headline = STATUS_WORDS.get(st.status, (st.status.replace("_", " "), ""))[0]
         tone = STATUS_TONE.get(st.status, "neutral")
@@ -189,7 +200,32 @@ class RecoveryPage(QWidget):
         tips = [a.source for a in st.advice if a.source and a.source != "skintrack"]
         self.advice.setToolTip("\n\n".join(f"Protocol: “{t}”" for t in tips))
         self.chart.plot(**chart_data(st))
+        self._show_spots()
         self._show_times()
+
+    def _show_spots(self) -> None:
+        """New spots seen on one photo only: a zoom of each to look at, no alarm (issue 13)."""
+        import cv2
+
+        st = self.model.status
+        spots = tuple(getattr(st, "spots_to_look_at", ())) if st is not None else ()
+        self.spots.clear()
+        for w in (self.spots_title, self.spots_hint, self.spots):
+            w.setVisible(bool(spots))
+        if not spots:
+            return
+        self.spots_hint.setText(
+            "Seen on one photo only, so not counted as getting worse. Look at each in a mirror: "
+            "if it is a pustule or an open wound, or the next photo shows it again, stop and "
+            "consult a dermatologist.")
+        for s in spots:
+            where = (s.region or "face").replace("_", " ")
+            item = QListWidgetItem(f"{s.kind.replace('_', ' ')}, {where}\n{s.hours:.1f} h")
+            if s.crop is not None:
+                crop = cv2.resize(np.ascontiguousarray(s.crop), (96, 96),
+                                  interpolation=cv2.INTER_AREA)
+                item.setIcon(QIcon(rgb_to_pixmap(crop)))
+            self.spots.addItem(item)
 
     def _show_times(self) -> None:
         st = self.model.status

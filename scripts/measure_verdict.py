@@ -1,0 +1,167 @@
+"""How often the pre-treatment check says wait on real acne and on clear skin (issue 13).
+
+Runs ``skintrack check`` as the app and the command line do (one :class:`FaceEngine`, the whole
+face treated, every protocol question answered "no risk") on
+
+- ``../shared/data/acne04-dev`` (243 real photos of active acne, ACNE04 validation split), and
+- ``../shared/data/clear-dev`` (600 synthetic clear-skin portraits; ``--clear-sample N`` takes a
+  seeded sample while iterating),
+
+and prints, per set: the share of GO / REVIEW / POSTPONE; the share with a reason *from the skin*
+against GO (a POSTPONE or REVIEW reason about findings, whatever the photo's quality); findings
+per face, all of them and those on the skin that count for the verdict; and for clear skin the
+share postponed and the share GO among photos that pass the quality gate.
+
+Targets (issue 13): skin flags >= 90 % of acne faces and <= 5 % of clear faces; clear faces
+postponed <= 2 %; clear faces passing the quality gate GO >= 90 %; <= 2 findings on the skin of a
+clear face on average.
+
+Usage::
+
+    nice -n 10 .venv/bin/python scripts/measure_verdict.py [--clear-sample 200] [--seed 13]
+        [--limit N] [--json OUT]
+
+The photos are read from the shared folder and never copied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+
+#: Every question answered, none of them a risk (a reused roller soaked in 75 % alcohol).
+NO_RISK = {"pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagulants": False,
+           "device": "roller", "needle_mm": 0.25, "roller_reused": True,
+           "roller_disinfection": "alcohol_75_10min", "disinfected_hands_face_tool": True}
+
+
+def photo_paths(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+
+
+def counts_on_skin(finding) -> bool:
+    """Whether a finding counts for the verdict with the whole face treated (before issue 13,
+    which added :func:`~skintrack.core.verdict.why_not_counted`, every finding did)."""
+    try:
+        from skintrack.core.verdict import why_not_counted
+    except ImportError:
+        return True
+    return not why_not_counted(finding)
+
+
+def measure(paths: list[Path], engine, answers) -> dict:
+    from skintrack.core.analysis import analyze_photo
+    from skintrack.core.intake import load_photo
+    from skintrack.core.verdict import decide
+
+    decisions: Counter = Counter()
+    skin_reason = postponed_skin = quality_ok = quality_ok_go = 0
+    n_findings = n_on_skin = 0
+    kinds: Counter = Counter()
+    rule_kinds: Counter = Counter()
+    per_photo = []
+    t0 = time.perf_counter()
+    for path in paths:
+        analysis = analyze_photo(load_photo(path), engine)
+        face = analysis.face
+        verdict = decide(analysis.findings, analysis.quality, answers=answers, treated=(),
+                         mm_per_px=face.mm_per_px if face else None)
+        decisions[verdict.decision] += 1
+        from_skin = [r for r in verdict.reasons if r.finding_ids]
+        skin_reason += bool(from_skin)
+        postponed_skin += any(r.decision == "postpone" for r in from_skin)
+        by_id = {f.id: f for f in analysis.findings}
+        for r in from_skin:
+            for fid in r.finding_ids:
+                rule_kinds[(r.decision, by_id[fid].kind if fid in by_id else "?")] += 1
+        ok = analysis.quality.ok and face is not None
+        quality_ok += ok
+        quality_ok_go += ok and verdict.go
+        on_skin = [f for f in analysis.findings if counts_on_skin(f)]
+        n_findings += len(analysis.findings)
+        n_on_skin += len(on_skin)
+        kinds.update(f.kind for f in on_skin)
+        per_photo.append({"photo": path.name, "decision": verdict.decision,
+                          "quality_ok": bool(ok), "skin_reason": bool(from_skin),
+                          "findings": len(analysis.findings), "on_skin": len(on_skin),
+                          "reasons": [r.to_record() for r in verdict.reasons]})
+    n = max(len(paths), 1)
+    return {
+        "photos": len(paths),
+        "go": decisions["go"] / n, "review": decisions["review"] / n,
+        "postpone": decisions["postpone"] / n,
+        "skin_reason": skin_reason / n,
+        "skin_postpone": postponed_skin / n,
+        "findings_per_face": n_findings / n,
+        "on_skin_per_face": n_on_skin / n,
+        "quality_ok": quality_ok,
+        "quality_ok_go": quality_ok_go / max(quality_ok, 1),
+        "kinds_on_skin_per_face": {k: v / n for k, v in kinds.most_common()},
+        "skin_reasons_by_kind": {f"{d}:{k}": v for (d, k), v in rule_kinds.most_common()},
+        "ms_per_photo": (time.perf_counter() - t0) * 1e3 / n,
+        "per_photo": per_photo,
+    }
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--clear-sample", type=int, default=0, metavar="N",
+                   help="a seeded sample of N clear-dev faces (default: all 600)")
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--limit", type=int, default=0, help="at most N photos per set (quick look)")
+    p.add_argument("--json", metavar="OUT", help="also write every figure and per-photo row here")
+    args = p.parse_args(argv)
+
+    from skintrack.core.face import FaceEngine
+    from skintrack.core.questionnaire import Answers
+
+    acne = DATA / "acne04-dev"
+    clear = DATA / "clear-dev"
+    if not acne.is_dir() or not clear.is_dir():
+        print(f"{DATA}: acne04-dev and clear-dev are needed", file=sys.stderr)
+        return 2
+    sets = {"acne04-dev": photo_paths(acne), "clear-dev": photo_paths(clear)}
+    if args.clear_sample:
+        sets["clear-dev"] = sorted(random.Random(args.seed).sample(sets["clear-dev"],
+                                                                   args.clear_sample))
+    if args.limit:
+        sets = {k: v[:args.limit] for k, v in sets.items()}
+    answers = Answers.from_dict(NO_RISK)
+    results = {}
+    with FaceEngine() as engine:
+        for name, paths in sets.items():
+            results[name] = measure(paths, engine, answers)
+    print("whole face treated, every question answered 'no risk'")
+    print(f"{'set':<12} {'n':>4} {'GO':>6} {'REVIEW':>7} {'POSTPONE':>9} {'skin says':>10} "
+          f"{'skin post.':>10} {'finds/face':>10} {'on skin':>8} {'q-ok GO':>12} {'ms':>5}")
+    for name, r in results.items():
+        print(f"{name:<12} {r['photos']:>4} {r['go']:>6.1%} {r['review']:>7.1%} "
+              f"{r['postpone']:>9.1%} {r['skin_reason']:>10.1%} {r['skin_postpone']:>10.1%} "
+              f"{r['findings_per_face']:>10.1f} {r['on_skin_per_face']:>8.1f} "
+              f"{r['quality_ok_go']:>6.1%} of {r['quality_ok']:<3} {r['ms_per_photo']:>5.0f}")
+    for name, r in results.items():
+        print(f"{name}: kinds on the skin per face "
+              + ", ".join(f"{k} {v:.2f}" for k, v in r["kinds_on_skin_per_face"].items()))
+        print(f"{name}: skin reasons (decision:kind count) "
+              + ", ".join(f"{k} {v}" for k, v in r["skin_reasons_by_kind"].items()))
+    c = results["clear-dev"]
+    a = results["acne04-dev"]
+    print("targets: acne skin flags >= 90 %: "
+          f"{a['skin_reason']:.1%}; clear skin flags <= 5 %: {c['skin_reason']:.1%}; clear "
+          f"postponed <= 2 %: {c['postpone']:.1%}; clear quality-ok GO >= 90 %: "
+          f"{c['quality_ok_go']:.1%}; clear findings on skin <= 2: {c['on_skin_per_face']:.2f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
