@@ -133,7 +133,8 @@ def main() -> int:
         for qid, value in (("pregnant_or_breastfeeding", False), ("keloid_prone", False),
                            ("anticoagulants", False), ("roller_reused", True),
                            ("roller_disinfection", "alcohol_75_10min"),
-                           ("disinfected_hands_face_tool", True)):
+                           ("disinfected_hands_face_tool", True), ("beginner", False),
+                           ("room_clean", True), ("room_ventilated", True)):
             win.check.questions.answer(qid, value)
         settle(win)
         win.capture.set_purpose("recovery")

@@ -179,7 +179,8 @@ def test_answering_pregnant_turns_the_verdict_to_postpone(qtbot, analysed):
     assert "roller_reused" not in model.answers and page.verdict.decision == before
     # Every question answered, nothing against: no reminder left.
     for qid, value in (("keloid_prone", False), ("anticoagulants", False),
-                       ("disinfected_hands_face_tool", True)):
+                       ("disinfected_hands_face_tool", True), ("beginner", False),
+                       ("room_clean", True), ("room_ventilated", True)):
         page.questions.answer(qid, value)
     assert "not answered" not in page.banner.body.text()
     assert page.verdict == expected(model)
@@ -232,7 +233,8 @@ def test_go_is_shown_only_when_every_question_is_answered(qtbot, pustule):
     assert not page.banner.headline.text().startswith("GO")
     assert any(r.rule_id == "questions" for r in page.verdict.reasons)
     answers = {"pregnant_or_breastfeeding": False, "keloid_prone": False,
-               "anticoagulants": False, "device": "patch", "needle_mm": 0.25}
+               "anticoagulants": False, "device": "patch", "needle_mm": 0.25, "beginner": False,
+               "room_clean": True, "room_ventilated": True}
     for qid, value in answers.items():
         page.questions.answer(qid, value)
     assert page.verdict.decision == "review"  # one question is still open

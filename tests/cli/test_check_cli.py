@@ -13,7 +13,8 @@ from tests.conftest import SAMPLES
 #: Every protocol question answered, none a risk (since issue 13, GO needs the answers).
 NO_RISK = {"pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagulants": False,
            "device": "roller", "needle_mm": 0.25, "roller_reused": True,
-           "roller_disinfection": "alcohol_75_10min", "disinfected_hands_face_tool": True}
+           "roller_disinfection": "alcohol_75_10min", "disinfected_hands_face_tool": True,
+           "beginner": False, "room_clean": True, "room_ventilated": True}
 
 
 @pytest.fixture()
@@ -142,10 +143,12 @@ def test_questions_are_asked_on_a_terminal(tmp_path):
     master, slave = pty.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "skintrack", "check", str(SAMPLES / "obama.jpg"), "--json"],
-        stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+        stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+        env=dict(os.environ, SKINTRACK_HOME=str(tmp_path / "home")))  # no session yet: a first
     os.close(slave)
-    # no, no, no, roller (2), 0.25 mm, "maybe" (refused) then yes, UV box (2), yes.
-    for line in ("n", "n", "n", "2", "0.25", "maybe", "y", "2", "y"):
+    # no, no, no, roller (2), 0.25 mm, "maybe" (refused) then yes, UV box (2), yes; the checklist
+    # (issue 17): not a beginner, a clean and a ventilated room.
+    for line in ("n", "n", "n", "2", "0.25", "maybe", "y", "2", "y", "n", "y", "y"):
         os.write(master, (line + "\n").encode())
         time.sleep(0.05)
     out, err = proc.communicate(timeout=120)
@@ -155,7 +158,8 @@ def test_questions_are_asked_on_a_terminal(tmp_path):
     assert rec["answers"] == {"pregnant_or_breastfeeding": False, "keloid_prone": False,
                               "anticoagulants": False, "device": "roller", "needle_mm": 0.25,
                               "roller_reused": True, "roller_disinfection": "uv_box",
-                              "disinfected_hands_face_tool": True}
+                              "disinfected_hands_face_tool": True, "beginner": False,
+                              "room_clean": True, "room_ventilated": True}
     assert rec["verdict"]["decision"] == "go"
     prompts = err.decode()
     assert "Are you pregnant or breastfeeding?" in prompts and "Please answer y or n" in prompts

@@ -26,7 +26,8 @@ GOOD = Quality(())
 #: Every protocol question answered, none of them a risk: since issue 13 GO needs the answers, so
 #: the rules about findings and the photo are tested with them given.
 NO_RISK = Answers(pregnant_or_breastfeeding=False, keloid_prone=False, anticoagulants=False,
-                  device="pen", needle_mm=0.5, disinfected_hands_face_tool=True)
+                  device="pen", needle_mm=0.5, disinfected_hands_face_tool=True,
+                  beginner=False, room_clean=True, room_ventilated=True)
 
 
 def decide(findings, quality, *, answers=NO_RISK, **kw):
@@ -197,7 +198,7 @@ def test_any_unanswered_question_asks_for_review():
     assert v.decision == "review"
     (r,) = v.reasons
     assert r.rule_id == "questions" and r.source_sentence == protocol.SRC_SAFETY_FIRST
-    assert r.text.startswith("8 of the protocol's questions are not answered")
+    assert r.text.startswith("11 of the protocol's questions are not answered")  # 8 + 3 (issue 17)
     partial = replace(NO_RISK, keloid_prone=None)
     (r,) = _decide([], GOOD, answers=partial).reasons
     assert r.rule_id == "questions" and "keloids" in r.text and r.text.startswith("1 of")
