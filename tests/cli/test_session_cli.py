@@ -171,3 +171,45 @@ def test_parse_time():
     assert (ten_thirty.hour, ten_thirty.minute) == (10, 30) and ten_thirty.tzinfo is not None
     with pytest.raises(SkintrackError, match="cannot read the time"):
         parse_time("25:99")
+
+
+def test_new_session_shows_the_technique_and_the_serum_can_be_ticked(capsys, tmp_path):
+    """Issue 17: where the person starts a session, the technique in plain steps with the treated
+    regions and the protocol's sentences; the serum or mask step is ticked from the command line
+    and the status then counts it done."""
+    from skintrack.core import protocol
+
+    d = ["session", "--data-dir", str(tmp_path)]
+    code, out, err = cli(capsys, *d, "new", "--device", "roller", "--needle-mm", "0.25",
+                         "--treated", "forehead,left_cheek", "--at", "10 min ago")
+    assert code == 0, err
+    assert "how to treat the forehead, left cheek:" in out
+    steps = [line.strip() for line in out.splitlines() if line.strip()[:2] in
+             {f"{i}." for i in range(1, 9)}]
+    assert steps[0].startswith("1. Cross-hatch: move the roller horizontally")
+    assert any("No more than 3 passes" in s for s in steps)
+    assert any("Do not rub back and forth" in s for s in steps)
+    assert any("slightly pink" in s for s in steps)
+    assert any("repairing serum or a medical-grade mask" in s for s in steps)
+    for sentence in (protocol.SRC_TECHNIQUE, protocol.SRC_ENDPOINT, protocol.SRC_SERUM):
+        assert f'protocol: "{sentence}"' in out
+    rec = json.loads(cli(capsys, *d, "new", "--device", "patch", "--needle-mm", "0.25",
+                         "--treated", "chin", "--json")[1])
+    assert rec["technique_steps"][0].startswith("Press each patch on once")
+    assert not any("Cross-hatch" in s for s in rec["technique_steps"])
+
+    status = json.loads(cli(capsys, *d, "status", "1", "--json")[1])
+    serum = status["timers"][0]
+    assert serum["code"] == "repairing_serum_or_mask" and serum["active"] and not serum["done"]
+    assert "serum" in {a["code"] for a in status["advice"]}
+    text = cli(capsys, *d, "status", "1")[1]
+    assert "not ticked yet (skintrack session serum 1)" in text
+    code, out, err = cli(capsys, *d, "serum", "1")
+    assert code == 0 and "ticked as applied" in out
+    status = json.loads(cli(capsys, *d, "status", "1", "--json")[1])
+    assert status["timers"][0]["done"] and not status["timers"][0]["active"]
+    assert "serum" not in {a["code"] for a in status["advice"]}
+    assert cli(capsys, *d, "serum", "1", "--undo")[0] == 0
+    assert not json.loads(cli(capsys, *d, "status", "1", "--json")[1])["timers"][0]["done"]
+    code, out, err = cli(capsys, *d, "serum", "9")
+    assert code == 2 and "there is no session 9" in err and "Traceback" not in err

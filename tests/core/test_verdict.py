@@ -219,3 +219,37 @@ def test_the_ladder_orders_reasons_most_serious_first():
     decisions = [r.decision for r in v.reasons]
     assert v.decision == "postpone" and decisions == sorted(decisions, key=lambda d: d != "postpone")
     assert {r.rule_id for r in v.reasons} == {"skin_suspend", "safety_first", "questions"}
+
+
+def test_checklist_answers_feed_the_ladder():
+    """Issue 17: a beginner with a roller or a pen is advice, not a postponement; a patch needs
+    none; a reused roller's risk is advice; a room that is not clean asks for review, one that is
+    not ventilated is advice; the beginner question applies on a first session only."""
+    from skintrack.core.questionnaire import CHECKLIST, checklist_state
+
+    for device in ("roller", "pen"):
+        v = _decide([], GOOD, answers=replace(NO_RISK, device=device, beginner=True,
+                                               roller_reused=False if device == "roller" else None))
+        assert v.decision == "go" and v.reasons == ()
+        [note] = v.advice
+        assert note.rule_id == "device_choice" and note.source_sentence == protocol.SRC_PATCH
+        assert "patches are the safest choice" in note.text
+    assert _decide([], GOOD, answers=replace(NO_RISK, device="patch", beginner=True)).advice == ()
+    v = _decide([], GOOD, answers=replace(NO_RISK, device="roller", roller_reused=True,
+                                          roller_disinfection="uv_box"))
+    assert v.decision == "go" and [n.rule_id for n in v.advice] == ["roller_reuse"]
+    assert v.advice[0].source_sentence == protocol.SRC_ROLLER_REUSE
+    v = _decide([], GOOD, answers=replace(NO_RISK, room_clean=False))
+    assert v.decision == "review" and [r.rule_id for r in v.reasons] == ["environment"]
+    v = _decide([], GOOD, answers=replace(NO_RISK, room_ventilated=False))
+    assert v.decision == "go" and v.advice[0].source_sentence == protocol.SRC_ENVIRONMENT
+    for open_q in ("room_clean", "room_ventilated", "beginner"):
+        v = _decide([], GOOD, answers=replace(NO_RISK, **{open_q: None}))
+        assert v.decision == "review" and v.reasons[0].rule_id == "questions", open_q
+    later = _decide([], GOOD, answers=replace(NO_RISK, beginner=None), first_session=False)
+    assert later.decision == "go"
+    assert "advice" in later.to_record()
+    states = {i.id: checklist_state(i, replace(NO_RISK, room_ventilated=False)) for i in CHECKLIST}
+    assert states == {"device": "ok", "room": "attention", "disinfection": "ok"}
+    assert {i.id: checklist_state(i, None) for i in CHECKLIST} == dict.fromkeys(
+        ("device", "room", "disinfection"), "open")
