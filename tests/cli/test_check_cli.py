@@ -202,6 +202,12 @@ def test_checklist_is_shown_with_its_sentences_and_its_advice(capsys, tmp_path, 
         assert f'"{sentence}"' in out, sentence
     assert "[!] Your device" in out and "[!] A clean, well-ventilated room" in out
     assert "[x] Hands, face and tool disinfected" in out
+    from skintrack.core.questionnaire import CHECKLIST
+
+    for item in CHECKLIST:  # every item's sentences, and the protocol's closing
+        for sentence in item.sentences:
+            assert f'"{sentence}"' in out, sentence
+    assert protocol.SRC_CLOSING in out
     assert "advice: You are a beginner using a roller: dissolvable patches are the safest" in out
 
     code, rec = run_json(capsys, SAMPLES / "obama.jpg", "--answers", answers)

@@ -183,7 +183,7 @@ def test_new_session_shows_the_technique_and_the_serum_can_be_ticked(capsys, tmp
     code, out, err = cli(capsys, *d, "new", "--device", "roller", "--needle-mm", "0.25",
                          "--treated", "forehead,left_cheek", "--at", "10 min ago")
     assert code == 0, err
-    assert "how to treat the forehead, left cheek:" in out
+    assert "how to treat the forehead, left cheek (" in out
     steps = [line.strip() for line in out.splitlines() if line.strip()[:2] in
              {f"{i}." for i in range(1, 9)}]
     assert steps[0].startswith("1. Cross-hatch: move the roller horizontally")
@@ -193,6 +193,7 @@ def test_new_session_shows_the_technique_and_the_serum_can_be_ticked(capsys, tmp
     assert any("repairing serum or a medical-grade mask" in s for s in steps)
     for sentence in (protocol.SRC_TECHNIQUE, protocol.SRC_ENDPOINT, protocol.SRC_SERUM):
         assert f'protocol: "{sentence}"' in out
+    assert protocol.SRC_PART_TECHNIQUE in out and protocol.SRC_PART_REACTIONS in out
     rec = json.loads(cli(capsys, *d, "new", "--device", "patch", "--needle-mm", "0.25",
                          "--treated", "chin", "--json")[1])
     assert rec["technique_steps"][0].startswith("Press each patch on once")

@@ -123,11 +123,14 @@ def print_checklist(answers, *, first_session: bool, out=None) -> None:
     """The checklist before treatment, each item ticked or not, with its protocol sentences."""
     out = out or sys.stdout
     print(file=out)
+    from skintrack.core.questionnaire import CHECKLIST_CLOSING
+
     print("  Before you start (the protocol's checklist):", file=out)
     for rec in checklist_record(answers, first_session=first_session):
         print(f"  {CHECK_MARKS[rec['state']]} {rec['title']}", file=out)
         for sentence in rec["sentences"]:
             print(f"      \"{sentence}\"", file=out)
+    print(f"  \"{CHECKLIST_CLOSING}\"", file=out)
 
 
 def stdin_is_terminal() -> bool:

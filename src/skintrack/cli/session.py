@@ -183,13 +183,16 @@ def print_technique(device: str, regions: str) -> None:
     """The technique in plain steps, with the treated regions and the protocol's sentences."""
     from skintrack.core import protocol
 
-    print(f"how to treat the {regions}:")
+    print(f"how to treat the {regions} (\"{protocol.SRC_PART_TECHNIQUE}\"):")
     for i, step in enumerate(technique_steps(device), 1):
         print(f"  {i}. {step}")
     print("  Take a photo within the first hour after treatment: it shows whether you stopped "
           "at slightly pink.")
     for sentence in (protocol.SRC_TECHNIQUE, protocol.SRC_ENDPOINT, protocol.SRC_SERUM):
         print(f"  protocol: \"{sentence}\"")
+    print(f"afterwards (\"{protocol.SRC_PART_REACTIONS}\"): check photos at 1, 2, 4 and 6 hours "
+          "(skintrack session add); swelling, oozing, fever or pain beyond a mild burning: "
+          "skintrack session symptoms")
 
 
 def technique_steps(device: str) -> tuple[str, ...]:

@@ -50,10 +50,12 @@ def technique_html(device: str, treated: tuple[str, ...]) -> str:
     steps = "".join(f"<li>{html.escape(s)}</li>" for s in protocol.technique_steps(device))
     sentences = " ".join(f"“{html.escape(s)}”" for s in (
         protocol.SRC_TECHNIQUE, protocol.SRC_ENDPOINT, protocol.SRC_SERUM))
-    return (f"On {html.escape(where)}:<ol style='margin-left:-20px'>{steps}</ol>"
+    return (f"“{html.escape(protocol.SRC_PART_TECHNIQUE)}” On {html.escape(where)}:"
+            f"<ol style='margin-left:-20px'>{steps}</ol>"
             "Take a photo within the first hour after treatment: it shows whether you stopped "
-            "at slightly pink.<br><span style='font-size:small; font-style:italic; "
-            f"color:#5f6368'>Protocol: {sentences}</span>")
+            "at slightly pink. Afterwards, the Recovery page asks how you feel: “"
+            f"{html.escape(protocol.SRC_PART_REACTIONS)}”<br><span style='font-size:small; "
+            f"font-style:italic; color:#5f6368'>Protocol: {sentences}</span>")
 
 
 class NewSessionDialog(QDialog):
