@@ -472,6 +472,7 @@ def test_recovery_page_ticks_the_serum_and_says_the_end_point_plainly(qtbot):
     assert not page.serum_box.isChecked() and page.serum_box.isEnabled()
     assert protocol.SRC_SERUM in page.serum_box.toolTip()
     assert "Next time, lighter" in page.advice.text()
+    assert "redder than slightly pink" not in page.banner.body.text()  # no endpoint on record
     assert "Apply pressure until the skin is slightly pink" in page.advice.text()
     assert "Repairing serum" not in page.timers.text()  # the tick box, not a countdown
     assert "No makeup" in page.timers.text()
@@ -481,3 +482,8 @@ def test_recovery_page_ticks_the_serum_and_says_the_end_point_plainly(qtbot):
     done = Timer(SERUM_STEP, serum.label, serum.ends_at, 0.0, active=False, done=True)
     model.set_status(_status(timers=(done,)))
     assert page.serum_box.isChecked()
+    from skintrack.core.recovery import EndpointCheck
+
+    hard = EndpointCheck(1, 0.3, True, "left_cheek", 7.5, 0.5, 9.6, ("left_cheek",))
+    model.set_status(_status(endpoint=hard))
+    assert "redder than slightly pink: next time, lighter" in page.banner.body.text()

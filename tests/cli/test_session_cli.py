@@ -214,3 +214,34 @@ def test_new_session_shows_the_technique_and_the_serum_can_be_ticked(capsys, tmp
     assert not json.loads(cli(capsys, *d, "status", "1", "--json")[1])["timers"][0]["done"]
     code, out, err = cli(capsys, *d, "serum", "9")
     assert code == 2 and "there is no session 9" in err and "Traceback" not in err
+
+
+def test_status_says_the_end_point_of_the_first_photo(capsys, tmp_path, engine):
+    """A first photo 20 minutes after treatment, +7.5 a* rendered on both cheeks: the status says
+    it was redder than slightly pink, with "next time, lighter" and the protocol sentence."""
+    from PIL import Image
+
+    from skintrack.core import protocol
+    from skintrack.core.analysis import analyze_photo
+    from skintrack.core.intake import load_photo
+    from skintrack.core.phantom import add_redness
+
+    base = analyze_photo(load_photo(SAMPLES / "aptus_1.png"), engine, find_lesions=False)
+    red = add_redness(base.photo.rgb, base.regions,
+                      delta_a_star={"left_cheek": 7.5, "right_cheek": 7.5})
+    hard = tmp_path / "hard.png"
+    Image.fromarray(red).save(hard)
+    d = ["session", "--data-dir", str(tmp_path / "data")]
+    assert cli(capsys, *d, "new", "--device", "roller", "--needle-mm", "0.25", "--treated",
+               "left_cheek,right_cheek", "--at", "1h ago")[0] == 0
+    assert cli(capsys, *d, "baseline", "1", str(SAMPLES / "aptus_1.png"), "--taken-at",
+               "70 min ago")[0] == 0
+    assert cli(capsys, *d, "add", "1", str(hard), "--taken-at", "40 min ago")[0] == 0
+    code, out, err = cli(capsys, *d, "status", "1")
+    assert code == 0, err
+    assert "end point (first photo, 0.3 h): REDDER THAN SLIGHTLY PINK on the left cheek, right " \
+           "cheek: next time, lighter" in out
+    assert "Next time, lighter" in out and f'protocol: "{protocol.SRC_ENDPOINT}"' in out
+    rec = json.loads(cli(capsys, *d, "status", "1", "--json")[1])
+    assert rec["endpoint"]["redder_than_slightly_pink"]
+    assert sorted(rec["endpoint"]["too_red"]) == ["left_cheek", "right_cheek"]

@@ -235,6 +235,7 @@ def _add(tracker, args) -> int:
 
 
 def _status(tracker, args) -> int:
+    from skintrack.core.protocol import ENDPOINT_MAX_DELTA_A_STAR
     from skintrack.core.recovery import SERUM_STEP
 
     now = parse_time(args.as_of) if args.as_of else None
@@ -252,6 +253,13 @@ def _status(tracker, args) -> int:
     if st.predicted_resolved_at_hours is not None:
         headline += f"; back to baseline at about {st.predicted_resolved_at_hours:.1f} h"
     print(headline)
+    ep = st.endpoint
+    if ep is not None and ep.measured:
+        verdict = ("REDDER THAN SLIGHTLY PINK on the "
+                   + ", ".join(r.replace("_", " ") for r in ep.too_red) + ": next time, lighter"
+                   if ep.too_red else "within slightly pink")
+        print(f"end point (first photo, {ep.hours:.1f} h): {verdict} "
+              f"(Δa* {ep.delta_a_star:+.1f}, limit +{ENDPOINT_MAX_DELTA_A_STAR:g})")
     # One column per photo (two photos may share an hour).
     columns = sorted({(o.hours, o.photo_id or 0) for rr in st.regions.values()
                       for o in rr.observations})

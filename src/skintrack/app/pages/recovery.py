@@ -202,6 +202,9 @@ class RecoveryPage(QWidget):
             f"skintrack is {sure}." if sure else "",
             (f"Expected back to normal about {st.predicted_resolved_at_hours:.1f} h after "
              "treatment.") if st.predicted_resolved_at_hours is not None else "",
+            # The end point (issue 17): said in the status too, not only in the advice.
+            "<b>Right after treatment the skin was redder than slightly pink: next time, "
+            "lighter.</b>" if getattr(st, "endpoint", None) and st.endpoint.too_red else "",
         ) if x)
         self.banner.set(headline, body, tone)
         levels = {"urgent": "#b3261e", "stop": "#b3261e", "caution": "#8a4b00", "info": "#263238"}

@@ -49,7 +49,7 @@ def technique_html(device: str, treated: tuple[str, ...]) -> str:
     where = ", ".join(REGION_LABELS.get(r, r).lower() for r in treated) or "the areas you tick"
     steps = "".join(f"<li>{html.escape(s)}</li>" for s in protocol.technique_steps(device))
     sentences = " ".join(f"“{html.escape(s)}”" for s in (
-        protocol.SRC_TECHNIQUE, protocol.SRC_ENDPOINT, protocol.SRC_SERUM))
+        protocol.SRC_TECHNIQUE, protocol.SRC_ENDPOINT))
     return (f"“{html.escape(protocol.SRC_PART_TECHNIQUE)}” On {html.escape(where)}:"
             f"<ol style='margin-left:-20px'>{steps}</ol>"
             "Take a photo within the first hour after treatment: it shows whether you stopped "
@@ -115,6 +115,8 @@ class NewSessionDialog(QDialog):
         self.technique.setText(technique_html(
             self.device.currentData(),
             tuple(n for n, b in self.region_boxes.items() if b.isChecked())))
+        self.technique.setToolTip(f"Protocol: “{protocol.SRC_SERUM}”")
+        self.adjustSize()  # the steps differ per device: keep every line in view
 
     def _needle_changed(self) -> None:
         mm = self.needle.value()
