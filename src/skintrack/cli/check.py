@@ -87,23 +87,10 @@ def run(args: argparse.Namespace) -> int:
 
 def first_session() -> bool:
     """Whether no session is recorded yet in the data folder (``$SKINTRACK_HOME`` or the user's
-    own), looked at read-only: a missing or unreadable folder counts as none."""
-    from skintrack.storage import db
-    from skintrack.storage.paths import resolve_data_dir
+    own), looked at read-only (:func:`skintrack.tracking.no_session_yet`)."""
+    from skintrack.tracking import no_session_yet
 
-    path = resolve_data_dir().database
-    if not path.is_file():
-        return True
-    try:
-        conn = db.connect(path, read_only=True)
-    except Exception:  # noqa: BLE001 - any trouble reading: treat as a first session and ask
-        return True
-    try:
-        return conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 0
-    except Exception:  # noqa: BLE001
-        return True
-    finally:
-        conn.close()
+    return no_session_yet()
 
 
 def checklist_record(answers, *, first_session: bool) -> list[dict]:
