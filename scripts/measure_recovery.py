@@ -75,8 +75,10 @@ def render_series(rgb, regions, course: str, seed: int):
     return out
 
 
-def run_series(tracker, baseline_jpeg: bytes, rgb, regions, course: str, seed: int) -> list[str]:
-    """The status after each follow-up photo of ``course`` (a new session in ``tracker``)."""
+def run_series(tracker, baseline_jpeg: bytes, rgb, regions, course: str, seed: int, *,
+               with_endpoint: bool = False):
+    """The status after each follow-up photo of ``course`` (a new session in ``tracker``); with
+    ``with_endpoint``, also the end-point check of the last status (issue 17)."""
     from skintrack.tracking import PhotoSource
 
     s = tracker.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED,
@@ -92,7 +94,7 @@ def run_series(tracker, baseline_jpeg: bytes, rgb, regions, course: str, seed: i
         st = tracker.status(s.id, now=when + timedelta(minutes=2))
         statuses.append(st.status)
         endpoint = st.endpoint
-    return statuses, endpoint
+    return (statuses, endpoint) if with_endpoint else statuses
 
 
 def measure(faces: list[Path], n: int, courses=tuple(COURSES)) -> dict:
@@ -117,7 +119,7 @@ def measure(faces: list[Path], n: int, courses=tuple(COURSES)) -> dict:
             base = encode_jpeg(photo.rgb, quality=92)
             for course in courses:
                 results[course].append(run_series(tracker, base, photo.rgb, a.regions, course,
-                                                   seed=k))
+                                                   seed=k, with_endpoint=True))
     return results
 
 
