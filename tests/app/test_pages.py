@@ -447,7 +447,7 @@ def test_new_session_dialog_shows_the_technique_with_the_treated_areas(qtbot):
     text = d.technique.text()
     assert "left cheek" in text.lower()
     for words in ("Cross-hatch", "No more than 3 passes", "Do not rub", "slightly pink",
-                  "repairing serum", "within the first hour"):
+                  "repairing serum", "within 1 h after treatment"):
         assert words in text, words
     assert "no more than three passes over any area" in text  # the protocol sentence
     d.device.setCurrentIndex(d.device.findData("patch"))

@@ -80,7 +80,7 @@ def test_a_first_photo_after_the_first_hour_cannot_show_the_end_point():
     check = endpoint_check(series(8.0, hours=2.0), treated_regions=TREATED)
     assert not check.measured and check.too_red == ()
     a = endpoint_advice(check)
-    assert a.code == "endpoint_not_measured" and "within the first hour" in a.text
+    assert a.code == "endpoint_not_measured" and "within 1 h" in a.text
     assert endpoint_check({}, treated_regions=TREATED) is None
     assert endpoint_advice(None) is None
 

@@ -186,11 +186,13 @@ def print_technique(device: str, regions: str) -> None:
     print(f"how to treat the {regions} (\"{protocol.SRC_PART_TECHNIQUE}\"):")
     for i, step in enumerate(technique_steps(device), 1):
         print(f"  {i}. {step}")
-    print("  Take a photo within the first hour after treatment: it shows whether you stopped "
-          "at slightly pink.")
+    print(f"  {protocol.ENDPOINT_PHOTO_HINT}")
     for sentence in (protocol.SRC_TECHNIQUE, protocol.SRC_ENDPOINT, protocol.SRC_SERUM):
         print(f"  protocol: \"{sentence}\"")
-    print(f"afterwards (\"{protocol.SRC_PART_REACTIONS}\"): check photos at 1, 2, 4 and 6 hours "
+    from skintrack.core.recovery import CHECK_PHOTO_HOURS
+
+    hours = ", ".join(f"{h:g}" for h in CHECK_PHOTO_HOURS[:-1]) + f" and {CHECK_PHOTO_HOURS[-1]:g}"
+    print(f"afterwards (\"{protocol.SRC_PART_REACTIONS}\"): check photos at {hours} hours "
           "(skintrack session add); swelling, oozing, fever or pain beyond a mild burning: "
           "skintrack session symptoms")
 

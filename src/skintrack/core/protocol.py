@@ -110,6 +110,11 @@ ENDPOINT_MAX_DELTA_ERYTHEMA_INDEX = 6.2
 #: redness fades with a time constant of hours (docs/recovery.md), so a later first photo shows
 #: less than the skin reached, and the check would pass a session that was too hard.
 ENDPOINT_PHOTO_MAX_HOURS = 1.0
+#: Said where a session starts, so that the first photo can measure the end point.
+ENDPOINT_PHOTO_HINT = (
+    f"Take a photo within {ENDPOINT_PHOTO_MAX_HOURS:g} h after treatment: it shows whether you "
+    "stopped at slightly pink."
+)
 
 # --- Aftercare (hours from treatment start) -----------------------------------------------------
 SRC_AFTERCARE = (

@@ -51,6 +51,7 @@ from skintrack.core.protocol import (
     ENDPOINT_MAX_DELTA_ERYTHEMA_INDEX,
     ENDPOINT_PHOTO_MAX_HOURS,
     HOME_NEEDLE_MAX_MM,
+    MAX_PASSES_PER_AREA,
     NO_ACIDS_RETINOL_HOURS,
     NO_MAKEUP_SWIM_SUN_HOURS,
     REDNESS_WINDOW_END_HOURS,
@@ -395,8 +396,8 @@ def endpoint_advice(check: EndpointCheck | None) -> Advice | None:
         return Advice(
             "endpoint_not_measured", "info",
             f"Your first photo came {check.hours:.1f} h after treatment: too late to see how red "
-            "the skin became. Next time take one within the first hour; it shows whether you "
-            "stopped at slightly pink.", SRC_ENDPOINT)
+            f"the skin became. Next time take one within {ENDPOINT_PHOTO_MAX_HOURS:g} h; it shows "
+            "whether you stopped at slightly pink.", SRC_ENDPOINT)
     dei = (f", erythema index {check.delta_erythema_index:+.1f}"
            if check.delta_erythema_index is not None else "")
     if check.too_red:
@@ -406,8 +407,8 @@ def endpoint_advice(check: EndpointCheck | None) -> Advice | None:
             f"Right after treatment the {where} became redder than slightly pink (redness "
             f"{check.delta_a_star:+.1f} ± {check.uncertainty:.1f} a*{dei}; slightly pink stays "
             f"below {limit}). That means too much pressure or too many passes. Next time, "
-            "lighter: press gently, at most three passes, and stop at slightly pink. Redder is "
-            "not more effective.", SRC_ENDPOINT)
+            f"lighter: press gently, at most {MAX_PASSES_PER_AREA} passes, and stop at slightly "
+            "pink. Redder is not more effective.", SRC_ENDPOINT)
     return Advice(
         "endpoint_ok", "info",
         f"Right after treatment the skin was no redder than slightly pink (redness "

@@ -52,8 +52,8 @@ def technique_html(device: str, treated: tuple[str, ...]) -> str:
         protocol.SRC_TECHNIQUE, protocol.SRC_ENDPOINT))
     return (f"“{html.escape(protocol.SRC_PART_TECHNIQUE)}” On {html.escape(where)}:"
             f"<ol style='margin-left:-20px'>{steps}</ol>"
-            "Take a photo within the first hour after treatment: it shows whether you stopped "
-            "at slightly pink. Afterwards, the Recovery page asks how you feel: “"
+            f"{html.escape(protocol.ENDPOINT_PHOTO_HINT)} Afterwards, the Recovery page asks how "
+            "you feel: “"
             f"{html.escape(protocol.SRC_PART_REACTIONS)}”<br><span style='font-size:small; "
             f"font-style:italic; color:#5f6368'>Protocol: {sentences}</span>")
 
