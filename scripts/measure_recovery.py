@@ -9,11 +9,13 @@ search, skin map, comparison, new spots) and the status is asked after every pho
 Normal fade: never ``worsening`` nor ``persistent``, ``resolved`` at 6 h on at least 19 of 20
 faces. The slow (τ 5 h), persistent (no fade) and worsening (rising after the first hour)
 courses must still be called (``slower_than_usual``/``persistent``, ``persistent``,
-``worsening``).
+``worsening``). The end-point check (issue 17) must call none of these courses "redder than
+slightly pink": their first photo (0.25 h) is at most 5 a*, the threshold.
 
 Usage::
 
-    nice -n 10 .venv/bin/python scripts/measure_recovery.py [--faces 20] [--seed 13]
+    nice -n 10 .venv/bin/python scripts/measure_recovery.py [--faces 20] [--seed 13] \
+        [--courses normal,slow]
 
 The faces are a seeded shuffle of ``../shared/data/clear-dev`` (never copied), the first ones whose
 photo passes the quality gate (a baseline must).
@@ -73,8 +75,10 @@ def render_series(rgb, regions, course: str, seed: int):
     return out
 
 
-def run_series(tracker, baseline_jpeg: bytes, rgb, regions, course: str, seed: int) -> list[str]:
-    """The status after each follow-up photo of ``course`` (a new session in ``tracker``)."""
+def run_series(tracker, baseline_jpeg: bytes, rgb, regions, course: str, seed: int, *,
+               with_endpoint: bool = False):
+    """The status after each follow-up photo of ``course`` (a new session in ``tracker``); with
+    ``with_endpoint``, also the end-point check of the last status (issue 17)."""
     from skintrack.tracking import PhotoSource
 
     s = tracker.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED,
@@ -82,12 +86,15 @@ def run_series(tracker, baseline_jpeg: bytes, rgb, regions, course: str, seed: i
     tracker.set_baseline(s.id, PhotoSource(baseline_jpeg, "baseline.jpg",
                                            T0 - timedelta(minutes=15)), now=T0)
     statuses = []
+    endpoint = None
     for hours, data in render_series(rgb, regions, course, seed):
         when = T0 + timedelta(hours=hours)
         tracker.add_photos(s.id, [PhotoSource(data, f"{course}-{hours:g}h.jpg", when)],
                            now=when + timedelta(minutes=1))
-        statuses.append(tracker.status(s.id, now=when + timedelta(minutes=2)).status)
-    return statuses
+        st = tracker.status(s.id, now=when + timedelta(minutes=2))
+        statuses.append(st.status)
+        endpoint = st.endpoint
+    return (statuses, endpoint) if with_endpoint else statuses
 
 
 def measure(faces: list[Path], n: int, courses=tuple(COURSES)) -> dict:
@@ -98,7 +105,7 @@ def measure(faces: list[Path], n: int, courses=tuple(COURSES)) -> dict:
     from skintrack.report.images import encode_jpeg
     from skintrack.tracking import Tracker
 
-    results: dict[str, list[list[str]]] = {c: [] for c in courses}
+    results: dict[str, list] = {c: [] for c in courses}
     used = 0
     with tempfile.TemporaryDirectory() as tmp, Tracker(Path(tmp) / "data") as tracker:
         for k, path in enumerate(faces):
@@ -112,19 +119,25 @@ def measure(faces: list[Path], n: int, courses=tuple(COURSES)) -> dict:
             base = encode_jpeg(photo.rgb, quality=92)
             for course in courses:
                 results[course].append(run_series(tracker, base, photo.rgb, a.regions, course,
-                                                   seed=k))
+                                                   seed=k, with_endpoint=True))
     return results
 
 
 def summarise(results: dict) -> dict:
     out = {}
-    for course, series in results.items():
+    for course, runs in results.items():
+        series = [statuses for statuses, _ in runs]
+        endpoints = [e for _, e in runs if e is not None]
         n = len(series)
         never = sum(not (set(s) & NEVER[course]) for s in series)
         last = sum(s[-1] in EXPECTED_LAST[course] for s in series)
         out[course] = {"faces": n, "never_wrong": never, "called_at_6h": last,
                        "last": Counter(s[-1] for s in series),
-                       "all": Counter(x for s in series for x in s)}
+                       "all": Counter(x for s in series for x in s),
+                       "too_red": sum(bool(e.too_red) for e in endpoints),
+                       "endpoint_max": max((e.delta_a_star for e in endpoints), default=None),
+                       "endpoint_max_low": max((e.delta_a_star - e.uncertainty
+                                                for e in endpoints), default=None)}
     return out
 
 
@@ -132,20 +145,32 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--faces", type=int, default=20)
     p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--courses", default=",".join(COURSES),
+                   help=f"comma-separated courses to run ({', '.join(COURSES)})")
     args = p.parse_args(argv)
+    courses = tuple(c.strip() for c in args.courses.split(",") if c.strip())
+    if not courses or set(courses) - set(COURSES):
+        print(f"--courses: choose from {', '.join(COURSES)}", file=sys.stderr)
+        return 2
     folder = DATA / "clear-dev"
     if not folder.is_dir():
         print(f"{folder}: not present", file=sys.stderr)
         return 2
     faces = sorted(folder.glob("*.jpg"))
     random.Random(args.seed).shuffle(faces)
-    summary = summarise(measure(faces, args.faces))
+    from skintrack.core.protocol import ENDPOINT_MAX_DELTA_A_STAR
+
+    summary = summarise(measure(faces, args.faces, courses))
     print(f"{args.faces} clear-dev faces, photos at {', '.join(f'{h:g}' for h in PHOTO_HOURS)} h, "
           f"treated {', '.join(TREATED)}")
     for course, r in summary.items():
         print(f"{course:<11} never {'/'.join(sorted(NEVER[course]))}: {r['never_wrong']}/"
               f"{r['faces']}; at 6 h {'/'.join(sorted(EXPECTED_LAST[course]))}: "
               f"{r['called_at_6h']}/{r['faces']}; last {dict(r['last'])}; all {dict(r['all'])}")
+        print(f"{'':<11} end point (first photo, 0.25 h): redder than slightly pink "
+              f"{r['too_red']}/{r['faces']}; largest Δa* {r['endpoint_max']:+.2f}, largest "
+              f"Δa* minus its band {r['endpoint_max_low']:+.2f} (threshold "
+              f"{ENDPOINT_MAX_DELTA_A_STAR:g})")
     return 0
 
 

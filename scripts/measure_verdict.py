@@ -40,7 +40,8 @@ DATA = ROOT.parent / "shared" / "data"
 #: Every question answered, none of them a risk (a reused roller soaked in 75 % alcohol).
 NO_RISK = {"pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagulants": False,
            "device": "roller", "needle_mm": 0.25, "roller_reused": True,
-           "roller_disinfection": "alcohol_75_10min", "disinfected_hands_face_tool": True}
+           "roller_disinfection": "alcohol_75_10min", "disinfected_hands_face_tool": True,
+           "beginner": False, "room_clean": True, "room_ventilated": True}
 
 
 def photo_paths(folder: Path) -> list[Path]:

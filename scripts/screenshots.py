@@ -3,8 +3,11 @@
 Runs offscreen (no display needed): a fake camera plays a sample face; a session is made in a
 temporary data folder with a real sample photo as the baseline and three photos "after treatment"
 rendered by the redness phantom (a normal fade on the cheeks). On the Check page the questions are
-answered as the person would; ``check-postpone`` is a second sample face with a 4 mm pustule
-painted on the left cheek by ``core/lesion_render.py``, checked without a session. Each page is
+answered as the person would; ``check-checklist`` shows the checklist before treatment for a
+beginner with a roller in a stuffy room (issue 17); ``check-postpone`` is a second sample face with
+a 4 mm pustule painted on the left cheek by ``core/lesion_render.py``, checked without a session;
+``recovery-endpoint`` is a second session whose first photo is far redder than slightly pink
+(+7.5 a* rendered 20 minutes after treatment): the end-point message. Each page is
 grabbed with ``QWidget.grab()``. ``--scale 1.25`` renders at 125 % scaling (files end in
 ``-125``).
 
@@ -54,6 +57,30 @@ def make_photos(folder: Path, treated_at: datetime) -> tuple[Path, list[Path]]:
         red = add_redness(rgb, regions, delta_a_star=dict.fromkeys(TREATED, delta), seed=i)
         later.append(save(red, f"after_{hours:g}h.png", treated_at + timedelta(hours=hours)))
     return baseline, later, pustule
+
+
+def too_red_photos(folder: Path, treated_at: datetime) -> tuple[Path, Path]:
+    """A baseline and a first photo 20 minutes after treatment, +7.5 a* on the cheeks."""
+    from PIL import Image
+
+    from skintrack.core.face import FaceEngine
+    from skintrack.core.intake import load_photo
+    from skintrack.core.phantom import add_redness
+    from skintrack.core.regions import compute_regions
+
+    rgb = load_photo(SAMPLES / "aptus_5.png").rgb
+    with FaceEngine() as engine:
+        regions = compute_regions(rgb, engine.detect(rgb).face)
+    out = []
+    for name, img, when in (
+            ("before-2.png", rgb, treated_at - timedelta(minutes=30)),
+            ("hard_0.3h.png", add_redness(rgb, regions, delta_a_star=dict.fromkeys(TREATED, 7.5),
+                                          seed=9), treated_at + timedelta(minutes=20))):
+        path = folder / name
+        Image.fromarray(img).save(path)
+        os.utime(path, (when.timestamp(), when.timestamp()))
+        out.append(path)
+    return out[0], out[1]
 
 
 def _pustule_photo(path: Path) -> Path:
@@ -133,7 +160,8 @@ def main() -> int:
         for qid, value in (("pregnant_or_breastfeeding", False), ("keloid_prone", False),
                            ("anticoagulants", False), ("roller_reused", True),
                            ("roller_disinfection", "alcohol_75_10min"),
-                           ("disinfected_hands_face_tool", True)):
+                           ("disinfected_hands_face_tool", True), ("beginner", False),
+                           ("room_clean", True), ("room_ventilated", True)):
             win.check.questions.answer(qid, value)
         settle(win)
         win.capture.set_purpose("recovery")
@@ -153,6 +181,13 @@ def main() -> int:
         win.show_page("check")
         wait(300)
         shot(win, "check")
+        # The checklist (issue 17): a beginner with a reused roller in a stuffy room.
+        win.check.questions.answer("beginner", True)
+        win.check.questions.answer("room_ventilated", False)
+        settle(win)
+        win.check.scroll.ensureWidgetVisible(win.check.checklist)
+        wait(300)
+        shot(win, "check-checklist")
         win.show_page("recovery")
         wait(800)
         shot(win, "recovery")
@@ -162,6 +197,23 @@ def main() -> int:
         win.compare.swipe.set_split(0.45)
         wait(300)
         shot(win, "compare")
+
+        # A second session pressed too hard: the end-point message on the Recovery page.
+        hard_at = datetime.now(UTC) - timedelta(minutes=40)
+        before2, hard = too_red_photos(tmp, hard_at)
+        c.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED,
+                      treated_at=hard_at, notes="")
+        settle(win)
+        win.capture.set_purpose("check")
+        c.import_paths([before2], "check")
+        settle(win)
+        win.capture.set_purpose("recovery")
+        c.import_paths([hard], "recovery")
+        settle(win)
+        win.message_bar.dismiss()
+        win.show_page("recovery")
+        wait(800)
+        shot(win, "recovery-endpoint")
 
         # A check without a session: a pustule on the cheek to be treated, two questions left.
         c.close_session()
@@ -181,6 +233,7 @@ def main() -> int:
         from skintrack.app.pages.sessions import NewSessionDialog
 
         dialog = NewSessionDialog(win)
+        dialog.device.setCurrentIndex(dialog.device.findData("roller"))
         dialog.region_boxes["left_cheek"].setChecked(True)
         dialog.region_boxes["right_cheek"].setChecked(True)
         dialog.show()

@@ -133,6 +133,29 @@ def test_measured_series_follows_the_rendered_redness(series_statuses, data_dir)
                 assert d == pytest.approx(SCENARIOS["normal"](h), abs=1.5), (region, got)
 
 
+def test_the_end_point_check_calls_only_the_too_red_first_photo(series_statuses, data_dir):
+    """Issue 17: the first photo (2 minutes after the treatment start) of the normal course (5 a*,
+    at the threshold), the persistent one (5 a*) and the worsening one (3 a*) are no redder than
+    slightly pink; the slow course starts at 7 a*, well-defined erythema: "next time, lighter"."""
+    from skintrack.core.protocol import SRC_ENDPOINT
+
+    order = [(sc, face) for face in FACES for sc in SCENARIOS]  # the sessions' creation order
+    with Tracker(data_dir / "series") as tracker:
+        for session, (scenario, face) in zip(tracker.sessions(), order, strict=True):
+            st = tracker.status(session.id, now=T0 + timedelta(hours=7))
+            rec = st.to_record()["endpoint"]
+            assert rec["measured"] and rec["hours"] == pytest.approx(2 / 60, abs=0.01)
+            too_red = scenario == "slow"
+            assert rec["redder_than_slightly_pink"] == too_red, (scenario, face, rec)
+            codes = {a.code: a for a in st.advice}
+            if too_red:
+                assert set(rec["too_red"]) == set(TREATED)
+                assert codes["endpoint_too_red"].source == SRC_ENDPOINT
+                assert "Next time, lighter" in codes["endpoint_too_red"].text
+            else:
+                assert "endpoint_ok" in codes, (scenario, face)
+
+
 # --- a small session for the behaviour tests ------------------------------------------------------
 @pytest.fixture
 def tracker(engine, tmp_path):
@@ -417,3 +440,26 @@ def test_delete_session_removes_its_photos_from_the_store(tracker, sample_jpegs)
     assert tracker.check_store() == []
     with pytest.raises(db.StorageError, match="no session"):
         tracker.status(s.id)
+
+
+def test_serum_tick_is_kept_per_session_and_first_session_is_known(tracker, sample_jpegs,
+                                                                  tmp_path):
+    from skintrack.core.recovery import SERUM_STEP
+
+    assert tracker.is_first_session()
+    s = started(tracker, sample_jpegs)
+    assert tracker.is_first_session(s.id) and not tracker.is_first_session()
+    later = tracker.new_session(device="patch", needle_mm=0.25, treated_regions=("chin",),
+                                treated_at=T0 + timedelta(days=7), now=T0 + timedelta(days=7))
+    assert not tracker.is_first_session(later.id) and tracker.is_first_session(s.id)
+    tracker.set_aftercare_step(s.id, SERUM_STEP, True, at=T0 + timedelta(minutes=20))
+    assert tracker.aftercare_steps(s.id) == {SERUM_STEP: T0 + timedelta(minutes=20)}
+    assert tracker.aftercare_steps(later.id) == {}
+    with Tracker(tmp_path / "data") as again:  # saved, not only in memory
+        st = again.status(s.id, now=T0 + timedelta(hours=1))
+        assert st.timers[0].code == SERUM_STEP and st.timers[0].done
+        assert not again.status(later.id, now=T0 + timedelta(days=7, hours=1)).timers[0].done
+    with pytest.raises(SkintrackError, match="unknown aftercare step"):
+        tracker.set_aftercare_step(s.id, "moisturiser", True)
+    tracker.delete_session(s.id)  # its ticks go with it
+    assert tracker.conn.execute("SELECT COUNT(*) FROM aftercare_steps").fetchone()[0] == 0

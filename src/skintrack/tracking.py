@@ -36,6 +36,7 @@ from pathlib import Path
 from skintrack.core.errors import PhotoError, SkintrackError
 from skintrack.core.printable import from_command_line
 from skintrack.core.recovery import (
+    SERUM_STEP,
     Advice,
     Observation,
     RecoveryStatus,
@@ -421,6 +422,27 @@ class Tracker:
         row = repo.latest_answers(self.conn, session_id, "questionnaire")
         return None if row is None else dict(row.data)
 
+    def set_aftercare_step(self, session_id: int, step: str, done: bool, *,
+                           at: datetime | None = None) -> None:
+        """Tick (or untick) an aftercare step, such as the serum or mask right after treatment
+        (:data:`skintrack.core.recovery.SERUM_STEP`)."""
+        if step != SERUM_STEP:
+            raise SkintrackError(f"unknown aftercare step {step!r}; steps: {SERUM_STEP}")
+        self._writable()
+        repo.set_aftercare_step(self.conn, session_id, step, done, at=at)
+
+    def aftercare_steps(self, session_id: int) -> dict[str, datetime]:
+        """The ticked aftercare steps of a session: step -> when ticked."""
+        return repo.aftercare_steps(self.conn, session_id)
+
+    def is_first_session(self, session_id: int | None = None) -> bool:
+        """No session was treated before this one (``None``: no session recorded at all)."""
+        sessions = self.sessions()
+        if session_id is None:
+            return not sessions
+        this = self.session(session_id)
+        return not any(s.id != this.id and s.treated_at < this.treated_at for s in sessions)
+
     def findings(self, photo_id: int) -> list[repo.FindingRow]:
         return repo.photo_findings(self.conn, photo_id)
 
@@ -456,10 +478,13 @@ class Tracker:
                     excluded.append({"photo_id": cmp.photo_id, "name": photo.original_name,
                                      "hours": round(cmp.hours, 2), "reason": cmp.excluded_reason})
                     continue
+                recorded = (cmp.record or {}).get("regions") or {}
                 for region, ch in cmp.changes.items():
+                    dei = (recorded.get(region) or {}).get("delta_erythema_index")
                     series.setdefault(region, []).append(Observation(
                         cmp.hours, ch.delta_a_star, ch.uncertainty, ch.real_change,
-                        photo_id=cmp.photo_id))
+                        photo_id=cmp.photo_id,
+                        delta_erythema_index=float(dei) if isinstance(dei, int | float) else None))
                 later_spots += self._spots(cmp.photo_id, base_mesh, hours=cmp.hours)
             baseline_spots = self._spots(session.baseline_photo_id, base_mesh, hours=None)
             evidence, to_look_at = new_spots(
@@ -470,7 +495,8 @@ class Tracker:
         status = assess_recovery(
             series, treated_regions=session.treated_regions, treated_at=session.treated_at,
             now=now, threshold=REAL_CHANGE_A_STAR, symptoms=symptoms, new_findings=evidence,
-            needle_mm=session.needle_mm, spots_to_look_at=to_look_at)
+            needle_mm=session.needle_mm, spots_to_look_at=to_look_at,
+            serum_applied=SERUM_STEP in self.aftercare_steps(session_id))
         advice = status.advice
         not_alike = [e for e in excluded if e["reason"] == NOT_SAME_FACE]
         if not_alike and status.urgency == "none":
@@ -699,6 +725,25 @@ class Tracker:
 
 
 # --- the doctor ------------------------------------------------------------------------------------
+def no_session_yet(data_dir: str | os.PathLike[str] | None = None) -> bool:
+    """Whether the data folder holds no session yet (a first session: the checklist asks whether
+    the person is a beginner). Read-only: nothing is created or migrated; a missing, unreadable or
+    older folder counts as none, so the question is asked rather than skipped."""
+    path = resolve_data_dir(data_dir).database
+    if not path.is_file():
+        return True
+    try:
+        conn = db.connect(path, read_only=True)
+    except Exception:  # noqa: BLE001 - any trouble reading: treat as a first session and ask
+        return True
+    try:
+        return conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 0
+    except Exception:  # noqa: BLE001
+        return True
+    finally:
+        conn.close()
+
+
 def diagnose(data_dir: str | os.PathLike[str] | None = None) -> Diagnosis:
     """Check a data folder without changing it (``skintrack doctor``; the app at start)."""
     return folder.diagnose(resolve_data_dir(data_dir))

@@ -102,7 +102,8 @@ def test_new_session_baseline_check_follow_ups_status_compare(qtbot, window, pho
     assert check.verdict.decision == "postpone"
     assert protocol.SRC_ADVISED_AGAINST in check.banner.body.text()
     safe = {"pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagulants": False,
-            "roller_reused": False, "disinfected_hands_face_tool": True}
+            "roller_reused": False, "disinfected_hands_face_tool": True, "beginner": False,
+            "room_clean": True, "room_ventilated": True}
     for qid, value in safe.items():
         check.questions.answer(qid, value)
     settle(qtbot, w)

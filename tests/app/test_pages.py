@@ -132,7 +132,7 @@ def test_check_page_shows_the_verdict_photo_and_treated_areas(qtbot, analysed):
     assert page.verdict == want
     assert page.banner.headline.text() == DECISION_TEXT[want.decision][0]
     assert page.banner.tone == want.decision
-    assert "8 questions below not answered yet" in page.banner.body.text()
+    assert "11 questions below not answered yet" in page.banner.body.text()  # 8 + 3 (issue 17)
     assert len(page.view.circles()) == len(a.findings)
     page.region_boxes["chin"].setChecked(True)
     assert model.treated == ("chin",) and page.verdict.treated == ("chin",)
@@ -158,7 +158,7 @@ def test_answering_pregnant_turns_the_verdict_to_postpone(qtbot, analysed):
     body = page.banner.body.text()
     assert "pregnant or breastfeeding: home microneedling is advised against" in body
     assert protocol.SRC_ADVISED_AGAINST in body  # the protocol sentence, on screen
-    assert "7 questions below not answered yet" in body
+    assert "10 questions below not answered yet" in body  # 7 + 3 checklist ones (issue 17)
     page.questions.answer("pregnant_or_breastfeeding", False)
     assert page.verdict.decision == before
     # A needle over 0.5 mm postpones too; a patch is not asked the reused-roller questions.
@@ -179,7 +179,8 @@ def test_answering_pregnant_turns_the_verdict_to_postpone(qtbot, analysed):
     assert "roller_reused" not in model.answers and page.verdict.decision == before
     # Every question answered, nothing against: no reminder left.
     for qid, value in (("keloid_prone", False), ("anticoagulants", False),
-                       ("disinfected_hands_face_tool", True)):
+                       ("disinfected_hands_face_tool", True), ("beginner", False),
+                       ("room_clean", True), ("room_ventilated", True)):
         page.questions.answer(qid, value)
     assert "not answered" not in page.banner.body.text()
     assert page.verdict == expected(model)
@@ -232,7 +233,8 @@ def test_go_is_shown_only_when_every_question_is_answered(qtbot, pustule):
     assert not page.banner.headline.text().startswith("GO")
     assert any(r.rule_id == "questions" for r in page.verdict.reasons)
     answers = {"pregnant_or_breastfeeding": False, "keloid_prone": False,
-               "anticoagulants": False, "device": "patch", "needle_mm": 0.25}
+               "anticoagulants": False, "device": "patch", "needle_mm": 0.25, "beginner": False,
+               "room_clean": True, "room_ventilated": True}
     for qid, value in answers.items():
         page.questions.answer(qid, value)
     assert page.verdict.decision == "review"  # one question is still open
@@ -390,3 +392,98 @@ def test_compare_swipe_moves_with_the_keyboard_and_slider(qtbot):
     assert swipe.split() == pytest.approx(0.2)
     qtbot.keyClick(swipe, Qt.Key.Key_End)
     assert swipe.split() == 1.0
+
+
+# --- issue 17: the protocol before, during and after ---------------------------------------------
+def test_check_page_checklist_ticks_from_the_answers_with_its_sentences(qtbot, analysed):
+    model = AppModel()
+    model.set_analysis(analysed["aptus_1.png"])
+    page = check_page(qtbot, model)
+    texts = {i: page.checklist.items[i].text() for i in ("device", "room", "disinfection")}
+    assert protocol.SRC_PATCH in texts["device"] and protocol.SRC_ENVIRONMENT in texts["room"]
+    assert protocol.SRC_DISINFECT in texts["disinfection"]
+    assert {i: page.checklist.state(i) for i in texts} == dict.fromkeys(texts, "open")
+    safe = {"pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagulants": False,
+            "device": "roller", "needle_mm": 0.25, "roller_reused": False,
+            "disinfected_hands_face_tool": True, "beginner": True, "room_clean": True,
+            "room_ventilated": True}
+    for qid, value in safe.items():
+        page.questions.answer(qid, value)
+    # A beginner with a roller: advice with its sentence, not a postponement.
+    assert page.checklist.state("device") == "attention"
+    assert page.checklist.state("room") == "ok" and page.checklist.state("disinfection") == "ok"
+    assert page.verdict.decision != "postpone"
+    assert [n.rule_id for n in page.verdict.advice] == ["device_choice"]
+    body = page.banner.body.text()
+    assert "dissolvable patches are the safest choice" in body and "Advice" in body
+    page.questions.answer("device", "patch")
+    assert page.checklist.state("device") == "ok" and page.verdict.advice == ()
+    page.questions.answer("room_clean", False)
+    assert page.checklist.state("room") == "attention"
+    assert any(r.rule_id == "environment" for r in page.verdict.reasons)
+
+
+def test_beginner_is_asked_on_a_first_session_only(qtbot, analysed):
+    model = AppModel()
+    model.set_analysis(analysed["aptus_1.png"])
+    page = check_page(qtbot, model)
+    assert page.questions.inputs["beginner"].isEnabled()
+    first = summary(1)
+    second = SessionSummary(2, first.treated_at + timedelta(days=7), "patch", 0.25, ("chin",), 0,
+                            False)
+    model.set_sessions([first, second])
+    model.set_session(second)
+    assert not model.first_session and not page.questions.inputs["beginner"].isEnabled()
+    assert "whether you are a beginner" not in page.banner.body.text()
+    model.set_session(first)
+    assert model.first_session and page.questions.inputs["beginner"].isEnabled()
+
+
+def test_new_session_dialog_shows_the_technique_with_the_treated_areas(qtbot):
+    d = NewSessionDialog()
+    qtbot.addWidget(d)
+    d.device.setCurrentIndex(d.device.findData("roller"))
+    d.region_boxes["left_cheek"].setChecked(True)
+    text = d.technique.text()
+    assert "left cheek" in text.lower()
+    for words in ("Cross-hatch", "No more than 3 passes", "Do not rub", "slightly pink",
+                  "repairing serum", "within 1 h after treatment"):
+        assert words in text, words
+    assert "no more than three passes over any area" in text  # the protocol sentence
+    d.device.setCurrentIndex(d.device.findData("patch"))
+    assert "Press each patch on once" in d.technique.text()
+    assert "Cross-hatch" not in d.technique.text()
+
+
+def test_recovery_page_ticks_the_serum_and_says_the_end_point_plainly(qtbot):
+    from skintrack.core.recovery import SERUM_STEP, Advice, Timer
+
+    model = AppModel()
+    model.set_session(summary(1))
+    page = RecoveryPage(model)
+    qtbot.addWidget(page)
+    now = datetime.now(UTC)
+    serum = Timer(SERUM_STEP, "Repairing serum or medical-grade mask, right after treatment",
+                  now - timedelta(hours=2), 0.0, active=True)
+    too_red = Advice("endpoint_too_red", "caution", "Right after treatment the left cheek became "
+                     "redder than slightly pink. Next time, lighter.", protocol.SRC_ENDPOINT)
+    model.set_status(_status(timers=(serum, *_status().timers),
+                             advice=(_status().advice[0], too_red)))
+    assert not page.serum_box.isChecked() and page.serum_box.isEnabled()
+    assert protocol.SRC_SERUM in page.serum_box.toolTip()
+    assert "Next time, lighter" in page.advice.text()
+    assert "redder than slightly pink" not in page.banner.body.text()  # no endpoint on record
+    assert "Apply pressure until the skin is slightly pink" in page.advice.text()
+    assert "Repairing serum" not in page.timers.text()  # the tick box, not a countdown
+    assert "No makeup" in page.timers.text()
+    with qtbot.waitSignal(page.serum_ticked) as sig:
+        page.serum_box.click()
+    assert sig.args == [True]
+    done = Timer(SERUM_STEP, serum.label, serum.ends_at, 0.0, active=False, done=True)
+    model.set_status(_status(timers=(done,)))
+    assert page.serum_box.isChecked()
+    from skintrack.core.recovery import EndpointCheck
+
+    hard = EndpointCheck(1, 0.3, True, "left_cheek", 7.5, 0.5, 9.6, ("left_cheek",))
+    model.set_status(_status(endpoint=hard))
+    assert "redder than slightly pink: next time, lighter" in page.banner.body.text()

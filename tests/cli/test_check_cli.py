@@ -13,7 +13,8 @@ from tests.conftest import SAMPLES
 #: Every protocol question answered, none a risk (since issue 13, GO needs the answers).
 NO_RISK = {"pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagulants": False,
            "device": "roller", "needle_mm": 0.25, "roller_reused": True,
-           "roller_disinfection": "alcohol_75_10min", "disinfected_hands_face_tool": True}
+           "roller_disinfection": "alcohol_75_10min", "disinfected_hands_face_tool": True,
+           "beginner": False, "room_clean": True, "room_ventilated": True}
 
 
 @pytest.fixture()
@@ -142,10 +143,12 @@ def test_questions_are_asked_on_a_terminal(tmp_path):
     master, slave = pty.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "skintrack", "check", str(SAMPLES / "obama.jpg"), "--json"],
-        stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+        stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+        env=dict(os.environ, SKINTRACK_HOME=str(tmp_path / "home")))  # no session yet: a first
     os.close(slave)
-    # no, no, no, roller (2), 0.25 mm, "maybe" (refused) then yes, UV box (2), yes.
-    for line in ("n", "n", "n", "2", "0.25", "maybe", "y", "2", "y"):
+    # no, no, no, roller (2), 0.25 mm, "maybe" (refused) then yes, UV box (2), yes; the checklist
+    # (issue 17): not a beginner, a clean and a ventilated room.
+    for line in ("n", "n", "n", "2", "0.25", "maybe", "y", "2", "y", "n", "y", "y"):
         os.write(master, (line + "\n").encode())
         time.sleep(0.05)
     out, err = proc.communicate(timeout=120)
@@ -155,7 +158,8 @@ def test_questions_are_asked_on_a_terminal(tmp_path):
     assert rec["answers"] == {"pregnant_or_breastfeeding": False, "keloid_prone": False,
                               "anticoagulants": False, "device": "roller", "needle_mm": 0.25,
                               "roller_reused": True, "roller_disinfection": "uv_box",
-                              "disinfected_hands_face_tool": True}
+                              "disinfected_hands_face_tool": True, "beginner": False,
+                              "room_clean": True, "room_ventilated": True}
     assert rec["verdict"]["decision"] == "go"
     prompts = err.decode()
     assert "Are you pregnant or breastfeeding?" in prompts and "Please answer y or n" in prompts
@@ -181,3 +185,72 @@ def test_interactive_answers_skip_what_does_not_apply_and_leave_blanks_open():
     answers = ask_questions(io.StringIO("n\nn\nn\n3\n9\n0.5\n"), out)
     assert answers.needle_mm == 0.5 and answers.disinfected_hands_face_tool is None
     assert "not a plausible needle length" in out.getvalue()
+
+
+def test_checklist_is_shown_with_its_sentences_and_its_advice(capsys, tmp_path, monkeypatch):
+    """Issue 17: the checklist before treatment (device, room, disinfection) with its protocol
+    sentences, in the text and the JSON; a beginner with a roller in a stuffy room gets advice,
+    not a postponement; a room that is not clean asks for review."""
+    monkeypatch.setenv("SKINTRACK_HOME", str(tmp_path / "home"))  # no session yet: a first
+    answers = tmp_path / "beginner.json"
+    answers.write_text(json.dumps({**NO_RISK, "beginner": True, "room_ventilated": False}))
+    code = main(["check", str(SAMPLES / "obama.jpg"), "--answers", str(answers)])
+    out = capsys.readouterr().out
+    assert code == 0 and "obama.jpg: GO" in out
+    for sentence in (protocol.SRC_PATCH, protocol.SRC_ROLLER_REUSE, protocol.SRC_ENVIRONMENT,
+                     protocol.SRC_DISINFECT):
+        assert f'"{sentence}"' in out, sentence
+    assert "[!] Your device" in out and "[!] A clean, well-ventilated room" in out
+    assert "[x] Hands, face and tool disinfected" in out
+    from skintrack.core.questionnaire import CHECKLIST
+
+    for item in CHECKLIST:  # every item's sentences, and the protocol's closing
+        for sentence in item.sentences:
+            assert f'"{sentence}"' in out, sentence
+    assert protocol.SRC_CLOSING in out
+    assert "advice: You are a beginner using a roller: dissolvable patches are the safest" in out
+
+    code, rec = run_json(capsys, SAMPLES / "obama.jpg", "--answers", answers)
+    v = rec["verdict"]
+    assert v["decision"] == "go" and v["reasons"] == [] and rec["first_session"] is True
+    assert [a["rule"] for a in v["advice"]] == ["device_choice", "roller_reuse", "environment"]
+    assert v["advice"][0]["source"] == protocol.SRC_PATCH
+    states = {c["id"]: c["state"] for c in rec["checklist"]}
+    assert states == {"device": "attention", "room": "attention", "disinfection": "ok"}
+
+    answers.write_text(json.dumps({**NO_RISK, "room_clean": False}))
+    code, rec = run_json(capsys, SAMPLES / "obama.jpg", "--answers", answers)
+    [reason] = rec["verdict"]["reasons"]
+    assert rec["verdict"]["decision"] == "review" and reason["rule"] == "environment"
+    assert reason["source"] == protocol.SRC_ENVIRONMENT
+
+    # The beginner question is a first session's: unanswered there, it asks for review ...
+    answers.write_text(json.dumps({k: v for k, v in NO_RISK.items() if k != "beginner"}))
+    code, rec = run_json(capsys, SAMPLES / "obama.jpg", "--answers", answers)
+    assert rec["verdict"]["decision"] == "review"
+    assert "whether you are a beginner" in rec["verdict"]["reasons"][0]["text"]
+    # ... and once the data folder holds a session, it is not asked any more.
+    assert main(["session", "new", "--device", "patch", "--needle-mm", "0.25",
+                 "--treated", "chin"]) == 0
+    capsys.readouterr()
+    code, rec = run_json(capsys, SAMPLES / "obama.jpg", "--answers", answers)
+    assert rec["first_session"] is False and rec["verdict"]["decision"] == "go"
+
+
+def test_interactive_checklist_is_shown_before_the_questions_and_beginner_only_first():
+    import io
+
+    from skintrack.cli.check import ask_questions
+
+    out = io.StringIO()
+    lines = "n\nn\nn\n1\n0.25\ny\ny\ny\nn\n"  # ... patch, 0.25, disinfected; beginner, clean, stuffy
+    answers = ask_questions(io.StringIO(lines), out, first_session=True)
+    assert (answers.beginner, answers.room_clean, answers.room_ventilated) == (True, True, False)
+    text = out.getvalue()
+    assert text.index(protocol.SRC_PATCH) < text.index("Are you pregnant")
+    assert protocol.SRC_INTRO in text and protocol.SRC_ENVIRONMENT in text
+    out = io.StringIO()
+    answers = ask_questions(io.StringIO("n\nn\nn\n1\n0.25\ny\ny\ny\n"), out, first_session=False)
+    assert answers.beginner is None and (answers.room_clean, answers.room_ventilated) == (True,
+                                                                                         True)
+    assert "beginner" not in out.getvalue().split("The protocol's questions")[1]

@@ -171,3 +171,77 @@ def test_parse_time():
     assert (ten_thirty.hour, ten_thirty.minute) == (10, 30) and ten_thirty.tzinfo is not None
     with pytest.raises(SkintrackError, match="cannot read the time"):
         parse_time("25:99")
+
+
+def test_new_session_shows_the_technique_and_the_serum_can_be_ticked(capsys, tmp_path):
+    """Issue 17: where the person starts a session, the technique in plain steps with the treated
+    regions and the protocol's sentences; the serum or mask step is ticked from the command line
+    and the status then counts it done."""
+    from skintrack.core import protocol
+
+    d = ["session", "--data-dir", str(tmp_path)]
+    code, out, err = cli(capsys, *d, "new", "--device", "roller", "--needle-mm", "0.25",
+                         "--treated", "forehead,left_cheek", "--at", "10 min ago")
+    assert code == 0, err
+    assert "how to treat the forehead, left cheek (" in out
+    steps = [line.strip() for line in out.splitlines() if line.strip()[:2] in
+             {f"{i}." for i in range(1, 9)}]
+    assert steps[0].startswith("1. Cross-hatch: move the roller horizontally")
+    assert any("No more than 3 passes" in s for s in steps)
+    assert any("Do not rub back and forth" in s for s in steps)
+    assert any("slightly pink" in s for s in steps)
+    assert any("repairing serum or a medical-grade mask" in s for s in steps)
+    for sentence in (protocol.SRC_TECHNIQUE, protocol.SRC_ENDPOINT, protocol.SRC_SERUM):
+        assert f'protocol: "{sentence}"' in out
+    assert protocol.SRC_PART_TECHNIQUE in out and protocol.SRC_PART_REACTIONS in out
+    rec = json.loads(cli(capsys, *d, "new", "--device", "patch", "--needle-mm", "0.25",
+                         "--treated", "chin", "--json")[1])
+    assert rec["technique_steps"][0].startswith("Press each patch on once")
+    assert not any("Cross-hatch" in s for s in rec["technique_steps"])
+
+    status = json.loads(cli(capsys, *d, "status", "1", "--json")[1])
+    serum = status["timers"][0]
+    assert serum["code"] == "repairing_serum_or_mask" and serum["active"] and not serum["done"]
+    assert "serum" in {a["code"] for a in status["advice"]}
+    text = cli(capsys, *d, "status", "1")[1]
+    assert "not ticked yet (skintrack session serum 1)" in text
+    code, out, err = cli(capsys, *d, "serum", "1")
+    assert code == 0 and "ticked as applied" in out
+    status = json.loads(cli(capsys, *d, "status", "1", "--json")[1])
+    assert status["timers"][0]["done"] and not status["timers"][0]["active"]
+    assert "serum" not in {a["code"] for a in status["advice"]}
+    assert cli(capsys, *d, "serum", "1", "--undo")[0] == 0
+    assert not json.loads(cli(capsys, *d, "status", "1", "--json")[1])["timers"][0]["done"]
+    code, out, err = cli(capsys, *d, "serum", "9")
+    assert code == 2 and "there is no session 9" in err and "Traceback" not in err
+
+
+def test_status_says_the_end_point_of_the_first_photo(capsys, tmp_path, engine):
+    """A first photo 20 minutes after treatment, +7.5 a* rendered on both cheeks: the status says
+    it was redder than slightly pink, with "next time, lighter" and the protocol sentence."""
+    from PIL import Image
+
+    from skintrack.core import protocol
+    from skintrack.core.analysis import analyze_photo
+    from skintrack.core.intake import load_photo
+    from skintrack.core.phantom import add_redness
+
+    base = analyze_photo(load_photo(SAMPLES / "aptus_1.png"), engine, find_lesions=False)
+    red = add_redness(base.photo.rgb, base.regions,
+                      delta_a_star={"left_cheek": 7.5, "right_cheek": 7.5})
+    hard = tmp_path / "hard.png"
+    Image.fromarray(red).save(hard)
+    d = ["session", "--data-dir", str(tmp_path / "data")]
+    assert cli(capsys, *d, "new", "--device", "roller", "--needle-mm", "0.25", "--treated",
+               "left_cheek,right_cheek", "--at", "1h ago")[0] == 0
+    assert cli(capsys, *d, "baseline", "1", str(SAMPLES / "aptus_1.png"), "--taken-at",
+               "70 min ago")[0] == 0
+    assert cli(capsys, *d, "add", "1", str(hard), "--taken-at", "40 min ago")[0] == 0
+    code, out, err = cli(capsys, *d, "status", "1")
+    assert code == 0, err
+    assert "end point (first photo, 0.3 h): REDDER THAN SLIGHTLY PINK on the left cheek, right " \
+           "cheek: next time, lighter" in out
+    assert "Next time, lighter" in out and f'protocol: "{protocol.SRC_ENDPOINT}"' in out
+    rec = json.loads(cli(capsys, *d, "status", "1", "--json")[1])
+    assert rec["endpoint"]["redder_than_slightly_pink"]
+    assert sorted(rec["endpoint"]["too_red"]) == ["left_cheek", "right_cheek"]

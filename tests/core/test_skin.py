@@ -15,7 +15,8 @@ from skintrack.core.verdict import decide, why_not_counted
 from tests.conftest import FRONTAL, SHARED_DATA
 
 NO_RISK = Answers(pregnant_or_breastfeeding=False, keloid_prone=False, anticoagulants=False,
-                  device="pen", needle_mm=0.25, disinfected_hands_face_tool=True)
+                  device="pen", needle_mm=0.25, disinfected_hands_face_tool=True,
+                  beginner=False, room_clean=True, room_ventilated=True)
 #: Share of a region's pixels the map must call skin on a clean frontal sample face.
 MIN_REGION_SKIN = 0.85
 

@@ -26,7 +26,8 @@ GOOD = Quality(())
 #: Every protocol question answered, none of them a risk: since issue 13 GO needs the answers, so
 #: the rules about findings and the photo are tested with them given.
 NO_RISK = Answers(pregnant_or_breastfeeding=False, keloid_prone=False, anticoagulants=False,
-                  device="pen", needle_mm=0.5, disinfected_hands_face_tool=True)
+                  device="pen", needle_mm=0.5, disinfected_hands_face_tool=True,
+                  beginner=False, room_clean=True, room_ventilated=True)
 
 
 def decide(findings, quality, *, answers=NO_RISK, **kw):
@@ -197,7 +198,7 @@ def test_any_unanswered_question_asks_for_review():
     assert v.decision == "review"
     (r,) = v.reasons
     assert r.rule_id == "questions" and r.source_sentence == protocol.SRC_SAFETY_FIRST
-    assert r.text.startswith("8 of the protocol's questions are not answered")
+    assert r.text.startswith("11 of the protocol's questions are not answered")  # 8 + 3 (issue 17)
     partial = replace(NO_RISK, keloid_prone=None)
     (r,) = _decide([], GOOD, answers=partial).reasons
     assert r.rule_id == "questions" and "keloids" in r.text and r.text.startswith("1 of")
@@ -218,3 +219,37 @@ def test_the_ladder_orders_reasons_most_serious_first():
     decisions = [r.decision for r in v.reasons]
     assert v.decision == "postpone" and decisions == sorted(decisions, key=lambda d: d != "postpone")
     assert {r.rule_id for r in v.reasons} == {"skin_suspend", "safety_first", "questions"}
+
+
+def test_checklist_answers_feed_the_ladder():
+    """Issue 17: a beginner with a roller or a pen is advice, not a postponement; a patch needs
+    none; a reused roller's risk is advice; a room that is not clean asks for review, one that is
+    not ventilated is advice; the beginner question applies on a first session only."""
+    from skintrack.core.questionnaire import CHECKLIST, checklist_state
+
+    for device in ("roller", "pen"):
+        v = _decide([], GOOD, answers=replace(NO_RISK, device=device, beginner=True,
+                                               roller_reused=False if device == "roller" else None))
+        assert v.decision == "go" and v.reasons == ()
+        [note] = v.advice
+        assert note.rule_id == "device_choice" and note.source_sentence == protocol.SRC_PATCH
+        assert "patches are the safest choice" in note.text
+    assert _decide([], GOOD, answers=replace(NO_RISK, device="patch", beginner=True)).advice == ()
+    v = _decide([], GOOD, answers=replace(NO_RISK, device="roller", roller_reused=True,
+                                          roller_disinfection="uv_box"))
+    assert v.decision == "go" and [n.rule_id for n in v.advice] == ["roller_reuse"]
+    assert v.advice[0].source_sentence == protocol.SRC_ROLLER_REUSE
+    v = _decide([], GOOD, answers=replace(NO_RISK, room_clean=False))
+    assert v.decision == "review" and [r.rule_id for r in v.reasons] == ["environment"]
+    v = _decide([], GOOD, answers=replace(NO_RISK, room_ventilated=False))
+    assert v.decision == "go" and v.advice[0].source_sentence == protocol.SRC_ENVIRONMENT
+    for open_q in ("room_clean", "room_ventilated", "beginner"):
+        v = _decide([], GOOD, answers=replace(NO_RISK, **{open_q: None}))
+        assert v.decision == "review" and v.reasons[0].rule_id == "questions", open_q
+    later = _decide([], GOOD, answers=replace(NO_RISK, beginner=None), first_session=False)
+    assert later.decision == "go"
+    assert "advice" in later.to_record()
+    states = {i.id: checklist_state(i, replace(NO_RISK, room_ventilated=False)) for i in CHECKLIST}
+    assert states == {"device": "ok", "room": "attention", "disinfection": "ok"}
+    assert {i.id: checklist_state(i, None) for i in CHECKLIST} == dict.fromkeys(
+        ("device", "room", "disinfection"), "open")

@@ -117,3 +117,46 @@ def test_maps_lie_over_the_baseline_and_colour_the_treated_skin(built):
     d = one.delta_map[cheek].astype(float).mean(axis=(0, 1)) - base.image[cheek].astype(float).mean(
         axis=(0, 1))
     assert d[0] - d[2] > 10  # more red than blue added
+
+
+def test_serum_step_and_end_point_are_in_the_report(stored, built, tmp_path, engine):
+    """Issue 17: the serum or mask step beside the 24 h and 48 h rules, ticked or not; the end
+    point of the first photo in the status advice ("next time, lighter" when too red)."""
+    from datetime import timedelta
+
+    from skintrack.core.analysis import analyze_photo
+    from skintrack.core.intake import load_photo
+    from skintrack.core.phantom import add_redness
+    from skintrack.core.protocol import SRC_SERUM
+    from skintrack.core.recovery import SERUM_STEP
+    from skintrack.report.images import encode_jpeg
+    from skintrack.tracking import PhotoSource, Tracker
+    from tests.report._session import SAMPLES, TREATED_AT
+
+    model, _ = built
+    assert model.aftercare_notes[0].startswith("Repairing serum or medical-grade mask")
+    assert "\u2610 not ticked" in model.aftercare_notes[0] and SRC_SERUM in model.aftercare_notes[0]
+    # The first photo (1 h, +4 a*) stayed within slightly pink.
+    assert any("no redder than slightly pink" in a for a in model.status.advice)
+    tracker, sid = stored
+    tracker.set_aftercare_step(sid, SERUM_STEP, True, at=TREATED_AT + timedelta(minutes=5))
+    try:
+        again = build_report(tracker, sid, now=NOW)
+        assert "\u2611 applied" in again.aftercare_notes[0]
+    finally:
+        tracker.set_aftercare_step(sid, SERUM_STEP, False)
+
+    # A session pressed too hard: +7.5 a* on the first photo, 20 minutes after treatment.
+    with Tracker(tmp_path / "data", engine=engine) as t:
+        s = t.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED,
+                          treated_at=TREATED_AT, now=NOW)
+        base_path = SAMPLES / "aptus_1.png"
+        t.set_baseline(s.id, PhotoSource(base_path.read_bytes(), "aptus_1.png",
+                                         taken_at=TREATED_AT - timedelta(minutes=10)), now=NOW)
+        base = analyze_photo(load_photo(base_path), engine, find_lesions=False)
+        red = add_redness(base.photo.rgb, base.regions, delta_a_star=dict.fromkeys(TREATED, 7.5))
+        t.add_photos(s.id, [PhotoSource(encode_jpeg(red, quality=92), "SIMULATED-0.3h.jpg",
+                                        taken_at=TREATED_AT + timedelta(minutes=20))], now=NOW)
+        hard = build_report(t, s.id, now=NOW)
+    [said] = [a for a in hard.status.advice if "redder than slightly pink" in a]
+    assert "Next time, lighter" in said and "too much pressure or too many passes" in said

@@ -254,6 +254,13 @@ class Controller(QObject):
         self.runner.submit("Updating the recovery status", _save_symptoms, self.tracking,
                            self.session_id, dict(symptoms), on_done=self.model.set_status)
 
+    def set_serum_applied(self, done: bool) -> None:
+        """The person ticked (or unticked) the serum or mask step right after treatment."""
+        if self.tracking is None or self.session_id is None:
+            return
+        self.runner.submit("Updating the aftercare", _save_serum, self.tracking, self.session_id,
+                           bool(done), on_done=self.model.set_status)
+
     def refresh_status(self):
         if self.tracking is None or self.session_id is None:
             return None
@@ -531,6 +538,14 @@ def _save_symptoms(ctx, tracking, session_id, symptoms):
 
     t = tracking.tracker()
     t.record_symptoms(session_id, Symptoms.from_dict(symptoms))
+    return t.status(session_id)
+
+
+def _save_serum(ctx, tracking, session_id, done):
+    from skintrack.core.recovery import SERUM_STEP
+
+    t = tracking.tracker()
+    t.set_aftercare_step(session_id, SERUM_STEP, done)
     return t.status(session_id)
 
 

@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         self.check.finding_choice.connect(controller.set_finding_choice)
         self.check.answers_changed.connect(controller.set_answers)
         self.recovery.symptoms_changed.connect(controller.set_symptoms)
+        self.recovery.serum_ticked.connect(controller.set_serum_applied)
         self.recovery.later_chosen.connect(self._later_chosen)
         self.recovery.take_photo_requested.connect(self._take_recovery_photo)
         self.compare.later_chosen.connect(self._later_chosen)

@@ -3,9 +3,11 @@
 The pre-treatment check: findings on the photo and a verdict (GO, REVIEW or POSTPONE) with its
 reasons, each tied to the protocol sentence it applies.
 
-GO needs every protocol question answered. On a terminal, without ``--answers``, the questions
-are asked one by one (an empty answer leaves a question open); in a script, pass ``--answers
-FILE``: without it the verdict is REVIEW, with a reason saying the questions are unanswered.
+GO needs every protocol question answered. On a terminal, without ``--answers``, the checklist
+before treatment is shown with its protocol sentences, then the questions are asked one by one (an
+empty answer leaves a question open); in a script, pass ``--answers FILE``: without it the verdict
+is REVIEW, with a reason saying the questions are unanswered. Whether the person is a beginner is
+asked only when the data folder holds no session yet (a first session).
 """
 
 from __future__ import annotations
@@ -49,8 +51,9 @@ def run(args: argparse.Namespace) -> int:
         raise SkintrackError(f"--treated: {exc}") from None
     answers = load_answers(args.answers) if args.answers else None
     photo = load_photo(args.photo)
+    first = first_session()
     if answers is None and stdin_is_terminal():
-        answers = ask_questions(sys.stdin, sys.stderr)
+        answers = ask_questions(sys.stdin, sys.stderr, first_session=first)
     with FaceEngine() as engine:
         analysis = analyze_photo(photo, engine)
     face = analysis.face
@@ -60,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         raise SkintrackError(f"no finding with id {', '.join(unknown)} on this photo")
     verdict = decide(analysis.findings, analysis.quality, answers=answers, treated=treated,
                      dismissed=frozenset(args.dismiss), confirmed=frozenset(args.confirm),
-                     mm_per_px=face.mm_per_px if face else None)
+                     mm_per_px=face.mm_per_px if face else None, first_session=first)
     if args.json:
         from skintrack.core.verdict import why_not_counted
 
@@ -73,11 +76,48 @@ def run(args: argparse.Namespace) -> int:
                "face": rec["face"], "findings": rec["findings"],
                "dismissed": sorted(args.dismiss), "confirmed": sorted(args.confirm),
                "answers": answers.to_dict() if answers else None,
-               "verdict": verdict.to_record()}
+               "verdict": verdict.to_record(), "first_session": first,
+               "checklist": checklist_record(answers, first_session=first)}
         print(json.dumps(out))
         return 0
     print_report(analysis, verdict, args, answers is not None)
+    print_checklist(answers, first_session=first)
     return 0
+
+
+def first_session() -> bool:
+    """Whether no session is recorded yet in the data folder (``$SKINTRACK_HOME`` or the user's
+    own), looked at read-only (:func:`skintrack.tracking.no_session_yet`)."""
+    from skintrack.tracking import no_session_yet
+
+    return no_session_yet()
+
+
+def checklist_record(answers, *, first_session: bool) -> list[dict]:
+    """The checklist items with their state (open, ok, attention) and protocol sentences."""
+    from skintrack.core.questionnaire import CHECKLIST, checklist_state
+
+    return [{"id": item.id, "title": item.title,
+             "state": checklist_state(item, answers, first_session=first_session),
+             "questions": list(item.question_ids), "sentences": list(item.sentences)}
+            for item in CHECKLIST]
+
+
+CHECK_MARKS = {"ok": "[x]", "attention": "[!]", "open": "[ ]"}
+
+
+def print_checklist(answers, *, first_session: bool, out=None) -> None:
+    """The checklist before treatment, each item ticked or not, with its protocol sentences."""
+    out = out or sys.stdout
+    print(file=out)
+    from skintrack.core.questionnaire import CHECKLIST_CLOSING
+
+    print("  Before you start (the protocol's checklist):", file=out)
+    for rec in checklist_record(answers, first_session=first_session):
+        print(f"  {CHECK_MARKS[rec['state']]} {rec['title']}", file=out)
+        for sentence in rec["sentences"]:
+            print(f"      \"{sentence}\"", file=out)
+    print(f"  \"{CHECKLIST_CLOSING}\"", file=out)
 
 
 def stdin_is_terminal() -> bool:
@@ -88,20 +128,27 @@ def stdin_is_terminal() -> bool:
         return False
 
 
-def ask_questions(inp, out):
+def ask_questions(inp, out, *, first_session: bool = True):
     """Ask the protocol questions that apply, one per line on ``out``, answers read from ``inp``.
 
-    An empty line leaves a question unanswered (the verdict then asks for review); an answer that
-    does not fit is asked again; end of input stops asking. Returns
-    :class:`~skintrack.core.questionnaire.Answers`.
+    The checklist's items are shown first, each with its protocol sentences. An empty line leaves
+    a question unanswered (the verdict then asks for review); an answer that does not fit is
+    asked again; end of input stops asking. Whether the person is a beginner is asked on a
+    ``first_session`` only. Returns :class:`~skintrack.core.questionnaire.Answers`.
     """
     from skintrack.core.errors import SkintrackError
-    from skintrack.core.questionnaire import QUESTIONS, Answers, applies
+    from skintrack.core.questionnaire import CHECKLIST, CHECKLIST_INTRO, QUESTIONS, Answers, applies
 
     given: dict = {}
+    print(f"\"{CHECKLIST_INTRO}\"", file=out)
+    print("Before you start, the checklist:", file=out)
+    for i, item in enumerate(CHECKLIST, 1):
+        print(f"  {i}. {item.title}", file=out)
+        for sentence in item.sentences:
+            print(f"     \"{sentence}\"", file=out)
     print("The protocol's questions (press Enter to leave one unanswered):", file=out)
     for q in QUESTIONS:
-        if not applies(q.id, given):
+        if not applies(q.id, given, first_session=first_session):
             continue
         while True:
             if q.kind == "yes_no":
@@ -159,6 +206,9 @@ def print_report(analysis, verdict, args, answered: bool) -> None:
         print(f"    protocol: \"{r.source_sentence}\"")
     if not verdict.reasons:
         print("  Nothing on the photo or in the answers stands against treatment.")
+    for n in verdict.advice:
+        print(f"  advice: {n.text}")
+        print(f"    protocol: \"{n.source_sentence}\"")
     if not answered:
         print("  (The protocol questions were not answered: run on a terminal to be asked them, "
               "or pass --answers FILE.)")

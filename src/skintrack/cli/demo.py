@@ -46,7 +46,8 @@ NEEDLE_MM = 0.25
 #: conditions, a reused roller soaked in 75 % alcohol, hands, face and tool disinfected.
 DEMO_ANSWERS = {"pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagulants": False,
                 "device": "roller", "needle_mm": NEEDLE_MM, "roller_reused": True,
-                "roller_disinfection": "alcohol_75_10min", "disinfected_hands_face_tool": True}
+                "roller_disinfection": "alcohol_75_10min", "disinfected_hands_face_tool": True,
+                "beginner": False, "room_clean": True, "room_ventilated": True}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -78,6 +78,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                      help="comma-separated: swelling, oozing, fever, pain (beyond mild burning); "
                           "or none")
 
+    serum = action("serum", "tick the repairing serum or medical-grade mask applied right after "
+                            "treatment")
+    serum.add_argument("session", type=positive_id, metavar="SESSION")
+    serum.add_argument("--undo", action="store_true", help="untick it")
+
 
 def parse_time(text: str, *, now: datetime | None = None) -> datetime:
     """A timezone-aware time from the command line (see ``_TIME_HELP``).
@@ -163,13 +168,39 @@ def _new(tracker, args) -> int:
         print(f"skintrack: warning: {s.needle_mm:g} mm needles are medical grade (over "
               f"{HOME_NEEDLE_MAX_MM:g} mm) and unsuitable for home use", file=sys.stderr)
     if args.json:
-        print(json.dumps(_session_record(s)))
+        print(json.dumps({**_session_record(s),
+                          "technique_steps": list(technique_steps(s.device))}))
         return 0
     regions = ", ".join(r.replace("_", " ") for r in s.treated_regions)
     print(f"session {s.id}: {s.device}, {s.needle_mm:g} mm needles, on {regions}; "
           f"treatment start {_local(s.treated_at)}")
     print(f"next: skintrack session baseline {s.id} PHOTO   (the photo taken before treatment)")
+    print_technique(s.device, regions)
     return 0
+
+
+def print_technique(device: str, regions: str) -> None:
+    """The technique in plain steps, with the treated regions and the protocol's sentences."""
+    from skintrack.core import protocol
+
+    print(f"how to treat the {regions} (\"{protocol.SRC_PART_TECHNIQUE}\"):")
+    for i, step in enumerate(technique_steps(device), 1):
+        print(f"  {i}. {step}")
+    print(f"  {protocol.ENDPOINT_PHOTO_HINT}")
+    for sentence in (protocol.SRC_TECHNIQUE, protocol.SRC_ENDPOINT, protocol.SRC_SERUM):
+        print(f"  protocol: \"{sentence}\"")
+    from skintrack.core.recovery import CHECK_PHOTO_HOURS
+
+    hours = ", ".join(f"{h:g}" for h in CHECK_PHOTO_HOURS[:-1]) + f" and {CHECK_PHOTO_HOURS[-1]:g}"
+    print(f"afterwards (\"{protocol.SRC_PART_REACTIONS}\"): check photos at {hours} hours "
+          "(skintrack session add); swelling, oozing, fever or pain beyond a mild burning: "
+          "skintrack session symptoms")
+
+
+def technique_steps(device: str) -> tuple[str, ...]:
+    from skintrack.core.protocol import technique_steps as steps
+
+    return steps(device)
 
 
 def _baseline(tracker, args) -> int:
@@ -206,6 +237,9 @@ def _add(tracker, args) -> int:
 
 
 def _status(tracker, args) -> int:
+    from skintrack.core.protocol import ENDPOINT_MAX_DELTA_A_STAR
+    from skintrack.core.recovery import SERUM_STEP
+
     now = parse_time(args.as_of) if args.as_of else None
     st = tracker.status(args.session, now=now)
     if args.json:
@@ -221,6 +255,13 @@ def _status(tracker, args) -> int:
     if st.predicted_resolved_at_hours is not None:
         headline += f"; back to baseline at about {st.predicted_resolved_at_hours:.1f} h"
     print(headline)
+    ep = st.endpoint
+    if ep is not None and ep.measured:
+        verdict = ("REDDER THAN SLIGHTLY PINK on the "
+                   + ", ".join(r.replace("_", " ") for r in ep.too_red) + ": next time, lighter"
+                   if ep.too_red else "within slightly pink")
+        print(f"end point (first photo, {ep.hours:.1f} h): {verdict} "
+              f"(Δa* {ep.delta_a_star:+.1f}, limit +{ENDPOINT_MAX_DELTA_A_STAR:g})")
     # One column per photo (two photos may share an hour).
     columns = sorted({(o.hours, o.photo_id or 0) for rr in st.regions.values()
                       for o in rr.observations})
@@ -244,6 +285,8 @@ def _status(tracker, args) -> int:
     print("advice:")
     for a in st.advice:
         print(f"  - {a.text}")
+        if a.code == "endpoint_too_red":
+            print(f"    protocol: \"{a.source}\"")
     if st.spots_to_look_at:
         names = {p.id: p.original_name for p in tracker.photos(args.session)}
         print("new spots to look at (seen on one photo only, not counted as getting worse):")
@@ -257,6 +300,8 @@ def _status(tracker, args) -> int:
         for t in active:
             if t.ends_at is None:
                 print(f"  - {t.label}: until {t.until}")
+            elif t.code == SERUM_STEP:
+                print(f"  - {t.label}: not ticked yet (skintrack session serum {s.id})")
             elif t.code.startswith("check_photo"):
                 due = (t.ends_at - st.now).total_seconds() / 3600.0
                 when = f"in {due:.1f} h" if due > 0 else "now"
@@ -302,5 +347,14 @@ def _symptoms(tracker, args) -> int:
     return 0
 
 
+def _serum(tracker, args) -> int:
+    from skintrack.core.recovery import SERUM_STEP
+
+    tracker.set_aftercare_step(args.session, SERUM_STEP, not args.undo)
+    print(f"session {args.session}: repairing serum or mask "
+          f"{'not ticked' if args.undo else 'ticked as applied'}")
+    return 0
+
+
 _ACTIONS = {"new": _new, "baseline": _baseline, "add": _add, "status": _status,
-            "list": _list_sessions, "symptoms": _symptoms}
+            "list": _list_sessions, "symptoms": _symptoms, "serum": _serum}

@@ -50,6 +50,18 @@ SRC_PATCH = (
     "are single-use, and eliminate the issue of repeated sterilization."
 )
 DEVICES = ("patch", "roller", "pen")
+SRC_DEVICE_KINDS = (
+    "Home microneedling products on the market are mainly divided into three categories: "
+    "microneedle rollers, electric microneedle pens, and dissolvable microneedle patches."
+)
+#: The device a beginner is advised to use; a roller or pen is advice for a beginner, not a
+#: postponement: the protocol calls patches "the safest choice", not the only one.
+BEGINNER_DEVICE = "patch"
+
+# --- The room ------------------------------------------------------------------------------------
+SRC_ENVIRONMENT = (
+    "Keep the environment clean during operation, preferably in a well-ventilated room."
+)
 
 # --- Skin contraindications ---------------------------------------------------------------------
 SRC_SKIN_SUSPEND = (
@@ -70,6 +82,39 @@ SRC_ENDPOINT = (
     'Apply pressure until the skin is slightly pink; discard the misconception that "redder equals '
     'more effective."'
 )
+#: The end point, "slightly pink", in CIELAB Δa* against the pre-treatment baseline. Visual
+#: grading scales of erythema separate "very slight (barely perceptible)" erythema (Draize grade
+#: 1, "mild") from "well-defined" erythema (Draize grade 2) (Draize JH, Woodard G, Calvery HO
+#: 1944, J Pharmacol Exp Ther 82:377-390). Chromameter studies that graded the same sites by eye
+#: put the mild erythema of a soap-chamber test at a Δa* of about 1 to 3 (Babulak SW et al.
+#: 1986, J Soc Cosmet Chem 37:475-479: six soaps, a* 7.0-7.8 before and 8.8-10.1 after, Δa*
+#: 1.1-2.9, correlating with the visual grades) and well-defined
+#: ("moderate") erythema at about 4 to 5, marked beyond about 7 (Wilhelm KP, Maibach HI 1989,
+#: J Am Acad Dermatol 21:1306-1308; Fullerton A et al. 1996, Contact Dermatitis 35:1-10, the
+#: European guidelines). Between 4 and 5 the mild and well-defined grades overlap (observers
+#: disagree, and ``core.compare`` already calls it "moderate" from 4); from 5 on, erythema is
+#: well-defined by every reading. So "redder than slightly pink" is a Δa* above 5, beyond the
+#: photo's own 95 % band: only what is surely well-defined erythema is called too much. The
+#: recovery model's normal course starts inside the overlap (5 a* at 0 h in tests/test_tracking.py,
+#: 4.2 at the first photo of scripts/measure_recovery.py) and must not be called too red.
+ENDPOINT_MAX_DELTA_A_STAR = 5.0
+#: The same bound as a change of the erythema index (EI = 100·log10(R/G) of linear camera
+#: reflectance, ``core.colour.erythema_index``; Dawson et al. 1980). Published EI readings come
+#: from narrow-band meters and do not transfer to a camera's broad channels, so the bound is
+#: carried over through our own measurement: the phantom's haemoglobin-like redness raises the
+#: camera EI by 1.12-1.46 (median 1.25) units per a* unit on the seven frontal sample faces
+#: (forehead and cheeks at +3, +4 and +6 a*; ``tests/core/test_endpoint.py`` checks it), so Δa* 5
+#: is a ΔEI of about 6.2. Reported beside Δa*; Δa* decides.
+ENDPOINT_MAX_DELTA_ERYTHEMA_INDEX = 6.2
+#: Only a photo taken within this many hours of the treatment start measures the end point: the
+#: redness fades with a time constant of hours (docs/recovery.md), so a later first photo shows
+#: less than the skin reached, and the check would pass a session that was too hard.
+ENDPOINT_PHOTO_MAX_HOURS = 1.0
+#: Said where a session starts, so that the first photo can measure the end point.
+ENDPOINT_PHOTO_HINT = (
+    f"Take a photo within {ENDPOINT_PHOTO_MAX_HOURS:g} h after treatment: it shows whether you "
+    "stopped at slightly pink."
+)
 
 # --- Aftercare (hours from treatment start) -----------------------------------------------------
 SRC_AFTERCARE = (
@@ -78,6 +123,11 @@ SRC_AFTERCARE = (
 )
 NO_MAKEUP_SWIM_SUN_HOURS = 24.0
 NO_ACIDS_RETINOL_HOURS = 48.0
+SRC_SERUM = (
+    "Immediately after the procedure, apply a repairing serum or medical-grade mask. At this "
+    "moment, the skin channels are open, absorption efficiency is at its peak, but the skin is "
+    "also most vulnerable."
+)
 
 # --- Normal course of redness -------------------------------------------------------------------
 SRC_REDNESS_WINDOW = (
@@ -104,6 +154,27 @@ SRC_SAFETY_FIRST = (
     "It is better to see slower results than to risk skin health."
 )
 
+#: The protocol's framing sentences: not rules, but the reason skintrack checks at all. They are
+#: shown with the checklist (``core.questionnaire.CHECKLIST_INTRO``) and listed in docs/protocol.md.
+SRC_INTRO = (
+    "At-home microneedling is becoming a popular skincare trend, but the accompanying safety "
+    "concerns cannot be ignored. The essence of microneedling is the physical creation of "
+    "microchannels in the skin; improper operation not only fails to yield ideal results but can "
+    "also lead to infection, allergic reactions, or even permanent scarring. Therefore, mastering "
+    "a scientifically standardized操作流程 (operational process) is lesson number one for every "
+    "home user."
+)
+#: The protocol's four parts open with a sentence each; the checklist, the technique steps and
+#: the aftercare list are headed by them.
+SRC_PART_DEVICE = "First, the choice of equipment is crucial."
+SRC_PART_DISINFECTION = "Second, a strict disinfection process is non-negotiable."
+SRC_PART_TECHNIQUE = "Third, correct operating methods determine both efficacy and safety."
+SRC_PART_REACTIONS = "Finally, recognize adverse reactions and respond promptly."
+SRC_CLOSING = (
+    "Home microneedling is a double-edged sword: used correctly, it is a powerful skincare tool; "
+    "used incorrectly, it can be a skin disaster. Safety must always come first."
+)
+
 RULES: tuple[Rule, ...] = (
     Rule("needle_length", "Needles longer than 0.5 mm are medical grade and not for home use; "
          "0.25-0.5 mm is the home range.", SRC_NEEDLE),
@@ -112,6 +183,16 @@ RULES: tuple[Rule, ...] = (
     Rule("skin_suspend", "Postpone while there are open wounds, acne pustules or an active cold sore "
          "on the skin.", SRC_SKIN_SUSPEND),
     Rule("technique", "Cross-hatch, at most three passes over any area.", SRC_TECHNIQUE),
+    # Added by issue 17: the rest of the protocol, before, during and after.
+    Rule("device_choice", "For a beginner, dissolvable patches are the safest choice; a reused "
+         "roller can breed bacteria.", SRC_PATCH),
+    Rule("roller_reuse", "A roller used again can breed bacteria, and uneven pressure can abrade "
+         "the skin.", SRC_ROLLER_REUSE),
+    Rule("environment", "Work in a clean room, preferably a well-ventilated one.",
+         SRC_ENVIRONMENT),
+    Rule("endpoint", "Stop at slightly pink: redder is not more effective.", SRC_ENDPOINT),
+    Rule("serum", "Right after treatment, apply a repairing serum or a medical-grade mask.",
+         SRC_SERUM),
     Rule("aftercare", "No makeup, swimming or sun for 24 hours; no acids or retinol for 48 hours.",
          SRC_AFTERCARE),
     Rule("redness_window", "Mild redness usually subsides within 4 to 6 hours.", SRC_REDNESS_WINDOW),
@@ -133,6 +214,28 @@ RULES: tuple[Rule, ...] = (
     Rule("questions", "Answer every protocol question before treating: each can rule treatment "
          "out.", SRC_SAFETY_FIRST),
 )
+
+
+def technique_steps(device: str) -> tuple[str, ...]:
+    """The technique in a few plain steps for ``device`` (one of :data:`DEVICES`), from
+    :data:`SRC_TECHNIQUE`, :data:`SRC_ENDPOINT` and :data:`SRC_SERUM`. The cross-hatching rule is
+    the protocol's for rollers; a pen is moved the same way, and a patch is pressed on once."""
+    if device not in DEVICES:
+        raise ValueError(f"device must be one of {DEVICES}")
+    if device == "patch":
+        moves = ("Press each patch on once, on clean, dry skin, and leave it as its instructions "
+                 "say; do not press it again or rub over it.",)
+    else:
+        tool = "roller" if device == "roller" else "pen"
+        moves = (
+            f"Cross-hatch: move the {tool} horizontally over an area first, then vertically.",
+            f"No more than {MAX_PASSES_PER_AREA} passes over any area.",
+            "Do not rub back and forth in the same spot.",
+        )
+    return moves + (
+        "Stop when the skin is slightly pink: redder is not more effective.",
+        "Right after: apply a repairing serum or a medical-grade mask.",
+    )
 
 
 def rule(rule_id: str) -> Rule:

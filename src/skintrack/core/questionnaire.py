@@ -6,11 +6,17 @@ protocol rule of :mod:`skintrack.core.protocol`; the verdict (:mod:`skintrack.co
 the answers into reasons. A question left unanswered is ``None``; the verdict cannot be GO while
 a question that applies (:func:`applies`, :func:`unanswered`) is unanswered.
 
+Some of the questions form the **checklist** before treatment (:data:`CHECKLIST`, issue 17): the
+device (patches are safest for a beginner; a reused roller's risk), a clean, ventilated room, and
+disinfection, each item with its protocol sentences. Whether the person is a beginner is asked on
+a first session only (``first_session``).
+
 Answers file (every key optional)::
 
     {"pregnant_or_breastfeeding": false, "keloid_prone": false, "anticoagulants": false,
      "device": "roller", "needle_mm": 0.25, "roller_reused": true,
-     "roller_disinfection": "alcohol_75_10min", "disinfected_hands_face_tool": true}
+     "roller_disinfection": "alcohol_75_10min", "disinfected_hands_face_tool": true,
+     "beginner": false, "room_clean": true, "room_ventilated": true}
 """
 
 from __future__ import annotations
@@ -66,8 +72,52 @@ QUESTIONS: tuple[Question, ...] = (
              "disinfection", choices=ROLLER_DISINFECTION),
     Question("disinfected_hands_face_tool", "Have you disinfected your hands, your face and the "
              "tool?", "yes_no", "disinfection"),
+    # Issue 17, the checklist; last, so that answers files and scripted answers stay in order.
+    Question("beginner", "Is this your first time microneedling at home (a beginner)?", "yes_no",
+             "device_choice"),
+    Question("room_clean", "Is the room you will treat in clean (surfaces wiped, no dust)?",
+             "yes_no", "environment"),
+    Question("room_ventilated", "Is the room well ventilated (a window open, or fresh air)?",
+             "yes_no", "environment"),
 )
 QUESTION_IDS = tuple(q.id for q in QUESTIONS)
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One item of the checklist before treatment: a short title, the questions that tick it, and
+    the protocol sentences it rests on (shown beside it)."""
+
+    id: str
+    title: str
+    question_ids: tuple[str, ...]
+    sentences: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not self.title or not self.question_ids or not self.sentences:
+            raise ValueError("a checklist item needs a title, questions and its sentences")
+        for qid in self.question_ids:
+            if qid not in QUESTION_IDS:
+                raise ValueError(f"unknown question {qid!r}")
+
+
+#: Shown above the checklist: why the checks exist at all (the protocol's opening).
+CHECKLIST_INTRO = protocol.SRC_INTRO
+#: Shown below it: the protocol's closing.
+CHECKLIST_CLOSING = protocol.SRC_CLOSING
+CHECKLIST: tuple[ChecklistItem, ...] = (
+    ChecklistItem("device", "Your device: dissolvable patches are safest for a beginner",
+                  ("device", "beginner", "needle_mm", "roller_reused", "roller_disinfection"),
+                  (protocol.SRC_PART_DEVICE, protocol.SRC_DEVICE_KINDS, protocol.SRC_PATCH,
+                   protocol.SRC_ROLLER_REUSE)),
+    ChecklistItem("room", "A clean, well-ventilated room", ("room_clean", "room_ventilated"),
+                  (protocol.SRC_ENVIRONMENT,)),
+    ChecklistItem("disinfection", "Hands, face and tool disinfected",
+                  ("disinfected_hands_face_tool",),
+                  (protocol.SRC_PART_DISINFECTION, protocol.SRC_DISINFECT)),
+)
+#: Question id -> the checklist item it belongs to.
+CHECKLIST_OF = {qid: item.id for item in CHECKLIST for qid in item.question_ids}
 
 
 def question(qid: str) -> Question:
@@ -89,6 +139,9 @@ class Answers:
     roller_reused: bool | None = None
     roller_disinfection: str | None = None
     disinfected_hands_face_tool: bool | None = None
+    beginner: bool | None = None
+    room_clean: bool | None = None
+    room_ventilated: bool | None = None
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -144,22 +197,48 @@ MAX_ANSWERS_BYTES = 64 * 1024
 ROLLER_QUESTIONS = ("roller_reused", "roller_disinfection")
 
 
-def applies(qid: str, answers) -> bool:
+def applies(qid: str, answers, *, first_session: bool = True) -> bool:
     """Whether question ``qid`` applies given the other answers (a mapping or :class:`Answers`):
     the reused-roller question to a roller (or while the device is not known), how it was
-    disinfected only to a reused one."""
+    disinfected only to a reused one; whether the person is a beginner on a first session only
+    (``first_session``: no session recorded before this one)."""
     get = answers.get if hasattr(answers, "get") else lambda k: getattr(answers, k)
+    if qid == "beginner":
+        return first_session
     if qid in ROLLER_QUESTIONS and get("device") not in (None, "roller"):
         return False
     return not (qid == "roller_disinfection" and get("roller_reused") is False)
 
 
-def unanswered(answers) -> tuple[str, ...]:
+def unanswered(answers, *, first_session: bool = True) -> tuple[str, ...]:
     """Ids of the questions that apply and are not answered (all of them for ``None``)."""
     if answers is None:
         answers = {}
     data = answers.to_dict() if isinstance(answers, Answers) else dict(answers)
-    return tuple(q.id for q in QUESTIONS if data.get(q.id) is None and applies(q.id, data))
+    return tuple(q.id for q in QUESTIONS if data.get(q.id) is None
+                 and applies(q.id, data, first_session=first_session))
+
+
+def checklist_state(item: ChecklistItem, answers, *, first_session: bool = True) -> str:
+    """``"open"`` while a question of ``item`` that applies is unanswered, else ``"ok"`` when
+    every answer is the safe one, else ``"attention"`` (the verdict says why)."""
+    data = {} if answers is None else (
+        answers.to_dict() if isinstance(answers, Answers) else dict(answers))
+    open_ = unanswered(data, first_session=first_session)
+    if any(q in open_ for q in item.question_ids):
+        return "open"
+    risky = {
+        "beginner": data.get("beginner") is True and data.get("device") not in (
+            None, protocol.BEGINNER_DEVICE),
+        "needle_mm": (data.get("needle_mm") or 0) > protocol.HOME_NEEDLE_MAX_MM,
+        "roller_reused": data.get("roller_reused") is True,
+        "roller_disinfection": data.get("roller_disinfection") in ("other", "none"),
+        "room_clean": data.get("room_clean") is False,
+        "room_ventilated": data.get("room_ventilated") is False,
+        "disinfected_hands_face_tool": data.get("disinfected_hands_face_tool") is False,
+    }
+    return "attention" if any(risky.get(q, False) for q in item.question_ids
+                              if applies(q, data, first_session=first_session)) else "ok"
 
 
 def load_answers(path: str | Path) -> Answers:

@@ -47,15 +47,21 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from skintrack.core.protocol import (
+    ENDPOINT_MAX_DELTA_A_STAR,
+    ENDPOINT_MAX_DELTA_ERYTHEMA_INDEX,
+    ENDPOINT_PHOTO_MAX_HOURS,
     HOME_NEEDLE_MAX_MM,
+    MAX_PASSES_PER_AREA,
     NO_ACIDS_RETINOL_HOURS,
     NO_MAKEUP_SWIM_SUN_HOURS,
     REDNESS_WINDOW_END_HOURS,
     REDNESS_WINDOW_START_HOURS,
     SRC_AFTERCARE,
+    SRC_ENDPOINT,
     SRC_NEEDLE,
     SRC_REDNESS_WINDOW,
     SRC_SAFETY_FIRST,
+    SRC_SERUM,
     SRC_SKIN_SUSPEND,
     SRC_WARNING,
     WARNING_SYMPTOMS,
@@ -130,6 +136,8 @@ SYMPTOM_NAMES = WARNING_SYMPTOMS + ("pain_beyond_mild_burning",)
 SAME_PLACE_MM = 3.0
 #: A new spot becomes evidence of worsening when found on this many photos after treatment.
 NEW_SPOT_MIN_PHOTOS = 2
+#: The aftercare step the person ticks: the serum or mask right after treatment.
+SERUM_STEP = "repairing_serum_or_mask"
 
 
 # --- inputs --------------------------------------------------------------------------------------
@@ -148,6 +156,8 @@ class Observation:
     uncertainty: float
     real_change: bool
     photo_id: int | None = None
+    #: The change of the erythema index against the baseline (EI units), when measured.
+    delta_erythema_index: float | None = None
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.hours) and self.hours >= 0):
@@ -306,6 +316,112 @@ def new_spots(baseline: Sequence[Spot], later: Sequence[Spot], *, treated: Itera
 
 # --- outputs -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
+class EndpointCheck:
+    """How red the treated skin became: the first photo after treatment against "slightly pink".
+
+    ``hours`` of that photo after treatment start; ``measured`` is False when it came later than
+    :data:`~skintrack.core.protocol.ENDPOINT_PHOTO_MAX_HOURS` (the redness has faded by then, so
+    it cannot show the end point). ``delta_a_star`` and ``uncertainty`` (95 % half-width, a*
+    units) and ``delta_erythema_index`` (EI units, or None) are those of the reddest treated
+    region (``region``); ``too_red`` names the treated regions whose Δa* exceeds
+    :data:`~skintrack.core.protocol.ENDPOINT_MAX_DELTA_A_STAR` by more than their band.
+    """
+
+    photo_id: int | None
+    hours: float
+    measured: bool
+    region: str
+    delta_a_star: float
+    uncertainty: float
+    delta_erythema_index: float | None = None
+    too_red: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.too_red and not self.measured:
+            raise ValueError("only a photo soon after treatment can show skin too red")
+
+    @property
+    def redder_than_slightly_pink(self) -> bool:
+        return bool(self.too_red)
+
+    def to_record(self) -> dict:
+        dei = self.delta_erythema_index
+        return {"photo_id": self.photo_id, "hours": round(float(self.hours), 2),
+                "measured": self.measured, "region": self.region,
+                "delta_a_star": round(float(self.delta_a_star), 2),
+                "uncertainty": round(float(self.uncertainty), 2),
+                "delta_erythema_index": None if dei is None else round(float(dei), 2),
+                "max_delta_a_star": ENDPOINT_MAX_DELTA_A_STAR,
+                "max_delta_erythema_index": ENDPOINT_MAX_DELTA_ERYTHEMA_INDEX,
+                "too_red": list(self.too_red),
+                "redder_than_slightly_pink": self.redder_than_slightly_pink}
+
+
+def endpoint_check(series: Mapping[str, Sequence[Observation]], *,
+                   treated_regions: Sequence[str]) -> EndpointCheck | None:
+    """The end-point check of the first photo after treatment (None before there is one).
+
+    The protocol: "Apply pressure until the skin is slightly pink; discard the misconception that
+    'redder equals more effective'" (:data:`~skintrack.core.protocol.SRC_ENDPOINT`). A treated
+    region is redder than slightly pink when its Δa* on the first photo, taken within
+    :data:`~skintrack.core.protocol.ENDPOINT_PHOTO_MAX_HOURS`, exceeds
+    :data:`~skintrack.core.protocol.ENDPOINT_MAX_DELTA_A_STAR` by more than its own 95 % band:
+    only what the photo shows beyond doubt is called too much.
+    """
+    first: dict[str, Observation] = {}
+    for name in treated_regions:
+        obs = series.get(name) or ()
+        if obs:
+            first[name] = min(obs, key=lambda o: o.hours)
+    if not first:
+        return None
+    hours = min(o.hours for o in first.values())
+    # One photo: the earliest; regions it does not measure are left out.
+    first = {n: o for n, o in first.items() if o.hours == hours}
+    measured = hours <= ENDPOINT_PHOTO_MAX_HOURS
+    region, obs = max(first.items(), key=lambda item: item[1].delta_a_star)
+    too_red = tuple(n for n, o in first.items()
+                    if measured and o.delta_a_star - o.uncertainty > ENDPOINT_MAX_DELTA_A_STAR)
+    return EndpointCheck(obs.photo_id, hours, measured, region, obs.delta_a_star, obs.uncertainty,
+                         obs.delta_erythema_index, too_red)
+
+
+def endpoint_advice(check: EndpointCheck | None) -> Advice | None:
+    """The end point in plain words: too red ("next time, lighter"), within slightly pink, or a
+    first photo too late to tell; None before the first photo."""
+    if check is None:
+        return None
+    limit = f"+{ENDPOINT_MAX_DELTA_A_STAR:g}"
+    if not check.measured:
+        return Advice(
+            "endpoint_not_measured", "info",
+            f"Your first photo came {check.hours:.1f} h after treatment: too late to see how red "
+            f"the skin became. Next time take one within {ENDPOINT_PHOTO_MAX_HOURS:g} h; it shows "
+            "whether you stopped at slightly pink.", SRC_ENDPOINT)
+    dei = (f", erythema index {check.delta_erythema_index:+.1f}"
+           if check.delta_erythema_index is not None else "")
+    if check.too_red:
+        where = _names(check.too_red)
+        return Advice(
+            "endpoint_too_red", "caution",
+            f"Right after treatment the {where} became redder than slightly pink (redness "
+            f"{check.delta_a_star:+.1f} ± {check.uncertainty:.1f} a*{dei}; slightly pink stays "
+            f"below {limit}). That means too much pressure or too many passes. Next time, "
+            f"lighter: press gently, at most {MAX_PASSES_PER_AREA} passes, and stop at slightly "
+            "pink. Redder is not more effective.", SRC_ENDPOINT)
+    return Advice(
+        "endpoint_ok", "info",
+        f"Right after treatment the skin was no redder than slightly pink (redness "
+        f"{check.delta_a_star:+.1f} a* on the {check.region.replace('_', ' ')}{dei}; the limit is "
+        f"{limit}): the pressure was right.", SRC_ENDPOINT)
+
+
+def _names(regions: Sequence[str]) -> str:
+    names = [r.replace("_", " ") for r in regions]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+@dataclass(frozen=True)
 class DecayFit:
     """Exponential fade ``Δa*(t) = amplitude·exp(-t/tau_hours)`` fitted to one region.
 
@@ -438,6 +554,7 @@ class RecoveryStatus:
     threshold_a_star: float = 0.0
     extra: Mapping = field(default_factory=dict)
     spots_to_look_at: tuple[NewFinding, ...] = ()
+    endpoint: EndpointCheck | None = None
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -487,6 +604,7 @@ class RecoveryStatus:
             "advice": [a.to_record() for a in self.advice],
             "timers": [t.to_record(self.now) for t in self.timers],
             "next_photo": self.next_photo.to_record() if self.next_photo else None,
+            "endpoint": self.endpoint.to_record() if self.endpoint else None,
         }
 
 
@@ -636,8 +754,13 @@ def region_recovery(region: str, observations: Sequence[Observation], *,
 
 # --- timers and next photo -----------------------------------------------------------------------
 def aftercare_timers(treated_at: datetime, now: datetime, *, photo_hours: Iterable[float] = (),
-                     back_to_baseline: bool = False) -> tuple[Timer, ...]:
+                     back_to_baseline: bool = False,
+                     serum_applied: bool = False) -> tuple[Timer, ...]:
     """Aftercare rules and check-photo reminders, counted from treatment start.
+
+    The first is the protocol's step right after treatment, a repairing serum or a medical-grade
+    mask (:data:`~skintrack.core.protocol.SRC_SERUM`): ``done`` once the person ticks it
+    (``serum_applied``), ``active`` while not done within the first 24 hours.
 
     ``photo_hours`` are the hours after treatment of the photos taken so far (a reminder within
     :data:`CHECK_PHOTO_TOLERANCE_HOURS` of one counts as done). ``back_to_baseline`` ends the
@@ -649,6 +772,9 @@ def aftercare_timers(treated_at: datetime, now: datetime, *, photo_hours: Iterab
         return treated_at + timedelta(hours=h)
 
     timers = [
+        Timer(SERUM_STEP, "Repairing serum or medical-grade mask, right after treatment",
+              treated_at, 0.0, active=not serum_applied and now < ends(NO_MAKEUP_SWIM_SUN_HOURS),
+              done=serum_applied),
         Timer("no_makeup_swimming_sun", "No makeup, swimming or sun exposure",
               ends(NO_MAKEUP_SWIM_SUN_HOURS), NO_MAKEUP_SWIM_SUN_HOURS,
               active=now < ends(NO_MAKEUP_SWIM_SUN_HOURS)),
@@ -707,6 +833,7 @@ def assess_recovery(
     new_findings: Sequence[NewFinding] = (),
     needle_mm: float | None = None,
     spots_to_look_at: Sequence[NewFinding] = (),
+    serum_applied: bool = False,
 ) -> RecoveryStatus:
     """The recovery status of a session at ``now``.
 
@@ -730,6 +857,11 @@ def assess_recovery(
         New spots seen once, not confirmed: reported with advice to look, no escalation.
     needle_mm
         Needle length of the session, mm (for the medical-grade warning).
+    serum_applied
+        The person ticked the serum or mask step (:data:`SERUM_STEP`).
+
+    The first photo after treatment also measures the end point (:func:`endpoint_check`): skin
+    redder than slightly pink is said plainly, with "next time, lighter", in the advice.
     """
     for name, when in (("treated_at", treated_at), ("now", now)):
         if when.tzinfo is None or when.utcoffset() is None:
@@ -773,19 +905,24 @@ def assess_recovery(
     if urgency != "none":
         nxt = None  # no more waiting and watching: the advice is to get care
     timers = aftercare_timers(treated_at, now, photo_hours=photo_hours,
-                              back_to_baseline=status == "resolved")
+                              back_to_baseline=status == "resolved", serum_applied=serum_applied)
     advice = _advice(status, hours_now=hours_now, predicted=predicted, symptoms=symptoms,
                      new_findings=new_findings, needle_mm=needle_mm, nxt=nxt, treated=treated,
                      timers=timers)
     spots_to_look_at = tuple(spots_to_look_at)
     if spots_to_look_at and not new_findings:
         advice = advice[:1] + (_look_advice(spots_to_look_at),) + advice[1:]
+    endpoint = endpoint_check(series, treated_regions=treated_regions)
+    said = endpoint_advice(endpoint)
+    if said is not None:
+        # Right after the status: how hard the session was is the first thing to learn from it.
+        advice = advice[:1] + (said,) + advice[1:]
     return RecoveryStatus(
         status=status, confidence=confidence, urgency=urgency, now=now, treated_at=treated_at,
         hours_since_treatment=hours_now, predicted_resolved_at_hours=predicted,
         treated_regions=tuple(treated_regions), regions=regions, advice=advice, timers=timers,
         next_photo=nxt, symptoms=symptoms, new_findings=new_findings, threshold_a_star=threshold,
-        spots_to_look_at=spots_to_look_at)
+        spots_to_look_at=spots_to_look_at, endpoint=endpoint)
 
 
 def _look_advice(spots: Sequence[NewFinding]) -> Advice:
@@ -889,6 +1026,12 @@ def _advice(status: str, *, hours_now: float, predicted: float | None, symptoms:
         out.append(Advice("next_photo", "info",
                           f"Take the next photo {nxt.hours:g} h after treatment: it will show "
                           f"{nxt.settles}."))
+    if any(t.active for t in timers if t.code == SERUM_STEP) and hours_now >= 0:
+        out.append(Advice(
+            "serum", "info",
+            "Immediately after the procedure, apply a repairing serum or a medical-grade mask: the "
+            "skin's channels are open, so it absorbs best now, but it is also most vulnerable. "
+            "Tick it when done.", SRC_SERUM))
     if any(t.active for t in timers if t.code in ("no_makeup_swimming_sun", "no_acids_retinol")):
         out.append(Advice(
             "aftercare", "info",

@@ -18,8 +18,17 @@ The ladder (issue 13; all sentences live in :mod:`skintrack.core.protocol`):
   :func:`certain_score` and not confirmed): the person should look, then confirm or dismiss it;
   or the photo cannot show the skin (any capture-quality problem, no face, too coarse a scale).
 - **REVIEW** (rule ``questions``): a protocol question that applies is not answered (GO needs
-  the answers).
+  the answers), the checklist's included (issue 17: device, beginner on a first session, room,
+  disinfection).
+- **REVIEW** (rule ``environment``): the room is not clean. "Keep the environment clean during
+  operation" is something the person can put right in minutes, then answer again; it is not a
+  reason to lose the day.
 - **GO** otherwise.
+
+Advice that does not stand against GO (issue 17; :attr:`Verdict.advice`, each with its sentence):
+a beginner with a roller or a pen (rule ``device_choice``: patches are "the safest choice", not
+the only one), a reused roller (rule ``roller_reuse``: it can breed bacteria, uneven pressure
+abrades), a room that is not well ventilated (rule ``environment``: "preferably").
 
 Only findings on the skin count (:func:`why_not_counted`): not on hair, an ear, an eyebrow, the
 background, glasses or the lips (see :mod:`skintrack.core.skin`), and only inside one of the six
@@ -81,6 +90,8 @@ QUESTION_WORDS = {
     "anticoagulants": "blood thinners", "device": "the device", "needle_mm": "needle length",
     "roller_reused": "a reused roller", "roller_disinfection": "how the roller was disinfected",
     "disinfected_hands_face_tool": "disinfection of hands, face and tool",
+    "beginner": "whether you are a beginner", "room_clean": "a clean room",
+    "room_ventilated": "a ventilated room",
 }
 REGION_WORDS = {
     "forehead": "forehead", "left_cheek": "left cheek", "right_cheek": "right cheek",
@@ -118,12 +129,32 @@ class Reason:
 
 
 @dataclass(frozen=True)
+class Note:
+    """Advice that does not stand against treatment: plain text, its rule and source sentence."""
+
+    text: str
+    rule_id: str
+    source_sentence: str
+
+    def __post_init__(self) -> None:
+        if not self.text:
+            raise ValueError("a note needs text")
+        if self.source_sentence != protocol.rule(self.rule_id).source:
+            raise ValueError("a note's source sentence must be its rule's")
+
+    def to_record(self) -> dict:
+        return {"text": self.text, "rule": self.rule_id, "source": self.source_sentence}
+
+
+@dataclass(frozen=True)
 class Verdict:
-    """The decision and every reason for it (most serious first)."""
+    """The decision and every reason for it (most serious first); ``advice`` does not change the
+    decision."""
 
     decision: str
     reasons: tuple[Reason, ...] = ()
     treated: tuple[str, ...] = ()
+    advice: tuple[Note, ...] = ()
 
     def __post_init__(self) -> None:
         if self.decision not in DECISIONS:
@@ -138,7 +169,8 @@ class Verdict:
 
     def to_record(self) -> dict:
         return {"decision": self.decision, "treated": list(self.treated),
-                "reasons": [r.to_record() for r in self.reasons]}
+                "reasons": [r.to_record() for r in self.reasons],
+                "advice": [n.to_record() for n in self.advice]}
 
 
 def _reason(text: str, rule_id: str, finding_ids=(), decision="postpone") -> Reason:
@@ -199,7 +231,7 @@ def check_treated(treated: Iterable[str]) -> tuple[str, ...]:
 
 def decide(findings, quality, *, answers=None, treated: Iterable[str] = (),
            dismissed: Iterable[str] = frozenset(), confirmed: Iterable[str] = frozenset(),
-           mm_per_px: float | None = None) -> Verdict:
+           mm_per_px: float | None = None, first_session: bool = True) -> Verdict:
     """The verdict for one photo's findings, its capture quality and the person's answers.
 
     Parameters
@@ -212,6 +244,7 @@ def decide(findings, quality, *, answers=None, treated: Iterable[str] = (),
     mm_per_px : photo scale, for sizes in the reasons when a finding has no ``diameter_mm``; a
         scale coarser than :data:`MAX_CHECK_MM_PER_PX` asks for review (small pustules would not
         show).
+    first_session : no session was recorded before this one: the beginner question applies.
     """
     treated = check_treated(treated)
     dismissed = frozenset(dismissed)
@@ -244,7 +277,7 @@ def decide(findings, quality, *, answers=None, treated: Iterable[str] = (),
         reasons.append(inflamed)
 
     # The person.
-    missing = unanswered(answers)
+    missing = unanswered(answers, first_session=first_session)
     if missing:
         n = len(missing)
         reasons.append(_reason(
@@ -274,6 +307,11 @@ def decide(findings, quality, *, answers=None, treated: Iterable[str] = (),
                 f"A reused roller must soak in {protocol.ROLLER_ALCOHOL_PERCENT} % alcohol for at "
                 f"least {protocol.ROLLER_SOAK_MIN_MINUTES} minutes, or go through a UV "
                 "sterilisation box, before use.", "disinfection"))
+        if answers.room_clean is False:
+            reasons.append(_reason(
+                "The room is not clean: wipe the surfaces and clear the dust where you will work, "
+                "then answer again.", "environment", (), "review"))
+    notes = _notes(answers)
 
     # The photo.
     if mm_per_px is not None and mm_per_px > MAX_CHECK_MM_PER_PX:
@@ -289,7 +327,35 @@ def decide(findings, quality, *, answers=None, treated: Iterable[str] = (),
 
     reasons.sort(key=lambda r: -DECISIONS.index(r.decision))
     decision = DECISIONS[max((DECISIONS.index(r.decision) for r in reasons), default=0)]
-    return Verdict(decision=decision, reasons=tuple(reasons), treated=treated)
+    return Verdict(decision=decision, reasons=tuple(reasons), treated=treated, advice=notes)
+
+
+def _note(text: str, rule_id: str) -> Note:
+    return Note(text, rule_id, protocol.rule(rule_id).source)
+
+
+def _notes(answers) -> tuple[Note, ...]:
+    """The checklist's advice that does not postpone (see the module docstring)."""
+    if answers is None:
+        return ()
+    out = []
+    if (answers.beginner and answers.device is not None
+            and answers.device != protocol.BEGINNER_DEVICE):
+        device = {"roller": "a roller", "pen": "a microneedle pen"}.get(answers.device,
+                                                                     answers.device)
+        out.append(_note(
+            f"You are a beginner using {device}: dissolvable patches are the safest choice for a "
+            "beginner (a fixed needle length, single use, nothing to sterilise). If you go ahead, "
+            "press lightly and keep to the steps.", "device_choice"))
+    if answers.device in (None, "roller") and answers.roller_reused:
+        out.append(_note(
+            "A reused roller needs extra caution: its needles can breed bacteria, and uneven "
+            "pressure can abrade the skin. Disinfect it every time and replace it when the "
+            "needles are blunt or bent.", "roller_reuse"))
+    if answers.room_ventilated is False:
+        out.append(_note("Open a window if you can: the protocol prefers a well-ventilated room.",
+                         "environment"))
+    return tuple(out)
 
 
 def _inflamed_reason(counted, treated: set[str], confirmed: frozenset[str]) -> Reason | None:

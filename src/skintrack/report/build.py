@@ -122,12 +122,18 @@ def _curve(rs, uncertainty: float | None) -> RednessCurve:
 
 
 def _aftercare(rs) -> tuple[tuple[AftercareItem, ...], tuple[str, ...]]:
-    from skintrack.core.protocol import SRC_AFTERCARE
+    from skintrack.core.protocol import SRC_AFTERCARE, SRC_SERUM
+    from skintrack.core.recovery import SERUM_STEP
 
     items, notes = [], []
     checks = []
+    serum = ""
     for t in rs.timers:
-        if t.code in ("no_makeup_swimming_sun", "no_acids_retinol") and t.hours_from_treatment:
+        if t.code == SERUM_STEP:
+            # The step right after treatment (issue 17): ticked by the person, not a countdown.
+            serum = (f"{t.label}: " + ("\u2611 applied" if t.done else "\u2610 not ticked")
+                     + f". Protocol: \u201c{SRC_SERUM}\u201d")
+        elif t.code in ("no_makeup_swimming_sun", "no_acids_retinol") and t.hours_from_treatment:
             items.append(AftercareItem(t.label, 0.0, float(t.hours_from_treatment), SRC_AFTERCARE,
                                        t.ends_at))
         elif t.code.startswith("check_photo_") and t.hours_from_treatment is not None:
@@ -136,6 +142,8 @@ def _aftercare(rs) -> tuple[tuple[AftercareItem, ...], tuple[str, ...]]:
             notes.append(f"{t.label}: until {t.until}" + (" (done)" if t.done else "") + ".")
     if checks:
         notes.insert(0, "Check photos after treatment: " + "   ".join(checks))
+    if serum:
+        notes.insert(0, serum)
     return tuple(items), tuple(notes)
 
 
@@ -176,7 +184,7 @@ def _flagged(key: str, value) -> bool:
         return isinstance(value, int | float) and value > HOME_NEEDLE_MAX_MM
     if key == "roller_disinfection":
         return value in ("other", "none")
-    if key == "disinfected_hands_face_tool":
+    if key in ("disinfected_hands_face_tool", "room_clean", "room_ventilated"):
         return value is False
     return False
 

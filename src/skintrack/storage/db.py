@@ -144,6 +144,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX answers_by_session ON answers (session_id, kind, answered_at)",
     ),
+    (
+        # Issue 17: aftercare steps the person ticks (the serum or mask right after treatment).
+        """CREATE TABLE aftercare_steps (
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            step TEXT NOT NULL,
+            done_at TEXT NOT NULL,
+            PRIMARY KEY (session_id, step)
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -522,3 +522,29 @@ def latest_answers(conn: sqlite3.Connection, session_id: int, kind: str) -> Answ
         data=dict(json.loads(r["data"]))), lambda r: f"the {kind} answers {r['id']} of session "
         f"{session_id}") or [None]
     return out
+
+
+# --- aftercare steps -------------------------------------------------------------------------------
+def set_aftercare_step(conn: sqlite3.Connection, session_id: int, step: str, done: bool, *,
+                       at: datetime | None = None) -> None:
+    """Tick (``done``) or untick an aftercare step of a session, such as the serum or mask."""
+    if not step:
+        raise ValueError("an aftercare step needs a name")
+    at = at or datetime.now(UTC)
+    _aware("at", at)
+    with _atomic(conn):
+        get_session(conn, session_id)
+        if done:
+            conn.execute("INSERT OR REPLACE INTO aftercare_steps (session_id, step, done_at)"
+                         " VALUES (?, ?, ?)", (session_id, step, utc_text(at)))
+        else:
+            conn.execute("DELETE FROM aftercare_steps WHERE session_id = ? AND step = ?",
+                         (session_id, step))
+
+
+def aftercare_steps(conn: sqlite3.Connection, session_id: int) -> dict[str, datetime]:
+    """Step name -> when it was ticked, for the ticked steps of a session."""
+    with storage_errors():
+        rows = conn.execute("SELECT step, done_at FROM aftercare_steps WHERE session_id = ?",
+                            (session_id,)).fetchall()
+    return {r[0]: parse_utc(r[1]) for r in rows}

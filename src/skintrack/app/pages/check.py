@@ -41,12 +41,15 @@ from skintrack.app.widgets.image_view import Circle, ImageView
 from skintrack.core import protocol
 from skintrack.core.errors import SkintrackError
 from skintrack.core.questionnaire import (
+    CHECKLIST,
+    CHECKLIST_CLOSING,
     MAX_PLAUSIBLE_NEEDLE_MM,
     QUESTIONS,
     ROLLER_QUESTIONS,
     Answers,
     Question,
     applies,
+    checklist_state,
     unanswered,
 )
 from skintrack.core.verdict import Verdict, decide, why_not_counted
@@ -128,7 +131,8 @@ def compute_verdict(model: AppModel) -> Verdict | None:
     return decide(list(a.findings), a.quality, answers=model_answers(model),
                   treated=tuple(model.treated), dismissed=frozenset(model.dismissed),
                   confirmed=frozenset(model.confirmed),
-                  mm_per_px=face.mm_per_px if face else None)
+                  mm_per_px=face.mm_per_px if face else None,
+                  first_session=model.first_session)
 
 
 def reasons_html(verdict: Verdict) -> str:
@@ -146,10 +150,62 @@ def reasons_html(verdict: Verdict) -> str:
     return "<ul style='margin-left:-20px'>" + "".join(items) + "</ul>"
 
 
-def unanswered_questions(answers: dict) -> list[str]:
+def advice_html(verdict: Verdict) -> str:
+    """The verdict's advice (it does not change the decision), each with its protocol sentence."""
+    if not verdict.advice:
+        return ""
+    items = "".join(
+        f"<li style='margin-bottom:4px'>{html.escape(n.text)}<br><span style='font-size:small; "
+        f"font-style:italic'>Protocol: “{html.escape(n.source_sentence)}”</span></li>"
+        for n in verdict.advice)
+    return "<p><b>Advice</b></p><ul style='margin-left:-20px'>" + items + "</ul>"
+
+
+#: How a checklist item's state is shown: a mark and its colour.
+CHECK_MARKS = {"ok": ("✔", "#1e7b34"), "attention": ("!", "#8a4b00"), "open": ("○", "#5f6368")}
+
+
+class Checklist(QWidget):
+    """The checklist before treatment (:data:`~skintrack.core.questionnaire.CHECKLIST`): each
+    item ticked from the answers, with the protocol sentences it rests on."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        self.items: dict[str, QLabel] = {}
+        for item in CHECKLIST:
+            label = QLabel()
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.RichText)
+            label.setAccessibleName(item.title)
+            lay.addWidget(label)
+            self.items[item.id] = label
+        closing = hint_label(f"“{CHECKLIST_CLOSING}”")
+        lay.addWidget(closing)
+        self.set_answers({}, first_session=True)
+
+    def state(self, item_id: str) -> str:
+        return self._states[item_id]
+
+    def set_answers(self, answers: dict, *, first_session: bool) -> None:
+        self._states = {}
+        for item in CHECKLIST:
+            state = checklist_state(item, answers, first_session=first_session)
+            self._states[item.id] = state
+            mark, colour = CHECK_MARKS[state]
+            sentences = " ".join(f"“{html.escape(s)}”" for s in item.sentences)
+            self.items[item.id].setText(
+                f"<span style='color:{colour}; font-weight:bold'>{mark}</span> "
+                f"<b>{html.escape(item.title)}</b><br><span style='font-size:small; "
+                f"font-style:italic; color:#5f6368'>{sentences}</span>")
+
+
+def unanswered_questions(answers: dict, *, first_session: bool = True) -> list[str]:
     """Ids of the questions that apply and are not answered (the verdict is not GO while there
     are any: :func:`skintrack.core.questionnaire.unanswered`)."""
-    return list(unanswered(answers))
+    return list(unanswered(answers, first_session=first_session))
 
 
 def _where_words(treated) -> str:
@@ -254,6 +310,7 @@ class QuestionsForm(QWidget):
         self.inputs: dict[str, QWidget] = {}
         self.labels: dict[str, QLabel] = {}
         self._loading = False
+        self.first_session = True
         for question in QUESTIONS:
             widget = self._input_for(question)
             widget.setAccessibleName(question.text)
@@ -304,7 +361,8 @@ class QuestionsForm(QWidget):
     def values(self) -> dict:
         """The answers shown, without those to questions that do not apply."""
         raw = self._raw()
-        return {qid: v for qid, v in raw.items() if applies(qid, raw)}
+        return {qid: v for qid, v in raw.items()
+                if applies(qid, raw, first_session=self.first_session)}
 
     def set_values(self, values: dict) -> None:
         self._loading = True
@@ -331,11 +389,17 @@ class QuestionsForm(QWidget):
                 raise ValueError(f"{value!r} is not a choice of {qid!r}")
             w.setCurrentIndex(i)
 
+    def set_first_session(self, first: bool) -> None:
+        """Whether the beginner question applies (a first session only)."""
+        self.first_session = bool(first)
+        self._update_enabled()
+
     def _update_enabled(self) -> None:
         raw = self._raw()
-        for qid in ROLLER_QUESTIONS:
-            self.inputs[qid].setEnabled(applies(qid, raw))
-            self.labels[qid].setEnabled(applies(qid, raw))
+        for qid in (*ROLLER_QUESTIONS, "beginner"):
+            ok = applies(qid, raw, first_session=self.first_session)
+            self.inputs[qid].setEnabled(ok)
+            self.labels[qid].setEnabled(ok)
 
     def _emit(self, *_args) -> None:
         self._update_enabled()
@@ -386,6 +450,10 @@ class CheckPage(QWidget):
         self.treated_hint = hint_label()
         body_lay.addWidget(self.treated_hint)
 
+        body_lay.addWidget(section_label("Before you start"))
+        self.checklist = Checklist()
+        body_lay.addWidget(self.checklist)
+
         body_lay.addWidget(section_label("Questions"))
         self.questions_hint = hint_label()
         body_lay.addWidget(self.questions_hint)
@@ -414,6 +482,7 @@ class CheckPage(QWidget):
 
         model.check_changed.connect(self.refresh)
         model.session_changed.connect(lambda _s: self.refresh())
+        model.sessions_changed.connect(self.refresh)  # a first session or not
         self.refresh()
 
     # --- model -> view ------------------------------------------------------------------------------
@@ -429,9 +498,11 @@ class CheckPage(QWidget):
         self.treated_hint.setText(
             "Set when the session was created." if m.session is not None else
             "None ticked: the whole face is checked." if not m.treated else "")
+        self.questions.set_first_session(m.first_session)
         if self.questions.values() != m.answers:
             self.questions.set_values(m.answers)
-        unanswered = len(unanswered_questions(m.answers))
+        self.checklist.set_answers(m.answers, first_session=m.first_session)
+        unanswered = len(unanswered_questions(m.answers, first_session=m.first_session))
         self.questions_hint.setText(
             "The protocol's questions: each can postpone treatment."
             + (f" {unanswered} not answered yet." if unanswered > 0 else ""))
@@ -467,6 +538,7 @@ class CheckPage(QWidget):
         else:
             body = html.escape(f"Nothing on the photo or in your answers stands against treating "
                                f"{_where_words(v.treated)}.")
+        body += advice_html(v)
         if unanswered > 0:
             them = "them" if unanswered != 1 else "it"
             body += ("<p>" + html.escape(f"{unanswered} question{'s' if unanswered != 1 else ''} "
@@ -474,7 +546,7 @@ class CheckPage(QWidget):
                                          "start.") + "</p>")
         self.banner.set(headline, body, tone)
         self.banner.setToolTip("\n\n".join(f"{r.text}\nProtocol: “{r.source_sentence}”"
-                                           for r in v.reasons))
+                                           for r in (*v.reasons, *v.advice)))
 
     def _effects(self) -> dict[str, str]:
         """Finding id -> the most serious decision a reason about it supports."""

@@ -25,7 +25,8 @@ from skintrack.app.model import AppModel
 from skintrack.app.pages.common import Banner, hint_label, section_label, title_label
 from skintrack.app.qtimage import rgb_to_pixmap
 from skintrack.app.widgets.chart import ChartView
-from skintrack.core.recovery import STATUS_WORDS, URGENCY_WORDS
+from skintrack.core import protocol
+from skintrack.core.recovery import SERUM_STEP, STATUS_WORDS, URGENCY_WORDS
 
 #: Banner tone per status; the words come from core.recovery.STATUS_WORDS.
 STATUS_TONE = {
@@ -79,6 +80,8 @@ class RecoveryPage(QWidget):
     ``later_chosen(index)`` (open it in Compare) and ``take_photo_requested()``."""
 
     symptoms_changed = Signal(dict)
+    #: The serum or mask step right after treatment was ticked (True) or unticked.
+    serum_ticked = Signal(bool)
     later_chosen = Signal(int)
     take_photo_requested = Signal()
 
@@ -133,6 +136,13 @@ class RecoveryPage(QWidget):
         self.take_button.clicked.connect(self.take_photo_requested.emit)
         side_lay.addWidget(self.take_button)
         side_lay.addWidget(section_label("Aftercare"))
+        # The protocol's step right after treatment, ticked by the person (issue 17).
+        self.serum_box = QCheckBox("Repairing serum or medical-grade mask applied, right after "
+                                   "treatment")
+        self.serum_box.setToolTip(f"Protocol: “{protocol.SRC_SERUM}”")
+        self.serum_box.setAccessibleName("Repairing serum or medical-grade mask applied")
+        self.serum_box.toggled.connect(self.serum_ticked.emit)
+        side_lay.addWidget(self.serum_box)
         self.timers = QLabel()
         self.timers.setWordWrap(True)
         self.timers.setTextFormat(Qt.TextFormat.RichText)
@@ -168,6 +178,7 @@ class RecoveryPage(QWidget):
     def refresh(self) -> None:
         st = self.model.status
         self._show_symptoms()
+        self._show_serum()
         self._show_timeline()
         if st is None:
             self.banner.set("No session open" if self.model.session is None else "No status yet",
@@ -191,12 +202,17 @@ class RecoveryPage(QWidget):
             f"skintrack is {sure}." if sure else "",
             (f"Expected back to normal about {st.predicted_resolved_at_hours:.1f} h after "
              "treatment.") if st.predicted_resolved_at_hours is not None else "",
+            # The end point (issue 17): said in the status too, not only in the advice.
+            "<b>Right after treatment the skin was redder than slightly pink: next time, "
+            "lighter.</b>" if getattr(st, "endpoint", None) and st.endpoint.too_red else "",
         ) if x)
         self.banner.set(headline, body, tone)
         levels = {"urgent": "#b3261e", "stop": "#b3261e", "caution": "#8a4b00", "info": "#263238"}
         self.advice.setText("".join(
-            f"<p style='color:{levels.get(a.level, '#263238')}'>{html.escape(a.text)}</p>"
-            for a in st.advice))
+            f"<p style='color:{levels.get(a.level, '#263238')}'>{html.escape(a.text)}"
+            + (f"<br><span style='font-size:small; font-style:italic'>Protocol: "
+               f"“{html.escape(a.source)}”</span>" if a.code == "endpoint_too_red" else "")
+            + "</p>" for a in st.advice))
         tips = [a.source for a in st.advice if a.source and a.source != "skintrack"]
         self.advice.setToolTip("\n\n".join(f"Protocol: “{t}”" for t in tips))
         self.chart.plot(**chart_data(st))
@@ -234,6 +250,8 @@ class RecoveryPage(QWidget):
         now = datetime.now(UTC)
         rows = []
         for t in st.timers:
+            if t.code == SERUM_STEP:
+                continue  # the tick box above the list
             if t.ends_at is not None:
                 left = (t.ends_at - now).total_seconds() / 3600
                 when = t.ends_at.astimezone().strftime("%a %H:%M")
@@ -266,6 +284,14 @@ class RecoveryPage(QWidget):
                 item.setIcon(QIcon(rgb_to_pixmap(later.thumbnail)))
             item.setToolTip(later.note or "Enter or double-click: compare with the baseline")
             self.timeline.addItem(item)
+
+    def _show_serum(self) -> None:
+        st = self.model.status
+        serum = next((t for t in getattr(st, "timers", ()) if t.code == SERUM_STEP), None)
+        self.serum_box.blockSignals(True)
+        self.serum_box.setChecked(bool(serum and serum.done))
+        self.serum_box.setEnabled(self.model.session is not None and st is not None)
+        self.serum_box.blockSignals(False)
 
     def _show_symptoms(self) -> None:
         for name, box in self.symptom_boxes.items():

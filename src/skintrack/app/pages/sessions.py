@@ -27,12 +27,35 @@ from PySide6.QtWidgets import (
 )
 
 from skintrack.app.model import AppModel
-from skintrack.app.pages.common import REGION_LABELS, hint_label, region_checkboxes, title_label
+from skintrack.app.pages.common import (
+    REGION_LABELS,
+    hint_label,
+    region_checkboxes,
+    section_label,
+    title_label,
+)
 from skintrack.core import protocol
 
 DEVICE_LABELS = {"patch": "Dissolvable patch", "roller": "Roller", "pen": "Electric pen"}
 #: The treatment start offered by default: soon, so the baseline photo and the check come first.
 DEFAULT_START_IN = timedelta(minutes=30)
+
+
+def technique_html(device: str, treated: tuple[str, ...]) -> str:
+    """The technique steps for ``device`` on the ``treated`` regions, with the protocol's
+    sentences (:func:`skintrack.core.protocol.technique_steps`)."""
+    import html
+
+    where = ", ".join(REGION_LABELS.get(r, r).lower() for r in treated) or "the areas you tick"
+    steps = "".join(f"<li>{html.escape(s)}</li>" for s in protocol.technique_steps(device))
+    sentences = " ".join(f"“{html.escape(s)}”" for s in (
+        protocol.SRC_TECHNIQUE, protocol.SRC_ENDPOINT))
+    return (f"“{html.escape(protocol.SRC_PART_TECHNIQUE)}” On {html.escape(where)}:"
+            f"<ol style='margin-left:-20px'>{steps}</ol>"
+            f"{html.escape(protocol.ENDPOINT_PHOTO_HINT)} Afterwards, the Recovery page asks how "
+            "you feel: “"
+            f"{html.escape(protocol.SRC_PART_REACTIONS)}”<br><span style='font-size:small; "
+            f"font-style:italic; color:#5f6368'>Protocol: {sentences}</span>")
 
 
 class NewSessionDialog(QDialog):
@@ -49,6 +72,7 @@ class NewSessionDialog(QDialog):
         self.device = QComboBox()
         for d in protocol.DEVICES:
             self.device.addItem(DEVICE_LABELS.get(d, d), d)
+        self.device.currentIndexChanged.connect(self._show_technique)
         form.addRow("&Device:", self.device)
         self.needle = QDoubleSpinBox()
         self.needle.setRange(0.05, 3.0)
@@ -71,6 +95,13 @@ class NewSessionDialog(QDialog):
         self.notes.setPlaceholderText("optional: products, anything to remember")
         form.addRow("N&otes:", self.notes)
         lay.addLayout(form)
+        # Issue 17: the technique in plain steps, where the person starts the session.
+        lay.addWidget(section_label("How to treat"))
+        self.technique = QLabel()
+        self.technique.setWordWrap(True)
+        self.technique.setTextFormat(Qt.TextFormat.RichText)
+        self.technique.setAccessibleName("How to treat, step by step")
+        lay.addWidget(self.technique)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create session")
@@ -79,6 +110,13 @@ class NewSessionDialog(QDialog):
         lay.addWidget(self.buttons)
         self._needle_changed()
         self._validate()
+
+    def _show_technique(self) -> None:
+        self.technique.setText(technique_html(
+            self.device.currentData(),
+            tuple(n for n, b in self.region_boxes.items() if b.isChecked())))
+        self.technique.setToolTip(f"Protocol: “{protocol.SRC_SERUM}”")
+        self.adjustSize()  # the steps differ per device: keep every line in view
 
     def _needle_changed(self) -> None:
         mm = self.needle.value()
@@ -94,6 +132,8 @@ class NewSessionDialog(QDialog):
     def _validate(self) -> None:
         ok = any(b.isChecked() for b in self.region_boxes.values())
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
+        if hasattr(self, "technique"):
+            self._show_technique()
 
     def values(self) -> dict:
         start = self.start.dateTime().toSecsSinceEpoch()
