@@ -853,6 +853,7 @@ def find_patches(work: LesionWork) -> list[Patch]:
 
 
 def _find_patches(work: LesionWork) -> list[Patch]:
+    """The patch rules on a face's work image: the masks come from the face mesh."""
     import cv2
 
     lab = work.lab
@@ -862,18 +863,39 @@ def _find_patches(work: LesionWork) -> list[Patch]:
     grow = max(1, int(round(FEATURE_MARGIN_MM / mmpp)))
     lips = _feature_mask(work, ("lips",), 0)
     lips_grown = _feature_mask(work, ("lips",), grow)
+    # Eyes, brows (hair is dark) and nostrils (deep shadow) are never searched.
+    others = _feature_mask(work, ("right_brow", "left_brow", "right_nostril", "left_nostril"),
+                           2 * grow)
+    # Dark circles and lid shadows under the eyes mimic crusts: a wider margin there.
+    others |= _feature_mask(work, ("right_eye", "left_eye"),
+                            max(1, int(round(EYE_MARGIN_MM / mmpp))))
+    return patches_in(lab, work.skin_lab, mmpp, area=oval.astype(bool), skin=oval.astype(bool)
+                      & ~others, lips=lips, lips_grown=lips_grown)
+
+
+def patches_in(lab: np.ndarray, skin_lab, mmpp: float, *, area: np.ndarray, skin: np.ndarray,
+               lips: np.ndarray, lips_grown: np.ndarray) -> list[Patch]:
+    """Open wounds, crusts, pustules and cold sores on a CIELAB image, by the rules above.
+
+    ``area`` is where the local skin reference may be learnt (the face oval; on a close-up, the
+    skin found by colour), ``skin`` where patches are searched, ``lips`` the lips (cold sores sit
+    on and beside their border; an empty mask: none in view) and ``lips_grown`` the lips with a
+    margin that the red and dark rules leave alone. ``mmpp`` is mm per pixel of ``lab``.
+    """
+    import cv2
+
     # Channel by channel: a max over the last axis of three is a slow reduction in numpy.
     # Red spots are kept out of their own reference with a tighter a* limit.
     plain = np.ones(lab.shape[:2], bool)
     for c, limit in enumerate((REFERENCE_MAX_DIFF, REFERENCE_MAX_DA, REFERENCE_MAX_DIFF)):
-        plain &= np.abs(lab[..., c] - np.float32(work.skin_lab[c])) <= limit
+        plain &= np.abs(lab[..., c] - np.float32(skin_lab[c])) <= limit
     # The lips are redder than skin: left out, they cannot hide a red patch beside them.
-    ref = _local_reference(lab, oval.astype(bool) & plain & ~lips_grown, REFERENCE_MM / mmpp)
+    ref = _local_reference(lab, area & plain & ~lips_grown, REFERENCE_MM / mmpp)
     dl = lab[..., 0] - ref[..., 0]
     da = lab[..., 1] - ref[..., 1]
     db = lab[..., 2] - ref[..., 2]
     chroma = np.hypot(lab[..., 1], lab[..., 2])
-    skin_chroma = float(np.hypot(work.skin_lab[1], work.skin_lab[2]))
+    skin_chroma = float(np.hypot(skin_lab[1], skin_lab[2]))
     raw = (da >= WOUND_DA) & (dl <= WOUND_DL)
     # Honey-yellow crusts are darker than light skin and lighter than dark skin: both count.
     # A crust is yellower than it is red (dried serum, brown blood); a patch redder than it is
@@ -881,18 +903,12 @@ def _find_patches(work: LesionWork) -> list[Patch]:
     crust = ((db >= CRUST_DB) & (np.abs(dl) >= -CRUST_DL) & (da < WOUND_DA) & (db >= da)) | (
         (dl <= CRUST_DARK_DL) & (chroma >= CRUST_DARK_CHROMA * skin_chroma) & (da >= 0)
         & (db >= 0))
-    # Eyes, brows (hair is dark) and nostrils (deep shadow) are never searched.
-    others = _feature_mask(work, ("right_brow", "left_brow", "right_nostril", "left_nostril"),
-                           2 * grow)
-    # Dark circles and lid shadows under the eyes mimic crusts: a wider margin there.
-    others |= _feature_mask(work, ("right_eye", "left_eye"),
-                            max(1, int(round(EYE_MARGIN_MM / mmpp))))
-    skin = oval.astype(bool) & ~others
     # Lips are red and often darker: red/dark rules look at skin only, so the lip border itself
     # cannot read as a wound; a cold sore shows as a patch on the skin touching that border.
     raw &= skin & ~lips_grown
     crust &= skin & ~lips_grown
-    lip_dist = cv2.distanceTransform((~lips).astype(np.uint8), cv2.DIST_L2, 3) * mmpp
+    lip_dist = (cv2.distanceTransform((~lips).astype(np.uint8), cv2.DIST_L2, 3) * mmpp
+                if lips.any() else np.full(lab.shape[:2], np.inf, np.float32))
     min_area = np.pi * (PATCH_MIN_MM / 2 / mmpp) ** 2
     kernel = np.ones((3, 3), np.uint8)
     found: list[tuple[str, np.ndarray, float]] = []
