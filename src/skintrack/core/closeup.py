@@ -53,6 +53,13 @@ SKIN_MAX_DHUE_DEG = 35.0
 LIP_DA = 8.0
 LIP_MIN_MM2 = 120.0
 LIP_MIN_LENGTH_MM = 20.0
+#: ... and of a hue at least this much nearer red than the skin's (a crust is yellower).
+LIP_HUE_BELOW_DEG = 5.0
+#: Pixels this much yellower (b*) than the skin are kept out of the local skin reference: a
+#: close-up is often mostly lesion (an impetigo crust 2-3 cm across), and a crust taken into its
+#: own reference cannot stand out from it. (On a face, the 12-mm reference and a face of skin
+#: around the lesion make this unnecessary; the face rules keep their limit.)
+REFERENCE_MAX_DB = 8.0
 #: Less than this share of the photo found to be skin: the photo does not show skin to judge.
 MIN_SKIN_SHARE = 0.2
 #: Patches whose centre lies closer to the photo's edge than this share of their radius are
@@ -159,7 +166,10 @@ def skin_by_colour(lab: np.ndarray, mmpp: float):
     # Lips: a large, elongated area clearly redder than the skin.
     k = max(1, int(round(0.6 / mmpp)))
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * k + 1, 2 * k + 1))
-    red = cv2.morphologyEx(((a - skin_lab[1] >= LIP_DA) & (L_ >= SKIN_L[0])).astype(np.uint8),
+    # Lips are pinker than skin (a hue nearer red); crusts, redder than skin too, are yellower.
+    skin_hue = float(np.degrees(np.arctan2(skin_lab[2], skin_lab[1])))
+    red = cv2.morphologyEx(((a - skin_lab[1] >= LIP_DA) & (L_ >= SKIN_L[0])
+                            & (hue <= skin_hue - LIP_HUE_BELOW_DEG)).astype(np.uint8),
                            cv2.MORPH_OPEN, kernel)
     lips = np.zeros(red.shape, bool)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(red, connectivity=8)
@@ -203,8 +213,10 @@ def analyze_close_up(rgb: np.ndarray, *, mm_per_px: float | None = None) -> Clos
     grow = max(1, int(round(L.FEATURE_MARGIN_MM / work_mm)))
     lips_grown = (cv2.dilate(lips.astype(np.uint8), np.ones((2 * grow + 1,) * 2, np.uint8))
                   .astype(bool) if lips.any() else lips)
-    patches = L.patches_in(lab, skin_lab, work_mm, area=skin, skin=skin, lips=lips,
-                           lips_grown=lips_grown) if share >= MIN_SKIN_SHARE else []
+    patches = []
+    if share >= MIN_SKIN_SHARE:
+        patches = L.patches_in(lab, skin_lab, work_mm, area=skin, skin=skin, lips=lips,
+                               lips_grown=lips_grown, reference_max_db=REFERENCE_MAX_DB)
     findings = []
     for p in patches:
         x, y = (p.work_xy[0] + 0.5) / scale_x - 0.5, (p.work_xy[1] + 0.5) / scale_y - 0.5

@@ -874,20 +874,23 @@ def _find_patches(work: LesionWork) -> list[Patch]:
 
 
 def patches_in(lab: np.ndarray, skin_lab, mmpp: float, *, area: np.ndarray, skin: np.ndarray,
-               lips: np.ndarray, lips_grown: np.ndarray) -> list[Patch]:
+               lips: np.ndarray, lips_grown: np.ndarray,
+               reference_max_db: float = REFERENCE_MAX_DIFF) -> list[Patch]:
     """Open wounds, crusts, pustules and cold sores on a CIELAB image, by the rules above.
 
     ``area`` is where the local skin reference may be learnt (the face oval; on a close-up, the
     skin found by colour), ``skin`` where patches are searched, ``lips`` the lips (cold sores sit
     on and beside their border; an empty mask: none in view) and ``lips_grown`` the lips with a
     margin that the red and dark rules leave alone. ``mmpp`` is mm per pixel of ``lab``.
+    ``reference_max_db`` keeps pixels this much yellower (b*) than the skin out of the local
+    reference (the close-up keeps large crusts out of their own reference with it).
     """
     import cv2
 
     # Channel by channel: a max over the last axis of three is a slow reduction in numpy.
     # Red spots are kept out of their own reference with a tighter a* limit.
     plain = np.ones(lab.shape[:2], bool)
-    for c, limit in enumerate((REFERENCE_MAX_DIFF, REFERENCE_MAX_DA, REFERENCE_MAX_DIFF)):
+    for c, limit in enumerate((REFERENCE_MAX_DIFF, REFERENCE_MAX_DA, reference_max_db)):
         plain &= np.abs(lab[..., c] - np.float32(skin_lab[c])) <= limit
     # The lips are redder than skin: left out, they cannot hide a red patch beside them.
     ref = _local_reference(lab, area & plain & ~lips_grown, REFERENCE_MM / mmpp)
