@@ -143,8 +143,8 @@ def dermnet():
 
 
 def test_real_cold_sores_and_crusts_on_close_ups(dermnet):
-    """Measured by scripts/measure_closeup.py: a postponing kind on 25 of 43 photos (58 %; the
-    issue's target is 70 %, docs/detectors.md). This holds the measured level."""
+    """Measured by scripts/measure_closeup.py: a postponing kind on 31 of 43 photos (72 %, the
+    issue's target 70 %; docs/detectors.md). This holds the measured level, less two photos."""
     from skintrack.core.intake import load_photo
 
     index = json.loads((dermnet / "index.json").read_text())
@@ -152,4 +152,4 @@ def test_real_cold_sores_and_crusts_on_close_ups(dermnet):
     for rel in index:
         cu = C.analyze_close_up(load_photo(dermnet / rel).rgb)
         found += any(f.kind in protocol.POSTPONE_KINDS for f in cu.findings)
-    assert found >= 0.55 * len(index)
+    assert found >= 29

@@ -875,7 +875,8 @@ def _find_patches(work: LesionWork) -> list[Patch]:
 
 def patches_in(lab: np.ndarray, skin_lab, mmpp: float, *, area: np.ndarray, skin: np.ndarray,
                lips: np.ndarray, lips_grown: np.ndarray,
-               reference_max_db: float = REFERENCE_MAX_DIFF) -> list[Patch]:
+               reference_max_db: float = REFERENCE_MAX_DIFF, reference_mm: float = REFERENCE_MM,
+               max_growth: float = EDGE_MAX_GROWTH, dark_crusts: bool = True) -> list[Patch]:
     """Open wounds, crusts, pustules and cold sores on a CIELAB image, by the rules above.
 
     ``area`` is where the local skin reference may be learnt (the face oval; on a close-up, the
@@ -883,7 +884,10 @@ def patches_in(lab: np.ndarray, skin_lab, mmpp: float, *, area: np.ndarray, skin
     on and beside their border; an empty mask: none in view) and ``lips_grown`` the lips with a
     margin that the red and dark rules leave alone. ``mmpp`` is mm per pixel of ``lab``.
     ``reference_max_db`` keeps pixels this much yellower (b*) than the skin out of the local
-    reference (the close-up keeps large crusts out of their own reference with it).
+    reference, ``reference_mm`` is the reference's blur, ``max_growth`` the growth beyond which a
+    patch has no border (:func:`_sharp_edged`), and ``dark_crusts`` whether the dark-crust rule
+    applies: the face keeps the defaults; the close-up (:mod:`skintrack.core.closeup`) sets
+    them from its measurements.
     """
     import cv2
 
@@ -893,7 +897,7 @@ def patches_in(lab: np.ndarray, skin_lab, mmpp: float, *, area: np.ndarray, skin
     for c, limit in enumerate((REFERENCE_MAX_DIFF, REFERENCE_MAX_DA, reference_max_db)):
         plain &= np.abs(lab[..., c] - np.float32(skin_lab[c])) <= limit
     # The lips are redder than skin: left out, they cannot hide a red patch beside them.
-    ref = _local_reference(lab, area & plain & ~lips_grown, REFERENCE_MM / mmpp)
+    ref = _local_reference(lab, area & plain & ~lips_grown, reference_mm / mmpp)
     dl = lab[..., 0] - ref[..., 0]
     da = lab[..., 1] - ref[..., 1]
     db = lab[..., 2] - ref[..., 2]
@@ -905,7 +909,7 @@ def patches_in(lab: np.ndarray, skin_lab, mmpp: float, *, area: np.ndarray, skin
     # yellow is inflamed or shadowed skin (dark circles beside a reddened cheek), not a crust.
     crust = ((db >= CRUST_DB) & (np.abs(dl) >= -CRUST_DL) & (da < WOUND_DA) & (db >= da)) | (
         (dl <= CRUST_DARK_DL) & (chroma >= CRUST_DARK_CHROMA * skin_chroma) & (da >= 0)
-        & (db >= 0))
+        & (db >= 0) & dark_crusts)
     # Lips are red and often darker: red/dark rules look at skin only, so the lip border itself
     # cannot read as a wound; a cold sore shows as a patch on the skin touching that border.
     raw &= skin & ~lips_grown
@@ -936,6 +940,7 @@ def patches_in(lab: np.ndarray, skin_lab, mmpp: float, *, area: np.ndarray, skin
             if _elongation(comp) > PATCH_MAX_ELONGATION:
                 continue
             if kind != "cold_sore" and not _sharp_edged(comp, (x, y), dl, da, db, mmpp,
+                                                        max_growth=max_growth,
                                                         ignore=lips_grown):
                 continue
             full = np.zeros(lab.shape[:2], bool)
@@ -993,7 +998,8 @@ def _components(mask: np.ndarray, min_area: float, max_area: float = np.inf):
     return labels, out
 
 
-def _sharp_edged(comp, xy, dl, da, db, mmpp: float, ignore: np.ndarray) -> bool:
+def _sharp_edged(comp, xy, dl, da, db, mmpp: float, ignore: np.ndarray,
+                 max_growth: float = EDGE_MAX_GROWTH) -> bool:
     """Whether a patch stands out from the skin right around it.
 
     The patch is first grown to the pixels that differ from the local skin at least
@@ -1022,7 +1028,7 @@ def _sharp_edged(comp, xy, dl, da, db, mmpp: float, ignore: np.ndarray) -> bool:
     along = ((d @ (core_diff / max(inside, 1e-6))) >= EDGE_GROW_SHARE * inside) & ~skip
     n, labels = cv2.connectedComponents(along.astype(np.uint8) | core, connectivity=8)
     grown = labels == labels[core.astype(bool)][0]
-    if grown.sum() > EDGE_MAX_GROWTH * core.sum():
+    if grown.sum() > max_growth * core.sum():
         return False  # it keeps spreading: a shadow or uneven light, not a lesion
     m = grown.astype(np.uint8)
     ring = (cv2.dilate(m, np.ones((2 * g + 1, 2 * g + 1), np.uint8)).astype(bool) & ~grown
