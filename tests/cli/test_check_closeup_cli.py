@@ -82,13 +82,18 @@ def test_a_clear_skin_close_up_goes(engine, load_sample, tmp_path, capsys, no_ri
 
 def test_a_real_cold_sore_close_up_postpones(capsys, no_risk):
     d = SHARED_DATA / "dermnet-dev" / "cold_sore"
-    path = d / "herpes-simplex-labialis-13.jpg"
+    # Vesicles and crusts on the right half of the upper and lower lip border.
+    path = d / "herpes-simplex-labialis-54.jpg"
     if not path.is_file():
         pytest.skip("../shared/data/dermnet-dev is not present")
     code, rec = run_json(capsys, path, "--answers", no_risk)
-    assert code == 0 and rec["close_up"]["scale_assumed"]
-    assert any(f["kind"] in ("cold_sore", "crust", "open_wound") for f in rec["findings"])
+    assert code == 0 and rec["close_up"]["scale_assumed"] and rec["close_up"]["lips_found"]
+    sores = [f for f in rec["findings"] if f["kind"] == "cold_sore"]
+    assert sores and all(f["x"] > rec["image"]["width"] / 2 for f in sores)
+    assert all(3 <= f["diameter_mm"] <= 20 for f in sores)
     assert rec["verdict"]["decision"] == "postpone"
+    assert any("a cold sore on the photographed skin" in r["text"]
+               for r in rec["verdict"]["reasons"])
 
 
 @pytest.mark.parametrize("args, words", [
