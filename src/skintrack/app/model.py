@@ -80,6 +80,10 @@ class AppModel(QObject):
         self.photos: list = []  # the open session's photo records
         self.sessions: list = []  # SessionSummary items for the Sessions page
         self.analysis_photo_id: int | None = None  # stored photo id of the checked photo
+        #: The checked photo is a close-up of one patch of skin (core/closeup.py): its findings
+        #: and verdict come from the close-up check, computed once per photo and kept here.
+        self.close_up = False
+        self.close_up_result = None
         self.symptoms: dict = {}
 
     # --- session ------------------------------------------------------------------------------
@@ -106,7 +110,31 @@ class AppModel(QObject):
         self.analysis_photo_id = photo_id
         self.dismissed = set(dismissed)
         self.confirmed = set(confirmed)
+        self.close_up_result = None
+        if self.close_up:
+            self._analyse_close_up()
         self.check_changed.emit()
+
+    def set_close_up(self, on: bool) -> None:
+        """Check the photo as a close-up of one patch of skin (``on``) or as a face."""
+        self.close_up = bool(on)
+        if self.close_up and self.close_up_result is None:
+            self._analyse_close_up()
+        self.check_changed.emit()
+
+    def _analyse_close_up(self) -> None:
+        # A few tens of milliseconds (the close-up is analysed at 0.3 mm per pixel): on the GUI
+        # thread, like the verdict.
+        from skintrack.core.closeup import analyze_close_up
+
+        if self.analysis is not None:
+            self.close_up_result = analyze_close_up(self.analysis.photo.rgb)
+
+    def check_findings(self) -> list:
+        """The findings the Check page shows: the face's, or the close-up's."""
+        if self.close_up:
+            return list(self.close_up_result.findings) if self.close_up_result else []
+        return list(self.analysis.findings) if self.analysis is not None else []
 
     def set_finding_choice(self, finding_id: str, choice: str | None) -> None:
         """``choice`` is ``"confirmed"``, ``"dismissed"`` or ``None`` (undecided)."""

@@ -1,5 +1,8 @@
 """``skintrack check PHOTO [--treated REGION,...] [--answers FILE] [--dismiss ID,...] [--json]``
 
+``skintrack check --close-up PHOTO [--mm-per-px MM]``: a photo of one patch of skin, without a
+face (:mod:`skintrack.core.closeup`); the same rules and the same verdict ladder.
+
 The pre-treatment check: findings on the photo and a verdict (GO, REVIEW or POSTPONE) with its
 reasons, each tied to the protocol sentence it applies.
 
@@ -23,6 +26,20 @@ def _ids(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()]
 
 
+def mm_per_px(text: str) -> float:
+    """A scale from the command line, refused in one line when it is no plausible number."""
+    from skintrack.core.closeup import check_mm_per_px
+    from skintrack.core.errors import SkintrackError
+    from skintrack.core.printable import for_terminal, shorten
+
+    try:
+        return check_mm_per_px(float(text))
+    except ValueError as exc:
+        msg = (str(exc) if "plausible" in str(exc)
+               else f"{shorten(for_terminal(text.strip()), 30)!r} is not a number")
+        raise SkintrackError(f"--mm-per-px: {msg}") from None
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("photo", metavar="PHOTO", help="photo of the face (JPEG, PNG, TIFF, WebP)")
     p.add_argument("--treated", type=_ids, default=[], metavar="REGION,...",
@@ -34,6 +51,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="finding ids you have looked at and dismissed (a freckle, a mole ...)")
     p.add_argument("--confirm", type=_ids, default=[], metavar="ID,...",
                    help="finding ids you have looked at and confirmed")
+    p.add_argument("--close-up", action="store_true",
+                   help="the photo is a close-up of one patch of skin (no whole face): skin is "
+                        "found by colour and every finding on it counts")
+    p.add_argument("--mm-per-px", type=mm_per_px, metavar="MM",
+                   help="with --close-up: mm of skin per photo pixel (default: the photo's longer "
+                        "side is taken to span 100 mm, a phone about 10 cm from the skin)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -45,6 +68,13 @@ def run(args: argparse.Namespace) -> int:
     from skintrack.core.questionnaire import load_answers
     from skintrack.core.verdict import check_treated, decide
 
+    if args.close_up:
+        if args.treated:
+            raise SkintrackError("--treated does not apply to --close-up: the close-up is the "
+                                 "patch to be treated")
+    elif args.mm_per_px is not None:
+        raise SkintrackError("--mm-per-px applies to --close-up only (a face photo is scaled by "
+                             "the iris)")
     try:
         treated = check_treated(args.treated)
     except ValueError as exc:
@@ -54,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
     first = first_session()
     if answers is None and stdin_is_terminal():
         answers = ask_questions(sys.stdin, sys.stderr, first_session=first)
+    if args.close_up:
+        return run_close_up(photo, answers, args, first_session=first)
     with FaceEngine() as engine:
         analysis = analyze_photo(photo, engine)
     face = analysis.face
@@ -118,6 +150,74 @@ def print_checklist(answers, *, first_session: bool, out=None) -> None:
         for sentence in rec["sentences"]:
             print(f"      \"{sentence}\"", file=out)
     print(f"  \"{CHECKLIST_CLOSING}\"", file=out)
+
+
+def run_close_up(photo, answers, args, *, first_session: bool) -> int:
+    """``check --close-up``: the close-up analysis and the verdict ladder (close_up=True)."""
+    from skintrack.core.closeup import analyze_close_up
+    from skintrack.core.errors import SkintrackError
+    from skintrack.core.verdict import decide
+
+    cu = analyze_close_up(photo.rgb, mm_per_px=args.mm_per_px)
+    known = {f.id for f in cu.findings}
+    unknown = sorted((set(args.dismiss) | set(args.confirm)) - known)
+    if unknown:
+        raise SkintrackError(f"no finding with id {', '.join(unknown)} on this photo")
+    verdict = decide(cu.findings, cu.quality, answers=answers, dismissed=frozenset(args.dismiss),
+                     confirmed=frozenset(args.confirm), mm_per_px=cu.mm_per_px, close_up=True,
+                     first_session=first_session)
+    if args.json:
+        findings = []
+        for f in cu.findings:
+            rec = f.to_record()
+            rec["counted"] = not f.off_skin
+            rec["not_counted_because"] = None
+            findings.append(rec)
+        out = {"schema": 1,
+               "image": {"path": photo.path, "width": photo.width, "height": photo.height,
+                         "taken_at": photo.taken_at.isoformat() if photo.taken_at else None,
+                         "taken_at_source": photo.taken_at_source, "sha256": photo.sha256},
+               "quality": {"ok": cu.quality.ok,
+                           "problems": [{"code": q.code, "message": q.message}
+                                        for q in cu.quality.problems]},
+               "face": None, "close_up": cu.to_record(), "findings": findings,
+               "dismissed": sorted(args.dismiss), "confirmed": sorted(args.confirm),
+               "answers": answers.to_dict() if answers else None,
+               "verdict": verdict.to_record(), "first_session": first_session,
+               "checklist": checklist_record(answers, first_session=first_session)}
+        print(json.dumps(out))
+        return 0
+    from skintrack.core.printable import for_terminal
+
+    name = for_terminal(photo.path.rsplit("/", 1)[-1]) or "photo"
+    print(f"{name}: {verdict.decision.upper()}   (close-up of one patch of skin)")
+    how = (f"assumed: the longer side spans {cu.mm_per_px * max(photo.width, photo.height):.0f} "
+           "mm; pass --mm-per-px if you know it" if cu.scale_assumed else "given")
+    print(f"  scale {cu.mm_per_px:.3f} mm per pixel ({how}); skin found on "
+          f"{cu.skin_share:.0%} of the photo")
+    for r in verdict.reasons:
+        print(f"  - {r.text}")
+        print(f"    protocol: \"{r.source_sentence}\"")
+    if not verdict.reasons:
+        print("  Nothing on the photo or in the answers stands against treatment.")
+    if answers is None:
+        print("  (The protocol questions were not answered: run on a terminal to be asked them, "
+              "or pass --answers FILE.)")
+    if cu.findings:
+        from skintrack.core.verdict import KIND_WORDS
+
+        print()
+        print(f"  {'id':<10}  {'kind':<16}  {'at (x, y px)':<14}  {'size':>7}  {'certainty':>9}  "
+              "state")
+        for f in sorted(cu.findings, key=lambda f: -f.score):
+            state = ("dismissed" if f.id in args.dismiss else
+                     "confirmed" if f.id in args.confirm else "")
+            kind = KIND_WORDS.get(f.kind, f.kind).split(" ", 1)[-1]
+            at = f"{f.x:.0f}, {f.y:.0f}"
+            print(f"  {f.id:<10}  {kind:<16}  {at:<14}  {f.diameter_mm:>4.1f} mm  "
+                  f"{f.score:>9.0%}  {state}")
+    print_checklist(answers, first_session=first_session)
+    return 0
 
 
 def stdin_is_terminal() -> bool:

@@ -853,6 +853,7 @@ def find_patches(work: LesionWork) -> list[Patch]:
 
 
 def _find_patches(work: LesionWork) -> list[Patch]:
+    """The patch rules on a face's work image: the masks come from the face mesh."""
     import cv2
 
     lab = work.lab
@@ -862,37 +863,59 @@ def _find_patches(work: LesionWork) -> list[Patch]:
     grow = max(1, int(round(FEATURE_MARGIN_MM / mmpp)))
     lips = _feature_mask(work, ("lips",), 0)
     lips_grown = _feature_mask(work, ("lips",), grow)
-    # Channel by channel: a max over the last axis of three is a slow reduction in numpy.
-    # Red spots are kept out of their own reference with a tighter a* limit.
-    plain = np.ones(lab.shape[:2], bool)
-    for c, limit in enumerate((REFERENCE_MAX_DIFF, REFERENCE_MAX_DA, REFERENCE_MAX_DIFF)):
-        plain &= np.abs(lab[..., c] - np.float32(work.skin_lab[c])) <= limit
-    # The lips are redder than skin: left out, they cannot hide a red patch beside them.
-    ref = _local_reference(lab, oval.astype(bool) & plain & ~lips_grown, REFERENCE_MM / mmpp)
-    dl = lab[..., 0] - ref[..., 0]
-    da = lab[..., 1] - ref[..., 1]
-    db = lab[..., 2] - ref[..., 2]
-    chroma = np.hypot(lab[..., 1], lab[..., 2])
-    skin_chroma = float(np.hypot(work.skin_lab[1], work.skin_lab[2]))
-    raw = (da >= WOUND_DA) & (dl <= WOUND_DL)
-    # Honey-yellow crusts are darker than light skin and lighter than dark skin: both count.
-    # A crust is yellower than it is red (dried serum, brown blood); a patch redder than it is
-    # yellow is inflamed or shadowed skin (dark circles beside a reddened cheek), not a crust.
-    crust = ((db >= CRUST_DB) & (np.abs(dl) >= -CRUST_DL) & (da < WOUND_DA) & (db >= da)) | (
-        (dl <= CRUST_DARK_DL) & (chroma >= CRUST_DARK_CHROMA * skin_chroma) & (da >= 0)
-        & (db >= 0))
     # Eyes, brows (hair is dark) and nostrils (deep shadow) are never searched.
     others = _feature_mask(work, ("right_brow", "left_brow", "right_nostril", "left_nostril"),
                            2 * grow)
     # Dark circles and lid shadows under the eyes mimic crusts: a wider margin there.
     others |= _feature_mask(work, ("right_eye", "left_eye"),
                             max(1, int(round(EYE_MARGIN_MM / mmpp))))
-    skin = oval.astype(bool) & ~others
+    return patches_in(lab, work.skin_lab, mmpp, area=oval.astype(bool), skin=oval.astype(bool)
+                      & ~others, lips=lips, lips_grown=lips_grown)
+
+
+def patches_in(lab: np.ndarray, skin_lab, mmpp: float, *, area: np.ndarray, skin: np.ndarray,
+               lips: np.ndarray, lips_grown: np.ndarray,
+               reference_max_db: float = REFERENCE_MAX_DIFF, reference_mm: float = REFERENCE_MM,
+               max_growth: float = EDGE_MAX_GROWTH, dark_crusts: bool = True) -> list[Patch]:
+    """Open wounds, crusts, pustules and cold sores on a CIELAB image, by the rules above.
+
+    ``area`` is where the local skin reference may be learnt (the face oval; on a close-up, the
+    skin found by colour), ``skin`` where patches are searched, ``lips`` the lips (cold sores sit
+    on and beside their border; an empty mask: none in view) and ``lips_grown`` the lips with a
+    margin that the red and dark rules leave alone. ``mmpp`` is mm per pixel of ``lab``.
+    ``reference_max_db`` keeps pixels this much yellower (b*) than the skin out of the local
+    reference, ``reference_mm`` is the reference's blur, ``max_growth`` the growth beyond which a
+    patch has no border (:func:`_sharp_edged`), and ``dark_crusts`` whether the dark-crust rule
+    applies: the face keeps the defaults; the close-up (:mod:`skintrack.core.closeup`) sets
+    them from its measurements.
+    """
+    import cv2
+
+    # Channel by channel: a max over the last axis of three is a slow reduction in numpy.
+    # Red spots are kept out of their own reference with a tighter a* limit.
+    plain = np.ones(lab.shape[:2], bool)
+    for c, limit in enumerate((REFERENCE_MAX_DIFF, REFERENCE_MAX_DA, reference_max_db)):
+        plain &= np.abs(lab[..., c] - np.float32(skin_lab[c])) <= limit
+    # The lips are redder than skin: left out, they cannot hide a red patch beside them.
+    ref = _local_reference(lab, area & plain & ~lips_grown, reference_mm / mmpp)
+    dl = lab[..., 0] - ref[..., 0]
+    da = lab[..., 1] - ref[..., 1]
+    db = lab[..., 2] - ref[..., 2]
+    chroma = np.hypot(lab[..., 1], lab[..., 2])
+    skin_chroma = float(np.hypot(skin_lab[1], skin_lab[2]))
+    raw = (da >= WOUND_DA) & (dl <= WOUND_DL)
+    # Honey-yellow crusts are darker than light skin and lighter than dark skin: both count.
+    # A crust is yellower than it is red (dried serum, brown blood); a patch redder than it is
+    # yellow is inflamed or shadowed skin (dark circles beside a reddened cheek), not a crust.
+    crust = ((db >= CRUST_DB) & (np.abs(dl) >= -CRUST_DL) & (da < WOUND_DA) & (db >= da)) | (
+        (dl <= CRUST_DARK_DL) & (chroma >= CRUST_DARK_CHROMA * skin_chroma) & (da >= 0)
+        & (db >= 0) & dark_crusts)
     # Lips are red and often darker: red/dark rules look at skin only, so the lip border itself
     # cannot read as a wound; a cold sore shows as a patch on the skin touching that border.
     raw &= skin & ~lips_grown
     crust &= skin & ~lips_grown
-    lip_dist = cv2.distanceTransform((~lips).astype(np.uint8), cv2.DIST_L2, 3) * mmpp
+    lip_dist = (cv2.distanceTransform((~lips).astype(np.uint8), cv2.DIST_L2, 3) * mmpp
+                if lips.any() else np.full(lab.shape[:2], np.inf, np.float32))
     min_area = np.pi * (PATCH_MIN_MM / 2 / mmpp) ** 2
     kernel = np.ones((3, 3), np.uint8)
     found: list[tuple[str, np.ndarray, float]] = []
@@ -917,6 +940,7 @@ def _find_patches(work: LesionWork) -> list[Patch]:
             if _elongation(comp) > PATCH_MAX_ELONGATION:
                 continue
             if kind != "cold_sore" and not _sharp_edged(comp, (x, y), dl, da, db, mmpp,
+                                                        max_growth=max_growth,
                                                         ignore=lips_grown):
                 continue
             full = np.zeros(lab.shape[:2], bool)
@@ -974,7 +998,8 @@ def _components(mask: np.ndarray, min_area: float, max_area: float = np.inf):
     return labels, out
 
 
-def _sharp_edged(comp, xy, dl, da, db, mmpp: float, ignore: np.ndarray) -> bool:
+def _sharp_edged(comp, xy, dl, da, db, mmpp: float, ignore: np.ndarray,
+                 max_growth: float = EDGE_MAX_GROWTH) -> bool:
     """Whether a patch stands out from the skin right around it.
 
     The patch is first grown to the pixels that differ from the local skin at least
@@ -1003,7 +1028,7 @@ def _sharp_edged(comp, xy, dl, da, db, mmpp: float, ignore: np.ndarray) -> bool:
     along = ((d @ (core_diff / max(inside, 1e-6))) >= EDGE_GROW_SHARE * inside) & ~skip
     n, labels = cv2.connectedComponents(along.astype(np.uint8) | core, connectivity=8)
     grown = labels == labels[core.astype(bool)][0]
-    if grown.sum() > EDGE_MAX_GROWTH * core.sum():
+    if grown.sum() > max_growth * core.sum():
         return False  # it keeps spreading: a shadow or uneven light, not a lesion
     m = grown.astype(np.uint8)
     ring = (cv2.dilate(m, np.ones((2 * g + 1, 2 * g + 1), np.uint8)).astype(bool) & ~grown

@@ -34,6 +34,9 @@ Only findings on the skin count (:func:`why_not_counted`): not on hair, an ear, 
 background, glasses or the lips (see :mod:`skintrack.core.skin`), and only inside one of the six
 regions or next to a treated one. Findings the person dismissed ("that is a freckle") are left
 out; confirmed ones count as certain. With no treated regions given, the whole face is treated.
+
+On a close-up of one patch of skin (``close_up=True``, :mod:`skintrack.core.closeup`) there are no
+regions: the photo is the patch to be treated, and every finding on its skin counts.
 """
 
 from __future__ import annotations
@@ -181,18 +184,21 @@ def _get(f, name, default=None):
     return f.get(name, default) if isinstance(f, dict) else getattr(f, name, default)
 
 
-def why_not_counted(f, treated: Iterable[str] = ()) -> str:
+def why_not_counted(f, treated: Iterable[str] = (), *, close_up: bool = False) -> str:
     """Why a finding does not count for the verdict ('' when it does), in plain words.
 
     It counts when it lies on the face's skin (:attr:`~skintrack.core.lesions.Finding.off_skin`
     empty) and inside one of the six regions or next to a treated one (``treated`` empty: the
-    whole face).
+    whole face). On a close-up (``close_up``) the photo is the patch to treat: being on its skin
+    is enough.
     """
     from skintrack.core.skin import OFF_SKIN_WORDS
 
     off = _get(f, "off_skin") or ""
     if off:
         return OFF_SKIN_WORDS.get(off, "not on the skin")
+    if close_up:
+        return ""
     treated = set(treated) or set(REGION_NAMES)
     region = _get(f, "region")
     near = set(_get(f, "near_regions") or ())
@@ -203,7 +209,9 @@ def why_not_counted(f, treated: Iterable[str] = ()) -> str:
     return "away from the regions to be treated"
 
 
-def _where(f) -> str:
+def _where(f, close_up: bool = False) -> str:
+    if close_up:
+        return "on the photographed skin"
     region = _get(f, "region")
     if region:
         return f"on the {REGION_WORDS.get(region, region)}"
@@ -231,7 +239,8 @@ def check_treated(treated: Iterable[str]) -> tuple[str, ...]:
 
 def decide(findings, quality, *, answers=None, treated: Iterable[str] = (),
            dismissed: Iterable[str] = frozenset(), confirmed: Iterable[str] = frozenset(),
-           mm_per_px: float | None = None, first_session: bool = True) -> Verdict:
+           mm_per_px: float | None = None, first_session: bool = True,
+           close_up: bool = False) -> Verdict:
     """The verdict for one photo's findings, its capture quality and the person's answers.
 
     Parameters
@@ -245,6 +254,8 @@ def decide(findings, quality, *, answers=None, treated: Iterable[str] = (),
         scale coarser than :data:`MAX_CHECK_MM_PER_PX` asks for review (small pustules would not
         show).
     first_session : no session was recorded before this one: the beginner question applies.
+    close_up : the photo is a close-up of the one patch of skin to be treated (no face, no
+        regions): every finding on its skin counts, wherever it lies.
     """
     treated = check_treated(treated)
     dismissed = frozenset(dismissed)
@@ -254,16 +265,16 @@ def decide(findings, quality, *, answers=None, treated: Iterable[str] = (),
     # Skin: lesions that suspend treatment, where the treatment goes; only findings on the skin.
     treated_set = set(treated) or set(REGION_NAMES)
     counted = [f for f in findings if str(_get(f, "id")) not in dismissed
-               and not why_not_counted(f, treated)]
+               and not why_not_counted(f, treated, close_up=close_up)]
     for f in counted:
         fid = str(_get(f, "id"))
         kind = _get(f, "kind")
         if kind not in protocol.POSTPONE_KINDS:
             continue
         regions = set(_get(f, "near_regions") or ()) | ({_get(f, "region")} - {None})
-        if not regions & treated_set:
+        if not close_up and not regions & treated_set:
             continue
-        what = f"{KIND_WORDS.get(kind, kind)} {_where(f)}{_size(f, mm_per_px)}"
+        what = f"{KIND_WORDS.get(kind, kind)} {_where(f, close_up)}{_size(f, mm_per_px)}"
         if fid in confirmed or float(_get(f, "score", 0.0)) >= certain_score(kind):
             reasons.append(_reason(
                 f"There is {what}: wait until the skin has fully recovered.", "skin_suspend",

@@ -15,6 +15,7 @@ import html
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFrame,
@@ -127,6 +128,11 @@ def compute_verdict(model: AppModel) -> Verdict | None:
     a = model.analysis
     if a is None:
         return None
+    cu = model.close_up_result if model.close_up else None
+    if cu is not None:
+        return decide(list(cu.findings), cu.quality, answers=model_answers(model),
+                      dismissed=frozenset(model.dismissed), confirmed=frozenset(model.confirmed),
+                      mm_per_px=cu.mm_per_px, close_up=True)
     face = a.detection.face
     return decide(list(a.findings), a.quality, answers=model_answers(model),
                   treated=tuple(model.treated), dismissed=frozenset(model.dismissed),
@@ -443,6 +449,14 @@ class CheckPage(QWidget):
         body_lay = QVBoxLayout(body)
         self.quality_label = hint_label()
         body_lay.addWidget(self.quality_label)
+        self.close_up_box = QCheckBox("This photo is a close-up of one patch of skin")
+        self.close_up_box.setToolTip(
+            "Tick this for a photo of one spot or patch taken up close, with no whole face: the "
+            "skin is found by its colour and everything found on it counts.")
+        self.close_up_box.toggled.connect(self._close_up_changed)
+        body_lay.addWidget(self.close_up_box)
+        self.close_up_hint = hint_label()
+        body_lay.addWidget(self.close_up_hint)
 
         body_lay.addWidget(section_label("Areas you will treat"))
         regions, self.region_boxes = region_checkboxes(self._treated_changed)
@@ -492,9 +506,19 @@ class CheckPage(QWidget):
         for name, box in self.region_boxes.items():
             box.blockSignals(True)
             box.setChecked(name in m.treated)
-            # An open session fixes the treated areas (chosen when it was created).
-            box.setEnabled(m.session is None)
+            # An open session fixes the treated areas (chosen when it was created); a close-up
+            # is the patch to be treated.
+            box.setEnabled(m.session is None and not m.close_up)
             box.blockSignals(False)
+        self.close_up_box.blockSignals(True)
+        self.close_up_box.setChecked(m.close_up)
+        self.close_up_box.blockSignals(False)
+        cu = m.close_up_result if m.close_up else None
+        self.close_up_hint.setText("" if cu is None else (
+            f"Scale {cu.mm_per_px:.3f} mm per pixel, assumed: the photo's longer side is taken "
+            "to span 100 mm (a phone about 10 cm from the skin)." if cu.scale_assumed else
+            f"Scale {cu.mm_per_px:.3f} mm per pixel.") + f" Skin found on {cu.skin_share:.0%} "
+            "of the photo.")
         self.treated_hint.setText(
             "Set when the session was created." if m.session is not None else
             "None ticked: the whole face is checked." if not m.treated else "")
@@ -513,7 +537,7 @@ class CheckPage(QWidget):
             self.quality_label.setText("")
             self._show_findings()
             return
-        if a.quality.ok:
+        if (cu.quality if cu is not None else a.quality).ok:
             self.quality_label.setText("Photo quality: good enough to judge.")
         else:
             self.quality_label.setText("The photo has problems (see above): take another one on "
@@ -559,24 +583,26 @@ class CheckPage(QWidget):
 
     def _show_findings(self) -> None:
         a = self.model.analysis
-        findings = list(a.findings) if a is not None else []
-        if a is not self._shown:
+        findings = self.model.check_findings()
+        close_up = self.model.close_up
+        if (a, close_up) != self._shown:
             # A new photo: rows are built once per photo, so a click keeps its keyboard focus.
-            self._shown = a
-            self.view.set_image(None if a is None else a.photo.rgb)
+            if self._shown is None or a is not self._shown[0]:
+                self.view.set_image(None if a is None else a.photo.rgb)
+            self._shown = (a, close_up)
             self._build_rows(a)
         effects = self._effects()
         treated = tuple(self.model.treated)
         circles = []
         for f in findings:
             choice = self.model.finding_choice(f.id)
-            counted = not why_not_counted(f, treated)
+            counted = not why_not_counted(f, treated, close_up=close_up)
             circles.append(Circle(f.x, f.y, f.radius_px, finding_colour(f, choice, counted),
                                   dashed=choice == "dismissed" or not counted))
         self.view.set_circles(circles)
         for row in self.rows:
             row.set_state(self.model.finding_choice(row.finding.id), effects.get(row.finding.id),
-                          why_not_counted(row.finding, treated))
+                          why_not_counted(row.finding, treated, close_up=close_up))
 
     def _build_rows(self, a) -> None:
         for row in self.rows:
@@ -586,15 +612,19 @@ class CheckPage(QWidget):
         if a is None:
             self.findings_hint.setText("")
             return
-        findings = list(a.findings)
+        findings = self.model.check_findings()
+        close_up = self.model.close_up
         if not findings:
-            self.findings_hint.setText("Nothing was found on the skin." if a.regions
-                                       else "No face was found, so the skin could not be checked.")
+            self.findings_hint.setText(
+                "Nothing was found on the skin." if a.regions or close_up else
+                "No face was found, so the skin could not be checked. If this is a close-up of "
+                "one patch of skin, tick the box above.")
             return
         # Findings that count first (kinds that postpone treatment leading), then by certainty;
         # those off the skin or away from the treated regions last, greyed.
         treated = tuple(self.model.treated)
-        ordered = sorted(findings, key=lambda f: (bool(why_not_counted(f, treated)),
+        ordered = sorted(findings, key=lambda f: (bool(why_not_counted(f, treated,
+                                                                       close_up=close_up)),
                                                   f.kind not in protocol.POSTPONE_KINDS, -f.score))
         shown = ordered[:MAX_FINDING_ROWS]
         more = len(ordered) - len(shown)
@@ -614,6 +644,9 @@ class CheckPage(QWidget):
         return next((r for r in self.rows if r.finding.id == finding_id), None)
 
     # --- view -> model ------------------------------------------------------------------------------
+    def _close_up_changed(self, on: bool) -> None:
+        self.model.set_close_up(on)
+
     def _treated_changed(self) -> None:
         self.model.set_treated(tuple(n for n, b in self.region_boxes.items() if b.isChecked()))
 
