@@ -9,7 +9,8 @@ from skintrack.app.pages.check import DECISION_TEXT
 from tests.app.test_pages import check_page
 
 NO_RISK = {"pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagulants": False,
-           "device": "patch", "needle_mm": 0.25, "disinfected_hands_face_tool": True}
+           "device": "patch", "needle_mm": 0.25, "disinfected_hands_face_tool": True,
+           "beginner": False, "room_clean": True, "room_ventilated": True}
 
 
 def test_a_wound_close_up_postpones_once_the_box_is_ticked(qtbot, engine, load_sample):

@@ -18,7 +18,8 @@ from tests.conftest import SHARED_DATA
 NO_RISK = Answers.from_dict({
     "pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagulants": False,
     "device": "roller", "needle_mm": 0.25, "roller_reused": True,
-    "roller_disinfection": "alcohol_75_10min", "disinfected_hands_face_tool": True})
+    "roller_disinfection": "alcohol_75_10min", "disinfected_hands_face_tool": True,
+    "beginner": False, "room_clean": True, "room_ventilated": True})
 #: Side of a close-up cut out of a sample face (mm).
 CUT_MM = 30.0
 
