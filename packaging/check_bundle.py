@@ -15,6 +15,7 @@ one line per failure.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -60,6 +61,27 @@ def run(exe: Path, *args: str, env: dict[str, str], cwd: Path) -> tuple[subproce
 def show(proc: subprocess.CompletedProcess) -> str:
     tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-3:]
     return f"exit {proc.returncode}: " + " | ".join(line[:300] for line in tail)
+
+
+def check_x11(exe: Path, env: dict[str, str], work: Path, data: Path) -> None:
+    """The window on a real X11 server (Xvfb): Qt's xcb plugin and the X libraries it loads."""
+    read_fd, write_fd = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24",
+                             "-nolisten", "tcp"], pass_fds=(write_fd,),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write_fd)
+    try:
+        with os.fdopen(read_fd) as f:
+            display = f.readline().strip()
+        x_env = {**env, "DISPLAY": f":{display}", "SKINTRACK_STARTUP_REPORT": "1"}
+        proc, dt = run(exe, "app", "--data-dir", str(data), "--quit-after", "3", env=x_env,
+                       cwd=work)
+        expect(proc.returncode == 0 and "window shown after" in proc.stdout
+               and "Traceback" not in proc.stderr and "[ WARN" not in proc.stderr,
+               f"app opens on an X11 display (Xvfb :{display}) and closes ({dt:.1f} s)", proc)
+    finally:
+        xvfb.terminate()
+        xvfb.wait(10)
 
 
 def main(bundle: str) -> int:
@@ -147,6 +169,10 @@ def main(bundle: str) -> int:
                f"app opens offscreen and closes ({dt:.1f} s with 4 s open)", proc)
         if "window shown after" in proc.stdout:
             print(f"  app: {proc.stdout.strip().splitlines()[0]}")
+        if shutil.which("Xvfb"):
+            check_x11(exe, env, work, data)
+        else:
+            print("  (no Xvfb here: the app on a real X11 display was not tried)")
 
     for name, ts in times.items():
         print(f"  start time {name}: first {ts[0]:.2f} s, warm {statistics.median(ts[1:]):.2f} s")
