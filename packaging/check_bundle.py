@@ -161,6 +161,11 @@ def main(bundle: str) -> int:
         expect(any((work / ".cache" / "matplotlib").glob("fontlist-*.json")),
                "matplotlib's font list kept in ~/.cache (not rebuilt on every start)")
 
+        demo = work / "demo"
+        proc, dt = run(exe, "demo", "-o", str(demo), "-q", env=env, cwd=work)
+        expect(proc.returncode == 0 and any(demo.glob("*.pdf")) and any(demo.glob("*.html")),
+               f"demo: the sample session and its reports ({dt:.0f} s)", proc)
+
         app_env = {**env, "QT_QPA_PLATFORM": "offscreen", "SKINTRACK_STARTUP_REPORT": "1"}
         proc, dt = run(exe, "app", "--data-dir", str(data), "--fake-camera", str(photo),
                        "--quit-after", "4", env=app_env, cwd=work)
