@@ -164,7 +164,10 @@ def test_data_dir_with_a_command_that_has_none_is_one_line(capsys, tmp_path):
      "invalid float value: 'long'", "`skintrack session new --help`"),
     (["analyze"], "PHOTO", "`skintrack analyze --help`"),
     (["check", "a.jpg", "--no-such-option"], "unrecognized arguments: --no-such-option",
-     "`skintrack --help`"),
+     "`skintrack check --help`"),
+    (["session", "list", "--jsn"], "unrecognized arguments: --jsn",
+     "`skintrack session list --help`"),
+    (["--no-such-option"], "unrecognized arguments: --no-such-option", "`skintrack --help`"),
     (["report", "1"], "-o/--output", "`skintrack report --help`"),
 ])
 def test_usage_errors_are_one_readable_line_and_exit_2(capsys, tmp_path, args, words, hint):

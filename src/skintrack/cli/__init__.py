@@ -177,7 +177,11 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # named here, so the hint is the command's own --help
+            action = getattr(args, "session_command", None)
+            prog = " ".join(["skintrack", *filter(None, (args.command, action))])
+            raise UsageError(f"unrecognized arguments: {' '.join(extra)}", prog)
         if args.data_dir is not None and args.command and not getattr(args, "_takes_data_dir",
                                                                       False):
             raise UsageError("--data-dir is for the commands that use saved sessions ("
