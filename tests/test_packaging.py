@@ -69,3 +69,14 @@ def test_pyinstaller_is_an_optional_extra_not_a_test_dependency():
     makefile = (ROOT / "Makefile").read_text()
     test_install = makefile[makefile.index("$(STAMP): pyproject.toml"):makefile.index("test: ")]
     assert "'.[test]'" in test_install and "dist" not in test_install
+
+
+def test_desktop_entry_passes_desktop_file_validate(tmp_path):
+    """freedesktop.org's own checker, where it is installed (desktop-file-utils)."""
+    import pytest
+
+    if shutil.which("desktop-file-validate") is None:
+        pytest.skip("desktop-file-validate is not installed (apt install desktop-file-utils)")
+    out = subprocess.run(["desktop-file-validate", str(PACKAGING / "skintrack.desktop")],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "", out.stdout + out.stderr
