@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.skintrack-installed
 
-.PHONY: test demo app bench lint clean
+.PHONY: test demo app bench lint clean dist dist-check
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "skintrack needs Python 3.11 or newer")'
@@ -28,5 +28,22 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 
+# The one-folder desktop bundle (ADR 0005): dist/skintrack/, no Python needed where it runs.
+# PyInstaller comes from the optional extra [dist], never from the install `make test` uses.
+DIST_STAMP := $(VENV)/.skintrack-dist-installed
+
+$(DIST_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,dist]'
+	@touch $(DIST_STAMP)
+
+dist: $(DIST_STAMP)
+	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN --distpath dist \
+		--workpath build/pyinstaller packaging/skintrack.spec
+	@du -sh dist/skintrack
+
+# Builds the bundle and runs it as a person would, headless (CI calls it after `make test`).
+dist-check: dist
+	$(PY) packaging/check_bundle.py dist/skintrack
+
 clean:
-	rm -rf $(VENV) demo_output .pytest_cache
+	rm -rf $(VENV) demo_output .pytest_cache build dist

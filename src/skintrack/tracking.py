@@ -128,9 +128,30 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _fmt_time(when: datetime) -> str:
+def _fmt_time(when: datetime, *, seconds: bool = False) -> str:
     """A time as the person reads it: their local time zone, with the offset."""
-    return when.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
+    return when.astimezone().strftime(f"%Y-%m-%d %H:%M{':%S' if seconds else ''} %Z").strip()
+
+
+def _fmt_two_times(a: datetime, b: datetime) -> tuple[str, str]:
+    """Two times as :func:`_fmt_time`, with seconds when they fall in the same minute."""
+    seconds = _fmt_time(a) == _fmt_time(b)
+    return _fmt_time(a, seconds=seconds), _fmt_time(b, seconds=seconds)
+
+
+def _how_long(seconds: float) -> str:
+    """A time span in words: "12 s", "5 min", "2 h 5 min", "3 days"."""
+    s = abs(seconds)
+    if s < 10:  # the two times shown to the second may differ by one more or less
+        return f"{s:.1f} s"
+    if s < 60:
+        return f"{int(s)} s"
+    if s < 3600:
+        return f"{int(s // 60)} min" + (f" {int(s % 60)} s" if s < 600 and int(s % 60) else "")
+    if s < 48 * 3600:
+        h, m = divmod(int(s // 60), 60)
+        return f"{h} h" + (f" {m} min" if m else "")
+    return f"{s / 86400:.0f} days"
 
 
 class Tracker:
@@ -255,10 +276,11 @@ class Tracker:
         self._check_not_future(prep, now)
         prep.hours = _hours(session, prep.new_photo.taken_at)
         if prep.new_photo.taken_at > session.treated_at:
+            taken, started = _fmt_two_times(prep.new_photo.taken_at, session.treated_at)
+            later = _how_long((prep.new_photo.taken_at - session.treated_at).total_seconds())
             raise TrackingError(
-                f"{prep.name} was taken at {_fmt_time(prep.new_photo.taken_at)}"
-                f"{_time_hint(prep)}, after the treatment started "
-                f"({_fmt_time(session.treated_at)}); the baseline must be taken before treatment")
+                f"{prep.name} was taken at {taken}{_time_hint(prep)}, {later} after the treatment "
+                f"started ({started}); the baseline must be taken before treatment")
         existing = repo.find_photo(self.conn, session_id, prep.new_photo.sha256)
         if existing is not None and existing.id == session.baseline_photo_id:
             raise TrackingError(f"{prep.name} is already the baseline of session {session_id}")

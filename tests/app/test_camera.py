@@ -56,3 +56,30 @@ def test_missing_camera_is_refused_with_advice_to_import():
     with pytest.raises(CameraUnavailable, match="import"):
         cam.open()
     assert cam.read() is None
+
+
+def _open_missing_camera(debug: bool):
+    """A real process that looks for a camera there is none of, as the app does (issue 16)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {k: v for k, v in os.environ.items() if k not in ("SKINTRACK_DEBUG", "OPENCV_LOG_LEVEL")}
+    if debug:
+        env["SKINTRACK_DEBUG"] = "1"
+    code = ("from skintrack.app.camera import CameraUnavailable, OpenCVCamera, camera_available\n"
+            "assert not camera_available(97)\n"
+            "try:\n    OpenCVCamera(97).open()\nexcept CameraUnavailable:\n    print('no camera')\n")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          env=env, timeout=120)
+
+
+def test_no_camera_keeps_the_console_quiet_unless_debugging():
+    quiet = _open_missing_camera(debug=False)
+    assert quiet.returncode == 0 and quiet.stdout == "no camera\n", quiet.stderr
+    assert "[ WARN" not in quiet.stderr and "[ERROR" not in quiet.stderr, quiet.stderr
+    # SKINTRACK_DEBUG=1 lets OpenCV speak: the lines are there to be silenced.
+    loud = _open_missing_camera(debug=True)
+    assert loud.returncode == 0 and ("[ WARN" in loud.stderr or "[ERROR" in loud.stderr)

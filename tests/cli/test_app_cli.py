@@ -56,3 +56,22 @@ def test_display_problem_rules():
     assert display_problem({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
     assert display_problem({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
     assert display_problem({}, "darwin") is None and display_problem({}, "win32") is None
+
+
+def test_global_data_dir_and_quit_after_open_and_close_the_app(tmp_path):
+    """What the bundle's smoke test runs (`make dist-check`): the data folder given before the
+    command, the window shown offscreen with its icon, closed by itself, exit 0, no traceback."""
+    env = dict(os.environ, SKINTRACK_STARTUP_REPORT="1", QT_QPA_PLATFORM="offscreen")
+    env.pop("SKINTRACK_DEBUG", None)
+    code = ("import sys\nfrom PySide6.QtWidgets import QApplication\nfrom skintrack.cli import main\n"
+            "rc = main(sys.argv[1:])\n"
+            "print('icon', not QApplication.instance().windowIcon().isNull(), flush=True)\n"
+            "sys.exit(rc)\n")
+    out = subprocess.run(
+        [sys.executable, "-c", code, "--data-dir", str(tmp_path / "data"), "app", "--fake-camera",
+         str(SAMPLES / "aptus_1.png"), "--quit-after", "1"],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.startswith("window shown after") and "icon True" in out.stdout
+    assert "Traceback" not in out.stderr
+    assert (tmp_path / "data" / "skintrack.db").is_file()  # the app used the folder given

@@ -147,6 +147,11 @@ def test_model_is_packaged_in_the_wheel(tmp_path):
         import hashlib
 
         assert hashlib.sha256(z.read(info)).hexdigest() == MODEL_SHA256
+        # Every model beside it (the lesion scorer, any ONNX model) and the app's icon too.
+        names = set(z.namelist())
+        for model in (ROOT / "models").iterdir():
+            assert f"skintrack/_models/{model.name}" in names, model.name
+        assert "skintrack/app/skintrack.png" in names
 
 
 def test_sample_folder_documents_every_photo():

@@ -114,3 +114,16 @@ def test_glare_and_shadow_are_counted_not_measured(engine, load_sample):
     assert after.excluded["shadow"] > before.excluded["shadow"] + (2 * r) ** 2 * 0.5
     # The median colour of the usable skin is not pulled by the painted patches.
     assert after.lab_median[0] == pytest.approx(before.lab_median[0], abs=1.5)
+
+
+def test_region_named_takes_the_words_people_use():
+    from skintrack.core.regions import REGION_LABELS, REGION_NAMES, region_named
+
+    for name in REGION_NAMES:
+        assert region_named(name) == name
+        assert region_named(REGION_LABELS[name].title()) == name
+        assert region_named(f"the {name.replace('_', '-')}") == name
+    assert region_named("  Skin   around-the_mouth ") == "perioral"
+    # The lips are where cold sores are found, not a region that is measured or treated.
+    assert region_named("lips") is None and region_named("cheek") is None
+    assert region_named("") is None

@@ -10,6 +10,7 @@ import contextlib
 import os
 import sys
 import time
+from pathlib import Path
 
 
 def default_source_factory():
@@ -69,6 +70,11 @@ def run_app(argv: list[str] | None = None, *, data_dir=None, source_factory=None
     app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
     app.setApplicationName("skintrack")
     app.setOrganizationName("skintrack")
+    # The launcher's name (skintrack.desktop) and the icon drawn for it (packaging/draw_icon.py).
+    app.setDesktopFileName("skintrack")
+    from PySide6.QtGui import QIcon
+
+    app.setWindowIcon(QIcon(str(Path(__file__).with_name("skintrack.png"))))
     window = build_window(data_dir=data_dir, source_factory=source_factory)
     window.restore_geometry()
     window.show()

@@ -52,6 +52,21 @@ class FrameSource:
         self.close()
 
 
+def quiet_opencv_log() -> None:
+    """Keep OpenCV's own console lines quiet unless ``SKINTRACK_DEBUG`` is set.
+
+    Looking for a camera where there is none makes OpenCV print ``[ WARN ]`` and ``[ERROR]`` lines
+    from each of its video back-ends; the app says it in its window instead
+    (:data:`NO_CAMERA_MESSAGE`). Called before a camera is opened.
+    """
+    import os
+
+    import cv2
+
+    if not os.environ.get("SKINTRACK_DEBUG"):
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+
+
 class OpenCVCamera(FrameSource):
     """A webcam through ``cv2.VideoCapture`` at (up to) 1280 x 720."""
 
@@ -64,6 +79,7 @@ class OpenCVCamera(FrameSource):
     def open(self) -> None:
         import cv2
 
+        quiet_opencv_log()
         cap = cv2.VideoCapture(self.index)
         if not cap.isOpened():
             cap.release()
@@ -97,6 +113,7 @@ def camera_available(index: int = 0) -> bool:
     """True when ``cv2.VideoCapture(index)`` opens (a quick probe, released at once)."""
     import cv2
 
+    quiet_opencv_log()
     cap = cv2.VideoCapture(index)
     try:
         return bool(cap.isOpened())

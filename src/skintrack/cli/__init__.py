@@ -30,12 +30,66 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class UsageError(Exception):
+    """The command line does not fit the commands (argparse's complaint, one sentence)."""
+
+    def __init__(self, message: str, prog: str) -> None:
+        super().__init__(message)
+        self.prog = prog
+
+    def line(self) -> str:
+        """One line for stderr: what is wrong, and where to read how it is used."""
+        where = self.prog.removeprefix("skintrack").strip()
+        return f"{where + ': ' if where else ''}{self}; see `{self.prog} --help`"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that a usage error is raised for :func:`main` to print as one line
+    instead of the usage block and exit status 2 printed here. Sub-command parsers are of the
+    same class (argparse makes them with ``type(parent)``)."""
+
+    def error(self, message: str):
+        raise UsageError(message, self.prog)
+
+
+#: Region names for help texts: the identifiers, each side anatomical.
+REGIONS_HELP = ("forehead, left_cheek (the person's own left), right_cheek, nose, chin, perioral "
+                "(around the mouth); words such as \"left cheek\" work too")
+
+
+def parse_regions(text: str, option: str = "--treated") -> tuple[str, ...]:
+    """Comma-separated region names as a person types them -> region identifiers, in order.
+
+    Identifiers (``left_cheek``) and the words the reports print (``left cheek``, ``around the
+    mouth``) are accepted in any case, with hyphens or underscores (:func:`~skintrack.core.regions.
+    region_named`); an unknown name is refused with one line naming it and the choices.
+    """
+    from skintrack.core.errors import SkintrackError
+    from skintrack.core.printable import for_terminal, shorten
+    from skintrack.core.regions import REGION_LABELS, REGION_NAMES, region_named
+
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    unknown = [n for n in names if region_named(n) is None]
+    if unknown:
+        shown = ", ".join(repr(shorten(for_terminal(n), 40)) for n in unknown[:3])
+        choices = ", ".join(REGION_LABELS[n] for n in REGION_NAMES)
+        raise SkintrackError(f"{option}: unknown region{'s' if len(unknown) > 1 else ''} {shown}; "
+                             f"the regions are {choices} (left and right are the person's own), "
+                             "separated by commas")
+    return tuple(dict.fromkeys(region_named(n) for n in names))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="skintrack",
         description="Offline photo checks and redness tracking for safe at-home microneedling.",
     )
     parser.add_argument("--version", action="version", version=f"skintrack {__version__}")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="data folder of the session, report, doctor and app commands "
+                             "(default: $SKINTRACK_HOME, else the user data folder); it may also "
+                             "come after the command")
+    parser.data_dir_commands = []
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (modname, help_text) in COMMANDS.items():
         try:
@@ -47,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         mod.add_arguments(p)
         p.set_defaults(_run=mod.run)
+        for action in p._actions:
+            if "--data-dir" in action.option_strings:
+                # Unset, the command's own --data-dir must not reset one given before the command.
+                action.default = argparse.SUPPRESS
+                p.set_defaults(_takes_data_dir=True)
+                parser.data_dir_commands.append(name)
     return parser
 
 
@@ -117,7 +177,18 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # named here, so the hint is the command's own --help
+            action = getattr(args, "session_command", None)
+            prog = " ".join(["skintrack", *filter(None, (args.command, action))])
+            raise UsageError(f"unrecognized arguments: {' '.join(extra)}", prog)
+        if args.data_dir is not None and args.command and not getattr(args, "_takes_data_dir",
+                                                                      False):
+            raise UsageError("--data-dir is for the commands that use saved sessions ("
+                             f"{', '.join(parser.data_dir_commands)}), not this one",
+                             f"skintrack {args.command}")
+    except UsageError as exc:
+        return fail(exc.line())
     except SkintrackError as exc:  # a value refused while parsing (see positive_id)
         return fail(str(exc))
     if not getattr(args, "_run", None):

@@ -10,6 +10,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="data folder (default: $SKINTRACK_HOME, else your user data folder)")
     p.add_argument("--fake-camera", metavar="PHOTO", nargs="+",
                    help="play these photos as the camera (for trying the app without a webcam)")
+    # For smoke tests of an installed program or the bundle (`make dist-check`): open the window,
+    # then close it as a person would after this many seconds.
+    p.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
 
 
 def display_problem(environ=None, platform: str | None = None) -> str | None:
@@ -46,4 +49,5 @@ def run(args: argparse.Namespace) -> int:
 
         photos = list(args.fake_camera)
         factory = lambda: FakeCamera(photos, drift_px=1.5)  # noqa: E731
-    return run_app(data_dir=args.data_dir, source_factory=factory)
+    quit_after_ms = None if args.quit_after is None else max(0, int(args.quit_after * 1000))
+    return run_app(data_dir=args.data_dir, source_factory=factory, quit_after_ms=quit_after_ms)

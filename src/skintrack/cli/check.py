@@ -19,7 +19,7 @@ import argparse
 import json
 import sys
 
-REGIONS_HELP = "forehead, left_cheek, right_cheek, nose, chin, perioral (the person's own left)"
+from skintrack.cli import REGIONS_HELP, parse_regions
 
 
 def _ids(text: str) -> list[str]:
@@ -42,7 +42,7 @@ def mm_per_px(text: str) -> float:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("photo", metavar="PHOTO", help="photo of the face (JPEG, PNG, TIFF, WebP)")
-    p.add_argument("--treated", type=_ids, default=[], metavar="REGION,...",
+    p.add_argument("--treated", type=parse_regions, default=(), metavar="REGION,...",
                    help=f"regions to be treated (default: the whole face): {REGIONS_HELP}")
     p.add_argument("--answers", metavar="FILE",
                    help="JSON file with the protocol questions' answers (see docs/detectors.md); "

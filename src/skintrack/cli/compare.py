@@ -7,6 +7,7 @@ import json
 import sys
 import time
 
+from skintrack.cli import REGIONS_HELP, parse_regions
 from skintrack.core.printable import for_terminal
 
 REGIONS = ("forehead", "left_cheek", "right_cheek", "nose", "chin", "perioral")
@@ -15,9 +16,9 @@ REGIONS = ("forehead", "left_cheek", "right_cheek", "nose", "chin", "perioral")
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("baseline", metavar="BASELINE", help="the photo taken before treatment")
     p.add_argument("later", metavar="LATER", help="a photo taken after treatment")
-    p.add_argument("--treated", metavar="REGION,...", default="",
-                   help="the regions you treated, comma-separated (" + ", ".join(REGIONS) + "); "
-                        "the others are used to match the light of the two photos")
+    p.add_argument("--treated", metavar="REGION,...", type=parse_regions, default=(),
+                   help=f"the regions you treated, comma-separated ({REGIONS_HELP}); the others "
+                        "are used to match the light of the two photos")
     p.add_argument("--json", action="store_true", help="print one JSON object (schema 1)")
     p.add_argument("--map", metavar="OUT.png",
                    help="also write the redness-change map (baseline face, coloured by Δa*)")
@@ -27,15 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def parse_treated(text: str) -> tuple[str, ...]:
-    from skintrack.core.errors import SkintrackError
-
-    names = tuple(dict.fromkeys(t.strip().lower().replace("-", "_")
-                                for t in text.split(",") if t.strip()))
-    bad = [n for n in names if n not in REGIONS]
-    if bad:
-        raise SkintrackError(f"--treated: unknown region {bad[0]!r}; choose from "
-                             + ", ".join(REGIONS))
-    return names
+    """Comma-separated region names -> identifiers (:func:`skintrack.cli.parse_regions`)."""
+    return parse_regions(text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from skintrack.core.face import FaceEngine
     from skintrack.core.intake import load_photo
 
-    treated = parse_treated(args.treated)
+    treated = tuple(args.treated)
     photos, decode_ms = [], []
     for path in (args.baseline, args.later):
         t0 = time.perf_counter()

@@ -13,11 +13,10 @@ import re
 import sys
 from datetime import UTC, datetime, timedelta
 
-from skintrack.cli import positive_id
+from skintrack.cli import REGIONS_HELP, parse_regions, positive_id
 from skintrack.core.errors import SkintrackError
 from skintrack.core.printable import for_terminal as shown
 
-_REGIONS = "forehead, left_cheek, right_cheek, nose, chin, perioral"
 _TIME_HELP = ("a time: 2026-06-24T10:30 (local unless it has +02:00 or Z), 10:30 (today), now, "
               "'2h ago' or '90m ago'")
 
@@ -39,8 +38,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     new.add_argument("--device", required=True, choices=("patch", "roller", "pen"))
     new.add_argument("--needle-mm", required=True, type=float, metavar="MM",
                      help="needle length in millimetres (home range 0.25-0.5)")
-    new.add_argument("--treated", required=True, metavar="REGIONS",
-                     help=f"comma-separated treated regions ({_REGIONS}); left = the person's left")
+    new.add_argument("--treated", required=True, metavar="REGIONS", type=parse_regions,
+                     help=f"comma-separated treated regions: {REGIONS_HELP}")
     new.add_argument("--at", metavar="TIME", help=f"treatment start (default now); {_TIME_HELP}")
     new.add_argument("--products", default="", metavar="LIST",
                      help="comma-separated products applied after treatment")
@@ -161,7 +160,7 @@ def _new(tracker, args) -> int:
     from skintrack.core.printable import from_command_line
 
     s = tracker.new_session(device=args.device, needle_mm=args.needle_mm,
-                            treated_regions=_list(args.treated), treated_at=treated_at,
+                            treated_regions=list(args.treated), treated_at=treated_at,
                             products=_list(from_command_line(args.products)),
                             notes=from_command_line(args.notes))
     if s.needle_mm > HOME_NEEDLE_MAX_MM:

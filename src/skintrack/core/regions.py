@@ -28,6 +28,31 @@ REGION_LABELS = {
 }
 WORK_FACE_WIDTH = 400
 
+
+def _region_key(text: str) -> str:
+    """Words compared without case, hyphens, underscores, extra spaces or a leading "the"."""
+    words = text.replace("-", " ").replace("_", " ").lower().split()
+    return " ".join(words[1:] if words[:1] == ["the"] else words)
+
+
+#: Every way of naming a region that is accepted where regions are typed: the identifiers, the
+#: words the reports and the app print (REGION_LABELS, "skin around the mouth" in the verdict).
+_REGION_BY_WORDS = {
+    **{_region_key(n): n for n in REGION_NAMES},
+    **{_region_key(label): n for n, label in REGION_LABELS.items() if n in REGION_NAMES},
+    _region_key("skin around the mouth"): "perioral",
+}
+
+
+def region_named(text: str) -> str | None:
+    """The region identifier for a name as a person types it, or None.
+
+    ``"left_cheek"``, ``"Left cheek"``, ``"left-cheek"`` and ``"the left cheek"`` are all
+    ``"left_cheek"`` (the person's own left); ``"around the mouth"`` is ``"perioral"``. The lips
+    are not a region that is measured or treated, so ``"lips"`` is None.
+    """
+    return _REGION_BY_WORDS.get(_region_key(text))
+
 # Polygons as landmark index loops. Right = person's right (image left, unmirrored photo).
 POLYGONS: dict[str, tuple[int, ...]] = {
     "forehead": (54, 103, 67, 109, 10, 338, 297, 332, 284, 298, 333, 299, 337, 336, 9, 107, 108,
