@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
         self.recovery.symptoms_changed.connect(controller.set_symptoms)
         self.recovery.later_chosen.connect(self._later_chosen)
         self.recovery.take_photo_requested.connect(self._take_recovery_photo)
+        self.recovery.time_corrected.connect(controller.correct_time)
         self.compare.later_chosen.connect(self._later_chosen)
         controller.navigate.connect(self.show_page)
         controller.message.connect(self.show_message)

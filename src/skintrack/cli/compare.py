@@ -8,6 +8,7 @@ import sys
 import time
 
 from skintrack.core.printable import for_terminal
+from skintrack.core.readable import signed_number
 
 REGIONS = ("forehead", "left_cheek", "right_cheek", "nose", "chin", "perioral")
 
@@ -102,6 +103,11 @@ def write_map(path: str, baseline_rgb, comparison) -> None:
                              "existing folder)")
 
 
+def _signed(value: float) -> str:
+    """A change for the table: ``+1.2``, ``-0.4``, never ``-0.0`` (ASCII minus in a terminal)."""
+    return signed_number(value).replace("\u2212", "-")
+
+
 def print_table(c, args) -> None:
     header = ("region", "a* before", "a* after", "Δa*", "± (95%)", "ΔEI", "real change")
     rows = [header]
@@ -112,8 +118,8 @@ def print_table(c, args) -> None:
         label = name.replace("_", " ") + (" (treated)" if name in c.treated else "")
         real = (ch.grade if ch.grade != "none" else "yes (less red)") if ch.real_change else "no"
         rows.append((label, f"{ch.baseline_a_star:.1f}", f"{ch.later_a_star:.1f}",
-                     f"{ch.delta_a_star:+.1f}", f"{ch.uncertainty:.1f}",
-                     f"{ch.delta_erythema_index:+.1f}", real))
+                     _signed(ch.delta_a_star), f"{ch.uncertainty:.1f}",
+                     _signed(ch.delta_erythema_index), real))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for i, row in enumerate(rows):
         print("  ".join(cell.ljust(wd) for cell, wd in zip(row, widths, strict=True)).rstrip())

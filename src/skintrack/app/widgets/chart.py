@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
+#: Legend entries per row under the chart.
+LEGEND_COLUMNS = 3
+
 
 def warm_up() -> None:
     """Import matplotlib's figure and Agg renderer (safe on any thread; Qt parts come later)."""
@@ -30,6 +33,7 @@ class ChartView(QWidget):
         self.canvas = None
         self.figure = None
         self.axes = None
+        self.legend = None
 
     def _ensure_canvas(self) -> None:
         if self.canvas is not None:
@@ -60,17 +64,21 @@ class ChartView(QWidget):
         self._ensure_canvas()
         self.figure.clear()
         data.setdefault("font_size", 9.0)
-        # The shared chart puts its legend under the plot, sized for a report page; on screen a
-        # compact legend at the right keeps the plot wide.
+        # The legend goes under the plot, outside the axes, as a figure legend: the constrained
+        # layout then gives the plot the full width and takes the legend's rows off its height
+        # (beside the plot, it took a third of the width of a narrow window).
         self.axes = redness_chart(self.figure, legend=False, **data)
         handles, labels = self.axes.get_legend_handles_labels()
+        self.legend = None
         if handles:
-            self.axes.legend(handles, labels, fontsize=8, loc="upper left",
-                             bbox_to_anchor=(1.01, 1.0), frameon=False, handlelength=1.6)
+            self.legend = self.figure.legend(
+                handles, labels, fontsize=8, loc="outside lower center", ncol=LEGEND_COLUMNS,
+                frameon=False, handlelength=1.6, columnspacing=1.2)
         self.canvas.draw_idle()
 
     def clear(self) -> None:
         self.axes = None
+        self.legend = None
         if self.canvas is not None:
             self.figure.clear()
             self.canvas.draw_idle()
