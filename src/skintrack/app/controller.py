@@ -58,8 +58,9 @@ class Controller(QObject):
         #: Asks the person whether to replace a baseline that photos after treatment are compared
         #: with (issue 13); tests put their own answer here.
         self.confirm_replace: callable = _ask_replace
-        #: Asks the person when a photo was taken: ``ask_time(message, suggested)`` returns an
-        #: aware datetime or None (cancelled); tests put their own answer here.
+        #: Asks the person when a photo was taken, without blocking: ``ask_time(message,
+        #: suggested, reply)`` later calls ``reply(aware datetime)``, or ``reply(None)`` when
+        #: cancelled; tests put their own answer here.
         self.ask_time: callable = _ask_time
 
     @property
@@ -218,12 +219,18 @@ class Controller(QObject):
                                   on_done=retry_or(self._baseline_set), on_cancelled=cancelled)
 
     def _ask_time_then_retry(self, need: TimeNeeded, label, sources, purpose, times) -> None:
-        """The import was refused for a photo's time: ask the person, then try again."""
-        when = self.ask_time(need.message, need.taken_at)
-        if when is None:
-            self.message.emit(f"{need.message} Nothing was added.", "info")
-            return
-        self._photos_in(label, sources, purpose, {**times, need.name: when}, replace_ok=True)
+        """The import was refused for a photo's time: say why, ask the person when the photo was
+        taken, then try again with that time (nothing was saved meanwhile)."""
+        self.message.emit(need.message, "warning")
+
+        def reply(when) -> None:
+            if when is None:
+                self.message.emit(f"{need.message} Nothing was added.", "info")
+            else:
+                self._photos_in(label, sources, purpose, {**times, need.name: when},
+                                replace_ok=True)
+
+        self.ask_time(need.message, need.taken_at, reply)
 
     def correct_time(self, photo_id: int, taken_at: datetime):
         """Correct a saved photo's capture time; the session is read again (hours after
@@ -545,14 +552,21 @@ def _time_needed(exc) -> TimeNeeded:
     return TimeNeeded(exc.name, exc.taken_at, exc.plain)
 
 
-def _ask_time(message: str, suggested: datetime | None) -> datetime | None:
-    """Ask when a photo was taken (a dialog with a date and time field)."""
-    from PySide6.QtWidgets import QApplication
+def _ask_time(message: str, suggested: datetime | None, reply) -> None:
+    """Ask when a photo was taken: a window-modal dialog with a date and time field; ``reply``
+    gets the time, or None when the person cancels."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QMainWindow
 
     from skintrack.app.pages.common import CaptureTimeDialog
 
-    dialog = CaptureTimeDialog(message, suggested, QApplication.activeWindow())
-    return dialog.taken_at() if dialog.exec() else None
+    parent = QApplication.activeWindow() or next(
+        (w for w in QApplication.topLevelWidgets() if isinstance(w, QMainWindow)), None)
+    dialog = CaptureTimeDialog(message, suggested, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.accepted.connect(lambda: reply(dialog.taken_at()))
+    dialog.rejected.connect(lambda: reply(None))
+    dialog.open()
 
 
 def _set_baseline(ctx: TaskContext, tracking: TrackingService, session_id: int, src,

@@ -163,7 +163,7 @@ class Observation:
 
     @property
     def redder(self) -> bool:
-        """Really redder than the baseline (a real change in the red direction)."""
+        """Redder than the baseline by a real change (beyond the real-change threshold)."""
         return self.real_change and self.delta_a_star > 0
 
     def sigma(self, threshold: float) -> float:
@@ -689,7 +689,7 @@ def next_photo(status: str, *, treated_at: datetime, now: datetime,
         later = [h for h in CHECK_PHOTO_HOURS if h >= earliest]
         target = later[0] if later else earliest
         if status == "insufficient_data":
-            settles = ("how much redder your skin is than in the baseline photo: the first "
+            settles = ("how much redder your skin is than in the baseline photo, the first "
                        "point of your redness curve")
         elif single_photo:
             settles = ("whether the redness is fading fast enough to be back to baseline within "

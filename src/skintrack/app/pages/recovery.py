@@ -308,17 +308,21 @@ class RecoveryPage(QWidget):
             f"Selected photo taken {later.taken_at.astimezone():%d %b %Y %H:%M}." if ok
             else "Select a photo to see or correct when it was taken.")
 
-    def correct_time(self, *, dialog=None) -> None:
-        """Ask for the selected photo's capture time and emit ``time_corrected``."""
+    def correct_time(self) -> CaptureTimeDialog | None:
+        """Open a dialog for the selected photo's capture time (window-modal, not blocking);
+        "Use this time" emits ``time_corrected``. Returns the dialog."""
         later = self.selected_later()
         if later is None or later.photo_id is None or later.taken_at is None:
-            return
-        dialog = dialog or CaptureTimeDialog(
+            return None
+        dialog = CaptureTimeDialog(
             f"This photo's time is {later.taken_at.astimezone():%d %b %Y %H:%M}. If the camera "
             "clock or the file's date was wrong, set when it was really taken.", later.taken_at,
             self)
-        if dialog.exec():
-            self.time_corrected.emit(later.photo_id, dialog.taken_at())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        pid = later.photo_id
+        dialog.accepted.connect(lambda: self.time_corrected.emit(pid, dialog.taken_at()))
+        dialog.open()
+        return dialog
 
     def _show_symptoms(self) -> None:
         for name, box in self.symptom_boxes.items():
