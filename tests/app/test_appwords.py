@@ -169,6 +169,7 @@ def test_the_chart_legend_sits_outside_the_plot(qtbot):
     assert not axes_box.overlaps(legend_box)
     assert legend_box.y1 <= axes_box.y0  # under the plot
     assert axes_box.width >= 0.8 * fig_box.width  # the plot keeps the window's width
+    assert legend_box.x0 >= fig_box.x0 and legend_box.x1 <= fig_box.x1  # no entry cut off
     labels = [t.get_text() for t in view.legend.get_texts()]
     assert any("real-change threshold (±1.0)" in t for t in labels)
     assert not any("uncertainty" in t for t in labels)

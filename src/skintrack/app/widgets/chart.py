@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
-#: Legend entries per row under the chart.
-LEGEND_COLUMNS = 3
+#: Width of one legend column under the chart, pixels: as many columns as fit the width.
+LEGEND_COLUMN_PX = 300
 
 
 def warm_up() -> None:
@@ -34,6 +34,18 @@ class ChartView(QWidget):
         self.figure = None
         self.axes = None
         self.legend = None
+        self._data: dict | None = None
+
+    def legend_columns(self) -> int:
+        """Legend columns that fit the chart's width (its entries are never cut off)."""
+        width = self.canvas.width() if self.canvas is not None else self.width()
+        return max(1, int(width // LEGEND_COLUMN_PX))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self._data is not None and self.legend is not None \
+                and self.legend._ncols != self.legend_columns():
+            self.plot(**self._data)
 
     def _ensure_canvas(self) -> None:
         if self.canvas is not None:
@@ -62,6 +74,7 @@ class ChartView(QWidget):
         from skintrack.report.charts import redness_chart
 
         self._ensure_canvas()
+        self._data = dict(data)
         self.figure.clear()
         data.setdefault("font_size", 9.0)
         # The legend goes under the plot, outside the axes, as a figure legend: the constrained
@@ -72,13 +85,14 @@ class ChartView(QWidget):
         self.legend = None
         if handles:
             self.legend = self.figure.legend(
-                handles, labels, fontsize=8, loc="outside lower center", ncol=LEGEND_COLUMNS,
+                handles, labels, fontsize=8, loc="outside lower center", ncol=self.legend_columns(),
                 frameon=False, handlelength=1.6, columnspacing=1.2)
         self.canvas.draw_idle()
 
     def clear(self) -> None:
         self.axes = None
         self.legend = None
+        self._data = None
         if self.canvas is not None:
             self.figure.clear()
             self.canvas.draw_idle()
