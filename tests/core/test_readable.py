@@ -51,7 +51,7 @@ def test_a_session_long_over_asks_for_no_photo():
     assert st.next_photo is None
     texts = " ".join(a.text for a in st.advice)
     assert "6290" not in texts and "session is over" in texts and "262 days" in texts
-    assert "Take the next photo" not in texts
+    assert "Take the next photo" not in texts and "No photo after treatment yet" not in texts
 
 
 def test_the_first_photo_sentence_parses():

@@ -842,7 +842,7 @@ def _advice(status: str, *, hours_now: float, predicted: float | None, symptoms:
                               f"The treatment starts in {duration_text(-hours_now)}. Take the "
                               "baseline "
                               "photo before you start."))
-        else:
+        elif hours_now <= SESSION_OVER_HOURS:  # a session long over says so below instead
             out.append(Advice(
                 "no_photo_yet", "info",
                 "No photo after treatment yet. Mild redness and a burning sensation are normal and "
