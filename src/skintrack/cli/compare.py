@@ -109,6 +109,8 @@ def _signed(value: float) -> str:
 
 
 def print_table(c, args) -> None:
+    from skintrack.core.compare import REAL_CHANGE_A_STAR
+
     header = ("region", "a* before", "a* after", "Δa*", "± (95%)", "ΔEI", "real change")
     rows = [header]
     for name in REGIONS:
@@ -128,7 +130,10 @@ def print_table(c, args) -> None:
     n = c.normalisation
     ref = f" (reference: {', '.join(r.replace('_', ' ') for r in n.reference_regions)})" \
         if n.reference_regions else ""
-    print(f"\nlight matched by: {n.method.replace('_', ' ')}{ref}, ± {n.uncertainty:.1f} a*")
+    # One uncertainty figure (the table's ±); the light matching's own share is in --json.
+    print(f"\nlight matched by: {n.method.replace('_', ' ')}{ref}")
+    print(f"real change: beyond the real-change threshold (±{REAL_CHANGE_A_STAR:.1f} a*) and "
+          "beyond its ±")
     for f in c.findings():
         print(f"  * {f['message']}")
     for w in c.warnings:
