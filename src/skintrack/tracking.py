@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from skintrack.core.errors import PhotoError, SkintrackError
+from skintrack.core.errors import Message, PhotoError, SkintrackError
 from skintrack.core.printable import from_command_line
 from skintrack.core.recovery import (
     SERUM_STEP,
@@ -61,10 +61,38 @@ NOT_SAME_FACE = "the face does not look like the one in the baseline photo"
 MESH_KEY = "mesh_xy"
 #: Scale assumed for new-spot distances when a baseline has none (mm per photo pixel).
 DEFAULT_MM_PER_PX = 0.2
+#: Stored photo names starting with this are phantom renders (the demo), labelled SIMULATED
+#: wherever they are shown: the app and the reports ask :func:`is_simulated_name`.
+SIMULATED_PREFIX = "SIMULATED"
+
+
+def is_simulated_name(name: str) -> bool:
+    """A photo rendered by the redness phantom (the demo), by its stored name."""
+    return name.upper().startswith(SIMULATED_PREFIX)
+
+
+def is_simulated_session(session: repo.Session, photos: Iterable[repo.PhotoRow]) -> bool:
+    """A session shown as SIMULATED: its notes say so, or a photo of it is a phantom render."""
+    return ("SIMULATED" in (session.notes or "").upper()
+            or any(is_simulated_name(p.original_name) for p in photos))
 
 
 class TrackingError(SkintrackError):
     """A session operation refused for a reason the person can act on."""
+
+
+class CaptureTimeRefused(TrackingError):
+    """A photo's capture time is missing, or impossible for its place in the session (a photo
+    after treatment dated before it, a baseline dated after it, a date in the future).
+
+    ``name`` is the photo's file name, ``taken_at`` the time found in it (None when it has none):
+    the command line says to pass ``--taken-at``; the app asks the person for the time.
+    """
+
+    def __init__(self, message: str, *, name: str, taken_at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.name = name
+        self.taken_at = taken_at
 
 
 class BaselineReplaceRefused(TrackingError):
@@ -278,9 +306,10 @@ class Tracker:
         if prep.new_photo.taken_at > session.treated_at:
             taken, started = _fmt_two_times(prep.new_photo.taken_at, session.treated_at)
             later = _how_long((prep.new_photo.taken_at - session.treated_at).total_seconds())
-            raise TrackingError(
-                f"{prep.name} was taken at {taken}{_time_hint(prep)}, {later} after the treatment "
-                f"started ({started}); the baseline must be taken before treatment")
+            said = (f"{prep.name} was taken at {taken}{{hint}}, {later} after the treatment "
+                    f"started ({started}); the baseline must be taken before treatment")
+            raise CaptureTimeRefused(_hinted(said, prep), name=prep.name,
+                                     taken_at=prep.new_photo.taken_at)
         existing = repo.find_photo(self.conn, session_id, prep.new_photo.sha256)
         if existing is not None and existing.id == session.baseline_photo_id:
             raise TrackingError(f"{prep.name} is already the baseline of session {session_id}")
@@ -289,12 +318,15 @@ class Tracker:
         follow_ups = [p for p in self.photos(session_id) if p.taken_at > session.treated_at]
         if session.baseline_photo_id is not None and follow_ups and not replace:
             old = repo.get_photo(self.conn, session.baseline_photo_id)
-            raise BaselineReplaceRefused(
-                f"session {session_id} already has a baseline ({old.original_name}) and "
-                f"{len(follow_ups)} photo{'s' if len(follow_ups) != 1 else ''} after treatment "
-                f"compared with it; pass --replace to make {prep.name} the baseline instead (the "
-                f"old one is kept: `skintrack session baseline {session_id} "
-                f"{old.original_name} --replace` puts it back)")
+            said = (f"session {session_id} already has a baseline ({old.original_name}) and "
+                    f"{len(follow_ups)} photo{'s' if len(follow_ups) != 1 else ''} after "
+                    "treatment compared with it")
+            raise BaselineReplaceRefused(Message(
+                f"{said}; pass --replace to make {prep.name} the baseline instead (the old one is "
+                f"kept: `skintrack session baseline {session_id} {old.original_name} --replace` "
+                "puts it back)",
+                f"{said}. Confirm to make {prep.name} the baseline instead; the old one is kept "
+                "in the session and can be made the baseline again."))
 
         analysis = self._analyze(prep)
         problem = _unusable_reason(analysis)
@@ -334,6 +366,47 @@ class Tracker:
         return [p for p in self.photos(session_id) if p.taken_at <= session.treated_at
                 and p.id != session.baseline_photo_id]
 
+    def set_photo_time(self, session_id: int, photo_id: int, taken_at: datetime, *,
+                       now: datetime | None = None) -> repo.PhotoRow:
+        """Correct the capture time of a saved photo (a camera clock set wrong, a file date that
+        is not the capture time). What depends on it is updated with it, in one transaction: the
+        hours after treatment of its comparisons, and so the recovery curve and status.
+
+        A photo keeps its place in the session: a photo before treatment (the baseline, or a
+        former one) stays before the treatment start, a photo after it stays after it and not
+        before the baseline; no time is in the future. Refused with :class:`CaptureTimeRefused`.
+        """
+        self._writable()
+        if taken_at.tzinfo is None:
+            raise TrackingError("the capture time needs a time zone")
+        now = now or _utc_now()
+        session = self.session(session_id)
+        photo = repo.get_photo(self.conn, photo_id)
+        if photo.session_id != session_id:
+            raise TrackingError(f"photo {photo_id} is not part of session {session_id}")
+        name = photo.original_name
+        if taken_at > now + CLOCK_SKEW:
+            raise CaptureTimeRefused(f"{name}: {_fmt_time(taken_at)} is in the future",
+                                     name=name, taken_at=taken_at)
+        before = photo.taken_at <= session.treated_at
+        if before and taken_at > session.treated_at:
+            raise CaptureTimeRefused(
+                f"{name} is a photo before treatment: its time must be before the treatment "
+                f"started ({_fmt_time(session.treated_at)})", name=name, taken_at=taken_at)
+        if not before:
+            if taken_at <= session.treated_at:
+                raise CaptureTimeRefused(
+                    f"{name} is a photo after treatment: its time must be after the treatment "
+                    f"started ({_fmt_time(session.treated_at)})", name=name, taken_at=taken_at)
+            if session.baseline_photo_id is not None:
+                base = repo.get_photo(self.conn, session.baseline_photo_id)
+                if taken_at < base.taken_at:
+                    raise CaptureTimeRefused(
+                        f"{name} cannot be dated before the baseline photo "
+                        f"({_fmt_time(base.taken_at)})", name=name, taken_at=taken_at)
+        return repo.set_photo_time(self.conn, photo_id, taken_at.astimezone(UTC),
+                                   hours=_hours(session, taken_at), source="given")
+
     def add_photos(self, session_id: int,
                    sources: Iterable[str | os.PathLike[str] | PhotoSource], *,
                    taken_at: datetime | None = None,
@@ -348,9 +421,11 @@ class Tracker:
         now = now or _utc_now()
         session = self.session(session_id)
         if session.baseline_photo_id is None:
-            raise TrackingError(
-                f"session {session_id} has no baseline photo yet; add the photo taken before "
-                f"treatment with `skintrack session baseline {session_id} PHOTO`")
+            said = (f"session {session_id} has no baseline photo yet; add the photo taken "
+                    "before treatment")
+            raise TrackingError(Message(
+                f"{said} with `skintrack session baseline {session_id} PHOTO`",
+                f"{said} first: it becomes the baseline."))
         baseline_row = repo.get_photo(self.conn, session.baseline_photo_id)
         sources = list(sources)
         if not sources:
@@ -361,15 +436,17 @@ class Tracker:
             self._check_not_future(p, now)
             t = p.new_photo.taken_at
             if t < baseline_row.taken_at:
-                raise TrackingError(
-                    f"{p.name} was taken at {_fmt_time(t)}{_time_hint(p)}, before the baseline "
-                    f"photo ({_fmt_time(baseline_row.taken_at)}); check the camera clock or pass "
-                    "--taken-at")
+                said = (f"{p.name} was taken at {_fmt_time(t)}{{hint}}, before the baseline "
+                        f"photo ({_fmt_time(baseline_row.taken_at)}); check the camera clock")
+                raise CaptureTimeRefused(_hinted(said, p, always=True), name=p.name, taken_at=t)
             if t < session.treated_at:
-                raise TrackingError(
-                    f"{p.name} was taken at {_fmt_time(t)}{_time_hint(p)}, before the treatment "
-                    f"started ({_fmt_time(session.treated_at)}); a photo before treatment can "
-                    f"only be the baseline (`skintrack session baseline {session_id} PHOTO`)")
+                said = (f"{p.name} was taken at {_fmt_time(t)}{{hint}}, before the treatment "
+                        f"started ({_fmt_time(session.treated_at)}); a photo before treatment can "
+                        "only be the baseline")
+                cli = _hinted(said, p)
+                raise CaptureTimeRefused(Message(
+                    f"{cli} (`skintrack session baseline {session_id} PHOTO`)", cli.plain),
+                    name=p.name, taken_at=t)
             sha = p.new_photo.sha256
             if sha in seen or repo.find_photo(self.conn, session_id, sha) is not None:
                 raise TrackingError(f"{p.name} is already in session {session_id}")
@@ -532,9 +609,10 @@ class Tracker:
                 "swollen, stop use and consult a dermatologist; otherwise take another photo in "
                 "the same light and pose as the baseline."),) + advice
         if session.baseline_photo_id is None:
-            advice = (Advice("no_baseline", "info",
-                             "This session has no baseline photo: add the photo taken before "
-                             f"treatment with `skintrack session baseline {session_id} PHOTO`."),
+            said = "This session has no baseline photo: add the photo taken before treatment"
+            advice = (Advice("no_baseline", "info", Message(
+                f"{said} with `skintrack session baseline {session_id} PHOTO`.",
+                f"{said}; it becomes the baseline that later photos are compared with.")),
                       ) + advice
         extra = {"session": session.id, "baseline_photo_id": session.baseline_photo_id,
                  "device": session.device, "needle_mm": session.needle_mm,
@@ -583,16 +661,20 @@ class Tracker:
         warnings = []
         if taken_at is not None:
             if taken_at.tzinfo is None:
-                raise TrackingError("--taken-at needs a time zone")
+                raise TrackingError(Message("--taken-at needs a time zone",
+                                            "the capture time needs a time zone"))
             when, source_kind = taken_at, "given"
         elif photo.taken_at is not None:
             when, source_kind = photo.taken_at, photo.taken_at_source
             if photo.approximate_time:
-                warnings.append(
-                    f"{base_name}: no capture time in the photo; using the file's date "
-                    f"{_fmt_time(when)} (pass --taken-at if that is wrong)")
+                said = (f"{base_name}: no capture time in the photo; using the file's date "
+                        f"{_fmt_time(when)}")
+                warnings.append(Message(f"{said} (pass --taken-at if that is wrong)",
+                                        f"{said}. If that is wrong, correct the photo's time."))
         else:
-            raise TrackingError(f"{name}: the photo has no capture time; pass --taken-at")
+            said = f"{name}: the photo has no capture time"
+            raise CaptureTimeRefused(Message(f"{said}; pass --taken-at",
+                                             f"{said}; say when it was taken."), name=base_name)
         new_photo = repo.NewPhoto(
             sha256=photo.sha256, store_name="", original_name=base_name,
             width=photo.width, height=photo.height, taken_at=when.astimezone(UTC),
@@ -604,9 +686,10 @@ class Tracker:
     def _check_not_future(self, prep: _Prepared, now: datetime) -> None:
         t = prep.new_photo.taken_at
         if t > now + CLOCK_SKEW:
-            raise TrackingError(
-                f"{prep.name} is dated {_fmt_time(t)}, in the future; check the camera clock or "
-                "pass --taken-at")
+            said = f"{prep.name} is dated {_fmt_time(t)}, in the future; check the camera clock"
+            raise CaptureTimeRefused(Message(f"{said} or pass --taken-at",
+                                             f"{said} or correct the photo's time."),
+                                     name=prep.name, taken_at=t)
 
     def _analyze(self, prep: _Prepared):
         from skintrack.core.analysis import analysis_record, analyze_photo
@@ -778,11 +861,17 @@ def restore_backup(backup: BackupInfo | str | os.PathLike[str],
     return folder.restore_backup(resolve_data_dir(data_dir), path)
 
 
-def _time_hint(prep: _Prepared) -> str:
-    """Say so when a capture time is only the file's date."""
-    if prep.new_photo.taken_at_source == "file_time":
-        return " (by the file's date; pass --taken-at with the real time)"
-    return ""
+def _hinted(said: str, prep: _Prepared, *, always: bool = False) -> Message:
+    """``said`` with its ``{hint}`` filled in: when the capture time is only the file's date
+    (or ``always``), the command line is told to pass ``--taken-at``, the app to correct the
+    time."""
+    by_file = prep.new_photo.taken_at_source == "file_time"
+    where = " (by the file's date)" if by_file else ""
+    text = said.replace("{hint}", where)  # not format: a file name may hold braces
+    if by_file or always:
+        return Message(f"{text}; pass --taken-at with the real time",
+                       f"{text}. If the time is wrong, correct it.")
+    return Message(text)
 
 
 def _hours(session: repo.Session, when: datetime) -> float:

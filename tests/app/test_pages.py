@@ -375,7 +375,7 @@ def test_chart_data_takes_the_treated_fit_and_all_observations():
     assert d["series"]["left_cheek"] == [(0.5, 4.0), (1.5, 2.0)]
     assert "forehead" in d["series"]
     assert d["fitted"][0] == (0.0, 5.0) and d["fitted"][-1][1] < 0.05
-    assert d["uncertainty"] == 1.0 and d["now_hours"] == 2.0
+    assert d["threshold"] == 1.0 and d["now_hours"] == 2.0
 
 
 def test_compare_swipe_moves_with_the_keyboard_and_slider(qtbot):

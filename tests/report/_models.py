@@ -105,7 +105,7 @@ def sample_model(engine, load_sample, *, n_follow_ups: int = 7, simulated: bool 
                       advice=("Keep to the aftercare rules.", "Take another photo tomorrow morning."),
                       predicted_resolution_hours=7.5),
         photos=tuple(photos),
-        curve=curve_from_photos(photos, fitted=fitted, uncertainty=u),
+        curve=curve_from_photos(photos, fitted=fitted, threshold=u),
         treated_at=treated_at,
         treated_regions=treated,
         findings=findings,

@@ -32,7 +32,7 @@ def _spans(ax):
 def test_redness_chart_shades_the_protocol_window_and_draws_each_region():
     fig = Figure()
     ax = redness_chart(fig, series=SERIES, fitted=[(h, 6 * np.exp(-h / 1.5)) for h in range(9)],
-                       treated=("left_cheek",), uncertainty=0.6, now_hours=5.0)
+                       treated=("left_cheek",), threshold=0.6, now_hours=5.0)
     assert ax.figure is fig
     assert (REDNESS_WINDOW_START_HOURS, REDNESS_WINDOW_END_HOURS) in _spans(ax)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]

@@ -60,7 +60,7 @@ def test_pdf_text_says_simulated_on_every_page_and_not_a_diagnosis(tmp_path, rep
         assert "SIMULATED" in text, f"page {page} does not say SIMULATED"
     text = subprocess.run([exe, str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "This is not a diagnosis" in text
-    assert "Open findings" in text.split("Every photo")[0]  # on page one
+    assert "Undecided findings" in text.split("Every photo")[0]  # on page one
     for p in report_model.photos:
         assert f"{p.id} \u00b7" in text
 

@@ -12,6 +12,7 @@ status is recomputed. Without a session, photos are only analysed and kept in me
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,8 +21,21 @@ from PySide6.QtCore import QObject, Signal
 from skintrack.app.model import AppModel, Later, SessionSummary
 from skintrack.app.services import AnalysisService, TrackingService
 from skintrack.app.workers import TaskContext, TaskRunner
+from skintrack.core.errors import plain
+from skintrack.core.readable import hours_text
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")
+
+
+@dataclass(frozen=True)
+class TimeNeeded:
+    """An import refused for a photo's capture time (none in the file, or impossible): the
+    person is asked when the photo was taken and the import is tried again with that time.
+    ``taken_at`` is the time found in the photo (None when it has none)."""
+
+    name: str
+    taken_at: datetime | None
+    message: str
 
 
 class Controller(QObject):
@@ -44,6 +58,10 @@ class Controller(QObject):
         #: Asks the person whether to replace a baseline that photos after treatment are compared
         #: with (issue 13); tests put their own answer here.
         self.confirm_replace: callable = _ask_replace
+        #: Asks the person when a photo was taken, without blocking: ``ask_time(message,
+        #: suggested, reply)`` later calls ``reply(aware datetime)``, or ``reply(None)`` when
+        #: cancelled; tests put their own answer here.
+        self.ask_time: callable = _ask_time
 
     @property
     def session_id(self) -> int | None:
@@ -87,7 +105,8 @@ class Controller(QObject):
         def done(result):
             session, answers = result
             self.refresh_sessions()
-            self._session_loaded((session, [], None, answers, None, set(), set(), None, {}))
+            self._session_loaded((session, [], None, answers, None, set(), set(), None, {},
+                                  False))
             self.message.emit(f"Session {session.id} created. Take the photo before treatment "
                               "now: it is checked and becomes the baseline.", "success")
             self.navigate.emit("capture")
@@ -106,9 +125,10 @@ class Controller(QObject):
 
     def _session_loaded(self, loaded) -> None:
         (session, laters, baseline, answers, status, dismissed, confirmed, photo_id,
-         symptoms) = loaded
+         symptoms, simulated) = loaded
         m = self.model
         m.clear_session_state()
+        m.simulated = bool(simulated)
         m.set_session(session)
         # The device and needle entered for the session answer those questions unless the
         # person answered them on the Check page.
@@ -163,29 +183,67 @@ class Controller(QObject):
         photo = photo_from_array(rgb, taken_at=datetime.now(UTC), source="camera")
         return self._photos_in("Analysing the photo", [photo], purpose)
 
-    def _photos_in(self, label, sources, purpose):
+    def _photos_in(self, label, sources, purpose, times=None, replace_ok=False):
+        """``times`` maps a photo's file name to the capture time the person gave for it."""
+        times = dict(times or {})
         cancelled = lambda: self.message.emit("Cancelled; nothing was added.", "info")  # noqa: E731
         if self.session_id is None or self.tracking is None:
             return self.runner.submit(label, _analyse_sources, sources, self.analysis,
                                       on_done=lambda res: self._analysed(res, purpose),
                                       on_cancelled=cancelled)
+
+        def retry_or(then):
+            def done(result):
+                if isinstance(result, TimeNeeded):
+                    self._ask_time_then_retry(result, label, sources, purpose, times)
+                else:
+                    then(result)
+            return done
+
         if purpose == "recovery" and self.model.baseline is not None:
             return self.runner.submit(label, _add_follow_ups, self.tracking, self.session_id,
-                                      sources, on_done=self._follow_ups_added,
+                                      sources, times, on_done=retry_or(self._follow_ups_added),
                                       on_cancelled=cancelled)
         if purpose == "recovery":
             self.message.emit("This session has no baseline photo yet, so this photo is checked "
                               "as the baseline (the photo before treatment).", "info")
         replace = self.model.baseline is not None and bool(self.model.laters)
-        if replace and not self.confirm_replace(
+        if replace and not replace_ok and not self.confirm_replace(
                 f"This session's baseline photo already has {len(self.model.laters)} photo"
                 f"{'s' if len(self.model.laters) != 1 else ''} after treatment compared with it. "
                 "Make the new photo the baseline instead? The old one is kept in the session."):
             self.message.emit("The baseline was kept; nothing was added.", "info")
             return None
         return self.runner.submit(label, _set_baseline, self.tracking, self.session_id,
-                                  sources[-1], replace, on_done=self._baseline_set,
-                                  on_cancelled=cancelled)
+                                  sources[-1], replace, times,
+                                  on_done=retry_or(self._baseline_set), on_cancelled=cancelled)
+
+    def _ask_time_then_retry(self, need: TimeNeeded, label, sources, purpose, times) -> None:
+        """The import was refused for a photo's time: say why, ask the person when the photo was
+        taken, then try again with that time (nothing was saved meanwhile)."""
+        self.message.emit(need.message, "warning")
+
+        def reply(when) -> None:
+            if when is None:
+                self.message.emit(f"{need.message} Nothing was added.", "info")
+            else:
+                self._photos_in(label, sources, purpose, {**times, need.name: when},
+                                replace_ok=True)
+
+        self.ask_time(need.message, need.taken_at, reply)
+
+    def correct_time(self, photo_id: int, taken_at: datetime):
+        """Correct a saved photo's capture time; the session is read again (hours after
+        treatment, the curve and the status all follow from it)."""
+        sid = self.session_id
+
+        def done(photo):
+            self.message.emit(f"The time of {photo.original_name} is now "
+                              f"{photo.taken_at.astimezone():%d %b %Y %H:%M}.", "success")
+            self.open_session(sid)
+
+        return self.runner.submit("Correcting the photo's time", _set_photo_time, self.tracking,
+                                  sid, photo_id, taken_at, on_done=done)
 
     def _analysed(self, result, purpose: str) -> None:
         analyses, errors = result
@@ -281,9 +339,10 @@ class Controller(QObject):
     compare_with_baseline = compare_with
 
 
-def _label(taken_at, hours: float | None = None) -> str:
+def _label(taken_at, hours: float | None = None, *, simulated: bool = False) -> str:
     when = taken_at.astimezone().strftime("%d %b %H:%M") if taken_at else "time unknown"
-    return f"{when} ({hours:.1f} h after treatment)" if hours is not None else when
+    text = f"{when} ({hours_text(hours)} after treatment)" if hours is not None else when
+    return f"SIMULATED {text}" if simulated else text
 
 
 def _tracker_class():
@@ -324,10 +383,16 @@ def _analyse_sources(ctx: TaskContext, sources, service: AnalysisService):
     return analyses, errors
 
 
-def _photo_source(src):
-    """A file path stays a path; a camera Photo becomes PNG bytes for the photo store."""
+def _photo_source(src, times=None):
+    """A file path stays a path (or is read, with the time the person gave for it); a camera
+    Photo becomes PNG bytes for the photo store."""
     if isinstance(src, str):
-        return src
+        when = (times or {}).get(Path(src).name)
+        if when is None:
+            return src
+        from skintrack.tracking import PhotoSource
+
+        return PhotoSource(data=Path(src).read_bytes(), name=src, taken_at=when)
     import cv2
 
     from skintrack.tracking import PhotoSource
@@ -336,7 +401,9 @@ def _photo_source(src):
     if not ok:
         raise RuntimeError("the camera frame could not be encoded")
     stamp = src.taken_at.astimezone().strftime("%Y%m%d-%H%M%S")
-    return PhotoSource(data=png.tobytes(), name=f"camera-{stamp}.png", taken_at=src.taken_at)
+    name = f"camera-{stamp}.png"
+    return PhotoSource(data=png.tobytes(), name=name,
+                       taken_at=(times or {}).get(name, src.taken_at))
 
 
 def _check_store(ctx: TaskContext, tracking: TrackingService):
@@ -358,12 +425,16 @@ def _restore_backup(ctx: TaskContext, tracking: TrackingService, backup):
 
 
 def _list_sessions(ctx: TaskContext, tracking: TrackingService):
+    from skintrack.tracking import is_simulated_session
+
     t = tracking.tracker()
     out = []
     for s in t.sessions():
+        photos = t.photos(s.id)
         out.append(SessionSummary(s.id, s.treated_at, s.device, s.needle_mm,
-                                  tuple(s.treated_regions), len(t.photos(s.id)),
-                                  s.baseline_photo_id is not None))
+                                  tuple(s.treated_regions), len(photos),
+                                  s.baseline_photo_id is not None,
+                                  is_simulated_session(s, photos)))
     return out
 
 
@@ -427,6 +498,8 @@ def _stored_analysis(tracking: TrackingService, photo):
 
 
 def _load_session(ctx: TaskContext, tracking: TrackingService, session_id: int):
+    from skintrack.tracking import is_simulated_name, is_simulated_session
+
     t = tracking.tracker()
     ctx.progress(0, 3, "Reading the session")
     session = t.session(session_id)
@@ -447,8 +520,10 @@ def _load_session(ctx: TaskContext, tracking: TrackingService, session_id: int):
         ctx.check_cancelled()
         hours = (p.taken_at - session.treated_at).total_seconds() / 3600
         if hours >= 0:
-            laters.append(Later(_label(p.taken_at, hours), hours=hours, photo_id=p.id,
-                                thumbnail=_stored_thumbnail(tracking, p), note=notes.get(p.id, "")))
+            sim = is_simulated_name(p.original_name)
+            laters.append(Later(_label(p.taken_at, hours, simulated=sim), hours=hours,
+                                photo_id=p.id, thumbnail=_stored_thumbnail(tracking, p),
+                                note=notes.get(p.id, ""), taken_at=p.taken_at, simulated=sim))
     if session.baseline_photo_id is not None:
         ctx.progress(1, 3, "Analysing the baseline photo")
         row = next(p for p in photos if p.id == session.baseline_photo_id)
@@ -466,7 +541,7 @@ def _load_session(ctx: TaskContext, tracking: TrackingService, session_id: int):
     answers = t.questionnaire(session_id) or {}
     symptoms = t.symptoms(session_id)
     return (session, laters, baseline, answers, status, dismissed, confirmed, photo_id,
-            symptoms.to_dict() if symptoms else {})
+            symptoms.to_dict() if symptoms else {}, is_simulated_session(session, photos))
 
 
 def _ask_replace(text: str) -> bool:
@@ -480,29 +555,65 @@ def _ask_replace(text: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
+def _time_needed(exc) -> TimeNeeded:
+    return TimeNeeded(exc.name, exc.taken_at, exc.plain)
+
+
+def _ask_time(message: str, suggested: datetime | None, reply) -> None:
+    """Ask when a photo was taken: a window-modal dialog with a date and time field; ``reply``
+    gets the time, or None when the person cancels."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    from skintrack.app.pages.common import CaptureTimeDialog
+
+    parent = QApplication.activeWindow() or next(
+        (w for w in QApplication.topLevelWidgets() if isinstance(w, QMainWindow)), None)
+    dialog = CaptureTimeDialog(message, suggested, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.accepted.connect(lambda: reply(dialog.taken_at()))
+    dialog.rejected.connect(lambda: reply(None))
+    dialog.open()
+
+
 def _set_baseline(ctx: TaskContext, tracking: TrackingService, session_id: int, src,
-                  replace: bool = False):
+                  replace: bool = False, times=None):
+    from skintrack.tracking import CaptureTimeRefused
+
     ctx.progress(0, 2, "Checking the photo and saving it as the baseline")
     t = tracking.tracker()
     # The tracker analyses the photo once to check and store it, and keeps that analysis.
-    result = t.set_baseline(session_id, _photo_source(src), replace=replace)
+    try:
+        result = t.set_baseline(session_id, _photo_source(src, times), replace=replace)
+    except CaptureTimeRefused as exc:
+        return _time_needed(exc)
     ctx.progress(1, 2, "Saved")
     analysis = _with_stored_findings(t.baseline_analysis(result.photo),
                                      t.findings(result.photo.id))
-    return analysis, result.photo.id, list(result.warnings), t.status(session_id)
+    return analysis, result.photo.id, [plain(w) for w in result.warnings], t.status(session_id)
 
 
-def _add_follow_ups(ctx: TaskContext, tracking: TrackingService, session_id: int, sources):
+def _add_follow_ups(ctx: TaskContext, tracking: TrackingService, session_id: int, sources,
+                    times=None):
+    from skintrack.tracking import CaptureTimeRefused
+
     ctx.progress(0, 1, "Comparing with the baseline and saving")
     t = tracking.tracker()
-    results = t.add_photos(session_id, [_photo_source(s) for s in sources])
+    try:
+        results = t.add_photos(session_id, [_photo_source(s, times) for s in sources])
+    except CaptureTimeRefused as exc:
+        return _time_needed(exc)
     laters = [Later(_label(r.photo.taken_at, r.hours), hours=r.hours, photo_id=r.photo.id,
                     thumbnail=_stored_thumbnail(tracking, r.photo),
                     note="" if r.comparison is None or r.comparison.usable
-                    else f"not used: {r.comparison.excluded_reason}")
+                    else f"not used: {r.comparison.excluded_reason}", taken_at=r.photo.taken_at)
               for r in results]
-    warnings = [w for r in results for w in r.warnings]
+    warnings = [plain(w) for r in results for w in r.warnings]
     return laters, warnings, t.status(session_id)
+
+
+def _set_photo_time(ctx, tracking, session_id, photo_id, taken_at):
+    return tracking.tracker().set_photo_time(session_id, photo_id, taken_at)
 
 
 def _delete_session(ctx, tracking, session_id):

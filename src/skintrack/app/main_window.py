@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.recovery.serum_ticked.connect(controller.set_serum_applied)
         self.recovery.later_chosen.connect(self._later_chosen)
         self.recovery.take_photo_requested.connect(self._take_recovery_photo)
+        self.recovery.time_corrected.connect(controller.correct_time)
         self.compare.later_chosen.connect(self._later_chosen)
         controller.navigate.connect(self.show_page)
         controller.message.connect(self.show_message)

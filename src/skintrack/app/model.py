@@ -24,6 +24,8 @@ class Later:
     photo_id: int | None = None
     thumbnail: object = None  # small RGB uint8 array for the timeline, or None
     note: str = ""  # e.g. why the photo is not used for the recovery curve
+    taken_at: object = None  # the capture time used (aware datetime), when saved in a session
+    simulated: bool = False  # rendered by the redness phantom (the demo): shown as SIMULATED
 
     def __post_init__(self) -> None:
         if self.analysis is None and self.photo_id is None:
@@ -41,6 +43,7 @@ class SessionSummary:
     treated_regions: tuple[str, ...]
     photos: int
     has_baseline: bool
+    simulated: bool = False  # the demo's session (tracking.is_simulated_session)
 
 
 class AppModel(QObject):
@@ -85,6 +88,8 @@ class AppModel(QObject):
         self.close_up = False
         self.close_up_result = None
         self.symptoms: dict = {}
+        #: The open session is the demo's (phantom renders): every page says SIMULATED.
+        self.simulated = False
 
     # --- session ------------------------------------------------------------------------------
     def set_session(self, session) -> None:
@@ -192,6 +197,7 @@ class AppModel(QObject):
         self.comparison = None
         self.status = None
         self.photos = []
+        self.simulated = False
         self.check_changed.emit()
         self.baseline_changed.emit(None)
         self.photos_changed.emit()

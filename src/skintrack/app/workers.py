@@ -60,7 +60,7 @@ def user_message(exc: BaseException) -> str:
     from skintrack.core.errors import SkintrackError
 
     if isinstance(exc, SkintrackError):
-        return str(exc)
+        return exc.plain  # the form without command names or options
     if isinstance(exc, MemoryError):
         return "The computer ran out of memory. Close other programs and try again."
     if isinstance(exc, OSError):

@@ -9,6 +9,7 @@ import time
 
 from skintrack.cli import REGIONS_HELP, parse_regions
 from skintrack.core.printable import for_terminal
+from skintrack.core.readable import signed_number
 
 REGIONS = ("forehead", "left_cheek", "right_cheek", "nose", "chin", "perioral")
 
@@ -96,7 +97,14 @@ def write_map(path: str, baseline_rgb, comparison) -> None:
                              "existing folder)")
 
 
+def _signed(value: float) -> str:
+    """A change for the table: ``+1.2``, ``-0.4``, never ``-0.0`` (ASCII minus in a terminal)."""
+    return signed_number(value).replace("\u2212", "-")
+
+
 def print_table(c, args) -> None:
+    from skintrack.core.compare import REAL_CHANGE_A_STAR
+
     header = ("region", "a* before", "a* after", "Δa*", "± (95%)", "ΔEI", "real change")
     rows = [header]
     for name in REGIONS:
@@ -106,8 +114,8 @@ def print_table(c, args) -> None:
         label = name.replace("_", " ") + (" (treated)" if name in c.treated else "")
         real = (ch.grade if ch.grade != "none" else "yes (less red)") if ch.real_change else "no"
         rows.append((label, f"{ch.baseline_a_star:.1f}", f"{ch.later_a_star:.1f}",
-                     f"{ch.delta_a_star:+.1f}", f"{ch.uncertainty:.1f}",
-                     f"{ch.delta_erythema_index:+.1f}", real))
+                     _signed(ch.delta_a_star), f"{ch.uncertainty:.1f}",
+                     _signed(ch.delta_erythema_index), real))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for i, row in enumerate(rows):
         print("  ".join(cell.ljust(wd) for cell, wd in zip(row, widths, strict=True)).rstrip())
@@ -116,7 +124,10 @@ def print_table(c, args) -> None:
     n = c.normalisation
     ref = f" (reference: {', '.join(r.replace('_', ' ') for r in n.reference_regions)})" \
         if n.reference_regions else ""
-    print(f"\nlight matched by: {n.method.replace('_', ' ')}{ref}, ± {n.uncertainty:.1f} a*")
+    # One uncertainty figure (the table's ±); the light matching's own share is in --json.
+    print(f"\nlight matched by: {n.method.replace('_', ' ')}{ref}")
+    print(f"real change: beyond the real-change threshold (±{REAL_CHANGE_A_STAR:.1f} a*) and "
+          "beyond its ±")
     for f in c.findings():
         print(f"  * {f['message']}")
     for w in c.warnings:

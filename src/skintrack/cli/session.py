@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from skintrack.cli import REGIONS_HELP, parse_regions, positive_id
 from skintrack.core.errors import SkintrackError
 from skintrack.core.printable import for_terminal as shown
+from skintrack.core.readable import MINUS, duration_text, hours_text, signed_number
 
 _TIME_HELP = ("a time: 2026-06-24T10:30 (local unless it has +02:00 or Z), 10:30 (today), now, "
               "'2h ago' or '90m ago'")
@@ -246,13 +247,14 @@ def _status(tracker, args) -> int:
         return 0
     s = tracker.session(args.session)
     h = st.hours_since_treatment
-    ago = f"{h:.1f} h ago" if h >= 0 else f"in {-h:.1f} h"
+    ago = f"{duration_text(h)} ago" if h >= 0 else f"in {duration_text(-h)}"
     print(f"session {s.id}: {s.device} {s.needle_mm:g} mm on "
           f"{', '.join(r.replace('_', ' ') for r in s.treated_regions)}; treated "
           f"{_local(s.treated_at)} ({ago})")
     headline = f"status: {st.status.replace('_', ' ').upper()} (confidence {st.confidence})"
     if st.predicted_resolved_at_hours is not None:
-        headline += f"; back to baseline at about {st.predicted_resolved_at_hours:.1f} h"
+        headline += (f"; back to baseline about {hours_text(st.predicted_resolved_at_hours)} "
+                     "after treatment")
     print(headline)
     ep = st.endpoint
     if ep is not None and ep.measured:
@@ -274,7 +276,8 @@ def _status(tracker, args) -> int:
             rr = st.regions[n]
             by_key = {(o.hours, o.photo_id or 0): o for o in rr.observations}
             cells = "".join(
-                f"{by_key[k].delta_a_star:>+8.1f}{'*' if by_key[k].real_change else ' '}"
+                f"{signed_number(by_key[k].delta_a_star).replace(MINUS, '-'):>8}"
+                f"{'*' if by_key[k].real_change else ' '}"
                 if k in by_key else f"{'-':>9}" for k in columns)
             mark = "" if n in st.treated_regions else "  (untreated)"
             print(f"  {n.ljust(width)}{cells}  {rr.status.replace('_', ' ')}{mark}")

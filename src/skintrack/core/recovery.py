@@ -66,6 +66,7 @@ from skintrack.core.protocol import (
     SRC_WARNING,
     WARNING_SYMPTOMS,
 )
+from skintrack.core.readable import duration_text, hours_text
 
 SCHEMA = 1
 STATUSES = ("insufficient_data", "resolved", "on_track", "slower_than_usual", "persistent",
@@ -101,6 +102,9 @@ URGENCY_WORDS = {
 CHECK_PHOTO_HOURS = (1.0, 2.0, REDNESS_WINDOW_START_HOURS, REDNESS_WINDOW_END_HOURS)
 #: A check photo within this many hours of its reminder time counts as taken.
 CHECK_PHOTO_TOLERANCE_HOURS = 0.5
+#: A session is over when its last aftercare rule has ended (acids and retinol, 48 h): no check
+#: photo is asked for after that, and the status says the session is over.
+SESSION_OVER_HOURS = NO_ACIDS_RETINOL_HOURS
 #: Redness may still build and settle in the first hour (the flush right after needling); a rise
 #: counts as worsening only between photos both taken after it.
 RISE_AFTER_HOURS = 1.0
@@ -169,7 +173,7 @@ class Observation:
 
     @property
     def redder(self) -> bool:
-        """Really redder than the baseline (a real change in the red direction)."""
+        """Redder than the baseline by a real change (beyond the real-change threshold)."""
         return self.real_change and self.delta_a_star > 0
 
     def sigma(self, threshold: float) -> float:
@@ -784,7 +788,7 @@ def aftercare_timers(treated_at: datetime, now: datetime, *, photo_hours: Iterab
     ]
     for h in CHECK_PHOTO_HOURS:
         done = any(abs(p - h) <= CHECK_PHOTO_TOLERANCE_HOURS for p in photo_hours)
-        timers.append(Timer(f"check_photo_{h:g}h", f"Check photo {h:g} h after treatment",
+        timers.append(Timer(f"check_photo_{h:g}h", f"Check photo {hours_text(h)} after treatment",
                             ends(h), h, active=not done and now < ends(h + CHECK_PHOTO_TOLERANCE_HOURS),
                             done=done))
     timers.append(Timer("no_next_session", "No next microneedling session", None, None,
@@ -799,6 +803,8 @@ def next_photo(status: str, *, treated_at: datetime, now: datetime,
     if status in ("resolved", "persistent", "worsening"):
         return None
     hours_now = (now - treated_at).total_seconds() / 3600.0
+    if hours_now > SESSION_OVER_HOURS:
+        return None  # long over: a photo now no longer follows the fade
     last = max(photo_hours) if photo_hours else None
     earliest = max(hours_now, 0.0) if last is None else max(hours_now, last + MIN_PHOTO_GAP_HOURS)
     if status == "slower_than_usual":
@@ -809,13 +815,14 @@ def next_photo(status: str, *, treated_at: datetime, now: datetime,
         later = [h for h in CHECK_PHOTO_HOURS if h >= earliest]
         target = later[0] if later else earliest
         if status == "insufficient_data":
-            settles = ("the first photo after treatment starts the redness curve against your "
-                       "baseline")
+            settles = ("how much redder your skin is than in the baseline photo, the first "
+                       "point of your redness curve")
         elif single_photo:
             settles = ("whether the redness is fading fast enough to be back to baseline within "
                        "the usual 4 to 6 hours")
         elif target >= REDNESS_WINDOW_END_HOURS:
-            settles = "whether the redness is back to baseline by the end of the usual 4-6 hours"
+            settles = ("whether the redness is back to baseline by the end of the usual 4 to 6 "
+                       "hours")
         else:
             settles = "whether the fade stays on course to be back to baseline by 6 hours"
     return NextPhoto(hours=target, at=treated_at + timedelta(hours=target), settles=settles)
@@ -969,9 +976,10 @@ def _advice(status: str, *, hours_now: float, predicted: float | None, symptoms:
     if status == "insufficient_data":
         if hours_now < 0:
             out.append(Advice("not_started", "info",
-                              f"The treatment starts in {-hours_now:.1f} h. Take the baseline "
+                              f"The treatment starts in {duration_text(-hours_now)}. Take the "
+                              "baseline "
                               "photo before you start."))
-        else:
+        elif hours_now <= SESSION_OVER_HOURS:  # a session long over says so below instead
             out.append(Advice(
                 "no_photo_yet", "info",
                 "No photo after treatment yet. Mild redness and a burning sensation are normal and "
@@ -984,7 +992,8 @@ def _advice(status: str, *, hours_now: float, predicted: float | None, symptoms:
     elif status == "on_track":
         if predicted is not None:
             text = ("Mild redness is normal and usually subsides within 4 to 6 hours; yours is "
-                    f"fading on course (back to baseline at about {predicted:.1f} h).")
+                    f"fading on course (back to baseline about {hours_text(predicted)} after "
+                    "treatment).")
         else:
             text = ("Mild redness and a burning sensation are normal and usually subside within "
                     "4 to 6 hours. One photo cannot show the fade yet.")
@@ -1002,7 +1011,7 @@ def _advice(status: str, *, hours_now: float, predicted: float | None, symptoms:
         out.append(Advice(
             "persistent", "stop",
             f"The {_region_list(red)} {'is' if len(red) == 1 else 'are'} still redder than before "
-            f"treatment {hours_now:.0f} hours on; mild redness usually subsides within 4 to 6 "
+            f"treatment {hours_text(hours_now)} on; mild redness usually subsides within 4 to 6 "
             "hours. Persistent erythema may be a sign of infection or allergy: stop home "
             "microneedling and consult a dermatologist.", SRC_WARNING))
     elif status == "worsening":
@@ -1022,10 +1031,15 @@ def _advice(status: str, *, hours_now: float, predicted: float | None, symptoms:
                 "Do not microneedle over open wounds or acne pustules; wait until the skin has "
                 "fully recovered.", SRC_SKIN_SUSPEND))
 
+    if hours_now > SESSION_OVER_HOURS and status not in ("persistent", "worsening"):
+        out.append(Advice(
+            "session_over", "info",
+            f"This session is over: it was {duration_text(hours_now)} ago, so no more check "
+            "photos are needed. For a next session, start a new one with a new baseline photo."))
     if nxt is not None:
         out.append(Advice("next_photo", "info",
-                          f"Take the next photo {nxt.hours:g} h after treatment: it will show "
-                          f"{nxt.settles}."))
+                          f"Take the next photo {hours_text(nxt.hours)} after treatment: it "
+                          f"will show {nxt.settles}."))
     if any(t.active for t in timers if t.code == SERUM_STEP) and hours_now >= 0:
         out.append(Advice(
             "serum", "info",

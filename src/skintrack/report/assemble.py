@@ -368,7 +368,7 @@ def finding_entries(analysis, photo_id: str, *, states: Mapping[str, str] | None
 
 def curve_from_photos(photos: Sequence[ReportPhoto], *, fitted: Sequence[tuple[float, float]] = (),
                       fitted_label: str = "fitted recovery curve",
-                      uncertainty: float | None = None) -> RednessCurve:
+                      threshold: float | None = None) -> RednessCurve:
     """The redness chart's data: each follow-up photo used in the curve is one point per region."""
     series: dict[str, list[tuple[float, float]]] = {}
     for p in photos:
@@ -379,7 +379,7 @@ def curve_from_photos(photos: Sequence[ReportPhoto], *, fitted: Sequence[tuple[f
                 series.setdefault(m.region, []).append((p.hours_since_treatment, m.delta_a_star))
     return RednessCurve(series={k: tuple(sorted(v)) for k, v in series.items()},
                         fitted=tuple((float(h), float(v)) for h, v in fitted),
-                        fitted_label=fitted_label, uncertainty=uncertainty)
+                        fitted_label=fitted_label, threshold=threshold)
 
 
 def aftercare_items(treated_at: datetime | None) -> tuple[AftercareItem, ...]:

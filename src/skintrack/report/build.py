@@ -23,6 +23,7 @@ import numpy as np
 from skintrack.core.errors import SkintrackError
 from skintrack.core.printable import clean_text
 from skintrack.core.protocol import POSTPONE_KINDS
+from skintrack.core.readable import hours_text
 from skintrack.core.recovery import STATUS_WORDS, URGENCY_WORDS
 from skintrack.core.regions import REGION_NAMES
 from skintrack.report.assemble import (
@@ -45,11 +46,10 @@ from skintrack.report.model import (
     ReportPhoto,
     Status,
 )
+from skintrack.tracking import SIMULATED_PREFIX, is_simulated_name, is_simulated_session
 
 Progress = Callable[[int, int, str], None]
 
-#: Stored photo names starting with this are phantom renders (the demo), labelled SIMULATED.
-SIMULATED_PREFIX = "SIMULATED"
 TITLE = "skintrack treatment session report"
 
 #: Recovery status -> (report level, headline).
@@ -67,7 +67,7 @@ METHOD_WORDS = {
     "chart+untreated_regions": "colour chart in both photos, refined on untreated skin",
     "chart": "colour chart in both photos (true colour)",
     "untreated_regions": "untreated reference regions: the change of light between photos is "
-                         "measured on skin that was not treated and removed",
+                         "measured on untreated skin and taken out of every change",
     "none": "none: colours compared as photographed (no chart, no untreated skin)",
 }
 #: On photos after treatment only these kinds are listed, when new: the spots the protocol names
@@ -84,10 +84,6 @@ FIT_HOURS = 48.0
 FIT_SAMPLES = 97
 
 
-def is_simulated_name(name: str) -> bool:
-    return name.upper().startswith(SIMULATED_PREFIX)
-
-
 def _status(rs) -> Status:
     level = STATUS_LEVEL.get(rs.status, "unknown")
     headline = STATUS_WORDS.get(rs.status, ("", rs.status.replace("_", " ")))[1]
@@ -100,7 +96,7 @@ def _status(rs) -> Status:
                   predicted_resolution_hours=rs.predicted_resolved_at_hours, detail=conf)
 
 
-def _curve(rs, uncertainty: float | None) -> RednessCurve:
+def _curve(rs) -> RednessCurve:
     from skintrack.core.protocol import REDNESS_WINDOW_END_HOURS
 
     series = {}
@@ -118,7 +114,8 @@ def _curve(rs, uncertainty: float | None) -> RednessCurve:
             fits[name] = tuple((float(h), float(v)) for h, v in zip(hours, rr.fit.predict(hours),
                                                                      strict=True))
     return RednessCurve(series=series, fitted_by_region=fits,
-                        fitted_label="fitted fade per treated region (lines)", uncertainty=uncertainty)
+                        fitted_label="fitted fade per treated region (lines)",
+                        threshold=rs.threshold_a_star or None)
 
 
 def _aftercare(rs) -> tuple[tuple[AftercareItem, ...], tuple[str, ...]]:
@@ -137,7 +134,8 @@ def _aftercare(rs) -> tuple[tuple[AftercareItem, ...], tuple[str, ...]]:
             items.append(AftercareItem(t.label, 0.0, float(t.hours_from_treatment), SRC_AFTERCARE,
                                        t.ends_at))
         elif t.code.startswith("check_photo_") and t.hours_from_treatment is not None:
-            checks.append(f"{t.hours_from_treatment:g} h " + ("\u2611" if t.done else "\u2610"))
+            checks.append(f"{hours_text(t.hours_from_treatment)} "
+                          + ("\u2611" if t.done else "\u2610"))
         elif t.until:
             notes.append(f"{t.label}: until {t.until}" + (" (done)" if t.done else "") + ".")
     if checks:
@@ -154,11 +152,13 @@ def _normalisation(records: list[Mapping]) -> Normalisation | None:
     methods = [n["method"] for n in norms]
     method = max(set(methods), key=methods.count)
     refs = tuple(dict.fromkeys(r for n in norms for r in n.get("reference_regions", ())))
-    u = [float(n["uncertainty"]) for n in norms if n.get("uncertainty") is not None]
+    # The uncertainty of a change (the ± beside every Δa*): the largest of each comparison's.
+    u = [max(float(ch["uncertainty"]) for ch in r["regions"].values()) for r in records
+         if r.get("regions") and all("uncertainty" in ch for ch in r["regions"].values())]
     desc = ""
-    if len(u) > 1:
-        desc = (f"Each comparison has its own uncertainty: from \u00b1{min(u):.1f} to \u00b1{max(u):.1f} "
-                "(the largest is shown). ")
+    if len(u) > 1 and f"{min(u):.1f}" != f"{max(u):.1f}":
+        desc = (f"Each comparison has its own uncertainty, from \u00b1{min(u):.1f} to "
+                f"\u00b1{max(u):.1f}; the largest is shown. ")
     if len(set(methods)) > 1:
         desc += "Methods used: " + ", ".join(sorted(set(methods))) + "."
     return Normalisation(METHOD_WORDS.get(method, method), tuple(r for r in refs if r in REGION_NAMES),
@@ -380,7 +380,6 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
     if base_row is not None:
         baseline = load(base_row)
     ids = {r.id: f"P{i + 1}" for i, r in enumerate(rows)}
-    any_simulated = False
     photos: list[ReportPhoto] = []
     findings: list[FindingEntry] = []
     warnings: list[str] = []
@@ -390,7 +389,6 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
     for row in rows:
         pid = ids[row.id]
         sim = is_simulated_name(row.original_name)
-        any_simulated |= sim
         hours = (row.taken_at - session.treated_at).total_seconds() / 3600.0
         when = row.taken_at.astimezone()  # shown in this computer's time zone
         if row.id == base_id:
@@ -473,8 +471,7 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
     for ex in rs.extra.get("excluded_photos", ()):
         warnings.append(f"{ex.get('name', 'a photo')} ({ex.get('hours')} h) was left out of the "
                         f"redness curve: {ex.get('reason')}.")
-    is_sim = bool(simulated) if simulated is not None else (
-        any_simulated or "SIMULATED" in (session.notes or "").upper())
+    is_sim = bool(simulated) if simulated is not None else is_simulated_session(session, rows)
     model = ReportModel(
         title=TITLE,
         session_label=f"Session {session.id}",
@@ -483,7 +480,7 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
         generated_at=now.astimezone(),
         status=_status(rs),
         photos=tuple(dataclasses.replace(p, simulated=p.simulated and is_sim) for p in photos),
-        curve=_curve(rs, norm.uncertainty if norm else None),
+        curve=_curve(rs),
         treated_at=session.treated_at.astimezone(),
         treated_regions=treated,
         findings=tuple(findings),

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from skintrack.core.protocol import REDNESS_WINDOW_END_HOURS, REDNESS_WINDOW_START_HOURS
+from skintrack.core.readable import hours_text
 from skintrack.core.regions import REGION_LABELS
 
 #: One colour per region, the same everywhere a region is drawn (colour-blind-safe Okabe-Ito set).
@@ -51,7 +52,7 @@ def redness_chart(
     fitted: Sequence[tuple[float, float]] | Mapping[str, Sequence[tuple[float, float]]] | None = None,
     fitted_label: str = "fitted recovery curve",
     window: tuple[float, float] = (REDNESS_WINDOW_START_HOURS, REDNESS_WINDOW_END_HOURS),
-    uncertainty: float | None = None,
+    threshold: float | None = None,
     treated: Sequence[str] = (),
     now_hours: float | None = None,
     simulated: bool = False,
@@ -76,9 +77,9 @@ def redness_chart(
         Legend text of the fitted curve(s).
     window : (float, float)
         Hours in which mild redness usually subsides (protocol: 4 to 6 h); shaded.
-    uncertainty : float, optional
-        Half-width (a* units) of the band around zero within which a change cannot be told from
-        measurement noise; shaded grey.
+    threshold : float, optional
+        The real-change threshold (a* units): a change within ±threshold of zero is not counted
+        as real; shaded grey and named as the threshold.
     treated : sequence of str
         Regions that were treated: drawn solid; other regions are drawn dashed and lighter.
     now_hours : float, optional
@@ -111,17 +112,18 @@ def redness_chart(
     max_h = max([h for h, _ in points] + [end, now_hours or 0.0])
     x_max = max(8.0, max_h * 1.08)
     values = [v for _, v in points] + [0.0]
-    if uncertainty:
-        values += [-float(uncertainty), float(uncertainty)]
+    if threshold:
+        values += [-float(threshold), float(threshold)]
     lo, hi = min(values), max(values)
     pad = max(0.5, 0.12 * (hi - lo))
 
     ax.axvspan(start, end, color=WINDOW_COLOUR, alpha=0.13, lw=0,
-               label=f"redness usually subsides by {start:g}–{end:g} h (protocol)")
-    if uncertainty:
-        u = float(uncertainty)
-        ax.axhspan(-u, u, color="#888888", alpha=0.15, lw=0,
-                   label=f"within measurement uncertainty (±{u:.1f})")
+               label=f"redness usually subsides by {hours_text(start)[:-2]}–{hours_text(end)} "
+                     "(protocol)")
+    if threshold:
+        t = float(threshold)
+        ax.axhspan(-t, t, color="#888888", alpha=0.15, lw=0,
+                   label=f"within the real-change threshold (±{t:.1f})")
     ax.axhline(0.0, color="#555555", lw=0.8)
 
     treated_set = set(treated)
@@ -214,15 +216,18 @@ def aftercare_chart(
     for i, (label, s, e) in enumerate(items):
         y = len(items) - 1 - i
         ax.barh(y, float(e) - float(s), left=float(s), height=0.55, color=palette[i % len(palette)],
-                alpha=0.8)
+                alpha=0.8, zorder=1.0)
         ax.text(float(s) + 0.5, y, label, va="center", ha="left", fontsize=fs, color="white",
                 fontweight="bold")
-        ax.text(float(e) + 0.5, y, f"until {e:g} h", va="center", ha="left", fontsize=fs - 1,
+        ax.text(float(e) + 0.5, y, f"until {hours_text(e)}", va="center", ha="left", fontsize=fs - 1,
                 color="#333333")
     if now_hours is not None:
-        ax.axvline(float(now_hours), color="#333333", lw=1.0, ls=":")
+        # Under the bars (zorder below theirs): the line shows between them, never across a
+        # bar's words; its label sits above the axes, clear of the top bar.
+        ax.axvline(float(now_hours), color="#333333", lw=1.0, ls=":", zorder=0.5)
         ax.annotate("now", (float(now_hours), 1.0), xycoords=("data", "axes fraction"),
-                    xytext=(2, -2), textcoords="offset points", va="top", fontsize=fs - 1)
+                    xytext=(0, 1), textcoords="offset points", va="bottom", ha="center",
+                    fontsize=fs - 1, annotation_clip=False)
     ax.set_yticks([])
     ax.set_xlim(0, end * 1.18)
     ax.set_ylim(-0.6, len(items) - 0.4)

@@ -6,7 +6,7 @@ crops are JPEG re-encoded from pixel arrays (no EXIF, no location); the charts a
 same functions as the PDF and the app.
 
 The first section is the clinician summary (status, the three photos with their maps, the redness
-curve, open findings); printing the page from a browser puts it on a page of its own.
+curve, undecided findings); printing the page from a browser puts it on a page of its own.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ footer { margin-top: 30px; color: var(--muted); font-size: 12px; }
 """
 
 PHOTO_PX = (360, 450)
-#: Open findings listed in the summary (all of them are in the Findings section).
+#: Undecided findings listed in the summary (all of them are in the Findings section).
 SUMMARY_FINDINGS = 10  # width, height of embedded photos and maps (4:5, the display crop's shape)
 
 
@@ -183,7 +183,7 @@ def _summary(model: ReportModel, images: dict) -> str:
                       class_="chart"))
 
     open_f = model.open_findings
-    parts.append(_el("h3", f"Open findings ({len(open_f)})"))
+    parts.append(_el("h3", f"{T.UNDECIDED_FINDINGS} ({len(open_f)})"))
     if open_f:
         shown = open_f[:SUMMARY_FINDINGS]
         items = "".join(_el("li", _e(f"{f.id}: {T.finding_line(f, model)}")) for f in shown)

@@ -244,7 +244,8 @@ class Normalisation:
     """How photos were made comparable, and how far a change can be trusted.
 
     ``method`` names it (e.g. "untreated reference regions", "colour chart"); ``uncertainty`` is
-    the half-width of a change that cannot be told from noise, CIELAB a* units.
+    the uncertainty of a change, the ± printed with every Δa* (half-width of its 95 % band, CIELAB
+    a* units; the largest over the session's comparisons).
     """
 
     method: str
@@ -283,15 +284,15 @@ class RednessCurve:
 
     ``series`` maps a region to ``(hours since treatment, Δa*)`` points; ``fitted`` is one fitted
     recovery curve sampled as ``(hours, Δa*)``, or ``fitted_by_region`` one per region (the
-    recovery model fits each region); ``uncertainty`` the half-width of the no-change band (a*
-    units); ``window`` the protocol's 4-6 h.
+    recovery model fits each region); ``threshold`` the real-change threshold (a* units: a
+    change within ± it is not counted as real), drawn as a band; ``window`` the protocol's 4-6 h.
     """
 
     series: Mapping[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
     fitted: tuple[tuple[float, float], ...] = ()
     fitted_by_region: Mapping[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
     fitted_label: str = "fitted recovery curve"
-    uncertainty: float | None = None
+    threshold: float | None = None
     window: tuple[float, float] = (REDNESS_WINDOW_START_HOURS, REDNESS_WINDOW_END_HOURS)
 
     def __post_init__(self) -> None:
@@ -300,15 +301,15 @@ class RednessCurve:
             raise ValueError(f"unknown region {unknown[0]!r}")
         if self.fitted and self.fitted_by_region:
             raise ValueError("give one fitted curve or one per region, not both")
-        if self.uncertainty is not None and not self.uncertainty >= 0:
-            raise ValueError("uncertainty must be >= 0")
+        if self.threshold is not None and not self.threshold >= 0:
+            raise ValueError("threshold must be >= 0")
 
     def chart_kwargs(self) -> dict:
         """Keyword arguments for :func:`~skintrack.report.charts.redness_chart`."""
         fitted = ({k: tuple(v) for k, v in self.fitted_by_region.items()} if self.fitted_by_region
                   else self.fitted)
         return {"series": {k: tuple(v) for k, v in self.series.items()}, "fitted": fitted,
-                "fitted_label": self.fitted_label, "uncertainty": self.uncertainty,
+                "fitted_label": self.fitted_label, "threshold": self.threshold,
                 "window": self.window}
 
 

@@ -426,9 +426,9 @@ def _summary_page(model: ReportModel, page: Page) -> None:
     page.chart(MARGIN + 14, y, CONTENT_W - 16, chart_h, draw_curve, pad=(14.0, 3.0, 2.0, 24.0))
     y += chart_h + 25.0
 
-    # Open findings, as many as fit.
+    # Undecided findings, as many as fit.
     open_f = model.open_findings
-    page.text(MARGIN, y, f"Open findings ({len(open_f)})", size=10, weight="bold")
+    page.text(MARGIN, y, f"{T.UNDECIDED_FINDINGS} ({len(open_f)})", size=10, weight="bold")
     y += 5.5
     if not open_f:
         page.text(MARGIN, y, "None: every spot found has been confirmed or dismissed, or none was found.",
@@ -580,33 +580,49 @@ def _aftercare(model: ReportModel, flow: Flow) -> None:
             flow.para(note, gap=0.8)
         return
     h = 9.0 + 7.0 * len(model.aftercare)
-    page = flow.need(h + 4)
+    page = flow.need(h + 16)
+    flow.y += 4.0  # room for the "now" label above the chart
     page.chart(MARGIN, flow.y, CONTENT_W, h, lambda ax: aftercare_chart(
         ax, items=[(a.label, a.start_hours, a.end_hours) for a in model.aftercare],
         now_hours=model.now_hours, treated_at=model.treated_at, font_size=7.5),
-        pad=(0.0, 2.0, 0.0, 11.0))
+        pad=(0.0, 5.0, 0.0, 11.0))
     flow.y += h + 12.0
     for note in model.aftercare_notes:
         flow.para(note, gap=0.8)
-    for a in model.aftercare:
+    sources = [a.source for a in model.aftercare if a.source]
+    for i, a in enumerate(model.aftercare):
         line = f"{a.label}: {T.hours(a.start_hours)} to {T.hours(a.end_hours)}"
         if a.ends_at:
             line += f", until {T.when(a.ends_at)}"
         flow.para(line, weight="bold", gap=0.3)
-        if a.source:
+        # Rules from one protocol sentence quote it once, under the last of them.
+        if a.source and a.source not in sources[i + 1:]:
             flow.para(f"Protocol: \u201c{a.source}\u201d", size=7.5, color=MUTED, x=MARGIN + 3,
                       width=CONTENT_W - 3, gap=1.2)
 
 
+#: Text sizes tried for the disclaimer box, largest first: a smaller one is used only when it
+#: keeps the box on the page the report ends on (no last page holding the disclaimer alone).
+DISCLAIMER_SIZES = (9.0, 8.0, 7.5)
+DISCLAIMER_GAP = 4.0
+
+
+def _disclaimer_height(text: str, size: float) -> float:
+    lines = wrap(text, CONTENT_W - 8, size)
+    return 8 + len(lines) * size * PT_TO_MM * 1.3 + 9
+
+
 def _disclaimer(model: ReportModel, flow: Flow) -> None:
-    lines = wrap(model.disclaimer, CONTENT_W - 8, 9)
-    h = 8 + len(lines) * 9 * PT_TO_MM * 1.3 + 9
-    page = flow.need(h + 12)
-    flow.y += 4
+    room = BOTTOM - flow.y - DISCLAIMER_GAP if flow.page is not None else 0.0
+    size = next((s for s in DISCLAIMER_SIZES if _disclaimer_height(model.disclaimer, s) <= room),
+                DISCLAIMER_SIZES[0])
+    h = _disclaimer_height(model.disclaimer, size)
+    page = flow.need(h + DISCLAIMER_GAP)
+    flow.y += DISCLAIMER_GAP
     y0 = flow.y
     page.text(MARGIN + 4, y0 + 3, "This is not a diagnosis", size=12, weight="bold")
     yy = y0 + 9
-    yy += page.para(MARGIN + 4, yy, model.disclaimer, CONTENT_W - 8, size=9)
+    yy += page.para(MARGIN + 4, yy, model.disclaimer, CONTENT_W - 8, size=size)
     page.para(MARGIN + 4, yy + 1, T.PROTOCOL_CREDIT, CONTENT_W - 8, size=7.5, color=MUTED)
     page.rect(MARGIN, y0, CONTENT_W, h, ec=INK, lw=1.2)
     flow.y = y0 + h

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from skintrack.core.compare import REAL_CHANGE_A_STAR
 from skintrack.core.protocol import (
     HOME_NEEDLE_MAX_MM,
     HOME_NEEDLE_MIN_MM,
     PROTOCOL_TITLE,
 )
+from skintrack.core.readable import hours_text, signed_number
 from skintrack.core.regions import REGION_LABELS
 from skintrack.report.model import FindingEntry, ReportModel, ReportPhoto
 
@@ -26,7 +28,12 @@ CERTAINTY_NOTE = ("Certainty of an acne spot: how often spots of its kind scored
 PROTOCOL_CREDIT = f"Protocol: \u201c{PROTOCOL_TITLE}\u201d."
 
 REGIONS_CAPTION = "measured regions (treated: thick)"
-MEASUREMENT_HEADER = ("region", "a*", "\u0394a*", "\u00b1", "change", "grade")
+MEASUREMENT_HEADER = ("region", "a*", "\u0394a*", "\u00b1", "real change", "grade")
+#: Findings the person has neither confirmed nor dismissed ("open findings" read like open
+#: wounds).
+UNDECIDED_FINDINGS = "Undecided findings"
+#: A change within the real-change threshold, as the tables' "real change" column says it.
+BELOW_THRESHOLD = "no"
 
 
 def region_label(name: str | None) -> str:
@@ -37,12 +44,7 @@ def region_label(name: str | None) -> str:
 
 def hours(h: float | None) -> str:
     """``+2 h``, ``+1.5 h``, ``-0.5 h``, ``+26 h``; an en dash when unknown."""
-    if h is None:
-        return "\u2013"
-    if abs(h) < 0.05:
-        return "0 h"
-    text = f"{h:+.1f}".rstrip("0").rstrip(".")
-    return f"{text} h".replace("-", "\u2212")
+    return hours_text(h, signed=True)
 
 
 def when(t: datetime | None) -> str:
@@ -54,11 +56,7 @@ def when(t: datetime | None) -> str:
 
 def signed(v: float | None, nd: int = 1) -> str:
     """``+1.2``, ``\u22120.4``; a value that rounds to zero prints without a sign."""
-    if v is None:
-        return "\u2013"
-    if round(v, nd) == 0:
-        return f"{0.0:.{nd}f}"
-    return f"{v:+.{nd}f}".replace("-", "\u2212")
+    return signed_number(v, nd)
 
 
 def plain(v: float | None, nd: int = 1) -> str:
@@ -91,7 +89,7 @@ def measurement_rows(p: ReportPhoto) -> list[tuple[str, ...]]:
         if m.real_change is None:
             change = "\u2013"
         else:
-            change = "yes" if m.real_change else "within noise"
+            change = "yes" if m.real_change else BELOW_THRESHOLD
         rows.append((region_label(m.region), plain(m.a_star), signed(m.delta_a_star),
                      plain(m.uncertainty), change, m.grade or "\u2013"))
     return rows
@@ -107,8 +105,10 @@ def treated_mean_line(model: ReportModel, p: ReportPhoto) -> str:
     if v is None:
         return "not compared" + (f": {p.notes[0]}" if p.notes else "")
     which = "treated regions" if model.treated_regions else "all regions"
-    u = model.normalisation.uncertainty if model.normalisation else None
-    tail = f" \u00b1 {u:.1f}" if u is not None else ""
+    names = set(model.treated_regions)
+    us = [m.uncertainty for m in p.measurements if m.uncertainty is not None
+          and m.delta_a_star is not None and (not names or m.region in names)]
+    tail = f" \u00b1 {max(us):.1f}" if us else ""
     return f"{which} \u0394a* {signed(v)}{tail}"
 
 
@@ -142,8 +142,8 @@ def status_lines(model: ReportModel) -> tuple[str, list[str]]:
     s = model.status
     lines = list(s.advice)
     if s.predicted_resolution_hours is not None:
-        lines.append(f"Redness predicted to settle by about {hours(s.predicted_resolution_hours)} "
-                     "after treatment.")
+        lines.append("Redness predicted to settle by about "
+                     f"{hours_text(s.predicted_resolution_hours)} after treatment.")
     if s.detail:
         lines.append(s.detail)
     return f"{LEVEL_WORDS[s.level]}: {s.headline}", lines
@@ -190,8 +190,12 @@ def normalisation_lines(model: ReportModel) -> list[str]:
         lines.append("Reference (untreated) regions: "
                      + ", ".join(region_label(r) for r in n.reference_regions) + ".")
     if n.uncertainty is not None:
-        lines.append(f"Uncertainty: \u00b1{n.uncertainty:.1f} CIELAB a* units. A change smaller than "
-                     "this cannot be told from differences of light, camera and pose.")
+        lines.append(f"Uncertainty of a change: \u00b1{n.uncertainty:.1f} CIELAB a* units (95 %), "
+                     "the \u00b1 printed with every \u0394a*: what differences of light, camera "
+                     "and pose can make.")
+        lines.append(f"Real-change threshold: \u00b1{REAL_CHANGE_A_STAR:.1f} a* (or the "
+                     "uncertainty, when larger). Only a change beyond it counts as real; the "
+                     "chart shades it.")
     if n.description:
         lines.append(n.description)
     return lines

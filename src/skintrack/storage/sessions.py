@@ -352,6 +352,20 @@ def insert_photo(conn: sqlite3.Connection, session_id: int, photo: NewPhoto,
     return get_photo(conn, pid)
 
 
+def set_photo_time(conn: sqlite3.Connection, photo_id: int, taken_at: datetime, *,
+                   hours: float, source: str = "given") -> PhotoRow:
+    """Correct a photo's capture time; its comparisons get ``hours`` (after treatment) with it,
+    in one transaction."""
+    _aware("taken_at", taken_at)
+    with _atomic(conn):
+        cur = conn.execute("UPDATE photos SET taken_at = ?, taken_at_source = ? WHERE id = ?",
+                           (utc_text(taken_at), source, photo_id))
+        if cur.rowcount == 0:
+            raise StorageError(f"there is no photo {photo_id}")
+        conn.execute("UPDATE comparisons SET hours = ? WHERE photo_id = ?", (float(hours), photo_id))
+    return get_photo(conn, photo_id)
+
+
 def get_photo(conn: sqlite3.Connection, photo_id: int) -> PhotoRow:
     with storage_errors():
         row = conn.execute("SELECT * FROM photos WHERE id = ?", (photo_id,)).fetchone()

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from skintrack.core.regions import REGION_LABELS as _REGION_WORDS
 
@@ -105,3 +115,35 @@ def html_list(items) -> str:
         return ""
     return "<ul style='margin-left:-20px'>" + "".join(
         f"<li>{html.escape(str(i))}</li>" for i in items) + "</ul>"
+
+
+
+class CaptureTimeDialog(QDialog):
+    """Asks when a photo was taken: the reason in words, a date and time field (local time)
+    showing the time found in the photo (or now), then "Use this time" or Cancel."""
+
+    def __init__(self, message: str, suggested: datetime | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("When was this photo taken?")
+        lay = QVBoxLayout(self)
+        self.message_label = QLabel(message)
+        self.message_label.setWordWrap(True)
+        lay.addWidget(self.message_label)
+        lay.addWidget(hint_label("Set the date and time the photo was taken (your local time)."))
+        when = suggested or datetime.now(UTC)
+        self.time_edit = QDateTimeEdit(QDateTime.fromSecsSinceEpoch(int(when.timestamp())))
+        self.time_edit.setCalendarPopup(True)
+        self.time_edit.setDisplayFormat("dd MMM yyyy  HH:mm")
+        self.time_edit.setAccessibleName("Time the photo was taken")
+        lay.addWidget(self.time_edit)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Use this time")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+
+    def taken_at(self) -> datetime:
+        """The time entered, as an aware datetime (UTC)."""
+        return datetime.fromtimestamp(self.time_edit.dateTime().toSecsSinceEpoch(), tz=UTC)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from skintrack.app.model import AppModel
 from skintrack.app.pages.common import REGION_LABELS, Banner, hint_label, html_list, title_label
 from skintrack.app.widgets.image_view import SwipeView
+from skintrack.core.readable import signed_number
 from skintrack.core.regions import REGION_NAMES
 
 GRADE_TEXT = {"none": "no change", "mild": "mildly redder", "moderate": "moderately redder",
@@ -158,7 +159,7 @@ class ComparePage(QWidget):
         redder = [n for n, rc in c.regions.items() if rc.real_change and rc.delta_a_star > 0]
         if redder:
             names = ", ".join(REGION_LABELS.get(n, n).lower() for n in redder)
-            self.banner.set("Redder than the baseline", f"Really redder: {html.escape(names)}. "
+            self.banner.set("Redder than the baseline", f"A real change, redder: {html.escape(names)}. "
                             "See the Recovery page for whether that is expected now.", "review")
         else:
             self.banner.set("No real change in redness", "Every region is within what repeat photos "
@@ -172,12 +173,17 @@ class ComparePage(QWidget):
             label = REGION_LABELS.get(name, name) + (" (treated)" if name in self.model.treated else "")
             self.table.setItem(row, 0, QTableWidgetItem(label))
             self.table.setItem(row, 1, QTableWidgetItem(
-                f"{rc.delta_a_star:+.1f} ± {rc.uncertainty:.1f}"))
-            meaning = GRADE_TEXT.get(rc.grade, rc.grade) if rc.real_change else "within noise"
+                f"{signed_number(rc.delta_a_star)} ± {rc.uncertainty:.1f}"))
+            meaning = (GRADE_TEXT.get(rc.grade, rc.grade) if rc.real_change
+                       else "below the real-change threshold")
             self.table.setItem(row, 2, QTableWidgetItem(meaning))
+        from skintrack.core.compare import REAL_CHANGE_A_STAR
+
         norm = c.normalisation
         notes.append(f"Normalisation: {norm.method.replace('_', ' ')}"
                      + (f" (reference: {', '.join(norm.reference_regions)})"
-                        if norm.reference_regions else "") + f", ±{norm.uncertainty:.1f} a*.")
+                        if norm.reference_regions else "") + ". ± is the uncertainty of each "
+                     f"change (95 %); only a change beyond the real-change threshold (±"
+                     f"{REAL_CHANGE_A_STAR:.1f}, or the uncertainty when larger) counts as real.")
         notes.extend(c.warnings)
         self.note.setText(" ".join(notes))

@@ -11,6 +11,7 @@ from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -22,10 +23,18 @@ from PySide6.QtWidgets import (
 )
 
 from skintrack.app.model import AppModel
-from skintrack.app.pages.common import Banner, hint_label, section_label, title_label
+from skintrack.app.pages.common import (
+    Banner,
+    CaptureTimeDialog,
+    hint_label,
+    section_label,
+    title_label,
+)
 from skintrack.app.qtimage import rgb_to_pixmap
 from skintrack.app.widgets.chart import ChartView
 from skintrack.core import protocol
+from skintrack.core.errors import plain
+from skintrack.core.readable import duration_text, hours_text
 from skintrack.core.recovery import SERUM_STEP, STATUS_WORDS, URGENCY_WORDS
 
 #: Banner tone per status; the words come from core.recovery.STATUS_WORDS.
@@ -45,17 +54,33 @@ SYMPTOM_LABELS = {
 }
 #: How often the countdowns are redrawn, milliseconds.
 TICK_MS = 30_000
+#: Confidence words shown in the banner, as the report prints them ("Confidence: high.").
+CONFIDENCE_SHOWN = ("low", "medium", "high")
 
 
-def _duration(hours: float) -> str:
-    minutes = max(0, round(hours * 60))
-    h, m = divmod(minutes, 60)
-    if h >= 48:
-        return f"{h // 24} days {h % 24} h"
-    return f"{h} h {m:02d} min" if h else f"{m} min"
+def timer_state(t, now: datetime) -> str:
+    """How an aftercare rule or check photo stands now, in the report's terms: a check photo is
+    done when a photo was taken for it (``t.done``, the report's ☑), not when its time passed."""
+    if t.code.startswith("check_photo"):
+        when = t.ends_at.astimezone().strftime("%a %H:%M")
+        if t.done:
+            return "done \u2611"
+        left = (t.ends_at - now).total_seconds() / 3600
+        if t.active:
+            return (f"<b>due in {duration_text(left)}</b> ({when})" if left > 0
+                    else f"<b>due now</b> ({when})")
+        return f"not taken \u2610 ({when})"
+    if t.ends_at is not None:
+        left = (t.ends_at - now).total_seconds() / 3600
+        when = t.ends_at.astimezone().strftime("%a %H:%M")
+        return (f"<b>{duration_text(left)} left</b> (until {when})" if left > 0
+                else f"over ({when})")
+    if t.done:
+        return "done \u2611"
+    return f"until {html.escape(t.until)}" if t.until else ""
 
 
-def chart_data(status) -> dict:
+def chart_data(status, *, simulated: bool = False) -> dict:
     """Plain data for :func:`skintrack.report.charts.redness_chart` from a RecoveryStatus."""
     series = {name: [(o.hours, o.delta_a_star) for o in rr.observations]
               for name, rr in status.regions.items() if rr.observations}
@@ -68,9 +93,9 @@ def chart_data(status) -> dict:
         end = max(8.0, status.hours_since_treatment + 1.0, (fit.resolve_hours or 0.0) + 1.0)
         hours = np.linspace(0.0, min(end, 72.0), 120)
         fitted = list(zip(hours.tolist(), np.asarray(fit.predict(hours)).tolist(), strict=True))
-        fitted_label = f"fitted fade ({name.replace('_', ' ')}, τ {fit.tau_hours:.1f} h)"
+        fitted_label = f"fitted fade ({name.replace('_', ' ')}, τ {hours_text(fit.tau_hours)})"
     return {"series": series, "fitted": fitted, "fitted_label": fitted_label,
-            "uncertainty": status.threshold_a_star or None,
+            "threshold": status.threshold_a_star or None, "simulated": bool(simulated),
             "treated": tuple(status.treated_regions),
             "now_hours": status.hours_since_treatment}
 
@@ -84,6 +109,8 @@ class RecoveryPage(QWidget):
     serum_ticked = Signal(bool)
     later_chosen = Signal(int)
     take_photo_requested = Signal()
+    #: (photo id, corrected capture time): the person corrected a photo's time.
+    time_corrected = Signal(int, object)
 
     def __init__(self, model: AppModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -110,6 +137,16 @@ class RecoveryPage(QWidget):
         self.timeline.itemActivated.connect(lambda item: self.later_chosen.emit(
             self.timeline.row(item)))
         left_lay.addWidget(self.timeline)
+        row = QHBoxLayout()
+        self.time_note = hint_label()
+        row.addWidget(self.time_note, 1)
+        self.time_button = QPushButton("Correct the &time…")
+        self.time_button.setToolTip("Change when the selected photo was taken, if its time is "
+                                    "wrong; the curve and the status follow.")
+        self.time_button.clicked.connect(self.correct_time)
+        row.addWidget(self.time_button)
+        left_lay.addLayout(row)
+        self.timeline.currentRowChanged.connect(lambda _r: self._show_selected_time())
         split.addWidget(left)
 
         side = QWidget()
@@ -194,13 +231,14 @@ class RecoveryPage(QWidget):
         headline = STATUS_WORDS.get(st.status, (st.status.replace("_", " "), ""))[0]
         tone = STATUS_TONE.get(st.status, "neutral")
         urgent = URGENCY_WORDS.get(st.urgency, "")
-        sure = {"low": "not yet sure", "medium": "fairly sure", "high": "sure"}.get(st.confidence)
         body = " ".join(x for x in (
+            "<b>SIMULATED demo session</b> (photos rendered by the redness phantom, not a real "
+            "recovery)." if self.model.simulated else "",
             f"<b>{html.escape(urgent)}</b>" if urgent else "",
-            f"{_duration(st.hours_since_treatment)} since treatment started." if
+            f"{duration_text(st.hours_since_treatment)} since treatment started." if
             st.hours_since_treatment >= 0 else "Treatment has not started yet.",
-            f"skintrack is {sure}." if sure else "",
-            (f"Expected back to normal about {st.predicted_resolved_at_hours:.1f} h after "
+            f"Confidence: {st.confidence}." if st.confidence in CONFIDENCE_SHOWN else "",
+            (f"Expected back to normal about {hours_text(st.predicted_resolved_at_hours)} after "
              "treatment.") if st.predicted_resolved_at_hours is not None else "",
             # The end point (issue 17): said in the status too, not only in the advice.
             "<b>Right after treatment the skin was redder than slightly pink: next time, "
@@ -209,13 +247,13 @@ class RecoveryPage(QWidget):
         self.banner.set(headline, body, tone)
         levels = {"urgent": "#b3261e", "stop": "#b3261e", "caution": "#8a4b00", "info": "#263238"}
         self.advice.setText("".join(
-            f"<p style='color:{levels.get(a.level, '#263238')}'>{html.escape(a.text)}"
+            f"<p style='color:{levels.get(a.level, '#263238')}'>{html.escape(plain(a.text))}"
             + (f"<br><span style='font-size:small; font-style:italic'>Protocol: "
                f"“{html.escape(a.source)}”</span>" if a.code == "endpoint_too_red" else "")
             + "</p>" for a in st.advice))
         tips = [a.source for a in st.advice if a.source and a.source != "skintrack"]
         self.advice.setToolTip("\n\n".join(f"Protocol: “{t}”" for t in tips))
-        self.chart.plot(**chart_data(st))
+        self.chart.plot(**chart_data(st, simulated=self.model.simulated))
         self._show_spots()
         self._show_times()
 
@@ -236,7 +274,7 @@ class RecoveryPage(QWidget):
             "consult a dermatologist.")
         for s in spots:
             where = (s.region or "face").replace("_", " ")
-            item = QListWidgetItem(f"{s.kind.replace('_', ' ')}, {where}\n{s.hours:.1f} h")
+            item = QListWidgetItem(f"{s.kind.replace('_', ' ')}, {where}\n{hours_text(s.hours)}")
             if s.crop is not None:
                 crop = cv2.resize(np.ascontiguousarray(s.crop), (96, 96),
                                   interpolation=cv2.INTER_AREA)
@@ -248,18 +286,8 @@ class RecoveryPage(QWidget):
         if st is None:
             return
         now = datetime.now(UTC)
-        rows = []
-        for t in st.timers:
-            if t.code == SERUM_STEP:
-                continue  # the tick box above the list
-            if t.ends_at is not None:
-                left = (t.ends_at - now).total_seconds() / 3600
-                when = t.ends_at.astimezone().strftime("%a %H:%M")
-                state = (f"<b>{_duration(left)} left</b> (until {when})" if left > 0
-                         else f"done ({when})")
-            else:
-                state = f"until {t.until}" if t.until else ("done" if t.done else "")
-            rows.append(f"<li>{html.escape(t.label)}: {state}</li>")
+        rows = [f"<li>{html.escape(t.label)}: {timer_state(t, now)}</li>" for t in st.timers
+                if t.code != SERUM_STEP]  # the serum step is the tick box above the list
         self.timers.setText("<ul style='margin-left:-20px'>" + "".join(rows) + "</ul>" if rows
                             else "")
         nxt = st.next_photo
@@ -268,11 +296,9 @@ class RecoveryPage(QWidget):
         else:
             left = (nxt.at - now).total_seconds() / 3600
             when = nxt.at.astimezone().strftime("%H:%M")
-            due = f"due now ({when})" if left <= 0 else f"at {when}, in {_duration(left)}"
-            settles = nxt.settles.rstrip(".")
-            self.next_photo.setText(f"{nxt.hours:g} h after treatment, {due}. It will show "
-                                    f"{settles}." if settles.startswith("whether") else
-                                    f"{nxt.hours:g} h after treatment, {due}. {settles}.")
+            due = f"due now ({when})" if left <= 0 else f"at {when}, in {duration_text(left)}"
+            self.next_photo.setText(f"{hours_text(nxt.hours)} after treatment, {due}. It will "
+                                    f"show {nxt.settles.rstrip('.')}.")
             self.next_photo.setStyleSheet("color: #b3261e; font-weight: bold;" if left <= 0
                                           else "color: #37474f;")
 
@@ -284,6 +310,36 @@ class RecoveryPage(QWidget):
                 item.setIcon(QIcon(rgb_to_pixmap(later.thumbnail)))
             item.setToolTip(later.note or "Enter or double-click: compare with the baseline")
             self.timeline.addItem(item)
+        self._show_selected_time()
+
+    def selected_later(self):
+        row = self.timeline.currentRow()
+        laters = self.model.laters
+        return laters[row] if 0 <= row < len(laters) else None
+
+    def _show_selected_time(self) -> None:
+        later = self.selected_later()
+        ok = later is not None and later.photo_id is not None and later.taken_at is not None
+        self.time_button.setEnabled(ok)
+        self.time_note.setText(
+            f"Selected photo taken {later.taken_at.astimezone():%d %b %Y %H:%M}." if ok
+            else "Select a photo to see or correct when it was taken.")
+
+    def correct_time(self) -> CaptureTimeDialog | None:
+        """Open a dialog for the selected photo's capture time (window-modal, not blocking);
+        "Use this time" emits ``time_corrected``. Returns the dialog."""
+        later = self.selected_later()
+        if later is None or later.photo_id is None or later.taken_at is None:
+            return None
+        dialog = CaptureTimeDialog(
+            f"This photo's time is {later.taken_at.astimezone():%d %b %Y %H:%M}. If the camera "
+            "clock or the file's date was wrong, set when it was really taken.", later.taken_at,
+            self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        pid = later.photo_id
+        dialog.accepted.connect(lambda: self.time_corrected.emit(pid, dialog.taken_at()))
+        dialog.open()
+        return dialog
 
     def _show_serum(self) -> None:
         st = self.model.status

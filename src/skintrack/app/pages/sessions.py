@@ -221,7 +221,8 @@ class SessionsPage(QWidget):
             row = self.table.rowCount()
             self.table.insertRow(row)
             start = s.treated_at.astimezone().strftime("%d %b %Y %H:%M")
-            cells = [f"{s.id}" + ("  (open)" if s.id == open_id else ""), start,
+            cells = [f"{s.id}" + ("  SIMULATED" if getattr(s, "simulated", False) else "")
+                     + ("  (open)" if s.id == open_id else ""), start,
                      f"{DEVICE_LABELS.get(s.device, s.device)}, {s.needle_mm:g} mm",
                      ", ".join(REGION_LABELS.get(r, r).lower() for r in s.treated_regions),
                      str(s.photos), "yes" if s.has_baseline else "not yet"]

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
+#: Width of one legend column under the chart, pixels: as many columns as fit the width.
+LEGEND_COLUMN_PX = 300
+
 
 def warm_up() -> None:
     """Import matplotlib's figure and Agg renderer (safe on any thread; Qt parts come later)."""
@@ -30,6 +33,19 @@ class ChartView(QWidget):
         self.canvas = None
         self.figure = None
         self.axes = None
+        self.legend = None
+        self._data: dict | None = None
+
+    def legend_columns(self) -> int:
+        """Legend columns that fit the chart's width (its entries are never cut off)."""
+        width = self.canvas.width() if self.canvas is not None else self.width()
+        return max(1, int(width // LEGEND_COLUMN_PX))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self._data is not None and self.legend is not None \
+                and self.legend._ncols != self.legend_columns():
+            self.plot(**self._data)
 
     def _ensure_canvas(self) -> None:
         if self.canvas is not None:
@@ -58,19 +74,25 @@ class ChartView(QWidget):
         from skintrack.report.charts import redness_chart
 
         self._ensure_canvas()
+        self._data = dict(data)
         self.figure.clear()
         data.setdefault("font_size", 9.0)
-        # The shared chart puts its legend under the plot, sized for a report page; on screen a
-        # compact legend at the right keeps the plot wide.
+        # The legend goes under the plot, outside the axes, as a figure legend: the constrained
+        # layout then gives the plot the full width and takes the legend's rows off its height
+        # (beside the plot, it took a third of the width of a narrow window).
         self.axes = redness_chart(self.figure, legend=False, **data)
         handles, labels = self.axes.get_legend_handles_labels()
+        self.legend = None
         if handles:
-            self.axes.legend(handles, labels, fontsize=8, loc="upper left",
-                             bbox_to_anchor=(1.01, 1.0), frameon=False, handlelength=1.6)
+            self.legend = self.figure.legend(
+                handles, labels, fontsize=8, loc="outside lower center", ncol=self.legend_columns(),
+                frameon=False, handlelength=1.6, columnspacing=1.2)
         self.canvas.draw_idle()
 
     def clear(self) -> None:
         self.axes = None
+        self.legend = None
+        self._data = None
         if self.canvas is not None:
             self.figure.clear()
             self.canvas.draw_idle()
