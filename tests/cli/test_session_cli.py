@@ -245,3 +245,17 @@ def test_status_says_the_end_point_of_the_first_photo(capsys, tmp_path, engine):
     rec = json.loads(cli(capsys, *d, "status", "1", "--json")[1])
     assert rec["endpoint"]["redder_than_slightly_pink"]
     assert sorted(rec["endpoint"]["too_red"]) == ["left_cheek", "right_cheek"]
+
+
+def test_sessions_print_regions_as_people_say_them(tmp_path, capsys):
+    """`session new` and `session list` say "around the mouth", never the identifier "perioral"."""
+    from skintrack.cli import main
+
+    d = ["session", "--data-dir", str(tmp_path)]
+    assert main([*d, "new", "--device", "pen", "--needle-mm", "0.25",
+                 "--treated", "perioral,left_cheek"]) == 0
+    out = capsys.readouterr().out
+    assert "around the mouth" in out and "perioral" not in out
+    assert main([*d, "list"]) == 0
+    out = capsys.readouterr().out
+    assert "around the mouth" in out and "perioral" not in out

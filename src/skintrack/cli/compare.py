@@ -121,8 +121,10 @@ def print_table(c, args) -> None:
         print("  ".join(cell.ljust(wd) for cell, wd in zip(row, widths, strict=True)).rstrip())
         if i == 0:
             print("  ".join("-" * wd for wd in widths))
+    from skintrack.core.regions import REGION_LABELS
+
     n = c.normalisation
-    ref = f" (reference: {', '.join(r.replace('_', ' ') for r in n.reference_regions)})" \
+    ref = f" (reference: {', '.join(REGION_LABELS.get(r, r) for r in n.reference_regions)})" \
         if n.reference_regions else ""
     # One uncertainty figure (the table's ±); the light matching's own share is in --json.
     print(f"\nlight matched by: {n.method.replace('_', ' ')}{ref}")

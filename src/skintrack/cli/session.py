@@ -171,12 +171,19 @@ def _new(tracker, args) -> int:
         print(json.dumps({**_session_record(s),
                           "technique_steps": list(technique_steps(s.device))}))
         return 0
-    regions = ", ".join(r.replace("_", " ") for r in s.treated_regions)
+    regions = region_words(s.treated_regions)
     print(f"session {s.id}: {s.device}, {s.needle_mm:g} mm needles, on {regions}; "
           f"treatment start {_local(s.treated_at)}")
     print(f"next: skintrack session baseline {s.id} PHOTO   (the photo taken before treatment)")
     print_technique(s.device, regions)
     return 0
+
+
+def region_words(names) -> str:
+    """Region identifiers as people read them ("around the mouth", not "perioral")."""
+    from skintrack.core.regions import REGION_LABELS
+
+    return ", ".join(REGION_LABELS.get(n, n.replace("_", " ")) for n in names)
 
 
 def print_technique(device: str, regions: str) -> None:
@@ -224,7 +231,7 @@ def _add(tracker, args) -> int:
         cmp = res.comparison
         treated = tracker.session(args.session).treated_regions
         if cmp is not None and cmp.usable:
-            parts = [f"{r.replace('_', ' ')} {cmp.changes[r].delta_a_star:+.1f}"
+            parts = [f"{region_words([r])} {cmp.changes[r].delta_a_star:+.1f}"
                      f"{'*' if cmp.changes[r].real_change else ''}"
                      for r in treated if r in cmp.changes]
             detail = "; ".join(parts) + " a*  (* = real change)"
@@ -249,7 +256,7 @@ def _status(tracker, args) -> int:
     h = st.hours_since_treatment
     ago = f"{duration_text(h)} ago" if h >= 0 else f"in {duration_text(-h)}"
     print(f"session {s.id}: {s.device} {s.needle_mm:g} mm on "
-          f"{', '.join(r.replace('_', ' ') for r in s.treated_regions)}; treated "
+          f"{region_words(s.treated_regions)}; treated "
           f"{_local(s.treated_at)} ({ago})")
     headline = f"status: {st.status.replace('_', ' ').upper()} (confidence {st.confidence})"
     if st.predicted_resolved_at_hours is not None:
@@ -259,7 +266,7 @@ def _status(tracker, args) -> int:
     ep = st.endpoint
     if ep is not None and ep.measured:
         verdict = ("REDDER THAN SLIGHTLY PINK on the "
-                   + ", ".join(r.replace("_", " ") for r in ep.too_red) + ": next time, lighter"
+                   + region_words(ep.too_red) + ": next time, lighter"
                    if ep.too_red else "within slightly pink")
         print(f"end point (first photo, {ep.hours:.1f} h): {verdict} "
               f"(Δa* {ep.delta_a_star:+.1f}, limit +{ENDPOINT_MAX_DELTA_A_STAR:g})")
@@ -270,7 +277,7 @@ def _status(tracker, args) -> int:
         names = [n for n in st.treated_regions if n in st.regions]
         names += [n for n in st.regions if n not in names]
         label = "Δa* vs baseline"
-        width = max(len(label), *(len(n) for n in names)) + 1
+        width = max(len(label), *(len(region_words([n])) for n in names)) + 1
         print("  " + label.ljust(width) + "".join(f"{h:>8.1f}h" for h, _ in columns))
         for n in names:
             rr = st.regions[n]
@@ -280,7 +287,7 @@ def _status(tracker, args) -> int:
                 f"{'*' if by_key[k].real_change else ' '}"
                 if k in by_key else f"{'-':>9}" for k in columns)
             mark = "" if n in st.treated_regions else "  (untreated)"
-            print(f"  {n.ljust(width)}{cells}  {rr.status.replace('_', ' ')}{mark}")
+            print(f"  {region_words([n]).ljust(width)}{cells}  {rr.status.replace('_', ' ')}{mark}")
         print("  (* = real change)")
     for ex in st.extra.get("excluded_photos", []):
         print(f"  not used: {shown(ex['name'])} ({ex['hours']:.1f} h): {shown(ex['reason'])}")
@@ -293,7 +300,8 @@ def _status(tracker, args) -> int:
         names = {p.id: p.original_name for p in tracker.photos(args.session)}
         print("new spots to look at (seen on one photo only, not counted as getting worse):")
         for sp in st.spots_to_look_at:
-            print(f"  - {sp.kind.replace('_', ' ')} on the {(sp.region or 'face').replace('_', ' ')}"
+            where = region_words([sp.region]) if sp.region else "face"
+            print(f"  - {sp.kind.replace('_', ' ')} on the {where}"
                   f", {names.get(sp.photo_id, 'photo')} ({sp.hours:.1f} h) at x {sp.x:.0f}, "
                   f"y {sp.y:.0f}")
     active = [t for t in st.timers if t.active]
@@ -327,7 +335,7 @@ def _list_sessions(tracker, args) -> int:
     for s in sessions:
         n = len(tracker.photos(s.id))
         print(f"{s.id:>4}  {_local(s.treated_at)}  {s.device:<6} {s.needle_mm:g} mm  "
-              f"{','.join(s.treated_regions)}  {n} photo{'s' if n != 1 else ''}"
+              f"{region_words(s.treated_regions)}  {n} photo{'s' if n != 1 else ''}"
               f"{'' if s.baseline_photo_id else '  (no baseline)'}")
     return 0
 
