@@ -97,24 +97,35 @@ def run(args: argparse.Namespace) -> int:
                      dismissed=frozenset(args.dismiss), confirmed=frozenset(args.confirm),
                      mm_per_px=face.mm_per_px if face else None, first_session=first)
     if args.json:
-        from skintrack.core.verdict import why_not_counted
-
         rec = analysis_record(analysis)
-        for f, frec in zip(analysis.findings, rec["findings"], strict=True):
-            why = why_not_counted(f, treated)
-            frec["counted"] = not why
-            frec["not_counted_because"] = why or None
-        out = {"schema": 1, "image": rec["image"], "quality": rec["quality"],
-               "face": rec["face"], "findings": rec["findings"],
-               "dismissed": sorted(args.dismiss), "confirmed": sorted(args.confirm),
-               "answers": answers.to_dict() if answers else None,
-               "verdict": verdict.to_record(), "first_session": first,
-               "checklist": checklist_record(answers, first_session=first)}
-        print(json.dumps(out))
+        print_json(analysis.findings, rec["findings"], image=rec["image"], quality=rec["quality"],
+                   face=rec["face"], args=args, answers=answers, verdict=verdict,
+                   first_session=first, treated=treated)
         return 0
     print_report(analysis, verdict, args, answers is not None)
     print_checklist(answers, first_session=first)
     return 0
+
+
+def print_json(findings, records, *, image, quality, face, args, answers, verdict,
+               first_session: bool, treated=(), close_up=None) -> None:
+    """The check as one JSON object (schema 1): each finding's record says whether it counts
+    and why not; ``close_up`` (the close-up's record) is present only for ``--close-up``."""
+    from skintrack.core.verdict import why_not_counted
+
+    for f, rec in zip(findings, records, strict=True):
+        why = why_not_counted(f, treated, close_up=close_up is not None)
+        rec["counted"] = not why
+        rec["not_counted_because"] = why or None
+    out = {"schema": 1, "image": image, "quality": quality, "face": face}
+    if close_up is not None:
+        out["close_up"] = close_up
+    out.update({"findings": records,
+                "dismissed": sorted(args.dismiss), "confirmed": sorted(args.confirm),
+                "answers": answers.to_dict() if answers else None,
+                "verdict": verdict.to_record(), "first_session": first_session,
+                "checklist": checklist_record(answers, first_session=first_session)})
+    print(json.dumps(out))
 
 
 def first_session() -> bool:
@@ -167,25 +178,14 @@ def run_close_up(photo, answers, args, *, first_session: bool) -> int:
                      confirmed=frozenset(args.confirm), mm_per_px=cu.mm_per_px, close_up=True,
                      first_session=first_session)
     if args.json:
-        findings = []
-        for f in cu.findings:
-            rec = f.to_record()
-            rec["counted"] = not f.off_skin
-            rec["not_counted_because"] = None
-            findings.append(rec)
-        out = {"schema": 1,
-               "image": {"path": photo.path, "width": photo.width, "height": photo.height,
-                         "taken_at": photo.taken_at.isoformat() if photo.taken_at else None,
-                         "taken_at_source": photo.taken_at_source, "sha256": photo.sha256},
-               "quality": {"ok": cu.quality.ok,
-                           "problems": [{"code": q.code, "message": q.message}
-                                        for q in cu.quality.problems]},
-               "face": None, "close_up": cu.to_record(), "findings": findings,
-               "dismissed": sorted(args.dismiss), "confirmed": sorted(args.confirm),
-               "answers": answers.to_dict() if answers else None,
-               "verdict": verdict.to_record(), "first_session": first_session,
-               "checklist": checklist_record(answers, first_session=first_session)}
-        print(json.dumps(out))
+        image = {"path": photo.path, "width": photo.width, "height": photo.height,
+                 "taken_at": photo.taken_at.isoformat() if photo.taken_at else None,
+                 "taken_at_source": photo.taken_at_source, "sha256": photo.sha256}
+        quality = {"ok": cu.quality.ok, "problems": [{"code": q.code, "message": q.message}
+                                                     for q in cu.quality.problems]}
+        print_json(cu.findings, [f.to_record() for f in cu.findings], image=image,
+                   quality=quality, face=None, args=args, answers=answers, verdict=verdict,
+                   first_session=first_session, close_up=cu.to_record())
         return 0
     from skintrack.core.printable import for_terminal
 

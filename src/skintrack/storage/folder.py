@@ -153,7 +153,15 @@ def list_backups(paths: DataPaths) -> list[BackupInfo]:
 def _open_copy(path: Path) -> sqlite3.Connection:
     """A database file opened read-only and checked; it is never modified."""
     db.check_file(path)
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    return _open_read_only(path, immutable=True)
+
+
+def _open_read_only(path: Path, *, immutable: bool = False) -> sqlite3.Connection:
+    """``path`` opened read-only and its contents checked. ``immutable``: no other process
+    writes it (a backup), so SQLite need not look for locks or a WAL; a live database that
+    another copy may be writing (it has a WAL) is opened without it."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{'&immutable=1' if immutable else ''}",
+                           uri=True)
     conn.row_factory = sqlite3.Row
     try:
         db.check_contents(conn, path)
@@ -302,7 +310,7 @@ def diagnose(paths: DataPaths) -> Diagnosis:
         return Diagnosis(tuple(problems), tuple(notes), backups, damaged)
     try:
         conn = _open_copy(paths.database) if not Path(f"{paths.database}-wal").exists() else \
-            _open_live_read_only(paths.database)
+            _open_read_only(paths.database)
     except db.StorageError as exc:
         return Diagnosis((str(exc),), tuple(notes), backups, isinstance(exc, db.DamagedDatabase))
     try:
@@ -340,15 +348,6 @@ def diagnose(paths: DataPaths) -> Diagnosis:
     return Diagnosis(tuple(problems), tuple(notes), backups, damaged)
 
 
-def _open_live_read_only(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    try:
-        db.check_contents(conn, path)
-    except BaseException:
-        conn.close()
-        raise
-    return conn
 
 
 class _Collect(logging.Handler):
