@@ -105,6 +105,59 @@ def test_the_recovery_page_corrects_a_saved_photo_time(qtbot, window, photos):  
     assert abs(m.laters[0].hours - 2.0) < 0.02
 
 
+def test_the_recovery_page_shows_and_corrects_the_baseline_time(qtbot, window, photos,  # noqa: F811
+                                                                tmp_path):
+    from skintrack.app.pages.common import CaptureTimeDialog
+    from skintrack.tracking import Tracker
+
+    def stored_baseline_time():
+        with Tracker(tmp_path / "data") as t:
+            s = t.session(m.session.id)
+            return next(p.taken_at for p in t.photos(s.id) if p.id == s.baseline_photo_id)
+
+    w, m, c = window, window.model, window.controller
+    shown = record_messages(c)
+    settle(qtbot, w)
+    page = w.recovery
+    assert not page.baseline_time_button.isEnabled() and page.correct_baseline_time() is None
+    c.new_session(device="roller", needle_mm=0.25, treated_regions=("left_cheek",),
+                  treated_at=photos["treated_at"])
+    settle(qtbot, w)
+    c.import_paths([photos["baseline"]], "check")
+    settle(qtbot, w)
+    # Shown as saved, right after the import.
+    saved = stored_baseline_time()
+    assert page.baseline_time_button.isEnabled()
+    assert f"{saved.astimezone():%d %b %Y %H:%M}" in page.baseline_note.text()
+    dialog = page.correct_baseline_time()
+    assert isinstance(dialog, CaptureTimeDialog)
+    assert dialog.taken_at() == saved.replace(microsecond=0)
+    corrected = (photos["treated_at"] - timedelta(hours=3)).replace(second=0, microsecond=0)
+    assert abs(corrected - saved) > timedelta(minutes=5)
+    dialog.time_edit.setDateTime(dialog.time_edit.dateTime().fromSecsSinceEpoch(
+        int(corrected.timestamp())))
+    dialog.accept()
+    settle(qtbot, w)
+    assert stored_baseline_time() == corrected
+    assert any("is now" in text for text in shown)
+    # Shown again after the session is read back, from the stored time.
+    assert m.baseline_photo.taken_at == corrected
+    assert f"{corrected.astimezone():%d %b %Y %H:%M}" in page.baseline_note.text()
+    # A baseline after the treatment started is refused in plain words; nothing is saved.
+    dialog = page.correct_baseline_time()
+    after = photos["treated_at"] + timedelta(minutes=30)
+    dialog.time_edit.setDateTime(dialog.time_edit.dateTime().fromSecsSinceEpoch(
+        int(after.timestamp())))
+    dialog.accept()
+    settle(qtbot, w)
+    assert "before the treatment started" in w.message_bar.text()
+    assert_plain(w.message_bar.text())
+    assert stored_baseline_time() == corrected
+    assert f"{corrected.astimezone():%d %b %Y %H:%M}" in page.baseline_note.text()
+    for text in shown:
+        assert_plain(text)
+
+
 def test_the_demo_session_is_simulated_in_the_app(qtbot, window, photos, tmp_path):  # noqa: F811
     from skintrack.tracking import PhotoSource, Tracker
 

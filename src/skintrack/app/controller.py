@@ -106,7 +106,7 @@ class Controller(QObject):
             session, answers = result
             self.refresh_sessions()
             self._session_loaded((session, [], None, answers, None, set(), set(), None, {},
-                                  False))
+                                  False, None))
             self.message.emit(f"Session {session.id} created. Take the photo before treatment "
                               "now: it is checked and becomes the baseline.", "success")
             self.navigate.emit("capture")
@@ -125,7 +125,7 @@ class Controller(QObject):
 
     def _session_loaded(self, loaded) -> None:
         (session, laters, baseline, answers, status, dismissed, confirmed, photo_id,
-         symptoms, simulated) = loaded
+         symptoms, simulated, baseline_photo) = loaded
         m = self.model
         m.clear_session_state()
         m.simulated = bool(simulated)
@@ -134,7 +134,7 @@ class Controller(QObject):
         # person answered them on the Check page.
         m.answers = {**session_answers(session), **dict(answers or {})}
         m.symptoms = dict(symptoms or {})
-        m.set_baseline(baseline)
+        m.set_baseline(baseline, baseline_photo)
         m.set_analysis(baseline, dismissed=dismissed, confirmed=confirmed, photo_id=photo_id)
         m.set_laters(laters)
         m.set_status(status)
@@ -269,9 +269,9 @@ class Controller(QObject):
         self.navigate.emit("check")
 
     def _baseline_set(self, result) -> None:
-        analysis, photo_id, warnings, status = result
-        self.model.set_analysis(analysis, photo_id=photo_id)
-        self.model.set_baseline(analysis)
+        analysis, photo, warnings, status = result
+        self.model.set_analysis(analysis, photo_id=photo.id)
+        self.model.set_baseline(analysis, photo)
         self.model.set_status(status)
         if warnings:
             self.message.emit(" ".join(warnings), "warning")
@@ -504,7 +504,7 @@ def _load_session(ctx: TaskContext, tracking: TrackingService, session_id: int):
     ctx.progress(0, 3, "Reading the session")
     session = t.session(session_id)
     photos = t.photos(session_id)
-    baseline = photo_id = None
+    baseline = photo_id = row = None
     dismissed, confirmed = set(), set()
     laters = []
     from skintrack.storage import sessions as repo
@@ -541,7 +541,7 @@ def _load_session(ctx: TaskContext, tracking: TrackingService, session_id: int):
     answers = t.questionnaire(session_id) or {}
     symptoms = t.symptoms(session_id)
     return (session, laters, baseline, answers, status, dismissed, confirmed, photo_id,
-            symptoms.to_dict() if symptoms else {}, is_simulated_session(session, photos))
+            symptoms.to_dict() if symptoms else {}, is_simulated_session(session, photos), row)
 
 
 def _ask_replace(text: str) -> bool:
@@ -590,7 +590,7 @@ def _set_baseline(ctx: TaskContext, tracking: TrackingService, session_id: int, 
     ctx.progress(1, 2, "Saved")
     analysis = _with_stored_findings(t.baseline_analysis(result.photo),
                                      t.findings(result.photo.id))
-    return analysis, result.photo.id, [plain(w) for w in result.warnings], t.status(session_id)
+    return analysis, result.photo, [plain(w) for w in result.warnings], t.status(session_id)
 
 
 def _add_follow_ups(ctx: TaskContext, tracking: TrackingService, session_id: int, sources,

@@ -77,6 +77,9 @@ class AppModel(QObject):
         self.answers: dict = {}
         self.treated: tuple[str, ...] = ()
         self.baseline = None  # Analysis of the baseline photo
+        #: The baseline's stored photo record (its id and the capture time the session uses,
+        #: which may have been corrected since the file was read), or None.
+        self.baseline_photo = None
         self.laters: list = []  # Analyses of later photos (in memory when no session is open)
         self.comparison = None
         self.status = None
@@ -169,8 +172,10 @@ class AppModel(QObject):
         self.check_changed.emit()
 
     # --- baseline, later photos, comparison -------------------------------------------------------
-    def set_baseline(self, analysis) -> None:
+    def set_baseline(self, analysis, photo=None) -> None:
+        """The baseline's Analysis and, when it is saved in the session, its stored photo."""
         self.baseline = analysis
+        self.baseline_photo = photo if analysis is not None else None
         self.baseline_changed.emit(analysis)
 
     def add_later(self, later) -> None:
@@ -193,6 +198,7 @@ class AppModel(QObject):
         self.dismissed, self.confirmed = set(), set()
         self.answers, self.symptoms = {}, {}
         self.baseline = None
+        self.baseline_photo = None
         self.laters = []
         self.comparison = None
         self.status = None

@@ -146,6 +146,16 @@ class RecoveryPage(QWidget):
         self.time_button.clicked.connect(self.correct_time)
         row.addWidget(self.time_button)
         left_lay.addLayout(row)
+        # The baseline is not in the timeline, but its time can be wrong too (issue 16).
+        row = QHBoxLayout()
+        self.baseline_note = hint_label()
+        row.addWidget(self.baseline_note, 1)
+        self.baseline_time_button = QPushButton("Correct the &baseline's time…")
+        self.baseline_time_button.setToolTip("Change when the photo before treatment was taken, "
+                                             "if its time is wrong.")
+        self.baseline_time_button.clicked.connect(self.correct_baseline_time)
+        row.addWidget(self.baseline_time_button)
+        left_lay.addLayout(row)
         self.timeline.currentRowChanged.connect(lambda _r: self._show_selected_time())
         split.addWidget(left)
 
@@ -208,6 +218,7 @@ class RecoveryPage(QWidget):
         self._tick.start()
         model.status_changed.connect(lambda _s: self.refresh())
         model.photos_changed.connect(self._show_timeline)
+        model.baseline_changed.connect(lambda _b: self._show_baseline_time())
         model.session_changed.connect(lambda _s: self.refresh())
         self.refresh()
 
@@ -217,6 +228,7 @@ class RecoveryPage(QWidget):
         self._show_symptoms()
         self._show_serum()
         self._show_timeline()
+        self._show_baseline_time()
         if st is None:
             self.banner.set("No session open" if self.model.session is None else "No status yet",
                             "Open or create a session on the Sessions page. After treatment, take "
@@ -337,6 +349,28 @@ class RecoveryPage(QWidget):
             self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         pid = later.photo_id
+        dialog.accepted.connect(lambda: self.time_corrected.emit(pid, dialog.taken_at()))
+        dialog.open()
+        return dialog
+
+    def _show_baseline_time(self) -> None:
+        photo = self.model.baseline_photo
+        self.baseline_time_button.setEnabled(photo is not None)
+        self.baseline_note.setText(
+            f"Baseline photo taken {photo.taken_at.astimezone():%d %b %Y %H:%M}." if photo
+            is not None else "No baseline photo saved in this session yet.")
+
+    def correct_baseline_time(self) -> CaptureTimeDialog | None:
+        """Like :meth:`correct_time`, for the baseline photo (the photo before treatment)."""
+        photo = self.model.baseline_photo
+        if photo is None:
+            return None
+        dialog = CaptureTimeDialog(
+            f"The baseline photo's time is {photo.taken_at.astimezone():%d %b %Y %H:%M}. If the "
+            "camera clock or the file's date was wrong, set when it was really taken: before "
+            "the treatment started.", photo.taken_at, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        pid = photo.id
         dialog.accepted.connect(lambda: self.time_corrected.emit(pid, dialog.taken_at()))
         dialog.open()
         return dialog
