@@ -48,3 +48,21 @@ def acne04_dir() -> Path:
     if not (d / "annotations.json").is_file():
         pytest.skip("../shared/data/acne04-dev is not present")
     return d
+
+
+@pytest.fixture()
+def tracker(engine, tmp_path):
+    """A session service on a fresh data folder, with the session's face engine."""
+    from skintrack.tracking import Tracker
+
+    with Tracker(tmp_path / "data", engine=engine) as t:
+        yield t
+
+
+@pytest.fixture(scope="module")
+def jpegs(load_sample):
+    """Three JPEG encodings of one sample face (qualities 95, 90, 85): distinct photos of it."""
+    from skintrack.report.images import encode_jpeg
+
+    rgb = load_sample("aptus_1.png").rgb
+    return [encode_jpeg(rgb, quality=q) for q in (95, 90, 85)]

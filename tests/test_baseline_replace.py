@@ -8,25 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from skintrack.cli import main
-from skintrack.report.images import encode_jpeg
 from skintrack.storage import sessions as repo
-from skintrack.tracking import BaselineReplaceRefused, PhotoSource, Tracker
+from skintrack.tracking import BaselineReplaceRefused, PhotoSource
 from tests.conftest import SAMPLES
 
 T0 = datetime(2026, 6, 24, 18, 0, tzinfo=UTC)
 TREATED = ("left_cheek", "right_cheek")
-
-
-@pytest.fixture(scope="module")
-def jpegs(load_sample):
-    rgb = load_sample("aptus_1.png").rgb
-    return [encode_jpeg(rgb, quality=q) for q in (95, 90, 85)]
-
-
-@pytest.fixture()
-def tracker(engine, tmp_path):
-    with Tracker(tmp_path / "data", engine=engine) as t:
-        yield t
 
 
 def rows(tracker):

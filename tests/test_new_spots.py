@@ -18,7 +18,7 @@ from skintrack.core.recovery import (
     new_spots,
 )
 from skintrack.storage import sessions as repo
-from skintrack.tracking import PhotoSource, Tracker
+from skintrack.tracking import PhotoSource
 
 T0 = datetime(2026, 6, 24, 18, 0, tzinfo=UTC)
 MM_PER_PX = 0.2
@@ -77,12 +77,6 @@ def test_spots_to_look_at_do_not_escalate_the_status():
     st = assess_recovery({}, treated_regions=TREATED, treated_at=T0,
                          now=T0 + timedelta(hours=1), threshold=2.0, new_findings=look)
     assert st.status == "worsening" and st.urgency == "consult_promptly"
-
-
-@pytest.fixture()
-def tracker(engine, tmp_path):
-    with Tracker(tmp_path / "data", engine=engine) as t:
-        yield t
 
 
 def _set_findings(tracker, photo_id, findings):

@@ -9,12 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from skintrack.core.errors import plain
-from skintrack.report.images import encode_jpeg, encode_png
+from skintrack.report.images import encode_png
 from skintrack.tracking import (
     BaselineReplaceRefused,
     CaptureTimeRefused,
     PhotoSource,
-    Tracker,
     TrackingError,
 )
 
@@ -26,18 +25,6 @@ TREATED = ("left_cheek", "right_cheek")
 def assert_plain(text: str) -> None:
     """What the app shows: no command to type, no option."""
     assert "skintrack " not in text and "--" not in text and "`" not in text, text
-
-
-@pytest.fixture(scope="module")
-def jpegs(load_sample):
-    rgb = load_sample("aptus_1.png").rgb
-    return [encode_jpeg(rgb, quality=q) for q in (95, 90, 85)]
-
-
-@pytest.fixture()
-def tracker(engine, tmp_path):
-    with Tracker(tmp_path / "data", engine=engine) as t:
-        yield t
 
 
 def session_with_follow_up(tracker, jpegs):

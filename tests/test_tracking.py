@@ -157,12 +157,6 @@ def test_the_end_point_check_calls_only_the_too_red_first_photo(series_statuses,
 
 
 # --- a small session for the behaviour tests ------------------------------------------------------
-@pytest.fixture
-def tracker(engine, tmp_path):
-    with Tracker(tmp_path / "data", engine=engine) as t:
-        yield t
-
-
 @pytest.fixture(scope="module")
 def sample_jpegs(load_sample):
     """A baseline and two later photos of the same face (re-encoded: distinct files)."""
