@@ -35,6 +35,7 @@ from pathlib import Path
 
 from skintrack.core.errors import Message, PhotoError, SkintrackError
 from skintrack.core.printable import from_command_line
+from skintrack.core.readable import span_text
 from skintrack.core.recovery import (
     SERUM_STEP,
     Advice,
@@ -167,21 +168,6 @@ def _fmt_two_times(a: datetime, b: datetime) -> tuple[str, str]:
     return _fmt_time(a, seconds=seconds), _fmt_time(b, seconds=seconds)
 
 
-def _how_long(seconds: float) -> str:
-    """A time span in words: "12 s", "5 min", "2 h 5 min", "3 days"."""
-    s = abs(seconds)
-    if s < 10:  # the two times shown to the second may differ by one more or less
-        return f"{s:.1f} s"
-    if s < 60:
-        return f"{int(s)} s"
-    if s < 3600:
-        return f"{int(s // 60)} min" + (f" {int(s % 60)} s" if s < 600 and int(s % 60) else "")
-    if s < 48 * 3600:
-        h, m = divmod(int(s // 60), 60)
-        return f"{h} h" + (f" {m} min" if m else "")
-    return f"{s / 86400:.0f} days"
-
-
 class Tracker:
     """Sessions in one data folder. Use as a context manager, or call :meth:`close`.
 
@@ -305,7 +291,7 @@ class Tracker:
         prep.hours = _hours(session, prep.new_photo.taken_at)
         if prep.new_photo.taken_at > session.treated_at:
             taken, started = _fmt_two_times(prep.new_photo.taken_at, session.treated_at)
-            later = _how_long((prep.new_photo.taken_at - session.treated_at).total_seconds())
+            later = span_text((prep.new_photo.taken_at - session.treated_at).total_seconds())
             said = (f"{prep.name} was taken at {taken}{{hint}}, {later} after the treatment "
                     f"started ({started}); the baseline must be taken before treatment")
             raise CaptureTimeRefused(_hinted(said, prep), name=prep.name,

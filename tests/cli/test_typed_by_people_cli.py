@@ -230,6 +230,6 @@ def test_baseline_well_after_the_start_says_minutes_without_seconds(capsys, tmp_
     (3000, "50 min"), (3600, "1 h"), (7500, "2 h 5 min"), (3 * 86400, "3 days"),
 ])
 def test_time_spans_in_words(seconds, words):
-    from skintrack.tracking import _how_long
+    from skintrack.core.readable import span_text
 
-    assert _how_long(seconds) == words
+    assert span_text(seconds) == words

@@ -4,7 +4,8 @@ Every text that shows a time after treatment or a time left (the app, the report
 the command line's sentences) goes through :func:`hours_text` or :func:`duration_text`, so the
 same moment is written the same way everywhere, and never as ``6.00291 h`` (what ``:g`` gives
 for a time measured to the second) or ``6290.48 h`` (a session from last spring). Signed changes
-go through :func:`signed_number`, which never prints ``-0.0``.
+go through :func:`signed_number`, which never prints ``-0.0``; how far apart two times are,
+through :func:`span_text`.
 """
 
 from __future__ import annotations
@@ -53,6 +54,22 @@ def duration_text(hours: float) -> str:
         d, h = divmod(h, 24)
         return f"{d} days" + (f" {h} h" if h else "")
     return f"{h} h {m:02d} min" if h else f"{m} min"
+
+
+def span_text(seconds: float) -> str:
+    """How far apart two times are, to the second when they are close: "0.4 s", "12 s",
+    "2 min 5 s", "2 h 5 min", "3 days" (a refused capture time says by how much it is late)."""
+    s = abs(seconds)
+    if s < 10:  # the two times shown to the second may differ by one more or less
+        return f"{s:.1f} s"
+    if s < 60:
+        return f"{int(s)} s"
+    if s < 3600:
+        return f"{int(s // 60)} min" + (f" {int(s % 60)} s" if s < 600 and int(s % 60) else "")
+    if s < 48 * 3600:
+        h, m = divmod(int(s // 60), 60)
+        return f"{h} h" + (f" {m} min" if m else "")
+    return f"{s / 86400:.0f} days"
 
 
 def signed_number(value: float | None, nd: int = 1) -> str:
