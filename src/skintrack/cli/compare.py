@@ -28,11 +28,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "with it")
 
 
-def parse_treated(text: str) -> tuple[str, ...]:
-    """Comma-separated region names -> identifiers (:func:`skintrack.cli.parse_regions`)."""
-    return parse_regions(text)
-
-
 def run(args: argparse.Namespace) -> int:
     import dataclasses
 
