@@ -522,11 +522,10 @@ class Tracker:
 
     def is_first_session(self, session_id: int | None = None) -> bool:
         """No session was treated before this one (``None``: no session recorded at all)."""
-        sessions = self.sessions()
-        if session_id is None:
-            return not sessions
-        this = self.session(session_id)
-        return not any(s.id != this.id and s.treated_at < this.treated_at for s in sessions)
+        from skintrack.core.questionnaire import is_first_session
+
+        this = None if session_id is None else self.session(session_id)
+        return is_first_session(self.sessions(), this)
 
     def findings(self, photo_id: int) -> list[repo.FindingRow]:
         return repo.photo_findings(self.conn, photo_id)

@@ -107,10 +107,9 @@ class AppModel(QObject):
     def first_session(self) -> bool:
         """No session was treated before the open one (or none is recorded yet): the checklist
         then asks whether the person is a beginner."""
-        if self.session is None:
-            return not self.sessions
-        this = self.session
-        return not any(s.id != this.id and s.treated_at < this.treated_at for s in self.sessions)
+        from skintrack.core.questionnaire import is_first_session
+
+        return is_first_session(self.sessions, self.session)
 
     # --- check --------------------------------------------------------------------------------
     def set_analysis(self, analysis, *, dismissed=(), confirmed=(), photo_id=None) -> None:

@@ -197,6 +197,15 @@ MAX_ANSWERS_BYTES = 64 * 1024
 ROLLER_QUESTIONS = ("roller_reused", "roller_disinfection")
 
 
+def is_first_session(sessions, this=None) -> bool:
+    """Whether ``this`` session (any object with ``id`` and ``treated_at``) is the person's first:
+    no other of ``sessions`` was treated before it. ``this`` None: no session is recorded at all.
+    The beginner question applies only then."""
+    if this is None:
+        return not sessions
+    return not any(s.id != this.id and s.treated_at < this.treated_at for s in sessions)
+
+
 def applies(qid: str, answers, *, first_session: bool = True) -> bool:
     """Whether question ``qid`` applies given the other answers (a mapping or :class:`Answers`):
     the reused-roller question to a roller (or while the device is not known), how it was
