@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, timedelta
 
-from tests.app.test_end_to_end import photos, settle  # noqa: F401 (fixture)
+from tests.app.test_end_to_end import photos, settle, start_session  # noqa: F401 (fixture)
 
 
 def assert_plain(text: str) -> None:
@@ -27,11 +27,7 @@ def test_a_refused_time_is_asked_for_and_the_photo_saved_with_it(qtbot, window, 
     w, m, c = window, window.model, window.controller
     shown = record_messages(c)
     settle(qtbot, w)
-    c.new_session(device="roller", needle_mm=0.25, treated_regions=("left_cheek",),
-                  treated_at=photos["treated_at"])
-    settle(qtbot, w)
-    c.import_paths([photos["baseline"]], "check")
-    settle(qtbot, w)
+    start_session(qtbot, w, photos)
     # A photo after treatment whose file date says before treatment (a camera clock set wrong).
     wrong = tmp_path / "after-wrong-date.png"
     wrong.write_bytes(photos["follow_ups"][1].read_bytes())
@@ -70,13 +66,7 @@ def test_the_recovery_page_corrects_a_saved_photo_time(qtbot, window, photos):  
     w, m, c = window, window.model, window.controller
     shown = record_messages(c)
     settle(qtbot, w)
-    c.new_session(device="roller", needle_mm=0.25, treated_regions=("left_cheek",),
-                  treated_at=photos["treated_at"])
-    settle(qtbot, w)
-    c.import_paths([photos["baseline"]], "check")
-    settle(qtbot, w)
-    c.import_paths(photos["follow_ups"][:1], "recovery")
-    settle(qtbot, w)
+    start_session(qtbot, w, photos, follow_ups=1)
     page = w.recovery
     page.timeline.setCurrentRow(0)
     assert page.time_button.isEnabled()
@@ -120,11 +110,7 @@ def test_the_recovery_page_shows_and_corrects_the_baseline_time(qtbot, window, p
     settle(qtbot, w)
     page = w.recovery
     assert not page.baseline_time_button.isEnabled() and page.correct_baseline_time() is None
-    c.new_session(device="roller", needle_mm=0.25, treated_regions=("left_cheek",),
-                  treated_at=photos["treated_at"])
-    settle(qtbot, w)
-    c.import_paths([photos["baseline"]], "check")
-    settle(qtbot, w)
+    start_session(qtbot, w, photos)
     # Shown as saved, right after the import.
     saved = stored_baseline_time()
     assert page.baseline_time_button.isEnabled()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.app.test_end_to_end import photos, settle  # noqa: F401 (fixture)
+from tests.app.test_end_to_end import photos, settle, start_session  # noqa: F401 (fixture)
 
 
 def test_the_app_asks_before_replacing_the_baseline(qtbot, window, photos, tmp_path):  # noqa: F811
@@ -12,13 +12,7 @@ def test_the_app_asks_before_replacing_the_baseline(qtbot, window, photos, tmp_p
 
     w, m, c = window, window.model, window.controller
     settle(qtbot, w)
-    c.new_session(device="roller", needle_mm=0.25, treated_regions=("left_cheek",),
-                  treated_at=photos["treated_at"])
-    settle(qtbot, w)
-    c.import_paths([photos["baseline"]], "check")
-    settle(qtbot, w)
-    c.import_paths(photos["follow_ups"][:1], "recovery")
-    settle(qtbot, w)
+    start_session(qtbot, w, photos, follow_ups=1)
     base_id = m.analysis_photo_id
     assert base_id is not None and len(m.laters) == 1
     asked = []

@@ -34,6 +34,20 @@ def settle(qtbot, window, timeout=60000):
     qtbot.waitUntil(idle_twice, timeout=timeout)
 
 
+
+def start_session(qtbot, window, photos, *, follow_ups: int = 0) -> None:
+    """Through the controller, as the pages do: a session on the left cheek, its baseline, and
+    the first ``follow_ups`` photos after treatment; waits for every task."""
+    c = window.controller
+    c.new_session(device="roller", needle_mm=0.25, treated_regions=("left_cheek",),
+                  treated_at=photos["treated_at"])
+    settle(qtbot, window)
+    c.import_paths([photos["baseline"]], "check")
+    settle(qtbot, window)
+    if follow_ups:
+        c.import_paths(photos["follow_ups"][:follow_ups], "recovery")
+        settle(qtbot, window)
+
 def save_with_time(rgb, path, when: datetime):
     Image.fromarray(rgb).save(path)
     os.utime(path, (when.timestamp(), when.timestamp()))
