@@ -85,11 +85,11 @@ def analysed(engine, load_sample):
 
 @pytest.fixture(scope="module")
 def pustule(engine, load_sample):
-    """A 4 mm pustule rendered on the left cheek of a clean sample face (core/lesion_render.py),
+    """A 4 mm pustule rendered on the left cheek of a clean sample face (simulate/lesions.py),
     analysed: ``(analysis, rendered lesion, analysis of the untouched photo)``."""
     from skintrack.core.analysis import analyze_photo
     from skintrack.core.intake import photo_from_array
-    from skintrack.core.lesion_render import render
+    from skintrack.simulate.lesions import render
 
     photo = load_sample(PUSTULE_FACE)
     clean = analyze_photo(photo, engine)
