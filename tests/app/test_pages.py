@@ -11,7 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLabel, QMessageBox
 
 from skintrack.app.model import AppModel, SessionSummary
-from skintrack.app.pages.check import DECISION_TEXT, CheckPage, finding_colour, finding_crop
+from skintrack.app.pages.check import DECISION_TEXT, CheckPage
+from skintrack.app.pages.check_findings import finding_colour, finding_crop
 from skintrack.app.pages.compare import ComparePage
 from skintrack.app.pages.recovery import RecoveryPage, chart_data
 from skintrack.app.pages.sessions import NewSessionDialog, SessionsPage
