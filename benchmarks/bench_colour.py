@@ -62,12 +62,12 @@ def _pct(values, q):
 def section_speed(engine) -> None:
     import cv2
 
-    from skintrack.core import phantom as ph
     from skintrack.core.analysis import analyze_photo
     from skintrack.core.calibration import find_chart
     from skintrack.core.colour import region_statistics
     from skintrack.core.compare import compare_analyses, delta_map_figure
     from skintrack.core.intake import load_photo
+    from skintrack.simulate import phantom as ph
 
     tmp = Path(tempfile.gettempdir())
     base = make_12mp_jpeg(tmp / "skintrack_bench_12mp.jpg")
@@ -109,10 +109,10 @@ def section_speed(engine) -> None:
 
 
 def section_phantom(engine) -> None:
-    from skintrack.core import phantom as ph
     from skintrack.core.analysis import analyze_photo
     from skintrack.core.compare import compare_analyses
     from skintrack.core.intake import load_photo, photo_from_array
+    from skintrack.simulate import phantom as ph
 
     treated_err: dict[str, list[float]] = {}
     untreated_err: dict[str, list[float]] = {}
@@ -143,10 +143,10 @@ def section_phantom(engine) -> None:
 
 
 def section_repeat(engine) -> None:
-    from skintrack.core import phantom as ph
     from skintrack.core.analysis import analyze_photo
     from skintrack.core.compare import compare_analyses
     from skintrack.core.intake import load_photo, photo_from_array
+    from skintrack.simulate import phantom as ph
 
     cheeks = ("left_cheek", "right_cheek")
     norm_vals, none_same, none_light, loro_u = [], [], [], []
@@ -172,7 +172,6 @@ def section_repeat(engine) -> None:
 
 
 def section_calibration(engine) -> None:
-    from skintrack.core import phantom as ph
     from skintrack.core.calibration import (
         METHODS,
         CalibrationError,
@@ -183,6 +182,7 @@ def section_calibration(engine) -> None:
     from skintrack.core.colour import region_statistics
     from skintrack.core.intake import load_photo
     from skintrack.core.regions import compute_regions
+    from skintrack.simulate import phantom as ph
 
     cameras = {
         "default phone": {},
@@ -234,11 +234,11 @@ def section_calibration(engine) -> None:
 
 
 def section_identity(engine) -> None:
-    from skintrack.core import phantom as ph
     from skintrack.core.analysis import analyze_photo
     from skintrack.core.compare import check_identity, compare_analyses
     from skintrack.core.intake import load_photo, photo_from_array
     from skintrack.core.warp import regions_mapping
+    from skintrack.simulate import phantom as ph
 
     def score(a, b):
         m = regions_mapping(a.regions, a.face, b.regions, b.face)
@@ -326,12 +326,12 @@ def _sclera_gains(a, b):
 
 
 def section_sclera(engine) -> None:
-    from skintrack.core import phantom as ph
     from skintrack.core.analysis import analyze_photo
     from skintrack.core.colour import a_star_from_linear, central_mean, srgb_to_linear
     from skintrack.core.compare import compare_analyses
     from skintrack.core.intake import load_photo, photo_from_array
     from skintrack.core.regions import REGION_NAMES
+    from skintrack.simulate import phantom as ph
 
     visible = ["obama.jpg", "0-f15-hao-ph.jpg", "single_face.jpg", "grace_hopper.jpg"]
     none_err, sclera_err = [], []

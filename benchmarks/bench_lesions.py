@@ -1,6 +1,6 @@
 """Speed of lesion finding on a 12-megapixel JPEG (target, issue 4: <= 60 ms), per step.
 
-Also prints how often painted lesions (``core.lesion_render``, 6 random shapes each) are found on
+Also prints how often painted lesions (``simulate.lesions``, 6 random shapes each) are found on
 four sample faces, and the acne detector's scores on ``../shared/data/acne04-dev`` when it is present
 (whole set with the bundled model, which was trained on it: see models/LESIONS.md for the
 cross-validated figures on unseen photos).
@@ -103,8 +103,8 @@ def render_recall(seeds: int = 6) -> None:
     from skintrack.core import lesions as L
     from skintrack.core.face import FaceEngine
     from skintrack.core.intake import load_photo
-    from skintrack.core.lesion_render import place, render
     from skintrack.core.regions import compute_regions
+    from skintrack.simulate.lesions import place, render
 
     cases = [("open_wound", "right_cheek", 8.0), ("crust", "forehead", 6.0),
              ("pustule", "left_cheek", 4.0), ("cold_sore", None, 8.0)]

@@ -43,8 +43,8 @@ def follow_up_hours(n_photos: int) -> tuple[float, ...]:
 def make_session(data_dir: Path, photo: Path, engine, n_photos: int = 8) -> int:
     from skintrack.core.analysis import analyze_photo
     from skintrack.core.intake import load_photo
-    from skintrack.core.phantom import add_redness, change_light
     from skintrack.report.images import encode_jpeg
+    from skintrack.simulate.phantom import add_redness, change_light
     from skintrack.tracking import PhotoSource, Tracker
 
     with Tracker(data_dir, engine=engine) as t:

@@ -1,7 +1,7 @@
 """Recovery false alarms on a normal fade, and the courses that must still be called (issue 13).
 
 A normal fade (Δa* = 5 at 0 h on the treated regions, time constant 1.5 h) is rendered with the
-redness phantom (``core/phantom.py``) onto clear-skin faces, as photos at 1/4, 1, 2, 4 and 6 h
+redness phantom (``simulate/phantom.py``) onto clear-skin faces, as photos at 1/4, 1, 2, 4 and 6 h
 after treatment with a little repeat-photo noise (framing, sensor noise, JPEG) and a change of
 light. Each series goes through the real session service (``skintrack.tracking``: lesion
 search, skin map, comparison, new spots) and the status is asked after every photo.
@@ -56,8 +56,8 @@ def render_series(rgb, regions, course: str, seed: int):
     """(hours, JPEG bytes) of the follow-up photos of ``course`` on one face."""
     import numpy as np
 
-    from skintrack.core import phantom
     from skintrack.report.images import encode_jpeg
+    from skintrack.simulate import phantom
 
     rng = np.random.default_rng(seed)
     out = []

@@ -1,6 +1,6 @@
 """Painted lesions found per ITA° skin-tone group, on every sample face (issue 14).
 
-Paints each postponing kind (``core.lesion_render``: open wound 8 mm on the right cheek, crust 6
+Paints each postponing kind (``simulate.lesions``: open wound 8 mm on the right cheek, crust 6
 mm on the forehead, pustule 4 mm on the left cheek, cold sore 8 mm 3 mm above the upper-lip
 border) in ``--seeds`` random shapes on every sample face with one face, runs the face check's
 lesion search, and counts a hit when a finding of the right kind lies within the painted
@@ -47,9 +47,9 @@ def measure(faces: list[str], seeds: int) -> list[dict]:
     from skintrack.core.closeup import analyze_close_up
     from skintrack.core.face import FaceEngine
     from skintrack.core.intake import load_photo
-    from skintrack.core.lesion_render import _mm_per_px, place, render
     from skintrack.core.protocol import POSTPONE_KINDS
     from skintrack.core.regions import compute_regions
+    from skintrack.simulate.lesions import _mm_per_px, place, render
 
     rows = []
     with FaceEngine() as engine:

@@ -5,7 +5,7 @@ temporary data folder with a real sample photo as the baseline and three photos 
 rendered by the redness phantom (a normal fade on the cheeks). On the Check page the questions are
 answered as the person would; ``check-checklist`` shows the checklist before treatment for a
 beginner with a roller in a stuffy room (issue 17); ``check-postpone`` is a second sample face with
-a 4 mm pustule painted on the left cheek by ``core/lesion_render.py``, checked without a session;
+a 4 mm pustule painted on the left cheek by ``simulate/lesions.py``, checked without a session;
 ``recovery-endpoint`` is a second session whose first photo is far redder than slightly pink
 (+7.5 a* rendered 20 minutes after treatment): the end-point message. Each page is
 grabbed with ``QWidget.grab()``. ``--scale 1.25`` renders at 125 % scaling (files end in
@@ -36,8 +36,8 @@ def make_photos(folder: Path, treated_at: datetime) -> tuple[Path, list[Path]]:
 
     from skintrack.core.face import FaceEngine
     from skintrack.core.intake import load_photo
-    from skintrack.core.phantom import add_redness
     from skintrack.core.regions import compute_regions
+    from skintrack.simulate.phantom import add_redness
 
     rgb = load_photo(SAMPLES / "aptus_5.png").rgb
     with FaceEngine() as engine:
@@ -65,8 +65,8 @@ def too_red_photos(folder: Path, treated_at: datetime) -> tuple[Path, Path]:
 
     from skintrack.core.face import FaceEngine
     from skintrack.core.intake import load_photo
-    from skintrack.core.phantom import add_redness
     from skintrack.core.regions import compute_regions
+    from skintrack.simulate.phantom import add_redness
 
     rgb = load_photo(SAMPLES / "aptus_5.png").rgb
     with FaceEngine() as engine:
@@ -84,12 +84,12 @@ def too_red_photos(folder: Path, treated_at: datetime) -> tuple[Path, Path]:
 
 
 def _pustule_photo(path: Path) -> Path:
-    """A clean sample face with a 4 mm pustule painted on the left cheek (core/lesion_render)."""
+    """A clean sample face with a 4 mm pustule painted on the left cheek (simulate/lesions)."""
     from PIL import Image
 
     from skintrack.core.face import FaceEngine
     from skintrack.core.intake import load_photo
-    from skintrack.core.lesion_render import render
+    from skintrack.simulate.lesions import render
 
     rgb = load_photo(SAMPLES / "0-f15-hao-ph.jpg").rgb
     with FaceEngine() as engine:

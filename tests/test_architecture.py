@@ -77,3 +77,42 @@ def test_qt_free_side_loads_without_pyside():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "False"
+
+
+#: The only product modules that may import ``skintrack.simulate`` (docs/adr/0007): the demo
+#: renders its follow-up photos with the redness phantom.
+SIMULATE_USERS = {"cli/demo.py"}
+
+
+def _skintrack_targets(path: Path):
+    """(package under skintrack, line) of every skintrack import of ``path``, relative ones and
+    ``from skintrack import x`` included."""
+    rel = path.relative_to(SRC)
+    here = ["skintrack", *rel.parent.parts]
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            mods = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = here[: len(here) - node.level + 1] if node.level else []
+            mod = ".".join([*base, *(node.module.split(".") if node.module else [])])
+            mods = [f"{mod}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for mod in mods:
+            parts = mod.split(".")
+            if parts[0] == "skintrack" and len(parts) > 1:
+                yield parts[1], node.lineno
+
+
+def test_only_the_demo_imports_simulate_and_simulate_imports_only_core():
+    problems = []
+    for path in SRC.rglob("*.py"):
+        pkg = _package_of(path)
+        rel = path.relative_to(SRC).as_posix()
+        for target, line in _skintrack_targets(path):
+            if target == "simulate" and pkg != "simulate" and rel not in SIMULATE_USERS:
+                problems.append(f"{rel}:{line} imports skintrack.simulate (only the demo may)")
+            if pkg == "simulate" and target not in ("core", "simulate"):
+                problems.append(f"{rel}:{line} (simulate) imports skintrack.{target}")
+    assert not problems, "\n".join(problems)
+    assert (SRC / "simulate").is_dir() and not (SRC / "core" / "phantom.py").exists()

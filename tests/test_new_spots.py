@@ -88,8 +88,8 @@ def test_the_session_places_spots_through_the_face_mesh(tracker, load_sample, ca
     """Follow-ups framed 40 px right and 30 px down: a pustule where the baseline had a papule is
     not new, though its photo coordinates moved by 50 px; a pustule at a new place on two photos
     makes the status worsening."""
-    from skintrack.core import phantom
     from skintrack.report.images import encode_jpeg
+    from skintrack.simulate import phantom
 
     rgb = load_sample("aptus_1.png").rgb
     moved = phantom.change_pose(rgb, shift=(40, 30))

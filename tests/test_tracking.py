@@ -64,7 +64,7 @@ def encode_jpeg(rgb: np.ndarray, quality: int = 92) -> bytes:
 
 def rephotograph(rgb: np.ndarray, rng: np.random.Generator) -> bytes:
     """Repeat-photo noise: another lamp, exposure and framing, a phone's JPEG."""
-    from skintrack.core.phantom import change_light, change_pose
+    from skintrack.simulate.phantom import change_light, change_pose
 
     out = change_light(rgb, white_balance=(1 + rng.normal(0, 0.02), 1.0, 1 + rng.normal(0, 0.02)),
                        exposure=1 + rng.normal(0, 0.04), side_shading=rng.uniform(-0.04, 0.04))
@@ -81,8 +81,8 @@ def data_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def series_statuses(engine, load_sample, data_dir):
     """(scenario, face, seed) -> {hour: status after that photo}, plus the tracker's records."""
-    from skintrack.core.phantom import add_redness
     from skintrack.core.regions import compute_regions
+    from skintrack.simulate.phantom import add_redness
 
     results = {}
     with Tracker(data_dir / "series", engine=engine) as tracker:
@@ -245,7 +245,7 @@ def test_baseline_rules(tracker, sample_jpegs, load_sample):
 
 
 def test_new_baseline_recompares_saved_photos(tracker, sample_jpegs, load_sample):
-    from skintrack.core.phantom import add_redness
+    from skintrack.simulate.phantom import add_redness
 
     s = started(tracker, sample_jpegs)
     photo = load_sample("aptus_1.png")

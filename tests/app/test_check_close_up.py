@@ -16,7 +16,7 @@ NO_RISK = {"pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagu
 def test_a_wound_close_up_postpones_once_the_box_is_ticked(qtbot, engine, load_sample):
     from skintrack.core.analysis import analyze_photo
     from skintrack.core.intake import photo_from_array
-    from skintrack.core.lesion_render import _mm_per_px, render
+    from skintrack.simulate.lesions import _mm_per_px, render
 
     photo = load_sample("aptus_2.png")
     face = engine.detect(photo.rgb).face

@@ -59,8 +59,8 @@ def photos(tmp_path_factory):
     """Baseline and three follow-ups (0.5, 1.5, 2.4 h) of aptus_5, dated relative to now."""
     from skintrack.core.face import FaceEngine
     from skintrack.core.intake import load_photo
-    from skintrack.core.phantom import add_redness
     from skintrack.core.regions import compute_regions
+    from skintrack.simulate.phantom import add_redness
 
     d = tmp_path_factory.mktemp("e2e")
     rgb = load_photo(SAMPLES / "aptus_5.png").rgb

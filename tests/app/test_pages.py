@@ -11,7 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLabel, QMessageBox
 
 from skintrack.app.model import AppModel, SessionSummary
-from skintrack.app.pages.check import DECISION_TEXT, CheckPage, finding_colour, finding_crop
+from skintrack.app.pages.check import DECISION_TEXT, CheckPage
+from skintrack.app.pages.check_findings import finding_colour, finding_crop
 from skintrack.app.pages.compare import ComparePage
 from skintrack.app.pages.recovery import RecoveryPage, chart_data
 from skintrack.app.pages.sessions import NewSessionDialog, SessionsPage
@@ -85,11 +86,11 @@ def analysed(engine, load_sample):
 
 @pytest.fixture(scope="module")
 def pustule(engine, load_sample):
-    """A 4 mm pustule rendered on the left cheek of a clean sample face (core/lesion_render.py),
+    """A 4 mm pustule rendered on the left cheek of a clean sample face (simulate/lesions.py),
     analysed: ``(analysis, rendered lesion, analysis of the untouched photo)``."""
     from skintrack.core.analysis import analyze_photo
     from skintrack.core.intake import photo_from_array
-    from skintrack.core.lesion_render import render
+    from skintrack.simulate.lesions import render
 
     photo = load_sample(PUSTULE_FACE)
     clean = analyze_photo(photo, engine)

@@ -69,7 +69,7 @@ def test_rendered_wound_postpones_and_dismissing_it_goes(engine, load_sample, tm
                                                          no_risk):
     from PIL import Image
 
-    from skintrack.core.lesion_render import render
+    from skintrack.simulate.lesions import render
 
     photo = load_sample("obama.jpg")
     rgb, _ = render(photo.rgb, engine.detect(photo.rgb).face, "open_wound", "right_cheek", 8.0)

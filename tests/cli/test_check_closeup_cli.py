@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from skintrack.cli import main
-from skintrack.core.lesion_render import _mm_per_px, render
+from skintrack.simulate.lesions import _mm_per_px, render
 from tests.cli.test_check_cli import NO_RISK
 from tests.conftest import ROOT, SAMPLES, SHARED_DATA
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from skintrack.cli import main
-from skintrack.core import phantom as ph
 from skintrack.core.regions import REGION_NAMES
+from skintrack.simulate import phantom as ph
 from tests.conftest import SAMPLES
 
 TARGET = {"left_cheek": 5.0, "nose": 2.5}

@@ -224,7 +224,7 @@ def test_status_says_the_end_point_of_the_first_photo(capsys, tmp_path, engine):
     from skintrack.core import protocol
     from skintrack.core.analysis import analyze_photo
     from skintrack.core.intake import load_photo
-    from skintrack.core.phantom import add_redness
+    from skintrack.simulate.phantom import add_redness
 
     base = analyze_photo(load_photo(SAMPLES / "aptus_1.png"), engine, find_lesions=False)
     red = add_redness(base.photo.rgb, base.regions,

@@ -12,8 +12,8 @@ import pytest
 
 from skintrack.core import acne_net as N
 from skintrack.core import lesions as L
-from skintrack.core.lesion_render import render
 from skintrack.core.lesion_scoring import score_folder
+from skintrack.simulate.lesions import render
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from skintrack.core import calibration as cal
-from skintrack.core import phantom as ph
 from skintrack.core.analysis import analyze_photo
 from skintrack.core.colour import (
     D50_WHITE,
@@ -20,6 +19,7 @@ from skintrack.core.colour import (
 )
 from skintrack.core.intake import photo_from_array
 from skintrack.core.regions import compute_regions
+from skintrack.simulate import phantom as ph
 
 #: Region a* (CIELAB units) of a chart-corrected photo against the same photo never sent through
 #: the camera: the correction must bring a camera that is off by 3-10 units back within this.

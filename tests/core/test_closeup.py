@@ -9,10 +9,10 @@ import pytest
 
 from skintrack.core import closeup as C
 from skintrack.core import protocol
-from skintrack.core.lesion_render import _mm_per_px, place, render
 from skintrack.core.questionnaire import Answers
 from skintrack.core.regions import compute_regions
 from skintrack.core.verdict import decide, why_not_counted
+from skintrack.simulate.lesions import _mm_per_px, place, render
 from tests.conftest import SHARED_DATA
 
 NO_RISK = Answers.from_dict({

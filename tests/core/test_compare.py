@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from skintrack.core import compare as cmp
-from skintrack.core import phantom as ph
 from skintrack.core.analysis import analyze_photo
 from skintrack.core.intake import photo_from_array
 from skintrack.core.regions import REGION_NAMES
+from skintrack.simulate import phantom as ph
 from tests.conftest import FRONTAL
 
 #: Targets of the issue: measured Δa* within 0.3 of the truth under the same light, within 0.5

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from skintrack.core import phantom as ph
 from skintrack.core import protocol
 from skintrack.core.recovery import (
     SERUM_STEP,
@@ -20,6 +19,7 @@ from skintrack.core.recovery import (
     endpoint_advice,
     endpoint_check,
 )
+from skintrack.simulate import phantom as ph
 
 T0 = datetime(2026, 6, 24, 18, 0, tzinfo=UTC)
 TREATED = ("forehead", "left_cheek", "right_cheek")

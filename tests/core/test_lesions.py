@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from skintrack.core import lesions as L
-from skintrack.core.lesion_render import place, render
 from skintrack.core.lesion_scoring import score_folder
 from skintrack.core.regions import REGION_NAMES, compute_regions
+from skintrack.simulate.lesions import place, render
 
 #: Faces on which the patch rules were checked against renders (a light, a medium and a dark
 #: complexion; see docs/detectors.md).
@@ -85,7 +85,7 @@ POSTPONING = ("open_wound", "crust", "cold_sore", "pustule")
 @pytest.mark.parametrize("delta", [3.0, 8.0])
 def test_phantom_reddened_clean_faces_have_no_postponing_findings(engine, load_sample, name,
                                                                   delta):
-    from skintrack.core import phantom
+    from skintrack.simulate import phantom
 
     photo = load_sample(name)
     face = engine.detect(photo.rgb).face

@@ -92,7 +92,7 @@ def test_real_lesions_on_real_skin_still_count(analysed):
 
 def test_a_pustule_painted_on_the_cheek_still_postpones(engine, load_sample):
     from skintrack.core.intake import Photo
-    from skintrack.core.lesion_render import render
+    from skintrack.simulate.lesions import render
 
     photo = load_sample("obama.jpg")
     rgb, lesion = render(photo.rgb, engine.detect(photo.rgb).face, "open_wound", "left_cheek",

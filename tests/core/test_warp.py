@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from skintrack.core import phantom as ph
 from skintrack.core import warp
+from skintrack.simulate import phantom as ph
 
 #: Mean landmark distance (pixels) between the baseline and a later photo warped onto it.
 ALIGN_TOL_PX = 3.0

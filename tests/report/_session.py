@@ -17,8 +17,8 @@ def make_session(data_dir, engine):
     """Create the session; return (tracker, session id). The caller closes the tracker."""
     from skintrack.core.analysis import analyze_photo
     from skintrack.core.intake import load_photo
-    from skintrack.core.phantom import add_redness, change_light
     from skintrack.report.images import encode_jpeg
+    from skintrack.simulate.phantom import add_redness, change_light
     from skintrack.tracking import PhotoSource, Tracker
 
     tracker = Tracker(data_dir, engine=engine)

@@ -126,10 +126,10 @@ def test_serum_step_and_end_point_are_in_the_report(stored, built, tmp_path, eng
 
     from skintrack.core.analysis import analyze_photo
     from skintrack.core.intake import load_photo
-    from skintrack.core.phantom import add_redness
     from skintrack.core.protocol import SRC_SERUM
     from skintrack.core.recovery import SERUM_STEP
     from skintrack.report.images import encode_jpeg
+    from skintrack.simulate.phantom import add_redness
     from skintrack.tracking import PhotoSource, Tracker
     from tests.report._session import SAMPLES, TREATED_AT
 

@@ -6,7 +6,7 @@ What it builds, in a data folder inside DIR (never the person's own data):
 2. the baseline: a real photo from ``sample_images/`` (default ``aptus_1.png``, an acne patient),
    with the questionnaire and the pre-treatment check (the lesion detector's findings on it);
 3. follow-up photos at 0, 1, 2, 4 and 6 hours after treatment, rendered from the baseline with the
-   redness phantom (:mod:`skintrack.core.phantom`): redness added to the treated regions, fading
+   redness phantom (:mod:`skintrack.simulate.phantom`): redness added to the treated regions, fading
    exponentially, under slightly different light, framing and JPEG compression. They are named
    ``SIMULATED-...`` and the report labels them SIMULATED on every page;
 4. the reports ``DIR/skintrack-demo-report.pdf`` and ``.html``.
@@ -85,8 +85,8 @@ def _fresh_data_dir(out: Path) -> Path:
 
 def simulated_follow_ups(baseline_rgb, regions):
     """(hours, JPEG bytes, Δa* per region) of the phantom follow-up photos."""
-    from skintrack.core import phantom
     from skintrack.report.images import encode_jpeg
+    from skintrack.simulate import phantom
 
     out = []
     for i, hours in enumerate(FOLLOW_UP_HOURS):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from skintrack.core import phantom as ph
 from skintrack.core.colour import a_star_from_linear, central_mean, linear_to_srgb, srgb_to_linear
 from skintrack.core.regions import REGION_NAMES
+from skintrack.simulate import phantom as ph
 
 #: How close the rendered 8-bit photo must come to the requested Δa*, read the way the phantom
 #: defines it (central mean over the region's usable work-grid samples, same landmarks).
