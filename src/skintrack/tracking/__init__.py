@@ -1,0 +1,47 @@
+"""The session service, the one door into the data for the app, the report and the command line
+(ADR 0006).
+
+- :mod:`.service`: :class:`Tracker`, the facade: sessions, answers, symptoms, aftercare, findings;
+- :mod:`.importing`: the two-phase import (read and check, then one transaction);
+- :mod:`.views`: what is computed from stored photos (one cached analysis per photo, one
+  comparison with its map, the spots);
+- :mod:`.status`: the recovery status of a session;
+- :mod:`.records`, :mod:`.errors`: what goes in and out; :mod:`.doctor`: the folder checked without
+  a session open.
+"""
+
+from skintrack.tracking.doctor import diagnose, no_session_yet, restore_backup
+from skintrack.tracking.errors import BaselineReplaceRefused, CaptureTimeRefused, TrackingError
+from skintrack.tracking.records import (
+    CLOCK_SKEW,
+    DEFAULT_MM_PER_PX,
+    MAX_PLANNED_AHEAD,
+    MESH_KEY,
+    NOT_SAME_FACE,
+    SIMULATED_PREFIX,
+    ImportResult,
+    PhotoSource,
+    is_simulated_name,
+    is_simulated_session,
+)
+from skintrack.tracking.service import Tracker
+
+__all__ = [
+    "CLOCK_SKEW",
+    "DEFAULT_MM_PER_PX",
+    "MAX_PLANNED_AHEAD",
+    "MESH_KEY",
+    "NOT_SAME_FACE",
+    "SIMULATED_PREFIX",
+    "BaselineReplaceRefused",
+    "CaptureTimeRefused",
+    "ImportResult",
+    "PhotoSource",
+    "Tracker",
+    "TrackingError",
+    "diagnose",
+    "is_simulated_name",
+    "is_simulated_session",
+    "no_session_yet",
+    "restore_backup",
+]
