@@ -1,10 +1,11 @@
 """A :class:`~skintrack.report.model.ReportModel` from a stored session, in one call.
 
-:func:`build_report` reads the session through :class:`skintrack.tracking.Tracker` (photos from the
-store, comparisons, findings with the person's decisions, answers, the recovery status), analyses
-each photo again for its face (a report needs pixels lined up, which the database does not keep),
-draws the redness-change map of each follow-up with :func:`skintrack.core.compare.compare_analyses`,
-and assembles the display data. Numbers shown are the stored ones, so the report says what
+:func:`build_report` reads the session through :class:`skintrack.tracking.Tracker`, the one door
+into the data (photos, comparisons, findings with the person's decisions, answers, the recovery
+status), takes each photo's analysis from the tracker's views (a report needs pixels lined up,
+which the database does not keep; the tracker analyses a stored photo once and keeps it) with the
+redness-change map of each follow-up (:meth:`~skintrack.tracking.Tracker.comparison_map`), and
+assembles the display data. Numbers shown are the stored ones, so the report says what
 ``skintrack session status`` says.
 
 Simulated photos (the demo's phantom renders) are recognised by their stored name, which starts
@@ -342,11 +343,6 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
     -------
     ReportModel
     """
-    from skintrack.core.analysis import analyze_photo
-    from skintrack.core.compare import compare_analyses
-    from skintrack.core.intake import decode_photo
-    from skintrack.storage import sessions as repo
-
     now = now or datetime.now(UTC)
     session = tracker.session(session_id)
     rows = [p for p in tracker.photos(session_id) if p.taken_at <= now]
@@ -363,17 +359,11 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
 
     rs = tracker.status(session_id, now=now)
     base_id = session.baseline_photo_id
-    comparisons = {}
-    if base_id is not None:
-        comparisons = {c.photo_id: c for c in repo.session_comparisons(tracker.conn, session_id, base_id)}
+    comparisons = tracker.session_comparisons(session_id)
     treated = tuple(session.treated_regions)
-    engine = tracker.engine
-
-    def load(row):
-        # Findings are stored with the person's decisions: no new lesion search here.
-        data = tracker.photo_bytes(row)
-        photo = decode_photo(data, path=row.original_name, name=row.original_name)
-        return analyze_photo(photo, engine, find_lesions=False)
+    # The tracker's analysis of each stored photo (kept while it is open; findings as stored, no
+    # new lesion search) and its comparison with the map: nothing is analysed twice.
+    load = tracker.stored_analysis
 
     baseline = None
     base_row = next((r for r in rows if r.id == base_id), None)
@@ -430,8 +420,8 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
             notes.append("Not compared with a baseline.")
         if baseline is not None and changes is not None and analysis.face is not None:
             try:
-                cmp = compare_analyses(baseline, analysis, treated=treated, with_map=True)
-                if cmp.same_person and cmp.delta_map is not None:
+                cmp = tracker.comparison_map(session_id, row.id)
+                if cmp is not None and cmp.same_person and cmp.delta_map is not None:
                     dmap, dmap_origin, dmap_step = _map_on_work_grid(baseline.photo.rgb, cmp)
             except SkintrackError as exc:
                 notes.append(f"No change map: {exc}")

@@ -8,9 +8,22 @@
 - :mod:`.status`: the recovery status of a session;
 - :mod:`.records`, :mod:`.errors`: what goes in and out; :mod:`.doctor`: the folder checked without
   a session open.
+
+Storage's records (``Session``, ``PhotoRow``, ``ComparisonRow``, ``FindingRow``) come out of the
+tracker's methods as they are; the errors and folder types a caller may need to name are
+re-exported here, so no caller above imports :mod:`skintrack.storage`.
 """
 
-from skintrack.tracking.doctor import diagnose, no_session_yet, restore_backup
+from skintrack.storage.db import DamagedDatabase, StorageError
+from skintrack.storage.folder import BackupInfo, Diagnosis
+from skintrack.storage.paths import DataPaths
+from skintrack.tracking.doctor import (
+    data_paths,
+    diagnose,
+    no_session_yet,
+    prepare_data_folder,
+    restore_backup,
+)
 from skintrack.tracking.errors import BaselineReplaceRefused, CaptureTimeRefused, TrackingError
 from skintrack.tracking.records import (
     CLOCK_SKEW,
@@ -25,6 +38,7 @@ from skintrack.tracking.records import (
     is_simulated_session,
 )
 from skintrack.tracking.service import Tracker
+from skintrack.tracking.views import compare_with_map
 
 __all__ = [
     "CLOCK_SKEW",
@@ -33,15 +47,23 @@ __all__ = [
     "MESH_KEY",
     "NOT_SAME_FACE",
     "SIMULATED_PREFIX",
+    "BackupInfo",
     "BaselineReplaceRefused",
     "CaptureTimeRefused",
+    "DamagedDatabase",
+    "DataPaths",
+    "Diagnosis",
     "ImportResult",
     "PhotoSource",
+    "StorageError",
     "Tracker",
     "TrackingError",
+    "compare_with_map",
+    "data_paths",
     "diagnose",
     "is_simulated_name",
     "is_simulated_session",
     "no_session_yet",
+    "prepare_data_folder",
     "restore_backup",
 ]

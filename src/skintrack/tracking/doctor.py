@@ -3,12 +3,14 @@ start, and whether any session exists yet (the checklist's first-session questio
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 from skintrack.storage import db, folder
 from skintrack.storage.folder import BackupInfo, Diagnosis
-from skintrack.storage.paths import resolve_data_dir
+from skintrack.storage.paths import DataPaths, resolve_data_dir
+from skintrack.storage.private import private_folder
 
 
 def no_session_yet(data_dir: str | os.PathLike[str] | None = None) -> bool:
@@ -40,3 +42,18 @@ def restore_backup(backup: BackupInfo | str | os.PathLike[str],
     """Put a backup back as the database; the current one is set aside (returned), not deleted."""
     path = backup.path if isinstance(backup, BackupInfo) else Path(backup)
     return folder.restore_backup(resolve_data_dir(data_dir), path)
+
+
+def data_paths(data_dir: str | os.PathLike[str] | None = None) -> DataPaths:
+    """The paths of a data folder (``--data-dir``; None: ``$SKINTRACK_HOME`` or the user data
+    folder), without opening or creating anything."""
+    return resolve_data_dir(data_dir)
+
+
+def prepare_data_folder(data_dir: str | os.PathLike[str] | None = None) -> DataPaths:
+    """The paths of a data folder, its root created if needed and made private (0700). A folder
+    that cannot be made is left as it is: opening the store reports it."""
+    paths = resolve_data_dir(data_dir)
+    with contextlib.suppress(OSError):
+        private_folder(paths.root)
+    return paths

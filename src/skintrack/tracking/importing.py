@@ -141,7 +141,7 @@ class ImportingMixin:
             return [ImportResult(row, prep.hours, "baseline", None, tuple(prep.warnings))]
 
         result = self._commit([prep], write)[0]
-        self._baselines[(result.photo.id, result.photo.sha256)] = analysis
+        self._keep((result.photo.id, result.photo.sha256), analysis, prep.findings)
         return result
 
     def set_photo_time(self, session_id: int, photo_id: int, taken_at: datetime, *,

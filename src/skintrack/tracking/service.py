@@ -10,6 +10,7 @@ facade; its parts live beside it: the import (:mod:`.importing`), the views of s
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -48,7 +49,9 @@ class Tracker(ImportingMixin, ViewsMixin, StatusMixin):
         self.store = PhotoStore(self.paths.photos)
         self._engine = engine
         self._own_engine = False
-        self._baselines: dict[tuple[int, str], object] = {}  # (photo id, sha) -> Analysis
+        #: (photo id, sha256) -> Analysis of a stored photo, least recently used first (views)
+        self._analyses: OrderedDict[tuple[int, str], object] = OrderedDict()
+        self._maps: dict[tuple, object] = {}  # (baseline, later, treated) -> comparison with map
 
     # --- lifecycle ------------------------------------------------------------------------------
     def __enter__(self) -> Tracker:
@@ -61,7 +64,8 @@ class Tracker(ImportingMixin, ViewsMixin, StatusMixin):
         if self._own_engine and self._engine is not None:
             self._engine.close()
         self._engine = None
-        self._baselines.clear()
+        self._analyses.clear()
+        self._maps.clear()
         if self.conn is not None:
             self.conn.close()
             self.conn = None
@@ -112,7 +116,8 @@ class Tracker(ImportingMixin, ViewsMixin, StatusMixin):
         """Delete a session, its rows and the stored photos no other session uses."""
         self._writable()
         names = repo.delete_session(self.conn, session_id)
-        self._baselines.clear()
+        self._analyses.clear()
+        self._maps.clear()
         try:
             with db.transaction(self.conn):  # under the write lock: no import is adopting them
                 referenced = repo.referenced_store_names(self.conn)
