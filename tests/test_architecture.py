@@ -1,7 +1,8 @@
-"""The import direction from docs/adr/0001: app, cli -> report, storage -> core; Qt only in app.
+"""The import direction from docs/adr/0001 and 0006: app, cli -> report -> tracking -> storage ->
+core; tracking is the one door into the data; Qt only in app.
 
-Checked statically (every import statement in src/) and dynamically (importing the whole Qt-free
-side must not load PySide6).
+Checked statically (every import statement in src/, and no ``.conn`` above tracking) and
+dynamically (every module of the Qt-free packages imports with PySide6 and shiboken6 blocked).
 """
 
 from __future__ import annotations
@@ -18,13 +19,17 @@ ALLOWED = {
     "core": {"core"},
     "storage": {"core", "storage"},
     "tracking": {"core", "storage", "tracking"},
-    "report": {"core", "storage", "tracking", "report"},
-    "cli": {"core", "storage", "tracking", "report", "cli", "app"},
-    "app": {"core", "storage", "tracking", "report", "app"},
+    # The door (ADR 0006): above tracking, nothing imports storage; the data comes through tracking.
+    "report": {"core", "tracking", "report"},
+    "cli": {"core", "tracking", "report", "cli", "app"},
+    "app": {"core", "tracking", "report", "app"},
 }
-#: Qt may be imported by app only (report.pdf is the exception recorded in its ADR, if present).
+#: Packages that go through the door: they may not touch a tracker's database connection either.
+ABOVE_THE_DOOR = {"report", "cli", "app"}
+#: Qt may be imported by app only; no file outside it is an exception (the PDF is written with
+#: fpdf2 since ADR 0503).
 QT_ALLOWED = {"app"}
-QT_ALLOWED_FILES = {"report/pdf.py"}
+QT_ALLOWED_FILES: set[str] = set()
 
 
 def _package_of(path: Path) -> str:
@@ -61,22 +66,82 @@ def test_import_direction_and_qt_boundary():
     assert not problems, "\n".join(problems)
 
 
-def test_qt_free_side_loads_without_pyside():
-    modules = sorted(
-        "skintrack." + ".".join(p.relative_to(SRC).with_suffix("").parts)
-        for p in SRC.rglob("*.py")
-        if p.relative_to(SRC).parts[0] in ("core", "storage")
-        and p.name != "__main__.py"
-    )
-    code = (
-        "import importlib, sys\n"
-        f"for m in {modules!r}:\n"
-        "    importlib.import_module(m.removesuffix('.__init__'))\n"
-        "print('PySide6' in sys.modules)\n"
-    )
+def test_no_connection_used_above_the_door():
+    """report, cli and app read and write through the tracker's methods, never its ``conn``."""
+    problems = []
+    for path in SRC.rglob("*.py"):
+        if _package_of(path) not in ABOVE_THE_DOOR:
+            continue
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr == "conn":
+                problems.append(f"{path.relative_to(SRC).as_posix()}:{node.lineno} uses .conn")
+    assert not problems, "\n".join(problems)
+
+
+def _qt_free_modules() -> list[str]:
+    """Every module of every package but app (found by walking src/, so new packages count),
+    and the command line's modules except the one that starts the app."""
+    out = []
+    for p in sorted(SRC.rglob("*.py")):
+        rel = p.relative_to(SRC)
+        if len(rel.parts) < 2 or rel.parts[0] in QT_ALLOWED or rel.name == "__main__.py":
+            continue
+        if rel.as_posix() in QT_ALLOWED_FILES or rel.as_posix() in QT_CLI_FILES:
+            continue
+        parts = rel.with_suffix("").parts
+        out.append("skintrack." + ".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return out
+
+
+#: Command-line modules allowed to need Qt at import (none today: cli/app.py imports it lazily).
+QT_CLI_FILES: set[str] = set()
+
+#: Run in a fresh interpreter: a finder first on sys.meta_path refuses PySide6 and shiboken6, as
+#: if they were not installed, then every module is imported.
+_BLOCKED_QT = """
+import importlib, importlib.abc, sys
+
+class NoQt(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("PySide6", "shiboken6"):
+            raise ImportError(f"{name} is blocked: Qt outside app/")
+        return None
+
+sys.meta_path.insert(0, NoQt())
+failed = []
+for m in MODULES:
+    try:
+        importlib.import_module(m)
+    except Exception as exc:
+        failed.append(f"{m}: {type(exc).__name__}: {exc}")
+print("\\n".join(failed) or "ok")
+print(sorted(k for k in sys.modules if k.split(".")[0] in ("PySide6", "shiboken6")))
+"""
+
+
+def test_qt_free_packages_import_with_qt_blocked():
+    modules = _qt_free_modules()
+    packages = {m.split(".")[1] for m in modules}
+    # The walk finds them all: the layers below app, and the command line.
+    assert {"core", "storage", "tracking", "report", "cli"} <= packages
+    assert "skintrack.tracking.views" in modules and "skintrack.report.build" in modules
+    code = f"MODULES = {modules!r}\n" + _BLOCKED_QT
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip() == "False"
+    lines = out.stdout.strip().splitlines()
+    assert lines[0] == "ok", "\n".join(lines[:-1])
+    assert lines[-1] == "[]"
+
+
+def test_the_qt_blocker_catches_a_qt_import(tmp_path):
+    """The blocker itself works: a module that imports Qt fails under it, named with the cause."""
+    (tmp_path / "uses_qt.py").write_text("from PySide6.QtCore import QObject\n")
+    code = f"import sys; sys.path.insert(0, {str(tmp_path)!r})\nMODULES = ['uses_qt']\n"
+    out = subprocess.run([sys.executable, "-c", code + _BLOCKED_QT], capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.startswith("uses_qt: ImportError: PySide6 is blocked")
 
 
 #: The only product modules that may import ``skintrack.simulate`` (docs/adr/0007): the demo

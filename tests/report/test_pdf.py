@@ -165,7 +165,7 @@ def test_any_text_renders_with_a_fallback_glyph(tmp_path, small_model):
 def test_without_a_fallback_font_missing_glyphs_print_as_replacement(monkeypatch, small_model):
     import dataclasses
 
-    from skintrack.report import pdf as P
+    from skintrack.report.pdf import layout as P
 
     monkeypatch.setattr(P, "fallback_font_path", lambda: None)
     for cached in (P._metrics, P.printable_text, P.text_width_mm):

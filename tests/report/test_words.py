@@ -64,22 +64,22 @@ def test_the_pdf_ends_without_a_page_for_the_disclaimer_alone(demo):
 
 
 def test_the_disclaimer_fits_on_the_page_when_a_smaller_size_lets_it():
-    from skintrack.report import pdf
     from skintrack.report.model import DISCLAIMER
+    from skintrack.report.pdf import layout, sections
 
     class M:
         disclaimer = DISCLAIMER
 
-    need = pdf._disclaimer_height(DISCLAIMER, pdf.DISCLAIMER_SIZES[-1])
-    assert need < pdf._disclaimer_height(DISCLAIMER, pdf.DISCLAIMER_SIZES[0])
+    need = sections._disclaimer_height(DISCLAIMER, sections.DISCLAIMER_SIZES[-1])
+    assert need < sections._disclaimer_height(DISCLAIMER, sections.DISCLAIMER_SIZES[0])
     pages: list = []
-    flow = pdf.Flow(pages)
+    flow = layout.Flow(pages)
     flow.need(1.0)
-    flow.y = pdf.BOTTOM - pdf.DISCLAIMER_GAP - need - 0.1  # room for the smallest size only
-    pdf._disclaimer(M, flow)
+    flow.y = layout.BOTTOM - sections.DISCLAIMER_GAP - need - 0.1  # room for the smallest size only
+    sections._disclaimer(M, flow)
     assert len(pages) == 1
-    flow.y = pdf.BOTTOM - 5.0  # no room at all: a new page, at full size
-    pdf._disclaimer(M, flow)
+    flow.y = layout.BOTTOM - 5.0  # no room at all: a new page, at full size
+    sections._disclaimer(M, flow)
     assert len(pages) == 2
 
 

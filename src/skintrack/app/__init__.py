@@ -6,7 +6,6 @@ temporary data folder); :func:`run_app` opens it for a person (``skintrack app``
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import time
@@ -33,15 +32,12 @@ def build_window(*, data_dir: str | os.PathLike | None = None, source_factory=No
     from skintrack.app.model import AppModel
     from skintrack.app.services import AnalysisService, TrackingService
     from skintrack.app.workers import TaskRunner
-    from skintrack.storage.paths import resolve_data_dir
-    from skintrack.storage.private import private_folder
+    from skintrack.tracking import prepare_data_folder
 
-    paths = resolve_data_dir(data_dir)
     # Made private here, before the window settings are written into it: the session store opens
     # later on the worker thread, and a window closed before that would otherwise leave the folder
-    # as the umask makes it.
-    with contextlib.suppress(OSError):  # a folder that cannot be made is reported by the store
-        private_folder(paths.root)
+    # as the umask makes it. A folder that cannot be made is reported by the store.
+    paths = prepare_data_folder(data_dir)
     if settings is None:
         # Kept in the data folder, so a second data folder (--data-dir) has its own window state
         # and tests never touch the person's settings.

@@ -1,4 +1,5 @@
-"""The ``skintrack`` command line: a thin layer over core, storage and report.
+"""The ``skintrack`` command line: a thin layer over core, tracking (the one door into the data)
+and report.
 
 Each sub-command lives in its own module with ``add_arguments(parser)`` and ``run(args) -> int``;
 modules import heavy libraries inside ``run`` so that ``skintrack --help`` answers at once.

@@ -56,10 +56,9 @@ def _restore(backup, data_dir) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from skintrack.storage.paths import resolve_data_dir
-    from skintrack.tracking import diagnose
+    from skintrack.tracking import data_paths, diagnose
 
-    root = resolve_data_dir(args.data_dir).root
+    root = data_paths(args.data_dir).root
     d = diagnose(args.data_dir)
     if args.restore:
         return _restore(_choose(d, args.restore), args.data_dir)

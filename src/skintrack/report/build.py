@@ -1,10 +1,11 @@
 """A :class:`~skintrack.report.model.ReportModel` from a stored session, in one call.
 
-:func:`build_report` reads the session through :class:`skintrack.tracking.Tracker` (photos from the
-store, comparisons, findings with the person's decisions, answers, the recovery status), analyses
-each photo again for its face (a report needs pixels lined up, which the database does not keep),
-draws the redness-change map of each follow-up with :func:`skintrack.core.compare.compare_analyses`,
-and assembles the display data. Numbers shown are the stored ones, so the report says what
+:func:`build_report` reads the session through :class:`skintrack.tracking.Tracker`, the one door
+into the data (photos, comparisons, findings with the person's decisions, answers, the recovery
+status), takes each photo's analysis from the tracker's views (a report needs pixels lined up,
+which the database does not keep; the tracker analyses a stored photo once and keeps it) with the
+redness-change map of each follow-up (:meth:`~skintrack.tracking.Tracker.comparison_map`), and
+assembles the display data. Numbers shown are the stored ones, so the report says what
 ``skintrack session status`` says.
 
 Simulated photos (the demo's phantom renders) are recognised by their stored name, which starts
@@ -320,6 +321,68 @@ def _is_new(row, later, base_rows, baseline) -> bool:
     return True
 
 
+def _later_photo(tracker, session, row, pid: str, analysis, baseline, cmp_row,
+                 base_image) -> ReportPhoto:
+    """A photo other than the baseline: its stored comparison's numbers and notes, and the map
+    of the tracker's comparison with the baseline lined up over the baseline's picture."""
+    hours = (row.taken_at - session.treated_at).total_seconds() / 3600.0
+    notes: list[str] = []
+    dmap = None
+    dmap_origin, dmap_step = (0, 0), 1
+    changes = None
+    used = False
+    if row.taken_at <= session.treated_at:
+        role, label = "check", "Before treatment"
+    else:
+        role, label = "follow_up", "After treatment"
+    if cmp_row is not None:
+        used = cmp_row.usable
+        if not cmp_row.usable:
+            notes.append(f"Not used for the redness curve: {cmp_row.excluded_reason}.")
+        else:
+            changes = {name: {**cmp_row.record.get("regions", {}).get(name, {}),
+                              "delta_a_star": d.delta_a_star, "uncertainty": d.uncertainty,
+                              "real_change": d.real_change}
+                       for name, d in cmp_row.changes.items()}
+        notes.extend(str(w) for w in cmp_row.record.get("warnings", ()))
+    elif role == "follow_up":
+        notes.append("Not compared with a baseline.")
+    if baseline is not None and changes is not None and analysis.face is not None:
+        try:
+            cmp = tracker.comparison_map(session.id, row.id)
+            if cmp is not None and cmp.same_person and cmp.delta_map is not None:
+                dmap, dmap_origin, dmap_step = _map_on_work_grid(baseline.photo.rgb, cmp)
+        except SkintrackError as exc:
+            notes.append(f"No change map: {exc}")
+    entry = photo_entry(analysis, id=pid, label=label, role=role, hours=hours,
+                        simulated=is_simulated_name(row.original_name),
+                        delta_map=dmap, delta_map_origin=dmap_origin,
+                        delta_map_step=dmap_step, changes=changes,
+                        notes=tuple(dict.fromkeys(notes)),
+                        used_in_curve=used, taken_at=row.taken_at.astimezone(),
+                        taken_at_source=row.taken_at_source,
+                        align_to=baseline if analysis.face is not None else None,
+                        baseline_image=base_image)
+    if changes is None:
+        entry = dataclasses.replace(entry, measurements=measurements(analysis))
+    return entry
+
+
+def _new_findings(rows, pid: str, analysis, baseline, base_rows) -> list[FindingEntry]:
+    """The findings of a later photo the protocol names, when the baseline did not have them."""
+    out = []
+    for f in rows:
+        if f.kind not in LATER_FINDING_KINDS:
+            continue
+        if baseline is not None and not _is_new(f, analysis, base_rows, baseline):
+            continue
+        e = _finding_entry(f, pid, analysis)
+        if e is not None:
+            out.append(dataclasses.replace(e, note="new since the baseline photo")
+                       if baseline is not None else e)
+    return out
+
+
 def build_report(tracker, session_id: int, *, now: datetime | None = None,
                  progress: Progress | None = None, simulated: bool | None = None) -> ReportModel:
     """Everything the report of one session shows.
@@ -342,11 +405,6 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
     -------
     ReportModel
     """
-    from skintrack.core.analysis import analyze_photo
-    from skintrack.core.compare import compare_analyses
-    from skintrack.core.intake import decode_photo
-    from skintrack.storage import sessions as repo
-
     now = now or datetime.now(UTC)
     session = tracker.session(session_id)
     rows = [p for p in tracker.photos(session_id) if p.taken_at <= now]
@@ -363,17 +421,11 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
 
     rs = tracker.status(session_id, now=now)
     base_id = session.baseline_photo_id
-    comparisons = {}
-    if base_id is not None:
-        comparisons = {c.photo_id: c for c in repo.session_comparisons(tracker.conn, session_id, base_id)}
+    comparisons = tracker.session_comparisons(session_id)
     treated = tuple(session.treated_regions)
-    engine = tracker.engine
-
-    def load(row):
-        # Findings are stored with the person's decisions: no new lesion search here.
-        data = tracker.photo_bytes(row)
-        photo = decode_photo(data, path=row.original_name, name=row.original_name)
-        return analyze_photo(photo, engine, find_lesions=False)
+    # The tracker's analysis of each stored photo (kept while it is open; findings as stored, no
+    # new lesion search) and its comparison with the map: nothing is analysed twice.
+    load = tracker.stored_analysis
 
     baseline = None
     base_row = next((r for r in rows if r.id == base_id), None)
@@ -402,58 +454,13 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
                     findings.append(e)
             step(f"photo {pid}")
             continue
-        before = row.taken_at <= session.treated_at
         analysis = load(row)
         cmp_row = comparisons.get(row.id)
-        notes: list[str] = []
-        dmap = None
-        dmap_origin, dmap_step = (0, 0), 1
-        changes = None
-        used = False
-        if before:
-            role, label = "check", "Before treatment"
-        else:
-            role, label = "follow_up", "After treatment"
-        if cmp_row is not None:
-            used = cmp_row.usable
-            if used:  # a refused comparison normalised nothing: keep it out of the summary
-                records.append(cmp_row.record)
-            if not cmp_row.usable:
-                notes.append(f"Not used for the redness curve: {cmp_row.excluded_reason}.")
-            else:
-                changes = {name: {**cmp_row.record.get("regions", {}).get(name, {}),
-                                  "delta_a_star": d.delta_a_star, "uncertainty": d.uncertainty,
-                                  "real_change": d.real_change}
-                           for name, d in cmp_row.changes.items()}
-            notes.extend(str(w) for w in cmp_row.record.get("warnings", ()))
-        elif role == "follow_up":
-            notes.append("Not compared with a baseline.")
-        if baseline is not None and changes is not None and analysis.face is not None:
-            try:
-                cmp = compare_analyses(baseline, analysis, treated=treated, with_map=True)
-                if cmp.same_person and cmp.delta_map is not None:
-                    dmap, dmap_origin, dmap_step = _map_on_work_grid(baseline.photo.rgb, cmp)
-            except SkintrackError as exc:
-                notes.append(f"No change map: {exc}")
-        entry = photo_entry(analysis, id=pid, label=label, role=role, hours=hours, simulated=sim,
-                            delta_map=dmap, delta_map_origin=dmap_origin,
-                            delta_map_step=dmap_step, changes=changes,
-                            notes=tuple(dict.fromkeys(notes)),
-                            used_in_curve=used, taken_at=when, taken_at_source=row.taken_at_source,
-                            align_to=baseline if analysis.face is not None else None,
-                            baseline_image=base_image)
-        if changes is None:
-            entry = dataclasses.replace(entry, measurements=measurements(analysis))
-        photos.append(entry)
-        for f in tracker.findings(row.id):
-            if f.kind not in LATER_FINDING_KINDS:
-                continue
-            if baseline is not None and not _is_new(f, analysis, base_findings, baseline):
-                continue
-            e = _finding_entry(f, pid, analysis)
-            if e is not None:
-                findings.append(dataclasses.replace(e, note="new since the baseline photo")
-                                if baseline is not None else e)
+        if cmp_row is not None and cmp_row.usable:
+            records.append(cmp_row.record)  # a refused comparison normalised nothing: left out
+        photos.append(_later_photo(tracker, session, row, pid, analysis, baseline, cmp_row,
+                                   base_image))
+        findings += _new_findings(tracker.findings(row.id), pid, analysis, baseline, base_findings)
         step(f"photo {pid}")
 
     # Per photo, the kinds the protocol warns about first, then by certainty; then numbered.

@@ -8,23 +8,15 @@ earlier one of the same name). A report is health data: it is written readable b
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from skintrack.core.errors import SkintrackError
+from skintrack.report.files import REPORT_MODE, ReportError, atomic_write
 from skintrack.report.model import ReportModel
 
 Progress = Callable[[int, int, str], None]
 FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html"}
-#: Permissions of a written report: the owner reads and writes it, nobody else.
-REPORT_MODE = 0o600
-
-
-class ReportError(SkintrackError):
-    """A report cannot be written (unknown format, unwritable place)."""
 
 
 def report_format(path: str | os.PathLike[str]) -> str:
@@ -33,29 +25,6 @@ def report_format(path: str | os.PathLike[str]) -> str:
     if suffix not in FORMATS:
         raise ReportError(f"{path}: name the report file .pdf or .html")
     return FORMATS[suffix]
-
-
-def atomic_write(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` (mode 0600) through a temporary file in the same folder;
-    return ``path``."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise ReportError(f"{path.parent}: no such folder")
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-report-", suffix=path.suffix, dir=path.parent)
-    try:
-        # mkstemp already makes the file 0600 whatever the umask; said again so no change to
-        # how the temporary file is made can widen it.
-        os.fchmod(fd, REPORT_MODE)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def export_report(model: ReportModel, path: str | os.PathLike[str], *,
@@ -85,3 +54,7 @@ def export_report(model: ReportModel, path: str | os.PathLike[str], *,
     from skintrack.report.html import write_html
 
     return write_html(model, path, progress=progress)
+
+
+__all__ = ["FORMATS", "REPORT_MODE", "ReportError", "atomic_write", "export_report",
+           "report_format"]

@@ -19,6 +19,7 @@ from pathlib import Path
 from skintrack.core.printable import clean_text
 from skintrack.report import text as T
 from skintrack.report.charts import aftercare_chart, redness_chart
+from skintrack.report.files import atomic_write
 from skintrack.report.images import data_uri, encode_jpeg, metadata_markers
 from skintrack.report.model import ReportModel, ReportPhoto
 
@@ -371,7 +372,5 @@ def render_html(model: ReportModel, *, progress: Progress | None = None) -> str:
 
 def write_html(model: ReportModel, path: str | Path, *, progress: Progress | None = None) -> Path:
     """Render ``model`` and write it to ``path`` (atomically: a failed export leaves no file)."""
-    from skintrack.report.export import atomic_write
-
     doc = render_html(model, progress=progress)
     return atomic_write(Path(path), doc.encode("utf-8"))
