@@ -189,6 +189,7 @@ ACNE04_EXPECTED = {"f1": 0.546, "recall": 0.571}
 MARGIN = 0.05
 
 
+@pytest.mark.slow
 def test_acne_detector_scores_on_acne04_dev(engine, acne04_dir):
     import json
 
