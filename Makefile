@@ -57,4 +57,4 @@ dist-check: dist
 	$(PY) packaging/check_bundle.py dist/skintrack
 
 clean:
-	rm -rf $(VENV) demo_output .pytest_cache build dist
+	rm -rf $(VENV) demo_output .pytest_cache .ruff_cache .mypy_cache build dist
