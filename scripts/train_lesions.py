@@ -1,5 +1,6 @@
 """Train the acne-lesion scorer (``models/lesions_acne.npz``) on a labelled folder, with grouped CV.
 
+    .venv/bin/pip install -e '.[train]'          # scikit-learn, for training only (ADR 0009)
     .venv/bin/python scripts/train_lesions.py [--data ../shared/data/acne04-dev]
         [--out models/lesions_acne.npz] [--folds 5] [--cache /tmp/skintrack_lesion_features.pkl]
 

@@ -12,6 +12,8 @@ from skintrack.storage import sessions as repo
 from skintrack.tracking import BaselineReplaceRefused, PhotoSource
 from tests.conftest import SAMPLES
 
+pytestmark = pytest.mark.slow
+
 T0 = datetime(2026, 6, 24, 18, 0, tzinfo=UTC)
 TREATED = ("left_cheek", "right_cheek")
 

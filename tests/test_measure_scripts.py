@@ -7,6 +7,8 @@ from scripts import measure_closeup, measure_tones
 
 from tests.conftest import SHARED_DATA
 
+pytestmark = pytest.mark.slow
+
 
 def test_tone_group_figures_script_runs(capsys):
     assert measure_tones.main(["--seeds", "1", "--faces", "obama.jpg,aptus_2.png"]) == 0

@@ -20,6 +20,8 @@ from skintrack.core.recovery import (
 from skintrack.storage import sessions as repo
 from skintrack.tracking import PhotoSource
 
+pytestmark = pytest.mark.slow
+
 T0 = datetime(2026, 6, 24, 18, 0, tzinfo=UTC)
 MM_PER_PX = 0.2
 TREATED = ("left_cheek", "right_cheek")

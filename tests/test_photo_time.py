@@ -17,6 +17,8 @@ from skintrack.tracking import (
     TrackingError,
 )
 
+pytestmark = pytest.mark.slow
+
 T0 = datetime(2026, 6, 24, 18, 0, tzinfo=UTC)
 NOW = T0 + timedelta(hours=3)
 TREATED = ("left_cheek", "right_cheek")

@@ -15,6 +15,8 @@ import pytest
 
 from tests.conftest import ROOT, SAMPLES
 
+pytestmark = pytest.mark.slow
+
 GUARD = """
 import socket, sys
 class NoNetwork(OSError):

@@ -12,6 +12,8 @@ from skintrack.core.analysis import analyze_photo
 from skintrack.report.images import encode_jpeg
 from skintrack.tracking import Tracker
 
+pytestmark = pytest.mark.slow
+
 #: Frontal sample faces with a clean capture (tests/conftest.py FRONTAL) of different people.
 FACES = ("aptus_5.png", "obama.jpg", "0-f15-hao-ph.jpg")
 

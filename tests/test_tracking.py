@@ -112,6 +112,7 @@ def series_statuses(engine, load_sample, data_dir):
     return results
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_simulated_recovery_gets_the_right_status(series_statuses, scenario):
     for (sc, face, seed), statuses in series_statuses.items():
@@ -364,6 +365,7 @@ def test_full_database_during_import_changes_nothing(tracker, sample_jpegs):
     assert snapshot(tracker) == before  # rows rolled back and the copied file removed again
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
 @pytest.mark.parametrize("kill_point", ["after_copy", "before_commit"])
 def test_process_killed_mid_import_loses_nothing(engine, tmp_path, sample_jpegs, kill_point):

@@ -26,8 +26,8 @@ from skintrack.tracking import PhotoSource, Tracker
 from .conftest import ROOT
 from .test_tracking import T0, TREATED, encode_jpeg
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(),
-                                reason="watches the processes through /proc")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path("/proc/self/stat").exists(),
+                                                   reason="watches the processes through /proc")]
 
 
 def cpu_ticks(pid: int) -> int:

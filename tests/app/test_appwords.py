@@ -7,7 +7,11 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.app.test_end_to_end import photos, settle, start_session  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.slow
 
 
 def assert_plain(text: str) -> None:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from tests.app.test_end_to_end import photos, settle, start_session  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.slow
 
 
 def test_the_app_asks_before_replacing_the_baseline(qtbot, window, photos, tmp_path):  # noqa: F811

@@ -18,6 +18,8 @@ from skintrack.app.pages.check import DECISION_TEXT
 from skintrack.core import protocol
 from tests.conftest import SAMPLES
 
+pytestmark = pytest.mark.slow
+
 TREATED = ("left_cheek", "right_cheek")
 FADE_A_STAR = 6.0
 FADE_TAU_H = 1.5

@@ -12,6 +12,8 @@ import pytest
 from skintrack.core.regions import REGION_NAMES
 from tests.conftest import ROOT, SAMPLES
 
+pytestmark = pytest.mark.slow
+
 
 def run(*args, **kw):
     return subprocess.run([sys.executable, "-m", "skintrack", *args], capture_output=True,

@@ -15,6 +15,8 @@ from skintrack.report.images import metadata_markers
 from tests.conftest import SAMPLES
 from tests.report._pdf import read_pdf
 
+pytestmark = pytest.mark.slow
+
 NOTES = ("first line\twith a tab\r\nsecond line: 😀 中文 日本語のメモ\rthird line "
          "\x1b[31mred\x1b[0m bell\x07 nul-free \u202eevil\u202c end")
 PRODUCTS = "vitamin C serum,hyaluronic\tacid,アロエ gel 🌿"

@@ -6,7 +6,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT, SAMPLES
+
+pytestmark = pytest.mark.slow
 
 
 def test_skintrack_app_shows_the_window_and_reports_it(tmp_path):

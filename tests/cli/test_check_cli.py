@@ -10,6 +10,8 @@ from skintrack.cli import main
 from skintrack.core import protocol
 from tests.conftest import SAMPLES
 
+pytestmark = pytest.mark.slow
+
 #: Every protocol question answered, none a risk (since issue 13, GO needs the answers).
 NO_RISK = {"pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagulants": False,
            "device": "roller", "needle_mm": 0.25, "roller_reused": True,

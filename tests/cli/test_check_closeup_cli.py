@@ -15,6 +15,8 @@ from skintrack.simulate.lesions import _mm_per_px, render
 from tests.cli.test_check_cli import NO_RISK
 from tests.conftest import ROOT, SAMPLES, SHARED_DATA
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture()
 def no_risk(tmp_path):

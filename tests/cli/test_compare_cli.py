@@ -12,6 +12,8 @@ from skintrack.core.regions import REGION_NAMES
 from skintrack.simulate import phantom as ph
 from tests.conftest import SAMPLES
 
+pytestmark = pytest.mark.slow
+
 TARGET = {"left_cheek": 5.0, "nose": 2.5}
 
 

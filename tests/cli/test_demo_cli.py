@@ -11,6 +11,8 @@ from skintrack.cli import main
 from skintrack.cli.demo import DATA_NAME, FOLLOW_UP_HOURS, MARKER, REPORT_NAME
 from tests.report._pdf import read_pdf
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):

@@ -8,6 +8,8 @@ from skintrack.cli import main
 from tests.report._pdf import read_pdf
 from tests.report._session import NOW, make_session
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory, engine):

@@ -15,6 +15,8 @@ from skintrack.cli.session import parse_time
 from skintrack.core.errors import SkintrackError
 from tests.conftest import ROOT, SAMPLES
 
+pytestmark = pytest.mark.slow
+
 
 def run(*args, env_home=None):
     env = dict(os.environ)

@@ -15,6 +15,8 @@ from skintrack.core.errors import SkintrackError
 from skintrack.core.regions import REGION_LABELS, REGION_NAMES
 from tests.conftest import ROOT, SAMPLES
 
+pytestmark = pytest.mark.slow
+
 
 def cli(capsys, *args) -> tuple[int, str, str]:
     code = main([str(a) for a in args])

@@ -15,6 +15,8 @@ from skintrack.core import lesions as L
 from skintrack.core.lesion_scoring import score_folder
 from skintrack.simulate.lesions import render
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def net():

@@ -21,6 +21,8 @@ from skintrack.core.intake import photo_from_array
 from skintrack.core.regions import compute_regions
 from skintrack.simulate import phantom as ph
 
+pytestmark = pytest.mark.slow
+
 #: Region a* (CIELAB units) of a chart-corrected photo against the same photo never sent through
 #: the camera: the correction must bring a camera that is off by 3-10 units back within this.
 CORRECTED_A_STAR_TOL = 1.0

@@ -143,6 +143,7 @@ def dermnet():
     return d
 
 
+@pytest.mark.slow
 def test_real_cold_sores_and_crusts_on_close_ups(dermnet):
     """Measured by scripts/measure_closeup.py: a postponing kind on 31 of 43 photos (72 %, the
     issue's target 70 %; docs/detectors.md). This holds the measured level, less two photos."""

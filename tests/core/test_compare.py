@@ -64,6 +64,7 @@ def test_recovers_known_redness_under_the_same_light(baselines, reshoot, name):
         assert abs(err) <= tol, (name, region, round(err, 2))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", FRONTAL)
 def test_recovers_known_redness_under_changed_light_and_pose(baselines, reshoot, name):
     a = baselines[name]

@@ -177,6 +177,7 @@ def _measured(engine, base, delta: float, seed: int):
             for r, ch in c.regions.items()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["aptus_2.png", "obama.jpg"])
 def test_phantom_at_the_threshold_and_below_it_does_not_fire_above_it_does(engine, faces, name):
     base = faces[name]

@@ -122,6 +122,7 @@ def test_model_hash_is_verified(tmp_path, monkeypatch):
         FaceEngine()
 
 
+@pytest.mark.slow
 def test_model_is_packaged_in_the_wheel(tmp_path):
     """The wheel carries the model so an installed skintrack finds it without the source tree."""
     import subprocess

@@ -129,6 +129,7 @@ def test_tessellation_is_kept_as_data():
     assert counts.max() <= 2
 
 
+@pytest.mark.slow
 def test_video_mode_smooths_a_still_face_and_follows_a_moving_one(load_sample):
     """MediaPipe's stream-mode smoothing, kept: camera noise on a still face barely moves the
     mesh, while a face moving 3 px a frame is followed within a pixel or two."""

@@ -81,6 +81,7 @@ PHANTOM_FACES = ["obama.jpg", "0-f15-hao-ph.jpg", "aptus_5.png", "aptus_1.png", 
 POSTPONING = ("open_wound", "crust", "cold_sore", "pustule")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", PHANTOM_FACES)
 @pytest.mark.parametrize("delta", [3.0, 8.0])
 def test_phantom_reddened_clean_faces_have_no_postponing_findings(engine, load_sample, name,
@@ -189,6 +190,7 @@ ACNE04_EXPECTED = {"f1": 0.546, "recall": 0.571}
 MARGIN = 0.05
 
 
+@pytest.mark.slow
 def test_acne_detector_scores_on_acne04_dev(engine, acne04_dir):
     import json
 
@@ -273,6 +275,7 @@ def test_certainty_is_calibrated_per_kind():
     np.testing.assert_array_equal(model.certainty(grid), np.interp(grid, grid, cal["matched"]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", RENDER_FACES)
 def test_a_rendered_pustule_on_clean_skin_is_certain_enough_to_postpone(engine, load_sample,
                                                                          name):

@@ -138,6 +138,7 @@ def test_a_painted_blue_patch_is_not_skin(engine, load_sample):
     assert skin_map(photo.rgb, face).judge(cx, cy, 3.0, "pustule") == ""
 
 
+@pytest.mark.slow
 def test_expert_marked_acne_inside_the_regions_lies_on_skin(engine):
     """ACNE04 expert marks (real acne, mostly three-quarter views): at least 95 % of the marked
     lesions inside the six regions are judged on the skin (measured: 97.7 % of 3,052)."""

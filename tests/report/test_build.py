@@ -8,6 +8,8 @@ from skintrack.core.errors import SkintrackError
 from skintrack.report.build import build_report
 from tests.report._session import NOW, REDNESS, TREATED, make_session
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def stored(tmp_path_factory, engine):

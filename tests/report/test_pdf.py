@@ -11,6 +11,8 @@ from skintrack.report.images import metadata_markers
 from skintrack.report.pdf import render_pdf, text_width_mm, wrap, write_pdf
 from tests.report._pdf import read_pdf
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def pdf_bytes(report_model):

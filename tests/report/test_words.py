@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 SRC = Path(__file__).resolve().parents[2] / "src" / "skintrack"
 #: Sentences issue 16 found that did not parse or read wrong; none may come back.
 BAD_WORDS = ("starts the redness curve", "not treated and removed", "skintrack is {sure}",

@@ -26,7 +26,7 @@ from skintrack.storage.photostore import PhotoStore
 
 CHILD = Path(__file__).with_name("writer_child.py")
 
-pytestmark = pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")]
 
 
 @pytest.fixture

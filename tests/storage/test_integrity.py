@@ -27,6 +27,8 @@ from skintrack.storage.photostore import PhotoStore
 
 from ..conftest import ROOT, SAMPLES
 
+pytestmark = pytest.mark.slow
+
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes and users")
 
 

@@ -23,6 +23,7 @@ import logging
 import os
 import sqlite3
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -131,7 +132,7 @@ def daily_backup(conn: sqlite3.Connection, paths: DataPaths, *, today: str | Non
 
 def list_backups(paths: DataPaths) -> list[BackupInfo]:
     """The copies in ``backups/``, newest first, each checked as :func:`db.connect` would."""
-    out = []
+    out: list[BackupInfo] = []
     if not paths.backups.is_dir():
         return out
     for p in paths.backups.glob("*.db"):
@@ -289,7 +290,7 @@ def _referenced_by_copies(paths: DataPaths) -> set[str] | None:
     return names
 
 
-def _remove_stale(paths) -> None:
+def _remove_stale(paths: Iterable[Path]) -> None:
     cutoff = time.time() - STALE_TEMP_S
     for p in paths:
         with contextlib.suppress(OSError):

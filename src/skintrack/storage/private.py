@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 FOLDER_MODE = 0o700
@@ -71,7 +72,7 @@ def not_private(root: Path) -> list[str]:
     return found
 
 
-def _own_entries(root: Path):
+def _own_entries(root: Path) -> Iterator[Path]:
     try:
         names = os.listdir(root)
     except OSError:

@@ -23,6 +23,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from skintrack.core.protocol import DEVICES
 from skintrack.core.regions import REGION_NAMES
@@ -35,6 +36,7 @@ log = logging.getLogger("skintrack.storage")
 #: What reading a stored value can raise when the row was damaged or written by another tool.
 _UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, OverflowError)
 VERDICTS = ("confirmed", "dismissed")
+_T = TypeVar("_T")
 
 
 # --- time ----------------------------------------------------------------------------------------
@@ -208,10 +210,10 @@ class AnswerRow:
 
 
 # --- helpers -------------------------------------------------------------------------------------
-def _readable(rows: Iterable[sqlite3.Row], convert: Callable, name: Callable[[sqlite3.Row], str]
-              ) -> list:
+def _readable(rows: Iterable[sqlite3.Row], convert: Callable[[sqlite3.Row], _T],
+              name: Callable[[sqlite3.Row], str]) -> list[_T]:
     """``convert`` each row; a row that cannot be read is skipped with a warning naming it."""
-    out = []
+    out: list[_T] = []
     for r in rows:
         try:
             out.append(convert(r))
@@ -221,7 +223,7 @@ def _readable(rows: Iterable[sqlite3.Row], convert: Callable, name: Callable[[sq
     return out
 
 
-def _one(row: sqlite3.Row, convert: Callable, name: str):
+def _one(row: sqlite3.Row, convert: Callable[[sqlite3.Row], _T], name: str) -> _T:
     """``convert`` one row asked for by its id; refuse it in one sentence if it cannot be read."""
     try:
         return convert(row)
@@ -233,6 +235,14 @@ def _one(row: sqlite3.Row, convert: Callable, name: str):
 def _short(exc: Exception) -> str:
     text = str(exc) or type(exc).__name__
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _new_id(cur: sqlite3.Cursor) -> int:
+    """The rowid an INSERT just wrote (``lastrowid`` is typed optional; sqlite3 sets it after one)."""
+    rowid = cur.lastrowid
+    if rowid is None:
+        raise StorageError("the database did not return the new row's number")
+    return rowid
 
 
 @contextlib.contextmanager
@@ -282,7 +292,7 @@ def create_session(
             (utc_text(probe.created_at), utc_text(probe.treated_at), probe.device,
              probe.needle_mm, json.dumps(list(probe.treated_regions)),
              json.dumps(list(probe.products)), probe.notes))
-        sid = int(cur.lastrowid)
+        sid = _new_id(cur)
     return get_session(conn, sid)
 
 
@@ -348,7 +358,7 @@ def insert_photo(conn: sqlite3.Connection, session_id: int, photo: NewPhoto,
                     f"{photo.original_name or 'this photo'} is already in session "
                     f"{session_id}") from None
             raise StorageError(f"session {session_id} does not exist") from None
-        pid = int(cur.lastrowid)
+        pid = _new_id(cur)
     return get_photo(conn, pid)
 
 
@@ -427,9 +437,9 @@ def get_analysis(conn: sqlite3.Connection, photo_id: int) -> tuple[bool, dict] |
                            (photo_id,)).fetchone()
     if row is None:
         return None
-    [out] = _readable([row], lambda r: (bool(r[0]), dict(json.loads(r[1]))),
-                      lambda r: f"the analysis of photo {photo_id}") or [None]
-    return out
+    found = _readable([row], lambda r: (bool(r[0]), dict(json.loads(r[1]))),
+                      lambda r: f"the analysis of photo {photo_id}")
+    return found[0] if found else None
 
 
 def photo_findings(conn: sqlite3.Connection, photo_id: int) -> list[FindingRow]:
@@ -469,7 +479,7 @@ def save_comparison(conn: sqlite3.Connection, comparison: NewComparison) -> Comp
             " record) VALUES (?, ?, ?, ?, ?, ?)",
             (c.photo_id, c.baseline_photo_id, float(c.hours), int(c.usable), c.excluded_reason,
              json.dumps(dict(c.record))))
-        cid = int(cur.lastrowid)
+        cid = _new_id(cur)
         conn.executemany(
             "INSERT INTO region_changes (comparison_id, region, delta_a_star, uncertainty,"
             " real_change) VALUES (?, ?, ?, ?, ?)",
@@ -531,11 +541,11 @@ def latest_answers(conn: sqlite3.Connection, session_id: int, kind: str) -> Answ
             " ORDER BY answered_at DESC, id DESC LIMIT 1", (session_id, kind)).fetchone()
     if r is None:
         return None
-    [out] = _readable([r], lambda r: AnswerRow(
+    found = _readable([r], lambda r: AnswerRow(
         session_id=r["session_id"], kind=r["kind"], answered_at=parse_utc(r["answered_at"]),
         data=dict(json.loads(r["data"]))), lambda r: f"the {kind} answers {r['id']} of session "
-        f"{session_id}") or [None]
-    return out
+        f"{session_id}")
+    return found[0] if found else None
 
 
 # --- aftercare steps -------------------------------------------------------------------------------
