@@ -47,7 +47,7 @@ def test_whole_flow_and_status_json(capsys, tmp_path, later_jpeg):
                          "--treated", "left_cheek,right_cheek", "--at", "3h ago",
                          "--products", "hyaluronic serum")
     assert code == 0, err
-    assert out.startswith("session 1: roller, 0.25 mm needles, on left cheek, right cheek")
+    assert out.startswith("session 1: derma roller, 0.25 mm needles, on left cheek, right cheek")
 
     code, out, err = cli(capsys, *d, "baseline", "1", str(SAMPLES / "aptus_1.png"),
                          "--taken-at", "4h ago")
@@ -239,8 +239,8 @@ def test_status_says_the_end_point_of_the_first_photo(capsys, tmp_path, engine):
     assert cli(capsys, *d, "add", "1", str(hard), "--taken-at", "40 min ago")[0] == 0
     code, out, err = cli(capsys, *d, "status", "1")
     assert code == 0, err
-    assert "end point (first photo, 0.3 h): REDDER THAN SLIGHTLY PINK on the left cheek, right " \
-           "cheek: next time, lighter" in out
+    assert "end point (first photo, 0.3 h): REDDER THAN SLIGHTLY PINK on the left cheek and the " \
+           "right cheek: next time, lighter" in out
     assert "Next time, lighter" in out and f'protocol: "{protocol.SRC_ENDPOINT}"' in out
     rec = json.loads(cli(capsys, *d, "status", "1", "--json")[1])
     assert rec["endpoint"]["redder_than_slightly_pink"]

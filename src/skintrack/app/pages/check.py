@@ -29,7 +29,6 @@ from skintrack.app.model import AppModel
 from skintrack.app.pages.check_findings import MAX_FINDING_ROWS, FindingRow, finding_colour
 from skintrack.app.pages.check_questions import Checklist, QuestionsForm, unanswered_questions
 from skintrack.app.pages.common import (
-    REGION_LABELS,
     Banner,
     hint_label,
     region_checkboxes,
@@ -41,12 +40,10 @@ from skintrack.core import protocol
 from skintrack.core.errors import SkintrackError
 from skintrack.core.questionnaire import Answers
 from skintrack.core.verdict import Verdict, decide, why_not_counted
+from skintrack.words import DECISION_WORDS, decision_headline, region_name
 
-DECISION_TEXT = {
-    "go": ("GO: your skin looks ready", "go"),
-    "review": ("REVIEW: look again before you start", "review"),
-    "postpone": ("POSTPONE: do not treat today", "postpone"),
-}
+#: The banner per decision: its headline (skintrack.words) and its tone.
+DECISION_TEXT = {d: (decision_headline(d), d) for d in DECISION_WORDS}
 
 
 def model_answers(model: AppModel) -> Answers | None:
@@ -107,7 +104,7 @@ def advice_html(verdict: Verdict) -> str:
 def _where_words(treated) -> str:
     if not treated:
         return "the whole face"
-    return ", ".join(REGION_LABELS[t].lower() for t in treated) + " and the skin next to them"
+    return ", ".join(region_name(t) for t in treated) + " and the skin next to them"
 
 
 class CheckPage(QWidget):

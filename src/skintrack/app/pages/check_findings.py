@@ -9,21 +9,17 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
-from skintrack.app.pages.common import REGION_LABELS, hint_label
+from skintrack.app.pages.common import hint_label
 from skintrack.app.qtimage import rgb_to_pixmap
 from skintrack.core import protocol
 from skintrack.report.text import CERTAINTY_NOTE
+from skintrack.words import kind_title, region_phrase, region_title
 
 #: Findings shown with crops; the rest are circled on the photo only (a busy acne photo can have
 #: dozens, and the ones that matter for the verdict are listed first).
 MAX_FINDING_ROWS = 24
 CROP_PX = 112
 
-KIND_LABELS = {
-    "comedone": "Blackhead or whitehead", "papule": "Red bump (papule)",
-    "pustule": "Pustule (white or yellow head)", "nodule": "Deep lump (nodule)",
-    "open_wound": "Open wound", "crust": "Scab (crust)", "cold_sore": "Cold sore",
-}
 _RED, _YELLOW, _GREY = (255, 80, 60), (255, 200, 0), (170, 170, 170)
 
 
@@ -76,11 +72,11 @@ class FindingRow(QFrame):
         crop.setAccessibleName("zoomed view of the finding")
         lay.addWidget(crop)
         text = QVBoxLayout()
-        kind = KIND_LABELS.get(finding.kind, finding.kind.replace("_", " "))
+        kind = kind_title(finding.kind)
         if finding.region:
-            where = REGION_LABELS.get(finding.region, finding.region)
+            where = region_title(finding.region)
         elif finding.near_regions:
-            where = "Next to the " + REGION_LABELS[finding.near_regions[0]].lower()
+            where = "Next to " + region_phrase(finding.near_regions[0])
         else:
             where = "Edge of the face"
         size = (f"{finding.diameter_mm:.1f} mm" if finding.diameter_mm
