@@ -14,13 +14,16 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "skintrack"
 
 #: package -> skintrack packages it may import (besides itself and the top-level helpers)
+#: ``words`` (docs/adr/0010) is the one vocabulary: every package may import it, and it imports no
+#: skintrack package (checked below with relative imports too).
 ALLOWED = {
-    "core": {"core"},
-    "storage": {"core", "storage"},
-    "tracking": {"core", "storage", "tracking"},
-    "report": {"core", "storage", "tracking", "report"},
-    "cli": {"core", "storage", "tracking", "report", "cli", "app"},
-    "app": {"core", "storage", "tracking", "report", "app"},
+    "core": {"core", "words"},
+    "storage": {"core", "storage", "words"},
+    "tracking": {"core", "storage", "tracking", "words"},
+    "report": {"core", "storage", "tracking", "report", "words"},
+    "cli": {"core", "storage", "tracking", "report", "cli", "app", "words"},
+    "app": {"core", "storage", "tracking", "report", "app", "words"},
+    "words": set(),
 }
 #: Qt may be imported by app only (report.pdf is the exception recorded in its ADR, if present).
 QT_ALLOWED = {"app"}
@@ -116,3 +119,14 @@ def test_only_the_demo_imports_simulate_and_simulate_imports_only_core():
                 problems.append(f"{rel}:{line} (simulate) imports skintrack.{target}")
     assert not problems, "\n".join(problems)
     assert (SRC / "simulate").is_dir() and not (SRC / "core" / "phantom.py").exists()
+
+
+def test_words_imports_nothing_from_skintrack_and_every_package_may_import_it():
+    """The vocabulary sits under every layer (docs/adr/0010): it imports no skintrack module (so
+    core can use it without an import cycle), and nothing but the standard library."""
+    path = SRC / "words.py"
+    assert list(_skintrack_targets(path)) == []
+    third_party = {mod.split(".")[0] for mod, _ in _imports(path)} - {"__future__", "collections",
+                                                                     "dataclasses"}
+    assert third_party == set()
+    assert all("words" in allowed for pkg, allowed in ALLOWED.items() if pkg != "words")

@@ -47,7 +47,8 @@ def test_whole_flow_and_status_json(capsys, tmp_path, later_jpeg):
                          "--treated", "left_cheek,right_cheek", "--at", "3h ago",
                          "--products", "hyaluronic serum")
     assert code == 0, err
-    assert out.startswith("session 1: derma roller, 0.25 mm needles, on left cheek, right cheek")
+    assert out.startswith("session 1: derma roller, 0.25 mm needles, on the left cheek and the "
+                          "right cheek")
 
     code, out, err = cli(capsys, *d, "baseline", "1", str(SAMPLES / "aptus_1.png"),
                          "--taken-at", "4h ago")
@@ -183,7 +184,7 @@ def test_new_session_shows_the_technique_and_the_serum_can_be_ticked(capsys, tmp
     code, out, err = cli(capsys, *d, "new", "--device", "roller", "--needle-mm", "0.25",
                          "--treated", "forehead,left_cheek", "--at", "10 min ago")
     assert code == 0, err
-    assert "how to treat the forehead, left cheek (" in out
+    assert "how to treat the forehead and the left cheek (" in out
     steps = [line.strip() for line in out.splitlines() if line.strip()[:2] in
              {f"{i}." for i in range(1, 9)}]
     assert steps[0].startswith("1. Cross-hatch: move the roller horizontally")

@@ -172,7 +172,7 @@ def _new(tracker, args) -> int:
         print(json.dumps({**_session_record(s),
                           "technique_steps": list(technique_steps(s.device))}))
         return 0
-    regions = region_words(s.treated_regions)
+    regions = and_list(region_phrase(r) for r in s.treated_regions)
     print(f"session {s.id}: {device_name(s.device)}, {s.needle_mm:g} mm needles, on {regions}; "
           f"treatment start {_local(s.treated_at)}")
     print(f"next: skintrack session baseline {s.id} PHOTO   (the photo taken before treatment)")
@@ -186,10 +186,11 @@ def region_words(names) -> str:
 
 
 def print_technique(device: str, regions: str) -> None:
-    """The technique in plain steps, with the treated regions and the protocol's sentences."""
+    """The technique in plain steps, with the treated regions (``regions`` as a sentence says
+    them: "the nose and the chin") and the protocol's sentences."""
     from skintrack.core import protocol
 
-    print(f"how to treat the {regions} (\"{protocol.SRC_PART_TECHNIQUE}\"):")
+    print(f"how to treat {regions} (\"{protocol.SRC_PART_TECHNIQUE}\"):")
     for i, step in enumerate(technique_steps(device), 1):
         print(f"  {i}. {step}")
     print(f"  {protocol.ENDPOINT_PHOTO_HINT}")

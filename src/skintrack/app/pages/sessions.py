@@ -34,7 +34,7 @@ from skintrack.app.pages.common import (
     title_label,
 )
 from skintrack.core import protocol
-from skintrack.words import capitalised, device_name, region_name
+from skintrack.words import and_list, capitalised, device_name, region_name, region_phrase
 
 #: The treatment start offered by default: soon, so the baseline photo and the check come first.
 DEFAULT_START_IN = timedelta(minutes=30)
@@ -45,7 +45,7 @@ def technique_html(device: str, treated: tuple[str, ...]) -> str:
     sentences (:func:`skintrack.core.protocol.technique_steps`)."""
     import html
 
-    where = ", ".join(region_name(r) for r in treated) or "the areas you tick"
+    where = and_list(region_phrase(r) for r in treated) or "the areas you tick"
     steps = "".join(f"<li>{html.escape(s)}</li>" for s in protocol.technique_steps(device))
     sentences = " ".join(f"“{html.escape(s)}”" for s in (
         protocol.SRC_TECHNIQUE, protocol.SRC_ENDPOINT))
