@@ -13,7 +13,6 @@ from skintrack.core.recovery import STATUSES, URGENCIES
 from skintrack.core.regions import REGION_NAMES, region_named
 from skintrack.core.verdict import DECISIONS, decide
 
-
 # --- every identifier the code can produce has words ----------------------------------------
 
 
