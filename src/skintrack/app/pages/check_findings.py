@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from skintrack.app.pages.common import hint_label
 from skintrack.app.qtimage import rgb_to_pixmap
 from skintrack.core import protocol
+from skintrack.core.crops import finding_crop
 from skintrack.report.text import CERTAINTY_NOTE
 from skintrack.words import kind_title, region_phrase, region_title
 
@@ -21,6 +22,8 @@ MAX_FINDING_ROWS = 24
 CROP_PX = 112
 
 _RED, _YELLOW, _GREY = (255, 80, 60), (255, 200, 0), (170, 170, 170)
+#: Padding where a close-up leaves the photo: the dark of the page, so every row lines up.
+_PAD = (38, 42, 46)
 
 
 def finding_colour(finding, choice: str | None, counted: bool = True) -> tuple[int, int, int]:
@@ -31,28 +34,11 @@ def finding_colour(finding, choice: str | None, counted: bool = True) -> tuple[i
     return _RED if finding.kind in protocol.POSTPONE_KINDS else _YELLOW
 
 
-def finding_crop(rgb: np.ndarray, finding, size: int = CROP_PX) -> np.ndarray:
-    """A square zoom around a finding (at least 4 radii across), with its circle drawn."""
-    import cv2
-
-    h, w = rgb.shape[:2]
-    r = max(float(finding.radius_px), 4.0)
-    half = int(max(4 * r, 24))
-    x, y = int(round(finding.x)), int(round(finding.y))
-    x0, y0, x1, y1 = max(0, x - half), max(0, y - half), min(w, x + half), min(h, y + half)
-    crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
-    if crop.size == 0:
-        return np.zeros((size, size, 3), np.uint8)
-    s = size / max(crop.shape[:2])
-    crop = cv2.resize(crop, (max(1, round(crop.shape[1] * s)), max(1, round(crop.shape[0] * s))),
-                      interpolation=cv2.INTER_CUBIC if s > 1 else cv2.INTER_AREA)
-    # Pad to a square so every row lines up, whatever the photo edge cut off.
-    pad_y, pad_x = size - crop.shape[0], size - crop.shape[1]
-    crop = cv2.copyMakeBorder(crop, pad_y // 2, pad_y - pad_y // 2, pad_x // 2,
-                              pad_x - pad_x // 2, cv2.BORDER_CONSTANT, value=(38, 42, 46))
-    cv2.circle(crop, (round((x - x0) * s) + pad_x // 2, round((y - y0) * s) + pad_y // 2),
-               max(3, round(r * s * 1.3)), finding_colour(finding, None), 1, cv2.LINE_AA)
-    return crop
+def finding_close_up(rgb: np.ndarray, finding, size: int = CROP_PX) -> np.ndarray:
+    """The finding's close-up (:func:`skintrack.core.crops.finding_crop`, as the reports show
+    it), ringed in the colour it is circled in on the photo."""
+    return finding_crop(rgb, finding.x, finding.y, finding.radius_px, size=size,
+                        ring_rgb=finding_colour(finding, None), pad_rgb=_PAD)
 
 
 class FindingRow(QFrame):
@@ -68,7 +54,7 @@ class FindingRow(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         lay = QHBoxLayout(self)
         crop = QLabel()
-        crop.setPixmap(rgb_to_pixmap(finding_crop(rgb, finding)))
+        crop.setPixmap(rgb_to_pixmap(finding_close_up(rgb, finding)))
         crop.setAccessibleName("zoomed view of the finding")
         lay.addWidget(crop)
         text = QVBoxLayout()
