@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from skintrack.app.model import AppModel
-from skintrack.app.pages.check_findings import MAX_FINDING_ROWS, FindingRow, finding_colour
+from skintrack.app.pages.check_findings import MAX_FINDING_ROWS, FindingRowWidget, finding_colour
 from skintrack.app.pages.check_questions import Checklist, QuestionsForm, unanswered_questions
 from skintrack.app.pages.common import (
     Banner,
@@ -121,7 +121,7 @@ class CheckPage(QWidget):
         self.model = model
         self.verdict: Verdict | None = None
         self.verdict_error = ""
-        self.rows: list[FindingRow] = []
+        self.rows: list[FindingRowWidget] = []
         self._shown = None  # the analysis the picture and the rows are of
 
         lay = QVBoxLayout(self)
@@ -329,12 +329,12 @@ class CheckPage(QWidget):
             "something else (a freckle, a mole, a shadow)."
             + (f" The {more} least certain are circled on the photo only." if more > 0 else ""))
         for f in shown:
-            row = FindingRow(a.photo.rgb, f)
+            row = FindingRowWidget(a.photo.rgb, f)
             row.choice_made.connect(self.finding_choice.emit)
             self.findings_box.addWidget(row)
             self.rows.append(row)
 
-    def row_for(self, finding_id: str) -> FindingRow | None:
+    def row_for(self, finding_id: str) -> FindingRowWidget | None:
         return next((r for r in self.rows if r.finding.id == finding_id), None)
 
     # --- view -> model ------------------------------------------------------------------------------

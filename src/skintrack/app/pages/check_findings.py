@@ -1,5 +1,5 @@
 """The check page's findings: the colour a finding is circled in, its zoomed crop, and the row
-that shows it with Confirm / Dismiss buttons (:class:`FindingRow`)."""
+that shows it with Confirm / Dismiss buttons (:class:`FindingRowWidget`)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def finding_close_up(rgb: np.ndarray, finding, size: int = CROP_PX) -> np.ndarra
                         ring_rgb=finding_colour(finding, None), pad_rgb=_PAD)
 
 
-class FindingRow(QFrame):
+class FindingRowWidget(QFrame):
     """One finding: the zoomed crop, what it may be, what it means for the verdict, and
     Confirm / Dismiss buttons."""
 
