@@ -130,3 +130,23 @@ def test_words_imports_nothing_from_skintrack_and_every_package_may_import_it():
                                                                      "dataclasses"}
     assert third_party == set()
     assert all("words" in allowed for pkg, allowed in ALLOWED.items() if pkg != "words")
+
+
+def test_shared_shapes_are_defined_once():
+    """One definition each (issue 15): the progress callback (core/progress.py), the close-up of
+    a finding (core/crops.py), the vocabulary's tables (words.py); a copy elsewhere is an error."""
+    once = {"Progress": "core/progress.py", "finding_crop": "core/crops.py",
+            "REGION_WORDS": "words.py", "KIND_WORDS": "words.py", "STATUS_WORDS": "words.py",
+            "URGENCY_WORDS": "words.py", "CHOICE_WORDS": "words.py", "DEVICE_WORDS": "words.py"}
+    found: dict[str, list[str]] = {name: [] for name in once}
+    for path in SRC.rglob("*.py"):
+        rel = path.relative_to(SRC).as_posix()
+        for node in ast.parse(path.read_text(), filename=str(path)).body:
+            if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name in once:
+                found[node.name].append(rel)
+            elif isinstance(node, ast.Assign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for t in targets:
+                    if isinstance(t, ast.Name) and t.id in once:
+                        found[t.id].append(rel)
+    assert found == {name: [where] for name, where in once.items()}

@@ -15,13 +15,14 @@ on every page.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import numpy as np
 
 from skintrack.core.errors import SkintrackError
 from skintrack.core.printable import clean_text
+from skintrack.core.progress import Progress
 from skintrack.core.protocol import POSTPONE_KINDS
 from skintrack.core.readable import hours_text
 from skintrack.core.regions import REGION_NAMES
@@ -47,8 +48,6 @@ from skintrack.report.model import (
 )
 from skintrack.tracking import SIMULATED_PREFIX, is_simulated_name, is_simulated_session
 from skintrack.words import URGENCY_WORDS, choice_name, status_sentence
-
-Progress = Callable[[int, int, str], None]
 
 TITLE = "skintrack treatment session report"
 

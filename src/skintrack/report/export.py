@@ -11,13 +11,12 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from skintrack.core.errors import SkintrackError
+from skintrack.core.progress import Progress
 from skintrack.report.model import ReportModel
 
-Progress = Callable[[int, int, str], None]
 FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html"}
 #: Permissions of a written report: the owner reads and writes it, nobody else.
 REPORT_MODE = 0o600

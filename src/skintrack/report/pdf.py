@@ -29,12 +29,11 @@ from pathlib import Path
 import numpy as np
 
 from skintrack.core.printable import clean_text
+from skintrack.core.progress import Progress
 from skintrack.report import text as T
 from skintrack.report.charts import SIMULATED_COLOUR, aftercare_chart, redness_chart
 from skintrack.report.images import fit
 from skintrack.report.model import ReportModel, ReportPhoto
-
-Progress = Callable[[int, int, str], None]
 
 PAGE_W, PAGE_H = 210.0, 297.0  # A4, mm
 MARGIN = 12.0
