@@ -15,14 +15,17 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "skintrack"
 
 #: package -> skintrack packages it may import (besides itself and the top-level helpers)
+#: ``words`` (docs/adr/0010) is the one vocabulary: every package may import it, and it imports no
+#: skintrack package (checked below with relative imports too).
 ALLOWED = {
-    "core": {"core"},
-    "storage": {"core", "storage"},
-    "tracking": {"core", "storage", "tracking"},
+    "core": {"core", "words"},
+    "storage": {"core", "storage", "words"},
+    "tracking": {"core", "storage", "tracking", "words"},
     # The door (ADR 0006): above tracking, nothing imports storage; the data comes through tracking.
-    "report": {"core", "tracking", "report"},
-    "cli": {"core", "tracking", "report", "cli", "app"},
-    "app": {"core", "tracking", "report", "app"},
+    "report": {"core", "tracking", "report", "words"},
+    "cli": {"core", "tracking", "report", "cli", "app", "words"},
+    "app": {"core", "tracking", "report", "app", "words"},
+    "words": set(),
 }
 #: Packages that go through the door: they may not touch a tracker's database connection either.
 ABOVE_THE_DOOR = {"report", "cli", "app"}
@@ -181,3 +184,34 @@ def test_only_the_demo_imports_simulate_and_simulate_imports_only_core():
                 problems.append(f"{rel}:{line} (simulate) imports skintrack.{target}")
     assert not problems, "\n".join(problems)
     assert (SRC / "simulate").is_dir() and not (SRC / "core" / "phantom.py").exists()
+
+
+def test_words_imports_nothing_from_skintrack_and_every_package_may_import_it():
+    """The vocabulary sits under every layer (docs/adr/0010): it imports no skintrack module (so
+    core can use it without an import cycle), and nothing but the standard library."""
+    path = SRC / "words.py"
+    assert list(_skintrack_targets(path)) == []
+    third_party = {mod.split(".")[0] for mod, _ in _imports(path)} - {"__future__", "collections",
+                                                                     "dataclasses"}
+    assert third_party == set()
+    assert all("words" in allowed for pkg, allowed in ALLOWED.items() if pkg != "words")
+
+
+def test_shared_shapes_are_defined_once():
+    """One definition each (issue 15): the progress callback (core/progress.py), the close-up of
+    a finding (core/crops.py), the vocabulary's tables (words.py); a copy elsewhere is an error."""
+    once = {"Progress": "core/progress.py", "finding_crop": "core/crops.py",
+            "REGION_WORDS": "words.py", "KIND_WORDS": "words.py", "STATUS_WORDS": "words.py",
+            "URGENCY_WORDS": "words.py", "CHOICE_WORDS": "words.py", "DEVICE_WORDS": "words.py"}
+    found: dict[str, list[str]] = {name: [] for name in once}
+    for path in SRC.rglob("*.py"):
+        rel = path.relative_to(SRC).as_posix()
+        for node in ast.parse(path.read_text(), filename=str(path)).body:
+            if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name in once:
+                found[node.name].append(rel)
+            elif isinstance(node, ast.Assign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for t in targets:
+                    if isinstance(t, ast.Name) and t.id in once:
+                        found[t.id].append(rel)
+    assert found == {name: [where] for name, where in once.items()}

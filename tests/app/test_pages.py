@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QMessageBox
 
 from skintrack.app.model import AppModel, SessionSummary
 from skintrack.app.pages.check import DECISION_TEXT, CheckPage
-from skintrack.app.pages.check_findings import finding_colour, finding_crop
+from skintrack.app.pages.check_findings import finding_close_up, finding_colour
 from skintrack.app.pages.compare import ComparePage
 from skintrack.app.pages.recovery import RecoveryPage, chart_data
 from skintrack.app.pages.sessions import NewSessionDialog, SessionsPage
@@ -281,7 +281,7 @@ def test_finding_crops_are_square_even_at_the_photo_edge(analysed):
 
     a = analysed["aptus_1.png"]
     for f in list(a.findings[:3]) + [Finding("edge", "papule", 2.0, 3.0, 6.0, None, None, 0.5)]:
-        crop = finding_crop(a.photo.rgb, f)
+        crop = finding_close_up(a.photo.rgb, f)
         assert crop.shape == (112, 112, 3) and crop.dtype == np.uint8
 
 

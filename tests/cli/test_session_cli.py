@@ -49,7 +49,8 @@ def test_whole_flow_and_status_json(capsys, tmp_path, later_jpeg):
                          "--treated", "left_cheek,right_cheek", "--at", "3h ago",
                          "--products", "hyaluronic serum")
     assert code == 0, err
-    assert out.startswith("session 1: roller, 0.25 mm needles, on left cheek, right cheek")
+    assert out.startswith("session 1: derma roller, 0.25 mm needles, on the left cheek and the "
+                          "right cheek")
 
     code, out, err = cli(capsys, *d, "baseline", "1", str(SAMPLES / "aptus_1.png"),
                          "--taken-at", "4h ago")
@@ -185,7 +186,7 @@ def test_new_session_shows_the_technique_and_the_serum_can_be_ticked(capsys, tmp
     code, out, err = cli(capsys, *d, "new", "--device", "roller", "--needle-mm", "0.25",
                          "--treated", "forehead,left_cheek", "--at", "10 min ago")
     assert code == 0, err
-    assert "how to treat the forehead, left cheek (" in out
+    assert "how to treat the forehead and the left cheek (" in out
     steps = [line.strip() for line in out.splitlines() if line.strip()[:2] in
              {f"{i}." for i in range(1, 9)}]
     assert steps[0].startswith("1. Cross-hatch: move the roller horizontally")
@@ -241,8 +242,8 @@ def test_status_says_the_end_point_of_the_first_photo(capsys, tmp_path, engine):
     assert cli(capsys, *d, "add", "1", str(hard), "--taken-at", "40 min ago")[0] == 0
     code, out, err = cli(capsys, *d, "status", "1")
     assert code == 0, err
-    assert "end point (first photo, 0.3 h): REDDER THAN SLIGHTLY PINK on the left cheek, right " \
-           "cheek: next time, lighter" in out
+    assert "end point (first photo, 0.3 h): REDDER THAN SLIGHTLY PINK on the left cheek and the " \
+           "right cheek: next time, lighter" in out
     assert "Next time, lighter" in out and f'protocol: "{protocol.SRC_ENDPOINT}"' in out
     rec = json.loads(cli(capsys, *d, "status", "1", "--json")[1])
     assert rec["endpoint"]["redder_than_slightly_pink"]

@@ -110,7 +110,7 @@ def test_html_shows_decisions_and_answers(report_model, html_doc):
     assert "\u2611 confirmed" in text and "\u2611 dismissed" in text
     for a in report_model.questionnaire:
         assert a.question in text
-    assert "roller, needles 0.25 mm" in text
+    assert "derma roller, needles 0.25 mm" in text
     assert "\u00b11.2 CIELAB a* units" in text
 
 

@@ -67,13 +67,14 @@ def parse_regions(text: str, option: str = "--treated") -> tuple[str, ...]:
     """
     from skintrack.core.errors import SkintrackError
     from skintrack.core.printable import for_terminal, shorten
-    from skintrack.core.regions import REGION_LABELS, REGION_NAMES, region_named
+    from skintrack.core.regions import REGION_NAMES, region_named
+    from skintrack.words import region_name
 
     names = [t.strip() for t in text.split(",") if t.strip()]
     unknown = [n for n in names if region_named(n) is None]
     if unknown:
         shown = ", ".join(repr(shorten(for_terminal(n), 40)) for n in unknown[:3])
-        choices = ", ".join(REGION_LABELS[n] for n in REGION_NAMES)
+        choices = ", ".join(region_name(n) for n in REGION_NAMES)
         raise SkintrackError(f"{option}: unknown region{'s' if len(unknown) > 1 else ''} {shown}; "
                              f"the regions are {choices} (left and right are the person's own), "
                              "separated by commas")

@@ -20,6 +20,7 @@ import json
 import sys
 
 from skintrack.cli import REGIONS_HELP, parse_regions
+from skintrack.words import decision_word, kind_name, region_name, region_phrase
 
 
 def _ids(text: str) -> list[str]:
@@ -190,7 +191,7 @@ def run_close_up(photo, answers, args, *, first_session: bool) -> int:
     from skintrack.core.printable import for_terminal
 
     name = for_terminal(photo.path.rsplit("/", 1)[-1]) or "photo"
-    print(f"{name}: {verdict.decision.upper()}   (close-up of one patch of skin)")
+    print(f"{name}: {decision_word(verdict.decision)}   (close-up of one patch of skin)")
     how = (f"assumed: the longer side spans {cu.mm_per_px * max(photo.width, photo.height):.0f} "
            "mm; pass --mm-per-px if you know it" if cu.scale_assumed else "given")
     print(f"  scale {cu.mm_per_px:.3f} mm per pixel ({how}); skin found on "
@@ -204,15 +205,13 @@ def run_close_up(photo, answers, args, *, first_session: bool) -> int:
         print("  (The protocol questions were not answered: run on a terminal to be asked them, "
               "or pass --answers FILE.)")
     if cu.findings:
-        from skintrack.core.verdict import KIND_WORDS
-
         print()
         print(f"  {'id':<10}  {'kind':<16}  {'at (x, y px)':<14}  {'size':>7}  {'certainty':>9}  "
               "state")
         for f in sorted(cu.findings, key=lambda f: -f.score):
             state = ("dismissed" if f.id in args.dismiss else
                      "confirmed" if f.id in args.confirm else "")
-            kind = KIND_WORDS.get(f.kind, f.kind).split(" ", 1)[-1]
+            kind = kind_name(f.kind)
             at = f"{f.x:.0f}, {f.y:.0f}"
             print(f"  {f.id:<10}  {kind:<16}  {at:<14}  {f.diameter_mm:>4.1f} mm  "
                   f"{f.score:>9.0%}  {state}")
@@ -296,11 +295,11 @@ def _parse_answer(q, text: str):
 
 def print_report(analysis, verdict, args, answered: bool) -> None:
     from skintrack.core.printable import for_terminal
-    from skintrack.core.verdict import KIND_WORDS, REGION_WORDS, why_not_counted
+    from skintrack.core.verdict import why_not_counted
 
     name = for_terminal(analysis.photo.path.rsplit("/", 1)[-1]) or "photo"
-    where = ", ".join(verdict.treated) if verdict.treated else "whole face"
-    print(f"{name}: {verdict.decision.upper()}   (treated: {where})")
+    where = ", ".join(region_name(r) for r in verdict.treated) if verdict.treated else "whole face"
+    print(f"{name}: {decision_word(verdict.decision)}   (treated: {where})")
     for r in verdict.reasons:
         print(f"  - {r.text}")
         print(f"    protocol: \"{r.source_sentence}\"")
@@ -325,8 +324,8 @@ def print_report(analysis, verdict, args, answered: bool) -> None:
             if why:
                 state = f"not counted: {why}" + (f" ({state})" if state else "")
             size = f"{f.diameter_mm:.1f} mm" if f.diameter_mm else f"{2 * f.radius_px:.0f} px"
-            place = (REGION_WORDS.get(f.region, f.region) if f.region else
-                     f"next to {REGION_WORDS[f.near_regions[0]]}" if f.near_regions else
+            place = (region_name(f.region) if f.region else
+                     f"next to {region_phrase(f.near_regions[0])}" if f.near_regions else
                      "edge of face")
-            kind = KIND_WORDS.get(f.kind, f.kind).split(" ", 1)[-1]
+            kind = kind_name(f.kind)
             print(f"  {f.id:<10}  {kind:<16}  {place:<24}  {size:>7}  {f.score:>9.0%}  {state}")

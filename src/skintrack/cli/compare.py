@@ -10,6 +10,7 @@ import time
 from skintrack.cli import REGIONS_HELP, parse_regions
 from skintrack.core.printable import for_terminal
 from skintrack.core.readable import signed_number
+from skintrack.words import region_name
 
 REGIONS = ("forehead", "left_cheek", "right_cheek", "nose", "chin", "perioral")
 
@@ -106,7 +107,7 @@ def print_table(c, args) -> None:
         ch = c.regions.get(name)
         if ch is None:
             continue
-        label = name.replace("_", " ") + (" (treated)" if name in c.treated else "")
+        label = region_name(name) + (" (treated)" if name in c.treated else "")
         real = (ch.grade if ch.grade != "none" else "yes (less red)") if ch.real_change else "no"
         rows.append((label, f"{ch.baseline_a_star:.1f}", f"{ch.later_a_star:.1f}",
                      _signed(ch.delta_a_star), f"{ch.uncertainty:.1f}",
@@ -116,10 +117,8 @@ def print_table(c, args) -> None:
         print("  ".join(cell.ljust(wd) for cell, wd in zip(row, widths, strict=True)).rstrip())
         if i == 0:
             print("  ".join("-" * wd for wd in widths))
-    from skintrack.core.regions import REGION_LABELS
-
     n = c.normalisation
-    ref = f" (reference: {', '.join(REGION_LABELS.get(r, r) for r in n.reference_regions)})" \
+    ref = f" (reference: {', '.join(region_name(r) for r in n.reference_regions)})" \
         if n.reference_regions else ""
     # One uncertainty figure (the table's ±); the light matching's own share is in --json.
     print(f"\nlight matched by: {n.method.replace('_', ' ')}{ref}")

@@ -17,6 +17,7 @@ from skintrack.cli import REGIONS_HELP, parse_regions, positive_id
 from skintrack.core.errors import SkintrackError
 from skintrack.core.printable import for_terminal as shown
 from skintrack.core.readable import MINUS, duration_text, hours_text, signed_number
+from skintrack.words import and_list, device_name, kind_name, region_name, region_phrase, status_headline
 
 _TIME_HELP = ("a time: 2026-06-24T10:30 (local unless it has +02:00 or Z), 10:30 (today), now, "
               "'2h ago' or '90m ago'")
@@ -171,8 +172,8 @@ def _new(tracker, args) -> int:
         print(json.dumps({**_session_record(s),
                           "technique_steps": list(technique_steps(s.device))}))
         return 0
-    regions = region_words(s.treated_regions)
-    print(f"session {s.id}: {s.device}, {s.needle_mm:g} mm needles, on {regions}; "
+    regions = and_list(region_phrase(r) for r in s.treated_regions)
+    print(f"session {s.id}: {device_name(s.device)}, {s.needle_mm:g} mm needles, on {regions}; "
           f"treatment start {_local(s.treated_at)}")
     print(f"next: skintrack session baseline {s.id} PHOTO   (the photo taken before treatment)")
     print_technique(s.device, regions)
@@ -181,16 +182,15 @@ def _new(tracker, args) -> int:
 
 def region_words(names) -> str:
     """Region identifiers as people read them ("around the mouth", not "perioral")."""
-    from skintrack.core.regions import REGION_LABELS
-
-    return ", ".join(REGION_LABELS.get(n, n.replace("_", " ")) for n in names)
+    return ", ".join(region_name(n) for n in names)
 
 
 def print_technique(device: str, regions: str) -> None:
-    """The technique in plain steps, with the treated regions and the protocol's sentences."""
+    """The technique in plain steps, with the treated regions (``regions`` as a sentence says
+    them: "the nose and the chin") and the protocol's sentences."""
     from skintrack.core import protocol
 
-    print(f"how to treat the {regions} (\"{protocol.SRC_PART_TECHNIQUE}\"):")
+    print(f"how to treat {regions} (\"{protocol.SRC_PART_TECHNIQUE}\"):")
     for i, step in enumerate(technique_steps(device), 1):
         print(f"  {i}. {step}")
     print(f"  {protocol.ENDPOINT_PHOTO_HINT}")
@@ -255,18 +255,20 @@ def _status(tracker, args) -> int:
     s = tracker.session(args.session)
     h = st.hours_since_treatment
     ago = f"{duration_text(h)} ago" if h >= 0 else f"in {duration_text(-h)}"
-    print(f"session {s.id}: {s.device} {s.needle_mm:g} mm on "
+    print(f"session {s.id}: {device_name(s.device)} {s.needle_mm:g} mm on "
           f"{region_words(s.treated_regions)}; treated "
           f"{_local(s.treated_at)} ({ago})")
-    headline = f"status: {st.status.replace('_', ' ').upper()} (confidence {st.confidence})"
+    words = status_headline(st.status)
+    headline = (f"status: {st.status.replace('_', ' ').upper()} ({words[:1].lower()}{words[1:]}, "
+                f"confidence {st.confidence})")
     if st.predicted_resolved_at_hours is not None:
         headline += (f"; back to baseline about {hours_text(st.predicted_resolved_at_hours)} "
                      "after treatment")
     print(headline)
     ep = st.endpoint
     if ep is not None and ep.measured:
-        verdict = ("REDDER THAN SLIGHTLY PINK on the "
-                   + region_words(ep.too_red) + ": next time, lighter"
+        verdict = ("REDDER THAN SLIGHTLY PINK on "
+                   + and_list(region_phrase(r) for r in ep.too_red) + ": next time, lighter"
                    if ep.too_red else "within slightly pink")
         print(f"end point (first photo, {ep.hours:.1f} h): {verdict} "
               f"(Δa* {ep.delta_a_star:+.1f}, limit +{ENDPOINT_MAX_DELTA_A_STAR:g})")
@@ -300,8 +302,7 @@ def _status(tracker, args) -> int:
         names = {p.id: p.original_name for p in tracker.photos(args.session)}
         print("new spots to look at (seen on one photo only, not counted as getting worse):")
         for sp in st.spots_to_look_at:
-            where = region_words([sp.region]) if sp.region else "face"
-            print(f"  - {sp.kind.replace('_', ' ')} on the {where}"
+            print(f"  - {kind_name(sp.kind)} on {region_phrase(sp.region)}"
                   f", {names.get(sp.photo_id, 'photo')} ({sp.hours:.1f} h) at x {sp.x:.0f}, "
                   f"y {sp.y:.0f}")
     active = [t for t in st.timers if t.active]

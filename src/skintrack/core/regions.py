@@ -15,17 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from skintrack.words import REGION_WORDS, region_phrase
+
 REGION_NAMES = ("forehead", "left_cheek", "right_cheek", "nose", "chin", "perioral")
-#: The regions (and the lips, where cold sores sit) as a person reads them; anatomical sides.
-REGION_LABELS = {
-    "forehead": "forehead",
-    "left_cheek": "left cheek",
-    "right_cheek": "right cheek",
-    "nose": "nose",
-    "chin": "chin",
-    "perioral": "around the mouth",
-    "lips": "lips",
-}
+#: The regions' words live in :mod:`skintrack.words`; this name stays for existing imports.
+REGION_LABELS = REGION_WORDS
 WORK_FACE_WIDTH = 400
 
 
@@ -36,10 +30,12 @@ def _region_key(text: str) -> str:
 
 
 #: Every way of naming a region that is accepted where regions are typed: the identifiers, the
-#: words the reports and the app print (REGION_LABELS, "skin around the mouth" in the verdict).
+#: words every front end prints (:func:`skintrack.words.region_name` and, in sentences,
+#: :func:`~skintrack.words.region_phrase`: "the skin around the mouth").
 _REGION_BY_WORDS = {
     **{_region_key(n): n for n in REGION_NAMES},
-    **{_region_key(label): n for n, label in REGION_LABELS.items() if n in REGION_NAMES},
+    **{_region_key(label): n for n, label in REGION_WORDS.items() if n in REGION_NAMES},
+    **{_region_key(region_phrase(n)): n for n in REGION_NAMES},
     _region_key("skin around the mouth"): "perioral",
 }
 

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from skintrack.core import protocol
 from skintrack.core.questionnaire import unanswered
 from skintrack.core.regions import REGION_NAMES
+from skintrack.words import and_list, kind_with_article, region_phrase
 
 DECISIONS = ("go", "review", "postpone")
 #: A postponing finding at or above its kind's certain score postpones on its own; below it asks
@@ -82,11 +83,6 @@ def certain_score(kind: str) -> float:
     """The score at which a finding of ``kind`` counts as found with certainty."""
     return CERTAIN_PUSTULE_SCORE if kind == "pustule" else CERTAIN_SCORE
 
-KIND_WORDS = {
-    "pustule": "a pustule", "open_wound": "an open wound", "crust": "a crust (scab)",
-    "cold_sore": "a cold sore", "papule": "a papule", "nodule": "a nodule",
-    "comedone": "a comedone",
-}
 #: Short words for each protocol question, for the reason that lists the unanswered ones.
 QUESTION_WORDS = {
     "pregnant_or_breastfeeding": "pregnancy or breastfeeding", "keloid_prone": "keloids",
@@ -95,10 +91,6 @@ QUESTION_WORDS = {
     "disinfected_hands_face_tool": "disinfection of hands, face and tool",
     "beginner": "whether you are a beginner", "room_clean": "a clean room",
     "room_ventilated": "a ventilated room",
-}
-REGION_WORDS = {
-    "forehead": "forehead", "left_cheek": "left cheek", "right_cheek": "right cheek",
-    "nose": "nose", "chin": "chin", "perioral": "skin around the mouth", "lips": "lips",
 }
 
 
@@ -214,10 +206,10 @@ def _where(f, close_up: bool = False) -> str:
         return "on the photographed skin"
     region = _get(f, "region")
     if region:
-        return f"on the {REGION_WORDS.get(region, region)}"
+        return f"on {region_phrase(region)}"
     near = _get(f, "near_regions") or ()
     if near:
-        return f"next to the {REGION_WORDS.get(near[0], near[0])}"
+        return f"next to {region_phrase(near[0])}"
     return "at the edge of the face"
 
 
@@ -274,7 +266,7 @@ def decide(findings, quality, *, answers=None, treated: Iterable[str] = (),
         regions = set(_get(f, "near_regions") or ()) | ({_get(f, "region")} - {None})
         if not close_up and not regions & treated_set:
             continue
-        what = f"{KIND_WORDS.get(kind, kind)} {_where(f, close_up)}{_size(f, mm_per_px)}"
+        what = f"{kind_with_article(kind)} {_where(f, close_up)}{_size(f, mm_per_px)}"
         if fid in confirmed or float(_get(f, "score", 0.0)) >= certain_score(kind):
             reasons.append(_reason(
                 f"There is {what}: wait until the skin has fully recovered.", "skin_suspend",
@@ -392,9 +384,9 @@ def _inflamed_reason(counted, treated: set[str], confirmed: frozenset[str]) -> R
     if not ids or (expected <= ALMOST_CLEAR_INFLAMED and not nodule):
         return None
     n = len(ids)
-    where = ", ".join(REGION_WORDS.get(r, r) for r in regions)
+    where = and_list(region_phrase(r) for r in regions)
     what = (f"{n} red bump{'s' if n != 1 else ''} or lump{'s' if n != 1 else ''} of inflamed "
-            f"acne (papules, nodules) on the {where}")
+            f"acne (papules, nodules) on {where}")
     return _reason(
         f"There may be active inflamed acne: {what}. Needling over inflamed acne can spread its "
         "bacteria, and dermatologists advise waiting until it has calmed down. Look at them: "

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from skintrack.core.crops import finding_crop
 from skintrack.core.protocol import (
     NO_ACIDS_RETINOL_HOURS,
     NO_MAKEUP_SWIM_SUN_HOURS,
@@ -35,10 +36,6 @@ DISPLAY_PX = (480, 600)
 CROP_PX = (200, 200)
 #: Face box growth on each side, as a fraction of its larger side: forehead and chin stay in view.
 FACE_MARGIN = 0.10
-#: A finding's close-up shows this many spot radii on each side, and at least this share of the
-#: face width, so a tiny spot still shows its surroundings.
-CROP_RADII = 4.0
-CROP_MIN_FACE_FRACTION = 0.07
 
 TAKEN_AT_NOTES = {"file_time": "approximate: file time", "unknown": "time unknown",
                   "exif_local": "camera clock", "given": "time given by you"}
@@ -327,21 +324,6 @@ def photo_entry(
         used_in_curve=used_in_curve, regions_image=regions_image)
 
 
-def finding_crop(rgb: np.ndarray, x: float, y: float, radius_px: float, face_width_px: float) -> np.ndarray:
-    """A square close-up around a finding at photo pixel (x, y), the spot ringed in yellow
-    just outside its radius, so the spot itself stays visible."""
-    import cv2
-
-    half = max(CROP_RADII * float(radius_px), CROP_MIN_FACE_FRACTION * float(face_width_px), 8.0)
-    out = fit(crop(rgb, (x - half, y - half, x + half, y + half)), *CROP_PX)
-    scale = out.shape[1] / (2 * half)
-    ring = max(4.0, (float(radius_px) * 1.6 + 2.0) * scale)
-    centre = (int(round(out.shape[1] / 2)), int(round(out.shape[0] / 2)))
-    cv2.circle(out, centre, int(round(ring)), (255, 221, 0), max(1, out.shape[1] // 90),
-               lineType=cv2.LINE_AA)
-    return out
-
-
 def finding_entries(analysis, photo_id: str, *, states: Mapping[str, str] | None = None,
                     prefix: str = "F") -> tuple[FindingEntry, ...]:
     """The findings of one analysed photo, with close-ups and the person's decisions.
@@ -362,7 +344,8 @@ def finding_entries(analysis, photo_id: str, *, states: Mapping[str, str] | None
             id=f"{prefix}{photo_id.lstrip('P')}.{fid}", kind=str(_get(f, "kind")), photo_id=photo_id,
             region=region if region in FINDING_REGIONS else None,
             diameter_mm=_get(f, "diameter_mm"), score=_get(f, "score"),
-            state=states.get(fid, "open"), crop=finding_crop(analysis.photo.rgb, x, y, r, fw)))
+            state=states.get(fid, "open"),
+            crop=finding_crop(analysis.photo.rgb, x, y, r, fw, size=CROP_PX[0])))
     return tuple(out)
 
 

@@ -16,16 +16,16 @@ on every page.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import numpy as np
 
 from skintrack.core.errors import SkintrackError
 from skintrack.core.printable import clean_text
+from skintrack.core.progress import Progress
 from skintrack.core.protocol import POSTPONE_KINDS
 from skintrack.core.readable import hours_text
-from skintrack.core.recovery import STATUS_WORDS, URGENCY_WORDS
 from skintrack.core.regions import REGION_NAMES
 from skintrack.report.assemble import (
     TAKEN_AT_NOTES,
@@ -48,13 +48,12 @@ from skintrack.report.model import (
     Status,
 )
 from skintrack.tracking import SIMULATED_PREFIX, is_simulated_name, is_simulated_session
-
-Progress = Callable[[int, int, str], None]
+from skintrack.words import URGENCY_WORDS, choice_name, status_sentence
 
 TITLE = "skintrack treatment session report"
 
 #: Recovery status -> (report level, headline).
-#: Summary level per status; the words come from core.recovery.STATUS_WORDS.
+#: Summary level per status; the words come from skintrack.words.STATUS_WORDS.
 STATUS_LEVEL = {
     "insufficient_data": "unknown",
     "resolved": "ok",
@@ -87,7 +86,7 @@ FIT_SAMPLES = 97
 
 def _status(rs) -> Status:
     level = STATUS_LEVEL.get(rs.status, "unknown")
-    headline = STATUS_WORDS.get(rs.status, ("", rs.status.replace("_", " ")))[1]
+    headline = status_sentence(rs.status)
     if rs.urgency != "none":
         level = "act"
         headline = f"{URGENCY_WORDS.get(rs.urgency, '')} {headline}".strip()
@@ -166,11 +165,6 @@ def _normalisation(records: list[Mapping]) -> Normalisation | None:
                          max(u) if u else None, desc.strip())
 
 
-#: Answers worth a reader's attention, beyond the advised-against conditions answered "yes".
-CHOICE_WORDS = {"alcohol_75_10min": "75 % alcohol for 10 minutes or more",
-                "uv_box": "UV sterilisation box", "other": "another way", "none": "not disinfected"}
-
-
 def _flagged(key: str, value) -> bool:
     """Whether an answer goes against the protocol (it is then shown in red)."""
     from skintrack.core.protocol import (
@@ -220,7 +214,7 @@ def _questionnaire(data: Mapping | None) -> tuple[Answer, ...]:
         elif isinstance(value, int | float):
             answer = f"{value:g} {units.get(key, '')}".strip()
         else:
-            answer = CHOICE_WORDS.get(str(value), str(value))
+            answer = choice_name(str(value))
         question = wording.get(str(key), str(key).replace("_", " ").capitalize())
         out.append(Answer(question, answer, flag=_flagged(str(key), value)))
     return tuple(out)

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from skintrack.core.protocol import REDNESS_WINDOW_END_HOURS, REDNESS_WINDOW_START_HOURS
 from skintrack.core.readable import hours_text
-from skintrack.core.regions import REGION_LABELS
+from skintrack.words import region_name
 
 #: One colour per region, the same everywhere a region is drawn (colour-blind-safe Okabe-Ito set).
 REGION_COLOURS = {
@@ -132,7 +132,7 @@ def redness_chart(
             continue
         pts = sorted((float(h), float(v)) for h, v in pts)
         is_treated = not treated_set or name in treated_set
-        label = REGION_LABELS.get(name, name.replace("_", " "))
+        label = region_name(name)
         if treated_set and not is_treated:
             label += " (untreated)"
         colour = REGION_COLOURS.get(name, "#777777")

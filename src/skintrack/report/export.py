@@ -9,13 +9,12 @@ earlier one of the same name). A report is health data: it is written readable b
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
+from skintrack.core.progress import Progress
 from skintrack.report.files import REPORT_MODE, ReportError, atomic_write
 from skintrack.report.model import ReportModel
 
-Progress = Callable[[int, int, str], None]
 FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html"}
 
 

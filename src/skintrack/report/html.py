@@ -17,13 +17,12 @@ from html import escape
 from pathlib import Path
 
 from skintrack.core.printable import clean_text
+from skintrack.core.progress import Progress
 from skintrack.report import text as T
 from skintrack.report.charts import aftercare_chart, redness_chart
 from skintrack.report.files import atomic_write
 from skintrack.report.images import data_uri, encode_jpeg, metadata_markers
 from skintrack.report.model import ReportModel, ReportPhoto
-
-Progress = Callable[[int, int, str], None]
 
 CSS = """
 :root { --ink: #1d1d1f; --muted: #5f6368; --line: #d9d9de; --sim: #B00020; }

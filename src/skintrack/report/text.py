@@ -11,8 +11,8 @@ from skintrack.core.protocol import (
     PROTOCOL_TITLE,
 )
 from skintrack.core.readable import hours_text, signed_number
-from skintrack.core.regions import REGION_LABELS
 from skintrack.report.model import FindingEntry, ReportModel, ReportPhoto
+from skintrack.words import device_name, kind_name, region_name
 
 #: Colours of status levels and check decisions (text on white).
 LEVEL_COLOURS = {"ok": "#1B7F3B", "watch": "#B26B00", "act": "#B00020", "unknown": "#555555"}
@@ -39,7 +39,7 @@ BELOW_THRESHOLD = "no"
 def region_label(name: str | None) -> str:
     if not name:
         return "\u2013"
-    return REGION_LABELS.get(name, name.replace("_", " "))
+    return region_name(name)
 
 
 def hours(h: float | None) -> str:
@@ -116,7 +116,7 @@ def device_line(model: ReportModel) -> str:
     d = model.device
     if d is None:
         return "device not recorded"
-    text = d.kind
+    text = device_name(d.kind)
     if d.needle_length_mm is not None:
         text += f", needles {d.needle_length_mm:g} mm"
         if d.within_home_range is False:
@@ -162,7 +162,7 @@ def check_line(model: ReportModel) -> str:
 def finding_line(f: FindingEntry, model: ReportModel) -> str:
     where = "lips" if f.region == "lips" else (region_label(f.region) if f.region
                                                 else "outside the measured regions")
-    bits = [f.kind.replace("_", " "), where]
+    bits = [kind_name(f.kind), where]
     if f.diameter_mm is not None:
         bits.append(f"about {f.diameter_mm:.1f} mm")
     if f.score is not None:

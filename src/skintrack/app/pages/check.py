@@ -26,10 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from skintrack.app.model import AppModel
-from skintrack.app.pages.check_findings import MAX_FINDING_ROWS, FindingRow, finding_colour
+from skintrack.app.pages.check_findings import MAX_FINDING_ROWS, FindingRowWidget, finding_colour
 from skintrack.app.pages.check_questions import Checklist, QuestionsForm, unanswered_questions
 from skintrack.app.pages.common import (
-    REGION_LABELS,
     Banner,
     hint_label,
     region_checkboxes,
@@ -41,12 +40,10 @@ from skintrack.core import protocol
 from skintrack.core.errors import SkintrackError
 from skintrack.core.questionnaire import Answers
 from skintrack.core.verdict import Verdict, decide, why_not_counted
+from skintrack.words import DECISION_WORDS, decision_headline, region_name
 
-DECISION_TEXT = {
-    "go": ("GO: your skin looks ready", "go"),
-    "review": ("REVIEW: look again before you start", "review"),
-    "postpone": ("POSTPONE: do not treat today", "postpone"),
-}
+#: The banner per decision: its headline (skintrack.words) and its tone.
+DECISION_TEXT = {d: (decision_headline(d), d) for d in DECISION_WORDS}
 
 
 def model_answers(model: AppModel) -> Answers | None:
@@ -107,7 +104,7 @@ def advice_html(verdict: Verdict) -> str:
 def _where_words(treated) -> str:
     if not treated:
         return "the whole face"
-    return ", ".join(REGION_LABELS[t].lower() for t in treated) + " and the skin next to them"
+    return ", ".join(region_name(t) for t in treated) + " and the skin next to them"
 
 
 class CheckPage(QWidget):
@@ -124,7 +121,7 @@ class CheckPage(QWidget):
         self.model = model
         self.verdict: Verdict | None = None
         self.verdict_error = ""
-        self.rows: list[FindingRow] = []
+        self.rows: list[FindingRowWidget] = []
         self._shown = None  # the analysis the picture and the rows are of
 
         lay = QVBoxLayout(self)
@@ -332,12 +329,12 @@ class CheckPage(QWidget):
             "something else (a freckle, a mole, a shadow)."
             + (f" The {more} least certain are circled on the photo only." if more > 0 else ""))
         for f in shown:
-            row = FindingRow(a.photo.rgb, f)
+            row = FindingRowWidget(a.photo.rgb, f)
             row.choice_made.connect(self.finding_choice.emit)
             self.findings_box.addWidget(row)
             self.rows.append(row)
 
-    def row_for(self, finding_id: str) -> FindingRow | None:
+    def row_for(self, finding_id: str) -> FindingRowWidget | None:
         return next((r for r in self.rows if r.finding.id == finding_id), None)
 
     # --- view -> model ------------------------------------------------------------------------------

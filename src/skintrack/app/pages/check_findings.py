@@ -1,5 +1,5 @@
 """The check page's findings: the colour a finding is circled in, its zoomed crop, and the row
-that shows it with Confirm / Dismiss buttons (:class:`FindingRow`)."""
+that shows it with Confirm / Dismiss buttons (:class:`FindingRowWidget`)."""
 
 from __future__ import annotations
 
@@ -9,22 +9,21 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
-from skintrack.app.pages.common import REGION_LABELS, hint_label
+from skintrack.app.pages.common import hint_label
 from skintrack.app.qtimage import rgb_to_pixmap
 from skintrack.core import protocol
+from skintrack.core.crops import finding_crop
 from skintrack.report.text import CERTAINTY_NOTE
+from skintrack.words import kind_title, region_phrase, region_title
 
 #: Findings shown with crops; the rest are circled on the photo only (a busy acne photo can have
 #: dozens, and the ones that matter for the verdict are listed first).
 MAX_FINDING_ROWS = 24
 CROP_PX = 112
 
-KIND_LABELS = {
-    "comedone": "Blackhead or whitehead", "papule": "Red bump (papule)",
-    "pustule": "Pustule (white or yellow head)", "nodule": "Deep lump (nodule)",
-    "open_wound": "Open wound", "crust": "Scab (crust)", "cold_sore": "Cold sore",
-}
 _RED, _YELLOW, _GREY = (255, 80, 60), (255, 200, 0), (170, 170, 170)
+#: Padding where a close-up leaves the photo: the dark of the page, so every row lines up.
+_PAD = (38, 42, 46)
 
 
 def finding_colour(finding, choice: str | None, counted: bool = True) -> tuple[int, int, int]:
@@ -35,31 +34,14 @@ def finding_colour(finding, choice: str | None, counted: bool = True) -> tuple[i
     return _RED if finding.kind in protocol.POSTPONE_KINDS else _YELLOW
 
 
-def finding_crop(rgb: np.ndarray, finding, size: int = CROP_PX) -> np.ndarray:
-    """A square zoom around a finding (at least 4 radii across), with its circle drawn."""
-    import cv2
-
-    h, w = rgb.shape[:2]
-    r = max(float(finding.radius_px), 4.0)
-    half = int(max(4 * r, 24))
-    x, y = int(round(finding.x)), int(round(finding.y))
-    x0, y0, x1, y1 = max(0, x - half), max(0, y - half), min(w, x + half), min(h, y + half)
-    crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
-    if crop.size == 0:
-        return np.zeros((size, size, 3), np.uint8)
-    s = size / max(crop.shape[:2])
-    crop = cv2.resize(crop, (max(1, round(crop.shape[1] * s)), max(1, round(crop.shape[0] * s))),
-                      interpolation=cv2.INTER_CUBIC if s > 1 else cv2.INTER_AREA)
-    # Pad to a square so every row lines up, whatever the photo edge cut off.
-    pad_y, pad_x = size - crop.shape[0], size - crop.shape[1]
-    crop = cv2.copyMakeBorder(crop, pad_y // 2, pad_y - pad_y // 2, pad_x // 2,
-                              pad_x - pad_x // 2, cv2.BORDER_CONSTANT, value=(38, 42, 46))
-    cv2.circle(crop, (round((x - x0) * s) + pad_x // 2, round((y - y0) * s) + pad_y // 2),
-               max(3, round(r * s * 1.3)), finding_colour(finding, None), 1, cv2.LINE_AA)
-    return crop
+def finding_close_up(rgb: np.ndarray, finding, size: int = CROP_PX) -> np.ndarray:
+    """The finding's close-up (:func:`skintrack.core.crops.finding_crop`, as the reports show
+    it), ringed in the colour it is circled in on the photo."""
+    return finding_crop(rgb, finding.x, finding.y, finding.radius_px, size=size,
+                        ring_rgb=finding_colour(finding, None), pad_rgb=_PAD)
 
 
-class FindingRow(QFrame):
+class FindingRowWidget(QFrame):
     """One finding: the zoomed crop, what it may be, what it means for the verdict, and
     Confirm / Dismiss buttons."""
 
@@ -72,15 +54,15 @@ class FindingRow(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         lay = QHBoxLayout(self)
         crop = QLabel()
-        crop.setPixmap(rgb_to_pixmap(finding_crop(rgb, finding)))
+        crop.setPixmap(rgb_to_pixmap(finding_close_up(rgb, finding)))
         crop.setAccessibleName("zoomed view of the finding")
         lay.addWidget(crop)
         text = QVBoxLayout()
-        kind = KIND_LABELS.get(finding.kind, finding.kind.replace("_", " "))
+        kind = kind_title(finding.kind)
         if finding.region:
-            where = REGION_LABELS.get(finding.region, finding.region)
+            where = region_title(finding.region)
         elif finding.near_regions:
-            where = "Next to the " + REGION_LABELS[finding.near_regions[0]].lower()
+            where = "Next to " + region_phrase(finding.near_regions[0])
         else:
             where = "Edge of the face"
         size = (f"{finding.diameter_mm:.1f} mm" if finding.diameter_mm

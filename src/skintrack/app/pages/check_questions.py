@@ -20,13 +20,8 @@ from skintrack.core.questionnaire import (
     checklist_state,
     unanswered,
 )
+from skintrack.words import choice_title
 
-#: Plain words for the questionnaire's choices.
-CHOICE_LABELS = {
-    "patch": "Dissolvable microneedle patch", "roller": "Derma roller", "pen": "Microneedle pen",
-    "alcohol_75_10min": "Soaked in 75 % alcohol for 10 minutes or more",
-    "uv_box": "In a UV sterilisation box", "other": "Another way", "none": "Not disinfected",
-}
 #: How a checklist item's state is shown: a mark and its colour.
 CHECK_MARKS = {"ok": ("✔", "#1e7b34"), "attention": ("!", "#8a4b00"), "open": ("○", "#5f6368")}
 
@@ -127,7 +122,7 @@ class QuestionsForm(QWidget):
             w.addItem("No", False)
         else:
             for c in question.choices:
-                w.addItem(CHOICE_LABELS.get(c, c.replace("_", " ")), c)
+                w.addItem(choice_title(c), c)
         w.currentIndexChanged.connect(self._emit)
         return w
 

@@ -16,10 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from skintrack.core.regions import REGION_LABELS as _REGION_WORDS
-
-#: Region names as shown on screen (capitalised for labels and check boxes).
-REGION_LABELS = {name: words[0].upper() + words[1:] for name, words in _REGION_WORDS.items()}
+from skintrack.words import region_title
 
 
 def region_checkboxes(on_toggled, columns: int = 3):
@@ -31,7 +28,7 @@ def region_checkboxes(on_toggled, columns: int = 3):
     grid = QGridLayout()
     boxes: dict[str, QCheckBox] = {}
     for i, name in enumerate(REGION_NAMES):
-        box = QCheckBox(REGION_LABELS[name])
+        box = QCheckBox(region_title(name))
         box.toggled.connect(on_toggled)
         grid.addWidget(box, i // columns, i % columns)
         boxes[name] = box

@@ -20,10 +20,11 @@ from PySide6.QtWidgets import (
 )
 
 from skintrack.app.model import AppModel
-from skintrack.app.pages.common import REGION_LABELS, Banner, hint_label, html_list, title_label
+from skintrack.app.pages.common import Banner, hint_label, html_list, title_label
 from skintrack.app.widgets.image_view import SwipeView
 from skintrack.core.readable import signed_number
 from skintrack.core.regions import REGION_NAMES
+from skintrack.words import region_name, region_title
 
 GRADE_TEXT = {"none": "no change", "mild": "mildly redder", "moderate": "moderately redder",
               "marked": "markedly redder"}
@@ -158,7 +159,7 @@ class ComparePage(QWidget):
             return
         redder = [n for n, rc in c.regions.items() if rc.real_change and rc.delta_a_star > 0]
         if redder:
-            names = ", ".join(REGION_LABELS.get(n, n).lower() for n in redder)
+            names = ", ".join(region_name(n) for n in redder)
             self.banner.set("Redder than the baseline", f"A real change, redder: {html.escape(names)}. "
                             "See the Recovery page for whether that is expected now.", "review")
         else:
@@ -170,7 +171,7 @@ class ComparePage(QWidget):
                 continue
             row = self.table.rowCount()
             self.table.insertRow(row)
-            label = REGION_LABELS.get(name, name) + (" (treated)" if name in self.model.treated else "")
+            label = region_title(name) + (" (treated)" if name in self.model.treated else "")
             self.table.setItem(row, 0, QTableWidgetItem(label))
             self.table.setItem(row, 1, QTableWidgetItem(
                 f"{signed_number(rc.delta_a_star)} ± {rc.uncertainty:.1f}"))

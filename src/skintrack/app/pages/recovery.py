@@ -35,9 +35,10 @@ from skintrack.app.widgets.chart import ChartView
 from skintrack.core import protocol
 from skintrack.core.errors import plain
 from skintrack.core.readable import duration_text, hours_text
-from skintrack.core.recovery import SERUM_STEP, STATUS_WORDS, URGENCY_WORDS
+from skintrack.core.recovery import SERUM_STEP
+from skintrack.words import URGENCY_WORDS, kind_name, region_name, status_headline
 
-#: Banner tone per status; the words come from core.recovery.STATUS_WORDS.
+#: Banner tone per status; the words come from skintrack.words.STATUS_WORDS.
 STATUS_TONE = {
     "insufficient_data": "neutral",
     "resolved": "go",
@@ -240,7 +241,7 @@ class RecoveryPage(QWidget):
             self.chart.clear()
             self._show_spots()
             return
-        headline = STATUS_WORDS.get(st.status, (st.status.replace("_", " "), ""))[0]
+        headline = status_headline(st.status)
         tone = STATUS_TONE.get(st.status, "neutral")
         urgent = URGENCY_WORDS.get(st.urgency, "")
         body = " ".join(x for x in (
@@ -285,8 +286,8 @@ class RecoveryPage(QWidget):
             "if it is a pustule or an open wound, or the next photo shows it again, stop and "
             "consult a dermatologist.")
         for s in spots:
-            where = (s.region or "face").replace("_", " ")
-            item = QListWidgetItem(f"{s.kind.replace('_', ' ')}, {where}\n{hours_text(s.hours)}")
+            where = region_name(s.region)
+            item = QListWidgetItem(f"{kind_name(s.kind)}, {where}\n{hours_text(s.hours)}")
             if s.crop is not None:
                 crop = cv2.resize(np.ascontiguousarray(s.crop), (96, 96),
                                   interpolation=cv2.INTER_AREA)

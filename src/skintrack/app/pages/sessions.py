@@ -28,15 +28,14 @@ from PySide6.QtWidgets import (
 
 from skintrack.app.model import AppModel
 from skintrack.app.pages.common import (
-    REGION_LABELS,
     hint_label,
     region_checkboxes,
     section_label,
     title_label,
 )
 from skintrack.core import protocol
+from skintrack.words import and_list, capitalised, device_name, region_name, region_phrase
 
-DEVICE_LABELS = {"patch": "Dissolvable patch", "roller": "Roller", "pen": "Electric pen"}
 #: The treatment start offered by default: soon, so the baseline photo and the check come first.
 DEFAULT_START_IN = timedelta(minutes=30)
 
@@ -46,7 +45,7 @@ def technique_html(device: str, treated: tuple[str, ...]) -> str:
     sentences (:func:`skintrack.core.protocol.technique_steps`)."""
     import html
 
-    where = ", ".join(REGION_LABELS.get(r, r).lower() for r in treated) or "the areas you tick"
+    where = and_list(region_phrase(r) for r in treated) or "the areas you tick"
     steps = "".join(f"<li>{html.escape(s)}</li>" for s in protocol.technique_steps(device))
     sentences = " ".join(f"“{html.escape(s)}”" for s in (
         protocol.SRC_TECHNIQUE, protocol.SRC_ENDPOINT))
@@ -71,7 +70,7 @@ class NewSessionDialog(QDialog):
         form = QFormLayout()
         self.device = QComboBox()
         for d in protocol.DEVICES:
-            self.device.addItem(DEVICE_LABELS.get(d, d), d)
+            self.device.addItem(capitalised(device_name(d)), d)
         self.device.currentIndexChanged.connect(self._show_technique)
         form.addRow("&Device:", self.device)
         self.needle = QDoubleSpinBox()
@@ -223,8 +222,8 @@ class SessionsPage(QWidget):
             start = s.treated_at.astimezone().strftime("%d %b %Y %H:%M")
             cells = [f"{s.id}" + ("  SIMULATED" if getattr(s, "simulated", False) else "")
                      + ("  (open)" if s.id == open_id else ""), start,
-                     f"{DEVICE_LABELS.get(s.device, s.device)}, {s.needle_mm:g} mm",
-                     ", ".join(REGION_LABELS.get(r, r).lower() for r in s.treated_regions),
+                     f"{capitalised(device_name(s.device))}, {s.needle_mm:g} mm",
+                     ", ".join(region_name(r) for r in s.treated_regions),
                      str(s.photos), "yes" if s.has_baseline else "not yet"]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)

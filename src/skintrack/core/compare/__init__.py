@@ -21,8 +21,9 @@ How a comparison is made (details and measurements in ``docs/colour.md``):
    moderate / marked.
 
 The modules, one job each: :mod:`.results` (the records and the grading rules),
-:mod:`.same_person`, :mod:`.light` (the normalisation), :mod:`.measure` (:func:`compare_analyses`)
-and :mod:`.maps` (the change map). The names below are the package's interface.
+:mod:`.same_person`, :mod:`.light` (the normalisation), :mod:`.measure` (:func:`compare_analyses`),
+:mod:`.maps` (the change map) and :mod:`.sentences` (what a person reads about a comparison).
+The names below are the package's interface.
 """
 
 from skintrack.core.compare.light import (

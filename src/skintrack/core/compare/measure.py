@@ -13,6 +13,7 @@ from skintrack.core.colour import (
     erythema_index,
     srgb_to_linear,
 )
+from skintrack.core.compare import sentences
 from skintrack.core.compare.light import (
     LIGHT_TILE,
     NONE_UNCERTAINTY,
@@ -56,8 +57,7 @@ def _usable_union(regions) -> np.ndarray:
 
 def _refused(identity: Identity, treated: tuple[str, ...], warnings: list[str],
              timing: dict) -> Comparison:
-    warnings.insert(0, "The later photo does not look like the same person as the baseline "
-                       "photo; it was not compared. Use photos of one person only.")
+    warnings.insert(0, sentences.NOT_SAME_PERSON)
     return Comparison(regions={}, normalisation=Normalisation("none", (), NONE_UNCERTAINTY),
                       same_person=False, warnings=tuple(warnings), identity=identity,
                       treated=treated, timing_ms=timing)
@@ -108,7 +108,7 @@ def compare_analyses(baseline, later, *, treated: tuple[str, ...] = (), with_map
     warnings: list[str] = []
     for label, a in (("baseline", baseline), ("later", later)):
         for p in a.quality.problems:
-            warnings.append(f"{label.capitalize()} photo: {p.message}")
+            warnings.append(sentences.photo_problem(label, p.message))
     b_regs, l_regs = baseline.regions, later.regions
     timing: dict[str, float] = {}
 
@@ -125,8 +125,7 @@ def compare_analyses(baseline, later, *, treated: tuple[str, ...] = (), with_map
         return _refused(identity, treated, warnings, timing)
     yaw_diff = abs(baseline.face.pose.yaw - later.face.pose.yaw)
     if yaw_diff > 10:
-        warnings.append(f"The head is turned {yaw_diff:.0f}° differently from the baseline photo; "
-                        "side regions compare less reliably. Face the camera the same way.")
+        warnings.append(sentences.head_turned(yaw_diff))
 
     # Linear light of both photos on the baseline grid; the later one warped in linear light so
     # that interpolation mixes light, not encoded values.
@@ -140,8 +139,7 @@ def compare_analyses(baseline, later, *, treated: tuple[str, ...] = (), with_map
         if i.size >= MIN_REGION_SAMPLES:
             idx[name] = i
         else:
-            warnings.append(f"Too little skin of the {name.replace('_', ' ')} is visible in both "
-                            "photos to measure it.")
+            warnings.append(sentences.too_little_skin(name))
     h, w = common.shape
     # Every measured sample once, in one flat set ("union"); regions are positions into it.
     in_any = np.zeros(h * w, bool)
@@ -168,12 +166,10 @@ def compare_analyses(baseline, later, *, treated: tuple[str, ...] = (), with_map
         tile = max(2, int(round(LIGHT_TILE * fw)))
         model, loro = fit_reference_light(refs, where, lb, ll, x, y, rows, cols, tile, w, a_b)
     elif treated:
-        warnings.append("Every region was treated: no untreated skin is left to correct the light "
-                        "with, so the change includes any change of light.")
+        warnings.append(sentences.EVERY_REGION_TREATED)
     norm = normalisation_for(model, refs, loro, calibrations)
     if norm.method == "none":
-        warnings.append("The light of the two photos was not matched (no colour chart and no "
-                        "untreated region named): changes include any change of light.")
+        warnings.append(sentences.LIGHT_NOT_MATCHED)
     t3 = time.perf_counter()
     timing["normalise"] = (t3 - t2) * 1e3
 

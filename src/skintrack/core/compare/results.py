@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from skintrack.core.compare.sentences import redder_than_baseline
 from skintrack.core.errors import SkintrackError
 from skintrack.core.regions import REGION_NAMES
 
@@ -191,7 +192,6 @@ class Comparison:
             ch = self.regions.get(name)
             if ch is None or not ch.real_change or ch.delta_a_star <= 0:
                 continue
-            label = name.replace("_", " ")
             out.append({
                 "id": f"erythema:{name}",
                 "kind": "erythema",
@@ -200,8 +200,7 @@ class Comparison:
                 "delta_a_star": round(ch.delta_a_star, 2),
                 "uncertainty": round(ch.uncertainty, 2),
                 "treated": name in self.treated,
-                "message": (f"The {label} is redder than in the baseline photo: a* "
-                            f"{ch.delta_a_star:+.1f} ± {ch.uncertainty:.1f} ({ch.grade})."),
+                "message": redder_than_baseline(name, ch.delta_a_star, ch.uncertainty, ch.grade),
             })
         return out
 

@@ -31,27 +31,18 @@ from skintrack.core.recovery.records import (
     Symptoms,
     Timer,
 )
+from skintrack.words import (
+    STATUS_WORDS,  # noqa: F401  (re-exported by core.recovery)
+    URGENCY_WORDS,  # noqa: F401
+    and_list,
+    capitalised,
+    kind_plural,
+    kind_with_article,
+    region_phrase,
+)
 
-#: The words every front end (app, command line, report) uses for each status: a short headline
-#: and a full sentence. Kept here so the app and the report never say two different things.
-STATUS_WORDS = {
-    "insufficient_data": ("Not enough photos yet",
-                          "No photo after treatment yet: the redness curve starts with the first one."),
-    "resolved": ("Redness is back to normal", "The redness is back to baseline."),
-    "on_track": ("Fading as expected", "The redness is fading as expected."),
-    "slower_than_usual": ("Fading, but slower than usual",
-                          "The redness is fading more slowly than usual."),
-    "persistent": ("Still redder after 6 hours",
-                   "The redness persists beyond the usual 4 to 6 hours."),
-    "worsening": ("Getting worse", "Getting worse: more redness, or new spots, since treatment."),
-}
-#: What to do, one sentence per urgency (wording follows the protocol's warning sentence).
-URGENCY_WORDS = {
-    "none": "",
-    "consult_dermatologist": "Stop home treatment and consult a dermatologist.",
-    "consult_promptly": "Consult a dermatologist promptly.",
-    "seek_care_now": "Seek medical advice now.",
-}
+# The words of each status and urgency live in skintrack.words (one vocabulary for every front
+# end); core.recovery re-exports them for existing imports.
 
 
 def endpoint_advice(check: EndpointCheck | None) -> Advice | None:
@@ -69,10 +60,10 @@ def endpoint_advice(check: EndpointCheck | None) -> Advice | None:
     dei = (f", erythema index {check.delta_erythema_index:+.1f}"
            if check.delta_erythema_index is not None else "")
     if check.too_red:
-        where = _names(check.too_red)
+        where = _phrases(check.too_red)
         return Advice(
             "endpoint_too_red", "caution",
-            f"Right after treatment the {where} became redder than slightly pink (redness "
+            f"Right after treatment {where} became redder than slightly pink (redness "
             f"{check.delta_a_star:+.1f} ± {check.uncertainty:.1f} a*{dei}; slightly pink stays "
             f"below {limit}). That means too much pressure or too many passes. Next time, "
             f"lighter: press gently, at most {MAX_PASSES_PER_AREA} passes, and stop at slightly "
@@ -80,31 +71,30 @@ def endpoint_advice(check: EndpointCheck | None) -> Advice | None:
     return Advice(
         "endpoint_ok", "info",
         f"Right after treatment the skin was no redder than slightly pink (redness "
-        f"{check.delta_a_star:+.1f} a* on the {check.region.replace('_', ' ')}{dei}; the limit is "
+        f"{check.delta_a_star:+.1f} a* on {region_phrase(check.region)}{dei}; the limit is "
         f"{limit}): the pressure was right.", SRC_ENDPOINT)
 
 
-def _names(regions: Sequence[str]) -> str:
-    names = [r.replace("_", " ") for r in regions]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+def _phrases(regions: Sequence[str | None]) -> str:
+    """``"the nose"``, ``"the left cheek and the skin around the mouth"``."""
+    return and_list(region_phrase(r) for r in regions)
 
 
 def look_advice(spots: Sequence[NewFinding]) -> Advice:
     """Advice for new spots seen on one photo: look, and watch the next photo; no alarm."""
-    where = sorted({(s.region or "face").replace("_", " ") for s in spots})
-    kinds = sorted({s.kind.replace("_", " ") for s in spots})
+    where = _phrases(sorted({s.region or "" for s in spots}))
+    kinds = sorted({s.kind for s in spots})
     n = len(spots)
     return Advice(
         "spot_to_look_at", "caution",
-        f"{n} new spot{'s' if n != 1 else ''} to look at on the {', '.join(where)} (possibly "
-        f"{' or '.join('a ' + k for k in kinds)}), seen on one photo only. Look at "
+        f"{n} new spot{'s' if n != 1 else ''} to look at on {where} (possibly "
+        f"{' or '.join(kind_with_article(k) for k in kinds)}), seen on one photo only. Look at "
         f"{'them' if n != 1 else 'it'} in a mirror: if you see a pustule or an open wound, or "
         "the next photo shows it again, stop use and consult a dermatologist.", SRC_WARNING)
 
 
 def _region_list(rrs: Sequence[RegionRecovery]) -> str:
-    names = [rr.region.replace("_", " ") for rr in rrs]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return _phrases([rr.region for rr in rrs])
 
 
 def session_advice(status: str, *, hours_now: float, predicted: float | None,
@@ -164,23 +154,23 @@ def session_advice(status: str, *, hours_now: float, predicted: float | None,
                 else "not at the rate seen so far")
         out.append(Advice(
             "slower_than_usual", "caution",
-            f"The redness in the {_region_list(red)} is fading more slowly than usual: back to "
+            f"The redness in {_region_list(red)} is fading more slowly than usual: back to "
             f"baseline {when}, not within the usual 4 to 6 hours. Keep to the aftercare; if it is "
             "still there at 6 hours, stop home treatment and consult a dermatologist.",
             SRC_REDNESS_WINDOW))
     elif status == "persistent":
         out.append(Advice(
             "persistent", "stop",
-            f"The {_region_list(red)} {'is' if len(red) == 1 else 'are'} still redder than before "
+            f"{capitalised(_region_list(red))} {'is' if len(red) == 1 else 'are'} still redder than before "
             f"treatment {hours_text(hours_now)} on; mild redness usually subsides within 4 to 6 "
             "hours. Persistent erythema may be a sign of infection or allergy: stop home "
             "microneedling and consult a dermatologist.", SRC_WARNING))
     elif status == "worsening":
         reasons = []
         if red:
-            reasons.append(f"the redness in the {_region_list(red)} is increasing")
+            reasons.append(f"the redness in {_region_list(red)} is increasing")
         if new_findings:
-            kinds = sorted({f.kind.replace("_", " ") + "s" for f in new_findings})
+            kinds = sorted({kind_plural(f.kind) for f in new_findings})
             reasons.append("new " + " and ".join(kinds) + " appeared after treatment")
         out.append(Advice(
             "worsening", "stop",

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import math
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
+from skintrack.core.progress import Progress
 from skintrack.report import text as T
 from skintrack.report.files import atomic_write
 from skintrack.report.model import ReportModel
@@ -48,7 +48,6 @@ from skintrack.report.pdf.sections import (
     _summary_page,
 )
 
-Progress = Callable[[int, int, str], None]
 
 
 def render_pdf(model: ReportModel, *, progress: Progress | None = None) -> bytes:

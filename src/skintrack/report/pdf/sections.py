@@ -5,8 +5,8 @@ the aftercare, the disclaimer, and the running header and footer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 
+from skintrack.core.progress import Progress
 from skintrack.report import text as T
 from skintrack.report.charts import SIMULATED_COLOUR, aftercare_chart, redness_chart
 from skintrack.report.images import fit
@@ -30,7 +30,6 @@ from skintrack.report.pdf.layout import (
     wrap,
 )
 
-Progress = Callable[[int, int, str], None]
 def _map_slot(page: Page, x: float, y: float, w: float, h: float, p: ReportPhoto, px) -> None:
     """The change map; for the baseline its measured regions; else a word on why there is none."""
     if p.delta_map is not None:
