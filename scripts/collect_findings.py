@@ -125,7 +125,12 @@ def main(argv=None) -> int:
     if bad:
         print(f"unknown set(s) {', '.join(bad)}; sets: {', '.join(SETS)}", file=sys.stderr)
         return 2
+    from skintrack.core import evidence
     from skintrack.core.face import FaceEngine
+
+    # The evidence tables are measured from the rules' own scores: keep them uncalibrated here
+    # (findings are still judged on the skin as the verdict judges them).
+    evidence.FACE_RULES, evidence.CLOSE_UP_RULES = {}, {}
 
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -93,6 +93,9 @@ KIND_WORDS = {
 }
 #: Why a finding too uncertain to be evidence does not count (shown greyed with it).
 TOO_UNCERTAIN_WORDS = "too uncertain to count: this rule finds as much on clear skin"
+#: Why acne that does not postpone (comedones, papules, nodules) beside a treated region does not
+#: count: the inflamed-acne rung weighs the treated regions themselves.
+NEXT_TO_WORDS = "beside the regions checked for acne, not on them"
 #: Short words for each protocol question, for the reason that lists the unanswered ones.
 QUESTION_WORDS = {
     "pregnant_or_breastfeeding": "pregnancy or breastfeeding", "keloid_prone": "keloids",
@@ -197,7 +200,8 @@ def why_not_counted(f, treated: Iterable[str] = (), *, close_up: bool = False) -
     empty), is evidence at all (a wound, crust or cold sore whose calibrated certainty is below
     :data:`~skintrack.core.protocol.EVIDENCE_MIN_CERTAINTY` is not:
     :func:`skintrack.core.evidence.too_uncertain`) and lies inside one of the six regions or next
-    to a treated one (``treated`` empty: the whole face). On a close-up (``close_up``) the photo is
+    to a treated one (``treated`` empty: the whole face; next to one counts only for the kinds
+    that postpone, :data:`~skintrack.core.protocol.POSTPONE_KINDS`). On a close-up (``close_up``) the photo is
     the patch to treat: being on its skin is enough. A person's confirmation makes a finding
     certain, so it counts whatever its score (:func:`decide`).
     """
@@ -213,8 +217,15 @@ def why_not_counted(f, treated: Iterable[str] = (), *, close_up: bool = False) -
     treated = set(treated) or set(REGION_NAMES)
     region = _get(f, "region")
     near = set(_get(f, "near_regions") or ())
-    if region in treated or near & treated:
+    if region in treated:
         return ""
+    if near & treated:
+        # Next to a treated region only what postpones counts (a pustule, wound, crust or cold
+        # sore spreads to the needled skin); acne that does not postpone is weighed on the
+        # treated regions themselves (the inflamed-acne rung), so beside them it is no evidence.
+        if _get(f, "kind") in protocol.POSTPONE_KINDS:
+            return ""
+        return NEXT_TO_WORDS
     if region is None and not near:
         return "at the edge of the face, outside the regions checked"
     return "away from the regions to be treated"
