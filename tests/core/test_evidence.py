@@ -103,41 +103,54 @@ def test_a_too_uncertain_rule_finding_is_shown_but_no_evidence():
 
 
 def test_inflamed_rung_counts_certain_enough_findings_only():
-    lo, t = protocol.INFLAMED_MIN_CERTAINTY, protocol.INFLAMED_EXPECTED_MAX
-    s = max(lo, 0.05) + 0.05  # certain enough to count
+    lo, t, sure = (protocol.INFLAMED_MIN_CERTAINTY, protocol.INFLAMED_EXPECTED_MAX,
+                   protocol.INFLAMED_CERTAIN)
+    s = (lo + sure) / 2  # certain enough to count, not certain alone
     n = int(t / s) + 1  # just enough of them to expect more than t real lesions
     many = [(f"p{i}", "papule", s) for i in range(n)]
     ev = inflamed_evidence(many)
     assert ev.active and ev.expected == pytest.approx(n * s) and len(ev.ids) == n
-    assert not inflamed_evidence(many[:-1]).active or (n - 1) * s > t
+    assert not ev.certain
+    assert not inflamed_evidence(many[:-1]).active
     # Below the certainty that counts they add nothing, however many.
-    if lo > 0:
-        assert not inflamed_evidence([(f"f{i}", "papule", lo - 0.01) for i in range(50)]).active
-    # One certain nodule is beyond "mild"; an uncertain one is not.
-    assert inflamed_evidence([("n", "nodule", protocol.INFLAMED_CERTAIN_NODULE)]).active
-    assert not inflamed_evidence([("n", "nodule", max(lo, protocol.INFLAMED_CERTAIN_NODULE - 0.1,
-                                                      0.0))]).active or (
-        protocol.INFLAMED_CERTAIN_NODULE - 0.1 > t)
+    faint = [(f"f{i}", "papule", lo - 0.01) for i in range(50)]
+    assert not inflamed_evidence(faint).active and inflamed_evidence(faint).ids == ()
+    # One certain papule or nodule is evidence on its own; a modest one is not.
+    for kind in ("papule", "nodule"):
+        assert inflamed_evidence([("x", kind, sure)]).active
+        assert not inflamed_evidence([("x", kind, sure - 0.01)]).active
     assert not inflamed_evidence([]).active
 
 
 def test_inflamed_rung_in_the_verdict_one_modest_papule_is_not_evidence():
-    one = finding("papule", 0.5, fid="p")
+    lo, sure = protocol.INFLAMED_MIN_CERTAINTY, protocol.INFLAMED_CERTAIN
+    one = finding("papule", (lo + sure) / 2, fid="p")
     assert decide([one], GOOD, answers=NO_RISK).decision == "go"
-    s = max(protocol.INFLAMED_MIN_CERTAINTY, 0.05) + 0.05
+    s = (lo + sure) / 2
     n = int(protocol.INFLAMED_EXPECTED_MAX / s) + 1
     many = [finding("papule", s, fid=f"p{i}") for i in range(n)]
     v = decide(many, GOOD, answers=NO_RISK)
     assert v.decision == "review" and v.reasons[0].rule_id == "inflamed_acne"
     assert set(v.reasons[0].finding_ids) == {f"p{i}" for i in range(n)}
-    # Off the treated regions they do not count.
+    # A certain one alone, or one the person confirms, is evidence.
+    assert decide([replace(one, score=sure)], GOOD, answers=NO_RISK).decision == "review"
+    assert decide([one], GOOD, answers=NO_RISK, confirmed={"p"}).decision == "review"
+    # Off the treated regions they do not count; next to one (within 10 mm) they do, as the
+    # postponing kinds do.
     assert decide(many, GOOD, answers=NO_RISK, treated=["forehead"]).decision == "go"
+    beside = [replace(f, region=None, near_regions=("left_cheek",)) for f in many]
+    v = decide(beside, GOOD, answers=NO_RISK, treated=["left_cheek"])
+    assert v.decision == "review" and "left cheek" in v.reasons[0].text
+    assert decide(beside, GOOD, answers=NO_RISK, treated=["chin"]).decision == "go"
 
 
 def test_the_evidence_numbers_are_protocol_constants():
     for name in ("LESION_PREVALENCE", "CLOSE_UP_LESION_PREVALENCE", "EVIDENCE_MIN_CERTAINTY",
-                 "INFLAMED_MIN_CERTAINTY", "INFLAMED_EXPECTED_MAX", "INFLAMED_CERTAIN_NODULE"):
+                 "INFLAMED_MIN_CERTAINTY", "INFLAMED_EXPECTED_MAX", "INFLAMED_CERTAIN"):
         assert isinstance(getattr(protocol, name), float)
     assert 0 < protocol.LESION_PREVALENCE < protocol.CLOSE_UP_LESION_PREVALENCE <= 0.5
     assert 0 < protocol.EVIDENCE_MIN_CERTAINTY < CERTAIN_SCORE
+    # "A certain one" is the verdict's own certain score, not a second bar.
+    assert protocol.INFLAMED_CERTAIN == CERTAIN_SCORE
+    assert protocol.INFLAMED_MIN_CERTAINTY < protocol.INFLAMED_CERTAIN
     assert evidence.RULE_KINDS == ("open_wound", "crust", "cold_sore")

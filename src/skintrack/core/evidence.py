@@ -25,10 +25,11 @@ Two rules, both written against finding kinds and certainties, not against one d
 
 2. **The inflamed-acne rung** (:func:`inflamed_evidence`). One papule of modest certainty is no
    evidence of active acne; many inflamed spots, or one certain one, are. The face's evidence is
-   the expected number of real inflamed lesions on the treated skin (the sum of the calibrated
-   certainties of its papules and nodules, a confirmed one counting 1), counting only findings
-   of at least :data:`~skintrack.core.protocol.INFLAMED_MIN_CERTAINTY`; it asks for review above
-   :data:`~skintrack.core.protocol.INFLAMED_EXPECTED_MAX`.
+   one papule or nodule on or next to the treated skin at
+   :data:`~skintrack.core.protocol.INFLAMED_CERTAIN` or more, or the expected number of real
+   inflamed lesions there (the sum of the calibrated certainties of those at
+   :data:`~skintrack.core.protocol.INFLAMED_MIN_CERTAINTY` or more, a confirmed one counting 1)
+   above :data:`~skintrack.core.protocol.INFLAMED_EXPECTED_MAX`.
 
 Both thresholds were chosen on faces the figures are not reported on alone (ACNE04's training
 split against the even half of clear-dev) and are measured on ``acne04-dev`` and the odd half
@@ -106,9 +107,25 @@ FACE_RULES: dict[str, RuleCalibration] = {
         found=(13, 10, 10, 10, 8, 8, 1, 0), real=24,
         clear=(8, 6, 6, 6, 3, 2, 0, 0), faces=300),
 }
-#: Close-up check (the 43 dermnet-dev photos, any postponing kind counting as found; close-ups of
-#: clear skin cropped from the even-numbered clear-dev faces).
-CLOSE_UP_RULES: dict[str, RuleCalibration] = {}
+#: Close-up check (the 43 dermnet-dev photos: a photo counts as found by a rule when that rule
+#: reports its kind on it, whatever the photo's own kind; 895 close-ups of clear skin cut around
+#: the mouth and on the cheeks of the 300 even-numbered clear-dev faces). At the close-up's
+#: prevalence of one in two every rule finding stays certain (0.74 or more): the person
+#: photographed the spot because it worries them.
+CLOSE_UP_RULES: dict[str, RuleCalibration] = {
+    "open_wound": RuleCalibration(
+        scores=(0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99),
+        found=(19, 19, 19, 13, 4, 1, 0, 0), real=43,
+        clear=(34, 34, 34, 16, 7, 2, 2, 2), faces=895),
+    "crust": RuleCalibration(
+        scores=(0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99),
+        found=(11, 10, 10, 10, 10, 10, 10, 9), real=43,
+        clear=(73, 63, 63, 63, 60, 48, 39, 29), faces=895),
+    "cold_sore": RuleCalibration(
+        scores=(0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99),
+        found=(12, 11, 11, 11, 8, 8, 7, 4), real=43,
+        clear=(10, 9, 9, 8, 8, 5, 3, 1), faces=895),
+}
 
 
 def rule_certainty(kind: str, score: float, *, close_up: bool = False) -> float:
@@ -160,26 +177,27 @@ class InflamedEvidence:
 
     ids: tuple[str, ...]
     expected: float
-    certain_nodule: bool
+    certain: bool
 
     @property
     def active(self) -> bool:
         return bool(self.ids) and (self.expected > protocol.INFLAMED_EXPECTED_MAX
-                                   or self.certain_nodule)
+                                   or self.certain)
 
 
 def inflamed_evidence(items) -> InflamedEvidence:
-    """``items``: ``(id, kind, certainty)`` of the inflamed findings (papules, nodules) on the
-    treated skin, a confirmed one with certainty 1. Findings below
-    :data:`~skintrack.core.protocol.INFLAMED_MIN_CERTAINTY` add nothing: one in that many is real
-    at most, no more than the detector's noise on clear skin."""
+    """``items``: ``(id, kind, certainty)`` of the inflamed findings (papules, nodules) on or next
+    to the treated skin, a confirmed one with certainty 1. Findings below
+    :data:`~skintrack.core.protocol.INFLAMED_MIN_CERTAINTY` add nothing (the detector reports
+    papules of modest certainty on clear skin too); one at
+    :data:`~skintrack.core.protocol.INFLAMED_CERTAIN` or more is evidence on its own."""
     ids: list[str] = []
     expected = 0.0
-    nodule = False
+    certain = False
     for fid, kind, sure in items:
         if sure < protocol.INFLAMED_MIN_CERTAINTY:
             continue
         ids.append(fid)
         expected += sure
-        nodule |= kind == "nodule" and sure >= protocol.INFLAMED_CERTAIN_NODULE
-    return InflamedEvidence(tuple(ids), expected, nodule)
+        certain |= sure >= protocol.INFLAMED_CERTAIN
+    return InflamedEvidence(tuple(ids), expected, certain)

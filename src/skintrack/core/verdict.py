@@ -10,10 +10,10 @@ The ladder (issue 13; all sentences live in :mod:`skintrack.core.protocol`):
 - **POSTPONE** (rule ``needle_length``): needles longer than 0.5 mm are medical grade.
 - **POSTPONE** (rule ``disinfection``): hands, face and tool not disinfected, or a reused roller
   not soaked in 75 % alcohol for 10 minutes nor UV-sterilised.
-- **REVIEW** (rule ``inflamed_acne``): active inflamed acne (papules, nodules) on a treated
-  region: more than the "almost clear" grade allows (:data:`ALMOST_CLEAR_INFLAMED`), counted as
-  the expected number of real lesions (the sum of the calibrated certainties of the findings
-  certain enough to count), or a nodule found with certainty (:mod:`skintrack.core.evidence`).
+- **REVIEW** (rule ``inflamed_acne``): active inflamed acne (papules, nodules) on or next to a
+  treated region: one found with certainty, or more than the "almost clear" grade allows
+  (:data:`ALMOST_CLEAR_INFLAMED`) counted as the expected number of real lesions (the sum of the
+  calibrated certainties of the findings certain enough to count; :mod:`skintrack.core.evidence`).
 - **REVIEW** (rule ``safety_first``): a postponing kind of finding is uncertain (score below its
   :func:`certain_score` and not confirmed): the person should look, then confirm or dismiss it;
   or the photo cannot show the skin (any capture-quality problem, no face, too coarse a scale).
@@ -93,9 +93,6 @@ KIND_WORDS = {
 }
 #: Why a finding too uncertain to be evidence does not count (shown greyed with it).
 TOO_UNCERTAIN_WORDS = "too uncertain to count: this rule finds as much on clear skin"
-#: Why acne that does not postpone (comedones, papules, nodules) beside a treated region does not
-#: count: the inflamed-acne rung weighs the treated regions themselves.
-NEXT_TO_WORDS = "beside the regions checked for acne, not on them"
 #: Short words for each protocol question, for the reason that lists the unanswered ones.
 QUESTION_WORDS = {
     "pregnant_or_breastfeeding": "pregnancy or breastfeeding", "keloid_prone": "keloids",
@@ -200,8 +197,7 @@ def why_not_counted(f, treated: Iterable[str] = (), *, close_up: bool = False) -
     empty), is evidence at all (a wound, crust or cold sore whose calibrated certainty is below
     :data:`~skintrack.core.protocol.EVIDENCE_MIN_CERTAINTY` is not:
     :func:`skintrack.core.evidence.too_uncertain`) and lies inside one of the six regions or next
-    to a treated one (``treated`` empty: the whole face; next to one counts only for the kinds
-    that postpone, :data:`~skintrack.core.protocol.POSTPONE_KINDS`). On a close-up (``close_up``) the photo is
+    to a treated one (``treated`` empty: the whole face). On a close-up (``close_up``) the photo is
     the patch to treat: being on its skin is enough. A person's confirmation makes a finding
     certain, so it counts whatever its score (:func:`decide`).
     """
@@ -217,15 +213,8 @@ def why_not_counted(f, treated: Iterable[str] = (), *, close_up: bool = False) -
     treated = set(treated) or set(REGION_NAMES)
     region = _get(f, "region")
     near = set(_get(f, "near_regions") or ())
-    if region in treated:
+    if region in treated or near & treated:
         return ""
-    if near & treated:
-        # Next to a treated region only what postpones counts (a pustule, wound, crust or cold
-        # sore spreads to the needled skin); acne that does not postpone is weighed on the
-        # treated regions themselves (the inflamed-acne rung), so beside them it is no evidence.
-        if _get(f, "kind") in protocol.POSTPONE_KINDS:
-            return ""
-        return NEXT_TO_WORDS
     if region is None and not near:
         return "at the edge of the face, outside the regions checked"
     return "away from the regions to be treated"
@@ -395,19 +384,23 @@ def _notes(answers) -> tuple[Note, ...]:
 
 
 def _inflamed_reason(counted, treated: set[str], confirmed: frozenset[str]) -> Reason | None:
-    """The ``inflamed_acne`` reason, or None: papules and nodules on the skin of a treated region
-    that are evidence of active acne (:func:`skintrack.core.evidence.inflamed_evidence`: more real
-    ones expected than the "almost clear" grade allows, or a certain nodule)."""
+    """The ``inflamed_acne`` reason, or None: papules and nodules on the skin of or next to a
+    treated region that are evidence of active acne
+    (:func:`skintrack.core.evidence.inflamed_evidence`: a certain one, or more real ones expected
+    than the "almost clear" grade allows)."""
     items = []
     region_of = {}
     for f in counted:
         kind = _get(f, "kind")
-        region = _get(f, "region")
-        if kind not in INFLAMED_KINDS or region not in treated:
+        if kind not in INFLAMED_KINDS:
+            continue
+        # On or next to a treated region, as for the kinds that postpone (ADR 0211).
+        where = [r for r in (_get(f, "region"), *(_get(f, "near_regions") or ())) if r in treated]
+        if not where:
             continue
         fid = str(_get(f, "id"))
         items.append((fid, kind, 1.0 if fid in confirmed else float(_get(f, "score", 0.0))))
-        region_of[fid] = region
+        region_of[fid] = where[0]
     ev = evidence.inflamed_evidence(items)
     if not ev.active:
         return None
