@@ -182,10 +182,10 @@ def main(argv=None) -> int:
         if rows:
             results[name] = summarise(rows)
     print("whole face treated, every question answered 'no risk'")
-    print(f"{"set":<15} {"n":>4} {'GO':>6} {'REVIEW':>7} {'POSTPONE':>9} {'skin says':>10} "
+    print(f"{'set':<15} {'n':>4} {'GO':>6} {'REVIEW':>7} {'POSTPONE':>9} {'skin says':>10} "
           f"{'skin post.':>10} {'finds/face':>10} {'on skin':>8} {'q-ok GO':>12} {'ms':>5}")
     for name, r in results.items():
-        print(f"{name:<15} {r["photos"]:>4} {r['go']:>6.1%} {r['review']:>7.1%} "
+        print(f"{name:<15} {r['photos']:>4} {r['go']:>6.1%} {r['review']:>7.1%} "
               f"{r['postpone']:>9.1%} {r['skin_reason']:>10.1%} {r['skin_postpone']:>10.1%} "
               f"{r['findings_per_face']:>10.1f} {r['on_skin_per_face']:>8.1f} "
               f"{r['quality_ok_go']:>6.1%} of {r['quality_ok']:<3} {r['ms_per_photo']:>5.0f}")
