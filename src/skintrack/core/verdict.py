@@ -53,8 +53,9 @@ from skintrack.core.regions import REGION_NAMES
 
 DECISIONS = ("go", "review", "postpone")
 #: A postponing finding at or above its kind's certain score postpones on its own; below it asks
-#: for a look. Wounds, crusts and cold sores carry rule scores (0.5-0.99; no labelled photos exist
-#: to calibrate them): 0.6 and up decide alone.
+#: for a look. Wounds, crusts and cold sores carry certainties calibrated from their rule scores
+#: (:func:`skintrack.core.evidence.calibrate`, ADR 0211: painted lesions against clear faces):
+#: 0.6 and up decide alone.
 CERTAIN_SCORE = 0.6
 #: A pustule's score is calibrated (models/LESIONS.md): the share of unseen ACNE04 detections
 #: scored like it that were expert-marked lesions; just over the detector's threshold that is
