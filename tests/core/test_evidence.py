@@ -154,3 +154,29 @@ def test_the_evidence_numbers_are_protocol_constants():
     assert protocol.INFLAMED_CERTAIN == CERTAIN_SCORE
     assert protocol.INFLAMED_MIN_CERTAINTY < protocol.INFLAMED_CERTAIN
     assert evidence.RULE_KINDS == ("open_wound", "crust", "cold_sore")
+
+
+def test_a_rule_finding_is_judged_on_the_skin_beyond_its_own_rim():
+    """The rules measure a lesion's core; its rim (a scab's edge, its shadow) is darker than skin
+    and reads as hair. Wounds, crusts and cold sores are judged by the ring beyond twice their
+    radius; acne spots keep the skin map's own ring."""
+    import numpy as np
+
+    from skintrack.core.skin import SkinMap
+
+    yy, xx = np.mgrid[0:100, 0:100]
+    d = np.hypot(xx - 50, yy - 50)
+    label = np.zeros((100, 100), np.uint8)  # skin
+    label[(d >= 3) & (d <= 7.5)] = 1  # a dark rim around the lesion, read as hair
+    skin = SkinMap(label=label, origin=(0, 0), scale=1.0, skin_lab=(60.0, 12.0, 15.0),
+                   spread=(6.0, 2.5, 3.0), mm_per_px=0.5)
+    crust = Finding(id="c", kind="crust", x=50.0, y=50.0, radius_px=3.0, diameter_mm=3.0,
+                    region="forehead", score=0.99, off_skin="hair")
+    papule = replace(crust, id="p", kind="papule", score=0.5)
+    assert skin.judge(50, 50, 3.0, "crust") == "hair"  # the ring at the radius: the rim
+    out = calibrate((crust, papule), skin=skin)
+    assert out[0].off_skin == "" and not why_not_counted(out[0])
+    assert out[1].off_skin == "hair"  # acne kinds: as the skin map judged them
+    # Real hair all around stays hair at twice the radius too.
+    label[(d >= 3) & (d <= 20)] = 1
+    assert calibrate((crust,), skin=skin)[0].off_skin == "hair"
