@@ -53,7 +53,7 @@ def photos(folder: Path) -> list[Path]:
 
 def collect(name: str, engine, out, seeds: int) -> int:
     from skintrack.core.analysis import analyze_photo
-    from skintrack.core.intake import load_photo, Photo
+    from skintrack.core.intake import Photo, load_photo
 
     n = 0
     if name == "painted":

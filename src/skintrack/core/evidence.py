@@ -194,7 +194,7 @@ def inflamed_evidence(items) -> InflamedEvidence:
     ids: list[str] = []
     expected = 0.0
     certain = False
-    for fid, kind, sure in items:
+    for fid, _kind, sure in items:
         if sure < protocol.INFLAMED_MIN_CERTAINTY:
             continue
         ids.append(fid)
