@@ -191,7 +191,8 @@ def test_inflamed_acne_on_a_treated_region_asks_for_review_with_its_source():
     assert decide([finding("papule", score=modest, fid="p0")], GOOD, confirmed={"p0"}
                   ).decision == "review"
     # ... spots certain enough to count add up to more than one expected lesion ...
-    counted = [finding("papule", score=modest, fid=f"f{i}") for i in range(2)]
+    n = int(protocol.INFLAMED_EXPECTED_MAX / modest) + 1
+    counted = [finding("papule", score=modest, fid=f"f{i}") for i in range(n)]
     assert decide(counted, GOOD).decision == "review"
     # ... while faint ones (the detector reports such spots on clear skin too) add nothing ...
     faint = [finding("papule", score=protocol.INFLAMED_MIN_CERTAINTY - 0.2, fid=f"f{i}")
