@@ -19,7 +19,10 @@ clear face on average.
 Usage::
 
     nice -n 10 .venv/bin/python scripts/measure_verdict.py [--clear-sample 200] [--seed 13]
-        [--limit N] [--json OUT]
+        [--limit N] [--train] [--json OUT]
+
+Clear-dev is also reported per half: the even-numbered faces tuned the evidence thresholds
+(:mod:`skintrack.core.evidence`), the odd-numbered ones are unseen by that tuning.
 
 The photos are read from the shared folder and never copied.
 """
@@ -56,6 +59,33 @@ def counts_on_skin(finding) -> bool:
     except ImportError:
         return True
     return not why_not_counted(finding)
+
+
+def photo_number(name: str) -> int:
+    """The number in a photo's name (``fake_resized_12.jpg``: 12)."""
+    import re
+
+    m = re.search(r"(\d+)\D*$", name)
+    return int(m.group(1)) if m else 0
+
+
+def summarise(rows: list[dict]) -> dict:
+    """The figures of :func:`measure` for a subset of its per-photo rows."""
+    n = max(len(rows), 1)
+    ok = [r for r in rows if r["quality_ok"]]
+    return {"photos": len(rows),
+            "go": sum(r["decision"] == "go" for r in rows) / n,
+            "review": sum(r["decision"] == "review" for r in rows) / n,
+            "postpone": sum(r["decision"] == "postpone" for r in rows) / n,
+            "skin_reason": sum(r["skin_reason"] for r in rows) / n,
+            "skin_postpone": sum(any(x["decision"] == "postpone" and x["finding_ids"]
+                                     for x in r["reasons"]) for r in rows) / n,
+            "findings_per_face": sum(r["findings"] for r in rows) / n,
+            "on_skin_per_face": sum(r["on_skin"] for r in rows) / n,
+            "quality_ok": len(ok),
+            "quality_ok_go": sum(r["decision"] == "go" for r in ok) / max(len(ok), 1),
+            "kinds_on_skin_per_face": {}, "skin_reasons_by_kind": {}, "ms_per_photo": 0.0,
+            "per_photo": rows}
 
 
 def measure(paths: list[Path], engine, answers) -> dict:
@@ -119,6 +149,8 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--limit", type=int, default=0, help="at most N photos per set (quick look)")
     p.add_argument("--json", metavar="OUT", help="also write every figure and per-photo row here")
+    p.add_argument("--train", action="store_true",
+                   help="also acne04-train (the faces the inflamed-acne threshold was chosen on)")
     args = p.parse_args(argv)
 
     from skintrack.core.face import FaceEngine
@@ -130,6 +162,8 @@ def main(argv=None) -> int:
         print(f"{DATA}: acne04-dev and clear-dev are needed", file=sys.stderr)
         return 2
     sets = {"acne04-dev": photo_paths(acne), "clear-dev": photo_paths(clear)}
+    if args.train and (DATA / "acne04-train").is_dir():
+        sets["acne04-train"] = photo_paths(DATA / "acne04-train")
     if args.clear_sample:
         sets["clear-dev"] = sorted(random.Random(args.seed).sample(sets["clear-dev"],
                                                                    args.clear_sample))
@@ -140,15 +174,24 @@ def main(argv=None) -> int:
     with FaceEngine() as engine:
         for name, paths in sets.items():
             results[name] = measure(paths, engine, answers)
+    # The evidence thresholds (core/evidence.py, ADR 0211) were tuned on the even-numbered
+    # clear-dev faces: the odd ones are unseen by that tuning.
+    clear_rows = results["clear-dev"]
+    for name, parity in (("clear (tuning)", 0), ("clear (unseen)", 1)):
+        rows = [r for r in clear_rows["per_photo"] if photo_number(r["photo"]) % 2 == parity]
+        if rows:
+            results[name] = summarise(rows)
     print("whole face treated, every question answered 'no risk'")
-    print(f"{'set':<12} {'n':>4} {'GO':>6} {'REVIEW':>7} {'POSTPONE':>9} {'skin says':>10} "
+    print(f"{'set':<15} {'n':>4} {'GO':>6} {'REVIEW':>7} {'POSTPONE':>9} {'skin says':>10} "
           f"{'skin post.':>10} {'finds/face':>10} {'on skin':>8} {'q-ok GO':>12} {'ms':>5}")
     for name, r in results.items():
-        print(f"{name:<12} {r['photos']:>4} {r['go']:>6.1%} {r['review']:>7.1%} "
+        print(f"{name:<15} {r['photos']:>4} {r['go']:>6.1%} {r['review']:>7.1%} "
               f"{r['postpone']:>9.1%} {r['skin_reason']:>10.1%} {r['skin_postpone']:>10.1%} "
               f"{r['findings_per_face']:>10.1f} {r['on_skin_per_face']:>8.1f} "
               f"{r['quality_ok_go']:>6.1%} of {r['quality_ok']:<3} {r['ms_per_photo']:>5.0f}")
     for name, r in results.items():
+        if not r["kinds_on_skin_per_face"]:
+            continue
         print(f"{name}: kinds on the skin per face "
               + ", ".join(f"{k} {v:.2f}" for k, v in r["kinds_on_skin_per_face"].items()))
         print(f"{name}: skin reasons (decision:kind count) "
@@ -159,6 +202,10 @@ def main(argv=None) -> int:
           f"{a['skin_reason']:.1%}; clear skin flags <= 5 %: {c['skin_reason']:.1%}; clear "
           f"postponed <= 2 %: {c['postpone']:.1%}; clear quality-ok GO >= 90 %: "
           f"{c['quality_ok_go']:.1%}; clear findings on skin <= 2: {c['on_skin_per_face']:.2f}")
+    u = results.get("clear (unseen)")
+    if u:
+        print(f"unseen clear half: skin flags {u['skin_reason']:.1%}, postponed {u['postpone']:.1%}, "
+              f"quality-ok GO {u['quality_ok_go']:.1%}, findings on skin {u['on_skin_per_face']:.2f}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
     return 0

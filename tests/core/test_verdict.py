@@ -180,14 +180,24 @@ def test_inflamed_acne_on_a_treated_region_asks_for_review_with_its_source():
     assert "left cheek" in r.text and "bacteria" in r.text
     # Not where the treatment goes, dismissed, or off the skin: no reason.
     assert decide(papules, GOOD, treated=["forehead"]).decision == "go"
-    assert decide(papules, GOOD, dismissed={"p0"}).decision == "go"
+    assert decide(papules, GOOD, dismissed={"p0", "p1"}).decision == "go"
+    # (One dismissed leaves a certain one, evidence on its own: ADR 0211.)
+    assert decide(papules, GOOD, dismissed={"p0"}).reasons[0].finding_ids == ("p1",)
     assert decide([replace(p, off_skin="ear") for p in papules], GOOD).decision == "go"
-    # "Almost clear" allows one inflamed lesion: one confirmed papule is not active acne ...
-    assert decide(papules[:1], GOOD, confirmed={"p0"}).decision == "go"
-    # ... many uncertain ones add up to more than one expected lesion ...
-    faint = [finding("papule", score=0.3, fid=f"f{i}") for i in range(4)]
-    assert decide(faint, GOOD).decision == "review"
-    assert decide(faint[:3], GOOD).decision == "go"
+    # One papule of modest certainty is not active acne (ADR 0211) ...
+    modest = (protocol.INFLAMED_MIN_CERTAINTY + protocol.INFLAMED_CERTAIN) / 2
+    assert decide([finding("papule", score=modest)], GOOD).decision == "go"
+    # ... a confirmed one is certain, and a certain one is evidence on its own ...
+    assert decide([finding("papule", score=modest, fid="p0")], GOOD, confirmed={"p0"}
+                  ).decision == "review"
+    # ... spots certain enough to count add up to more than one expected lesion ...
+    n = int(protocol.INFLAMED_EXPECTED_MAX / modest) + 1
+    counted = [finding("papule", score=modest, fid=f"f{i}") for i in range(n)]
+    assert decide(counted, GOOD).decision == "review"
+    # ... while faint ones (the detector reports such spots on clear skin too) add nothing ...
+    faint = [finding("papule", score=protocol.INFLAMED_MIN_CERTAINTY - 0.2, fid=f"f{i}")
+             for i in range(4)]
+    assert decide(faint, GOOD).decision == "go"
     # ... and a certain nodule alone is beyond "mild".
     assert decide([finding("nodule", score=CERTAIN_SCORE)], GOOD).decision == "review"
     assert decide([finding("nodule", score=CERTAIN_SCORE - 0.1)], GOOD).decision == "go"

@@ -67,6 +67,9 @@ def analyze_photo(photo: Photo, engine: FaceEngine, *, find_lesions: bool = True
 
             skin = skin_map(photo.rgb, detection.face, regions)
             findings = mark_findings(findings, skin)
+            from skintrack.core.evidence import calibrate
+
+            findings = calibrate(findings, skin=skin)  # rule scores -> certainties (issue 13)
             timing["skin"] = (time.perf_counter() - t5) * 1e3
     return Analysis(photo=photo, detection=detection, regions=regions, quality=quality,
                     region_stats=stats, findings=findings, skin=skin, timing_ms=timing)

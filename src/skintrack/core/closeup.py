@@ -245,6 +245,9 @@ def analyze_close_up(rgb: np.ndarray, *, mm_per_px: float | None = None) -> Clos
             id=L.finding_id(p.kind, x, y), kind=p.kind, x=float(x), y=float(y),
             radius_px=float(r), diameter_mm=float(2 * r * mmpp), region=None,
             score=round(p.score, 3)))
+    from skintrack.core.evidence import calibrate
+
+    findings = calibrate(findings, close_up=True)  # rule scores -> certainties (issue 13)
     problems = []
     if share < MIN_SKIN_SHARE:
         problems.append(NO_SKIN)

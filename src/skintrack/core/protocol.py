@@ -71,6 +71,39 @@ SRC_SKIN_SUSPEND = (
 #: Finding kinds that postpone treatment when in or next to a treated region.
 POSTPONE_KINDS = ("pustule", "open_wound", "crust", "cold_sore")
 
+# --- Evidence from the skin (issue 13; core/evidence.py, ADR 0211) -------------------------------
+# The protocol asks to suspend treatment over open wounds, pustules and active herpes
+# (SRC_SKIN_SUSPEND) and puts skin health first (SRC_SAFETY_FIRST); these numbers say when a
+# finding is evidence of one. Each was chosen by measurement on faces the figures are not
+# reported on alone (docs/adr/0211-evidence-thresholds.md).
+#: Share of face checks assumed to hold a real open wound, crust or cold sore on the skin to be
+#: treated: herpes labialis recurs in roughly a fifth to a third of adults a few times a year
+#: for 7-10 days each (about 1-2 % of people on a given day), and a person does not plan a
+#: treatment over a visible wound. The prior of the rules' calibrated certainty
+#: (:func:`skintrack.core.evidence.rule_certainty`).
+LESION_PREVALENCE = 0.02
+#: On a close-up the person photographs the one spot that worries them: one in two is assumed
+#: real (no more is known of it).
+CLOSE_UP_LESION_PREVALENCE = 0.5
+#: Below this calibrated certainty a wound, crust or cold sore is no evidence (shown greyed, never
+#: a reason): the rule finds as much on clear skin. One in five is about where the acne detector
+#: stops reporting (its weakest reported spots are real about one time in four to five).
+EVIDENCE_MIN_CERTAINTY = 0.2
+#: Inflamed acne (papules, nodules) on or next to the treated skin is evidence of active acne
+#: when one is found with certainty (INFLAMED_CERTAIN: the verdict's certain score, 0.6), or when
+#: more than INFLAMED_EXPECTED_MAX real ones are expected: the sum of the calibrated certainties
+#: of those at INFLAMED_MIN_CERTAINTY or more. The bar of one is the "almost clear" grade of the
+#: FDA's Investigator's Global Assessment ("no more than one small inflammatory lesion"; 2018
+#: draft guidance on acne vulgaris). Less certain spots add nothing: on clear skin the detector
+#: reports papules of modest certainty too. INFLAMED_MIN_CERTAINTY is the one number chosen by
+#: measurement (scripts/calibrate_evidence.py), with the other two fixed: on ACNE04's training
+#: split against the even half of clear-dev, the largest difference between the share of acne
+#: faces and of clear faces this rung flags (Youden's J: 84.1 % - 4.7 %; 0.5 gave 80.5 % - 3.0 %,
+#: 0.3 86.5 % - 7.7 %).
+INFLAMED_MIN_CERTAINTY = 0.4
+INFLAMED_EXPECTED_MAX = 1.0
+INFLAMED_CERTAIN = 0.6
+
 # --- Technique ------------------------------------------------------------------------------------
 SRC_TECHNIQUE = (
     'When using a roller, follow the "cross-hatching" technique: roll horizontally first, then '

@@ -10,13 +10,16 @@ The ladder (issue 13; all sentences live in :mod:`skintrack.core.protocol`):
 - **POSTPONE** (rule ``needle_length``): needles longer than 0.5 mm are medical grade.
 - **POSTPONE** (rule ``disinfection``): hands, face and tool not disinfected, or a reused roller
   not soaked in 75 % alcohol for 10 minutes nor UV-sterilised.
-- **REVIEW** (rule ``inflamed_acne``): active inflamed acne (papules, nodules) on a treated
-  region: more than the "almost clear" grade allows (:data:`ALMOST_CLEAR_INFLAMED`), counted as
-  the expected number of real lesions (the sum of the findings' calibrated certainties), or a
-  nodule found with certainty.
+- **REVIEW** (rule ``inflamed_acne``): active inflamed acne (papules, nodules) on or next to a
+  treated region: one found with certainty, or more than the "almost clear" grade allows
+  (:data:`ALMOST_CLEAR_INFLAMED`) counted as the expected number of real lesions (the sum of the
+  calibrated certainties of the findings certain enough to count; :mod:`skintrack.core.evidence`).
 - **REVIEW** (rule ``safety_first``): a postponing kind of finding is uncertain (score below its
   :func:`certain_score` and not confirmed): the person should look, then confirm or dismiss it;
   or the photo cannot show the skin (any capture-quality problem, no face, too coarse a scale).
+  A wound, crust or cold sore so uncertain that its rule finds as much on clear skin is no
+  evidence at all (:func:`skintrack.core.evidence.too_uncertain`; its score is the calibrated
+  certainty of :func:`skintrack.core.evidence.calibrate`).
 - **REVIEW** (rule ``questions``): a protocol question that applies is not answered (GO needs
   the answers), the checklist's included (issue 17: device, beginner on a first session, room,
   disinfection).
@@ -44,15 +47,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from skintrack.core import protocol
+from skintrack.core import evidence, protocol
 from skintrack.core.questionnaire import unanswered
 from skintrack.core.regions import REGION_NAMES
 from skintrack.words import and_list, kind_with_article, region_phrase
 
 DECISIONS = ("go", "review", "postpone")
 #: A postponing finding at or above its kind's certain score postpones on its own; below it asks
-#: for a look. Wounds, crusts and cold sores carry rule scores (0.5-0.99; no labelled photos exist
-#: to calibrate them): 0.6 and up decide alone.
+#: for a look. Wounds, crusts and cold sores carry certainties calibrated from their rule scores
+#: (:func:`skintrack.core.evidence.calibrate`, ADR 0211: painted lesions against clear faces):
+#: 0.6 and up decide alone.
 CERTAIN_SCORE = 0.6
 #: A pustule's score is calibrated (models/LESIONS.md): the share of unseen ACNE04 detections
 #: scored like it that were expert-marked lesions; just over the detector's threshold that is
@@ -75,14 +79,17 @@ INFLAMED_KINDS = ("papule", "nodule")
 #: "Acne Vulgaris: Establishing Effectiveness of Drugs Intended for Treatment", 2018). More
 #: inflamed lesions than that, in expected number (the sum of calibrated certainties, confirmed
 #: ones counting 1), is active acne to review; so is a certain nodule (the IGA's "mild" grade has
-#: none).
-ALMOST_CLEAR_INFLAMED = 1.0
+#: none). The numbers live in :mod:`skintrack.core.protocol` (``INFLAMED_*``, chosen by
+#: measurement: ADR 0211).
+ALMOST_CLEAR_INFLAMED = protocol.INFLAMED_EXPECTED_MAX
 
 
 def certain_score(kind: str) -> float:
     """The score at which a finding of ``kind`` counts as found with certainty."""
     return CERTAIN_PUSTULE_SCORE if kind == "pustule" else CERTAIN_SCORE
 
+#: Why a finding too uncertain to be evidence does not count (shown greyed with it).
+TOO_UNCERTAIN_WORDS = "too uncertain to count: this rule finds as much on clear skin"
 #: Short words for each protocol question, for the reason that lists the unanswered ones.
 QUESTION_WORDS = {
     "pregnant_or_breastfeeding": "pregnancy or breastfeeding", "keloid_prone": "keloids",
@@ -180,15 +187,20 @@ def why_not_counted(f, treated: Iterable[str] = (), *, close_up: bool = False) -
     """Why a finding does not count for the verdict ('' when it does), in plain words.
 
     It counts when it lies on the face's skin (:attr:`~skintrack.core.lesions.Finding.off_skin`
-    empty) and inside one of the six regions or next to a treated one (``treated`` empty: the
-    whole face). On a close-up (``close_up``) the photo is the patch to treat: being on its skin
-    is enough.
+    empty), is evidence at all (a wound, crust or cold sore whose calibrated certainty is below
+    :data:`~skintrack.core.protocol.EVIDENCE_MIN_CERTAINTY` is not:
+    :func:`skintrack.core.evidence.too_uncertain`) and lies inside one of the six regions or next
+    to a treated one (``treated`` empty: the whole face). On a close-up (``close_up``) the photo is
+    the patch to treat: being on its skin is enough. A person's confirmation makes a finding
+    certain, so it counts whatever its score (:func:`decide`).
     """
     from skintrack.core.skin import OFF_SKIN_WORDS
 
     off = _get(f, "off_skin") or ""
     if off:
         return OFF_SKIN_WORDS.get(off, "not on the skin")
+    if evidence.too_uncertain(_get(f, "kind"), float(_get(f, "score", 0.0))):
+        return TOO_UNCERTAIN_WORDS
     if close_up:
         return ""
     treated = set(treated) or set(REGION_NAMES)
@@ -257,7 +269,10 @@ def decide(findings, quality, *, answers=None, treated: Iterable[str] = (),
     # Skin: lesions that suspend treatment, where the treatment goes; only findings on the skin.
     treated_set = set(treated) or set(REGION_NAMES)
     counted = [f for f in findings if str(_get(f, "id")) not in dismissed
-               and not why_not_counted(f, treated, close_up=close_up)]
+               and (not why_not_counted(f, treated, close_up=close_up)
+                    or (str(_get(f, "id")) in confirmed
+                        and why_not_counted(f, treated, close_up=close_up)
+                        == TOO_UNCERTAIN_WORDS))]
     for f in counted:
         fid = str(_get(f, "id"))
         kind = _get(f, "kind")
@@ -362,27 +377,28 @@ def _notes(answers) -> tuple[Note, ...]:
 
 
 def _inflamed_reason(counted, treated: set[str], confirmed: frozenset[str]) -> Reason | None:
-    """The ``inflamed_acne`` reason, or None: papules and nodules on the skin of a treated region
-    whose expected number of real lesions exceeds :data:`ALMOST_CLEAR_INFLAMED`, or a certain
-    (or confirmed) nodule there."""
-    ids: list[str] = []
-    expected = 0.0
-    nodule = False
-    regions: list[str] = []
+    """The ``inflamed_acne`` reason, or None: papules and nodules on the skin of or next to a
+    treated region that are evidence of active acne
+    (:func:`skintrack.core.evidence.inflamed_evidence`: a certain one, or more real ones expected
+    than the "almost clear" grade allows)."""
+    items = []
+    region_of = {}
     for f in counted:
         kind = _get(f, "kind")
-        region = _get(f, "region")
-        if kind not in INFLAMED_KINDS or region not in treated:
+        if kind not in INFLAMED_KINDS:
+            continue
+        # On or next to a treated region, as for the kinds that postpone (ADR 0211).
+        where = [r for r in (_get(f, "region"), *(_get(f, "near_regions") or ())) if r in treated]
+        if not where:
             continue
         fid = str(_get(f, "id"))
-        sure = 1.0 if fid in confirmed else float(_get(f, "score", 0.0))
-        expected += sure
-        nodule |= kind == "nodule" and sure >= CERTAIN_SCORE
-        ids.append(fid)
-        if region not in regions:
-            regions.append(region)
-    if not ids or (expected <= ALMOST_CLEAR_INFLAMED and not nodule):
+        items.append((fid, kind, 1.0 if fid in confirmed else float(_get(f, "score", 0.0))))
+        region_of[fid] = where[0]
+    ev = evidence.inflamed_evidence(items)
+    if not ev.active:
         return None
+    ids = ev.ids
+    regions = list(dict.fromkeys(region_of[i] for i in ids))
     n = len(ids)
     where = and_list(region_phrase(r) for r in regions)
     what = (f"{n} red bump{'s' if n != 1 else ''} or lump{'s' if n != 1 else ''} of inflamed "
