@@ -86,8 +86,13 @@ def sharpness(rgb: np.ndarray, box: tuple[int, int, int, int]) -> float:
     return float(np.mean(inner * inner) ** 0.5) * 128.0 / max(mean, 8.0)
 
 
-def assess(rgb: np.ndarray, detection, regions=None) -> Quality:
-    """Judge one photo from its face detection and (if a single face) its regions."""
+def assess(rgb: np.ndarray, detection, regions=None, *, scale: float = 1.0) -> Quality:
+    """Judge one photo from its face detection and (if a single face) its regions.
+
+    ``detection`` and ``regions`` are in pixels of ``rgb``; ``scale`` is how many pixels of the
+    photo one pixel of ``rgb`` is (``rgb`` decoded at a reduced scale): sizes are judged on the
+    photo itself.
+    """
     if detection.count == 0:
         return Quality((NO_FACE,))
     if detection.count > 1:
@@ -95,7 +100,8 @@ def assess(rgb: np.ndarray, detection, regions=None) -> Quality:
     face = detection.face
     problems: list[Problem] = []
     h, w = rgb.shape[:2]
-    if face.width_px < MIN_FACE_WIDTH_PX or face.width_px < MIN_FACE_FRACTION * min(w, h):
+    face_w = face.width_px * scale
+    if face_w < MIN_FACE_WIDTH_PX or face_w < MIN_FACE_FRACTION * min(w, h) * scale:
         problems.append(TOO_SMALL)
     sharp = sharpness(rgb, face.box)
     if sharp < MIN_SHARPNESS:

@@ -11,7 +11,7 @@ face is about :data:`WORK_FACE_WIDTH` samples wide); pixel counts are reported a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -159,6 +159,27 @@ class RegionSet:
         hh, ww = min(h - oy, big.shape[0]), min(w - ox, big.shape[1])
         out[oy : oy + hh, ox : ox + ww] = big[:hh, :ww]
         return out
+
+
+    def scaled(self, k: int, image_size: tuple[int, int],
+               face_box: tuple[int, int, int, int]) -> RegionSet:
+        """This set, computed on a photo decoded at 1/``k`` scale, in pixels of the full photo
+        (``image_size``, ``face_box``): the same work grid and colours, ``k`` times the step,
+        polygons and pixel counts at full resolution."""
+        from skintrack.core.face import scale_points
+
+        # A work sample is a reduced pixel, whose centre is k * (x + 0.5) - 0.5 at full scale.
+        origin = tuple(int(k * o + (k - 1) // 2) for o in self.origin)
+        area = k * k
+        regions = {
+            n: replace(r, polygon=scale_points(r.polygon, k).astype(np.float32),
+                       pixels=r.pixels * area,
+                       excluded={c: v * area for c, v in r.excluded.items()})
+            for n, r in self.regions.items()
+        }
+        return replace(self, step=self.step * k, origin=origin,
+                       image_size=(int(image_size[0]), int(image_size[1])), regions=regions,
+                       face_box=tuple(int(v) for v in face_box))
 
 
 def work_step(face_width_px: float) -> int:

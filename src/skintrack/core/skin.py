@@ -118,6 +118,14 @@ class SkinMap:
         """Boolean map of skin (the lip-border band excluded)."""
         return self.label == _SKIN
 
+    def scaled(self, k: int) -> SkinMap:
+        """This map, made on a photo decoded at 1/``k`` scale, over the full photo: map pixels
+        are unchanged, ``k`` times as many photo pixels lie under each (a reduced pixel's centre
+        is ``k * (x + 0.5) - 0.5`` at full scale, see ``face.scale_points``)."""
+        origin = tuple(int(k * o + (k - 1) // 2) for o in self.origin)
+        return dataclasses.replace(self, origin=origin,
+                                   scale=self.scale / k, mm_per_px=self.mm_per_px / k)
+
     def full_mask(self, size: tuple[int, int]) -> np.ndarray:
         """The skin as a boolean mask over a photo of ``size`` (width, height)."""
         import cv2
