@@ -55,15 +55,17 @@ def _block_mean(rgb: np.ndarray, k: int) -> np.ndarray:
     return rgb.reshape(h // k, k, w // k, k, 3).astype(np.float32).mean(axis=(1, 3))
 
 
-def test_a_12_mp_jpeg_is_decoded_at_a_quarter_and_in_full_only_when_read(big):
+def test_a_12_mp_jpeg_is_decoded_at_half_scale_and_in_full_only_when_read(big):
     rgb, path = big
     photo = load_photo(path)
-    assert (photo.width, photo.height) == BIG and photo.reduction_for() == 4
+    assert (photo.width, photo.height) == BIG and photo.reduction_for() == 2
+    assert photo.reduction_for(1000) == 4
     assert photo.__dict__["_rgb"] is DEFERRED  # nothing decoded at full scale yet
-    small = photo.pixels(4)
-    assert small.shape == (BIG[1] // 4, BIG[0] // 4, 3) and small.dtype == np.uint8
-    # A reduced pixel is the block of 4 x 4 full pixels it covers (up to JPEG noise).
-    assert np.abs(small - _block_mean(rgb, 4)).mean() < 2.0
+    for k in (2, 4):
+        small = photo.pixels(k)
+        assert small.shape == (BIG[1] // k, BIG[0] // k, 3) and small.dtype == np.uint8
+        # A reduced pixel is the block of k x k full pixels it covers (up to JPEG noise).
+        assert np.abs(small - _block_mean(rgb, k)).mean() < 2.0
     full = photo.rgb
     assert full.shape == rgb.shape and np.abs(full.astype(int) - rgb).mean() < 3.0
     assert photo.rgb is full  # decoded once, then kept
@@ -74,7 +76,7 @@ def test_a_12_mp_jpeg_is_decoded_at_a_quarter_and_in_full_only_when_read(big):
 def test_reduced_pixels_follow_the_exif_orientation(tmp_path, big, orientation):
     from PIL import ImageOps
 
-    rgb = big[0][:2048, :1536]  # a smaller photo keeps the test quick: 1/2 is the reduction
+    rgb = big[0]
     path = _jpeg(tmp_path / "o.jpg", rgb, orientation)
     photo = load_photo(path)
     shown = np.asarray(ImageOps.exif_transpose(Image.open(path)).convert("RGB"))
@@ -85,11 +87,11 @@ def test_reduced_pixels_follow_the_exif_orientation(tmp_path, big, orientation):
 
 
 def test_small_photos_arrays_and_other_formats_are_analysed_as_they_are(tmp_path, engine, big):
-    photo = load_photo(SAMPLES / "obama.jpg")  # 1137 x 910: under the reduced long side twice
+    photo = load_photo(SAMPLES / "obama.jpg")  # 910 x 1137: under twice the reduced long side
     assert photo.reduction_for() == 1 and photo.pixels(1) is photo.rgb
     assert analyze_photo(photo, engine).reduction == 1
     png = tmp_path / "big.png"
-    Image.fromarray(big[0][:2048, :1536]).save(png)
+    Image.fromarray(big[0]).save(png)
     assert load_photo(png).reduction_for() == 1  # only JPEGs have DCT scaling
     arr = photo_from_array(big[0])
     assert arr.reduction_for() == 1 and arr.jpeg is None
@@ -109,9 +111,9 @@ def test_a_damaged_or_truncated_big_jpeg_is_refused_at_intake(tmp_path, big):
         load_photo(cut)
 
 
-def test_analysis_at_a_quarter_is_in_the_full_photos_pixels(big_analyses):
+def test_analysis_at_half_scale_is_in_the_full_photos_pixels(big_analyses):
     reduced, full = big_analyses
-    assert reduced.reduction == 4 and full.reduction == 1
+    assert reduced.reduction == 2 and full.reduction == 1
     assert reduced.detection.image_size == BIG == full.detection.image_size
     fw = full.face.width_px
     # Landmarks, box and scale agree with the full-scale analysis (the landmarker sees a ~1000 px
@@ -120,7 +122,7 @@ def test_analysis_at_a_quarter_is_in_the_full_photos_pixels(big_analyses):
     assert np.abs(np.subtract(reduced.face.box, full.face.box)).max() < 0.01 * fw
     assert reduced.face.mm_per_px == pytest.approx(full.face.mm_per_px, rel=0.02)
     rr, rf = reduced.regions, full.regions
-    assert rr.image_size == BIG and rr.step % 4 == 0  # a grid step of whole reduced pixels
+    assert rr.image_size == BIG and rr.step % 2 == 0  # a grid step of whole reduced pixels
     for name in rr.regions:
         assert np.abs(rr[name].polygon - rf[name].polygon).max() < 0.01 * fw
         assert rr[name].pixels == pytest.approx(rf[name].pixels, rel=0.05)
@@ -148,7 +150,7 @@ def test_a_painted_lesion_is_found_at_the_same_place_at_both_scales(tmp_path, en
     photo = load_photo(_jpeg(tmp_path / "wound.jpg", rgb))
     reduced = analyze_photo(photo, engine)
     full = analyze_photo(dataclasses.replace(photo, rgb=photo.rgb), engine)
-    assert reduced.reduction == 4
+    assert reduced.reduction == 2
 
     def hit(a):
         near = [f for f in a.findings if f.kind == "open_wound"
@@ -166,17 +168,21 @@ def test_a_painted_lesion_is_found_at_the_same_place_at_both_scales(tmp_path, en
 
 
 def test_a_small_face_in_a_big_photo_is_decoded_finer(tmp_path, engine):
-    # The face is 30 % of a 12 MP frame: at 1/4 it would be ~190 px high, too coarse for the
-    # lesion work scale (480 px) with the margin; the photo is decoded again, finer.
+    # A face 45 % of the frame's size is ~1170 px high: at 1/2 it would be under twice the
+    # lesion work scale (480 px); the photo is decoded again, in full.
     path = _jpeg(tmp_path / "far.jpg", _big_face(face_share=0.45))
     photo = load_photo(path)
     a = analyze_photo(photo, engine)
-    assert a.face is not None and photo.reduction_for() == 4
-    assert a.reduction < 4 and "decode_finer" in a.timing_ms
+    assert a.face is not None and photo.reduction_for() == 2
+    assert a.reduction == 1 and "decode_finer" in a.timing_ms
     assert a.detection.image_size == BIG
-    height = np.hypot(*(a.face.xy[10] - a.face.xy[152]))
-    assert height / a.reduction >= 1.25 * 480
-    assert analysis_reduction(a.face, BIG, 4) == a.reduction
+    assert analysis_reduction(a.face, BIG, 2) == 1
+    # The big face is kept at 1/2, and would be at 1/4 only if twice as large again.
+    big = analyze_photo(load_photo(_jpeg(tmp_path / "near.jpg", _big_face())), engine)
+    height = np.hypot(*(big.face.xy[10] - big.face.xy[152]))
+    assert big.reduction == 2 and "decode_finer" not in big.timing_ms
+    assert height / 2 >= 2 * 480 > height / 4
+    assert analysis_reduction(big.face, BIG, 4) == 2
 
 
 def test_scale_points_maps_pixel_centres():

@@ -37,9 +37,11 @@ _TAG_ORIENTATION = 0x0112
 
 #: A plain camera JPEG is first decoded at 1/2, 1/4 or 1/8 of its size (libjpeg's DCT scaling:
 #: every coefficient is read, the inverse transform is smaller) when its long side stays at least
-#: this many pixels, the size the face landmarker works at (``face.DETECT_LONG_SIDE``). Only
-#: reductions that divide both sides are used, so a reduced pixel is exactly a block of full ones.
-REDUCED_LONG_SIDE = 1000
+#: this many pixels: twice the size the face landmarker works at (``face.DETECT_LONG_SIDE``), so
+#: that a face filling a third of the photo or more keeps the detail the analysis needs at that
+#: scale (``analysis.DETAIL_MARGIN``) and the photo is decoded once. Only reductions that divide
+#: both sides are used, so a reduced pixel is exactly a block of full ones.
+REDUCED_LONG_SIDE = 2000
 REDUCTIONS = (8, 4, 2)
 
 
