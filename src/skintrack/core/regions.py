@@ -208,11 +208,8 @@ def compute_regions(rgb: np.ndarray, face) -> RegionSet:
 
     lab = cv2.cvtColor(work.astype(np.float32) * np.float32(1.0 / 255.0), cv2.COLOR_RGB2Lab)
 
-    excl = np.zeros((wh, ww), np.uint8)
-    cv2.fillPoly(excl, [to_work(polygon(xy, idx)) for idx in EXCLUDE.values()], 1)
     rad = max(1, int(round(EXCLUDE_MARGIN * face.width_px / step)))
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rad + 1, 2 * rad + 1))
-    excl = cv2.dilate(excl, kernel).astype(bool)
+    excl = _excluded(wh, ww, [to_work(polygon(xy, idx)) for idx in EXCLUDE.values()], rad)
 
     regions = {}
     area = step * step
@@ -230,6 +227,26 @@ def compute_regions(rgb: np.ndarray, face) -> RegionSet:
         )
     return RegionSet(step=step, origin=(ox, oy), image_size=(w, h), regions=regions,
                      work_rgb=work, work_lab=lab, face_box=face.box)
+
+
+def _excluded(h: int, w: int, polys: list, rad: int) -> np.ndarray:
+    """The features' polygons filled and grown by ``rad`` (an elliptic dilation) on an (h, w)
+    grid. Each is grown inside its own box (the union of dilations is the dilation of the union):
+    the same mask as one dilation of the whole grid, in a fraction of the time."""
+    import cv2
+
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rad + 1, 2 * rad + 1))
+    out = np.zeros((h, w), bool)
+    for pts in polys:
+        x0, y0 = np.maximum(pts.min(axis=0) - rad - 1, 0)
+        x1, y1 = np.minimum(pts.max(axis=0) + rad + 2, (w, h))
+        if x1 <= x0 or y1 <= y0:
+            continue
+        m = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        cv2.fillPoly(m, [pts - (x0, y0)], 1)
+        out[y0:y1, x0:x1] |= cv2.dilate(m, kernel, borderType=cv2.BORDER_CONSTANT,
+                                        borderValue=0).astype(bool)
+    return out
 
 
 def _usable(mask: np.ndarray, lab: np.ndarray, rgb: np.ndarray):
