@@ -79,7 +79,8 @@ def analyze_photo(photo: Photo, engine: FaceEngine, *, find_lesions: bool = True
 
     The face is found on the photo at the reduction it was first decoded at
     (:meth:`Photo.reduction_for`); the rest runs at :func:`analysis_reduction` (decoding the
-    photo finer when the face needs it). Results are in pixels of the full photo.
+    photo finer, and finding the face again there, when the face needs it). Results are in
+    pixels of the full photo.
     """
     timing: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -92,8 +93,10 @@ def analyze_photo(photo: Photo, engine: FaceEngine, *, find_lesions: bool = True
         full = scaled_detection(detection, k, photo.size).face
         finer = analysis_reduction(full, photo.size, k)
         if finer != k:
+            # Found again on the finer pixels (the landmarker reads its own ~1000 px copy of
+            # them): a photo analysed in full gets the landmarks it always had.
             rgb = photo.pixels(finer)
-            detection = scaled_detection(detection, k // finer, (rgb.shape[1], rgb.shape[0]))
+            detection = engine.detect(rgb)
             k = finer
             t1b = time.perf_counter()
             timing["decode_finer"] = (t1b - t1) * 1e3
