@@ -215,10 +215,22 @@ def compute_regions(rgb: np.ndarray, face) -> RegionSet:
     area = step * step
     for name in REGION_NAMES:
         poly_full = polygon(xy, POLYGONS[name])
-        m = np.zeros((wh, ww), np.uint8)
-        cv2.fillPoly(m, [to_work(poly_full)], 1)
-        mask = m.astype(bool) & ~excl
-        usable, counts, med = _usable(mask, lab, work)
+        pts = to_work(poly_full)
+        # Each region is cut and judged inside its own box of the grid (the same pixels, a
+        # fraction of the work), then placed on the whole grid.
+        bx0, by0 = np.maximum(pts.min(axis=0), 0)
+        bx1, by1 = np.minimum(pts.max(axis=0) + 1, (ww, wh))
+        mask = np.zeros((wh, ww), bool)
+        usable = np.zeros((wh, ww), bool)
+        counts, med = {"glare": 0, "shadow": 0, "hair": 0}, None
+        if bx1 > bx0 and by1 > by0:
+            box = (slice(by0, by1), slice(bx0, bx1))
+            m = np.zeros((by1 - by0, bx1 - bx0), np.uint8)
+            cv2.fillPoly(m, [pts - (bx0, by0)], 1)
+            mask[box] = m.astype(bool) & ~excl[box]
+            u, counts, med = _usable(mask[box], np.ascontiguousarray(lab[box]),
+                                     np.ascontiguousarray(work[box]))
+            usable[box] = u
         regions[name] = Region(
             name=name, polygon=poly_full, mask=mask, usable=usable,
             pixels=int(usable.sum()) * area,
