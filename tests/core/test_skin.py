@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -91,13 +92,12 @@ def test_real_lesions_on_real_skin_still_count(analysed):
 
 
 def test_a_pustule_painted_on_the_cheek_still_postpones(engine, load_sample):
-    from skintrack.core.intake import Photo
     from skintrack.simulate.lesions import render
 
     photo = load_sample("obama.jpg")
     rgb, lesion = render(photo.rgb, engine.detect(photo.rgb).face, "open_wound", "left_cheek",
                          8.0)
-    a = analyze_photo(Photo(**{**photo.__dict__, "rgb": rgb}), engine)
+    a = analyze_photo(dataclasses.replace(photo, rgb=rgb), engine)
     hit = [f for f in a.findings if np.hypot(f.x - lesion.x, f.y - lesion.y) < 20]
     assert hit and all(f.off_skin == "" for f in hit)
     v = decide(a.findings, a.quality, answers=NO_RISK, mm_per_px=a.face.mm_per_px)

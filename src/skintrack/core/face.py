@@ -298,6 +298,35 @@ class FaceEngine:
         return [], n
 
 
+def scale_points(xy: np.ndarray, k: float) -> np.ndarray:
+    """Pixel coordinates on an image decoded at 1/``k`` scale -> the same points at full scale.
+
+    Pixel (i, j) of the reduced image is the block of k x k full pixels from (k * i, k * j), so
+    pixel centres map as ``k * (x + 0.5) - 0.5``.
+    """
+    return k * (np.asarray(xy, np.float64) + 0.5) - 0.5
+
+
+def scaled_face(face: Face, k: float, size: tuple[int, int]) -> Face:
+    """``face`` found on an image decoded at 1/``k`` scale, in pixels of the image ``k`` times
+    larger whose (width, height) is ``size``. The pose does not change; the iris scale does."""
+    pts = np.array(face.landmarks, np.float32)
+    pts[:, :2] = scale_points(face.landmarks[:, :2], k)
+    pts[:, 2] *= np.float32(k)
+    w, h = size
+    x0, y0 = np.floor(pts[:, :2].min(axis=0)).astype(int)
+    x1, y1 = np.ceil(pts[:, :2].max(axis=0)).astype(int)
+    box = (max(0, int(x0)), max(0, int(y0)), min(w, int(x1)), min(h, int(y1)))
+    mm = None if face.mm_per_px is None else face.mm_per_px / k
+    return Face(landmarks=pts, pose=face.pose, mm_per_px=mm, box=box)
+
+
+def scaled_detection(det: FaceDetection, k: float, size: tuple[int, int]) -> FaceDetection:
+    """:func:`scaled_face` for every face of ``det``; ``size`` is the larger image's."""
+    return FaceDetection(faces=tuple(scaled_face(f, k, size) for f in det.faces),
+                         image_size=(int(size[0]), int(size[1])), timing_ms=dict(det.timing_ms))
+
+
 def mirror_permutation(model: bytes) -> np.ndarray | None:
     """For each of the 478 landmarks, the index of its mirror partner (an involution); see
     :func:`skintrack.core.face_geometry.mirror_permutation`."""

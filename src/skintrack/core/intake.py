@@ -2,6 +2,10 @@
 
 Every coordinate in skintrack refers to the photo as a person sees it, so EXIF orientation is
 applied here, once. Bad files are refused with :class:`~skintrack.core.errors.PhotoError`.
+
+Large camera JPEGs are decoded at a reduced scale first (libjpeg's DCT scaling, ADR 0008): the
+analysis rarely needs more, and :attr:`Photo.rgb`, the full-resolution pixels, is decoded only
+when something asks for it.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import hashlib
 import io
 import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -31,37 +35,142 @@ _TAG_DATETIME_ORIGINAL = 0x9003
 _TAG_OFFSET_TIME_ORIGINAL = 0x9011
 _TAG_ORIENTATION = 0x0112
 
+#: A plain camera JPEG is first decoded at 1/2, 1/4 or 1/8 of its size (libjpeg's DCT scaling:
+#: every coefficient is read, the inverse transform is smaller) when its long side stays at least
+#: this many pixels: twice the size the face landmarker works at (``face.DETECT_LONG_SIDE``), so
+#: that a face filling a third of the photo or more keeps the detail the analysis needs at that
+#: scale (``analysis.DETAIL_MARGIN``) and the photo is decoded once. Only reductions that divide
+#: both sides are used, so a reduced pixel is exactly a block of full ones.
+REDUCED_LONG_SIDE = 2000
+REDUCTIONS = (8, 4, 2)
+
+
+@dataclass(frozen=True)
+class JpegSource:
+    """What a reduced-scale or deferred decode needs: the file's bytes and its EXIF orientation."""
+
+    data: bytes = field(repr=False)
+    orientation: int
+    label: str
+
+
+class _DeferredPixels:
+    """``Photo.rgb`` when it is decoded on first use (see :class:`_FullPixels`)."""
+
+    def __repr__(self) -> str:
+        return "<decoded on first use>"
+
+
+DEFERRED = _DeferredPixels()
+
+
+class _FullPixels:
+    """Data descriptor behind :attr:`Photo.rgb`: an array, or decoded from the photo's
+    :class:`JpegSource` on first use (then kept) when the photo was made with ``rgb=DEFERRED``."""
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            raise AttributeError("rgb")  # a required dataclass field, no default
+        rgb = obj.__dict__["_rgb"]
+        if rgb is DEFERRED:
+            rgb = obj.pixels(1)
+            obj.__dict__["_rgb"] = rgb
+        return rgb
+
+    def __set__(self, obj, value) -> None:
+        if "_rgb" in obj.__dict__:
+            raise AttributeError("Photo is frozen")
+        obj.__dict__["_rgb"] = value
+
 
 @dataclass(frozen=True, eq=False)
 class Photo:
     """A decoded photo ready for analysis.
 
-    ``rgb`` is ``(height, width, 3) uint8`` with EXIF orientation applied. ``taken_at`` is
+    ``rgb`` is ``(height, width, 3) uint8`` with EXIF orientation applied: the photo as a person
+    sees it, the frame of every coordinate skintrack stores or shows. ``taken_at`` is
     timezone-aware (UTC offset known or assumed, see ``taken_at_source``) or ``None``.
+
+    A large camera JPEG is made with ``rgb=DEFERRED`` and its ``jpeg`` source: :meth:`pixels`
+    gives the photo decoded at 1/2, 1/4 or 1/8 scale for the analysis, and ``rgb`` is decoded in
+    full only when first read. ``size`` is then the full (width, height). A photo made with an
+    array (or ``dataclasses.replace(photo, rgb=array)``) is that array at every scale.
     """
 
     path: str
-    rgb: np.ndarray
+    rgb: np.ndarray = _FullPixels()
     sha256: str
     taken_at: datetime | None
     taken_at_source: str
     format: str = "unknown"
+    size: tuple[int, int] | None = None
+    jpeg: JpegSource | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        if self.rgb.ndim != 3 or self.rgb.shape[2] != 3 or self.rgb.dtype != np.uint8:
-            raise ValueError("Photo.rgb must be an (h, w, 3) uint8 array")
+        rgb = self.__dict__["_rgb"]
+        if rgb is DEFERRED:
+            if self.jpeg is None or self.size is None:
+                raise ValueError("a Photo decoded on first use needs its JPEG source and size")
+        else:
+            if (not isinstance(rgb, np.ndarray) or rgb.ndim != 3 or rgb.shape[2] != 3
+                    or rgb.dtype != np.uint8):
+                raise ValueError("Photo.rgb must be an (h, w, 3) uint8 array")
+            # The array is the photo: a source or size left from another photo must not stand in.
+            object.__setattr__(self, "jpeg", None)
+            object.__setattr__(self, "size", (int(rgb.shape[1]), int(rgb.shape[0])))
         if self.taken_at_source not in TAKEN_AT_SOURCES:
             raise ValueError(f"unknown taken_at_source {self.taken_at_source!r}")
         if self.taken_at is not None and self.taken_at.tzinfo is None:
             raise ValueError("Photo.taken_at must be timezone-aware")
 
+    def __repr__(self) -> str:  # without the pixels (and without decoding them)
+        return (f"Photo(path={self.path!r}, size={self.size}, format={self.format!r}, "
+                f"sha256={self.sha256[:12]!r}..., taken_at={self.taken_at!r})")
+
     @property
     def width(self) -> int:
-        return int(self.rgb.shape[1])
+        return int(self.size[0])
 
     @property
     def height(self) -> int:
-        return int(self.rgb.shape[0])
+        return int(self.size[1])
+
+    def reduction_for(self, long_side: int = REDUCED_LONG_SIDE) -> int:
+        """The largest reduction (1, 2, 4 or 8) :meth:`pixels` decodes with the long side kept at
+        least ``long_side`` pixels; 1 for photos without a JPEG source."""
+        if self.jpeg is None:
+            return 1
+        w, h = self.size
+        for k in REDUCTIONS:
+            if w % k == 0 and h % k == 0 and max(w, h) // k >= long_side:
+                return k
+        return 1
+
+    def pixels(self, reduction: int = 1) -> np.ndarray:
+        """The oriented photo at 1/``reduction`` scale (kept once decoded).
+
+        Pixel (i, j) of the result is the block of ``reduction`` x ``reduction`` full pixels from
+        (reduction * i, reduction * j): a point (x, y) there is ``reduction * (x + 0.5) - 0.5``
+        in :attr:`rgb`. Only reductions of :data:`REDUCTIONS` that divide both sides exist; any
+        other (and any reduction of a photo without a JPEG source) raises ``ValueError``.
+        """
+        cache = self.__dict__.setdefault("_pixels", {})
+        got = cache.get(reduction)
+        if got is not None:
+            return got
+        if reduction == 1 and self.__dict__["_rgb"] is not DEFERRED:
+            return self.__dict__["_rgb"]
+        src = self.jpeg
+        w, h = self.size
+        if reduction != 1 and (src is None or reduction not in REDUCTIONS or w % reduction
+                               or h % reduction):
+            raise ValueError(f"no 1/{reduction} decode of a {w} x {h} photo")
+        flip = src.orientation in (5, 6, 7, 8)
+        stored = (h, w) if flip else (w, h)
+        arr = _decode_jpeg(src.data, stored, reduction, src.label)
+        arr = np.ascontiguousarray(_apply_orientation(arr, src.orientation))
+        cache[reduction] = arr
+        return arr
 
     @property
     def approximate_time(self) -> bool:
@@ -150,27 +259,48 @@ def decode_photo(data: bytes, *, path: str = "", mtime: float | None = None, nam
     orientation = int(exif.get(_TAG_ORIENTATION, 1)) if exif else 1
     taken_at, source = _capture_time(exif, mtime)
 
+    if orientation not in range(1, 9):
+        orientation = 1
+    if _plain_jpeg(im, fmt):
+        if b"\xff\xd9" not in data[-4096:]:
+            raise PhotoError(f"{label}: the file is truncated (the JPEG data ends early)")
+        shown = (h, w) if orientation in (5, 6, 7, 8) else (w, h)
+        photo = Photo(path=path, rgb=DEFERRED, sha256=digest, taken_at=taken_at,
+                      taken_at_source=source, format=fmt.lower(), size=shown,
+                      jpeg=JpegSource(data, orientation, label))
+        # Decoded now, at the scale the analysis starts from, so that a damaged file is refused
+        # here; the full-resolution pixels wait until something reads ``rgb``.
+        photo.pixels(photo.reduction_for())
+        return photo
     rgb = _decode_pixels(im, data, fmt, label)
     rgb = _apply_orientation(rgb, orientation)
     return Photo(path=path, rgb=np.ascontiguousarray(rgb), sha256=digest, taken_at=taken_at,
                  taken_at_source=source, format=fmt.lower())
 
 
-def _decode_pixels(im, data: bytes, fmt: str, label: str) -> np.ndarray:
-    """Pixels as RGB uint8, orientation NOT yet applied."""
+def _plain_jpeg(im, fmt: str) -> bool:
+    """A plain 8-bit JPEG (colour or grey) that OpenCV's libjpeg-turbo decodes."""
+    return fmt in ("JPEG", "MPO") and im.mode in ("RGB", "L")
+
+
+def _decode_jpeg(data: bytes, size: tuple[int, int], reduction: int, label: str) -> np.ndarray:
+    """A plain JPEG as RGB uint8 at 1/``reduction`` scale, orientation NOT applied; ``size`` is
+    the stored (width, height)."""
     import cv2
 
-    if fmt in ("JPEG", "MPO") and im.mode in ("RGB", "L"):
-        # The fast path for camera JPEGs: libjpeg-turbo through OpenCV, about twice PIL's speed.
-        tail = data[-4096:]
-        if b"\xff\xd9" not in tail:
-            raise PhotoError(f"{label}: the file is truncated (the JPEG data ends early)")
-        arr = cv2.imdecode(np.frombuffer(data, np.uint8),
-                           cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION)
-        if arr is None or arr.shape[:2] != (im.size[1], im.size[0]):
-            raise PhotoError(f"{label}: the JPEG data is damaged")
-        return arr
+    flags = {1: 0, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
+             8: cv2.IMREAD_REDUCED_COLOR_8}[reduction] & ~cv2.IMREAD_COLOR
+    arr = cv2.imdecode(np.frombuffer(data, np.uint8),
+                       flags | cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION)
+    w, h = size
+    want = (-(-h // reduction), -(-w // reduction))
+    if arr is None or arr.shape[:2] != want:
+        raise PhotoError(f"{label}: the JPEG data is damaged")
+    return arr
 
+
+def _decode_pixels(im, data: bytes, fmt: str, label: str) -> np.ndarray:
+    """Pixels as RGB uint8, orientation NOT yet applied (everything but plain JPEGs)."""
     try:
         im.load()
     except Exception as exc:

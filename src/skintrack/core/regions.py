@@ -11,7 +11,7 @@ face is about :data:`WORK_FACE_WIDTH` samples wide); pixel counts are reported a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -157,6 +157,27 @@ class RegionSet:
         return out
 
 
+    def scaled(self, k: int, image_size: tuple[int, int],
+               face_box: tuple[int, int, int, int]) -> RegionSet:
+        """This set, computed on a photo decoded at 1/``k`` scale, in pixels of the full photo
+        (``image_size``, ``face_box``): the same work grid and colours, ``k`` times the step,
+        polygons and pixel counts at full resolution."""
+        from skintrack.core.face import scale_points
+
+        # A work sample is a reduced pixel, whose centre is k * (x + 0.5) - 0.5 at full scale.
+        origin = tuple(int(k * o + (k - 1) // 2) for o in self.origin)
+        area = k * k
+        regions = {
+            n: replace(r, polygon=scale_points(r.polygon, k).astype(np.float32),
+                       pixels=r.pixels * area,
+                       excluded={c: v * area for c, v in r.excluded.items()})
+            for n, r in self.regions.items()
+        }
+        return replace(self, step=self.step * k, origin=origin,
+                       image_size=(int(image_size[0]), int(image_size[1])), regions=regions,
+                       face_box=tuple(int(v) for v in face_box))
+
+
 def work_step(face_width_px: float) -> int:
     return max(1, int(face_width_px // WORK_FACE_WIDTH))
 
@@ -183,20 +204,29 @@ def compute_regions(rgb: np.ndarray, face) -> RegionSet:
 
     lab = cv2.cvtColor(work.astype(np.float32) * np.float32(1.0 / 255.0), cv2.COLOR_RGB2Lab)
 
-    excl = np.zeros((wh, ww), np.uint8)
-    cv2.fillPoly(excl, [to_work(polygon(xy, idx)) for idx in EXCLUDE.values()], 1)
     rad = max(1, int(round(EXCLUDE_MARGIN * face.width_px / step)))
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rad + 1, 2 * rad + 1))
-    excl = cv2.dilate(excl, kernel).astype(bool)
+    excl = _excluded(wh, ww, [to_work(polygon(xy, idx)) for idx in EXCLUDE.values()], rad)
 
     regions = {}
     area = step * step
     for name in REGION_NAMES:
         poly_full = polygon(xy, POLYGONS[name])
-        m = np.zeros((wh, ww), np.uint8)
-        cv2.fillPoly(m, [to_work(poly_full)], 1)
-        mask = m.astype(bool) & ~excl
-        usable, counts, med = _usable(mask, lab, work)
+        pts = to_work(poly_full)
+        # Each region is cut and judged inside its own box of the grid (the same pixels, a
+        # fraction of the work), then placed on the whole grid.
+        bx0, by0 = np.maximum(pts.min(axis=0), 0)
+        bx1, by1 = np.minimum(pts.max(axis=0) + 1, (ww, wh))
+        mask = np.zeros((wh, ww), bool)
+        usable = np.zeros((wh, ww), bool)
+        counts, med = {"glare": 0, "shadow": 0, "hair": 0}, None
+        if bx1 > bx0 and by1 > by0:
+            box = (slice(by0, by1), slice(bx0, bx1))
+            m = np.zeros((by1 - by0, bx1 - bx0), np.uint8)
+            cv2.fillPoly(m, [pts - (bx0, by0)], 1)
+            mask[box] = m.astype(bool) & ~excl[box]
+            u, counts, med = _usable(mask[box], np.ascontiguousarray(lab[box]),
+                                     np.ascontiguousarray(work[box]))
+            usable[box] = u
         regions[name] = Region(
             name=name, polygon=poly_full, mask=mask, usable=usable,
             pixels=int(usable.sum()) * area,
@@ -205,6 +235,26 @@ def compute_regions(rgb: np.ndarray, face) -> RegionSet:
         )
     return RegionSet(step=step, origin=(ox, oy), image_size=(w, h), regions=regions,
                      work_rgb=work, work_lab=lab, face_box=face.box)
+
+
+def _excluded(h: int, w: int, polys: list, rad: int) -> np.ndarray:
+    """The features' polygons filled and grown by ``rad`` (an elliptic dilation) on an (h, w)
+    grid. Each is grown inside its own box (the union of dilations is the dilation of the union):
+    the same mask as one dilation of the whole grid, in a fraction of the time."""
+    import cv2
+
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rad + 1, 2 * rad + 1))
+    out = np.zeros((h, w), bool)
+    for pts in polys:
+        x0, y0 = np.maximum(pts.min(axis=0) - rad - 1, 0)
+        x1, y1 = np.minimum(pts.max(axis=0) + rad + 2, (w, h))
+        if x1 <= x0 or y1 <= y0:
+            continue
+        m = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        cv2.fillPoly(m, [pts - (x0, y0)], 1)
+        out[y0:y1, x0:x1] |= cv2.dilate(m, kernel, borderType=cv2.BORDER_CONSTANT,
+                                        borderValue=0).astype(bool)
+    return out
 
 
 def _usable(mask: np.ndarray, lab: np.ndarray, rgb: np.ndarray):

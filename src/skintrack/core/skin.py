@@ -118,6 +118,14 @@ class SkinMap:
         """Boolean map of skin (the lip-border band excluded)."""
         return self.label == _SKIN
 
+    def scaled(self, k: int) -> SkinMap:
+        """This map, made on a photo decoded at 1/``k`` scale, over the full photo: map pixels
+        are unchanged, ``k`` times as many photo pixels lie under each (a reduced pixel's centre
+        is ``k * (x + 0.5) - 0.5`` at full scale, see ``face.scale_points``)."""
+        origin = tuple(int(k * o + (k - 1) // 2) for o in self.origin)
+        return dataclasses.replace(self, origin=origin,
+                                   scale=self.scale / k, mm_per_px=self.mm_per_px / k)
+
     def full_mask(self, size: tuple[int, int]) -> np.ndarray:
         """The skin as a boolean mask over a photo of ``size`` (width, height)."""
         import cv2
@@ -186,6 +194,27 @@ def _grow(mask: np.ndarray, px: float) -> np.ndarray:
     return d <= px
 
 
+def _resize(crop: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``crop`` resampled to ``size`` (area means when reducing).
+
+    A reduction by four or more first takes whole-number block means (OpenCV's fast path for an
+    integer factor; the last few rows and columns that do not fill a block are left out) so that
+    the area resize of what is left still reduces by two to four: a third of the time of one
+    area resize of a 12 MP face, and near-identical maps (ADR 0008).
+    """
+    import cv2
+
+    h, w = crop.shape[:2]
+    f = int(min(w / size[0], h / size[1]) / 2)
+    if f >= 2:
+        crop = cv2.resize(crop[: h - h % f, : w - w % f], (w // f, h // f),
+                          interpolation=cv2.INTER_AREA)
+        h, w = crop.shape[:2]
+    if (w, h) == tuple(size):
+        return crop
+    return cv2.resize(crop, size, interpolation=cv2.INTER_AREA if w > size[0] else cv2.INTER_LINEAR)
+
+
 def skin_map(rgb: np.ndarray, face, regions=None) -> SkinMap:
     """The :class:`SkinMap` of the face on ``rgb`` (oriented RGB uint8).
 
@@ -207,7 +236,7 @@ def skin_map(rgb: np.ndarray, face, regions=None) -> SkinMap:
     y1 = int(min(h, np.ceil(oval[:, 1].max() + margin)))
     crop = rgb[y0:y1, x0:x1]
     size = (max(8, round((x1 - x0) * scale)), max(8, round((y1 - y0) * scale)))
-    small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    small = _resize(crop, size)
     scale = float((size[0] / max(1, x1 - x0) + size[1] / max(1, y1 - y0)) / 2)
     lab = cv2.cvtColor(small.astype(np.float32) * np.float32(1 / 255), cv2.COLOR_RGB2Lab)
     shape = lab.shape[:2]
