@@ -8,7 +8,7 @@ lines under ``--out`` (default ``/tmp/skintrack-findings``, never the repository
 - ``acne04-dev``, ``acne04-train``, ``clear-dev``: one row per photo: ``photo``, ``face``,
   ``quality_ok``, ``problems`` (messages), ``mm_per_px``, ``findings`` (records, each marked on or
   off the skin);
-- ``painted``: lesions painted with :mod:`skintrack.core.lesion_render` on the sample faces
+- ``painted``: lesions painted with :mod:`skintrack.simulate.lesions` on the sample faces
   (wound 8 mm on a cheek, crust 6 mm on the forehead, pustule 4 mm on a cheek, cold sore 8 mm
   above the lip border; ``--seeds`` shapes each): the row adds ``painted`` (kind, x, y, radius);
 - ``dermnet``: the close-up check on ``dermnet-dev`` (scale assumed): ``kind`` and ``findings``;
@@ -59,7 +59,7 @@ def collect(name: str, engine, out, seeds: int) -> int:
     if name == "painted":
         import dataclasses
 
-        from skintrack.core.lesion_render import place, render
+        from skintrack.simulate.lesions import place, render
 
         for face_name in PAINT_FACES:
             photo = load_photo(ROOT / "sample_images" / face_name)

@@ -10,7 +10,7 @@ Two rules, both written against finding kinds and certainties, not against one d
    :data:`FACE_RULES`)
 
    - ``found(s)``: the share of lesions painted on the sample faces
-     (:mod:`skintrack.core.lesion_render`) that the rule finds, of the right kind and in place,
+     (:mod:`skintrack.simulate.lesions`) that the rule finds, of the right kind and in place,
      at a rule score of ``s`` or more, and
    - ``clear(s)``: the share of clear faces (the even-numbered half of ``clear-dev``) on which
      the rule reports a finding on the skin, counted for the verdict, at ``s`` or more,
