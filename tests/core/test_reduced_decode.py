@@ -141,8 +141,8 @@ def test_analysis_at_half_scale_is_in_the_full_photos_pixels(big_analyses):
 
 
 def test_a_painted_lesion_is_found_at_the_same_place_at_both_scales(tmp_path, engine):
-    from skintrack.simulate.lesions import render
     from skintrack.core.lesions import WORK_FACE_HEIGHT
+    from skintrack.simulate.lesions import render
 
     base = _big_face()
     face = engine.detect(base).face

@@ -49,7 +49,6 @@ from skintrack.report.pdf.sections import (
 )
 
 
-
 def render_pdf(model: ReportModel, *, progress: Progress | None = None) -> bytes:
     """The whole report as PDF bytes.
 

@@ -5,8 +5,6 @@ the aftercare, the disclaimer, and the running header and footer.
 
 from __future__ import annotations
 
-
-from skintrack.core.progress import Progress
 from skintrack.report import text as T
 from skintrack.report.charts import SIMULATED_COLOUR, aftercare_chart, redness_chart
 from skintrack.report.images import fit
@@ -29,6 +27,7 @@ from skintrack.report.pdf.layout import (
     text_width_mm,
     wrap,
 )
+
 
 def _map_slot(page: Page, x: float, y: float, w: float, h: float, p: ReportPhoto, px) -> None:
     """The change map; for the baseline its measured regions; else a word on why there is none."""
