@@ -180,6 +180,20 @@ def test_bundled_model_loads_and_matches_its_features():
     assert p.shape == (3,) and np.all((p >= 0) & (p <= 1))
 
 
+def test_both_model_loaders_find_their_files_through_one_function(tmp_path):
+    """The tree model and the candidate network are looked up the same way: a given path, the
+    repository's models/ folder, then the installed package's _models/ (ADR 0002)."""
+    from skintrack.core import acne_net
+
+    assert L.model_file(L.MODEL_NAME) == L.MODEL_DIR / L.MODEL_NAME
+    assert L.model_file(acne_net.MODEL_NAME) == L.MODEL_DIR / acne_net.MODEL_NAME
+    assert L.model_file("no_such_model.npz") is None
+    own = tmp_path / "mine.npz"
+    own.write_bytes(b"x")
+    assert L.model_file(L.MODEL_NAME, own) == own
+    assert acne_net.load_net().path == L.model_file(acne_net.MODEL_NAME)
+
+
 #: The bundled model on a fixed sample of ACNE04 dev photos (the model was trained on the whole dev
 #: set, so this guards against regressions; the unseen-photo figures are the cross-validated ones
 #: in models/LESIONS.md). ACNE04_EXPECTED was measured with the feature-version-3 model; the present
