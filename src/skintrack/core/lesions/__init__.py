@@ -71,8 +71,10 @@ from skintrack.core.lesions.find import (  # noqa: F401
     LIP_INSIDE_MM,
     MERGE_SHARE,
     NEAR_REGION_MM,
+    AcneLesion,
     _region_of,
     find_lesions,
+    merge_detections,
 )
 from skintrack.core.lesions.finding import ACNE_KINDS, KINDS, PATCH_KINDS, Finding, finding_id  # noqa: F401
 from skintrack.core.lesions.patches import (  # noqa: F401

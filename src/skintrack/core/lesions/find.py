@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -54,6 +55,41 @@ def _pool():
     return lesions._POOL
 
 
+@dataclass(frozen=True, eq=False)
+class AcneLesion:
+    """One acne lesion after merging the detections of it (work pixels)."""
+
+    x: float
+    y: float
+    radius: float  # from the lesion's own extent (lesion_extent)
+    raw: float  # the best detection's raw tree score
+    features: np.ndarray  # the best detection's candidate features
+    kind: str  # acne_kind of the detections; a pustule head seen from any of them wins
+
+
+def merge_detections(work, spots) -> list[AcneLesion]:
+    """The acne lesions behind the detections ``spots`` (:class:`AcneSpots`, best score first).
+
+    Each detection is re-centred and sized from the lesion's own extent; detections of one lesion
+    (a centre within the other's extent) are merged into the first. A pustule's head seen from
+    any side of its base makes the colour rules' name of the merged lesion a pustule.
+    """
+    merged: list[list] = []  # [work x, work y, radius, raw score, features, rule kind]
+    for (wx, wy), rw, s, f in zip(spots.work_xy, spots.radius_work, spots.score,
+                                  spots.features, strict=True):
+        cx, cy, re = lesion_extent(work, (wx, wy), float(rw))
+        kind = acne_kind(f, 2 * re * work.mm_per_work_px)
+        for m in merged:
+            if np.hypot(cx - m[0], cy - m[1]) <= MERGE_SHARE * max(re, m[2]):
+                if kind == "pustule":
+                    m[5] = "pustule"
+                break
+        else:
+            merged.append([cx, cy, re, float(s), f, kind])
+    return [AcneLesion(float(cx), float(cy), float(re), raw, f, kind)
+            for cx, cy, re, raw, f, kind in merged]
+
+
 def find_lesions(rgb: np.ndarray, face, regions, *, model: TreeModel | None = None,
                  threshold: float | None = None) -> list[Finding]:
     """All findings on one face: acne lesions, open wounds, crusts and cold sores.
@@ -101,27 +137,14 @@ def find_lesions(rgb: np.ndarray, face, regions, *, model: TreeModel | None = No
             diameter_mm=2 * r * mm_per_px if mm_per_px else None, region=region,
             score=round(p.score, 3), near_regions=near))
     taken = [(work.to_photo(np.array(p.work_xy)), p.radius_work / work.scale) for p in patches]
-    # Each detection re-centred and sized from the lesion's own extent; detections of one lesion
-    # (a centre within the other's extent) are merged, best score first. A pustule's head seen
-    # from any side of its base makes the merged lesion a pustule.
-    merged: list[list] = []  # [work x, work y, radius, raw score, kind]
     # A finding's score is the calibrated certainty for its kind, not the raw tree score
     # (models/LESIONS.md); merging can turn a lesion into a pustule, so it is looked up last.
-    for (wx, wy), rw, s, f in zip(spots.work_xy, spots.radius_work, spots.score,
-                                  spots.features, strict=True):
-        cx, cy, re = lesion_extent(work, (wx, wy), float(rw))
-        kind = acne_kind(f, 2 * re * work.mm_per_work_px)
-        for m in merged:
-            if np.hypot(cx - m[0], cy - m[1]) <= MERGE_SHARE * max(re, m[2]):
-                if kind == "pustule":
-                    m[4] = "pustule"
-                break
-        else:
-            merged.append([cx, cy, re, float(s), kind])
+    merged = merge_detections(work, spots)
     mouth = face.xy[list(INNER_LIPS)].astype(np.float32).reshape(-1, 1, 2)
     lip_inside_px = LIP_INSIDE_MM / (work.mm_per_work_px * work.scale)
-    for cx, cy, rw, raw, kind in merged:
-        s = float(model.certainty(raw, kind))
+    for le in merged:
+        cx, cy, rw, kind = le.x, le.y, le.radius, le.kind
+        s = float(model.certainty(le.raw, kind))
         x, y = work.to_photo(np.array([cx, cy]))
         # A spot inside a wound, crust or cold sore is part of it, not a separate lesion.
         if any(np.hypot(x - c[0], y - c[1]) <= r for c, r in taken):
