@@ -230,6 +230,7 @@ KINDS_RECORDED = {
 
 def test_acne_kinds_in_the_exporters_boxes_reproduce_their_recorded_figures(engine, acne04_dir):
     from scripts.score_kinds import score
+
     from skintrack.core.lesion_scoring import load_boxes
 
     names = sorted(load_boxes(acne04_dir))[::KINDS_SAMPLE_EVERY]
