@@ -40,7 +40,7 @@ from skintrack.core.lesion_scoring import (  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 #: L2 strength of the logistic model (scikit-learn's C), chosen by out-of-fold log-loss.
-C_GRID = (0.01, 0.1, 1.0)
+C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
 FOLDS = 5
 #: The exporter's class names, as the kinds they would stand for.
 BOX_CLASSES = {"whitehead and blackhead": "comedone", "papules": "papule", "pustules": "pustule",
