@@ -73,3 +73,32 @@ def test_bad_annotations_are_refused_in_one_sentence(tmp_path, content):
         load_annotations(tmp_path)
     with pytest.raises(SkintrackError, match="no such file"):
         load_annotations(tmp_path / "missing")
+
+
+def test_a_box_is_held_by_the_finding_inside_it_nearest_its_centre():
+    from skintrack.core.lesion_scoring import box_holders
+
+    boxes = [(10, 10, 30, 30, "pustules"), (100, 100, 110, 110, "papules"),
+             (0, 0, 50, 50, "whitehead and blackhead")]
+    xy = np.array([[12.0, 12.0], [21.0, 19.0], [30.0, 30.0], [200.0, 200.0]])
+    # Edges count; the nearest to the centre wins; an empty box holds nothing.
+    assert box_holders(boxes, xy) == [1, None, 2]
+    assert box_holders(boxes, np.zeros((0, 2))) == [None, None, None]
+
+
+def test_kind_table_counts_boxes_held_and_how_they_are_named():
+    from skintrack.core.lesion_scoring import KindTable
+
+    t = KindTable()
+    boxes = [(0, 0, 10, 10, "pustules"), (20, 0, 30, 10, "pustules"), (40, 0, 50, 10, "pustules"),
+             (60, 0, 70, 10, "whitehead and blackhead"), (80, 0, 90, 10, "papules")]
+    xy = np.array([[5.0, 5.0], [25.0, 5.0], [65.0, 5.0]])
+    t.add(boxes, xy, ["pustule", "comedone", "papule"])
+    assert t.boxes["pustules"] == 3 and t.held["pustules"] == 2 and t.held["papules"] == 0
+    fig = t.figures()
+    assert fig["pustules_named_pustule"] == 0.5 and fig["pustules_named_inflamed"] == 0.5
+    assert fig["comedones_named_inflamed"] == 1.0
+    assert fig["held"]["pustules"] == round(2 / 3, 4) and fig["held"]["papules"] == 0.0
+    table = t.confusion().splitlines()
+    assert table[0].split()[-5:] == ["comedone", "papule", "pustule", "nodule", "other"]
+    assert table[3].split()[-7:] == ["3", "2", "1", "0", "1", "0", "0"]  # the pustules row

@@ -27,7 +27,6 @@ LAB_SCALE = (20.0, 10.0, 10.0)
 DOG_SCALE = 4.0
 CHANNELS = 5
 MODEL_NAME = "acne_net.onnx"
-MODEL_DIR = Path(__file__).resolve().parents[3] / "models"
 
 
 def net_input(work, pts: np.ndarray) -> np.ndarray:
@@ -100,12 +99,11 @@ _LOADED: dict[str, AcneNet] = {}
 
 def load_net(path: str | Path | None = None) -> AcneNet | None:
     """The bundled network (cached), or ``None`` when the model file is absent."""
-    p = Path(path) if path else MODEL_DIR / MODEL_NAME
-    if not p.is_file():
-        alt = Path(__file__).resolve().parent.parent / "_models" / MODEL_NAME
-        if not alt.is_file():
-            return None
-        p = alt
+    from skintrack.core.lesions import model_file
+
+    p = model_file(MODEL_NAME, path)
+    if p is None:
+        return None
     key = str(p.resolve())
     if key not in _LOADED:
         _LOADED[key] = AcneNet(p)

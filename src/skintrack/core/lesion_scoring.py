@@ -223,3 +223,104 @@ def score_folder(folder: str | Path, detector: Detector, *, files: Sequence[str]
         if progress is not None:
             progress(name, m)
     return pool(per.values()), per
+
+
+# --- Kinds against the exporter's boxes (issue 14) -------------------------------------------------
+#: The exporter's classes in ``roboflow_boxes.json``, in the order of the confusion tables.
+BOX_CLASS_ORDER = ("whitehead and blackhead", "papules", "pustules", "nodules and cysts")
+#: Kinds counted as inflamed acne.
+INFLAMED = ("papule", "pustule", "nodule")
+
+
+def load_boxes(folder: str | Path) -> dict[str, list[tuple[float, float, float, float, str]]]:
+    """Read ``roboflow_boxes.json`` of a folder: file name -> [(xmin, ymin, xmax, ymax, class)]."""
+    path = Path(folder) / "roboflow_boxes.json"
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SkintrackError(f"{path}: no such file (the exporter's boxes)") from None
+    except (OSError, ValueError) as exc:
+        raise SkintrackError(f"{path}: cannot be read as JSON ({exc})") from None
+    out = {}
+    for name, boxes in raw.items():
+        try:
+            out[str(name)] = [(float(b[0]), float(b[1]), float(b[2]), float(b[3]), str(b[4]))
+                              for b in boxes]
+        except (TypeError, ValueError, IndexError):
+            raise SkintrackError(f"{path}: {name!r} needs boxes [xmin, ymin, xmax, ymax, class]"
+                                 ) from None
+    return out
+
+
+def box_holders(boxes, xy: np.ndarray) -> list[int | None]:
+    """For each box, the index of the point of ``xy`` ((n, 2) photo pixels) inside it nearest its
+    centre, or ``None`` when no point lies inside (edges included)."""
+    xy = np.asarray(xy, np.float64).reshape(-1, 2)
+    out: list[int | None] = []
+    for x0, y0, x1, y1, _ in boxes:
+        inside = np.nonzero((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0)
+                            & (xy[:, 1] <= y1))[0]
+        if not len(inside):
+            out.append(None)
+            continue
+        d = np.hypot(xy[inside, 0] - (x0 + x1) / 2, xy[inside, 1] - (y0 + y1) / 2)
+        out.append(int(inside[int(d.argmin())]))
+    return out
+
+
+@dataclass
+class KindTable:
+    """How the findings in the exporter's boxes are named: per box class, the number of boxes,
+    those holding a finding, and the kinds they are named (the finding nearest the box centre)."""
+
+    boxes: dict = None  # class -> number of boxes
+    held: dict = None  # class -> boxes holding a finding
+    named: dict = None  # class -> {kind: count}
+
+    def __post_init__(self) -> None:
+        self.boxes = self.boxes or {c: 0 for c in BOX_CLASS_ORDER}
+        self.held = self.held or {c: 0 for c in BOX_CLASS_ORDER}
+        self.named = self.named or {c: {} for c in BOX_CLASS_ORDER}
+
+    def add(self, boxes, xy, kinds) -> None:
+        for box, i in zip(boxes, box_holders(boxes, xy), strict=True):
+            c = box[4]
+            self.boxes[c] = self.boxes.get(c, 0) + 1
+            if i is None:
+                continue
+            self.held[c] = self.held.get(c, 0) + 1
+            named = self.named.setdefault(c, {})
+            named[kinds[i]] = named.get(kinds[i], 0) + 1
+
+    def share(self, cls: str, kinds) -> float:
+        """Of the boxes of ``cls`` holding a finding, the share named one of ``kinds``."""
+        held = self.held.get(cls, 0)
+        return sum(self.named.get(cls, {}).get(k, 0) for k in kinds) / held if held else 0.0
+
+    def figures(self) -> dict:
+        """The issue's figures: pustule boxes named pustule and inflamed, comedone boxes named
+        inflamed, and the share of boxes of each class holding a finding."""
+        return {
+            "pustules_named_pustule": round(self.share("pustules", ("pustule",)), 4),
+            "pustules_named_inflamed": round(self.share("pustules", INFLAMED), 4),
+            "comedones_named_inflamed": round(self.share("whitehead and blackhead", INFLAMED), 4),
+            "held": {c: round(self.held.get(c, 0) / self.boxes[c], 4) if self.boxes.get(c) else 0.0
+                     for c in BOX_CLASS_ORDER},
+        }
+
+    def to_record(self) -> dict:
+        return {"boxes": self.boxes, "held": self.held, "named": self.named,
+                **self.figures()}
+
+    def confusion(self) -> str:
+        """A plain-text confusion table: box class rows, named kind columns (counts)."""
+        kinds = ("comedone", "papule", "pustule", "nodule", "other")
+        lines = [f"{'exporter box':26s} {'boxes':>6s} {'held':>6s} "
+                 + " ".join(f"{k:>9s}" for k in kinds)]
+        for c in BOX_CLASS_ORDER:
+            named = self.named.get(c, {})
+            other = sum(v for k, v in named.items() if k not in kinds)
+            cells = [named.get(k, 0) for k in kinds[:-1]] + [other]
+            lines.append(f"{c:26s} {self.boxes.get(c, 0):6d} {self.held.get(c, 0):6d} "
+                         + " ".join(f"{v:9d}" for v in cells))
+        return "\n".join(lines)
