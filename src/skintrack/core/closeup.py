@@ -78,6 +78,12 @@ MAX_GROWTH = 16.0
 #: faces it caused most false alarms of the mouth crops (GO 79 -> 87 % without it), and on the
 #: dermnet photos it found one photo the other rules did not.
 DARK_CRUSTS = False
+#: A crust found on a close-up must be yellower in hue than the skin around it by at least this
+#: many degrees of CIELAB hue (core: the patch's radius; around it: the skin 2-3.5 radii out).
+#: Shading in folds (the nostrils' rims, the nasolabial fold, the dimples at the mouth's corners)
+#: makes skin darker and more saturated at much the same hue, and the crust rule's "yellower in
+#: b*" holds for it too; dried serum is yellower in hue than the skin it lies on.
+CRUST_MIN_DHUE_DEG = 8.0
 #: Limits of a plausible given scale (mm per photo pixel).
 MM_PER_PX_RANGE = (0.005, 5.0)
 
@@ -200,6 +206,28 @@ def skin_by_colour(lab: np.ndarray, mmpp: float):
     return skin, lips, skin_lab
 
 
+def _disc_lab(lab: np.ndarray, mask: np.ndarray, xy, r0: float, r1: float):
+    """Mean CIELAB of ``mask`` pixels between ``r0`` and ``r1`` pixels of ``xy`` (None: none)."""
+    h, w = mask.shape
+    x, y = xy
+    x0, x1 = max(0, int(x - r1) - 1), min(w, int(x + r1) + 2)
+    y0, y1 = max(0, int(y - r1) - 1), min(h, int(y + r1) + 2)
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    d = np.hypot(xx - x, yy - y)
+    sel = (d >= r0) & (d <= r1) & mask[y0:y1, x0:x1]
+    return lab[y0:y1, x0:x1][sel].mean(0) if sel.any() else None
+
+
+def crust_hue_shift(lab: np.ndarray, skin: np.ndarray, patch) -> float:
+    """How much yellower in hue (degrees) a patch's core is than the skin around it."""
+    r = max(float(patch.radius_work), 1.5)
+    core = _disc_lab(lab, np.ones(skin.shape, bool), patch.work_xy, 0.0, r)
+    ring = _disc_lab(lab, skin, patch.work_xy, 2.0 * r, 3.5 * r)
+    if core is None or ring is None:
+        return 0.0
+    return float(np.degrees(np.arctan2(core[2], core[1]) - np.arctan2(ring[2], ring[1])))
+
+
 def analyze_close_up(rgb: np.ndarray, *, mm_per_px: float | None = None) -> CloseUp:
     """Find wounds, crusts, pustules and cold sores on a close-up of one patch of skin.
 
@@ -232,6 +260,8 @@ def analyze_close_up(rgb: np.ndarray, *, mm_per_px: float | None = None) -> Clos
                                lips_grown=lips_grown, reference_max_db=REFERENCE_MAX_DB,
                                reference_mm=REFERENCE_MM, max_growth=MAX_GROWTH,
                                dark_crusts=DARK_CRUSTS)
+    patches = [p for p in patches if p.kind != "crust" or crust_hue_shift(lab, skin, p)
+               >= CRUST_MIN_DHUE_DEG]
     findings = []
     for p in patches:
         x, y = (p.work_xy[0] + 0.5) / scale_x - 0.5, (p.work_xy[1] + 0.5) / scale_y - 0.5
