@@ -14,6 +14,8 @@ the mouth and on both cheeks (the face mesh only places the crops; their scale i
 person would pass with ``--mm-per-px``), each checked with every question answered "no risk":
 the share given GO, and the share whose skin gives no reason against GO (the other reason is the
 photo scale: a crop of a 512-px portrait is coarser than the 0.6 mm per pixel the check asks for).
+Given for the even-numbered faces (the half the close-up settings are tuned on), the odd-numbered
+(unseen) and all, around the mouth and on the cheeks apart.
 
 Every figure is also given per ITA° skin-tone group of the photo's measured skin colour.
 
@@ -30,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -45,6 +48,12 @@ NO_RISK = {"pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagu
 #: share of the face width square, centred on the cheek region).
 MOUTH_CROP_WIDTHS = 1.8
 CHEEK_CROP_SHARE = 0.32
+
+
+def photo_half(name: str) -> str:
+    """"even" (the half the close-up settings are tuned on) or "odd" (unseen) by photo number."""
+    m = re.search(r"(\d+)\D*$", Path(name).stem)
+    return "odd" if m and int(m.group(1)) % 2 else "even"
 
 
 def tone_of(lab) -> str:
@@ -130,7 +139,8 @@ def measure_clear(paths, engine) -> dict:
                 v = decide(cu.findings, cu.quality, answers=answers, mm_per_px=cu.mm_per_px,
                            close_up=True)
                 skin_reasons = [r for r in v.reasons if r.finding_ids]
-                rows.append({"file": p.name, "crop": name, "scale": scale_name,
+                rows.append({"file": p.name, "half": photo_half(p.name), "crop": name,
+                             "scale": scale_name,
                              "mm_per_px": cu.mm_per_px, "tone": tone_of(cu.skin_lab),
                              "decision": v.decision, "skin_clear": not skin_reasons,
                              "quality_ok": cu.quality.ok,
@@ -172,17 +182,25 @@ def report(dermnet: dict | None, clear: dict | None) -> None:
                 continue
             print(f"clear-dev close-ups, scale {scale}: {len(sub)} crops of "
                   f"{len({r['file'] for r in sub})} faces")
-            for crop in ("mouth", "left_cheek", "right_cheek", None):
-                s2 = [r for r in sub if crop is None or r["crop"] == crop]
-                print(f"  {crop or 'all':<12} GO {_pct(sum(r['decision'] == 'go' for r in s2), len(s2))}"
-                      f", skin gives no reason against GO {_pct(sum(r['skin_clear'] for r in s2), len(s2))}"
-                      f", postponed {_pct(sum(r['decision'] == 'postpone' for r in s2), len(s2))}")
+            for half in ("even", "odd", None):
+                hs = [r for r in sub if half is None or r.get("half", photo_half(r["file"])) == half]
+                print(f"  {half or 'all'} photo numbers"
+                      + (" (tuning half)" if half == "even" else " (unseen)" if half else ""))
+                for crop in ("mouth", "cheeks", "left_cheek", "right_cheek", None):
+                    s2 = [r for r in hs if crop is None or r["crop"] == crop
+                          or (crop == "cheeks" and r["crop"] != "mouth")]
+                    print(f"    {crop or 'all':<12} GO "
+                          f"{_pct(sum(r['decision'] == 'go' for r in s2), len(s2))}"
+                          f", skin gives no reason against GO "
+                          f"{_pct(sum(r['skin_clear'] for r in s2), len(s2))}"
+                          f", postponed {_pct(sum(r['decision'] == 'postpone' for r in s2), len(s2))}")
             by_tone = defaultdict(list)
             for r in sub:
                 by_tone[r["tone"]].append(r)
-            print("  per ITA° tone group (skin gives no reason against GO):")
+            print("  per ITA° tone group (GO; skin gives no reason against GO):")
             for tone, s2 in sorted(by_tone.items()):
-                print(f"    {tone:<13} {_pct(sum(r['skin_clear'] for r in s2), len(s2))}")
+                print(f"    {tone:<13} GO {_pct(sum(r['decision'] == 'go' for r in s2), len(s2))}; "
+                      f"skin {_pct(sum(r['skin_clear'] for r in s2), len(s2))}")
             kinds = Counter(k for r in sub for k in r["kinds"])
             print(f"  kinds reported (crops): {dict(kinds)}; median scale "
                   f"{sorted(r['mm_per_px'] for r in sub)[len(sub) // 2]:.3f} mm/px")

@@ -155,3 +155,61 @@ def test_real_cold_sores_and_crusts_on_close_ups(dermnet):
         cu = C.analyze_close_up(load_photo(dermnet / rel).rgb)
         found += any(f.kind in protocol.POSTPONE_KINDS for f in cu.findings)
     assert found >= 29
+
+
+def _disc_close_up(dlab, mm=5.0, mmpp=0.1, side_mm=40.0):
+    """A plain-skin close-up (CIELAB 68, 14, 16) with a soft-edged disc ``mm`` across whose colour
+    differs from the skin by ``dlab``."""
+    import cv2
+
+    n = int(side_mm / mmpp)
+    lab = np.zeros((n, n, 3), np.float32)
+    lab[:] = (68.0, 14.0, 16.0)
+    yy, xx = np.mgrid[:n, :n]
+    w = np.clip((mm / 2 / mmpp - np.hypot(xx - n / 2, yy - n / 2)) / 2 + 0.5, 0, 1)[..., None]
+    lab += w * np.asarray(dlab, np.float32)
+    rgb = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)
+    return (np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+@pytest.mark.parametrize("dlab", [(-14.0, 8.4, 9.6), (-18.0, 11.2, 12.8)])
+def test_a_shaded_fold_of_the_skins_own_hue_is_not_a_crust(monkeypatch, dlab):
+    """Darker and more saturated at the skin's hue (a fold's shadow, a nostril's rim): the crust
+    rule's b* contrast holds, its hue does not."""
+    rgb = _disc_close_up(dlab)
+    monkeypatch.setattr(C, "CRUST_MIN_DHUE_DEG", -180.0)
+    assert [f.kind for f in C.analyze_close_up(rgb, mm_per_px=0.1).findings] == ["crust"]
+    monkeypatch.undo()
+    assert C.analyze_close_up(rgb, mm_per_px=0.1).findings == ()
+
+
+def test_a_crust_yellower_in_hue_than_the_skin_is_kept():
+    cu = C.analyze_close_up(_disc_close_up((-14.0, 2.0, 14.0)), mm_per_px=0.1)
+    assert [f.kind for f in cu.findings] == ["crust"]
+    assert 3.0 <= cu.findings[0].diameter_mm <= 8.0
+
+
+def _parted_lips(mmpp=0.3, side_mm=80.0):
+    """Plain skin with parted lips: one red ring 50 x 26 mm (elongation 1.79) around the teeth."""
+    import cv2
+
+    n = int(side_mm / mmpp)
+    lab = np.zeros((n, n, 3), np.float32)
+    lab[:] = (68.0, 14.0, 16.0)
+    ring, hole = np.zeros((n, n), np.uint8), np.zeros((n, n), np.uint8)
+    cv2.ellipse(ring, (n // 2, n // 2), (int(25 / mmpp), int(13 / mmpp)), 0, 0, 360, 1, -1)
+    cv2.ellipse(hole, (n // 2, n // 2), (int(19 / mmpp), int(5 / mmpp)), 0, 0, 360, 1, -1)
+    lab[(ring > 0) & (hole == 0)] = (58.0, 32.0, 12.0)  # lips: redder, pinker in hue
+    lab[hole > 0] = (85.0, 0.0, 4.0)  # teeth
+    rgb = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)
+    return (np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def test_parted_lips_joined_at_the_corners_are_lips_not_a_wound(monkeypatch):
+    rgb = _parted_lips()
+    cu = C.analyze_close_up(rgb, mm_per_px=0.3)
+    assert cu.lips_found and cu.findings == ()
+    # Held to closed lips' elongation, the ring was read as one large wound.
+    monkeypatch.setattr(C, "LIP_MIN_ELONGATION", 1.8)
+    cu = C.analyze_close_up(rgb, mm_per_px=0.3)
+    assert not cu.lips_found and [f.kind for f in cu.findings] == ["open_wound"]
