@@ -43,10 +43,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from skintrack.core import protocol
 from skintrack.core.questionnaire import unanswered
 from skintrack.core.regions import REGION_NAMES
+
+if TYPE_CHECKING:
+    from skintrack.core.lesions import Finding
 
 DECISIONS = ("go", "review", "postpone")
 #: A postponing finding at or above its kind's certain score postpones on its own; below it asks
@@ -180,11 +184,7 @@ def _reason(text: str, rule_id: str, finding_ids=(), decision="postpone") -> Rea
     return Reason(text, rule_id, protocol.rule(rule_id).source, tuple(finding_ids), decision)
 
 
-def _get(f, name, default=None):
-    return f.get(name, default) if isinstance(f, dict) else getattr(f, name, default)
-
-
-def why_not_counted(f, treated: Iterable[str] = (), *, close_up: bool = False) -> str:
+def why_not_counted(f: Finding, treated: Iterable[str] = (), *, close_up: bool = False) -> str:
     """Why a finding does not count for the verdict ('' when it does), in plain words.
 
     It counts when it lies on the face's skin (:attr:`~skintrack.core.lesions.Finding.off_skin`
@@ -194,14 +194,14 @@ def why_not_counted(f, treated: Iterable[str] = (), *, close_up: bool = False) -
     """
     from skintrack.core.skin import OFF_SKIN_WORDS
 
-    off = _get(f, "off_skin") or ""
+    off = f.off_skin
     if off:
         return OFF_SKIN_WORDS.get(off, "not on the skin")
     if close_up:
         return ""
     treated = set(treated) or set(REGION_NAMES)
-    region = _get(f, "region")
-    near = set(_get(f, "near_regions") or ())
+    region = f.region
+    near = set(f.near_regions)
     if region in treated or near & treated:
         return ""
     if region is None and not near:
@@ -209,22 +209,22 @@ def why_not_counted(f, treated: Iterable[str] = (), *, close_up: bool = False) -
     return "away from the regions to be treated"
 
 
-def _where(f, close_up: bool = False) -> str:
+def _where(f: Finding, close_up: bool = False) -> str:
     if close_up:
         return "on the photographed skin"
-    region = _get(f, "region")
+    region = f.region
     if region:
         return f"on the {REGION_WORDS.get(region, region)}"
-    near = _get(f, "near_regions") or ()
+    near = f.near_regions
     if near:
         return f"next to the {REGION_WORDS.get(near[0], near[0])}"
     return "at the edge of the face"
 
 
-def _size(f, mm_per_px: float | None) -> str:
-    d = _get(f, "diameter_mm")
-    if d is None and mm_per_px and _get(f, "radius_px"):
-        d = 2 * float(_get(f, "radius_px")) * mm_per_px
+def _size(f: Finding, mm_per_px: float | None) -> str:
+    d = f.diameter_mm
+    if d is None and mm_per_px and f.radius_px:
+        d = 2 * f.radius_px * mm_per_px
     return f", about {d:.0f} mm" if d else ""
 
 
@@ -237,7 +237,7 @@ def check_treated(treated: Iterable[str]) -> tuple[str, ...]:
     return out
 
 
-def decide(findings, quality, *, answers=None, treated: Iterable[str] = (),
+def decide(findings: Iterable[Finding], quality, *, answers=None, treated: Iterable[str] = (),
            dismissed: Iterable[str] = frozenset(), confirmed: Iterable[str] = frozenset(),
            mm_per_px: float | None = None, first_session: bool = True,
            close_up: bool = False) -> Verdict:
@@ -245,7 +245,7 @@ def decide(findings, quality, *, answers=None, treated: Iterable[str] = (),
 
     Parameters
     ----------
-    findings : :class:`~skintrack.core.lesions.Finding` objects (or their records).
+    findings : :class:`~skintrack.core.lesions.Finding` objects.
     quality : :class:`~skintrack.core.quality.Quality` of the photo (``None``: not judged).
     answers : :class:`~skintrack.core.questionnaire.Answers` or ``None`` (questions not asked).
     treated : region names to be treated; empty means the whole face.
@@ -264,18 +264,18 @@ def decide(findings, quality, *, answers=None, treated: Iterable[str] = (),
 
     # Skin: lesions that suspend treatment, where the treatment goes; only findings on the skin.
     treated_set = set(treated) or set(REGION_NAMES)
-    counted = [f for f in findings if str(_get(f, "id")) not in dismissed
+    counted = [f for f in findings if f.id not in dismissed
                and not why_not_counted(f, treated, close_up=close_up)]
     for f in counted:
-        fid = str(_get(f, "id"))
-        kind = _get(f, "kind")
+        fid = f.id
+        kind = f.kind
         if kind not in protocol.POSTPONE_KINDS:
             continue
-        regions = set(_get(f, "near_regions") or ()) | ({_get(f, "region")} - {None})
+        regions = set(f.near_regions) | ({f.region} - {None})
         if not close_up and not regions & treated_set:
             continue
         what = f"{KIND_WORDS.get(kind, kind)} {_where(f, close_up)}{_size(f, mm_per_px)}"
-        if fid in confirmed or float(_get(f, "score", 0.0)) >= certain_score(kind):
+        if fid in confirmed or f.score >= certain_score(kind):
             reasons.append(_reason(
                 f"There is {what}: wait until the skin has fully recovered.", "skin_suspend",
                 (fid,)))
@@ -369,7 +369,7 @@ def _notes(answers) -> tuple[Note, ...]:
     return tuple(out)
 
 
-def _inflamed_reason(counted, treated: set[str], confirmed: frozenset[str]) -> Reason | None:
+def _inflamed_reason(counted: list[Finding], treated: set[str], confirmed: frozenset[str]) -> Reason | None:
     """The ``inflamed_acne`` reason, or None: papules and nodules on the skin of a treated region
     whose expected number of real lesions exceeds :data:`ALMOST_CLEAR_INFLAMED`, or a certain
     (or confirmed) nodule there."""
@@ -378,12 +378,12 @@ def _inflamed_reason(counted, treated: set[str], confirmed: frozenset[str]) -> R
     nodule = False
     regions: list[str] = []
     for f in counted:
-        kind = _get(f, "kind")
-        region = _get(f, "region")
+        kind = f.kind
+        region = f.region
         if kind not in INFLAMED_KINDS or region not in treated:
             continue
-        fid = str(_get(f, "id"))
-        sure = 1.0 if fid in confirmed else float(_get(f, "score", 0.0))
+        fid = f.id
+        sure = 1.0 if fid in confirmed else f.score
         expected += sure
         nodule |= kind == "nodule" and sure >= CERTAIN_SCORE
         ids.append(fid)

@@ -252,9 +252,9 @@ def _check(baseline_analysis, stored_findings, session, questionnaire: Mapping |
         except (ImportError, SkintrackError, TypeError, ValueError):
             answers = None  # answers of an older questionnaire: the check is made without them
     face = baseline_analysis.face
-    # The stored finding records, not a new lesion search: they are what the person decided on.
-    records = [dict(f.record) for f in stored_findings]
-    verdict = decide(records, baseline_analysis.quality, answers=answers,
+    # The stored findings, not a new lesion search: they are what the person decided on.
+    findings = [f.finding for f in stored_findings if f.finding is not None]
+    verdict = decide(findings, baseline_analysis.quality, answers=answers,
                      treated=tuple(session.treated_regions), dismissed=dismissed,
                      confirmed=confirmed, mm_per_px=face.mm_per_px if face is not None else None)
     reasons = tuple(getattr(r, "text", None) or str(r) for r in verdict.reasons)
@@ -285,38 +285,35 @@ def _map_on_work_grid(baseline_rgb: np.ndarray, cmp) -> tuple[np.ndarray, tuple[
 
 
 def _finding_entry(row, photo_id: str, analysis) -> FindingEntry | None:
-    rec = row.record
-    if rec.get("off_skin"):
+    f = row.finding
+    if f is None:
+        return None  # a stored record of an older shape: no place to show
+    if f.off_skin:
         return None  # not on the skin (hair, ear, background ...): it counts for nothing (ADR 0205)
-    try:
-        x, y = float(rec["x"]), float(rec["y"])
-    except (KeyError, TypeError, ValueError):
-        return None
     face = analysis.face
     fw = face.width_px if face is not None else min(analysis.photo.rgb.shape[:2])
     state = {"confirmed": "confirmed", "dismissed": "dismissed"}.get(row.verdict or "", "open")
     region = row.region if row.region in FINDING_REGIONS else None
     return FindingEntry(
         id=f"{photo_id}:{row.finding_key}", kind=row.kind, photo_id=photo_id, region=region,
-        diameter_mm=rec.get("diameter_mm"), score=rec.get("score"), state=state,
-        crop=finding_crop(analysis.photo.rgb, x, y, float(rec.get("radius_px") or 0.0), fw))
+        diameter_mm=f.diameter_mm, score=f.score, state=state,
+        crop=finding_crop(analysis.photo.rgb, f.x, f.y, f.radius_px, fw))
 
 
 def _is_new(row, later, base_rows, baseline) -> bool:
     """Whether a later photo's finding is a spot the baseline did not have (lined up by face)."""
     if later.face is None or baseline.face is None:
         return True
-    rec = row.record
-    if "x" not in rec or "y" not in rec:
+    f = row.finding
+    if f is None:
         return True
     m = similarity(later.face.xy, baseline.face.xy)
-    bx, by = m @ np.array([float(rec["x"]), float(rec["y"]), 1.0])
-    r = float(rec.get("radius_px") or 0.0)
-    tol = max(SAME_SPOT_RADII * r, SAME_SPOT_FACE_FRACTION * baseline.face.width_px)
+    bx, by = m @ np.array([f.x, f.y, 1.0])
+    tol = max(SAME_SPOT_RADII * f.radius_px, SAME_SPOT_FACE_FRACTION * baseline.face.width_px)
     for b in base_rows:
-        if b.kind != row.kind or "x" not in b.record:
+        if b.kind != row.kind or b.finding is None:
             continue
-        if np.hypot(float(b.record["x"]) - bx, float(b.record["y"]) - by) <= tol:
+        if np.hypot(b.finding.x - bx, b.finding.y - by) <= tol:
             return False
     return True
 

@@ -17,6 +17,7 @@ with the same sentence.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import sqlite3
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from skintrack.core.lesions import Finding
 from skintrack.core.protocol import DEVICES
 from skintrack.core.regions import REGION_NAMES
 from skintrack.storage.db import StorageError, storage_errors, transaction
@@ -138,18 +140,26 @@ class PhotoRow(NewPhoto):
 
 @dataclass(frozen=True)
 class FindingRow:
-    """A lesion finding of one photo with the person's verdict (None until they decide)."""
+    """A stored lesion finding of one photo with the person's verdict (None until they decide).
+
+    ``finding`` is the :class:`~skintrack.core.lesions.Finding` that was saved, the same frozen
+    dataclass; it is None for a record of a shape no ``Finding`` can be made from (a partial
+    record of an early version), whose key, kind, region and verdict are still kept.
+    """
 
     photo_id: int
     finding_key: str
     kind: str
     region: str | None
-    record: Mapping
+    finding: Finding | None
     verdict: str | None = None
 
     def __post_init__(self) -> None:
         if self.verdict is not None and self.verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS}")
+        f = self.finding
+        if f is not None and (f.id, f.kind, f.region) != (self.finding_key, self.kind, self.region):
+            raise ValueError("a finding row's key, kind and region are its finding's")
 
 
 @dataclass(frozen=True)
@@ -407,11 +417,12 @@ def referenced_store_names(conn: sqlite3.Connection) -> set[str]:
 
 # --- analyses and findings -------------------------------------------------------------------------
 def save_analysis(conn: sqlite3.Connection, photo_id: int, *, quality_ok: bool, record: Mapping,
-                  findings: Sequence[Mapping] = (), created_at: datetime | None = None) -> None:
-    """Save a photo's analysis record (``analyze --json`` schema) and its findings' records.
+                  findings: Sequence[Finding] = (), created_at: datetime | None = None) -> None:
+    """Save a photo's analysis record (``analyze --json`` schema) and its findings.
 
-    Each finding record needs ``id`` and ``kind`` (``region`` optional); the person's verdicts on
-    findings already saved for this photo are kept.
+    Each finding is stored with the keys of its ``analyze --json`` record and comes back from
+    :func:`photo_findings` as the same ``Finding``; the person's verdicts on findings already
+    saved for this photo are kept.
     """
     created_at = created_at or datetime.now(UTC)
     with _atomic(conn):
@@ -420,14 +431,19 @@ def save_analysis(conn: sqlite3.Connection, photo_id: int, *, quality_ok: bool, 
             " VALUES (?, ?, ?, ?)",
             (photo_id, int(bool(quality_ok)), json.dumps(dict(record)), utc_text(created_at)))
         for f in findings:
-            key, kind = f.get("id"), f.get("kind")
-            if key is None or not kind:
-                raise ValueError("a finding record needs 'id' and 'kind'")
+            if not isinstance(f, Finding):
+                raise TypeError(f"save_analysis takes Finding objects, not {type(f).__name__}")
             conn.execute(
                 "INSERT INTO findings (photo_id, finding_key, kind, region, record)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (photo_id, finding_key) DO UPDATE SET"
                 " kind = excluded.kind, region = excluded.region, record = excluded.record",
-                (photo_id, str(key), str(kind), f.get("region"), json.dumps(dict(f))))
+                (photo_id, f.id, f.kind, f.region, json.dumps(_finding_record(f))))
+
+
+def _finding_record(f: Finding) -> dict:
+    """The stored form of a finding: the keys of :meth:`Finding.to_record` (so the rows of every
+    version read alike), at full precision so that it comes back as the same ``Finding``."""
+    return {**dataclasses.asdict(f), "near_regions": list(f.near_regions)}
 
 
 def get_analysis(conn: sqlite3.Connection, photo_id: int) -> tuple[bool, dict] | None:
@@ -449,8 +465,29 @@ def photo_findings(conn: sqlite3.Connection, photo_id: int) -> list[FindingRow]:
     return _readable(
         rows, lambda r: FindingRow(photo_id=r["photo_id"], finding_key=r["finding_key"],
                                    kind=r["kind"], region=r["region"],
-                                   record=dict(json.loads(r["record"])), verdict=r["verdict"]),
+                                   finding=_stored_finding(r), verdict=r["verdict"]),
         lambda r: f"finding {r['finding_key']} of photo {photo_id}")
+
+
+def _stored_finding(row: sqlite3.Row) -> Finding | None:
+    """The ``Finding`` of a stored record; None for a record of an older, partial shape.
+
+    Records written before ``off_skin`` existed (or without ``near_regions``) read as findings
+    on the skin next to no region, as :meth:`Finding.from_record` defines; a record without a
+    position, size or score (or one that disagrees with its row's key, kind and region) is no
+    ``Finding``: its row keeps its key, kind, region and verdict.
+    """
+    record = json.loads(row["record"])
+    if not isinstance(record, dict):
+        raise ValueError("a finding record is a JSON object")
+    try:
+        finding = Finding.from_record(record)
+    except (KeyError, TypeError, ValueError):
+        return None
+    if (finding.id, finding.kind, finding.region) != (row["finding_key"], row["kind"],
+                                                      row["region"]):
+        return None  # hand-edited: the row's columns are what verdicts and counts refer to
+    return finding
 
 
 def set_finding_verdict(conn: sqlite3.Connection, photo_id: int, finding_key: str,
