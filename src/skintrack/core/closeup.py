@@ -215,7 +215,7 @@ def analyze_close_up(rgb: np.ndarray, *, mm_per_px: float | None = None) -> Clos
     t0 = time.perf_counter()
     h, w = rgb.shape[:2]
     assumed = mm_per_px is None
-    mmpp = assumed_mm_per_px(w, h) if assumed else check_mm_per_px(mm_per_px)
+    mmpp = assumed_mm_per_px(w, h) if mm_per_px is None else check_mm_per_px(mm_per_px)
     scale = min(1.0, mmpp / WORK_MM_PER_PX)  # work pixels per photo pixel
     small = rgb if scale >= 1.0 else L._resample(np.ascontiguousarray(rgb), scale)
     scale_x, scale_y = small.shape[1] / w, small.shape[0] / h
