@@ -417,7 +417,8 @@ def test_photo_excluded_as_another_face_is_not_silently_dropped(tracker, sample_
                                now=T0 + timedelta(hours=2))
     # Record it as compare does when the identity check fails.
     repo.save_comparison(tracker.conn, repo.NewComparison(
-        res.photo.id, res.comparison.baseline_photo_id, res.hours, False, {"same_person": False},
+        res.photo.id, res.comparison.baseline_photo_id, res.hours, False,
+        repo.ComparisonRecord(same_person=False),
         excluded_reason=NOT_SAME_FACE))
     st = tracker.status(s.id, now=T0 + timedelta(hours=2, minutes=5))
     assert st.status == "insufficient_data"

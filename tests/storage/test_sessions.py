@@ -162,14 +162,46 @@ def test_comparisons_round_trip_and_replace(conn):
     later = repo.insert_photo(conn, s.id, new_photo(2, datetime(2026, 6, 24, 9, tzinfo=UTC)))
     changes = {"left_cheek": repo.RegionDelta(3.2, 0.4, True),
                "forehead": repo.RegionDelta(0.3, 0.4, False)}
-    repo.save_comparison(conn, repo.NewComparison(later.id, base.id, 1.0, True, {"v": 1}, changes))
-    repo.save_comparison(conn, repo.NewComparison(later.id, base.id, 1.0, True, {"v": 2}, changes))
+    first = repo.ComparisonRecord(warnings=("v1",))
+    second = repo.ComparisonRecord(
+        same_person=True, warnings=("v2",), normalisation_method="untreated_regions",
+        reference_regions=("forehead", "chin"), normalisation_uncertainty=0.8,
+        regions={"left_cheek": repo.RegionReading(10.5, 13.7, 3.2, 0.051, 0.4, True, "moderate")})
+    repo.save_comparison(conn, repo.NewComparison(later.id, base.id, 1.0, True, first, changes))
+    repo.save_comparison(conn, repo.NewComparison(later.id, base.id, 1.0, True, second, changes))
     rows = repo.session_comparisons(conn, s.id, base.id)
-    assert len(rows) == 1 and rows[0].record == {"v": 2}
+    assert len(rows) == 1 and rows[0].record == second  # the same typed record, replaced
     assert rows[0].changes == changes
     assert conn.execute("SELECT count(*) FROM region_changes").fetchone()[0] == 2  # no leftovers
     with pytest.raises(ValueError, match="reason"):
-        repo.NewComparison(later.id, base.id, 1.0, False, {})
+        repo.NewComparison(later.id, base.id, 1.0, False, repo.ComparisonRecord())
+
+
+def test_comparison_records_of_older_shapes_still_load(conn):
+    """The record column as older versions wrote it: the empty record of a refused comparison,
+    and a record without the erythema index or grade (and a key no version reads now)."""
+    s = make_session(conn)
+    base = repo.insert_photo(conn, s.id, new_photo(1, datetime(2026, 6, 24, 7, tzinfo=UTC)))
+    refused = repo.insert_photo(conn, s.id, new_photo(2, datetime(2026, 6, 24, 8, tzinfo=UTC)))
+    later = repo.insert_photo(conn, s.id, new_photo(3, datetime(2026, 6, 24, 9, tzinfo=UTC)))
+    old = {"same_person": True, "warnings": ["light changed"], "schema": 0,
+           "normalisation": {"method": "untreated_regions", "reference_regions": ["forehead"],
+                             "uncertainty": 0.9},
+           "regions": {"chin": {"baseline_a_star": 11.0, "later_a_star": 12.5,
+                                "delta_a_star": 1.5, "uncertainty": 0.9, "real_change": True}}}
+    with conn:
+        conn.executemany(
+            "INSERT INTO comparisons (photo_id, baseline_photo_id, hours, usable,"
+            " excluded_reason, record) VALUES (?, ?, ?, ?, ?, ?)",
+            [(refused.id, base.id, 1.0, 0, "no face found", "{}"),
+             (later.id, base.id, 2.0, 1, "", json.dumps(old))])
+    first, second = repo.session_comparisons(conn, s.id, base.id)
+    assert first.record == repo.ComparisonRecord() and first.excluded_reason == "no face found"
+    rec = second.record
+    assert (rec.same_person, rec.warnings, rec.normalisation_method, rec.reference_regions,
+            rec.normalisation_uncertainty) == (True, ("light changed",), "untreated_regions",
+                                               ("forehead",), 0.9)
+    assert rec.regions == {"chin": repo.RegionReading(11.0, 12.5, 1.5, None, 0.9, True, "")}
 
 
 def test_answers_latest_wins_and_history_stays(conn):
@@ -193,7 +225,8 @@ def test_delete_session_removes_every_row_of_it_and_nothing_else(conn):
     repo.set_baseline(conn, s.id, base.id)
     repo.save_analysis(conn, later.id, quality_ok=True, record={},
                        findings=[Finding("f", "pustule", 1.0, 2.0, 1.0, None, None, 0.5)])
-    repo.save_comparison(conn, repo.NewComparison(later.id, base.id, 1.0, True, {},
+    repo.save_comparison(conn, repo.NewComparison(later.id, base.id, 1.0, True,
+                                                  repo.ComparisonRecord(),
                                                   {"chin": repo.RegionDelta(1.0, 0.5, False)}))
     repo.add_answers(conn, s.id, "symptoms", {"fever": False})
     names = repo.delete_session(conn, s.id)

@@ -55,7 +55,7 @@ def main() -> int:
             repo.save_analysis(conn, photo.id, quality_ok=True, record={"name": photo.original_name},
                                findings=[Finding("f1", "pustule", 10.0, 20.0, 3.0, None, "chin", 0.5)])
             repo.save_comparison(conn, repo.NewComparison(
-                photo.id, photo.id, i / 60.0, True, {"i": i},
+                photo.id, photo.id, i / 60.0, True, repo.ComparisonRecord(warnings=(f"i={i}",)),
                 {"chin": repo.RegionDelta(1.0, 0.5, False)}))
             if i == a.die_before_commit:
                 os.kill(os.getpid(), signal.SIGKILL)

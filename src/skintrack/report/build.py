@@ -47,7 +47,13 @@ from skintrack.report.model import (
     ReportPhoto,
     Status,
 )
-from skintrack.tracking import SIMULATED_PREFIX, is_simulated_name, is_simulated_session
+from skintrack.tracking import (
+    SIMULATED_PREFIX,
+    ComparisonRecord,
+    RegionReading,
+    is_simulated_name,
+    is_simulated_session,
+)
 
 Progress = Callable[[int, int, str], None]
 
@@ -146,16 +152,17 @@ def _aftercare(rs) -> tuple[tuple[AftercareItem, ...], tuple[str, ...]]:
     return tuple(items), tuple(notes)
 
 
-def _normalisation(records: list[Mapping]) -> Normalisation | None:
-    norms = [r.get("normalisation") for r in records if r.get("normalisation")]
+def _normalisation(records: list[ComparisonRecord]) -> Normalisation | None:
+    norms = [r for r in records if r.normalisation_method]
     if not norms:
         return None
-    methods = [n["method"] for n in norms]
+    methods = [n.normalisation_method for n in norms]
     method = max(set(methods), key=methods.count)
-    refs = tuple(dict.fromkeys(r for n in norms for r in n.get("reference_regions", ())))
+    refs = tuple(dict.fromkeys(r for n in norms for r in n.reference_regions))
     # The uncertainty of a change (the ± beside every Δa*): the largest of each comparison's.
-    u = [max(float(ch["uncertainty"]) for ch in r["regions"].values()) for r in records
-         if r.get("regions") and all("uncertainty" in ch for ch in r["regions"].values())]
+    u = [max(float(ch.uncertainty) for ch in r.regions.values() if ch.uncertainty is not None)
+         for r in records
+         if r.regions and all(ch.uncertainty is not None for ch in r.regions.values())]
     desc = ""
     if len(u) > 1 and f"{min(u):.1f}" != f"{max(u):.1f}":
         desc = (f"Each comparison has its own uncertainty, from \u00b1{min(u):.1f} to "
@@ -337,11 +344,12 @@ def _later_photo(tracker, session, row, pid: str, analysis, baseline, cmp_row,
         if not cmp_row.usable:
             notes.append(f"Not used for the redness curve: {cmp_row.excluded_reason}.")
         else:
-            changes = {name: {**cmp_row.record.get("regions", {}).get(name, {}),
-                              "delta_a_star": d.delta_a_star, "uncertainty": d.uncertainty,
-                              "real_change": d.real_change}
+            changes = {name: dataclasses.replace(
+                           cmp_row.record.regions.get(name) or RegionReading(),
+                           delta_a_star=d.delta_a_star, uncertainty=d.uncertainty,
+                           real_change=d.real_change)
                        for name, d in cmp_row.changes.items()}
-        notes.extend(str(w) for w in cmp_row.record.get("warnings", ()))
+        notes.extend(cmp_row.record.warnings)
     elif role == "follow_up":
         notes.append("Not compared with a baseline.")
     if baseline is not None and changes is not None and analysis.face is not None:
@@ -432,7 +440,7 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
     photos: list[ReportPhoto] = []
     findings: list[FindingEntry] = []
     warnings: list[str] = []
-    records: list[Mapping] = []
+    records: list[ComparisonRecord] = []
     base_findings = tracker.findings(base_id) if base_row is not None else []
     base_image = None  # the baseline's display image, made once
     for row in rows:

@@ -176,6 +176,81 @@ class RegionDelta:
 
 
 @dataclass(frozen=True)
+class RegionReading:
+    """One region of a stored comparison, as compare measured it: CIELAB a* of each photo, the
+    change (a* units), the change of the erythema index, the 95 % half-width and the grade.
+    A field an older record lacks is None ('' for the grade)."""
+
+    baseline_a_star: float | None = None
+    later_a_star: float | None = None
+    delta_a_star: float | None = None
+    delta_erythema_index: float | None = None
+    uncertainty: float | None = None
+    real_change: bool | None = None
+    grade: str = ""
+
+    @classmethod
+    def from_json(cls, rec: Mapping) -> RegionReading:
+        def number(key: str) -> float | None:
+            v = rec.get(key)
+            return None if v is None else float(v)
+
+        real = rec.get("real_change")
+        return cls(number("baseline_a_star"), number("later_a_star"), number("delta_a_star"),
+                   number("delta_erythema_index"), number("uncertainty"),
+                   None if real is None else bool(real), str(rec.get("grade") or ""))
+
+    def to_json(self) -> dict:
+        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+
+
+@dataclass(frozen=True)
+class ComparisonRecord:
+    """What a stored comparison found beside its region deltas (the ``record`` column): whether
+    the face is the same person's, compare's warnings, the light normalisation (its method,
+    reference regions and a* uncertainty) and each region's reading. An unusable comparison
+    refused before measuring has the empty record; fields an older record lacks are empty."""
+
+    same_person: bool | None = None
+    warnings: tuple[str, ...] = ()
+    normalisation_method: str = ""
+    reference_regions: tuple[str, ...] = ()
+    normalisation_uncertainty: float | None = None
+    regions: Mapping[str, RegionReading] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, rec: object) -> ComparisonRecord:
+        """Read a stored record (any version's: unknown keys are ignored)."""
+        if not isinstance(rec, dict):
+            raise ValueError("a comparison record is a JSON object")
+        norm = rec.get("normalisation") or {}
+        same = rec.get("same_person")
+        u = norm.get("uncertainty")
+        return cls(same_person=None if same is None else bool(same),
+                   warnings=tuple(str(w) for w in rec.get("warnings") or ()),
+                   normalisation_method=str(norm.get("method") or ""),
+                   reference_regions=tuple(str(r) for r in norm.get("reference_regions") or ()),
+                   normalisation_uncertainty=None if u is None else float(u),
+                   regions={str(name): RegionReading.from_json(ch)
+                            for name, ch in (rec.get("regions") or {}).items()})
+
+    def to_json(self) -> dict:
+        """The stored form: the keys compare's records have always had."""
+        out: dict = {}
+        if self.same_person is not None:
+            out["same_person"] = self.same_person
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        if self.normalisation_method:
+            out["normalisation"] = {"method": self.normalisation_method,
+                                    "reference_regions": list(self.reference_regions),
+                                    "uncertainty": self.normalisation_uncertainty}
+        if self.regions:
+            out["regions"] = {name: r.to_json() for name, r in self.regions.items()}
+        return out
+
+
+@dataclass(frozen=True)
 class NewComparison:
     """A later photo compared with the session baseline, ``hours`` after treatment start.
 
@@ -187,7 +262,7 @@ class NewComparison:
     baseline_photo_id: int
     hours: float
     usable: bool
-    record: Mapping
+    record: ComparisonRecord
     changes: Mapping[str, RegionDelta] = field(default_factory=dict)
     excluded_reason: str = ""
 
@@ -515,7 +590,7 @@ def save_comparison(conn: sqlite3.Connection, comparison: NewComparison) -> Comp
             "INSERT INTO comparisons (photo_id, baseline_photo_id, hours, usable, excluded_reason,"
             " record) VALUES (?, ?, ?, ?, ?, ?)",
             (c.photo_id, c.baseline_photo_id, float(c.hours), int(c.usable), c.excluded_reason,
-             json.dumps(dict(c.record))))
+             json.dumps(c.record.to_json())))
         cid = _new_id(cur)
         conn.executemany(
             "INSERT INTO region_changes (comparison_id, region, delta_a_star, uncertainty,"
@@ -523,7 +598,7 @@ def save_comparison(conn: sqlite3.Connection, comparison: NewComparison) -> Comp
             [(cid, name, float(d.delta_a_star), float(d.uncertainty), int(bool(d.real_change)))
              for name, d in c.changes.items()])
     return ComparisonRow(id=cid, photo_id=c.photo_id, baseline_photo_id=c.baseline_photo_id,
-                         hours=float(c.hours), usable=c.usable, record=dict(c.record),
+                         hours=float(c.hours), usable=c.usable, record=c.record,
                          changes=dict(c.changes), excluded_reason=c.excluded_reason)
 
 
@@ -546,7 +621,8 @@ def session_comparisons(conn: sqlite3.Connection, session_id: int,
         return ComparisonRow(
             id=r["id"], photo_id=r["photo_id"], baseline_photo_id=r["baseline_photo_id"],
             hours=float(r["hours"]), usable=bool(r["usable"]),
-            excluded_reason=r["excluded_reason"], record=dict(json.loads(r["record"])),
+            excluded_reason=r["excluded_reason"],
+            record=ComparisonRecord.from_json(json.loads(r["record"])),
             changes={ch["region"]: RegionDelta(float(ch["delta_a_star"]), float(ch["uncertainty"]),
                                                bool(ch["real_change"]))
                      for ch in changes.get(r["id"], [])})

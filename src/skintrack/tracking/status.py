@@ -49,13 +49,12 @@ class StatusMixin(ViewsMixin):
                     excluded.append({"photo_id": cmp.photo_id, "name": photo.original_name,
                                      "hours": round(cmp.hours, 2), "reason": cmp.excluded_reason})
                     continue
-                recorded = (cmp.record or {}).get("regions") or {}
                 for region, ch in cmp.changes.items():
-                    dei = (recorded.get(region) or {}).get("delta_erythema_index")
+                    reading = cmp.record.regions.get(region)
                     series.setdefault(region, []).append(Observation(
                         cmp.hours, ch.delta_a_star, ch.uncertainty, ch.real_change,
                         photo_id=cmp.photo_id,
-                        delta_erythema_index=float(dei) if isinstance(dei, int | float) else None))
+                        delta_erythema_index=reading.delta_erythema_index if reading else None))
                 later_spots += self._spots(cmp.photo_id, base_mesh, hours=cmp.hours)
             baseline_spots = self._spots(session.baseline_photo_id, base_mesh, hours=None)
             evidence, to_look_at = new_spots(

@@ -126,7 +126,8 @@ class ViewsMixin(TrackerState):
         reason = _unusable_reason(later)
         if reason:
             return repo.NewComparison(photo_id=photo_id, baseline_photo_id=0, hours=hours,
-                                      usable=False, record={}, excluded_reason=reason)
+                                      usable=False, record=repo.ComparisonRecord(),
+                                      excluded_reason=reason)
         cmp = compare_analyses(baseline, later, treated=tuple(session.treated_regions))
         record = _comparison_record(cmp)
         if not cmp.same_person:
@@ -216,22 +217,22 @@ def _unusable_reason(analysis: Analysis) -> str:
     return ""
 
 
-def _comparison_record(cmp: Comparison) -> dict:
-    """A JSON-ready record of a comparison, built from its documented fields."""
+def _comparison_record(cmp: Comparison) -> repo.ComparisonRecord:
+    """The stored record of a comparison, from its documented fields (rounded as stored)."""
     norm = cmp.normalisation
-    return {
-        "same_person": bool(cmp.same_person),
-        "warnings": [str(w) for w in cmp.warnings],
-        "normalisation": {"method": str(norm.method),
-                          "reference_regions": list(norm.reference_regions),
-                          "uncertainty": float(norm.uncertainty)},
-        "regions": {
-            name: {"baseline_a_star": round(float(ch.baseline_a_star), 3),
-                   "later_a_star": round(float(ch.later_a_star), 3),
-                   "delta_a_star": round(float(ch.delta_a_star), 3),
-                   "delta_erythema_index": round(float(ch.delta_erythema_index), 4),
-                   "uncertainty": round(float(ch.uncertainty), 3),
-                   "real_change": bool(ch.real_change), "grade": str(ch.grade)}
+    return repo.ComparisonRecord(
+        same_person=bool(cmp.same_person),
+        warnings=tuple(str(w) for w in cmp.warnings),
+        normalisation_method=str(norm.method),
+        reference_regions=tuple(norm.reference_regions),
+        normalisation_uncertainty=float(norm.uncertainty),
+        regions={
+            name: repo.RegionReading(
+                baseline_a_star=round(float(ch.baseline_a_star), 3),
+                later_a_star=round(float(ch.later_a_star), 3),
+                delta_a_star=round(float(ch.delta_a_star), 3),
+                delta_erythema_index=round(float(ch.delta_erythema_index), 4),
+                uncertainty=round(float(ch.uncertainty), 3),
+                real_change=bool(ch.real_change), grade=str(ch.grade))
             for name, ch in cmp.regions.items()
-        },
-    }
+        })
