@@ -63,7 +63,8 @@ def main() -> None:
                     sp.sha256, sp.name, f"{i}.jpg", 3024, 4032, datetime.now(UTC), "exif"))
                 repo.save_analysis(conn, p.id, quality_ok=True, record=record)
                 repo.save_comparison(conn, repo.NewComparison(
-                    p.id, p.id, 1.0, True, {}, {"left_cheek": repo.RegionDelta(2.0, 0.5, True)}))
+                    p.id, p.id, 1.0, True, repo.ComparisonRecord(),
+                    {"left_cheek": repo.RegionDelta(2.0, 0.5, True)}))
             times.append((time.perf_counter() - t0) * 1e3)
         conn.close()
     print(f"storage only (store copy + rows, fsynced), 20 photos: median "

@@ -82,8 +82,13 @@ def test_spots_to_look_at_do_not_escalate_the_status():
 
 
 def _set_findings(tracker, photo_id, findings):
+    """Store these findings for a photo (records without a score or size get 0.5 and none: the
+    placing of spots reads neither)."""
+    from skintrack.core.lesions import Finding
+
     ok, record = repo.get_analysis(tracker.conn, photo_id)
-    repo.save_analysis(tracker.conn, photo_id, quality_ok=ok, record=record, findings=findings)
+    repo.save_analysis(tracker.conn, photo_id, quality_ok=ok, record=record, findings=[
+        Finding.from_record({"score": 0.5, "diameter_mm": None, **f}) for f in findings])
 
 
 def test_the_session_places_spots_through_the_face_mesh(tracker, load_sample, capsys):

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from skintrack.core.errors import PhotoError, SkintrackError
+from skintrack.core.lesions import Finding
 from skintrack.core.recovery import Symptoms
 from skintrack.storage import db, photostore
 from skintrack.storage import sessions as repo
@@ -290,8 +291,8 @@ def test_a_new_pustule_seen_once_is_to_look_at_and_worsening_once_confirmed(trac
     # Findings as the lesion detector records them (its own tests cover detection).
     ok, record = repo.get_analysis(tracker.conn, res.photo.id)
     repo.save_analysis(tracker.conn, res.photo.id, quality_ok=ok, record=record, findings=[
-        {"id": "p1", "kind": "pustule", "region": "left_cheek", "x": 500, "y": 600},
-        {"id": "n1", "kind": "pustule", "region": "forehead", "x": 400, "y": 200},  # untreated
+        Finding("p1", "pustule", 500, 600, 0.0, None, "left_cheek", 0.5),
+        Finding("n1", "pustule", 400, 200, 0.0, None, "forehead", 0.5),  # untreated
     ])
     now = T0 + timedelta(hours=1, minutes=5)
     st = tracker.status(s.id, now=now)
@@ -416,7 +417,8 @@ def test_photo_excluded_as_another_face_is_not_silently_dropped(tracker, sample_
                                now=T0 + timedelta(hours=2))
     # Record it as compare does when the identity check fails.
     repo.save_comparison(tracker.conn, repo.NewComparison(
-        res.photo.id, res.comparison.baseline_photo_id, res.hours, False, {"same_person": False},
+        res.photo.id, res.comparison.baseline_photo_id, res.hours, False,
+        repo.ComparisonRecord(same_person=False),
         excluded_reason=NOT_SAME_FACE))
     st = tracker.status(s.id, now=T0 + timedelta(hours=2, minutes=5))
     assert st.status == "insufficient_data"

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from skintrack.core import analysis as analysis_module
+from skintrack.core.lesions import Finding
 from tests.report._session import NOW, TREATED, make_session
 
 
@@ -56,6 +57,8 @@ def test_the_baseline_set_is_kept_without_a_second_analysis(stored, calls):
     assert calls == []
     assert analysis.face is not None
     assert [f.id for f in analysis.findings] == [f.finding_key for f in t.findings(base.id)]
+    # Storage gives back the very findings the analysis made: the same frozen dataclasses.
+    assert analysis.findings == tuple(r.finding for r in t.findings(base.id))
 
 
 def test_a_stored_photo_is_analysed_once_with_its_stored_findings(fresh, calls):
@@ -66,6 +69,9 @@ def test_a_stored_photo_is_analysed_once_with_its_stored_findings(fresh, calls):
     assert t.stored_analysis(base) is a and t.baseline_analysis(base) is a
     assert calls == [False]
     assert [f.id for f in a.findings] == [f.finding_key for f in t.findings(base.id)]
+    # What the app's pages and the report are given: Finding objects, equal to the stored ones.
+    assert a.findings and all(type(f) is Finding for f in a.findings)
+    assert a.findings == tuple(r.finding for r in t.findings(base.id))
     assert t.stored_analysis(later) is not a and len(calls) == 2
     assert np.array_equal(t.stored_rgb(later), t.stored_analysis(later).photo.rgb)
 

@@ -130,8 +130,8 @@ def test_records_and_self_checks():
     rec = v.to_record()
     assert rec["decision"] == "postpone" and rec["treated"] == ["left_cheek"]
     assert rec["reasons"][0]["source"] == protocol.SRC_SKIN_SUSPEND
-    # Records work as findings too (storage passes dicts back).
-    assert decide([finding().to_record()], GOOD).decision == "postpone"
+    # A finding read back from its record decides alike (storage gives back Finding objects).
+    assert decide([Finding.from_record(finding().to_record())], GOOD).decision == "postpone"
     with pytest.raises(ValueError, match="unknown region"):
         decide([], GOOD, treated=["jaw"])
     with pytest.raises(ValueError):
@@ -166,7 +166,7 @@ def test_findings_off_the_skin_or_off_the_regions_do_not_count():
     assert why_not_counted(on_skin) == ""
     assert decide([on_skin], GOOD).decision == "postpone"
     # Records as stored carry the reason too.
-    assert decide([hair.to_record()], GOOD).decision == "go"
+    assert decide([Finding.from_record(hair.to_record())], GOOD).decision == "go"
     assert Finding.from_record(hair.to_record()).off_skin == "hair"
 
 

@@ -96,6 +96,23 @@ def test_as_of_leaves_out_later_photos(stored):
         build_report(tracker, sid, now=TREATED_AT - timedelta(hours=1))
 
 
+def test_finding_entries_are_the_stored_findings(stored, built):
+    """The report reads the Finding objects storage gives back (no record indexing): each entry of
+    the baseline is a stored finding on the skin, with its score and size."""
+    tracker, sid = stored
+    model, _ = built
+    base_id = tracker.session(sid).baseline_photo_id
+    kept = {r.finding_key: r.finding for r in tracker.findings(base_id)}
+    entries = [e for e in model.findings if e.photo_id == "P1"]
+    assert entries
+
+    def key(kind, score, diameter_mm):
+        return kind, score, -1.0 if diameter_mm is None else diameter_mm
+
+    assert sorted(key(e.kind, e.score, e.diameter_mm) for e in entries) == sorted(
+        key(f.kind, f.score, f.diameter_mm) for f in kept.values() if not f.off_skin)
+
+
 def test_pre_treatment_check_is_decided_from_what_is_stored(built):
     pytest.importorskip("skintrack.core.verdict")
     model, _ = built

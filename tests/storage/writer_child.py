@@ -17,6 +17,7 @@ import signal
 import sys
 from datetime import UTC, datetime, timedelta
 
+from skintrack.core.lesions import Finding
 from skintrack.storage import db
 from skintrack.storage import sessions as repo
 from skintrack.storage.paths import resolve_data_dir
@@ -52,9 +53,9 @@ def main() -> int:
                 sp.sha256, sp.name, f"{a.prefix}-{i}.jpg", 640, 480,
                 t0 + timedelta(minutes=i), "given"))
             repo.save_analysis(conn, photo.id, quality_ok=True, record={"name": photo.original_name},
-                               findings=[{"id": "f1", "kind": "pustule", "region": "chin"}])
+                               findings=[Finding("f1", "pustule", 10.0, 20.0, 3.0, None, "chin", 0.5)])
             repo.save_comparison(conn, repo.NewComparison(
-                photo.id, photo.id, i / 60.0, True, {"i": i},
+                photo.id, photo.id, i / 60.0, True, repo.ComparisonRecord(warnings=(f"i={i}",)),
                 {"chin": repo.RegionDelta(1.0, 0.5, False)}))
             if i == a.die_before_commit:
                 os.kill(os.getpid(), signal.SIGKILL)

@@ -184,7 +184,7 @@ def _show_decisions(tracker, session_id: int) -> None:
 
     session = tracker.session(session_id)
     rows = sorted(tracker.findings(session.baseline_photo_id),
-                  key=lambda f: -(f.record.get("score") or 0.0))
+                  key=lambda f: -(f.finding.score if f.finding is not None else 0.0))
     confirm = next((f for f in rows if f.kind not in POSTPONE_KINDS), None)
     if confirm is not None:
         tracker.set_finding_verdict(session.baseline_photo_id, confirm.finding_key, "confirmed")

@@ -164,7 +164,8 @@ def find_chart(rgb: np.ndarray) -> ChartDetection | None:
         small = cv2.resize(rgb, (round(w / k), round(h / k)), interpolation=cv2.INTER_AREA)
     else:
         k = 1.0
-    detector = cv2.mcc.CCheckerDetector_create()
+    # opencv-contrib's mcc module is missing from the cv2 stubs.
+    detector = cv2.mcc.CCheckerDetector_create()  # type: ignore[attr-defined]
     bgr = np.ascontiguousarray(small[..., ::-1])
     if not detector.process(bgr, 1):
         return None
@@ -310,6 +311,8 @@ def fit_calibration(patches: np.ndarray, *, methods: tuple[str, ...] = METHODS,
         mean = float(np.nanmean(de))
         if best is None or mean < best[1]:
             best = (method, mean, de, da)
+    if best is None:
+        raise ValueError("name at least one calibration method")
     method, mean, de, da = best
     # The a* error where it matters: the two skin patches, each predicted by a fit that did not
     # see it (a pessimistic stand-in for skin, which the real fit does see), with a floor for

@@ -248,7 +248,7 @@ def analyze_close_up(rgb: np.ndarray, *, mm_per_px: float | None = None) -> Clos
     t0 = time.perf_counter()
     h, w = rgb.shape[:2]
     assumed = mm_per_px is None
-    mmpp = assumed_mm_per_px(w, h) if assumed else check_mm_per_px(mm_per_px)
+    mmpp = assumed_mm_per_px(w, h) if mm_per_px is None else check_mm_per_px(mm_per_px)
     scale = min(1.0, mmpp / WORK_MM_PER_PX)  # work pixels per photo pixel
     small = rgb if scale >= 1.0 else L._resample(np.ascontiguousarray(rgb), scale)
     scale_x, scale_y = small.shape[1] / w, small.shape[0] / h
@@ -282,7 +282,7 @@ def analyze_close_up(rgb: np.ndarray, *, mm_per_px: float | None = None) -> Clos
             score=round(p.score, 3)))
     from skintrack.core.evidence import calibrate
 
-    findings = calibrate(findings, close_up=True)  # rule scores -> certainties (issue 13)
+    findings = list(calibrate(findings, close_up=True))  # rule scores -> certainties (issue 13)
     problems = []
     if share < MIN_SKIN_SHARE:
         problems.append(NO_SKIN)

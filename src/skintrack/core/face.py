@@ -15,10 +15,14 @@ import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from skintrack.core.errors import ModelError
+
+if TYPE_CHECKING:
+    from skintrack.core.face_nets import FaceNets
 
 MODEL_FILENAME = "face_landmarker.task"
 MODEL_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff"
@@ -218,11 +222,17 @@ class FaceEngine:
                   "geometry": (t3 - t2) * 1e3, "attempts": float(n_attempts)}
         return FaceDetection(faces=tuple(faces), image_size=(w, h), timing_ms=timing)
 
+    def _open_nets(self) -> FaceNets:
+        if self._nets is None:
+            raise RuntimeError("FaceEngine is closed")
+        return self._nets
+
     def _landmarks_of(self, img: np.ndarray, rois) -> list[tuple]:
         """(points, crop) of each crop whose face the landmark network confirms."""
         out = []
+        nets = self._open_nets()
         for roi in rois:
-            pts, presence = self._nets.landmarks(img, roi)
+            pts, presence = nets.landmarks(img, roi)
             if presence >= self.min_confidence:
                 out.append((pts, roi))
         return out
@@ -231,7 +241,8 @@ class FaceEngine:
         """Detector, then landmarks in each detection's crop: MediaPipe's image mode."""
         from skintrack.core.face_nets import roi_from_detection
 
-        dets = self._nets.detect(img, min_score=self.min_confidence, max_faces=self.max_faces)
+        dets = self._open_nets().detect(img, min_score=self.min_confidence,
+                                        max_faces=self.max_faces)
         rois = [roi_from_detection(d) for d in dets]
         return self._landmarks_of(img, [r for r in rois if r is not None])
 
@@ -242,8 +253,8 @@ class FaceEngine:
 
         found = self._landmarks_of(small, self._tracked)
         if len(found) < self.max_faces:
-            dets = self._nets.detect(small, min_score=self.min_confidence,
-                                     max_faces=self.max_faces)
+            dets = self._open_nets().detect(small, min_score=self.min_confidence,
+                                            max_faces=self.max_faces)
             rois = [r for r in (roi_from_detection(d) for d in dets) if r is not None]
             # A detection of a face already followed is the same face: keep the followed one.
             new = [r for r in rois if all(r.iou(f[1]) <= self.min_confidence for f in found)]

@@ -14,8 +14,10 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -52,9 +54,11 @@ def _varint(buf: bytes, i: int) -> tuple[int, int]:
             return value, i
 
 
-def _fields(buf: bytes):
-    """(field number, wire type, value) of each field of a protobuf message, in order."""
+def _fields(buf: bytes) -> Iterator[tuple[int, int, Any]]:
+    """(field number, wire type, value) of each field of a protobuf message, in order: an int
+    (varint), a float (32-bit) or bytes (length-delimited, 64-bit), by the wire type."""
     i = 0
+    value: Any
     while i < len(buf):
         key, i = _varint(buf, i)
         kind = key & 7

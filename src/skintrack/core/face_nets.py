@@ -232,7 +232,8 @@ class FaceNets:
         out = []
         for box, kps, score in found:
             b = box.reshape(2, 2) * side - off
-            out.append(Detection(box=tuple(float(v) for v in b.ravel()),
+            x0, y0, x1, y1 = (float(v) for v in b.ravel())
+            out.append(Detection(box=(x0, y0, x1, y1),
                                  keypoints=kps * side - off, score=score))
         return out
 

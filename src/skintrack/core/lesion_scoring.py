@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -273,9 +273,9 @@ class KindTable:
     """How the findings in the exporter's boxes are named: per box class, the number of boxes,
     those holding a finding, and the kinds they are named (the finding nearest the box centre)."""
 
-    boxes: dict = None  # class -> number of boxes
-    held: dict = None  # class -> boxes holding a finding
-    named: dict = None  # class -> {kind: count}
+    boxes: dict = field(default_factory=dict)  # class -> number of boxes
+    held: dict = field(default_factory=dict)  # class -> boxes holding a finding
+    named: dict = field(default_factory=dict)  # class -> {kind: count}
 
     def __post_init__(self) -> None:
         self.boxes = self.boxes or {c: 0 for c in BOX_CLASS_ORDER}

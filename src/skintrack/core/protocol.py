@@ -255,6 +255,7 @@ def technique_steps(device: str) -> tuple[str, ...]:
     the protocol's for rollers; a pen is moved the same way, and a patch is pressed on once."""
     if device not in DEVICES:
         raise ValueError(f"device must be one of {DEVICES}")
+    moves: tuple[str, ...]
     if device == "patch":
         moves = ("Press each patch on once, on clean, dry skin, and leave it as its instructions "
                  "say; do not press it again or rub over it.",)

@@ -278,10 +278,12 @@ def load_answers(path: str | Path) -> Answers:
         raise SkintrackError(f"{name}: cannot be read (not UTF-8 text)") from None
     except RecursionError:
         raise SkintrackError(f"{name}: not valid answers (nested too deeply)") from None
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
+        where = f" at line {exc.lineno} column {exc.colno}"
+        raise SkintrackError(f"{name}: not valid JSON ({exc.msg or 'not JSON'}{where})") from None
+    except ValueError as exc:  # a number too long to convert, ...
         msg = getattr(exc, "msg", None) or "not JSON"
-        where = f" at line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else ""
-        raise SkintrackError(f"{name}: not valid JSON ({msg}{where})") from None
+        raise SkintrackError(f"{name}: not valid JSON ({msg})") from None
     try:
         return Answers.from_dict(data)
     except SkintrackError as exc:

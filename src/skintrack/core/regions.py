@@ -165,7 +165,7 @@ class RegionSet:
         from skintrack.core.face import scale_points
 
         # A work sample is a reduced pixel, whose centre is k * (x + 0.5) - 0.5 at full scale.
-        origin = tuple(int(k * o + (k - 1) // 2) for o in self.origin)
+        origin = (int(k * self.origin[0] + (k - 1) // 2), int(k * self.origin[1] + (k - 1) // 2))
         area = k * k
         regions = {
             n: replace(r, polygon=scale_points(r.polygon, k).astype(np.float32),
@@ -175,7 +175,8 @@ class RegionSet:
         }
         return replace(self, step=self.step * k, origin=origin,
                        image_size=(int(image_size[0]), int(image_size[1])), regions=regions,
-                       face_box=tuple(int(v) for v in face_box))
+                       face_box=(int(face_box[0]), int(face_box[1]), int(face_box[2]),
+                                 int(face_box[3])))
 
 
 def work_step(face_width_px: float) -> int:

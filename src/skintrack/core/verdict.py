@@ -46,11 +46,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from skintrack.core import evidence, protocol
 from skintrack.core.questionnaire import unanswered
 from skintrack.core.regions import REGION_NAMES
 from skintrack.words import and_list, kind_with_article, region_phrase
+
+if TYPE_CHECKING:
+    from skintrack.core.lesions import Finding
 
 DECISIONS = ("go", "review", "postpone")
 #: A postponing finding at or above its kind's certain score postpones on its own; below it asks
@@ -179,11 +183,7 @@ def _reason(text: str, rule_id: str, finding_ids=(), decision="postpone") -> Rea
     return Reason(text, rule_id, protocol.rule(rule_id).source, tuple(finding_ids), decision)
 
 
-def _get(f, name, default=None):
-    return f.get(name, default) if isinstance(f, dict) else getattr(f, name, default)
-
-
-def why_not_counted(f, treated: Iterable[str] = (), *, close_up: bool = False) -> str:
+def why_not_counted(f: Finding, treated: Iterable[str] = (), *, close_up: bool = False) -> str:
     """Why a finding does not count for the verdict ('' when it does), in plain words.
 
     It counts when it lies on the face's skin (:attr:`~skintrack.core.lesions.Finding.off_skin`
@@ -196,16 +196,16 @@ def why_not_counted(f, treated: Iterable[str] = (), *, close_up: bool = False) -
     """
     from skintrack.core.skin import OFF_SKIN_WORDS
 
-    off = _get(f, "off_skin") or ""
+    off = f.off_skin
     if off:
         return OFF_SKIN_WORDS.get(off, "not on the skin")
-    if evidence.too_uncertain(_get(f, "kind"), float(_get(f, "score", 0.0))):
+    if evidence.too_uncertain(f.kind, f.score):
         return TOO_UNCERTAIN_WORDS
     if close_up:
         return ""
     treated = set(treated) or set(REGION_NAMES)
-    region = _get(f, "region")
-    near = set(_get(f, "near_regions") or ())
+    region = f.region
+    near = set(f.near_regions)
     if region in treated or near & treated:
         return ""
     if region is None and not near:
@@ -213,22 +213,22 @@ def why_not_counted(f, treated: Iterable[str] = (), *, close_up: bool = False) -
     return "away from the regions to be treated"
 
 
-def _where(f, close_up: bool = False) -> str:
+def _where(f: Finding, close_up: bool = False) -> str:
     if close_up:
         return "on the photographed skin"
-    region = _get(f, "region")
+    region = f.region
     if region:
         return f"on {region_phrase(region)}"
-    near = _get(f, "near_regions") or ()
+    near = f.near_regions
     if near:
         return f"next to {region_phrase(near[0])}"
     return "at the edge of the face"
 
 
-def _size(f, mm_per_px: float | None) -> str:
-    d = _get(f, "diameter_mm")
-    if d is None and mm_per_px and _get(f, "radius_px"):
-        d = 2 * float(_get(f, "radius_px")) * mm_per_px
+def _size(f: Finding, mm_per_px: float | None) -> str:
+    d = f.diameter_mm
+    if d is None and mm_per_px and f.radius_px:
+        d = 2 * f.radius_px * mm_per_px
     return f", about {d:.0f} mm" if d else ""
 
 
@@ -241,7 +241,7 @@ def check_treated(treated: Iterable[str]) -> tuple[str, ...]:
     return out
 
 
-def decide(findings, quality, *, answers=None, treated: Iterable[str] = (),
+def decide(findings: Iterable[Finding], quality, *, answers=None, treated: Iterable[str] = (),
            dismissed: Iterable[str] = frozenset(), confirmed: Iterable[str] = frozenset(),
            mm_per_px: float | None = None, first_session: bool = True,
            close_up: bool = False) -> Verdict:
@@ -249,7 +249,7 @@ def decide(findings, quality, *, answers=None, treated: Iterable[str] = (),
 
     Parameters
     ----------
-    findings : :class:`~skintrack.core.lesions.Finding` objects (or their records).
+    findings : :class:`~skintrack.core.lesions.Finding` objects.
     quality : :class:`~skintrack.core.quality.Quality` of the photo (``None``: not judged).
     answers : :class:`~skintrack.core.questionnaire.Answers` or ``None`` (questions not asked).
     treated : region names to be treated; empty means the whole face.
@@ -268,21 +268,21 @@ def decide(findings, quality, *, answers=None, treated: Iterable[str] = (),
 
     # Skin: lesions that suspend treatment, where the treatment goes; only findings on the skin.
     treated_set = set(treated) or set(REGION_NAMES)
-    counted = [f for f in findings if str(_get(f, "id")) not in dismissed
+    counted = [f for f in findings if f.id not in dismissed
                and (not why_not_counted(f, treated, close_up=close_up)
-                    or (str(_get(f, "id")) in confirmed
+                    or (f.id in confirmed
                         and why_not_counted(f, treated, close_up=close_up)
                         == TOO_UNCERTAIN_WORDS))]
     for f in counted:
-        fid = str(_get(f, "id"))
-        kind = _get(f, "kind")
+        fid = f.id
+        kind = f.kind
         if kind not in protocol.POSTPONE_KINDS:
             continue
-        regions = set(_get(f, "near_regions") or ()) | ({_get(f, "region")} - {None})
+        regions = set(f.near_regions) | ({f.region} - {None})
         if not close_up and not regions & treated_set:
             continue
         what = f"{kind_with_article(kind)} {_where(f, close_up)}{_size(f, mm_per_px)}"
-        if fid in confirmed or float(_get(f, "score", 0.0)) >= certain_score(kind):
+        if fid in confirmed or f.score >= certain_score(kind):
             reasons.append(_reason(
                 f"There is {what}: wait until the skin has fully recovered.", "skin_suspend",
                 (fid,)))
@@ -376,7 +376,8 @@ def _notes(answers) -> tuple[Note, ...]:
     return tuple(out)
 
 
-def _inflamed_reason(counted, treated: set[str], confirmed: frozenset[str]) -> Reason | None:
+def _inflamed_reason(counted: list[Finding], treated: set[str],
+                     confirmed: frozenset[str]) -> Reason | None:
     """The ``inflamed_acne`` reason, or None: papules and nodules on the skin of or next to a
     treated region that are evidence of active acne
     (:func:`skintrack.core.evidence.inflamed_evidence`: a certain one, or more real ones expected
@@ -384,15 +385,15 @@ def _inflamed_reason(counted, treated: set[str], confirmed: frozenset[str]) -> R
     items = []
     region_of = {}
     for f in counted:
-        kind = _get(f, "kind")
+        kind = f.kind
         if kind not in INFLAMED_KINDS:
             continue
         # On or next to a treated region, as for the kinds that postpone (ADR 0211).
-        where = [r for r in (_get(f, "region"), *(_get(f, "near_regions") or ())) if r in treated]
+        where = [r for r in (f.region, *f.near_regions) if r in treated]
         if not where:
             continue
-        fid = str(_get(f, "id"))
-        items.append((fid, kind, 1.0 if fid in confirmed else float(_get(f, "score", 0.0))))
+        fid = f.id
+        items.append((fid, kind, 1.0 if fid in confirmed else f.score))
         region_of[fid] = where[0]
     ev = evidence.inflamed_evidence(items)
     if not ev.active:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -165,9 +166,8 @@ def regions_outline(analysis, treated: Sequence[str] = (), *, transform: np.ndar
     return out
 
 
-def _get(obj, name: str, default=None):
-    if isinstance(obj, Mapping):
-        return obj.get(name, default)
+def _get(obj: object, name: str, default: object = None) -> Any:
+    """A field of a region change that not every kind of change has (``later_a_star``, ...)."""
     return getattr(obj, name, default)
 
 
@@ -180,9 +180,9 @@ def measurements(analysis=None, changes: Mapping[str, object] | None = None,
     analysis : Analysis, optional
         Gives each region's median a* (CIELAB, usable skin).
     changes : mapping, optional
-        Region -> change against the baseline: any object (or dict) with ``delta_a_star``,
+        Region -> change against the baseline: an object with ``delta_a_star``,
         ``uncertainty``, ``real_change`` and optionally ``grade``, ``delta_erythema_index``,
-        ``later_a_star`` (``core.compare.RegionChange``, ``storage.sessions.RegionDelta``).
+        ``later_a_star`` (``core.compare.RegionChange``, ``tracking.RegionReading``).
     a_star : mapping, optional
         Region -> a* when there is no analysis at hand (a stored record).
     """

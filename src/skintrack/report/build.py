@@ -47,7 +47,13 @@ from skintrack.report.model import (
     ReportPhoto,
     Status,
 )
-from skintrack.tracking import SIMULATED_PREFIX, is_simulated_name, is_simulated_session
+from skintrack.tracking import (
+    SIMULATED_PREFIX,
+    ComparisonRecord,
+    RegionReading,
+    is_simulated_name,
+    is_simulated_session,
+)
 from skintrack.words import URGENCY_WORDS, choice_name, status_sentence
 
 TITLE = "skintrack treatment session report"
@@ -145,16 +151,17 @@ def _aftercare(rs) -> tuple[tuple[AftercareItem, ...], tuple[str, ...]]:
     return tuple(items), tuple(notes)
 
 
-def _normalisation(records: list[Mapping]) -> Normalisation | None:
-    norms = [r.get("normalisation") for r in records if r.get("normalisation")]
+def _normalisation(records: list[ComparisonRecord]) -> Normalisation | None:
+    norms = [r for r in records if r.normalisation_method]
     if not norms:
         return None
-    methods = [n["method"] for n in norms]
+    methods = [n.normalisation_method for n in norms]
     method = max(set(methods), key=methods.count)
-    refs = tuple(dict.fromkeys(r for n in norms for r in n.get("reference_regions", ())))
+    refs = tuple(dict.fromkeys(r for n in norms for r in n.reference_regions))
     # The uncertainty of a change (the ± beside every Δa*): the largest of each comparison's.
-    u = [max(float(ch["uncertainty"]) for ch in r["regions"].values()) for r in records
-         if r.get("regions") and all("uncertainty" in ch for ch in r["regions"].values())]
+    u = [max(float(ch.uncertainty) for ch in r.regions.values() if ch.uncertainty is not None)
+         for r in records
+         if r.regions and all(ch.uncertainty is not None for ch in r.regions.values())]
     desc = ""
     if len(u) > 1 and f"{min(u):.1f}" != f"{max(u):.1f}":
         desc = (f"Each comparison has its own uncertainty, from \u00b1{min(u):.1f} to "
@@ -246,9 +253,9 @@ def _check(baseline_analysis, stored_findings, session, questionnaire: Mapping |
         except (ImportError, SkintrackError, TypeError, ValueError):
             answers = None  # answers of an older questionnaire: the check is made without them
     face = baseline_analysis.face
-    # The stored finding records, not a new lesion search: they are what the person decided on.
-    records = [dict(f.record) for f in stored_findings]
-    verdict = decide(records, baseline_analysis.quality, answers=answers,
+    # The stored findings, not a new lesion search: they are what the person decided on.
+    findings = [f.finding for f in stored_findings if f.finding is not None]
+    verdict = decide(findings, baseline_analysis.quality, answers=answers,
                      treated=tuple(session.treated_regions), dismissed=dismissed,
                      confirmed=confirmed, mm_per_px=face.mm_per_px if face is not None else None)
     reasons = tuple(getattr(r, "text", None) or str(r) for r in verdict.reasons)
@@ -279,38 +286,35 @@ def _map_on_work_grid(baseline_rgb: np.ndarray, cmp) -> tuple[np.ndarray, tuple[
 
 
 def _finding_entry(row, photo_id: str, analysis) -> FindingEntry | None:
-    rec = row.record
-    if rec.get("off_skin"):
+    f = row.finding
+    if f is None:
+        return None  # a stored record of an older shape: no place to show
+    if f.off_skin:
         return None  # not on the skin (hair, ear, background ...): it counts for nothing (ADR 0205)
-    try:
-        x, y = float(rec["x"]), float(rec["y"])
-    except (KeyError, TypeError, ValueError):
-        return None
     face = analysis.face
     fw = face.width_px if face is not None else min(analysis.photo.rgb.shape[:2])
     state = {"confirmed": "confirmed", "dismissed": "dismissed"}.get(row.verdict or "", "open")
     region = row.region if row.region in FINDING_REGIONS else None
     return FindingEntry(
         id=f"{photo_id}:{row.finding_key}", kind=row.kind, photo_id=photo_id, region=region,
-        diameter_mm=rec.get("diameter_mm"), score=rec.get("score"), state=state,
-        crop=finding_crop(analysis.photo.rgb, x, y, float(rec.get("radius_px") or 0.0), fw))
+        diameter_mm=f.diameter_mm, score=f.score, state=state,
+        crop=finding_crop(analysis.photo.rgb, f.x, f.y, f.radius_px, fw))
 
 
 def _is_new(row, later, base_rows, baseline) -> bool:
     """Whether a later photo's finding is a spot the baseline did not have (lined up by face)."""
     if later.face is None or baseline.face is None:
         return True
-    rec = row.record
-    if "x" not in rec or "y" not in rec:
+    f = row.finding
+    if f is None:
         return True
     m = similarity(later.face.xy, baseline.face.xy)
-    bx, by = m @ np.array([float(rec["x"]), float(rec["y"]), 1.0])
-    r = float(rec.get("radius_px") or 0.0)
-    tol = max(SAME_SPOT_RADII * r, SAME_SPOT_FACE_FRACTION * baseline.face.width_px)
+    bx, by = m @ np.array([f.x, f.y, 1.0])
+    tol = max(SAME_SPOT_RADII * f.radius_px, SAME_SPOT_FACE_FRACTION * baseline.face.width_px)
     for b in base_rows:
-        if b.kind != row.kind or "x" not in b.record:
+        if b.kind != row.kind or b.finding is None:
             continue
-        if np.hypot(float(b.record["x"]) - bx, float(b.record["y"]) - by) <= tol:
+        if np.hypot(b.finding.x - bx, b.finding.y - by) <= tol:
             return False
     return True
 
@@ -334,11 +338,12 @@ def _later_photo(tracker, session, row, pid: str, analysis, baseline, cmp_row,
         if not cmp_row.usable:
             notes.append(f"Not used for the redness curve: {cmp_row.excluded_reason}.")
         else:
-            changes = {name: {**cmp_row.record.get("regions", {}).get(name, {}),
-                              "delta_a_star": d.delta_a_star, "uncertainty": d.uncertainty,
-                              "real_change": d.real_change}
+            changes = {name: dataclasses.replace(
+                           cmp_row.record.regions.get(name) or RegionReading(),
+                           delta_a_star=d.delta_a_star, uncertainty=d.uncertainty,
+                           real_change=d.real_change)
                        for name, d in cmp_row.changes.items()}
-        notes.extend(str(w) for w in cmp_row.record.get("warnings", ()))
+        notes.extend(cmp_row.record.warnings)
     elif role == "follow_up":
         notes.append("Not compared with a baseline.")
     if baseline is not None and changes is not None and analysis.face is not None:
@@ -429,7 +434,7 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
     photos: list[ReportPhoto] = []
     findings: list[FindingEntry] = []
     warnings: list[str] = []
-    records: list[Mapping] = []
+    records: list[ComparisonRecord] = []
     base_findings = tracker.findings(base_id) if base_row is not None else []
     base_image = None  # the baseline's display image, made once
     for row in rows:

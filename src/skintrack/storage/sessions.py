@@ -17,6 +17,7 @@ with the same sentence.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import sqlite3
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from skintrack.core.lesions import Finding
 from skintrack.core.protocol import DEVICES
 from skintrack.core.regions import REGION_NAMES
 from skintrack.storage.db import StorageError, storage_errors, transaction
@@ -138,18 +140,26 @@ class PhotoRow(NewPhoto):
 
 @dataclass(frozen=True)
 class FindingRow:
-    """A lesion finding of one photo with the person's verdict (None until they decide)."""
+    """A stored lesion finding of one photo with the person's verdict (None until they decide).
+
+    ``finding`` is the :class:`~skintrack.core.lesions.Finding` that was saved, the same frozen
+    dataclass; it is None for a record of a shape no ``Finding`` can be made from (a partial
+    record of an early version), whose key, kind, region and verdict are still kept.
+    """
 
     photo_id: int
     finding_key: str
     kind: str
     region: str | None
-    record: Mapping
+    finding: Finding | None
     verdict: str | None = None
 
     def __post_init__(self) -> None:
         if self.verdict is not None and self.verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS}")
+        f = self.finding
+        if f is not None and (f.id, f.kind, f.region) != (self.finding_key, self.kind, self.region):
+            raise ValueError("a finding row's key, kind and region are its finding's")
 
 
 @dataclass(frozen=True)
@@ -166,6 +176,81 @@ class RegionDelta:
 
 
 @dataclass(frozen=True)
+class RegionReading:
+    """One region of a stored comparison, as compare measured it: CIELAB a* of each photo, the
+    change (a* units), the change of the erythema index, the 95 % half-width and the grade.
+    A field an older record lacks is None ('' for the grade)."""
+
+    baseline_a_star: float | None = None
+    later_a_star: float | None = None
+    delta_a_star: float | None = None
+    delta_erythema_index: float | None = None
+    uncertainty: float | None = None
+    real_change: bool | None = None
+    grade: str = ""
+
+    @classmethod
+    def from_json(cls, rec: Mapping) -> RegionReading:
+        def number(key: str) -> float | None:
+            v = rec.get(key)
+            return None if v is None else float(v)
+
+        real = rec.get("real_change")
+        return cls(number("baseline_a_star"), number("later_a_star"), number("delta_a_star"),
+                   number("delta_erythema_index"), number("uncertainty"),
+                   None if real is None else bool(real), str(rec.get("grade") or ""))
+
+    def to_json(self) -> dict:
+        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+
+
+@dataclass(frozen=True)
+class ComparisonRecord:
+    """What a stored comparison found beside its region deltas (the ``record`` column): whether
+    the face is the same person's, compare's warnings, the light normalisation (its method,
+    reference regions and a* uncertainty) and each region's reading. An unusable comparison
+    refused before measuring has the empty record; fields an older record lacks are empty."""
+
+    same_person: bool | None = None
+    warnings: tuple[str, ...] = ()
+    normalisation_method: str = ""
+    reference_regions: tuple[str, ...] = ()
+    normalisation_uncertainty: float | None = None
+    regions: Mapping[str, RegionReading] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, rec: object) -> ComparisonRecord:
+        """Read a stored record (any version's: unknown keys are ignored)."""
+        if not isinstance(rec, dict):
+            raise ValueError("a comparison record is a JSON object")
+        norm = rec.get("normalisation") or {}
+        same = rec.get("same_person")
+        u = norm.get("uncertainty")
+        return cls(same_person=None if same is None else bool(same),
+                   warnings=tuple(str(w) for w in rec.get("warnings") or ()),
+                   normalisation_method=str(norm.get("method") or ""),
+                   reference_regions=tuple(str(r) for r in norm.get("reference_regions") or ()),
+                   normalisation_uncertainty=None if u is None else float(u),
+                   regions={str(name): RegionReading.from_json(ch)
+                            for name, ch in (rec.get("regions") or {}).items()})
+
+    def to_json(self) -> dict:
+        """The stored form: the keys compare's records have always had."""
+        out: dict = {}
+        if self.same_person is not None:
+            out["same_person"] = self.same_person
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        if self.normalisation_method:
+            out["normalisation"] = {"method": self.normalisation_method,
+                                    "reference_regions": list(self.reference_regions),
+                                    "uncertainty": self.normalisation_uncertainty}
+        if self.regions:
+            out["regions"] = {name: r.to_json() for name, r in self.regions.items()}
+        return out
+
+
+@dataclass(frozen=True)
 class NewComparison:
     """A later photo compared with the session baseline, ``hours`` after treatment start.
 
@@ -177,7 +262,7 @@ class NewComparison:
     baseline_photo_id: int
     hours: float
     usable: bool
-    record: Mapping
+    record: ComparisonRecord
     changes: Mapping[str, RegionDelta] = field(default_factory=dict)
     excluded_reason: str = ""
 
@@ -407,11 +492,12 @@ def referenced_store_names(conn: sqlite3.Connection) -> set[str]:
 
 # --- analyses and findings -------------------------------------------------------------------------
 def save_analysis(conn: sqlite3.Connection, photo_id: int, *, quality_ok: bool, record: Mapping,
-                  findings: Sequence[Mapping] = (), created_at: datetime | None = None) -> None:
-    """Save a photo's analysis record (``analyze --json`` schema) and its findings' records.
+                  findings: Sequence[Finding] = (), created_at: datetime | None = None) -> None:
+    """Save a photo's analysis record (``analyze --json`` schema) and its findings.
 
-    Each finding record needs ``id`` and ``kind`` (``region`` optional); the person's verdicts on
-    findings already saved for this photo are kept.
+    Each finding is stored with the keys of its ``analyze --json`` record and comes back from
+    :func:`photo_findings` as the same ``Finding``; the person's verdicts on findings already
+    saved for this photo are kept.
     """
     created_at = created_at or datetime.now(UTC)
     with _atomic(conn):
@@ -420,14 +506,19 @@ def save_analysis(conn: sqlite3.Connection, photo_id: int, *, quality_ok: bool, 
             " VALUES (?, ?, ?, ?)",
             (photo_id, int(bool(quality_ok)), json.dumps(dict(record)), utc_text(created_at)))
         for f in findings:
-            key, kind = f.get("id"), f.get("kind")
-            if key is None or not kind:
-                raise ValueError("a finding record needs 'id' and 'kind'")
+            if not isinstance(f, Finding):
+                raise TypeError(f"save_analysis takes Finding objects, not {type(f).__name__}")
             conn.execute(
                 "INSERT INTO findings (photo_id, finding_key, kind, region, record)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (photo_id, finding_key) DO UPDATE SET"
                 " kind = excluded.kind, region = excluded.region, record = excluded.record",
-                (photo_id, str(key), str(kind), f.get("region"), json.dumps(dict(f))))
+                (photo_id, f.id, f.kind, f.region, json.dumps(_finding_record(f))))
+
+
+def _finding_record(f: Finding) -> dict:
+    """The stored form of a finding: the keys of :meth:`Finding.to_record` (so the rows of every
+    version read alike), at full precision so that it comes back as the same ``Finding``."""
+    return {**dataclasses.asdict(f), "near_regions": list(f.near_regions)}
 
 
 def get_analysis(conn: sqlite3.Connection, photo_id: int) -> tuple[bool, dict] | None:
@@ -449,8 +540,29 @@ def photo_findings(conn: sqlite3.Connection, photo_id: int) -> list[FindingRow]:
     return _readable(
         rows, lambda r: FindingRow(photo_id=r["photo_id"], finding_key=r["finding_key"],
                                    kind=r["kind"], region=r["region"],
-                                   record=dict(json.loads(r["record"])), verdict=r["verdict"]),
+                                   finding=_stored_finding(r), verdict=r["verdict"]),
         lambda r: f"finding {r['finding_key']} of photo {photo_id}")
+
+
+def _stored_finding(row: sqlite3.Row) -> Finding | None:
+    """The ``Finding`` of a stored record; None for a record of an older, partial shape.
+
+    Records written before ``off_skin`` existed (or without ``near_regions``) read as findings
+    on the skin next to no region, as :meth:`Finding.from_record` defines; a record without a
+    position, size or score (or one that disagrees with its row's key, kind and region) is no
+    ``Finding``: its row keeps its key, kind, region and verdict.
+    """
+    record = json.loads(row["record"])
+    if not isinstance(record, dict):
+        raise ValueError("a finding record is a JSON object")
+    try:
+        finding = Finding.from_record(record)
+    except (KeyError, TypeError, ValueError):
+        return None
+    if (finding.id, finding.kind, finding.region) != (row["finding_key"], row["kind"],
+                                                      row["region"]):
+        return None  # hand-edited: the row's columns are what verdicts and counts refer to
+    return finding
 
 
 def set_finding_verdict(conn: sqlite3.Connection, photo_id: int, finding_key: str,
@@ -478,7 +590,7 @@ def save_comparison(conn: sqlite3.Connection, comparison: NewComparison) -> Comp
             "INSERT INTO comparisons (photo_id, baseline_photo_id, hours, usable, excluded_reason,"
             " record) VALUES (?, ?, ?, ?, ?, ?)",
             (c.photo_id, c.baseline_photo_id, float(c.hours), int(c.usable), c.excluded_reason,
-             json.dumps(dict(c.record))))
+             json.dumps(c.record.to_json())))
         cid = _new_id(cur)
         conn.executemany(
             "INSERT INTO region_changes (comparison_id, region, delta_a_star, uncertainty,"
@@ -486,7 +598,7 @@ def save_comparison(conn: sqlite3.Connection, comparison: NewComparison) -> Comp
             [(cid, name, float(d.delta_a_star), float(d.uncertainty), int(bool(d.real_change)))
              for name, d in c.changes.items()])
     return ComparisonRow(id=cid, photo_id=c.photo_id, baseline_photo_id=c.baseline_photo_id,
-                         hours=float(c.hours), usable=c.usable, record=dict(c.record),
+                         hours=float(c.hours), usable=c.usable, record=c.record,
                          changes=dict(c.changes), excluded_reason=c.excluded_reason)
 
 
@@ -509,7 +621,8 @@ def session_comparisons(conn: sqlite3.Connection, session_id: int,
         return ComparisonRow(
             id=r["id"], photo_id=r["photo_id"], baseline_photo_id=r["baseline_photo_id"],
             hours=float(r["hours"]), usable=bool(r["usable"]),
-            excluded_reason=r["excluded_reason"], record=dict(json.loads(r["record"])),
+            excluded_reason=r["excluded_reason"],
+            record=ComparisonRecord.from_json(json.loads(r["record"])),
             changes={ch["region"]: RegionDelta(float(ch["delta_a_star"]), float(ch["uncertainty"]),
                                                bool(ch["real_change"]))
                      for ch in changes.get(r["id"], [])})

@@ -10,13 +10,16 @@
   a session open.
 
 Storage's records (``Session``, ``PhotoRow``, ``ComparisonRow``, ``FindingRow``) come out of the
-tracker's methods as they are; the errors and folder types a caller may need to name are
-re-exported here, so no caller above imports :mod:`skintrack.storage`.
+tracker's methods as they are, typed: a stored finding is the ``Finding`` it was saved as, a
+stored comparison's record a ``ComparisonRecord`` of ``RegionReading``. They, the errors and the
+folder types a caller may need to name are re-exported here, so no caller above imports
+:mod:`skintrack.storage`.
 """
 
 from skintrack.storage.db import DamagedDatabase, StorageError
 from skintrack.storage.folder import BackupInfo, Diagnosis
 from skintrack.storage.paths import DataPaths
+from skintrack.storage.sessions import ComparisonRecord, ComparisonRow, FindingRow, RegionReading
 from skintrack.tracking.doctor import (
     data_paths,
     diagnose,
@@ -50,11 +53,15 @@ __all__ = [
     "BackupInfo",
     "BaselineReplaceRefused",
     "CaptureTimeRefused",
+    "ComparisonRecord",
+    "ComparisonRow",
     "DamagedDatabase",
     "DataPaths",
     "Diagnosis",
+    "FindingRow",
     "ImportResult",
     "PhotoSource",
+    "RegionReading",
     "StorageError",
     "Tracker",
     "TrackingError",

@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from skintrack.core.errors import Message, PhotoError, SkintrackError
+from skintrack.core.lesions import Finding
 from skintrack.core.printable import from_command_line
 from skintrack.core.readable import span_text
 from skintrack.storage import db
@@ -46,7 +48,14 @@ from skintrack.tracking.records import (
     _hours,
     _utc_now,
 )
-from skintrack.tracking.views import _unusable_reason
+from skintrack.tracking.views import ViewsMixin, _unusable_reason
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from skintrack.core.analysis import Analysis
+    from skintrack.core.intake import Photo
+    from skintrack.storage.photostore import StoredPhoto
 
 
 @dataclass
@@ -56,19 +65,19 @@ class _Prepared:
     data: bytes
     fmt: str
     name: str
-    new_photo: repo.NewPhoto | None
+    new_photo: repo.NewPhoto
     hours: float
     analysis_ok: bool
     analysis_record: dict
-    findings: list[dict]
+    findings: list[Finding]
     comparison: repo.NewComparison | None = None
     warnings: list[str] = field(default_factory=list)
-    photo: object = None  # the decoded Photo, dropped once analysed (it holds the pixels)
-    stored: object = None  # the StoredPhoto once written to the store
+    photo: Photo | None = None  # the decoded photo, dropped once analysed (it holds the pixels)
+    stored: StoredPhoto | None = None  # once written to the store
 
 
 
-class ImportingMixin:
+class ImportingMixin(ViewsMixin):
     """The import half of :class:`~skintrack.tracking.Tracker` (its state lives there)."""
 
     def set_baseline(self, session_id: int, source: str | os.PathLike[str] | PhotoSource, *,
@@ -120,11 +129,11 @@ class ImportingMixin:
         # Re-compare the follow-ups already saved with the new baseline, before writing anything.
         redo = []
         for photo in follow_ups:
-            later = self._analyze_stored(photo)
-            redo.append(self._compare(session, analysis, later, photo_id=photo.id,
+            redo.append(self._compare(session, analysis, self._analyze_stored(photo),
+                                      photo_id=photo.id,
                                       hours=_hours(session, photo.taken_at)))
 
-        def write(conn) -> list[ImportResult]:
+        def write(conn: sqlite3.Connection) -> list[ImportResult]:
             # A former baseline put back keeps its row, its findings and the person's choices.
             row = existing if existing is not None else self._save(conn, session_id, prep)
             repo.set_baseline(conn, session_id, row.id)
@@ -141,7 +150,7 @@ class ImportingMixin:
             return [ImportResult(row, prep.hours, "baseline", None, tuple(prep.warnings))]
 
         result = self._commit([prep], write)[0]
-        self._keep((result.photo.id, result.photo.sha256), analysis, prep.findings)
+        self._keep((result.photo.id, result.photo.sha256), analysis)
         return result
 
     def set_photo_time(self, session_id: int, photo_id: int, taken_at: datetime, *,
@@ -234,23 +243,27 @@ class ImportingMixin:
         baseline = self._baseline_analysis(baseline_row)
         for p in preps:
             later = self._analyze(p)
-            p.comparison = self._compare(session, baseline, later, photo_id=0, hours=p.hours)
-            if not p.comparison.usable:
-                p.warnings.append(f"not used for the recovery curve: {p.comparison.excluded_reason}")
+            compared = self._compare(session, baseline, later, photo_id=0, hours=p.hours)
+            p.comparison = compared
+            if not compared.usable:
+                p.warnings.append(f"not used for the recovery curve: {compared.excluded_reason}")
 
-        def write(conn) -> list[ImportResult]:
+        def write(conn: sqlite3.Connection) -> list[ImportResult]:
             base_row = self._baseline_in_force(conn, session, baseline_row, preps)
             out = []
             for p in preps:
+                compared = p.comparison
+                assert compared is not None  # every follow-up was compared above
                 row = self._save(conn, session_id, p)
                 cmp = repo.save_comparison(conn, dataclasses.replace(
-                    p.comparison, photo_id=row.id, baseline_photo_id=base_row.id))
+                    compared, photo_id=row.id, baseline_photo_id=base_row.id))
                 out.append(ImportResult(row, p.hours, "follow_up", cmp, tuple(p.warnings)))
             return out
 
         return self._commit(preps, write)
 
-    def _baseline_in_force(self, conn, session: repo.Session, compared_with: repo.PhotoRow,
+    def _baseline_in_force(self, conn: sqlite3.Connection, session: repo.Session,
+                           compared_with: repo.PhotoRow,
                            preps: Sequence[_Prepared]) -> repo.PhotoRow:
         """Inside the import transaction: the session's baseline now. When another process set
         a new one since ``preps`` were compared, compare them again with it (rare, and slow: it
@@ -269,15 +282,16 @@ class ImportingMixin:
                     f"{p.name} was taken at {_fmt_time(p.new_photo.taken_at)}, before the baseline "
                     f"photo set meanwhile ({_fmt_time(base_row.taken_at)}); nothing was saved")
             later = self._analyze_data(p.data, p.name)
-            p.comparison = self._compare(current, baseline, later, photo_id=0, hours=p.hours)
+            compared = self._compare(current, baseline, later, photo_id=0, hours=p.hours)
+            p.comparison = compared
             p.warnings = [w for w in p.warnings if not w.startswith("not used for the recovery")]
-            if not p.comparison.usable:
-                p.warnings.append(
-                    f"not used for the recovery curve: {p.comparison.excluded_reason}")
+            if not compared.usable:
+                p.warnings.append(f"not used for the recovery curve: {compared.excluded_reason}")
         return base_row
 
     # --- internals ------------------------------------------------------------------------------
-    def _read(self, source, taken_at: datetime | None) -> _Prepared:
+    def _read(self, source: str | os.PathLike[str] | PhotoSource,
+              taken_at: datetime | None) -> _Prepared:
         from skintrack.core.intake import MAX_FILE_BYTES, decode_photo
 
         if isinstance(source, PhotoSource):
@@ -304,7 +318,7 @@ class ImportingMixin:
         # lone surrogates, which SQLite cannot store): keep a readable name with U+FFFD instead.
         base_name = from_command_line(Path(name).name)
         photo = decode_photo(data, path=name, mtime=mtime, name=base_name)
-        warnings = []
+        warnings: list[str] = []
         if taken_at is not None:
             if taken_at.tzinfo is None:
                 raise TrackingError(Message("--taken-at needs a time zone",
@@ -337,20 +351,22 @@ class ImportingMixin:
                                              f"{said} or correct the photo's time."),
                                      name=prep.name, taken_at=t)
 
-    def _analyze(self, prep: _Prepared):
+    def _analyze(self, prep: _Prepared) -> Analysis:
         from skintrack.core.analysis import analysis_record, analyze_photo
 
+        if prep.photo is None:
+            raise TrackingError(f"{prep.name} was analysed already")  # a photo is analysed once
         analysis = analyze_photo(prep.photo, self.engine)
         prep.analysis_ok = bool(analysis.quality.ok and analysis.face is not None)
         prep.analysis_record = analysis_record(analysis)
         if analysis.face is not None:  # for placing findings on the baseline (new spots)
             prep.analysis_record["face"][MESH_KEY] = [
                 [round(float(x), 1), round(float(y), 1)] for x, y in analysis.face.xy[:468]]
-        prep.findings = [f.to_record() for f in analysis.findings]
+        prep.findings = list(analysis.findings)
         prep.photo = None
         return analysis
 
-    def _save(self, conn, session_id: int, prep: _Prepared) -> repo.PhotoRow:
+    def _save(self, conn: sqlite3.Connection, session_id: int, prep: _Prepared) -> repo.PhotoRow:
         """Inside the import transaction: store the file, then its rows."""
         stored = self.store.put(prep.data, prep.fmt)
         prep.stored = stored
@@ -360,7 +376,8 @@ class ImportingMixin:
                            record=prep.analysis_record, findings=prep.findings)
         return row
 
-    def _commit(self, preps: Sequence[_Prepared], write):
+    def _commit(self, preps: Sequence[_Prepared],
+                write: Callable[[sqlite3.Connection], list[ImportResult]]) -> list[ImportResult]:
         try:
             with db.transaction(self.conn):
                 return write(self.conn)

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 from skintrack.core.errors import SkintrackError
+from skintrack.core.questionnaire import Answers
 from skintrack.core.recovery import SERUM_STEP, Symptoms
 from skintrack.storage import db, folder
 from skintrack.storage import sessions as repo
@@ -24,10 +27,12 @@ from skintrack.tracking.errors import TrackingError
 from skintrack.tracking.importing import ImportingMixin
 from skintrack.tracking.records import MAX_PLANNED_AHEAD, _fmt_time, _utc_now
 from skintrack.tracking.status import StatusMixin
-from skintrack.tracking.views import ViewsMixin
+
+if TYPE_CHECKING:
+    from skintrack.core.face import FaceEngine
 
 
-class Tracker(ImportingMixin, ViewsMixin, StatusMixin):
+class Tracker(ImportingMixin, StatusMixin):
     """Sessions in one data folder. Use as a context manager, or call :meth:`close`.
 
     Parameters
@@ -39,7 +44,8 @@ class Tracker(ImportingMixin, ViewsMixin, StatusMixin):
         one, the tracker opens its own on first use and closes it in :meth:`close`.
     """
 
-    def __init__(self, data_dir: str | os.PathLike[str] | None = None, *, engine=None) -> None:
+    def __init__(self, data_dir: str | os.PathLike[str] | None = None, *,
+                 engine: FaceEngine | None = None) -> None:
         self.paths: DataPaths = resolve_data_dir(data_dir)
         opened = folder.open_data_folder(self.paths)
         self.conn = opened.conn
@@ -49,15 +55,15 @@ class Tracker(ImportingMixin, ViewsMixin, StatusMixin):
         self.store = PhotoStore(self.paths.photos)
         self._engine = engine
         self._own_engine = False
-        #: (photo id, sha256) -> Analysis of a stored photo, least recently used first (views)
-        self._analyses: OrderedDict[tuple[int, str], object] = OrderedDict()
-        self._maps: dict[tuple, object] = {}  # (baseline, later, treated) -> comparison with map
+        self._analyses = OrderedDict()  # typed in TrackerState
+        self._maps = {}
 
     # --- lifecycle ------------------------------------------------------------------------------
     def __enter__(self) -> Tracker:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         self.close()
 
     def close(self) -> None:
@@ -66,12 +72,10 @@ class Tracker(ImportingMixin, ViewsMixin, StatusMixin):
         self._engine = None
         self._analyses.clear()
         self._maps.clear()
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
+        self.conn.close()  # closing twice is harmless; a closed connection refuses every query
 
     @property
-    def engine(self):
+    def engine(self) -> FaceEngine:
         if self._engine is None:
             from skintrack.core.face import FaceEngine
 
@@ -154,11 +158,12 @@ class Tracker(ImportingMixin, ViewsMixin, StatusMixin):
         row = repo.latest_answers(self.conn, session_id, "symptoms")
         return None if row is None else Symptoms.from_dict(row.data)
 
-    def save_questionnaire(self, session_id: int, answers, *, at: datetime | None = None) -> None:
-        """Save pre-treatment questionnaire answers (an object with ``to_dict()``, or a dict)."""
+    def save_questionnaire(self, session_id: int, answers: Answers | Mapping[str, object], *,
+                           at: datetime | None = None) -> None:
+        """Save pre-treatment questionnaire answers (:class:`Answers`, or their dict)."""
         self._writable()
         self.session(session_id)
-        data = answers.to_dict() if hasattr(answers, "to_dict") else dict(answers)
+        data = answers.to_dict() if isinstance(answers, Answers) else dict(answers)
         repo.add_answers(self.conn, session_id, "questionnaire", data, at=at)
 
     def questionnaire(self, session_id: int) -> dict | None:

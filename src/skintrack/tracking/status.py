@@ -10,6 +10,7 @@ from skintrack.core.errors import Message
 from skintrack.core.recovery import (
     SERUM_STEP,
     Advice,
+    NewFinding,
     Observation,
     RecoveryStatus,
     Spot,
@@ -18,9 +19,10 @@ from skintrack.core.recovery import (
 )
 from skintrack.storage import sessions as repo
 from skintrack.tracking.records import DEFAULT_MM_PER_PX, NOT_SAME_FACE, _utc_now
+from skintrack.tracking.views import ViewsMixin
 
 
-class StatusMixin:
+class StatusMixin(ViewsMixin):
     """The status of :class:`~skintrack.tracking.Tracker` (its state lives there)."""
 
     def status(self, session_id: int, *, now: datetime | None = None) -> RecoveryStatus:
@@ -33,7 +35,8 @@ class StatusMixin:
         series: dict[str, list[Observation]] = {}
         excluded = []
         later_spots: list[Spot] = []
-        evidence, to_look_at = (), ()
+        evidence: tuple[NewFinding, ...] = ()
+        to_look_at: tuple[NewFinding, ...] = ()
         if session.baseline_photo_id is not None:
             base_mesh, base_mm = self._mesh(session.baseline_photo_id)
             for cmp in repo.session_comparisons(self.conn, session_id, session.baseline_photo_id):
@@ -46,13 +49,12 @@ class StatusMixin:
                     excluded.append({"photo_id": cmp.photo_id, "name": photo.original_name,
                                      "hours": round(cmp.hours, 2), "reason": cmp.excluded_reason})
                     continue
-                recorded = (cmp.record or {}).get("regions") or {}
                 for region, ch in cmp.changes.items():
-                    dei = (recorded.get(region) or {}).get("delta_erythema_index")
+                    reading = cmp.record.regions.get(region)
                     series.setdefault(region, []).append(Observation(
                         cmp.hours, ch.delta_a_star, ch.uncertainty, ch.real_change,
                         photo_id=cmp.photo_id,
-                        delta_erythema_index=float(dei) if isinstance(dei, int | float) else None))
+                        delta_erythema_index=reading.delta_erythema_index if reading else None))
                 later_spots += self._spots(cmp.photo_id, base_mesh, hours=cmp.hours)
             baseline_spots = self._spots(session.baseline_photo_id, base_mesh, hours=None)
             evidence, to_look_at = new_spots(

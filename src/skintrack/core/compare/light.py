@@ -137,7 +137,8 @@ def normalisation_for(model, refs, loro, calibrations) -> Normalisation:
             u = max(u, 2 * UNTREATED_MIN_UNCERTAINTY)  # one reference: nothing to check it by
         if chart_u is not None:
             u = min(u, math.hypot(chart_u, UNTREATED_MIN_UNCERTAINTY))
-        gains = tuple(float(g) for g in np.exp(model.offsets))
+        g_r, g_g, g_b = (float(g) for g in np.exp(model.offsets))
+        gains = (g_r, g_g, g_b)
         return Normalisation("chart+untreated_regions" if chart_u is not None else
                              "untreated_regions", tuple(refs), float(u), gains,
                              (float(model.slope[0]), float(model.slope[1])))

@@ -16,11 +16,11 @@ def smoothed_delta_map(union: np.ndarray, delta: np.ndarray, shape: tuple[int, i
     import cv2
 
     h, w = shape
-    val = np.zeros(h * w, np.float32)
-    have = np.zeros(h * w, np.float32)
-    val[union] = delta
-    have[union] = 1.0
-    val, have = val.reshape(h, w), have.reshape(h, w)
+    flat_val = np.zeros(h * w, np.float32)
+    flat_have = np.zeros(h * w, np.float32)
+    flat_val[union] = delta
+    flat_have[union] = 1.0
+    val, have = flat_val.reshape(h, w), flat_have.reshape(h, w)
     sigma = max(0.8, 0.01 * fw)
     num = cv2.GaussianBlur(val, (0, 0), sigma)
     den = cv2.GaussianBlur(have, (0, 0), sigma)
@@ -119,13 +119,15 @@ def _overlay_crop(crop: np.ndarray, comparison: Comparison, max_delta: float,
     from skintrack.core.warp import delta_colours
 
     dm = comparison.delta_map
+    if dm is None:
+        raise ValueError("the comparison has no map (compare_analyses(..., with_map=True))")
     step = comparison.map_step
     colours = delta_colours(dm, max_delta)
     # Opacity grows with the size of the change, so unchanged skin stays visible under a light
     # tint and real changes stand out.
     strength = np.clip(np.abs(np.nan_to_num(dm)) / np.float32(0.3 * max_delta), 0.0, 1.0)
-    have = (~np.isnan(dm)) * (np.float32(0.35) + np.float32(0.65) * strength) * np.float32(alpha)
-    have = have.astype(np.float32)
+    have = ((~np.isnan(dm)) * (np.float32(0.35) + np.float32(0.65) * strength)
+            * np.float32(alpha)).astype(np.float32)
     ch, cw = crop.shape[:2]
     f = step * scale
     if f != 1:

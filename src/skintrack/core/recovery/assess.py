@@ -89,8 +89,9 @@ def assess_recovery(
     predicted = None
     if status in ("on_track", "slower_than_usual"):
         fits = [rr.fit for rr in treated if rr.status != "resolved"]
-        if fits and all(f is not None and f.resolve_hours is not None for f in fits):
-            predicted = max(f.resolve_hours for f in fits)
+        hours = [f.resolve_hours for f in fits if f is not None and f.resolve_hours is not None]
+        if fits and len(hours) == len(fits):
+            predicted = max(hours)
 
     urgency = {"persistent": "consult_dermatologist", "worsening": "consult_promptly"}.get(
         status, "none")

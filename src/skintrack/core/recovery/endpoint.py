@@ -31,8 +31,8 @@ def endpoint_check(series: Mapping[str, Sequence[Observation]], *,
     # One photo: the earliest; regions it does not measure are left out.
     first = {n: o for n, o in first.items() if o.hours == hours}
     measured = hours <= ENDPOINT_PHOTO_MAX_HOURS
-    region, obs = max(first.items(), key=lambda item: item[1].delta_a_star)
+    region, reddest = max(first.items(), key=lambda item: item[1].delta_a_star)
     too_red = tuple(n for n, o in first.items()
                     if measured and o.delta_a_star - o.uncertainty > ENDPOINT_MAX_DELTA_A_STAR)
-    return EndpointCheck(obs.photo_id, hours, measured, region, obs.delta_a_star, obs.uncertainty,
-                         obs.delta_erythema_index, too_red)
+    return EndpointCheck(reddest.photo_id, hours, measured, region, reddest.delta_a_star,
+                         reddest.uncertainty, reddest.delta_erythema_index, too_red)
