@@ -53,18 +53,22 @@ def test_the_network_loads_with_cv2_dnn_and_no_pytorch(model):
 
 
 def test_a_photo_at_another_scale_is_resampled_to_the_trained_one(model, load_sample):
-    rgb = np.ascontiguousarray(load_sample("aptus_10.png").rgb[250:730, 120:680])
-    base = model.detect(rgb)
-    assert len(base) >= 20  # 46 when shipped
     import cv2
 
+    rgb = np.ascontiguousarray(load_sample("aptus_10.png").rgb[250:730, 120:680])
+    base = model.detect(rgb)
+    assert len(base) >= 20  # 54 when shipped
     big = cv2.resize(rgb, None, fx=2.0, fy=2.0, interpolation=cv2.INTER_LINEAR)
     two = model.detect(big, mm_per_px=H.ACNE04_MM_PER_PX / 2)
-    # Detections come back in pixels of the photo given: twice the coordinates and radii.
-    d = np.hypot(two.xy[:, None, 0] / 2 - base.xy[None, :, 0],
-                 two.xy[:, None, 1] / 2 - base.xy[None, :, 1])
+    # About as many detections at the same threshold (45 when shipped) ...
+    assert 0.6 * len(base) <= len(two) <= 1.4 * len(base), (len(base), len(two))
+    # ... and, allowing for peaks near the threshold after two resamplings, the same places, in
+    # pixels of the photo given: twice the coordinates and radii (96 % when shipped).
+    low = model.detect(big, mm_per_px=H.ACNE04_MM_PER_PX / 2, threshold=model.threshold - 0.05)
+    d = np.hypot(low.xy[:, None, 0] / 2 - base.xy[None, :, 0],
+                 low.xy[:, None, 1] / 2 - base.xy[None, :, 1])
     near = d.min(axis=0) <= 4.0
-    assert near.mean() >= 0.8, (len(base), len(two), near.mean())
+    assert near.mean() >= 0.9, (len(base), len(low), near.mean())
     assert np.median(two.radius_px) == pytest.approx(2 * np.median(base.radius_px), rel=0.35)
     assert (two.certainty >= model.threshold).all() and (np.diff(two.certainty) <= 0).all()
 
@@ -87,7 +91,7 @@ def test_it_finds_real_acne_on_acne_photos_and_less_on_clean_faces(engine, load_
 
     acne = [count(n) for n in APTUS]
     clean = [count(n) for n in CLEAN]
-    # When shipped: 11 to 46 a photo (211 in all) on the acne photos, 6 on the four clean faces.
+    # When shipped: 9 to 47 a photo (185 in all) on the acne photos, 6 on the four clean faces.
     assert min(acne) >= 5 and sum(acne) >= 150, acne
     assert sum(clean) <= 12, clean
     assert sum(acne) / len(acne) > 5 * sum(clean) / len(clean), (acne, clean)
