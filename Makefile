@@ -31,15 +31,12 @@ bench: $(STAMP)
 
 # The packages and modules the type checker must find clean ([tool.mypy] in pyproject.toml; `-p`
 # takes a module too); add one here once it is. A bare `.venv/bin/mypy` checks the whole product.
-# Not yet listed: core.lesions, core.skin (8 errors), core.verdict, core.intake, core.analysis,
-# report, cli, app, simulate.
-TYPED_PACKAGES := skintrack.storage skintrack.tracking \
-	skintrack.core.compare skintrack.core.recovery skintrack.core.acne_net \
-	skintrack.core.calibration skintrack.core.closeup skintrack.core.colour skintrack.core.errors \
-	skintrack.core.face skintrack.core.face_geometry skintrack.core.face_nets \
-	skintrack.core.face_topology skintrack.core.lesion_scoring skintrack.core.printable \
-	skintrack.core.protocol skintrack.core.quality skintrack.core.questionnaire \
-	skintrack.core.readable skintrack.core.regions skintrack.core.warp
+# Every core module is listed but core.lesions (not yet clean) and core.evidence (being edited
+# elsewhere, issue 15). Not yet listed either: report, cli, app, simulate.
+TYPED_CORE := acne_heatmap acne_net analysis calibration closeup colour compare crops errors \
+	face face_geometry face_nets face_topology intake lesion_scoring printable progress \
+	protocol quality questionnaire readable recovery regions skin verdict warp
+TYPED_PACKAGES := skintrack.storage skintrack.tracking $(addprefix skintrack.core.,$(TYPED_CORE))
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks scripts

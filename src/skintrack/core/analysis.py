@@ -89,9 +89,10 @@ def analyze_photo(photo: Photo, engine: FaceEngine, *, find_lesions: bool = True
     detection = engine.detect(rgb)
     t1 = time.perf_counter()
     timing["landmarks"] = (t1 - t0) * 1e3
+    size = (photo.width, photo.height)  # the full photo's, whatever ``k`` decodes
     if detection.face is not None and k > 1:
-        full = scaled_detection(detection, k, photo.size).face
-        finer = analysis_reduction(full, photo.size, k)
+        full = scaled_detection(detection, k, size).face
+        finer = analysis_reduction(full, size, k)
         if finer != k:
             # Found again on the finer pixels (the landmarker reads its own ~1000 px copy of
             # them): a photo analysed in full gets the landmarks it always had.
@@ -133,7 +134,7 @@ def analyze_photo(photo: Photo, engine: FaceEngine, *, find_lesions: bool = True
             findings = calibrate(findings, skin=skin)  # rule scores -> certainties (issue 13)
             timing["skin"] = (time.perf_counter() - t5) * 1e3
     if k > 1:
-        detection, regions, findings, skin = _to_photo_frame(k, photo.size, detection, regions,
+        detection, regions, findings, skin = _to_photo_frame(k, size, detection, regions,
                                                              findings, skin)
     return Analysis(photo=photo, detection=detection, regions=regions, quality=quality,
                     region_stats=stats, findings=findings, skin=skin, timing_ms=timing,

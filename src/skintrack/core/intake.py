@@ -68,7 +68,7 @@ class _FullPixels:
     """Data descriptor behind :attr:`Photo.rgb`: an array, or decoded from the photo's
     :class:`JpegSource` on first use (then kept) when the photo was made with ``rgb=DEFERRED``."""
 
-    def __get__(self, obj, owner=None):
+    def __get__(self, obj: Photo | None, owner: type | None = None) -> np.ndarray:
         if obj is None:
             raise AttributeError("rgb")  # a required dataclass field, no default
         rgb = obj.__dict__["_rgb"]
@@ -77,13 +77,15 @@ class _FullPixels:
             obj.__dict__["_rgb"] = rgb
         return rgb
 
-    def __set__(self, obj, value) -> None:
+    def __set__(self, obj: Photo, value: np.ndarray | _DeferredPixels) -> None:
         if "_rgb" in obj.__dict__:
             raise AttributeError("Photo is frozen")
         obj.__dict__["_rgb"] = value
 
 
-@dataclass(frozen=True, eq=False)
+# Keyword-only: ``rgb``'s descriptor reads as a default to a type checker (at run time it is a
+# required field), and keyword-only fields may come in any order.
+@dataclass(frozen=True, eq=False, kw_only=True)
 class Photo:
     """A decoded photo ready for analysis.
 
@@ -98,7 +100,7 @@ class Photo:
     """
 
     path: str
-    rgb: np.ndarray = _FullPixels()
+    rgb: _FullPixels = _FullPixels()  # reads as an array; set with one or DEFERRED
     sha256: str
     taken_at: datetime | None
     taken_at_source: str
@@ -127,20 +129,26 @@ class Photo:
         return (f"Photo(path={self.path!r}, size={self.size}, format={self.format!r}, "
                 f"sha256={self.sha256[:12]!r}..., taken_at={self.taken_at!r})")
 
+    def _full_size(self) -> tuple[int, int]:
+        """``size``, which :meth:`__post_init__` always sets."""
+        if self.size is None:
+            raise ValueError("Photo.size is not set (a Photo made without its __init__?)")
+        return self.size
+
     @property
     def width(self) -> int:
-        return int(self.size[0])
+        return int(self._full_size()[0])
 
     @property
     def height(self) -> int:
-        return int(self.size[1])
+        return int(self._full_size()[1])
 
     def reduction_for(self, long_side: int = REDUCED_LONG_SIDE) -> int:
         """The largest reduction (1, 2, 4 or 8) :meth:`pixels` decodes with the long side kept at
         least ``long_side`` pixels; 1 for photos without a JPEG source."""
         if self.jpeg is None:
             return 1
-        w, h = self.size
+        w, h = self._full_size()
         for k in REDUCTIONS:
             if w % k == 0 and h % k == 0 and max(w, h) // k >= long_side:
                 return k
@@ -161,9 +169,10 @@ class Photo:
         if reduction == 1 and self.__dict__["_rgb"] is not DEFERRED:
             return self.__dict__["_rgb"]
         src = self.jpeg
-        w, h = self.size
-        if reduction != 1 and (src is None or reduction not in REDUCTIONS or w % reduction
-                               or h % reduction):
+        w, h = self._full_size()
+        # Without a JPEG source the array above was every scale (``__post_init__``).
+        if src is None or (reduction != 1 and (reduction not in REDUCTIONS or w % reduction
+                                               or h % reduction)):
             raise ValueError(f"no 1/{reduction} decode of a {w} x {h} photo")
         flip = src.orientation in (5, 6, 7, 8)
         stored = (h, w) if flip else (w, h)

@@ -122,7 +122,8 @@ class SkinMap:
         """This map, made on a photo decoded at 1/``k`` scale, over the full photo: map pixels
         are unchanged, ``k`` times as many photo pixels lie under each (a reduced pixel's centre
         is ``k * (x + 0.5) - 0.5`` at full scale, see ``face.scale_points``)."""
-        origin = tuple(int(k * o + (k - 1) // 2) for o in self.origin)
+        x0, y0 = self.origin
+        origin = (int(k * x0 + (k - 1) // 2), int(k * y0 + (k - 1) // 2))
         return dataclasses.replace(self, origin=origin,
                                    scale=self.scale / k, mm_per_px=self.mm_per_px / k)
 
@@ -317,7 +318,8 @@ def skin_map(rgb: np.ndarray, face, regions=None) -> SkinMap:
     label[nostrils & ~lips] = _NOSTRIL
     label[eyes] = _EYE
     return SkinMap(label=label, origin=(x0, y0), scale=scale,
-                   skin_lab=tuple(float(v) for v in med), spread=tuple(float(v) for v in spread),
+                   skin_lab=(float(med[0]), float(med[1]), float(med[2])),
+                   spread=(float(spread[0]), float(spread[1]), float(spread[2])),
                    mm_per_px=float(mm_per_px))
 
 

@@ -389,12 +389,12 @@ def _inflamed_reason(counted: list[Finding], treated: set[str],
         if kind not in INFLAMED_KINDS:
             continue
         # On or next to a treated region, as for the kinds that postpone (ADR 0211).
-        where = [r for r in (f.region, *f.near_regions) if r in treated]
-        if not where:
+        near_treated = [r for r in (f.region, *f.near_regions) if r in treated]
+        if not near_treated:
             continue
         fid = f.id
         items.append((fid, kind, 1.0 if fid in confirmed else f.score))
-        region_of[fid] = where[0]
+        region_of[fid] = near_treated[0]
     ev = evidence.inflamed_evidence(items)
     if not ev.active:
         return None
