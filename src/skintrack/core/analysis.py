@@ -14,13 +14,18 @@ import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from skintrack.core.face import FaceDetection, FaceEngine, scale_points, scaled_detection
+from skintrack.core.face import Face, FaceDetection, FaceEngine, scale_points, scaled_detection
 from skintrack.core.intake import Photo
 from skintrack.core.quality import SHARPNESS_FACE_WIDTH, Quality, assess
 from skintrack.core.regions import REGION_NAMES, WORK_FACE_WIDTH, RegionSet, compute_regions
+
+if TYPE_CHECKING:
+    from skintrack.core.lesions import Finding
+    from skintrack.core.skin import SkinMap
 
 SCHEMA = 1
 
@@ -35,20 +40,28 @@ DETAIL_MARGIN = 2.0
 
 @dataclass(frozen=True, eq=False)
 class Analysis:
+    """One photo analysed: every coordinate in pixels of the full, oriented photo."""
+
     photo: Photo
     detection: FaceDetection
     regions: RegionSet | None
     quality: Quality
-    region_stats: dict = field(default_factory=dict)  # name -> {field: value} (colour issue)
-    findings: tuple = ()  # lesion findings (check issue), each marked on or off the skin
-    skin: object = None  # the SkinMap (core/skin.py) when a face was found
-    timing_ms: dict = field(default_factory=dict)
+    #: Region name -> its colour statistics (:func:`skintrack.core.colour.skin_statistics`: median
+    #: and 90th-percentile a*, erythema and melanin indices, ITA° as numbers, the tone group as
+    #: a word; ``None`` for a region without usable pixels).
+    region_stats: dict[str, dict[str, float | str | None]] = field(default_factory=dict)
+    #: What the lesion search found, each marked on or off the face's skin (:mod:`core.skin`).
+    findings: tuple[Finding, ...] = ()
+    #: The face's skin map, when a face was found and lesions were looked for.
+    skin: SkinMap | None = None
+    #: Milliseconds each step took (decode, landmarks, regions, quality, colour, lesions, skin).
+    timing_ms: dict[str, float] = field(default_factory=dict)
     #: The analysis ran on the photo decoded at 1/reduction scale (1: full resolution); every
     #: coordinate above is in pixels of the full, oriented photo all the same.
     reduction: int = 1
 
     @property
-    def face(self):
+    def face(self) -> Face | None:
         return self.detection.face
 
 
