@@ -136,11 +136,9 @@ def find_lesions(rgb: np.ndarray, face, regions, *, model: AcneHeatmap | None = 
     tree_model = load_model()
     base = prepare(rgb, face, responses=False)
     # The wound/crust/cold-sore search needs colour only: it runs on a second thread while the
-    # blob responses, the trees and the network run here.
+    # network runs here (and the trees, when a lesion could be a pustule).
     patch_search = _pool().submit(find_patches, base)
-    work = with_responses(base)
-    # The trees' detections only confirm pustules (below); the spots are the network's.
-    tree_spots = detect_acne(work, tree_model) if tree_model is not None else None
+    work = base
     mm_per_px = face.mm_per_px  # photo pixels
     scale_mm = mm_per_px if mm_per_px else work.mm_per_work_px * work.scale
     if net is not None:
@@ -204,9 +202,21 @@ def find_lesions(rgb: np.ndarray, face, regions, *, model: AcneHeatmap | None = 
     # extent) is a pustule; one the rules name a pustule without it is a papule (it is red).
     diam = 2 * les[:, 2] * work.mm_per_work_px
     kinds = colour_kinds(work, wpts, diam)
-    tree_pustules = np.asarray([(m.x, m.y) for m in merge_detections(work, tree_spots)
-                                if m.kind == "pustule"] if tree_spots is not None else [],
-                               np.float64).reshape(-1, 2)
+    # The trees (blob responses, features: ~30 ms on the 12 MP benchmark) run only when a lesion
+    # could be one: the rules name a pustule at its centre or at one of eight points on its base
+    # (half and all of its radius, four directions).
+    maybe = np.asarray([k == "pustule" for k in kinds])
+    for dx, dy, share in ((1, 0, .5), (-1, 0, .5), (0, 1, .5), (0, -1, .5),
+                          (1, 0, 1.), (-1, 0, 1.), (0, 1, 1.), (0, -1, 1.)):
+        rim = np.maximum(2.0, share * les[:, 2])
+        q = clip(wpts + np.round(np.column_stack([dx * rim, dy * rim])))
+        maybe |= np.asarray([k == "pustule" for k in colour_kinds(work, q, diam)])
+    tree_pustules = np.zeros((0, 2))
+    if maybe.any() and tree_model is not None:
+        responses = with_responses(base)
+        tree_pustules = np.asarray(
+            [(m.x, m.y) for m in merge_detections(responses, detect_acne(responses, tree_model))
+             if m.kind == "pustule"], np.float64).reshape(-1, 2)
     for i in range(len(kinds)):
         near = np.hypot(tree_pustules[:, 0] - les[i, 0], tree_pustules[:, 1] - les[i, 1])
         confirmed = bool((near <= MERGE_SHARE * max(les[i, 2], 2.0)).any())
