@@ -118,9 +118,9 @@ def find_lesions(rgb: np.ndarray, face, regions, *, model: AcneHeatmap | None = 
     The acne spots come from the heatmap network (:mod:`skintrack.core.acne_heatmap`, ADR 0210)
     run on the face crop at its trained scale; each is named by the colour rules
     (:func:`~skintrack.core.lesions.acne.colour_kinds`) and scored by the network's calibrated
-    certainty. Wounds, crusts and cold sores come from the colour rules
-    (:mod:`~skintrack.core.lesions.patches`). The tree detector (:mod:`.acne`) is kept and
-    measured, not used here.
+    certainty; a pustule must also be one of the tree detector's pustules (:mod:`.acne`, run only
+    when a lesion could be one). Wounds, crusts and cold sores come from the colour rules
+    (:mod:`~skintrack.core.lesions.patches`).
 
     Parameters
     ----------
