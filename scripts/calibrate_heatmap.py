@@ -3,9 +3,10 @@
 Runs the shipped network (``models/acne_heatmap.onnx``) on every ``acne04-dev`` photo at its
 trained scale with a low threshold, matches the peaks to the expert circles with the project's
 scorer (:func:`skintrack.core.lesion_scoring.match_lesions`, all peaks of a photo at 0.35 or
-more: just under the shipped threshold, so lower peaks do not take expert circles) and, per bin of peak probability, takes the share
-of peaks that were expert lesions. The shares are made non-decreasing (pool adjacent violators)
-and written as ``certainty`` into ``models/acne_heatmap.json`` with ``--write``.
+more: just under the shipped threshold, so lower peaks do not take expert circles) and, per bin
+of peak probability, takes the share of peaks that were expert lesions. The shares are made
+non-decreasing (pool adjacent violators) and written as ``certainty`` into
+``models/acne_heatmap.json`` with ``--write``.
 
 acne04-dev is the network's SELECTION set (its threshold and training length were chosen on it;
 it never trained on it), so the mapping is fitted on the selection set, not on unseen photos.

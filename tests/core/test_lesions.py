@@ -344,7 +344,6 @@ def test_a_rendered_pustule_on_clean_skin_is_certain_enough_to_postpone(engine, 
 
     photo = load_sample(name)
     face = engine.detect(photo.rgb).face
-    model = L.load_model()
     for seed in range(6):
         rgb, lesion = render(photo.rgb, face, "pustule", "left_cheek", 4.0, seed=seed)
         findings, _ = _analyse(engine, rgb)
