@@ -1,7 +1,10 @@
 """Score the acne detector on a labelled folder (``annotations.json`` + photos).
 
     .venv/bin/python scripts/score_lesions.py FOLDER [--model models/lesions_acne.npz]
-        [--threshold T] [--json] [--per-photo]
+        [--threshold T] [--json] [--per-photo] [--shipped]
+
+``--shipped`` scores what the app reports instead of the trees: the acne-kind findings of
+:func:`skintrack.core.lesions.find_lesions` (the heatmap network's spots since ADR 0210's switch).
 
 Uses issue 4's matching rule (:mod:`skintrack.core.lesion_scoring`): a predicted centre matches an
 unmatched expert circle within max(1.5 r, 6 px), nearest first; photos where no face is found count
@@ -32,6 +35,8 @@ def main(argv=None) -> int:
     ap.add_argument("--threshold", type=float, default=None, help="score threshold (0-1)")
     ap.add_argument("--json", action="store_true", help="print the scores as JSON")
     ap.add_argument("--per-photo", action="store_true", help="one line per photo")
+    ap.add_argument("--shipped", action="store_true",
+                    help="score find_lesions' acne findings (what the app reports)")
     args = ap.parse_args(argv)
     try:
         model = L.TreeModel.load(args.model) if args.model else L.load_model()
@@ -40,6 +45,16 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         with FaceEngine() as engine:
             detect = L.acne_detector(engine, model, threshold=args.threshold)
+            if args.shipped:
+                import numpy as np
+
+                def detect(rgb):
+                    det = engine.detect(rgb)
+                    if not det.faces:
+                        return None
+                    found = L.find_lesions(rgb, det.faces[0], None)
+                    return np.array([(f.x, f.y) for f in found if f.kind in L.ACNE_KINDS],
+                                    np.float64).reshape(-1, 2)
 
             def progress(name, m):
                 if args.per_photo:

@@ -223,10 +223,12 @@ def test_acne_detector_scores_on_acne04_dev(engine, acne04_dir):
 KINDS_SAMPLE_EVERY = 12
 KINDS_RECORDED = {
     "boxes": {"whitehead and blackhead": 21, "papules": 42, "pustules": 73, "nodules and cysts": 63},
-    "named": {"whitehead and blackhead": {"comedone": 4, "papule": 9, "nodule": 1},
-              "papules": {"comedone": 9, "papule": 22, "nodule": 4},
-              "pustules": {"comedone": 10, "papule": 48, "nodule": 8},
-              "nodules and cysts": {"comedone": 8, "papule": 28, "nodule": 6}},
+    # Recorded with the heatmap network's spots (ADR 0210, switched on 2026-12-01); the trees'
+    # spots gave 4/9/1, 9/22/4, 10/48/8, 8/28/6.
+    "named": {"whitehead and blackhead": {"comedone": 4, "papule": 7, "nodule": 1},
+              "papules": {"comedone": 10, "papule": 15, "nodule": 3},
+              "pustules": {"comedone": 11, "papule": 38, "nodule": 9},
+              "nodules and cysts": {"comedone": 23, "papule": 12, "nodule": 7}},
 }
 
 
@@ -240,8 +242,8 @@ def test_acne_kinds_in_the_exporters_boxes_reproduce_their_recorded_figures(engi
     assert table.boxes == KINDS_RECORDED["boxes"]
     assert table.named == KINDS_RECORDED["named"], table.confusion()
     fig = table.figures()
-    # The issue's figures on this sample: no "pustules" box named pustule, 85 % named inflamed.
-    assert fig["pustules_named_pustule"] == 0.0 and fig["pustules_named_inflamed"] == 0.8485
+    # On this sample: no "pustules" box named pustule, 81 % named inflamed (trees: 85 %).
+    assert fig["pustules_named_pustule"] == 0.0 and fig["pustules_named_inflamed"] == 0.8103
 
 
 def test_the_exporters_box_class_is_the_photos_severity_grade(acne04_dir):
@@ -342,18 +344,17 @@ def test_a_rendered_pustule_on_clean_skin_is_certain_enough_to_postpone(engine, 
 
     photo = load_sample(name)
     face = engine.detect(photo.rgb).face
-    model = L.load_model()
     for seed in range(6):
         rgb, lesion = render(photo.rgb, face, "pustule", "left_cheek", 4.0, seed=seed)
         findings, _ = _analyse(engine, rgb)
         hits = _found(findings, lesion, "pustule")
         assert hits, (name, seed)
         assert max(f.score for f in hits) >= certain_score("pustule"), (name, seed)
-    # The score shown is the pustule fit at the detection's raw score, not the overall one.
-    work = L.prepare(rgb, engine.detect(rgb).face)
-    spots = L.detect_acne(work, model)
+    # The score shown is the network's calibrated certainty (ADR 0210), not a raw probability.
+    from skintrack.core.acne_heatmap import load_heatmap
+
     shown = {round(f.score, 3) for f in hits}
-    assert shown & {round(float(model.certainty(r, "pustule")), 3) for r in spots.score}
+    assert shown <= {round(float(c), 3) for c in load_heatmap().meta["calibration"]["certainty"]}
 
 
 def test_findings_carry_the_certainty_and_detection_keeps_the_raw_score(engine, load_sample):
@@ -380,8 +381,13 @@ def test_no_acne_spot_is_reported_on_the_red_of_the_lips(engine, load_sample):
         if f.kind in L.ACNE_KINDS:
             depth = cv2.pointPolygonTest(lips, (f.x, f.y), True) * mm_per_px
             assert depth <= L.LIP_INSIDE_MM + 1e-6, (f.kind, depth)
-    # Still found there: a spot on the lip border (0.6 px inside the outline) stays.
-    assert any(f.region == "perioral" for f in a.findings)
+    # Still found there: a spot on the lip border stays (a pustule painted there on this photo;
+    # the trees found a real spot 0.6 px inside the outline, the network does not report it).
+    rgb, lesion = render(load_sample("0-f15-hao-ph.jpg").rgb, a.face, "pustule", "lip_border",
+                         4.0, seed=0)
+    found, _ = _analyse(engine, rgb)
+    assert any(f.kind in L.ACNE_KINDS and math.hypot(f.x - lesion.x, f.y - lesion.y)
+               <= lesion.radius_px for f in found)
 
 
 def test_halving_is_the_mean_of_each_two_by_two_block():

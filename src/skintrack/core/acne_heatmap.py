@@ -7,8 +7,10 @@ maxima over the threshold) are the detections. It was trained at the scale of th
 :data:`ACNE04_MM_PER_PX` (median over train photos, by iris and by face height alike); a photo at
 another known scale is resampled to it first.
 
-Standalone: not used by :func:`skintrack.core.lesions.find_lesions` (ADR 0210). No PyTorch at run
-time: OpenCV's ``dnn`` module reads the exported ONNX file.
+Since 2026-12-01 it finds the acne spots of :func:`skintrack.core.lesions.find_lesions` (ADR 0210,
+"Switched on"); :meth:`AcneHeatmap.certainty` turns a peak's probability into the share of such
+peaks that were expert lesions (``calibration`` in the model's JSON, fitted on acne04-dev by
+``scripts/calibrate_heatmap.py``). No PyTorch at run time: OpenCV's ``dnn`` reads the ONNX file.
 """
 
 from __future__ import annotations
@@ -72,6 +74,19 @@ class AcneHeatmap:
         self.mean = float(self.meta.get("mean", 127.0))
         self.std = float(self.meta.get("std", 128.0))
         self._lock = threading.Lock()  # a cv2.dnn.Net is not safe to share between threads
+
+    def certainty(self, prob) -> np.ndarray:
+        """The calibrated certainty of peaks of probability ``prob``: the share of acne04-dev
+        peaks in the same probability bin that matched an expert circle (the network's selection
+        set; ``calibration`` in the model's JSON). ``prob`` itself when there is no calibration."""
+        prob = np.asarray(prob, np.float64)
+        cal = self.meta.get("calibration")
+        if not cal:
+            return prob
+        edges = np.asarray(cal["probability"], np.float64)
+        sure = np.asarray(cal["certainty"], np.float64)
+        i = np.clip(np.searchsorted(edges, prob, side="right") - 1, 0, len(edges) - 1)
+        return sure[i]
 
     def maps(self, rgb: np.ndarray) -> np.ndarray:
         """The raw output (4, ceil(h/4), ceil(w/4)) for an RGB uint8 image at the trained scale:

@@ -93,18 +93,53 @@ def acne_kind(features: np.ndarray, diameter_mm: float) -> str:
     is a comedone (open: dark; closed: skin-coloured).
     """
     f = dict(zip(FEATURE_NAMES, features, strict=True))
-    red = max(f["a_ring0"], f["a_ring1"], f["a_ring2"]) >= INFLAMED_DA
+    return _kind(max(f["a_ring0"], f["a_ring1"], f["a_ring2"]), f["L_inner_max"],
+                 f["b_inner_max"], diameter_mm)
+
+
+def _kind(a_rise: float, l_head: float, b_head: float, diameter_mm: float) -> str:
+    red = a_rise >= INFLAMED_DA
     if not red:
         return "comedone"
     # The detection sits on the red base (a* peaks there, not on the pale head), so the head is
     # the brightest pixel within 3 px: much lighter than the surroundings and not bluish (glare
     # on a red spot is white to bluish; pus is white-yellow).
-    head = f["L_inner_max"] >= PUSTULE_HEAD_DL and f["b_inner_max"] >= 0.0
+    head = l_head >= PUSTULE_HEAD_DL and b_head >= 0.0
     if head:
         return "pustule"
     if diameter_mm >= NODULE_MIN_MM:
         return "nodule"
     return "papule"
+
+
+def colour_kinds(work: LesionWork, pts: np.ndarray, diameters_mm) -> list[str]:
+    """:func:`acne_kind` of spots at work pixels ``pts`` (see :func:`colour_profile`)."""
+    a_rise, l_head, b_head = colour_profile(work, pts)
+    return [_kind(float(a), float(L), float(b), float(d))
+            for a, L, b, d in zip(a_rise, l_head, b_head, diameters_mm, strict=True)]
+
+
+def colour_profile(work: LesionWork, pts: np.ndarray) -> tuple[np.ndarray, ...]:
+    """What :func:`acne_kind` reads at work pixels ``pts`` (n, 2) int: the a* rise of the inner
+    rings, the L* and b* of the lightest pixel within 3 px (over the outer ring), as
+    :func:`~skintrack.core.lesions.features.candidate_features` has them, without the blob
+    responses the rest of the features need."""
+    from skintrack.core.lesions.features import _patch_weights, _patches
+
+    pts = np.asarray(pts, np.intp).reshape(-1, 2)
+    if not len(pts):
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    rings, _sectors, disc3, _disc = _patch_weights()
+    per = []
+    for c in range(3):
+        p = _patches(work.lab[..., c], pts)
+        rm = p @ rings
+        outer = rm[:, -1]
+        if c == 1:
+            per.append((rm[:, :3] - outer[:, None]).max(1))
+        else:
+            per.append(p[:, disc3].max(1) - outer)
+    return per[1], per[0], per[2]
 
 
 def lesion_extent(work: LesionWork, xy, radius: float) -> tuple[float, float, float]:
