@@ -164,7 +164,7 @@ def lesion_extent(work: LesionWork, xy, radius: float) -> tuple[float, float, fl
     # wider than any blob response there (a shadow or flush around a small spot): the blob scale.
     if not found or found[2] > EXTENT_MAX_RATIO * radius:
         return float(xy[0]), float(xy[1]), float(radius)
-    return found
+    return float(found[0]), float(found[1]), float(found[2])
 
 
 def _extent_in(work: LesionWork, xy, half: int) -> tuple[float, ...] | None:
@@ -192,7 +192,7 @@ def _extent_in(work: LesionWork, xy, half: int) -> tuple[float, ...] | None:
     # pustule's head can be less red than half its base) by flooding the outside.
     m = np.zeros((win.shape[0] + 2, win.shape[1] + 2), np.uint8)
     m[1:-1, 1:-1] = contrast >= EXTENT_SHARE * peak
-    cv2.floodFill(m, None, (seed[1] + 1, seed[0] + 1), 2, flags=8)
+    cv2.floodFill(m, None, (int(seed[1]) + 1, int(seed[0]) + 1), 2, flags=8)
     outside = (m != 2).astype(np.uint8)
     cv2.floodFill(outside, None, (0, 0), 0)
     comp = ((m == 2) | (outside == 1))[1:-1, 1:-1]

@@ -168,7 +168,7 @@ def find_lesions(rgb: np.ndarray, face, regions, *, model: AcneHeatmap | None = 
             diameter_mm=2 * r * mm_per_px if mm_per_px else None, region=region,
             score=round(p.score, 3), near_regions=near))
     taken = [(work.to_photo(np.array(p.work_xy)), p.radius_work / work.scale) for p in patches]
-    if not len(xy):
+    if net is None or not len(xy):  # no network file: the rules' findings only
         return findings
     # A finding's score is the network's calibrated certainty (models/ACNE_HEATMAP.md). Each spot
     # is outlined from its own extent (lesion_extent, as the trees' detections were: it re-centres

@@ -352,7 +352,7 @@ def _merge_patches(found, dl: np.ndarray, mm_per_px: float) -> list[Patch]:
         area = {k: 0 for k, _, _ in parts}
         for k, m, _ in parts:
             area[k] += int(m.sum())
-        kind = "cold_sore" if "cold_sore" in area else max(area, key=area.get)
+        kind = "cold_sore" if "cold_sore" in area else max(area, key=lambda k: area[k])
         allm = np.zeros_like(parts[0][1])
         for _, m, _ in parts:
             allm |= m

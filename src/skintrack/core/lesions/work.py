@@ -154,10 +154,13 @@ def prepare(rgb: np.ndarray, face, *, responses: bool = True) -> LesionWork:
     for name in ("right_eye", "left_eye"):
         cv2.fillPoly(eyes, [np.round(wxy[list(EXCLUDE[name])]).astype(np.int32)], 1)
     eyes = eyes.astype(bool)
-    mask &= ~eyes
+    mask = np.logical_and(mask, np.logical_not(eyes))
     sub = (inner & ~eyes)[::3, ::3]
     skin = lab[::3, ::3][sub]
-    skin_lab = tuple(float(v) for v in np.median(skin, axis=0)) if len(skin) else (60.0, 12.0, 15.0)
+    skin_lab = (60.0, 12.0, 15.0)  # a typical light skin, when too little skin shows
+    if len(skin):
+        med = np.median(skin, axis=0)
+        skin_lab = (float(med[0]), float(med[1]), float(med[2]))
     roll = np.arctan2(wxy[152, 0] - wxy[10, 0], wxy[152, 1] - wxy[10, 1])
     mm_per_px = face.mm_per_px if face.mm_per_px else DEFAULT_FACE_HEIGHT_MM / fh
     work = LesionWork(scale=scale, origin=(x0, y0), lab=lab, mask=mask, xy=wxy,
