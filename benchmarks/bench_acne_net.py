@@ -39,12 +39,18 @@ def main() -> None:
         t4 = time.perf_counter()
         L.detect_acne(work, model)
         t5 = time.perf_counter()
-        for k, v in (("net input", t1 - t0), ("net (cv2.dnn)", t2 - t1),
-                     ("detect_acne_net", t3 - t2), ("trees: features+score", t4 - t3),
-                     ("detect_acne (trees)", t5 - t4)):
+        for k, v in (
+            ("net input", t1 - t0),
+            ("net (cv2.dnn)", t2 - t1),
+            ("detect_acne_net", t3 - t2),
+            ("trees: features+score", t4 - t3),
+            ("detect_acne (trees)", t5 - t4),
+        ):
             steps.setdefault(k, []).append(v * 1e3)
-    print(f"12 MP photo, {len(pts)} candidates, {len(spots.work_xy)} network detections; "
-          "median of 15 after warm-up:")
+    print(
+        f"12 MP photo, {len(pts)} candidates, {len(spots.work_xy)} network detections; "
+        "median of 15 after warm-up:"
+    )
     for k, v in steps.items():
         print(f"  {k:<24} {statistics.median(v[1:]):6.1f} ms (best {min(v[1:]):.1f})")
 

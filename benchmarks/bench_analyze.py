@@ -59,8 +59,10 @@ def main() -> None:
                 if not full:
                     shipped = a
     p = shipped.photo
-    print(f"analyze, 12 MP JPEG ({p.width} x {p.height}), face width {shipped.face.width_px:.0f} "
-          f"px, analysed at 1/{shipped.reduction}; median of {RUNS} after warm-up, interleaved:")
+    print(
+        f"analyze, 12 MP JPEG ({p.width} x {p.height}), face width {shipped.face.width_px:.0f} "
+        f"px, analysed at 1/{shipped.reduction}; median of {RUNS} after warm-up, interleaved:"
+    )
     print(f"  {'stage':<14}{'shipped':>10}{'full scale':>12}")
     for k in STAGES:
         a = runs["reduced"][0].get(k)
@@ -71,15 +73,23 @@ def main() -> None:
         fb = f"{statistics.median(b):10.1f}ms" if b else f"{'-':>12}"
         print(f"  {k:<14}{fa}{fb}")
     ta, tb = statistics.median(runs["reduced"][1]), statistics.median(runs["full"][1])
-    print(f"  {'whole':<14}{ta:8.1f}ms{tb:10.1f}ms   (target <= 100; best shipped "
-          f"{min(runs['reduced'][1]):.1f})")
+    print(
+        f"  {'whole':<14}{ta:8.1f}ms{tb:10.1f}ms   (target <= 100; best shipped "
+        f"{min(runs['reduced'][1]):.1f})"
+    )
     les = statistics.median(runs["reduced"][0]["lesions"])
     print(f"  lesion finding {les:.1f} ms (target <= 40)")
-    print(f"load average after: {load_average()}; reference blur {reference_ms():.2f} ms "
-          "(0.46 ms when the two-core test VM runs quick: scale the figures above)")
+    print(
+        f"load average after: {load_average()}; reference blur {reference_ms():.2f} ms "
+        "(0.46 ms when the two-core test VM runs quick: scale the figures above)"
+    )
 
-    med, best = timed(lambda: subprocess.run([sys.executable, "-m", "skintrack", "--help"],
-                                             capture_output=True, check=True, cwd=ROOT), repeat=5)
+    med, best = timed(
+        lambda: subprocess.run(
+            [sys.executable, "-m", "skintrack", "--help"], capture_output=True, check=True, cwd=ROOT
+        ),
+        repeat=5,
+    )
     print(f"skintrack --help: median {med:.0f} ms, best {best:.0f} ms   (target < 500)")
 
 

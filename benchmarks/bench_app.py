@@ -31,9 +31,22 @@ def launch_times(repeat: int = 5) -> list[float]:
         for _ in range(repeat):
             t0 = time.perf_counter()
             proc = subprocess.Popen(
-                [sys.executable, "-m", "skintrack", "app", "--data-dir", data, "--fake-camera",
-                 str(SAMPLES / "aptus_1.png")],
-                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT, env=env)
+                [
+                    sys.executable,
+                    "-m",
+                    "skintrack",
+                    "app",
+                    "--data-dir",
+                    data,
+                    "--fake-camera",
+                    str(SAMPLES / "aptus_1.png"),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                cwd=ROOT,
+                env=env,
+            )
             line = proc.stdout.readline()
             elapsed = time.perf_counter() - t0
             proc.terminate()
@@ -54,8 +67,10 @@ def preview_rate(fps: float | None, seconds: float = 6.0) -> dict:
     from skintrack.app.pages.capture import CapturePage
 
     app = QApplication.instance() or QApplication([])
-    page = CapturePage(AppModel(), lambda: FakeCamera(
-        [SAMPLES / "aptus_1.png", SAMPLES / "obama.jpg"], fps=fps, drift_px=2.0))
+    page = CapturePage(
+        AppModel(),
+        lambda: FakeCamera([SAMPLES / "aptus_1.png", SAMPLES / "obama.jpg"], fps=fps, drift_px=2.0),
+    )
     page.resize(1280, 800)
     page.show()
 
@@ -67,8 +82,7 @@ def preview_rate(fps: float | None, seconds: float = 6.0) -> dict:
     while page.frames_shown < 5:  # model loaded, first frames through
         wait(50)
     p = page.preview
-    shown0, proc0, cpu0, t0 = page.frames_shown, p.frames_processed, p.cpu_seconds, \
-        time.perf_counter()
+    shown0, proc0, cpu0, t0 = page.frames_shown, p.frames_processed, p.cpu_seconds, time.perf_counter()
     painted0 = page.view.paint_count
     gui0 = time.process_time()
     wait(int(seconds * 1000))
@@ -76,16 +90,18 @@ def preview_rate(fps: float | None, seconds: float = 6.0) -> dict:
     n = max(1, p.frames_processed - proc0)
     work = sorted(list(p.frame_seconds)[-n:])
     image = page.view.image()
-    result = {"shown": (page.frames_shown - shown0) / dt,
-              "painted": (page.view.paint_count - painted0) / dt,
-              "processed": (p.frames_processed - proc0) / dt,
-              "cpu_ms": (p.cpu_seconds - cpu0) / n * 1e3,
-              "process_cpu_ms": (time.process_time() - gui0) / n * 1e3,
-              "size": p.last_frame.shape[1::-1],
-              "picture": (image.width(), image.height()),
-              "work_p50_ms": work[len(work) // 2] * 1e3,
-              "work_p95_ms": work[int(len(work) * 0.95)] * 1e3,
-              "late": sum(w > 1 / 30 for w in work) / max(1, len(work))}
+    result = {
+        "shown": (page.frames_shown - shown0) / dt,
+        "painted": (page.view.paint_count - painted0) / dt,
+        "processed": (p.frames_processed - proc0) / dt,
+        "cpu_ms": (p.cpu_seconds - cpu0) / n * 1e3,
+        "process_cpu_ms": (time.process_time() - gui0) / n * 1e3,
+        "size": p.last_frame.shape[1::-1],
+        "picture": (image.width(), image.height()),
+        "work_p50_ms": work[len(work) // 2] * 1e3,
+        "work_p95_ms": work[int(len(work) * 0.95)] * 1e3,
+        "late": sum(w > 1 / 30 for w in work) / max(1, len(work)),
+    }
     page.stop()
     page.close()
     app.processEvents()
@@ -95,21 +111,30 @@ def preview_rate(fps: float | None, seconds: float = 6.0) -> dict:
 def main() -> None:
     times = launch_times()
     print(f"skintrack app, process start -> window shown (offscreen), {len(times)} runs:")
-    print(f"  median {statistics.median(times):.2f} s, best {min(times):.2f} s, "
-          f"worst {max(times):.2f} s   (target <= 2 s)")
+    print(
+        f"  median {statistics.median(times):.2f} s, best {min(times):.2f} s, "
+        f"worst {max(times):.2f} s   (target <= 2 s)"
+    )
     for fps in (None, 30.0):
         r = preview_rate(fps)
         label = "unpaced camera" if fps is None else f"camera paced at {fps:g} fps"
-        print(f"live preview with mesh overlay, {r['size'][0]} x {r['size'][1]} frames shown "
-              f"as {r['picture'][0]} x {r['picture'][1]} in a 1280 x 800 window, {label}:")
-        print(f"  {r['painted']:.1f} frames painted/s ({r['shown']:.1f} handed to the screen), "
-              f"{r['processed']:.1f} frames analysed/s   (target >= 25)")
-        print(f"  work per frame (wall, camera wait excluded): median {r['work_p50_ms']:.1f} ms, "
-              f"95th percentile {r['work_p95_ms']:.1f} ms, {r['late']:.1%} over 33 ms")
-        print(f"  CPU per frame: preview thread {r['cpu_ms']:.1f} ms, whole process "
-              f"{r['process_cpu_ms']:.1f} ms (all threads, incl. painting and OpenCV's own)")
-    print(f"machine load average while measuring: {os.getloadavg()[0]:.1f} on "
-          f"{os.cpu_count()} cores")
+        print(
+            f"live preview with mesh overlay, {r['size'][0]} x {r['size'][1]} frames shown "
+            f"as {r['picture'][0]} x {r['picture'][1]} in a 1280 x 800 window, {label}:"
+        )
+        print(
+            f"  {r['painted']:.1f} frames painted/s ({r['shown']:.1f} handed to the screen), "
+            f"{r['processed']:.1f} frames analysed/s   (target >= 25)"
+        )
+        print(
+            f"  work per frame (wall, camera wait excluded): median {r['work_p50_ms']:.1f} ms, "
+            f"95th percentile {r['work_p95_ms']:.1f} ms, {r['late']:.1%} over 33 ms"
+        )
+        print(
+            f"  CPU per frame: preview thread {r['cpu_ms']:.1f} ms, whole process "
+            f"{r['process_cpu_ms']:.1f} ms (all threads, incl. painting and OpenCV's own)"
+        )
+    print(f"machine load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

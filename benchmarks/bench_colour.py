@@ -31,8 +31,15 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, SAMPLES, make_12mp_jpeg, timed  # noqa: E402
 
-FRONTAL = ["aptus_1.png", "aptus_2.png", "aptus_5.png", "aptus_6.png", "aptus_8.png", "obama.jpg",
-           "0-f15-hao-ph.jpg"]
+FRONTAL = [
+    "aptus_1.png",
+    "aptus_2.png",
+    "aptus_5.png",
+    "aptus_6.png",
+    "aptus_8.png",
+    "obama.jpg",
+    "0-f15-hao-ph.jpg",
+]
 TREATED = {"left_cheek": 3.0, "right_cheek": 3.0, "forehead": 1.5}
 
 
@@ -41,17 +48,36 @@ def _light_pose_variants(rgb, ph):
     return [
         ("jpeg q95", ph.jpeg_roundtrip(rgb, 95), False),
         ("jpeg q75", ph.jpeg_roundtrip(rgb, 75), False),
-        ("framing", ph.jpeg_roundtrip(ph.change_pose(rgb, angle_deg=4, scale=0.92,
-                                                     shift=(12, -8)), 90), False),
+        (
+            "framing",
+            ph.jpeg_roundtrip(ph.change_pose(rgb, angle_deg=4, scale=0.92, shift=(12, -8)), 90),
+            False,
+        ),
         ("turn", ph.jpeg_roundtrip(ph.change_pose(rgb, yaw_deg=6, angle_deg=-2), 90), False),
-        ("warm+dim", ph.jpeg_roundtrip(ph.change_light(rgb, white_balance=(1.1, 1.0, 0.85),
-                                                       exposure=0.85), 90), True),
-        ("cool+bright", ph.jpeg_roundtrip(ph.change_light(rgb, white_balance=(0.92, 1.0, 1.1),
-                                                          exposure=1.1), 90), True),
+        (
+            "warm+dim",
+            ph.jpeg_roundtrip(ph.change_light(rgb, white_balance=(1.1, 1.0, 0.85), exposure=0.85), 90),
+            True,
+        ),
+        (
+            "cool+bright",
+            ph.jpeg_roundtrip(ph.change_light(rgb, white_balance=(0.92, 1.0, 1.1), exposure=1.1), 90),
+            True,
+        ),
         ("side light", ph.jpeg_roundtrip(ph.change_light(rgb, side_shading=0.2), 90), True),
-        ("all", ph.jpeg_roundtrip(ph.change_pose(ph.change_light(
-            rgb, white_balance=(1.08, 1.0, 0.9), exposure=0.9, side_shading=-0.15),
-            angle_deg=3, scale=0.95, yaw_deg=-4), 85), True),
+        (
+            "all",
+            ph.jpeg_roundtrip(
+                ph.change_pose(
+                    ph.change_light(rgb, white_balance=(1.08, 1.0, 0.9), exposure=0.9, side_shading=-0.15),
+                    angle_deg=3,
+                    scale=0.95,
+                    yaw_deg=-4,
+                ),
+                85,
+            ),
+            True,
+        ),
     ]
 
 
@@ -76,12 +102,13 @@ def section_speed(engine) -> None:
     a = analyze_photo(photo, engine, find_lesions=False)
     if not later.exists():
         red = ph.add_redness(photo.rgb, a.regions, delta_a_star={"left_cheek": 4.0})
-        cv2.imwrite(str(later), ph.change_pose(red, angle_deg=2)[..., ::-1],
-                    [cv2.IMWRITE_JPEG_QUALITY, 92])
+        cv2.imwrite(str(later), ph.change_pose(red, angle_deg=2)[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 92])
     med, best = timed(lambda: region_statistics(a.regions), repeat=15)
-    print(f"colour statistics, 12 MP photo (work grid {a.regions.work_rgb.shape[1]} x "
-          f"{a.regions.work_rgb.shape[0]}): median {med:.1f} ms, best {best:.1f} ms "
-          "(target <= 40)")
+    print(
+        f"colour statistics, 12 MP photo (work grid {a.regions.work_rgb.shape[1]} x "
+        f"{a.regions.work_rgb.shape[0]}): median {med:.1f} ms, best {best:.1f} ms "
+        "(target <= 40)"
+    )
 
     def run(lesions: bool):
         t0 = time.perf_counter()
@@ -100,10 +127,12 @@ def section_speed(engine) -> None:
         rows = [run(lesions) for _ in range(5)]
         dec, cmp_, fig = (statistics.median(r[i] for r in rows) for i in range(3))
         parts = {k: statistics.median(r[3][k] for r in rows) for k in rows[0][3]}
-        print(f"compare two 12 MP photos {'with' if lesions else 'without'} lesion finding "
-              f"(median of 5): decode+analyse both {dec:.0f} ms, compare {cmp_:.0f} ms "
-              f"({', '.join(f'{k} {v:.0f}' for k, v in parts.items())}), map image {fig:.0f} ms; "
-              f"total {dec + cmp_ + fig:.0f} ms (target <= 600)")
+        print(
+            f"compare two 12 MP photos {'with' if lesions else 'without'} lesion finding "
+            f"(median of 5): decode+analyse both {dec:.0f} ms, compare {cmp_:.0f} ms "
+            f"({', '.join(f'{k} {v:.0f}' for k, v in parts.items())}), map image {fig:.0f} ms; "
+            f"total {dec + cmp_ + fig:.0f} ms (target <= 600)"
+        )
     med, _ = timed(lambda: find_chart(photo.rgb), repeat=3)
     print(f"chart search on a 12 MP photo without a chart: {med:.0f} ms")
 
@@ -133,13 +162,14 @@ def section_phantom(engine) -> None:
         print(f"  {name:18s} worst |error| {worst:.2f} a*")
     print("max |error| per re-shot kind (treated regions / untreated regions), a* units:")
     for vname, errs in treated_err.items():
-        print(f"  {vname:12s} {'changed light' if lit[vname] else 'same light':13s} "
-              f"{_pct(errs, 100):.2f} / {_pct(untreated_err[vname], 100):.2f}")
+        print(
+            f"  {vname:12s} {'changed light' if lit[vname] else 'same light':13s} "
+            f"{_pct(errs, 100):.2f} / {_pct(untreated_err[vname], 100):.2f}"
+        )
     same = [e for v, errs in treated_err.items() if not lit[v] and v != "jpeg q75" for e in errs]
     changed = [e for v, errs in treated_err.items() if lit[v] for e in errs]
     print(f"treated, same light (JPEG q>=90): max |error| {_pct(same, 100):.2f} (target <= 0.3)")
-    print(f"treated, changed light and pose:  max |error| {_pct(changed, 100):.2f} "
-          "(target <= 0.5)")
+    print(f"treated, changed light and pose:  max |error| {_pct(changed, 100):.2f} (target <= 0.5)")
 
 
 def section_repeat(engine) -> None:
@@ -162,13 +192,19 @@ def section_repeat(engine) -> None:
             vals = [ch.delta_a_star for ch in raw.regions.values()]
             (none_light if light else none_same).extend(vals)
     print("unchanged skin, |Δa*| percentiles 50 / 95 / 99 / max:")
-    for label, v in (("cheeks, light matched on untreated regions", norm_vals),
-                     ("all regions, no light change, no normalisation", none_same),
-                     ("all regions, light changed, no normalisation", none_light)):
-        print(f"  {label:48s} {_pct(v, 50):.2f} / {_pct(v, 95):.2f} / {_pct(v, 99):.2f} / "
-              f"{_pct(v, 100):.2f}  (n={len(v)})")
-    print(f"  leave-one-region-out normalisation uncertainty: median {np.median(loro_u):.2f}, "
-          f"max {np.max(loro_u):.2f}")
+    for label, v in (
+        ("cheeks, light matched on untreated regions", norm_vals),
+        ("all regions, no light change, no normalisation", none_same),
+        ("all regions, light changed, no normalisation", none_light),
+    ):
+        print(
+            f"  {label:48s} {_pct(v, 50):.2f} / {_pct(v, 95):.2f} / {_pct(v, 99):.2f} / "
+            f"{_pct(v, 100):.2f}  (n={len(v)})"
+        )
+    print(
+        f"  leave-one-region-out normalisation uncertainty: median {np.median(loro_u):.2f}, "
+        f"max {np.max(loro_u):.2f}"
+    )
 
 
 def section_calibration(engine) -> None:
@@ -187,8 +223,10 @@ def section_calibration(engine) -> None:
     cameras = {
         "default phone": {},
         "cool, gamma 2.4": {"white_balance": (0.85, 1.0, 1.2), "gamma": 2.4},
-        "strong cross-talk": {"matrix": ((0.7, 0.35, -0.05), (0.1, 0.75, 0.15),
-                                         (0.05, -0.25, 1.2)), "exposure": 0.85},
+        "strong cross-talk": {
+            "matrix": ((0.7, 0.35, -0.05), (0.1, 0.75, 0.15), (0.05, -0.25, 1.2)),
+            "exposure": 0.85,
+        },
     }
     found, total = 0, 0
     by_method: dict[str, list[float]] = {m: [] for m in METHODS}
@@ -223,8 +261,10 @@ def section_calibration(engine) -> None:
     for m, v in by_method.items():
         print(f"  {m:28s} held-out mean ΔE2000: mean {np.mean(v):.2f}, worst {np.max(v):.2f}")
     print(f"  chosen: {', '.join(sorted(set(chosen)))}")
-    print(f"face a* error vs. the true photo: before correction max {_pct(face_err_before, 100):.1f}"
-          f", after {_pct(face_err_after, 100):.2f} (median {_pct(face_err_after, 50):.2f})")
+    print(
+        f"face a* error vs. the true photo: before correction max {_pct(face_err_before, 100):.1f}"
+        f", after {_pct(face_err_after, 100):.2f} (median {_pct(face_err_after, 50):.2f})"
+    )
     rng = np.random.default_rng(1)
     try:
         fit_calibration(rng.uniform(20, 230, (24, 3)))
@@ -243,8 +283,7 @@ def section_identity(engine) -> None:
     def score(a, b):
         m = regions_mapping(a.regions, a.face, b.regions, b.face)
         fw = (a.regions.face_box[2] - a.regions.face_box[0]) / a.regions.step
-        return check_identity(a.face, b.face, a.regions.work_rgb, m.sample(b.regions.work_rgb),
-                              m.valid, fw)
+        return check_identity(a.face, b.face, a.regions.work_rgb, m.sample(b.regions.work_rgb), m.valid, fw)
 
     names = sorted(p.name for p in SAMPLES.iterdir() if p.suffix.lower() in (".jpg", ".png"))
     analyses = {}
@@ -265,13 +304,17 @@ def section_identity(engine) -> None:
                 refused_same.append(f"{n}/{vname}")
     diff = [(score(analyses[x], analyses[y]), x, y) for x, y in itertools.permutations(analyses, 2)]
     accepted = [(x, y) for s, x, y in diff if s.same_person]
-    print(f"same face re-shot (redness, light, pose, JPEG; n={len(same_tex)}): texture min "
-          f"{np.nanmin(same_tex):.3f}, shape max {np.max(same_shape):.4f}; wrongly refused: "
-          f"{len(refused_same)} {refused_same[:3]}")
+    print(
+        f"same face re-shot (redness, light, pose, JPEG; n={len(same_tex)}): texture min "
+        f"{np.nanmin(same_tex):.3f}, shape max {np.max(same_shape):.4f}; wrongly refused: "
+        f"{len(refused_same)} {refused_same[:3]}"
+    )
     tex = np.array([s.texture_match for s, _, _ in diff])
     shp = np.array([s.shape_distance for s, _, _ in diff])
-    print(f"different sample people ({len(diff)} ordered pairs): texture max {np.nanmax(tex):.3f},"
-          f" shape min {shp.min():.4f}; wrongly accepted: {len(accepted)} {accepted[:3]}")
+    print(
+        f"different sample people ({len(diff)} ordered pairs): texture max {np.nanmax(tex):.3f},"
+        f" shape min {shp.min():.4f}; wrongly accepted: {len(accepted)} {accepted[:3]}"
+    )
     acne = ROOT.parent / "shared" / "data" / "acne04-dev"
     if acne.is_dir():
         files = sorted(acne.glob("*.jpg"))
@@ -286,10 +329,12 @@ def section_identity(engine) -> None:
         scores = [score(acne_an[i], acne_an[j]) for i, j in pairs]
         acc = sum(s.same_person for s in scores)
         t = np.array([s.texture_match for s in scores])
-        print(f"ACNE04 pairs of different photos ({len(scores)} pairs of {len(acne_an)} faces, "
-              "mostly three-quarter views; one patient may appear twice): texture max "
-              f"{np.nanmax(t):.3f}, 99th pct {np.nanpercentile(t, 99):.3f}; accepted as same "
-              f"person: {acc}")
+        print(
+            f"ACNE04 pairs of different photos ({len(scores)} pairs of {len(acne_an)} faces, "
+            "mostly three-quarter views; one patient may appear twice): texture max "
+            f"{np.nanmax(t):.3f}, 99th pct {np.nanpercentile(t, 99):.3f}; accepted as same "
+            f"person: {acc}"
+        )
 
 
 def _sclera_gains(a, b):
@@ -355,15 +400,24 @@ def section_sclera(engine) -> None:
                 d = central_mean(a_star_from_linear(ll)) - central_mean(a_star_from_linear(lb))
                 sclera_err.append(d - 3.0)
     print(f"whole face treated, light changed ({len(visible)} faces with visible eyes):")
-    print(f"  no normalisation:      |error| median {_pct(none_err, 50):.2f}, 95th pct "
-          f"{_pct(none_err, 95):.2f}, max {_pct(none_err, 100):.2f}")
-    print(f"  sclera white balance:  |error| median {_pct(sclera_err, 50):.2f}, 95th pct "
-          f"{_pct(sclera_err, 95):.2f}, max {_pct(sclera_err, 100):.2f}")
+    print(
+        f"  no normalisation:      |error| median {_pct(none_err, 50):.2f}, 95th pct "
+        f"{_pct(none_err, 95):.2f}, max {_pct(none_err, 100):.2f}"
+    )
+    print(
+        f"  sclera white balance:  |error| median {_pct(sclera_err, 50):.2f}, 95th pct "
+        f"{_pct(sclera_err, 95):.2f}, max {_pct(sclera_err, 100):.2f}"
+    )
 
 
-SECTIONS = {"speed": section_speed, "phantom": section_phantom, "repeat": section_repeat,
-            "calibration": section_calibration, "identity": section_identity,
-            "sclera": section_sclera}
+SECTIONS = {
+    "speed": section_speed,
+    "phantom": section_phantom,
+    "repeat": section_repeat,
+    "calibration": section_calibration,
+    "identity": section_identity,
+    "sclera": section_sclera,
+}
 
 
 def main(argv: list[str]) -> None:

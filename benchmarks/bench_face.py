@@ -41,9 +41,12 @@ class MediaPipeFaces:
 
         opts = vision.FaceLandmarkerOptions(
             base_options=BaseOptions(model_asset_buffer=load_model_bytes()),
-            running_mode=vision.RunningMode.IMAGE, num_faces=2,
-            min_face_detection_confidence=0.5, min_face_presence_confidence=0.5,
-            output_facial_transformation_matrixes=True)
+            running_mode=vision.RunningMode.IMAGE,
+            num_faces=2,
+            min_face_detection_confidence=0.5,
+            min_face_presence_confidence=0.5,
+            output_facial_transformation_matrixes=True,
+        )
         self._lm = vision.FaceLandmarker.create_from_options(opts)
 
     def plain(self, rgb: np.ndarray):
@@ -73,8 +76,7 @@ class MediaPipeFaces:
             img = small[:, ::-1] if mirrored else small
             px, py = round(border * sw), round(border * sh)
             if px or py:
-                img = cv2.copyMakeBorder(img, py, py, px, px, cv2.BORDER_CONSTANT,
-                                         value=(128, 128, 128))
+                img = cv2.copyMakeBorder(img, py, py, px, px, cv2.BORDER_CONSTANT, value=(128, 128, 128))
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(img))
             n = len(self._lm.detect(image).face_landmarks)
             if n:
@@ -93,8 +95,13 @@ def _timings(label: str, detect, photos) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", action="append", default=[], metavar="DIR",
-                    help="a folder of photos for the face-found counts (repeatable)")
+    ap.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder of photos for the face-found counts (repeatable)",
+    )
     ap.add_argument("--every", type=int, default=1, metavar="N", help="every N-th photo of each")
     args = ap.parse_args()
 
@@ -105,8 +112,10 @@ def main() -> None:
     engine = FaceEngine()
     print(f"FaceEngine load (hash check, both networks): {(time.perf_counter() - t0) * 1e3:.0f} ms")
     big = make_12mp_jpeg(Path(tempfile.gettempdir()) / "skintrack_bench_12mp.jpg")
-    photos = [("obama.jpg (1137 x 910)", load_photo(SAMPLES / "obama.jpg").rgb),
-              ("12 MP JPEG (3024 x 4032)", load_photo(big).rgb)]
+    photos = [
+        ("obama.jpg (1137 x 910)", load_photo(SAMPLES / "obama.jpg").rgb),
+        ("12 MP JPEG (3024 x 4032)", load_photo(big).rgb),
+    ]
     print("Face finding, median of 15 after a warm-up:")
     _timings("skintrack", engine.detect, photos)
 
@@ -119,8 +128,10 @@ def main() -> None:
     _timings("mediapipe", ref.plain, photos)
 
     print("\nLandmarks, skintrack vs MediaPipe, plain attempt on the same copy:")
-    print(f"  {'photo':<18} {'mean px':>8} {'max px':>7} {'mean %IOD':>9} {'max %IOD':>8}"
-          f" {'dyaw':>6} {'dpitch':>6} {'droll':>6} {'mm/px MP':>9} {'ours':>7}")
+    print(
+        f"  {'photo':<18} {'mean px':>8} {'max px':>7} {'mean %IOD':>9} {'max %IOD':>8}"
+        f" {'dyaw':>6} {'dpitch':>6} {'droll':>6} {'mm/px MP':>9} {'ours':>7}"
+    )
     rows = []
     for path in sorted(p for p in SAMPLES.iterdir() if p.suffix.lower() in (".jpg", ".png")):
         rgb = load_photo(path).rgb
@@ -137,20 +148,33 @@ def main() -> None:
         from skintrack.core.face import _make_face
 
         mm = _make_face(b, theirs[0][1], rgb.shape[1], rgb.shape[0]).mm_per_px
-        rows.append((err.mean(), err.max(), 100 * err.mean() / iod, 100 * err.max() / iod,
-                     *np.abs(d), abs(a.mm_per_px / mm - 1)))
-        print(f"  {path.name:<18} {err.mean():8.2f} {err.max():7.2f} {rows[-1][2]:9.3f}"
-              f" {rows[-1][3]:8.3f} {d[0]:6.2f} {d[1]:6.2f} {d[2]:6.2f} {mm:9.4f}"
-              f" {a.mm_per_px:7.4f}")
+        rows.append(
+            (
+                err.mean(),
+                err.max(),
+                100 * err.mean() / iod,
+                100 * err.max() / iod,
+                *np.abs(d),
+                abs(a.mm_per_px / mm - 1),
+            )
+        )
+        print(
+            f"  {path.name:<18} {err.mean():8.2f} {err.max():7.2f} {rows[-1][2]:9.3f}"
+            f" {rows[-1][3]:8.3f} {d[0]:6.2f} {d[1]:6.2f} {d[2]:6.2f} {mm:9.4f}"
+            f" {a.mm_per_px:7.4f}"
+        )
     r = np.array(rows)
-    print(f"  all {len(r)}: mean of means {r[:, 0].mean():.2f} px ({r[:, 2].mean():.3f} % IOD), "
-          f"worst point {r[:, 1].max():.2f} px ({r[:, 3].max():.2f} % IOD); largest |dyaw| "
-          f"{r[:, 4].max():.2f}, |dpitch| {r[:, 5].max():.2f}, |droll| {r[:, 6].max():.2f} deg; "
-          f"mm/px within {100 * r[:, 7].max():.1f} %")
+    print(
+        f"  all {len(r)}: mean of means {r[:, 0].mean():.2f} px ({r[:, 2].mean():.3f} % IOD), "
+        f"worst point {r[:, 1].max():.2f} px ({r[:, 3].max():.2f} % IOD); largest |dyaw| "
+        f"{r[:, 4].max():.2f}, |dpitch| {r[:, 5].max():.2f}, |droll| {r[:, 6].max():.2f} deg; "
+        f"mm/px within {100 * r[:, 7].max():.1f} %"
+    )
 
     for folder in args.data:
-        files = sorted(p for p in Path(folder).iterdir()
-                       if p.suffix.lower() in (".jpg", ".jpeg", ".png"))[:: args.every]
+        files = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))[
+            :: args.every
+        ]
         counts = {"mp plain": [], "mp retries": [], "ours plain": [], "ours retries": []}
         for p in files:
             rgb = load_photo(p).rgb
@@ -159,10 +183,15 @@ def main() -> None:
             counts["ours plain"].append(engine.detect(rgb, attempts=((0.0, False),)).count)
             counts["ours retries"].append(engine.detect(rgb).count)
         found = {k: sum(c >= 1 for c in v) for k, v in counts.items()}
-        print(f"\n{folder}: {len(files)} photos; a face found: " + ", ".join(
-            f"{k} {v}" for k, v in found.items()))
-        differ = [p.name for p, x, y in zip(files, counts["mp retries"], counts["ours retries"],
-                                             strict=True) if x != y]
+        print(
+            f"\n{folder}: {len(files)} photos; a face found: "
+            + ", ".join(f"{k} {v}" for k, v in found.items())
+        )
+        differ = [
+            p.name
+            for p, x, y in zip(files, counts["mp retries"], counts["ours retries"], strict=True)
+            if x != y
+        ]
         print(f"  photos where the face counts (with retries) differ: {differ or 'none'}")
         print(f"  median faces per photo: {statistics.median(counts['ours retries'])}")
     ref.close()

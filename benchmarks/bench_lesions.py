@@ -49,20 +49,30 @@ def main() -> None:
         t4 = time.perf_counter()
         L.find_patches(base)
         t5 = time.perf_counter()
-        for k, v in (("resample+colour", t1 - t), ("blob responses", t2 - t1),
-                     ("candidates+features", t3 - t2), ("tree model", t4 - t3),
-                     ("wound/crust/cold sore*", t5 - t4)):
+        for k, v in (
+            ("resample+colour", t1 - t),
+            ("blob responses", t2 - t1),
+            ("candidates+features", t3 - t2),
+            ("tree model", t4 - t3),
+            ("wound/crust/cold sore*", t5 - t4),
+        ):
             steps.setdefault(k, []).append(v * 1e3)
-    print(f"lesion finding, 12 MP JPEG ({photo.width} x {photo.height}), face height "
-          f"{L.face_height_px(face):.0f} px, {len(pts)} candidates scored, {len(findings)} "
-          "findings; median of 15 after warm-up, each step run alone:")
+    print(
+        f"lesion finding, 12 MP JPEG ({photo.width} x {photo.height}), face height "
+        f"{L.face_height_px(face):.0f} px, {len(pts)} candidates scored, {len(findings)} "
+        "findings; median of 15 after warm-up, each step run alone:"
+    )
     for k, v in steps.items():
         print(f"  {k:<24} {statistics.median(v):6.1f} ms")
     print("  (* runs on a second thread during the responses and the acne scoring)")
-    print(f"  find_lesions total        {statistics.median(totals):6.1f} ms   (target <= 60; "
-          f"best {min(totals):.1f})")
-    print(f"  machine speed now: {reference_ms():.2f} ms for a reference blur (0.46 ms when the "
-          "two-core test VM runs quick, up to 0.8 when it runs slow: scale the figures above)")
+    print(
+        f"  find_lesions total        {statistics.median(totals):6.1f} ms   (target <= 60; "
+        f"best {min(totals):.1f})"
+    )
+    print(
+        f"  machine speed now: {reference_ms():.2f} ms for a reference blur (0.46 ms when the "
+        "two-core test VM runs quick, up to 0.8 when it runs slow: scale the figures above)"
+    )
 
     render_recall()
 
@@ -73,12 +83,16 @@ def main() -> None:
         with FaceEngine() as engine:
             t0 = time.perf_counter()
             s, _ = score_folder(data, L.acne_detector(engine, model))
-        print(f"acne04-dev, whole set, bundled model (seen in training): {s.summary()} "
-              f"[{time.perf_counter() - t0:.0f} s]")
+        print(
+            f"acne04-dev, whole set, bundled model (seen in training): {s.summary()} "
+            f"[{time.perf_counter() - t0:.0f} s]"
+        )
         cv = model.meta.get("cv", {})
         if cv:
-            print(f"cross-validated ({cv['folds']} folds by photo, unseen photos): recall "
-                  f"{cv['recall']:.3f}, precision {cv['precision']:.3f}, F1 {cv['f1']:.3f}")
+            print(
+                f"cross-validated ({cv['folds']} folds by photo, unseen photos): recall "
+                f"{cv['recall']:.3f}, precision {cv['precision']:.3f}, F1 {cv['f1']:.3f}"
+            )
 
 
 def reference_ms() -> float:
@@ -106,8 +120,12 @@ def render_recall(seeds: int = 6) -> None:
     from skintrack.core.regions import compute_regions
     from skintrack.simulate.lesions import place, render
 
-    cases = [("open_wound", "right_cheek", 8.0), ("crust", "forehead", 6.0),
-             ("pustule", "left_cheek", 4.0), ("cold_sore", None, 8.0)]
+    cases = [
+        ("open_wound", "right_cheek", 8.0),
+        ("crust", "forehead", 6.0),
+        ("pustule", "left_cheek", 4.0),
+        ("cold_sore", None, 8.0),
+    ]
     print(f"painted lesions found, {seeds} shapes each (cold sore: 3 mm above the lip border):")
     with FaceEngine() as engine:
         for name in ("0-f15-hao-ph.jpg", "aptus_2.png", "aptus_6.png", "obama.jpg"):
@@ -121,8 +139,10 @@ def render_recall(seeds: int = 6) -> None:
                     rgb, les = render(photo.rgb, face, kind, at, mm, seed=seed)
                     f2 = engine.detect(rgb).face
                     found = L.find_lesions(rgb, f2, compute_regions(rgb, f2))
-                    hits += any(f.kind == kind and math.hypot(f.x - les.x, f.y - les.y)
-                                <= max(les.radius_px, 4) for f in found)
+                    hits += any(
+                        f.kind == kind and math.hypot(f.x - les.x, f.y - les.y) <= max(les.radius_px, 4)
+                        for f in found
+                    )
                 row.append(f"{kind} {hits}/{seeds}")
             print(f"  {name:<18} " + "  ".join(row))
 

@@ -49,18 +49,32 @@ def make_session(data_dir: Path, photo: Path, engine, n_photos: int = 8) -> int:
     from skintrack.tracking import PhotoSource, Tracker
 
     with Tracker(data_dir, engine=engine) as t:
-        s = t.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED,
-                          treated_at=TREATED_AT, now=NOW, notes="benchmark: SIMULATED")
-        t.set_baseline(s.id, PhotoSource(photo.read_bytes(), photo.name,
-                                         taken_at=TREATED_AT - timedelta(minutes=10)), now=NOW)
+        s = t.new_session(
+            device="roller",
+            needle_mm=0.25,
+            treated_regions=TREATED,
+            treated_at=TREATED_AT,
+            now=NOW,
+            notes="benchmark: SIMULATED",
+        )
+        t.set_baseline(
+            s.id,
+            PhotoSource(photo.read_bytes(), photo.name, taken_at=TREATED_AT - timedelta(minutes=10)),
+            now=NOW,
+        )
         base = analyze_photo(load_photo(photo), engine, find_lesions=False)
         sources = []
         for i, h in enumerate(follow_up_hours(n_photos)):
             d = 6.0 * 2.718 ** (-h / 1.6)
             rgb = add_redness(base.photo.rgb, base.regions, delta_a_star={r: d for r in TREATED})
             rgb = change_light(rgb, exposure=1.0 - 0.002 * i)
-            sources.append(PhotoSource(encode_jpeg(rgb, quality=90), f"SIMULATED-{h:g}h.jpg",
-                                       taken_at=TREATED_AT + timedelta(hours=h, minutes=1)))
+            sources.append(
+                PhotoSource(
+                    encode_jpeg(rgb, quality=90),
+                    f"SIMULATED-{h:g}h.jpg",
+                    taken_at=TREATED_AT + timedelta(hours=h, minutes=1),
+                )
+            )
         t.add_photos(s.id, sources, now=NOW)
         return s.id
 
@@ -91,8 +105,9 @@ def measure(data_dir: Path, sid: int, engine, out: Path, repeat: int = 3) -> dic
             timed("build model again", lambda t=t: build_report(t, sid, now=NOW))
             timed("write PDF", lambda m=model: export_report(m, out / "r.pdf"))
             timed("write HTML", lambda m=model: export_report(m, out / "r.html"))
-    res = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
-           for k, v in rows.items()}
+    res = {
+        k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in rows.items()
+    }
     b = res["build model"]
     res["total, PDF"] = (b[0] + res["write PDF"][0], b[1] + res["write PDF"][1])
     res["total, HTML"] = (b[0] + res["write HTML"][0], b[1] + res["write HTML"][1])
@@ -105,10 +120,25 @@ def cold_command(data_dir: Path, sid: int, out: Path, suffix: str, runs: int = 3
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "skintrack", "report", str(sid), "-o",
-                        str(out / f"cold{suffix}"), "--data-dir", str(data_dir), "-q",
-                        "--as-of", NOW.isoformat()],
-                       check=True, capture_output=True, cwd=ROOT)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "skintrack",
+                "report",
+                str(sid),
+                "-o",
+                str(out / f"cold{suffix}"),
+                "--data-dir",
+                str(data_dir),
+                "-q",
+                "--as-of",
+                NOW.isoformat(),
+            ],
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
         times.append(time.perf_counter() - t0)
     return statistics.median(times), min(times)
 
@@ -122,8 +152,12 @@ def demo_command(out: Path, runs: int = 3) -> tuple[float, float]:
     for i in range(runs):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "skintrack", "demo", "-q", "-o", str(out / f"demo{i}")],
-                       check=True, capture_output=True, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, "-m", "skintrack", "demo", "-q", "-o", str(out / f"demo{i}")],
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
         walls.append(time.perf_counter() - t0)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
@@ -134,18 +168,21 @@ def main() -> None:
     from skintrack.core.face import FaceEngine
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--photos", default="8,60",
-                    help="session sizes, comma-separated (default 8,60; '' for the demo only)")
+    ap.add_argument(
+        "--photos", default="8,60", help="session sizes, comma-separated (default 8,60; '' for the demo only)"
+    )
     ap.add_argument("--12mp", dest="twelve", action="store_true", help="also 8 photos of 12 MP")
     ap.add_argument("--no-cold", action="store_true", help="skip the cold command runs")
     opts = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="skintrack_bench_report_"))
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    cases = [(int(n), "787 x 1050 sample", SAMPLES / "aptus_1.png")
-             for n in opts.photos.split(",") if n.strip()]
+    cases = [
+        (int(n), "787 x 1050 sample", SAMPLES / "aptus_1.png") for n in opts.photos.split(",") if n.strip()
+    ]
     if opts.twelve:
-        cases.append((8, "12 MP JPEG", make_12mp_jpeg(Path(tempfile.gettempdir())
-                                                      / "skintrack_bench_12mp.jpg")))
+        cases.append(
+            (8, "12 MP JPEG", make_12mp_jpeg(Path(tempfile.gettempdir()) / "skintrack_bench_12mp.jpg"))
+        )
     with FaceEngine() as engine:
         for n, label, photo in cases:
             data = tmp / f"{n}-{label.split()[0]}"
@@ -162,11 +199,12 @@ def main() -> None:
                 continue
             for suffix in (".pdf", ".html"):
                 med, best = cold_command(data, sid, tmp, suffix)
-                print(f"  cold `skintrack report -o x{suffix}` median {med:.2f} s, best {best:.2f} s "
-                      "wall (start, imports, face model included)")
+                print(
+                    f"  cold `skintrack report -o x{suffix}` median {med:.2f} s, best {best:.2f} s "
+                    "wall (start, imports, face model included)"
+                )
     wall, cpu = demo_command(tmp)
-    print(f"cold `skintrack demo` (6 photos, both reports; median of 3): {wall:.2f} s wall, "
-          f"{cpu:.2f} s CPU")
+    print(f"cold `skintrack demo` (6 photos, both reports; median of 3): {wall:.2f} s wall, {cpu:.2f} s CPU")
 
 
 if __name__ == "__main__":

@@ -49,31 +49,49 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         conn = db.connect(Path(d) / "skintrack.db")
         store = PhotoStore(Path(d) / "photos")
-        s = repo.create_session(conn, treated_at=datetime.now(UTC), device="roller",
-                                needle_mm=0.25, treated_regions=["left_cheek"])
-        record = {"schema": 1, "regions": {f"r{i}": {"lab_median": [60.0, 14.0, 17.0]}
-                                           for i in range(6)}}
+        s = repo.create_session(
+            conn,
+            treated_at=datetime.now(UTC),
+            device="roller",
+            needle_mm=0.25,
+            treated_regions=["left_cheek"],
+        )
+        record = {"schema": 1, "regions": {f"r{i}": {"lab_median": [60.0, 14.0, 17.0]} for i in range(6)}}
         times = []
         for i in range(20):
             blob = data + i.to_bytes(4, "little")  # a new file each time: a real copy
             t0 = time.perf_counter()
             with db.transaction(conn):
                 sp = store.put(blob, "jpeg")
-                p = repo.insert_photo(conn, s.id, repo.NewPhoto(
-                    sp.sha256, sp.name, f"{i}.jpg", 3024, 4032, datetime.now(UTC), "exif"))
+                p = repo.insert_photo(
+                    conn,
+                    s.id,
+                    repo.NewPhoto(sp.sha256, sp.name, f"{i}.jpg", 3024, 4032, datetime.now(UTC), "exif"),
+                )
                 repo.save_analysis(conn, p.id, quality_ok=True, record=record)
-                repo.save_comparison(conn, repo.NewComparison(
-                    p.id, p.id, 1.0, True, repo.ComparisonRecord(),
-                    {"left_cheek": repo.RegionDelta(2.0, 0.5, True)}))
+                repo.save_comparison(
+                    conn,
+                    repo.NewComparison(
+                        p.id,
+                        p.id,
+                        1.0,
+                        True,
+                        repo.ComparisonRecord(),
+                        {"left_cheek": repo.RegionDelta(2.0, 0.5, True)},
+                    ),
+                )
             times.append((time.perf_counter() - t0) * 1e3)
         conn.close()
-    print(f"storage only (store copy + rows, fsynced), 20 photos: median "
-          f"{statistics.median(times):.1f} ms, best {min(times):.1f} ms per photo")
+    print(
+        f"storage only (store copy + rows, fsynced), 20 photos: median "
+        f"{statistics.median(times):.1f} ms, best {min(times):.1f} ms per photo"
+    )
 
     with tempfile.TemporaryDirectory() as d, Tracker(d) as tracker:
         t0 = datetime.now(UTC) - timedelta(hours=8)
-        s = tracker.new_session(device="roller", needle_mm=0.25,
-                                treated_regions=["left_cheek", "right_cheek"], treated_at=t0)
+        s = tracker.new_session(
+            device="roller", needle_mm=0.25, treated_regions=["left_cheek", "right_cheek"], treated_at=t0
+        )
         start = time.perf_counter()
         tracker.set_baseline(s.id, PhotoSource(data, "baseline.jpg", t0 - timedelta(minutes=5)))
         first = (time.perf_counter() - start) * 1e3
@@ -84,15 +102,22 @@ def main() -> None:
             start = time.perf_counter()
             tracker.add_photos(s.id, [photo], taken_at=t0 + timedelta(hours=h))
             adds.append((time.perf_counter() - start) * 1e3)
-        print(f"add_photos, one 12 MP follow-up (decode, analyse, compare, save): median "
-              f"{statistics.median(adds):.0f} ms, best {min(adds):.0f} ms")
+        print(
+            f"add_photos, one 12 MP follow-up (decode, analyse, compare, save): median "
+            f"{statistics.median(adds):.0f} ms, best {min(adds):.0f} ms"
+        )
         med, best = timed(lambda: tracker.status(s.id), repeat=9)
-        print(f"status of a session with 5 follow-ups (recovery fit): median {med:.1f} ms, "
-              f"best {best:.1f} ms")
+        print(
+            f"status of a session with 5 follow-ups (recovery fit): median {med:.1f} ms, best {best:.1f} ms"
+        )
 
         def cli(*args):
-            subprocess.run([sys.executable, "-m", "skintrack", "session", "--data-dir", d, *args],
-                           capture_output=True, check=True, cwd=ROOT)
+            subprocess.run(
+                [sys.executable, "-m", "skintrack", "session", "--data-dir", d, *args],
+                capture_output=True,
+                check=True,
+                cwd=ROOT,
+            )
 
         med, best = timed(lambda: cli("status", str(s.id)), repeat=5)
         print(f"skintrack session status (new process): median {med:.0f} ms, best {best:.0f} ms")

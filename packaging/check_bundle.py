@@ -42,8 +42,13 @@ def expect(ok: bool, what: str, proc: subprocess.CompletedProcess | None = None)
 
 
 def bare_env(home: Path) -> dict[str, str]:
-    env = {"HOME": str(home), "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
-           "SKINTRACK_HOME": str(home / "skintrack-data"), "XDG_RUNTIME_DIR": str(home / "run")}
+    env = {
+        "HOME": str(home),
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "SKINTRACK_HOME": str(home / "skintrack-data"),
+        "XDG_RUNTIME_DIR": str(home / "run"),
+    }
     (home / "run").mkdir(mode=0o700, exist_ok=True)
     return env
 
@@ -51,8 +56,15 @@ def bare_env(home: Path) -> dict[str, str]:
 def run(exe: Path, *args: str, env: dict[str, str], cwd: Path) -> tuple[subprocess.CompletedProcess, float]:
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run([str(exe), *args], env=env, cwd=cwd, capture_output=True, text=True,
-                              timeout=TIMEOUT_S, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            [str(exe), *args],
+            env=env,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+            stdin=subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired:
         proc = subprocess.CompletedProcess([str(exe), *args], 124, "", f"timed out after {TIMEOUT_S} s")
     return proc, time.perf_counter() - t0
@@ -66,19 +78,26 @@ def show(proc: subprocess.CompletedProcess) -> str:
 def check_x11(exe: Path, env: dict[str, str], work: Path, data: Path) -> None:
     """The window on a real X11 server (Xvfb): Qt's xcb plugin and the X libraries it loads."""
     read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24",
-                             "-nolisten", "tcp"], pass_fds=(write_fd,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write_fd)
     try:
         with os.fdopen(read_fd) as f:
             display = f.readline().strip()
         x_env = {**env, "DISPLAY": f":{display}", "SKINTRACK_STARTUP_REPORT": "1"}
-        proc, dt = run(exe, "app", "--data-dir", str(data), "--quit-after", "3", env=x_env,
-                       cwd=work)
-        expect(proc.returncode == 0 and "window shown after" in proc.stdout
-               and "Traceback" not in proc.stderr and "[ WARN" not in proc.stderr,
-               f"app opens on an X11 display (Xvfb :{display}) and closes ({dt:.1f} s)", proc)
+        proc, dt = run(exe, "app", "--data-dir", str(data), "--quit-after", "3", env=x_env, cwd=work)
+        expect(
+            proc.returncode == 0
+            and "window shown after" in proc.stdout
+            and "Traceback" not in proc.stderr
+            and "[ WARN" not in proc.stderr,
+            f"app opens on an X11 display (Xvfb :{display}) and closes ({dt:.1f} s)",
+            proc,
+        )
     finally:
         xvfb.terminate()
         xvfb.wait(10)
@@ -94,8 +113,12 @@ def main(bundle: str) -> int:
     size_mb = sum(p.stat().st_size for p in files) / 1e6
     print(f"bundle {folder}: {size_mb:.0f} MB in {len(files)} files")
     internal = folder / "_internal"
-    for rel in ("skintrack/_models/face_landmarker.task", "skintrack/_models/lesions_acne.npz",
-                "matplotlib/mpl-data/fonts/ttf/DejaVuSans.ttf", "skintrack/app/skintrack.png"):
+    for rel in (
+        "skintrack/_models/face_landmarker.task",
+        "skintrack/_models/lesions_acne.npz",
+        "matplotlib/mpl-data/fonts/ttf/DejaVuSans.ttf",
+        "skintrack/app/skintrack.png",
+    ):
         expect((internal / rel).is_file(), f"inside the bundle: {rel}")
     for rel in ("skintrack.desktop", "skintrack.png", "install-desktop-entry.sh"):
         expect((folder / rel).is_file(), f"launcher file: {rel}")
@@ -123,55 +146,108 @@ def main(bundle: str) -> int:
             rec = {}
         face = rec.get("face") or {}
         regions = rec.get("regions") or {}
-        expect(proc.returncode == 0 and face.get("found") is True and face.get("faces") == 1,
-               "analyze --json finds the one face", proc)
-        expect(set(regions) >= REGIONS and all(isinstance(regions[r].get("a_star"), float)
-                                               for r in REGIONS),
-               "analyze --json measures the six regions")
+        expect(
+            proc.returncode == 0 and face.get("found") is True and face.get("faces") == 1,
+            "analyze --json finds the one face",
+            proc,
+        )
+        expect(
+            set(regions) >= REGIONS and all(isinstance(regions[r].get("a_star"), float) for r in REGIONS),
+            "analyze --json measures the six regions",
+        )
 
         proc, _ = run(exe, "check", str(photo), env=env, cwd=work)
         first_line = (proc.stdout.splitlines() or [""])[0]
-        expect(proc.returncode == 0 and "REVIEW" in first_line,
-               "check (no answers, no terminal: REVIEW)", proc)
-        proc, _ = run(exe, "check", "--json", "--treated", "left cheek,right_cheek", str(photo),
-                      env=env, cwd=work)
+        expect(
+            proc.returncode == 0 and "REVIEW" in first_line, "check (no answers, no terminal: REVIEW)", proc
+        )
+        proc, _ = run(
+            exe, "check", "--json", "--treated", "left cheek,right_cheek", str(photo), env=env, cwd=work
+        )
         try:
             verdict = json.loads(proc.stdout)["verdict"]
         except (ValueError, KeyError):
             verdict = {}
-        expect(proc.returncode == 0 and verdict.get("decision") == "review"
-               and verdict.get("treated") == ["left_cheek", "right_cheek"],
-               "check --json --treated \"left cheek,right_cheek\": a verdict", proc)
+        expect(
+            proc.returncode == 0
+            and verdict.get("decision") == "review"
+            and verdict.get("treated") == ["left_cheek", "right_cheek"],
+            'check --json --treated "left cheek,right_cheek": a verdict',
+            proc,
+        )
 
         data = work / "data"
-        proc, _ = run(exe, "--data-dir", str(data), "session", "new", "--device", "roller",
-                      "--needle-mm", "0.25", "--treated", "left cheek, right cheek",
-                      "--at", "1h ago", env=env, cwd=work)
-        expect(proc.returncode == 0 and proc.stdout.startswith("session 1:"),
-               "session new", proc)
-        proc, _ = run(exe, "session", "baseline", "--data-dir", str(data), "1", str(photo),
-                      "--taken-at", "2h ago", env=env, cwd=work)
+        proc, _ = run(
+            exe,
+            "--data-dir",
+            str(data),
+            "session",
+            "new",
+            "--device",
+            "roller",
+            "--needle-mm",
+            "0.25",
+            "--treated",
+            "left cheek, right cheek",
+            "--at",
+            "1h ago",
+            env=env,
+            cwd=work,
+        )
+        expect(proc.returncode == 0 and proc.stdout.startswith("session 1:"), "session new", proc)
+        proc, _ = run(
+            exe,
+            "session",
+            "baseline",
+            "--data-dir",
+            str(data),
+            "1",
+            str(photo),
+            "--taken-at",
+            "2h ago",
+            env=env,
+            cwd=work,
+        )
         expect(proc.returncode == 0, "session baseline", proc)
         pdf = work / "report.pdf"
-        proc, _ = run(exe, "report", "1", "-o", str(pdf), "-q", "--data-dir", str(data),
-                      env=env, cwd=work)
+        proc, _ = run(exe, "report", "1", "-o", str(pdf), "-q", "--data-dir", str(data), env=env, cwd=work)
         body = pdf.read_bytes() if pdf.is_file() else b""
-        expect(proc.returncode == 0 and body.startswith(b"%PDF") and b"DejaVu" in body,
-               "report: a PDF with the bundled DejaVu font", proc)
-        expect(any((work / ".cache" / "matplotlib").glob("fontlist-*.json")),
-               "matplotlib's font list kept in ~/.cache (not rebuilt on every start)")
+        expect(
+            proc.returncode == 0 and body.startswith(b"%PDF") and b"DejaVu" in body,
+            "report: a PDF with the bundled DejaVu font",
+            proc,
+        )
+        expect(
+            any((work / ".cache" / "matplotlib").glob("fontlist-*.json")),
+            "matplotlib's font list kept in ~/.cache (not rebuilt on every start)",
+        )
 
         demo = work / "demo"
         proc, dt = run(exe, "demo", "-o", str(demo), "-q", env=env, cwd=work)
-        expect(proc.returncode == 0 and any(demo.glob("*.pdf")) and any(demo.glob("*.html")),
-               f"demo: the sample session and its reports ({dt:.0f} s)", proc)
+        expect(
+            proc.returncode == 0 and any(demo.glob("*.pdf")) and any(demo.glob("*.html")),
+            f"demo: the sample session and its reports ({dt:.0f} s)",
+            proc,
+        )
 
         app_env = {**env, "QT_QPA_PLATFORM": "offscreen", "SKINTRACK_STARTUP_REPORT": "1"}
-        proc, dt = run(exe, "app", "--data-dir", str(data), "--fake-camera", str(photo),
-                       "--quit-after", "4", env=app_env, cwd=work)
-        expect(proc.returncode == 0 and "window shown after" in proc.stdout
-               and "Traceback" not in proc.stderr,
-               f"app opens offscreen and closes ({dt:.1f} s with 4 s open)", proc)
+        proc, dt = run(
+            exe,
+            "app",
+            "--data-dir",
+            str(data),
+            "--fake-camera",
+            str(photo),
+            "--quit-after",
+            "4",
+            env=app_env,
+            cwd=work,
+        )
+        expect(
+            proc.returncode == 0 and "window shown after" in proc.stdout and "Traceback" not in proc.stderr,
+            f"app opens offscreen and closes ({dt:.1f} s with 4 s open)",
+            proc,
+        )
         if "window shown after" in proc.stdout:
             print(f"  app: {proc.stdout.strip().splitlines()[0]}")
         if shutil.which("Xvfb"):

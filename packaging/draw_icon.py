@@ -25,20 +25,24 @@ SHAPES = [
 
 
 def svg() -> str:
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{SIZE}" height="{SIZE}" '
-             f'viewBox="0 0 {SIZE} {SIZE}">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{SIZE}" height="{SIZE}" viewBox="0 0 {SIZE} {SIZE}">'
+    ]
     for kind, g, fill, stroke, width in SHAPES:
         paint = f'fill="{fill or "none"}"' + (
-            f' stroke="{stroke}" stroke-width="{width}" stroke-linecap="round" '
-            'stroke-linejoin="round"' if stroke else "")
+            f' stroke="{stroke}" stroke-width="{width}" stroke-linecap="round" stroke-linejoin="round"'
+            if stroke
+            else ""
+        )
         if kind == "rect":
             x0, y0, x1, y1, r = g
-            parts.append(f'  <rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" '
-                         f'rx="{r}" {paint}/>')
+            parts.append(f'  <rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" rx="{r}" {paint}/>')
         elif kind == "ellipse":
             x0, y0, x1, y1 = g
-            parts.append(f'  <ellipse cx="{(x0 + x1) / 2:g}" cy="{(y0 + y1) / 2:g}" '
-                         f'rx="{(x1 - x0) / 2:g}" ry="{(y1 - y0) / 2:g}" {paint}/>')
+            parts.append(
+                f'  <ellipse cx="{(x0 + x1) / 2:g}" cy="{(y0 + y1) / 2:g}" '
+                f'rx="{(x1 - x0) / 2:g}" ry="{(y1 - y0) / 2:g}" {paint}/>'
+            )
         else:
             pts = " ".join(f"{g[i]},{g[i + 1]}" for i in range(0, len(g), 2))
             parts.append(f'  <polyline points="{pts}" {paint}/>')

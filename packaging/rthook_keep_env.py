@@ -5,4 +5,5 @@
 import os
 
 os.environ["_SKINTRACK_MPLCONFIGDIR"] = (
-    "set:" + os.environ["MPLCONFIGDIR"] if "MPLCONFIGDIR" in os.environ else "unset")
+    "set:" + os.environ["MPLCONFIGDIR"] if "MPLCONFIGDIR" in os.environ else "unset"
+)

@@ -32,10 +32,19 @@ from types import SimpleNamespace
 
 RULE_KINDS = ("open_wound", "crust", "cold_sore")
 GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99)
-NO_RISK = {"pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagulants": False,
-           "device": "roller", "needle_mm": 0.25, "roller_reused": True,
-           "roller_disinfection": "alcohol_75_10min", "disinfected_hands_face_tool": True,
-           "beginner": False, "room_clean": True, "room_ventilated": True}
+NO_RISK = {
+    "pregnant_or_breastfeeding": False,
+    "keloid_prone": False,
+    "anticoagulants": False,
+    "device": "roller",
+    "needle_mm": 0.25,
+    "roller_reused": True,
+    "roller_disinfection": "alcohol_75_10min",
+    "disinfected_hands_face_tool": True,
+    "beginner": False,
+    "room_clean": True,
+    "room_ventilated": True,
+}
 
 
 def load(folder: Path, name: str) -> list[dict]:
@@ -72,12 +81,15 @@ def face_rule_table(painted, clear_tuning, kind):
         n = 0
         for r in real:
             p = r["painted"]
-            n += any(f.kind == kind and f.score >= g and not f.off_skin
-                     and math.hypot(f.x - p["x"], f.y - p["y"]) <= max(p["radius_px"], 4)
-                     for f in findings_of(r))
+            n += any(
+                f.kind == kind
+                and f.score >= g
+                and not f.off_skin
+                and math.hypot(f.x - p["x"], f.y - p["y"]) <= max(p["radius_px"], 4)
+                for f in findings_of(r)
+            )
         found.append(n)
-        neg.append(sum(any(f.kind == kind and f.score >= g for f in counted(r))
-                       for r in clear_tuning))
+        neg.append(sum(any(f.kind == kind and f.score >= g for f in counted(r)) for r in clear_tuning))
     return tuple(GRID), tuple(found), len(real), tuple(neg), len(clear_tuning)
 
 
@@ -86,10 +98,8 @@ def close_up_rule_table(dermnet, crops_tuning, kind):
     postponing lesion), against tuning-half clear crops with such a finding."""
     found, neg = [], []
     for g in GRID:
-        found.append(sum(any(f.kind == kind and f.score >= g for f in counted(r, True))
-                         for r in dermnet))
-        neg.append(sum(any(f.kind == kind and f.score >= g for f in counted(r, True))
-                       for r in crops_tuning))
+        found.append(sum(any(f.kind == kind and f.score >= g for f in counted(r, True)) for r in dermnet))
+        neg.append(sum(any(f.kind == kind and f.score >= g for f in counted(r, True)) for r in crops_tuning))
     return tuple(GRID), tuple(found), len(dermnet), tuple(neg), len(crops_tuning)
 
 
@@ -111,8 +121,7 @@ def replay(rows, *, close_up=False) -> dict:
     skin = post = go = qok = qok_go = on_skin = 0
     for r in rows:
         fs = calibrate(findings_of(r), close_up=close_up)
-        v = decide(fs, quality_of(r), answers=answers, mm_per_px=r.get("mm_per_px"),
-                   close_up=close_up)
+        v = decide(fs, quality_of(r), answers=answers, mm_per_px=r.get("mm_per_px"), close_up=close_up)
         from_skin = [x for x in v.reasons if x.finding_ids]
         skin += bool(from_skin)
         post += any(x.decision == "postpone" for x in from_skin)
@@ -121,8 +130,15 @@ def replay(rows, *, close_up=False) -> dict:
         qok += ok
         qok_go += ok and v.go
         on_skin += sum(not why_not_counted(f, close_up=close_up) for f in fs)
-    return {"n": len(rows), "skin": skin / n, "skin_postpone": post / n, "go": go / n,
-            "qok_go": qok_go / max(qok, 1), "qok": qok, "on_skin": on_skin / n}
+    return {
+        "n": len(rows),
+        "skin": skin / n,
+        "skin_postpone": post / n,
+        "go": go / n,
+        "qok_go": qok_go / max(qok, 1),
+        "qok": qok,
+        "on_skin": on_skin / n,
+    }
 
 
 def inflamed_grid(train, clear_tuning):
@@ -136,8 +152,10 @@ def inflamed_grid(train, clear_tuning):
         return out
 
     a, c = stats(train), stats(clear_tuning)
-    print("inflamed rung: share flagged (acne04-train / clear tuning half) when the sum of "
-          "certainties >= c exceeds T")
+    print(
+        "inflamed rung: share flagged (acne04-train / clear tuning half) when the sum of "
+        "certainties >= c exceeds T"
+    )
     cs = (0.0, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
     ts = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
     print("   c \\ T " + "".join(f"{t:>14.1f}" for t in ts))
@@ -173,8 +191,10 @@ def main(argv=None) -> int:
         print(f"  {'':<10} clear " + " ".join(f"{x:5d}" for x in t[3]) + f"  of {t[4]}")
     if dermnet and crops:
         ctune = half(crops, 0)
-        print(f"rule tables (close-up): {len(dermnet)} dermnet photos vs {len(ctune)} clear crops "
-              "of the tuning half")
+        print(
+            f"rule tables (close-up): {len(dermnet)} dermnet photos vs {len(ctune)} clear crops "
+            "of the tuning half"
+        )
         for kind in RULE_KINDS:
             t = close_up_rule_table(dermnet, ctune, kind)
             emit["CLOSE_UP_RULES"][kind] = t
@@ -185,31 +205,42 @@ def main(argv=None) -> int:
         for name, tables in emit.items():
             print(f"{name} = {{")
             for kind, (s, f, n, c, m) in tables.items():
-                print(f'    "{kind}": RuleCalibration(\n        scores={s},\n        found={f}, '
-                      f'real={n},\n        clear={c}, faces={m}),')
+                print(
+                    f'    "{kind}": RuleCalibration(\n        scores={s},\n        found={f}, '
+                    f"real={n},\n        clear={c}, faces={m}),"
+                )
             print("}")
     if acne_train:
         inflamed_grid(acne_train, tuning)
     print("figures (stored findings replayed through the verdict of this commit):")
-    print(f"  {'set':<22} {'n':>4} {'skin says':>10} {'skin post.':>10} {'GO':>7} "
-          f"{'q-ok GO':>8} {'on skin':>8}")
-    sets = {"acne04-dev": acne_dev, "acne04-train": acne_train, "clear-dev (all)": clear,
-            "clear-dev (tuning)": tuning, "clear-dev (unseen)": unseen}
+    print(
+        f"  {'set':<22} {'n':>4} {'skin says':>10} {'skin post.':>10} {'GO':>7} {'q-ok GO':>8} {'on skin':>8}"
+    )
+    sets = {
+        "acne04-dev": acne_dev,
+        "acne04-train": acne_train,
+        "clear-dev (all)": clear,
+        "clear-dev (tuning)": tuning,
+        "clear-dev (unseen)": unseen,
+    }
     for name, rows in sets.items():
         if rows:
             r = replay(rows)
-            print(f"  {name:<22} {r['n']:>4} {r['skin']:>10.1%} {r['skin_postpone']:>10.1%} "
-                  f"{r['go']:>7.1%} {r['qok_go']:>8.1%} {r['on_skin']:>8.2f}")
+            print(
+                f"  {name:<22} {r['n']:>4} {r['skin']:>10.1%} {r['skin_postpone']:>10.1%} "
+                f"{r['go']:>7.1%} {r['qok_go']:>8.1%} {r['on_skin']:>8.2f}"
+            )
     if dermnet:
         r = replay(dermnet, close_up=True)
-        print(f"  {'dermnet (close-up)':<22} {r['n']:>4} {r['skin']:>10.1%} "
-              f"{r['skin_postpone']:>10.1%}")
-    for name, rows in (("clear crops (all)", crops), ("clear crops (tuning)", half(crops, 0)),
-                       ("clear crops (unseen)", half(crops, 1))):
+        print(f"  {'dermnet (close-up)':<22} {r['n']:>4} {r['skin']:>10.1%} {r['skin_postpone']:>10.1%}")
+    for name, rows in (
+        ("clear crops (all)", crops),
+        ("clear crops (tuning)", half(crops, 0)),
+        ("clear crops (unseen)", half(crops, 1)),
+    ):
         if rows:
             r = replay(rows, close_up=True)
-            print(f"  {name:<22} {r['n']:>4} {r['skin']:>10.1%} {r['skin_postpone']:>10.1%} "
-                  f"{r['go']:>7.1%}")
+            print(f"  {name:<22} {r['n']:>4} {r['skin']:>10.1%} {r['skin_postpone']:>10.1%} {r['go']:>7.1%}")
     return 0
 
 

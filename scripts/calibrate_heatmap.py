@@ -85,11 +85,14 @@ def main(argv=None) -> int:
     print("bin        peaks  real share  fitted")
     for lo, n, s, f in zip(EDGES[:-1], counts, shares, fit, strict=True):
         print(f">= {lo:4.2f}  {n:6d}  {s:10.3f}  {f:6.3f}")
-    cal = {"probability": [round(e, 2) for e in EDGES[:-1]],
-           "certainty": [round(min(f, 0.99), 3) for f in fit], "peaks": counts,
-           "fitted_on": "acne04-dev (the network's selection set; not trained on), "
-                        "peaks matched by lesion_scoring.match_lesions, "
-                        "scripts/calibrate_heatmap.py"}
+    cal = {
+        "probability": [round(e, 2) for e in EDGES[:-1]],
+        "certainty": [round(min(f, 0.99), 3) for f in fit],
+        "peaks": counts,
+        "fitted_on": "acne04-dev (the network's selection set; not trained on), "
+        "peaks matched by lesion_scoring.match_lesions, "
+        "scripts/calibrate_heatmap.py",
+    }
     print(json.dumps(cal))
     if args.write:
         path = net.path.with_suffix(".json")

@@ -33,18 +33,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 SETS = ("painted", "dermnet", "clear-dev", "acne04-dev", "acne04-train", "clear-crops")
-PAINT_FACES = ("0-f15-hao-ph.jpg", "45-m7-di-ph.jpg", "aptus_2.png", "aptus_6.png", "obama.jpg",
-               "single_face.jpg")
-PAINT_CASES = (("open_wound", "right_cheek", 8.0), ("crust", "forehead", 6.0),
-               ("pustule", "left_cheek", 4.0), ("cold_sore", None, 8.0))
+PAINT_FACES = (
+    "0-f15-hao-ph.jpg",
+    "45-m7-di-ph.jpg",
+    "aptus_2.png",
+    "aptus_6.png",
+    "obama.jpg",
+    "single_face.jpg",
+)
+PAINT_CASES = (
+    ("open_wound", "right_cheek", 8.0),
+    ("crust", "forehead", 6.0),
+    ("pustule", "left_cheek", 4.0),
+    ("cold_sore", None, 8.0),
+)
 
 
 def _row(analysis) -> dict:
     face = analysis.face
-    return {"face": face is not None, "quality_ok": bool(analysis.quality.ok and face is not None),
-            "problems": [p.message for p in analysis.quality.problems],
-            "mm_per_px": face.mm_per_px if face is not None else None,
-            "findings": [f.to_record() for f in analysis.findings]}
+    return {
+        "face": face is not None,
+        "quality_ok": bool(analysis.quality.ok and face is not None),
+        "problems": [p.message for p in analysis.quality.problems],
+        "mm_per_px": face.mm_per_px if face is not None else None,
+        "findings": [f.to_record() for f in analysis.findings],
+    }
 
 
 def photos(folder: Path) -> list[Path]:
@@ -70,8 +83,11 @@ def collect(name: str, engine, out, seeds: int) -> int:
                     rgb, les = render(photo.rgb, face, kind, at, mm, seed=seed)
                     p2: Photo = dataclasses.replace(photo, rgb=rgb)
                     row = _row(analyze_photo(p2, engine))
-                    row.update(photo=face_name, seed=seed, painted={
-                        "kind": kind, "x": les.x, "y": les.y, "radius_px": les.radius_px})
+                    row.update(
+                        photo=face_name,
+                        seed=seed,
+                        painted={"kind": kind, "x": les.x, "y": les.y, "radius_px": les.radius_px},
+                    )
                     out.write(json.dumps(row) + "\n")
                     n += 1
         return n
@@ -82,9 +98,18 @@ def collect(name: str, engine, out, seeds: int) -> int:
         index = json.loads((folder / "index.json").read_text())
         for rel, info in sorted(index.items()):
             cu = analyze_close_up(load_photo(folder / rel).rgb)
-            out.write(json.dumps({"photo": rel, "kind": info["kind"], "mm_per_px": cu.mm_per_px,
-                                  "quality_ok": bool(cu.quality.ok),
-                                  "findings": [f.to_record() for f in cu.findings]}) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "photo": rel,
+                        "kind": info["kind"],
+                        "mm_per_px": cu.mm_per_px,
+                        "quality_ok": bool(cu.quality.ok),
+                        "findings": [f.to_record() for f in cu.findings],
+                    }
+                )
+                + "\n"
+            )
             n += 1
         return n
     if name == "clear-crops":
@@ -101,9 +126,18 @@ def collect(name: str, engine, out, seeds: int) -> int:
                 continue
             for crop, rgb, mmpp in clear_crops(photo.rgb, face, compute_regions(photo.rgb, face)):
                 cu = analyze_close_up(rgb, mm_per_px=mmpp)
-                out.write(json.dumps({"photo": path.name, "crop": crop, "mm_per_px": cu.mm_per_px,
-                                      "quality_ok": bool(cu.quality.ok),
-                                      "findings": [f.to_record() for f in cu.findings]}) + "\n")
+                out.write(
+                    json.dumps(
+                        {
+                            "photo": path.name,
+                            "crop": crop,
+                            "mm_per_px": cu.mm_per_px,
+                            "quality_ok": bool(cu.quality.ok),
+                            "findings": [f.to_record() for f in cu.findings],
+                        }
+                    )
+                    + "\n"
+                )
                 n += 1
         return n
     for path in photos(DATA / name):

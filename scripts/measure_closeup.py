@@ -40,10 +40,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
-NO_RISK = {"pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagulants": False,
-           "device": "roller", "needle_mm": 0.25, "roller_reused": True,
-           "roller_disinfection": "alcohol_75_10min", "disinfected_hands_face_tool": True,
-           "beginner": False, "room_clean": True, "room_ventilated": True}
+NO_RISK = {
+    "pregnant_or_breastfeeding": False,
+    "keloid_prone": False,
+    "anticoagulants": False,
+    "device": "roller",
+    "needle_mm": 0.25,
+    "roller_reused": True,
+    "roller_disinfection": "alcohol_75_10min",
+    "disinfected_hands_face_tool": True,
+    "beginner": False,
+    "room_clean": True,
+    "room_ventilated": True,
+}
 #: Crops of clear skin: around the mouth (this many mouth widths square) and on each cheek (this
 #: share of the face width square, centred on the cheek region).
 MOUTH_CROP_WIDTHS = 1.8
@@ -51,7 +60,7 @@ CHEEK_CROP_SHARE = 0.32
 
 
 def photo_half(name: str) -> str:
-    """"even" (the half the close-up settings are tuned on) or "odd" (unseen) by photo number."""
+    """ "even" (the half the close-up settings are tuned on) or "odd" (unseen) by photo number."""
     m = re.search(r"(\d+)\D*$", Path(name).stem)
     return "odd" if m and int(m.group(1)) % 2 else "even"
 
@@ -73,19 +82,26 @@ def measure_dermnet(folder: Path, engine=None) -> dict:
         photo = load_photo(folder / rel)
         cu = analyze_close_up(photo.rgb)
         kinds = sorted({f.kind for f in cu.findings if not f.off_skin})
-        row = {"file": rel, "kind": info["kind"], "tone": tone_of(cu.skin_lab),
-               "close_up_kinds": kinds,
-               "close_up_found": any(k in protocol.POSTPONE_KINDS for k in kinds),
-               "close_up_named": info["kind"] in kinds}
+        row = {
+            "file": rel,
+            "kind": info["kind"],
+            "tone": tone_of(cu.skin_lab),
+            "close_up_kinds": kinds,
+            "close_up_found": any(k in protocol.POSTPONE_KINDS for k in kinds),
+            "close_up_named": info["kind"] in kinds,
+        }
         if engine is not None:
             from skintrack.core.analysis import analyze_photo
             from skintrack.core.verdict import why_not_counted
 
             a = analyze_photo(photo, engine)
             fk = sorted({f.kind for f in a.findings if not why_not_counted(f)})
-            row.update(face_found=a.face is not None, face_kinds=fk,
-                       face_found_kind=any(k in protocol.POSTPONE_KINDS for k in fk),
-                       face_named=info["kind"] in fk)
+            row.update(
+                face_found=a.face is not None,
+                face_kinds=fk,
+                face_found_kind=any(k in protocol.POSTPONE_KINDS for k in fk),
+                face_named=info["kind"] in fk,
+            )
         rows.append(row)
     return {"rows": rows}
 
@@ -105,7 +121,7 @@ def clear_crops(rgb, face, regions):
         x0, y0 = int(round(cx)) - half, int(round(cy)) - half
         if x0 < 0 or y0 < 0 or x0 + 2 * half > w or y0 + 2 * half > h or half < 16:
             return None
-        return np.ascontiguousarray(rgb[y0:y0 + 2 * half, x0:x0 + 2 * half])
+        return np.ascontiguousarray(rgb[y0 : y0 + 2 * half, x0 : x0 + 2 * half])
 
     out = []
     mouth_w = float(np.linalg.norm(xy[61] - xy[291]))
@@ -136,15 +152,22 @@ def measure_clear(paths, engine) -> dict:
         for name, rgb, mmpp in clear_crops(photo.rgb, face, regions):
             for scale_name, given in (("face", mmpp),):
                 cu = analyze_close_up(rgb, mm_per_px=given)
-                v = decide(cu.findings, cu.quality, answers=answers, mm_per_px=cu.mm_per_px,
-                           close_up=True)
+                v = decide(cu.findings, cu.quality, answers=answers, mm_per_px=cu.mm_per_px, close_up=True)
                 skin_reasons = [r for r in v.reasons if r.finding_ids]
-                rows.append({"file": p.name, "half": photo_half(p.name), "crop": name,
-                             "scale": scale_name,
-                             "mm_per_px": cu.mm_per_px, "tone": tone_of(cu.skin_lab),
-                             "decision": v.decision, "skin_clear": not skin_reasons,
-                             "quality_ok": cu.quality.ok,
-                             "kinds": sorted({f.kind for f in cu.findings})})
+                rows.append(
+                    {
+                        "file": p.name,
+                        "half": photo_half(p.name),
+                        "crop": name,
+                        "scale": scale_name,
+                        "mm_per_px": cu.mm_per_px,
+                        "tone": tone_of(cu.skin_lab),
+                        "decision": v.decision,
+                        "skin_clear": not skin_reasons,
+                        "quality_ok": cu.quality.ok,
+                        "kinds": sorted({f.kind for f in cu.findings}),
+                    }
+                )
     return {"rows": rows}
 
 
@@ -163,8 +186,10 @@ def report(dermnet: dict | None, clear: dict | None) -> None:
             named = _pct(sum(r["close_up_named"] for r in sub), len(sub))
             line = f"  {label:<10} close-up: postponing kind found {found}, named right {named}"
             if sub and "face_found" in sub[0]:
-                line += (f";  face check: face {sum(r['face_found'] for r in sub)}/{len(sub)}, "
-                         f"postponing kind found {_pct(sum(r['face_found_kind'] for r in sub), len(sub))}")
+                line += (
+                    f";  face check: face {sum(r['face_found'] for r in sub)}/{len(sub)}, "
+                    f"postponing kind found {_pct(sum(r['face_found_kind'] for r in sub), len(sub))}"
+                )
             print(line)
         by_tone = defaultdict(list)
         for r in rows:
@@ -180,39 +205,59 @@ def report(dermnet: dict | None, clear: dict | None) -> None:
             sub = [r for r in rows if r["scale"] == scale]
             if not sub:
                 continue
-            print(f"clear-dev close-ups, scale {scale}: {len(sub)} crops of "
-                  f"{len({r['file'] for r in sub})} faces")
+            print(
+                f"clear-dev close-ups, scale {scale}: {len(sub)} crops of "
+                f"{len({r['file'] for r in sub})} faces"
+            )
             for half in ("even", "odd", None):
                 hs = [r for r in sub if half is None or r.get("half", photo_half(r["file"])) == half]
-                print(f"  {half or 'all'} photo numbers"
-                      + (" (tuning half)" if half == "even" else " (unseen)" if half else ""))
+                print(
+                    f"  {half or 'all'} photo numbers"
+                    + (" (tuning half)" if half == "even" else " (unseen)" if half else "")
+                )
                 for crop in ("mouth", "cheeks", "left_cheek", "right_cheek", None):
-                    s2 = [r for r in hs if crop is None or r["crop"] == crop
-                          or (crop == "cheeks" and r["crop"] != "mouth")]
-                    print(f"    {crop or 'all':<12} GO "
-                          f"{_pct(sum(r['decision'] == 'go' for r in s2), len(s2))}"
-                          f", skin gives no reason against GO "
-                          f"{_pct(sum(r['skin_clear'] for r in s2), len(s2))}"
-                          f", postponed {_pct(sum(r['decision'] == 'postpone' for r in s2), len(s2))}")
+                    s2 = [
+                        r
+                        for r in hs
+                        if crop is None or r["crop"] == crop or (crop == "cheeks" and r["crop"] != "mouth")
+                    ]
+                    print(
+                        f"    {crop or 'all':<12} GO "
+                        f"{_pct(sum(r['decision'] == 'go' for r in s2), len(s2))}"
+                        f", skin gives no reason against GO "
+                        f"{_pct(sum(r['skin_clear'] for r in s2), len(s2))}"
+                        f", postponed {_pct(sum(r['decision'] == 'postpone' for r in s2), len(s2))}"
+                    )
             by_tone = defaultdict(list)
             for r in sub:
                 by_tone[r["tone"]].append(r)
             print("  per ITA° tone group (GO; skin gives no reason against GO):")
             for tone, s2 in sorted(by_tone.items()):
-                print(f"    {tone:<13} GO {_pct(sum(r['decision'] == 'go' for r in s2), len(s2))}; "
-                      f"skin {_pct(sum(r['skin_clear'] for r in s2), len(s2))}")
+                print(
+                    f"    {tone:<13} GO {_pct(sum(r['decision'] == 'go' for r in s2), len(s2))}; "
+                    f"skin {_pct(sum(r['skin_clear'] for r in s2), len(s2))}"
+                )
             kinds = Counter(k for r in sub for k in r["kinds"])
-            print(f"  kinds reported (crops): {dict(kinds)}; median scale "
-                  f"{sorted(r['mm_per_px'] for r in sub)[len(sub) // 2]:.3f} mm/px")
+            print(
+                f"  kinds reported (crops): {dict(kinds)}; median scale "
+                f"{sorted(r['mm_per_px'] for r in sub)[len(sub) // 2]:.3f} mm/px"
+            )
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--clear-sample", type=int, default=0,
-                    help="check a seeded sample of this many clear faces (default: all)")
+    ap.add_argument(
+        "--clear-sample",
+        type=int,
+        default=0,
+        help="check a seeded sample of this many clear faces (default: all)",
+    )
     ap.add_argument("--seed", type=int, default=14)
-    ap.add_argument("--no-face-check", action="store_true",
-                    help="skip the face check on dermnet-dev (the 'before' figures)")
+    ap.add_argument(
+        "--no-face-check",
+        action="store_true",
+        help="skip the face check on dermnet-dev (the 'before' figures)",
+    )
     ap.add_argument("--no-clear", action="store_true", help="skip clear-dev")
     ap.add_argument("--json", metavar="OUT", help="write every per-photo row to this file")
     args = ap.parse_args(argv)
@@ -230,8 +275,7 @@ def main(argv=None) -> int:
         if c.is_dir() and not args.no_clear:
             paths = sorted(p for p in c.iterdir() if p.suffix.lower() in (".jpg", ".png"))
             if args.clear_sample:
-                paths = sorted(random.Random(args.seed).sample(paths, min(args.clear_sample,
-                                                                          len(paths))))
+                paths = sorted(random.Random(args.seed).sample(paths, min(args.clear_sample, len(paths))))
             clear = measure_clear(paths, engine)
     report(dermnet, clear)
     print(f"[{time.perf_counter() - t0:.0f} s]")

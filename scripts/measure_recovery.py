@@ -46,10 +46,18 @@ COURSES = {
     "worsening": lambda h: 3.0 + 1.5 * h,
 }
 #: What each course must be called at its last photo (6 h), and what it must never be called.
-EXPECTED_LAST = {"normal": {"resolved"}, "slow": {"persistent"}, "persistent": {"persistent"},
-                 "worsening": {"worsening"}}
-NEVER = {"normal": {"worsening", "persistent"}, "slow": {"worsening", "resolved"},
-         "persistent": {"resolved", "worsening"}, "worsening": {"resolved"}}
+EXPECTED_LAST = {
+    "normal": {"resolved"},
+    "slow": {"persistent"},
+    "persistent": {"persistent"},
+    "worsening": {"worsening"},
+}
+NEVER = {
+    "normal": {"worsening", "persistent"},
+    "slow": {"worsening", "resolved"},
+    "persistent": {"resolved", "worsening"},
+    "worsening": {"resolved"},
+}
 
 
 def render_series(rgb, regions, course: str, seed: int):
@@ -63,34 +71,35 @@ def render_series(rgb, regions, course: str, seed: int):
     out = []
     for i, hours in enumerate(PHOTO_HOURS):
         delta = COURSES[course](hours)
-        img = phantom.add_redness(rgb, regions, delta_a_star=dict.fromkeys(TREATED, delta),
-                                  seed=seed * 10 + i)
+        img = phantom.add_redness(
+            rgb, regions, delta_a_star=dict.fromkeys(TREATED, delta), seed=seed * 10 + i
+        )
         wb = tuple(float(g) for g in 1.0 + rng.normal(0.0, 0.015, 3))
-        img = phantom.change_light(img, white_balance=wb,
-                                   exposure=float(1.0 + rng.normal(0.0, 0.02)))
-        img = phantom.change_pose(img, angle_deg=float(rng.normal(0.0, 0.7)),
-                                  shift=tuple(float(v) for v in rng.normal(0.0, 2.0, 2)))
+        img = phantom.change_light(img, white_balance=wb, exposure=float(1.0 + rng.normal(0.0, 0.02)))
+        img = phantom.change_pose(
+            img, angle_deg=float(rng.normal(0.0, 0.7)), shift=tuple(float(v) for v in rng.normal(0.0, 2.0, 2))
+        )
         img = phantom.sensor_noise(img, sigma=1.5, seed=seed * 10 + i)
         out.append((hours, encode_jpeg(img, quality=int(rng.integers(86, 94)))))
     return out
 
 
-def run_series(tracker, baseline_jpeg: bytes, rgb, regions, course: str, seed: int, *,
-               with_endpoint: bool = False):
+def run_series(
+    tracker, baseline_jpeg: bytes, rgb, regions, course: str, seed: int, *, with_endpoint: bool = False
+):
     """The status after each follow-up photo of ``course`` (a new session in ``tracker``); with
     ``with_endpoint``, also the end-point check of the last status (issue 17)."""
     from skintrack.tracking import PhotoSource
 
-    s = tracker.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED,
-                            treated_at=T0, now=T0)
-    tracker.set_baseline(s.id, PhotoSource(baseline_jpeg, "baseline.jpg",
-                                           T0 - timedelta(minutes=15)), now=T0)
+    s = tracker.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED, treated_at=T0, now=T0)
+    tracker.set_baseline(s.id, PhotoSource(baseline_jpeg, "baseline.jpg", T0 - timedelta(minutes=15)), now=T0)
     statuses = []
     endpoint = None
     for hours, data in render_series(rgb, regions, course, seed):
         when = T0 + timedelta(hours=hours)
-        tracker.add_photos(s.id, [PhotoSource(data, f"{course}-{hours:g}h.jpg", when)],
-                           now=when + timedelta(minutes=1))
+        tracker.add_photos(
+            s.id, [PhotoSource(data, f"{course}-{hours:g}h.jpg", when)], now=when + timedelta(minutes=1)
+        )
         st = tracker.status(s.id, now=when + timedelta(minutes=2))
         statuses.append(st.status)
         endpoint = st.endpoint
@@ -118,8 +127,9 @@ def measure(faces: list[Path], n: int, courses=tuple(COURSES)) -> dict:
             used += 1
             base = encode_jpeg(photo.rgb, quality=92)
             for course in courses:
-                results[course].append(run_series(tracker, base, photo.rgb, a.regions, course,
-                                                   seed=k, with_endpoint=True))
+                results[course].append(
+                    run_series(tracker, base, photo.rgb, a.regions, course, seed=k, with_endpoint=True)
+                )
     return results
 
 
@@ -131,13 +141,16 @@ def summarise(results: dict) -> dict:
         n = len(series)
         never = sum(not (set(s) & NEVER[course]) for s in series)
         last = sum(s[-1] in EXPECTED_LAST[course] for s in series)
-        out[course] = {"faces": n, "never_wrong": never, "called_at_6h": last,
-                       "last": Counter(s[-1] for s in series),
-                       "all": Counter(x for s in series for x in s),
-                       "too_red": sum(bool(e.too_red) for e in endpoints),
-                       "endpoint_max": max((e.delta_a_star for e in endpoints), default=None),
-                       "endpoint_max_low": max((e.delta_a_star - e.uncertainty
-                                                for e in endpoints), default=None)}
+        out[course] = {
+            "faces": n,
+            "never_wrong": never,
+            "called_at_6h": last,
+            "last": Counter(s[-1] for s in series),
+            "all": Counter(x for s in series for x in s),
+            "too_red": sum(bool(e.too_red) for e in endpoints),
+            "endpoint_max": max((e.delta_a_star for e in endpoints), default=None),
+            "endpoint_max_low": max((e.delta_a_star - e.uncertainty for e in endpoints), default=None),
+        }
     return out
 
 
@@ -145,8 +158,9 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--faces", type=int, default=20)
     p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--courses", default=",".join(COURSES),
-                   help=f"comma-separated courses to run ({', '.join(COURSES)})")
+    p.add_argument(
+        "--courses", default=",".join(COURSES), help=f"comma-separated courses to run ({', '.join(COURSES)})"
+    )
     args = p.parse_args(argv)
     courses = tuple(c.strip() for c in args.courses.split(",") if c.strip())
     if not courses or set(courses) - set(COURSES):
@@ -161,16 +175,22 @@ def main(argv=None) -> int:
     from skintrack.core.protocol import ENDPOINT_MAX_DELTA_A_STAR
 
     summary = summarise(measure(faces, args.faces, courses))
-    print(f"{args.faces} clear-dev faces, photos at {', '.join(f'{h:g}' for h in PHOTO_HOURS)} h, "
-          f"treated {', '.join(TREATED)}")
+    print(
+        f"{args.faces} clear-dev faces, photos at {', '.join(f'{h:g}' for h in PHOTO_HOURS)} h, "
+        f"treated {', '.join(TREATED)}"
+    )
     for course, r in summary.items():
-        print(f"{course:<11} never {'/'.join(sorted(NEVER[course]))}: {r['never_wrong']}/"
-              f"{r['faces']}; at 6 h {'/'.join(sorted(EXPECTED_LAST[course]))}: "
-              f"{r['called_at_6h']}/{r['faces']}; last {dict(r['last'])}; all {dict(r['all'])}")
-        print(f"{'':<11} end point (first photo, 0.25 h): redder than slightly pink "
-              f"{r['too_red']}/{r['faces']}; largest Δa* {r['endpoint_max']:+.2f}, largest "
-              f"Δa* minus its band {r['endpoint_max_low']:+.2f} (threshold "
-              f"{ENDPOINT_MAX_DELTA_A_STAR:g})")
+        print(
+            f"{course:<11} never {'/'.join(sorted(NEVER[course]))}: {r['never_wrong']}/"
+            f"{r['faces']}; at 6 h {'/'.join(sorted(EXPECTED_LAST[course]))}: "
+            f"{r['called_at_6h']}/{r['faces']}; last {dict(r['last'])}; all {dict(r['all'])}"
+        )
+        print(
+            f"{'':<11} end point (first photo, 0.25 h): redder than slightly pink "
+            f"{r['too_red']}/{r['faces']}; largest Δa* {r['endpoint_max']:+.2f}, largest "
+            f"Δa* minus its band {r['endpoint_max_low']:+.2f} (threshold "
+            f"{ENDPOINT_MAX_DELTA_A_STAR:g})"
+        )
     return 0
 
 

@@ -23,8 +23,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_images"
-CASES = (("open_wound", "right_cheek", 8.0), ("crust", "forehead", 6.0),
-         ("pustule", "left_cheek", 4.0), ("cold_sore", None, 8.0))
+CASES = (
+    ("open_wound", "right_cheek", 8.0),
+    ("crust", "forehead", 6.0),
+    ("pustule", "left_cheek", 4.0),
+    ("cold_sore", None, 8.0),
+)
 #: Side of the close-up cut around a painted lesion (mm).
 CLOSE_UP_MM = 30.0
 
@@ -69,15 +73,26 @@ def measure(faces: list[str], seeds: int) -> list[dict]:
                     f2 = engine.detect(rgb).face
                     if f2 is not None:
                         found = L.find_lesions(rgb, f2, compute_regions(rgb, f2))
-                        face_hits += any(f.kind == kind and math.hypot(f.x - les.x, f.y - les.y)
-                                         <= max(les.radius_px, 4) for f in found)
+                        face_hits += any(
+                            f.kind == kind and math.hypot(f.x - les.x, f.y - les.y) <= max(les.radius_px, 4)
+                            for f in found
+                        )
                     half = int(round(CLOSE_UP_MM / 2 / mmpp))
                     x0, y0 = max(0, int(les.x) - half), max(0, int(les.y) - half)
-                    crop = np.ascontiguousarray(rgb[y0:y0 + 2 * half, x0:x0 + 2 * half])
+                    crop = np.ascontiguousarray(rgb[y0 : y0 + 2 * half, x0 : x0 + 2 * half])
                     cu = analyze_close_up(crop, mm_per_px=mmpp)
                     close_hits += any(f.kind in POSTPONE_KINDS for f in cu.findings)
-                rows.append({"face": name, "ita": ita, "tone": tone, "kind": kind,
-                             "face_hits": face_hits, "close_up_hits": close_hits, "n": seeds})
+                rows.append(
+                    {
+                        "face": name,
+                        "ita": ita,
+                        "tone": tone,
+                        "kind": kind,
+                        "face_hits": face_hits,
+                        "close_up_hits": close_hits,
+                        "n": seeds,
+                    }
+                )
     return rows
 
 
@@ -87,8 +102,7 @@ def report(rows: list[dict]) -> None:
     for r in rows:
         by_face[(r["face"], r["ita"], r["tone"])].append(r)
     for (name, ita, tone), sub in sorted(by_face.items(), key=lambda kv: -kv[0][1]):
-        cells = "  ".join(f"{r['kind']} {r['face_hits']}/{r['n']} ({r['close_up_hits']})"
-                          for r in sub)
+        cells = "  ".join(f"{r['kind']} {r['face_hits']}/{r['n']} ({r['close_up_hits']})" for r in sub)
         print(f"  {name:<18} ITA {ita:6.1f} {tone:<13} {cells}")
     print("per ITA° tone group (face check, close-up cut in brackets):")
     by_tone = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
@@ -108,8 +122,11 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, default=6)
     ap.add_argument("--faces", help="comma-separated sample file names (default: all)")
     args = ap.parse_args(argv)
-    faces = (args.faces.split(",") if args.faces else
-             sorted(p.name for p in SAMPLES.iterdir() if p.suffix.lower() in (".jpg", ".png")))
+    faces = (
+        args.faces.split(",")
+        if args.faces
+        else sorted(p.name for p in SAMPLES.iterdir() if p.suffix.lower() in (".jpg", ".png"))
+    )
     t0 = time.perf_counter()
     report(measure(faces, args.seeds))
     print(f"[{time.perf_counter() - t0:.0f} s]")

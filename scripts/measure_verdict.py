@@ -41,10 +41,19 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 
 #: Every question answered, none of them a risk (a reused roller soaked in 75 % alcohol).
-NO_RISK = {"pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagulants": False,
-           "device": "roller", "needle_mm": 0.25, "roller_reused": True,
-           "roller_disinfection": "alcohol_75_10min", "disinfected_hands_face_tool": True,
-           "beginner": False, "room_clean": True, "room_ventilated": True}
+NO_RISK = {
+    "pregnant_or_breastfeeding": False,
+    "keloid_prone": False,
+    "anticoagulants": False,
+    "device": "roller",
+    "needle_mm": 0.25,
+    "roller_reused": True,
+    "roller_disinfection": "alcohol_75_10min",
+    "disinfected_hands_face_tool": True,
+    "beginner": False,
+    "room_clean": True,
+    "room_ventilated": True,
+}
 
 
 def photo_paths(folder: Path) -> list[Path]:
@@ -73,19 +82,25 @@ def summarise(rows: list[dict]) -> dict:
     """The figures of :func:`measure` for a subset of its per-photo rows."""
     n = max(len(rows), 1)
     ok = [r for r in rows if r["quality_ok"]]
-    return {"photos": len(rows),
-            "go": sum(r["decision"] == "go" for r in rows) / n,
-            "review": sum(r["decision"] == "review" for r in rows) / n,
-            "postpone": sum(r["decision"] == "postpone" for r in rows) / n,
-            "skin_reason": sum(r["skin_reason"] for r in rows) / n,
-            "skin_postpone": sum(any(x["decision"] == "postpone" and x["finding_ids"]
-                                     for x in r["reasons"]) for r in rows) / n,
-            "findings_per_face": sum(r["findings"] for r in rows) / n,
-            "on_skin_per_face": sum(r["on_skin"] for r in rows) / n,
-            "quality_ok": len(ok),
-            "quality_ok_go": sum(r["decision"] == "go" for r in ok) / max(len(ok), 1),
-            "kinds_on_skin_per_face": {}, "skin_reasons_by_kind": {}, "ms_per_photo": 0.0,
-            "per_photo": rows}
+    return {
+        "photos": len(rows),
+        "go": sum(r["decision"] == "go" for r in rows) / n,
+        "review": sum(r["decision"] == "review" for r in rows) / n,
+        "postpone": sum(r["decision"] == "postpone" for r in rows) / n,
+        "skin_reason": sum(r["skin_reason"] for r in rows) / n,
+        "skin_postpone": sum(
+            any(x["decision"] == "postpone" and x["finding_ids"] for x in r["reasons"]) for r in rows
+        )
+        / n,
+        "findings_per_face": sum(r["findings"] for r in rows) / n,
+        "on_skin_per_face": sum(r["on_skin"] for r in rows) / n,
+        "quality_ok": len(ok),
+        "quality_ok_go": sum(r["decision"] == "go" for r in ok) / max(len(ok), 1),
+        "kinds_on_skin_per_face": {},
+        "skin_reasons_by_kind": {},
+        "ms_per_photo": 0.0,
+        "per_photo": rows,
+    }
 
 
 def measure(paths: list[Path], engine, answers) -> dict:
@@ -103,8 +118,13 @@ def measure(paths: list[Path], engine, answers) -> dict:
     for path in paths:
         analysis = analyze_photo(load_photo(path), engine)
         face = analysis.face
-        verdict = decide(analysis.findings, analysis.quality, answers=answers, treated=(),
-                         mm_per_px=face.mm_per_px if face else None)
+        verdict = decide(
+            analysis.findings,
+            analysis.quality,
+            answers=answers,
+            treated=(),
+            mm_per_px=face.mm_per_px if face else None,
+        )
         decisions[verdict.decision] += 1
         from_skin = [r for r in verdict.reasons if r.finding_ids]
         skin_reason += bool(from_skin)
@@ -120,14 +140,22 @@ def measure(paths: list[Path], engine, answers) -> dict:
         n_findings += len(analysis.findings)
         n_on_skin += len(on_skin)
         kinds.update(f.kind for f in on_skin)
-        per_photo.append({"photo": path.name, "decision": verdict.decision,
-                          "quality_ok": bool(ok), "skin_reason": bool(from_skin),
-                          "findings": len(analysis.findings), "on_skin": len(on_skin),
-                          "reasons": [r.to_record() for r in verdict.reasons]})
+        per_photo.append(
+            {
+                "photo": path.name,
+                "decision": verdict.decision,
+                "quality_ok": bool(ok),
+                "skin_reason": bool(from_skin),
+                "findings": len(analysis.findings),
+                "on_skin": len(on_skin),
+                "reasons": [r.to_record() for r in verdict.reasons],
+            }
+        )
     n = max(len(paths), 1)
     return {
         "photos": len(paths),
-        "go": decisions["go"] / n, "review": decisions["review"] / n,
+        "go": decisions["go"] / n,
+        "review": decisions["review"] / n,
         "postpone": decisions["postpone"] / n,
         "skin_reason": skin_reason / n,
         "skin_postpone": postponed_skin / n,
@@ -144,13 +172,21 @@ def measure(paths: list[Path], engine, answers) -> dict:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--clear-sample", type=int, default=0, metavar="N",
-                   help="a seeded sample of N clear-dev faces (default: all 600)")
+    p.add_argument(
+        "--clear-sample",
+        type=int,
+        default=0,
+        metavar="N",
+        help="a seeded sample of N clear-dev faces (default: all 600)",
+    )
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--limit", type=int, default=0, help="at most N photos per set (quick look)")
     p.add_argument("--json", metavar="OUT", help="also write every figure and per-photo row here")
-    p.add_argument("--train", action="store_true",
-                   help="also acne04-train (the faces the inflamed-acne threshold was chosen on)")
+    p.add_argument(
+        "--train",
+        action="store_true",
+        help="also acne04-train (the faces the inflamed-acne threshold was chosen on)",
+    )
     args = p.parse_args(argv)
 
     from skintrack.core.face import FaceEngine
@@ -165,10 +201,9 @@ def main(argv=None) -> int:
     if args.train and (DATA / "acne04-train").is_dir():
         sets["acne04-train"] = photo_paths(DATA / "acne04-train")
     if args.clear_sample:
-        sets["clear-dev"] = sorted(random.Random(args.seed).sample(sets["clear-dev"],
-                                                                   args.clear_sample))
+        sets["clear-dev"] = sorted(random.Random(args.seed).sample(sets["clear-dev"], args.clear_sample))
     if args.limit:
-        sets = {k: v[:args.limit] for k, v in sets.items()}
+        sets = {k: v[: args.limit] for k, v in sets.items()}
     answers = Answers.from_dict(NO_RISK)
     results = {}
     with FaceEngine() as engine:
@@ -182,30 +217,42 @@ def main(argv=None) -> int:
         if rows:
             results[name] = summarise(rows)
     print("whole face treated, every question answered 'no risk'")
-    print(f"{'set':<15} {'n':>4} {'GO':>6} {'REVIEW':>7} {'POSTPONE':>9} {'skin says':>10} "
-          f"{'skin post.':>10} {'finds/face':>10} {'on skin':>8} {'q-ok GO':>12} {'ms':>5}")
+    print(
+        f"{'set':<15} {'n':>4} {'GO':>6} {'REVIEW':>7} {'POSTPONE':>9} {'skin says':>10} "
+        f"{'skin post.':>10} {'finds/face':>10} {'on skin':>8} {'q-ok GO':>12} {'ms':>5}"
+    )
     for name, r in results.items():
-        print(f"{name:<15} {r['photos']:>4} {r['go']:>6.1%} {r['review']:>7.1%} "
-              f"{r['postpone']:>9.1%} {r['skin_reason']:>10.1%} {r['skin_postpone']:>10.1%} "
-              f"{r['findings_per_face']:>10.1f} {r['on_skin_per_face']:>8.1f} "
-              f"{r['quality_ok_go']:>6.1%} of {r['quality_ok']:<3} {r['ms_per_photo']:>5.0f}")
+        print(
+            f"{name:<15} {r['photos']:>4} {r['go']:>6.1%} {r['review']:>7.1%} "
+            f"{r['postpone']:>9.1%} {r['skin_reason']:>10.1%} {r['skin_postpone']:>10.1%} "
+            f"{r['findings_per_face']:>10.1f} {r['on_skin_per_face']:>8.1f} "
+            f"{r['quality_ok_go']:>6.1%} of {r['quality_ok']:<3} {r['ms_per_photo']:>5.0f}"
+        )
     for name, r in results.items():
         if not r["kinds_on_skin_per_face"]:
             continue
-        print(f"{name}: kinds on the skin per face "
-              + ", ".join(f"{k} {v:.2f}" for k, v in r["kinds_on_skin_per_face"].items()))
-        print(f"{name}: skin reasons (decision:kind count) "
-              + ", ".join(f"{k} {v}" for k, v in r["skin_reasons_by_kind"].items()))
+        print(
+            f"{name}: kinds on the skin per face "
+            + ", ".join(f"{k} {v:.2f}" for k, v in r["kinds_on_skin_per_face"].items())
+        )
+        print(
+            f"{name}: skin reasons (decision:kind count) "
+            + ", ".join(f"{k} {v}" for k, v in r["skin_reasons_by_kind"].items())
+        )
     c = results["clear-dev"]
     a = results["acne04-dev"]
-    print("targets: acne skin flags >= 90 %: "
-          f"{a['skin_reason']:.1%}; clear skin flags <= 5 %: {c['skin_reason']:.1%}; clear "
-          f"postponed <= 2 %: {c['postpone']:.1%}; clear quality-ok GO >= 90 %: "
-          f"{c['quality_ok_go']:.1%}; clear findings on skin <= 2: {c['on_skin_per_face']:.2f}")
+    print(
+        "targets: acne skin flags >= 90 %: "
+        f"{a['skin_reason']:.1%}; clear skin flags <= 5 %: {c['skin_reason']:.1%}; clear "
+        f"postponed <= 2 %: {c['postpone']:.1%}; clear quality-ok GO >= 90 %: "
+        f"{c['quality_ok_go']:.1%}; clear findings on skin <= 2: {c['on_skin_per_face']:.2f}"
+    )
     u = results.get("clear (unseen)")
     if u:
-        print(f"unseen clear half: skin flags {u['skin_reason']:.1%}, postponed {u['postpone']:.1%}, "
-              f"quality-ok GO {u['quality_ok_go']:.1%}, findings on skin {u['on_skin_per_face']:.2f}")
+        print(
+            f"unseen clear half: skin flags {u['skin_reason']:.1%}, postponed {u['postpone']:.1%}, "
+            f"quality-ok GO {u['quality_ok_go']:.1%}, findings on skin {u['on_skin_per_face']:.2f}"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
     return 0

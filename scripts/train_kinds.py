@@ -43,10 +43,13 @@ DATA = ROOT.parent / "shared" / "data"
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
 FOLDS = 5
 #: The exporter's class names, as the kinds they would stand for.
-BOX_CLASSES = {"whitehead and blackhead": "comedone", "papules": "papule", "pustules": "pustule",
-               "nodules and cysts": "nodule"}
-KIND_FEATURE_NAMES = (L.FEATURE_NAMES + tuple(f"c_{n}" for n in L.FEATURE_NAMES)
-                      + ("diameter_mm", "raw_score"))
+BOX_CLASSES = {
+    "whitehead and blackhead": "comedone",
+    "papules": "papule",
+    "pustules": "pustule",
+    "nodules and cysts": "nodule",
+}
+KIND_FEATURE_NAMES = L.FEATURE_NAMES + tuple(f"c_{n}" for n in L.FEATURE_NAMES) + ("diameter_mm", "raw_score")
 
 
 def kind_features(work, lesions) -> np.ndarray:
@@ -56,8 +59,10 @@ def kind_features(work, lesions) -> np.ndarray:
         return np.zeros((0, len(KIND_FEATURE_NAMES)), np.float32)
     h, w = work.mask.shape
     r = L.PATCH_RADIUS
-    centre = np.array([[min(max(round(le.x), r), w - r - 1), min(max(round(le.y), r), h - r - 1)]
-                       for le in lesions], np.int64)
+    centre = np.array(
+        [[min(max(round(le.x), r), w - r - 1), min(max(round(le.y), r), h - r - 1)] for le in lesions],
+        np.int64,
+    )
     det = np.stack([le.features for le in lesions]).astype(np.float32)
     extra = np.array([[2 * le.radius * work.mm_per_work_px, le.raw] for le in lesions], np.float32)
     return np.concatenate([det, L.candidate_features(work, centre), extra], 1)
@@ -79,9 +84,15 @@ def build(data_dir: Path, cache: Path | None) -> dict:
     """Per photo: kind features, photo xy of the lesions, and the boxes."""
     boxes = load_boxes(data_dir)
     model = L.load_model()
-    key = hashlib.sha256((json.dumps(boxes, sort_keys=True) + repr(KIND_FEATURE_NAMES)
-                          + repr(L.FEATURE_VERSION) + model.meta.get("annotations_sha256", "")
-                          + str(model.threshold_score)).encode()).hexdigest()
+    key = hashlib.sha256(
+        (
+            json.dumps(boxes, sort_keys=True)
+            + repr(KIND_FEATURE_NAMES)
+            + repr(L.FEATURE_VERSION)
+            + model.meta.get("annotations_sha256", "")
+            + str(model.threshold_score)
+        ).encode()
+    ).hexdigest()
     if cache and cache.is_file():
         z = np.load(cache, allow_pickle=False)
         if str(z["key"]) == key:
@@ -111,10 +122,15 @@ def build(data_dir: Path, cache: Path | None) -> dict:
         xs = [per[n][0] for n in names if per[n] is not None]
         xys = [per[n][1] for n in names if per[n] is not None]
         counts = [len(per[n][0]) if per[n] is not None else 0 for n in names]
-        np.savez(cache, key=key, names=np.array(names), found=np.array([per[n] is not None
-                                                                         for n in names]),
-                 starts=np.concatenate([[0], np.cumsum(counts)]),
-                 x=np.concatenate(xs), xy=np.concatenate(xys))
+        np.savez(
+            cache,
+            key=key,
+            names=np.array(names),
+            found=np.array([per[n] is not None for n in names]),
+            starts=np.concatenate([[0], np.cumsum(counts)]),
+            x=np.concatenate(xs),
+            xy=np.concatenate(xys),
+        )
     return {"per": per, "boxes": boxes}
 
 
@@ -153,8 +169,7 @@ def main(argv=None) -> int:
     ap.add_argument("--cache", type=Path, default=Path("/tmp/skintrack_kind_features.npz"))
     args = ap.parse_args(argv)
     if "acne04-dev" in str(args.data):
-        print("train_kinds: acne04-dev is the measurement set; train on acne04-train",
-              file=sys.stderr)
+        print("train_kinds: acne04-dev is the measurement set; train on acne04-train", file=sys.stderr)
         return 2
     grades: dict[str, dict[str, int]] = {}
     for name, boxes in load_boxes(args.data).items():
@@ -166,8 +181,10 @@ def main(argv=None) -> int:
         print(f"  {g}: " + ", ".join(f"{c} {n}" for c, n in sorted(grades[g].items())))
     data = build(args.data, args.cache)
     X, y, group = labelled(data)
-    print(f"{len(y)} lesions in boxes on {len(set(group))} photos; by kind "
-          + ", ".join(f"{k} {int((y == i).sum())}" for i, k in enumerate(L.ACNE_KINDS)))
+    print(
+        f"{len(y)} lesions in boxes on {len(set(group))} photos; by kind "
+        + ", ".join(f"{k} {int((y == i).sum())}" for i, k in enumerate(L.ACNE_KINDS))
+    )
     scaler = StandardScaler().fit(X)
     Xs = scaler.transform(X)
     cv = list(GroupKFold(FOLDS).split(Xs, y, group))
@@ -180,22 +197,30 @@ def main(argv=None) -> int:
         z = logits - logits.max(1, keepdims=True)
         lp = z - np.log(np.exp(z).sum(1, keepdims=True))
         results[c] = (float(-lp[np.arange(len(y)), y].mean()), logits)
-        print(f"  C={c}: out-of-fold log-loss {results[c][0]:.4f}, accuracy "
-              f"{(logits.argmax(1) == y).mean():.3f}")
+        print(
+            f"  C={c}: out-of-fold log-loss {results[c][0]:.4f}, accuracy "
+            f"{(logits.argmax(1) == y).mean():.3f}"
+        )
     prior = np.bincount(y, minlength=len(L.ACNE_KINDS)) / len(y)
-    print(f"class prior: log-loss {float(-np.log(prior[y]).mean()):.4f}, accuracy "
-          f"{prior.max():.3f} (always the commonest class)")
+    print(
+        f"class prior: log-loss {float(-np.log(prior[y]).mean()):.4f}, accuracy "
+        f"{prior.max():.3f} (always the commonest class)"
+    )
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     prob = np.zeros((len(y), len(L.ACNE_KINDS)))
     for tr, te in cv:
-        gbm = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.05, max_depth=4,
-                                             min_samples_leaf=40, random_state=0).fit(X[tr], y[tr])
+        gbm = HistGradientBoostingClassifier(
+            max_iter=150, learning_rate=0.05, max_depth=4, min_samples_leaf=40, random_state=0
+        ).fit(X[tr], y[tr])
         prob[te] = gbm.predict_proba(X[te])
-    print(f"gradient boosting: out-of-fold log-loss "
-          f"{float(-np.log(np.clip(prob[np.arange(len(y)), y], 1e-9, 1)).mean()):.4f}, "
-          f"accuracy {(prob.argmax(1) == y).mean():.3f}")
+    print(
+        f"gradient boosting: out-of-fold log-loss "
+        f"{float(-np.log(np.clip(prob[np.arange(len(y)), y], 1e-9, 1)).mean()):.4f}, "
+        f"accuracy {(prob.argmax(1) == y).mean():.3f}"
+    )
     return 0
+
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -42,8 +42,15 @@ from skintrack.core.lesion_scoring import (  # noqa: E402
 
 #: Gradient boosting settings (scikit-learn HistGradientBoostingClassifier). Depth is capped so
 #: that the numpy evaluator needs few steps (speed budget: lesion finding <= 60 ms on 12 MP).
-GBM = dict(max_iter=200, learning_rate=0.1, max_depth=6, max_leaf_nodes=31, min_samples_leaf=40,
-           l2_regularization=1.0, random_state=0)
+GBM = dict(
+    max_iter=200,
+    learning_rate=0.1,
+    max_depth=6,
+    max_leaf_nodes=31,
+    min_samples_leaf=40,
+    l2_regularization=1.0,
+    random_state=0,
+)
 #: Share of negative candidates kept for training (all positives are kept); speeds training up
 #: fourfold on a 2-core machine and costs nothing measurable in CV.
 NEGATIVE_SHARE = 0.5
@@ -55,10 +62,18 @@ THRESHOLDS = np.round(np.arange(0.10, 0.71, 0.02), 2)
 
 def build_features(data_dir: Path, cache: Path | None) -> dict:
     ann = load_annotations(data_dir)
-    settings = (L.FEATURE_VERSION, L.FEATURE_NAMES, L.WORK_FACE_HEIGHT, L.SEARCH_MARGIN,
-                L.DOG_SIGMAS, L.CANDIDATE_MIN_Z, "face retries marked")
-    key = hashlib.sha256((json.dumps({k: v.tolist() for k, v in sorted(ann.items())})
-                          + repr(settings)).encode()).hexdigest()
+    settings = (
+        L.FEATURE_VERSION,
+        L.FEATURE_NAMES,
+        L.WORK_FACE_HEIGHT,
+        L.SEARCH_MARGIN,
+        L.DOG_SIGMAS,
+        L.CANDIDATE_MIN_Z,
+        "face retries marked",
+    )
+    key = hashlib.sha256(
+        (json.dumps({k: v.tolist() for k, v in sorted(ann.items())}) + repr(settings)).encode()
+    ).hexdigest()
     if cache and cache.is_file():
         with cache.open("rb") as fh:
             data = pickle.load(fh)
@@ -172,8 +187,10 @@ def calibrate(names, truth, kept, thr) -> dict:
     # Never more than the top bin saw: scores near 1 are few, and certainty is not claimed there.
     share = np.minimum(fit.predict_proba(logit(grid)[:, None])[:, 1], CERTAINTY_CAP)
     bins = np.linspace(thr, 1.0, 7)
-    observed = [round(float(y[(x >= a) & (x < b)].mean()), 3) if ((x >= a) & (x < b)).any()
-                else None for a, b in zip(bins[:-1], bins[1:], strict=True)]
+    observed = [
+        round(float(y[(x >= a) & (x < b)].mean()), 3) if ((x >= a) & (x < b)).any() else None
+        for a, b in zip(bins[:-1], bins[1:], strict=True)
+    ]
     # By kind: one slope, an offset per kind (papule the reference). Pustules are few at 640 px
     # (a head is one or two pixels), so the usual mild L2 penalty (C = 1) pulls their offset
     # toward the papules' rather than trusting a handful of detections fully.
@@ -188,10 +205,16 @@ def calibrate(names, truth, kept, thr) -> dict:
         sel = kind == name
         kind_detections[name] = int(sel.sum())
         kind_observed[name] = round(float(y[sel].mean()), 3) if sel.any() else None
-    return {"score": grid.tolist(), "matched": np.round(share, 3).tolist(),
-            "detections": int(len(x)), "bins": np.round(bins, 3).tolist(),
-            "observed": observed, "by_kind": by_kind, "kind_detections": kind_detections,
-            "kind_observed": kind_observed}
+    return {
+        "score": grid.tolist(),
+        "matched": np.round(share, 3).tolist(),
+        "detections": int(len(x)),
+        "bins": np.round(bins, 3).tolist(),
+        "observed": observed,
+        "by_kind": by_kind,
+        "kind_detections": kind_detections,
+        "kind_observed": kind_observed,
+    }
 
 
 def export(clf) -> L.TreeModel:
@@ -209,12 +232,17 @@ def export(clf) -> L.TreeModel:
         value.append(nodes["value"].astype(np.float32))
         depth = max(depth, int(nodes["depth"].max()))
         offset += len(nodes)
-    arrays = {"feature": np.concatenate(feature), "threshold": np.concatenate(threshold),
-              "left": np.concatenate(left), "right": np.concatenate(right),
-              "leaf": np.concatenate(leaf), "value": np.concatenate(value),
-              "roots": np.asarray(roots, np.int32),
-              "baseline": np.asarray(clf._baseline_prediction, np.float64).ravel()[:1],
-              "depth": np.array([depth])}
+    arrays = {
+        "feature": np.concatenate(feature),
+        "threshold": np.concatenate(threshold),
+        "left": np.concatenate(left),
+        "right": np.concatenate(right),
+        "leaf": np.concatenate(leaf),
+        "value": np.concatenate(value),
+        "roots": np.asarray(roots, np.int32),
+        "baseline": np.asarray(clf._baseline_prediction, np.float64).ravel()[:1],
+        "depth": np.array([depth]),
+    }
     return arrays
 
 
@@ -224,9 +252,12 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "models" / L.MODEL_NAME)
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/skintrack_lesion_features.pkl"))
-    ap.add_argument("--train-on-retry-faces", action="store_true",
-                    help="also train on faces found only by the face finder's retries (side "
-                         "views); the bundled model does not: see models/LESIONS.md")
+    ap.add_argument(
+        "--train-on-retry-faces",
+        action="store_true",
+        help="also train on faces found only by the face finder's retries (side "
+        "views); the bundled model does not: see models/LESIONS.md",
+    )
     args = ap.parse_args(argv)
 
     import sklearn
@@ -238,8 +269,7 @@ def main(argv=None) -> int:
     with_face = [n for n in names if per[n] is not None]
     # Photos to learn from; every photo with a face is scored.
     trainable = [n for n in with_face if args.train_on_retry_faces or not per[n]["retry"]]
-    fold_of = {n: i % args.folds for i, n in
-               enumerate(np.random.RandomState(0).permutation(names))}
+    fold_of = {n: i % args.folds for i, n in enumerate(np.random.RandomState(0).permutation(names))}
     rng = np.random.RandomState(1)
     sample = {n: (per[n]["y"] | (rng.rand(len(per[n]["y"])) < NEGATIVE_SHARE)) for n in trainable}
 
@@ -282,43 +312,58 @@ def main(argv=None) -> int:
         "features": list(L.FEATURE_NAMES),
         "feature_version": L.FEATURE_VERSION,
         "trained_on": str(args.data.name),
-        "annotations_sha256": hashlib.sha256((args.data / "annotations.json").read_bytes()
-                                             ).hexdigest(),
-        "photos": len(names), "photos_with_face": len(with_face),
+        "annotations_sha256": hashlib.sha256((args.data / "annotations.json").read_bytes()).hexdigest(),
+        "photos": len(names),
+        "photos_with_face": len(with_face),
         "photos_trained_on": len(trainable),
         "candidates": int(sum(len(per[n]["y"]) for n in trainable)),
         "detect_min_z": L.DETECT_MIN_Z,
-        "gbm": GBM, "negative_share": NEGATIVE_SHARE, "sklearn": sklearn.__version__,
-        "cv": {"folds": args.folds, **cv.to_record(),
-               "fold_thresholds": fold_thr,
-               "fold_f1": [round(s.f1, 4) for s in fold_scores]},
+        "gbm": GBM,
+        "negative_share": NEGATIVE_SHARE,
+        "sklearn": sklearn.__version__,
+        "cv": {
+            "folds": args.folds,
+            **cv.to_record(),
+            "fold_thresholds": fold_thr,
+            "fold_f1": [round(s.f1, 4) for s in fold_scores],
+        },
         "calibration": calibration,
         "command": "python scripts/train_lesions.py"
-                   + (" --train-on-retry-faces" if args.train_on_retry_faces else ""),
+        + (" --train-on-retry-faces" if args.train_on_retry_faces else ""),
     }
     model = L.TreeModel(arrays, meta)
     check = np.concatenate([per[n]["x"] for n in with_face[:20]])
     ours = model.predict(check)
     ref = clf.predict_proba(check)[:, 1]
     if not np.allclose(ours, ref, atol=1e-4):
-        raise SystemExit(f"exported model disagrees with scikit-learn (max {abs(ours-ref).max()})")
+        raise SystemExit(f"exported model disagrees with scikit-learn (max {abs(ours - ref).max()})")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     model.save(args.out)
-    whole = score_at(names, truth, {n: (kept_order(per[n], model.predict(per[n]["x"]))
-                                        if per[n] is not None else None) for n in names},
-                     final_thr)
-    print(f"final model: {len(arrays['roots'])} trees, depth {arrays['depth'][0]}, "
-          f"threshold {final_thr:.2f} -> {args.out}")
+    whole = score_at(
+        names,
+        truth,
+        {n: (kept_order(per[n], model.predict(per[n]["x"])) if per[n] is not None else None) for n in names},
+        final_thr,
+    )
+    print(
+        f"final model: {len(arrays['roots'])} trees, depth {arrays['depth'][0]}, "
+        f"threshold {final_thr:.2f} -> {args.out}"
+    )
     print(f"whole dev set with the final model (seen in training): {whole.summary()}")
     print(json.dumps(meta["cv"]))
     cal = dict(zip(calibration["score"], calibration["matched"], strict=True))
-    print("calibrated certainty (share of unseen detections that were expert lesions): "
-          + ", ".join(f"score {s:.2f} -> {cal[s]:.2f}" for s in sorted(cal)[::10]))
+    print(
+        "calibrated certainty (share of unseen detections that were expert lesions): "
+        + ", ".join(f"score {s:.2f} -> {cal[s]:.2f}" for s in sorted(cal)[::10])
+    )
     for kind, share in calibration["by_kind"].items():
-        print(f"  {kind}: {calibration['kind_detections'][kind]} unseen detections, "
-              f"{calibration['kind_observed'][kind]} were lesions; "
-              + ", ".join(f"{s:.2f} -> {v:.2f}" for s, v in
-                          list(zip(calibration["score"], share, strict=True))[::20]))
+        print(
+            f"  {kind}: {calibration['kind_detections'][kind]} unseen detections, "
+            f"{calibration['kind_observed'][kind]} were lesions; "
+            + ", ".join(
+                f"{s:.2f} -> {v:.2f}" for s, v in list(zip(calibration["score"], share, strict=True))[::20]
+            )
+        )
     return 0
 
 

@@ -14,8 +14,15 @@ SAMPLES = ROOT / "sample_images"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 #: Frontal sample faces that pass every quality check (used by most tests).
-FRONTAL = ["aptus_1.png", "aptus_2.png", "aptus_5.png", "aptus_6.png", "aptus_8.png", "obama.jpg",
-           "0-f15-hao-ph.jpg"]
+FRONTAL = [
+    "aptus_1.png",
+    "aptus_2.png",
+    "aptus_5.png",
+    "aptus_6.png",
+    "aptus_8.png",
+    "obama.jpg",
+    "0-f15-hao-ph.jpg",
+]
 #: Every sample photo with exactly one face.
 ALL_FACES = sorted(p.name for p in SAMPLES.iterdir() if p.suffix.lower() in (".jpg", ".png"))
 

@@ -141,8 +141,7 @@ def test_the_qt_blocker_catches_a_qt_import(tmp_path):
     """The blocker itself works: a module that imports Qt fails under it, named with the cause."""
     (tmp_path / "uses_qt.py").write_text("from PySide6.QtCore import QObject\n")
     code = f"import sys; sys.path.insert(0, {str(tmp_path)!r})\nMODULES = ['uses_qt']\n"
-    out = subprocess.run([sys.executable, "-c", code + _BLOCKED_QT], capture_output=True,
-                         text=True)
+    out = subprocess.run([sys.executable, "-c", code + _BLOCKED_QT], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.startswith("uses_qt: ImportError: PySide6 is blocked")
 
@@ -191,8 +190,11 @@ def test_words_imports_nothing_from_skintrack_and_every_package_may_import_it():
     core can use it without an import cycle), and nothing but the standard library."""
     path = SRC / "words.py"
     assert list(_skintrack_targets(path)) == []
-    third_party = {mod.split(".")[0] for mod, _ in _imports(path)} - {"__future__", "collections",
-                                                                     "dataclasses"}
+    third_party = {mod.split(".")[0] for mod, _ in _imports(path)} - {
+        "__future__",
+        "collections",
+        "dataclasses",
+    }
     assert third_party == set()
     assert all("words" in allowed for pkg, allowed in ALLOWED.items() if pkg != "words")
 
@@ -200,9 +202,16 @@ def test_words_imports_nothing_from_skintrack_and_every_package_may_import_it():
 def test_shared_shapes_are_defined_once():
     """One definition each (issue 15): the progress callback (core/progress.py), the close-up of
     a finding (core/crops.py), the vocabulary's tables (words.py); a copy elsewhere is an error."""
-    once = {"Progress": "core/progress.py", "finding_crop": "core/crops.py",
-            "REGION_WORDS": "words.py", "KIND_WORDS": "words.py", "STATUS_WORDS": "words.py",
-            "URGENCY_WORDS": "words.py", "CHOICE_WORDS": "words.py", "DEVICE_WORDS": "words.py"}
+    once = {
+        "Progress": "core/progress.py",
+        "finding_crop": "core/crops.py",
+        "REGION_WORDS": "words.py",
+        "KIND_WORDS": "words.py",
+        "STATUS_WORDS": "words.py",
+        "URGENCY_WORDS": "words.py",
+        "CHOICE_WORDS": "words.py",
+        "DEVICE_WORDS": "words.py",
+    }
     found: dict[str, list[str]] = {name: [] for name in once}
     for path in SRC.rglob("*.py"):
         rel = path.relative_to(SRC).as_posix()

@@ -9,9 +9,18 @@ from scripts import calibrate_evidence, measure_verdict
 
 
 def _finding(kind, score, x=50.0, y=50.0, region="forehead", off_skin=None):
-    return {"id": f"{kind}{x}{y}{score}", "kind": kind, "x": x, "y": y, "radius_px": 4.0,
-            "diameter_mm": 3.0, "region": region, "near_regions": [], "score": score,
-            "off_skin": off_skin}
+    return {
+        "id": f"{kind}{x}{y}{score}",
+        "kind": kind,
+        "x": x,
+        "y": y,
+        "radius_px": 4.0,
+        "diameter_mm": 3.0,
+        "region": region,
+        "near_regions": [],
+        "score": score,
+        "off_skin": off_skin,
+    }
 
 
 def test_clear_dev_halves_split_by_the_photo_number():
@@ -19,17 +28,33 @@ def test_clear_dev_halves_split_by_the_photo_number():
     assert calibrate_evidence.number("fake_resized_7.jpg") == 7
     rows = [{"photo": f"fake_resized_{i}.jpg"} for i in range(6)]
     assert [r["photo"] for r in calibrate_evidence.half(rows, 0)] == [
-        "fake_resized_0.jpg", "fake_resized_2.jpg", "fake_resized_4.jpg"]
+        "fake_resized_0.jpg",
+        "fake_resized_2.jpg",
+        "fake_resized_4.jpg",
+    ]
     assert len(calibrate_evidence.half(rows, 1)) == 3
 
 
 def test_per_half_figures_are_computed_from_the_rows():
     rows = [
-        {"photo": "a_0.jpg", "decision": "go", "quality_ok": True, "skin_reason": False,
-         "findings": 4, "on_skin": 2, "reasons": []},
-        {"photo": "a_2.jpg", "decision": "postpone", "quality_ok": True, "skin_reason": True,
-         "findings": 6, "on_skin": 4,
-         "reasons": [{"decision": "postpone", "finding_ids": ["x"]}]},
+        {
+            "photo": "a_0.jpg",
+            "decision": "go",
+            "quality_ok": True,
+            "skin_reason": False,
+            "findings": 4,
+            "on_skin": 2,
+            "reasons": [],
+        },
+        {
+            "photo": "a_2.jpg",
+            "decision": "postpone",
+            "quality_ok": True,
+            "skin_reason": True,
+            "findings": 6,
+            "on_skin": 4,
+            "reasons": [{"decision": "postpone", "finding_ids": ["x"]}],
+        },
     ]
     r = measure_verdict.summarise(rows)
     assert r["photos"] == 2 and r["go"] == 0.5 and r["postpone"] == 0.5
@@ -40,18 +65,29 @@ def test_per_half_figures_are_computed_from_the_rows():
 def test_rule_tables_count_painted_lesions_found_and_clear_faces(tmp_path):
     painted = [
         # Found at 0.9 on the skin, where it was painted.
-        {"photo": "f.jpg", "painted": {"kind": "crust", "x": 50, "y": 50, "radius_px": 6},
-         "findings": [_finding("crust", 0.9)]},
+        {
+            "photo": "f.jpg",
+            "painted": {"kind": "crust", "x": 50, "y": 50, "radius_px": 6},
+            "findings": [_finding("crust", 0.9)],
+        },
         # Found, but judged off the skin: not found for the verdict.
-        {"photo": "f.jpg", "painted": {"kind": "crust", "x": 50, "y": 50, "radius_px": 6},
-         "findings": [_finding("crust", 0.99, off_skin="hair")]},
+        {
+            "photo": "f.jpg",
+            "painted": {"kind": "crust", "x": 50, "y": 50, "radius_px": 6},
+            "findings": [_finding("crust", 0.99, off_skin="hair")],
+        },
         # Missed (the finding is elsewhere).
-        {"photo": "f.jpg", "painted": {"kind": "crust", "x": 50, "y": 50, "radius_px": 6},
-         "findings": [_finding("crust", 0.99, x=200.0)]},
+        {
+            "photo": "f.jpg",
+            "painted": {"kind": "crust", "x": 50, "y": 50, "radius_px": 6},
+            "findings": [_finding("crust", 0.99, x=200.0)],
+        },
     ]
-    clear = [{"photo": "c_0.jpg", "findings": [_finding("crust", 0.6)]},
-             {"photo": "c_2.jpg", "findings": [_finding("crust", 0.99, region=None)]},
-             {"photo": "c_4.jpg", "findings": []}]
+    clear = [
+        {"photo": "c_0.jpg", "findings": [_finding("crust", 0.6)]},
+        {"photo": "c_2.jpg", "findings": [_finding("crust", 0.99, region=None)]},
+        {"photo": "c_4.jpg", "findings": []},
+    ]
     scores, found, real, neg, faces = calibrate_evidence.face_rule_table(painted, clear, "crust")
     assert real == 3 and faces == 3
     by = dict(zip(scores, zip(found, neg, strict=True), strict=True))

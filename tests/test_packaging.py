@@ -50,9 +50,13 @@ def test_install_script_puts_the_entry_in_the_menu_pointing_at_the_folder(tmp_pa
         shutil.copy2(PACKAGING / name, folder / name)
     shutil.copy2(APP / "skintrack.png", folder / "skintrack.png")
     data = tmp_path / "share"
-    out = subprocess.run(["sh", str(folder / "install-desktop-entry.sh")], capture_output=True,
-                         text=True, env={"HOME": str(tmp_path), "XDG_DATA_HOME": str(data),
-                                         "PATH": "/usr/bin:/bin"}, timeout=60)
+    out = subprocess.run(
+        ["sh", str(folder / "install-desktop-entry.sh")],
+        capture_output=True,
+        text=True,
+        env={"HOME": str(tmp_path), "XDG_DATA_HOME": str(data), "PATH": "/usr/bin:/bin"},
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     entry = _desktop_entry(data / "applications" / "skintrack.desktop")
     assert entry["Exec"] == f'"{folder}/skintrack" app'
@@ -67,7 +71,7 @@ def test_pyinstaller_is_an_optional_extra_not_a_test_dependency():
     assert not any("pyinstaller" in d.lower() for d in project["dependencies"])
     assert not any("pyinstaller" in d.lower() for d in project["optional-dependencies"]["test"])
     makefile = (ROOT / "Makefile").read_text()
-    test_install = makefile[makefile.index("$(STAMP): pyproject.toml"):makefile.index("test: ")]
+    test_install = makefile[makefile.index("$(STAMP): pyproject.toml") : makefile.index("test: ")]
     assert "'.[test]'" in test_install and "dist" not in test_install
 
 
@@ -77,6 +81,10 @@ def test_desktop_entry_passes_desktop_file_validate(tmp_path):
 
     if shutil.which("desktop-file-validate") is None:
         pytest.skip("desktop-file-validate is not installed (apt install desktop-file-utils)")
-    out = subprocess.run(["desktop-file-validate", str(PACKAGING / "skintrack.desktop")],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        ["desktop-file-validate", str(PACKAGING / "skintrack.desktop")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0 and out.stdout.strip() == "", out.stdout + out.stderr

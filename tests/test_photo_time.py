@@ -30,23 +30,20 @@ def assert_plain(text: str) -> None:
 
 
 def session_with_follow_up(tracker, jpegs):
-    s = tracker.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED,
-                            treated_at=T0, now=T0)
-    tracker.set_baseline(s.id, PhotoSource(jpegs[0], "before.jpg", T0 - timedelta(minutes=30)),
-                         now=NOW)
-    [later] = tracker.add_photos(s.id, [PhotoSource(jpegs[1], "after.jpg",
-                                                    T0 + timedelta(hours=1))], now=NOW)
+    s = tracker.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED, treated_at=T0, now=T0)
+    tracker.set_baseline(s.id, PhotoSource(jpegs[0], "before.jpg", T0 - timedelta(minutes=30)), now=NOW)
+    [later] = tracker.add_photos(s.id, [PhotoSource(jpegs[1], "after.jpg", T0 + timedelta(hours=1))], now=NOW)
     return s, later
 
 
 def test_correcting_a_photo_time_moves_it_on_the_curve(tracker, jpegs):
     s, later = session_with_follow_up(tracker, jpegs)
     assert later.hours == pytest.approx(1.0)
-    row = tracker.set_photo_time(s.id, later.photo.id, T0 + timedelta(hours=2, minutes=15),
-                                 now=NOW)
+    row = tracker.set_photo_time(s.id, later.photo.id, T0 + timedelta(hours=2, minutes=15), now=NOW)
     assert row.taken_at == T0 + timedelta(hours=2, minutes=15) and row.taken_at_source == "given"
-    cmp = tracker.conn.execute("SELECT hours FROM comparisons WHERE photo_id = ?",
-                               (later.photo.id,)).fetchone()
+    cmp = tracker.conn.execute(
+        "SELECT hours FROM comparisons WHERE photo_id = ?", (later.photo.id,)
+    ).fetchone()
     assert cmp["hours"] == pytest.approx(2.25)
     st = tracker.status(s.id, now=NOW)
     hours = {round(o.hours, 3) for rr in st.regions.values() for o in rr.observations}
@@ -56,11 +53,14 @@ def test_correcting_a_photo_time_moves_it_on_the_curve(tracker, jpegs):
     assert not done["check_photo_1h"] and done["check_photo_2h"]
 
 
-@pytest.mark.parametrize("when, words", [
-    (T0 - timedelta(minutes=5), "after the treatment started"),
-    (T0 - timedelta(minutes=40), "after the treatment started"),
-    (NOW + timedelta(hours=1), "in the future"),
-])
+@pytest.mark.parametrize(
+    "when, words",
+    [
+        (T0 - timedelta(minutes=5), "after the treatment started"),
+        (T0 - timedelta(minutes=40), "after the treatment started"),
+        (NOW + timedelta(hours=1), "in the future"),
+    ],
+)
 def test_a_follow_up_keeps_its_place(tracker, jpegs, when, words):
     s, later = session_with_follow_up(tracker, jpegs)
     with pytest.raises(CaptureTimeRefused, match=words) as err:
@@ -78,14 +78,11 @@ def test_a_baseline_stays_before_treatment(tracker, jpegs):
     assert row.taken_at == T0 - timedelta(hours=1)
 
 
-def test_every_import_refusal_about_time_has_a_plain_form(tracker, jpegs, load_sample,
-                                                          tmp_path):
-    s = tracker.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED,
-                            treated_at=T0, now=T0)
+def test_every_import_refusal_about_time_has_a_plain_form(tracker, jpegs, load_sample, tmp_path):
+    s = tracker.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED, treated_at=T0, now=T0)
     # No baseline yet: adding a photo after treatment is refused, with a plain form.
     with pytest.raises(TrackingError) as err:
-        tracker.add_photos(s.id, [PhotoSource(jpegs[1], "after.jpg", T0 + timedelta(hours=1))],
-                           now=NOW)
+        tracker.add_photos(s.id, [PhotoSource(jpegs[1], "after.jpg", T0 + timedelta(hours=1))], now=NOW)
     assert "skintrack session baseline" in str(err.value)  # the command line keeps its hint
     assert_plain(err.value.plain)
     # A photo without any capture time (PNG bytes from memory, no EXIF, no file date).
@@ -119,24 +116,19 @@ def test_every_import_refusal_about_time_has_a_plain_form(tracker, jpegs, load_s
         assert_plain(err.value.plain)
     # In the future.
     with pytest.raises(CaptureTimeRefused) as err:
-        tracker.add_photos(s.id, [PhotoSource(jpegs[1], "after.jpg", NOW + timedelta(hours=2))],
-                           now=NOW)
+        tracker.add_photos(s.id, [PhotoSource(jpegs[1], "after.jpg", NOW + timedelta(hours=2))], now=NOW)
     assert "--taken-at" in str(err.value)
     assert_plain(err.value.plain)
 
 
 def test_replacing_and_no_baseline_advice_have_plain_forms(tracker, jpegs):
-    s = tracker.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED,
-                            treated_at=T0, now=T0)
+    s = tracker.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED, treated_at=T0, now=T0)
     advice = {a.code: a.text for a in tracker.status(s.id, now=NOW).advice}
     assert "skintrack session baseline" in advice["no_baseline"]
     assert_plain(plain(advice["no_baseline"]))
-    tracker.set_baseline(s.id, PhotoSource(jpegs[0], "before.jpg", T0 - timedelta(minutes=30)),
-                         now=NOW)
-    tracker.add_photos(s.id, [PhotoSource(jpegs[1], "after.jpg", T0 + timedelta(hours=1))],
-                       now=NOW)
+    tracker.set_baseline(s.id, PhotoSource(jpegs[0], "before.jpg", T0 - timedelta(minutes=30)), now=NOW)
+    tracker.add_photos(s.id, [PhotoSource(jpegs[1], "after.jpg", T0 + timedelta(hours=1))], now=NOW)
     with pytest.raises(BaselineReplaceRefused) as err:
-        tracker.set_baseline(s.id, PhotoSource(jpegs[2], "again.jpg", T0 - timedelta(minutes=5)),
-                             now=NOW)
+        tracker.set_baseline(s.id, PhotoSource(jpegs[2], "again.jpg", T0 - timedelta(minutes=5)), now=NOW)
     assert "--replace" in str(err.value)
     assert_plain(err.value.plain)

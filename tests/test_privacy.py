@@ -36,10 +36,21 @@ def test_demo_runs_with_the_network_refused_and_stays_in_its_folder(tmp_path):
     out_dir = tmp_path / "out"
     home = tmp_path / "home"
     home.mkdir()
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "QT_QPA_PLATFORM": "offscreen",
-           "XDG_DATA_HOME": str(home / "xdg-data"), "XDG_CONFIG_HOME": str(home / "xdg-config")}
-    r = subprocess.run([sys.executable, "-c", GUARD, "demo", "-o", str(out_dir)],
-                       capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_DATA_HOME": str(home / "xdg-data"),
+        "XDG_CONFIG_HOME": str(home / "xdg-config"),
+    }
+    r = subprocess.run(
+        [sys.executable, "-c", GUARD, "demo", "-o", str(out_dir)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     assert "network access attempted" not in r.stderr
     assert (out_dir / "skintrack-demo-report.pdf").is_file()
@@ -62,8 +73,7 @@ def test_demo_runs_with_the_network_refused_and_stays_in_its_folder(tmp_path):
 # DNS query or a UDP/QUIC beacon. Connects and sends to a non-loopback address are reported too.
 
 STRACE = shutil.which("strace")
-needs_strace = pytest.mark.skipif(STRACE is None,
-                                  reason="strace is not installed (.ci/run installs it)")
+needs_strace = pytest.mark.skipif(STRACE is None, reason="strace is not installed (.ci/run installs it)")
 #: execve too: the first line of a trace is then the traced program starting, with its pid.
 TRACED_CALLS = "execve,socket,connect,sendto,sendmsg"
 #: Generous: a loaded two-core CI machine, tracing on. Nothing here is timed.
@@ -118,21 +128,24 @@ def offending(calls: list[NetCall]) -> list[str]:
 def _strace(trace_file) -> list[str]:
     cmd = [STRACE, "-f", "-e", f"trace={TRACED_CALLS}", "-o", str(trace_file)]
     # Filtering in the kernel (strace >= 5.3) keeps a traced run near full speed.
-    probe = subprocess.run([STRACE, "-f", "--seccomp-bpf", "-e", "trace=connect", "-o",
-                            os.devnull, "true"], capture_output=True)
+    probe = subprocess.run(
+        [STRACE, "-f", "--seccomp-bpf", "-e", "trace=connect", "-o", os.devnull, "true"], capture_output=True
+    )
     return cmd[:1] + ["--seccomp-bpf"] + cmd[1:] if probe.returncode == 0 else cmd
 
 
 def _run_traced(args, tmp_path, **kw):
     trace_file = tmp_path / "strace.txt"
-    r = subprocess.run(_strace(trace_file) + args, capture_output=True, text=True,
-                       timeout=RUN_TIMEOUT_S, **kw)
+    r = subprocess.run(
+        _strace(trace_file) + args, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, **kw
+    )
     assert trace_file.is_file(), f"strace wrote no trace: {r.stderr[-2000:]}"
     trace = trace_file.read_text(errors="replace")
     # The trace must really cover the run: strace records the program starting and exiting.
     main_pid = _main_pid(trace)
-    assert main_pid and re.search(rf"^{main_pid}\s+\+\+\+ exited with", trace, re.M), \
+    assert main_pid and re.search(rf"^{main_pid}\s+\+\+\+ exited with", trace, re.M), (
         f"strace could not follow the program (ptrace refused?): {r.stderr[-2000:]}"
+    )
     return r, trace
 
 
@@ -144,36 +157,46 @@ def _main_pid(trace: str) -> str | None:
 def _private_env(tmp_path) -> dict:
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
-    return dict(os.environ, HOME=str(home), QT_QPA_PLATFORM="offscreen",
-                XDG_DATA_HOME=str(home / "xdg-data"), XDG_CONFIG_HOME=str(home / "xdg-config"))
+    return dict(
+        os.environ,
+        HOME=str(home),
+        QT_QPA_PLATFORM="offscreen",
+        XDG_DATA_HOME=str(home / "xdg-data"),
+        XDG_CONFIG_HOME=str(home / "xdg-config"),
+    )
 
 
 def test_trace_reading_flags_internet_calls_and_spares_loopback():
-    trace = "\n".join([
-        # MediaPipe 1.2's telemetry, as `strace -f` recorded it before issue 12: DNS, then TLS.
-        '5354  socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_IP) = 5',
-        '5354  connect(5, {sa_family=AF_INET, sin_port=htons(53), '
-        'sin_addr=inet_addr("10.255.255.53")}, 16) = 0',
-        '5360  connect(7, {sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(0), '
-        'inet_pton(AF_INET6, "2a00:1450:4001:82a::200e", &sin6_addr), sin6_scope_id=0}, 28 '
-        '<unfinished ...>',
-        '5361  sendto(9, "\\1\\0", 2, MSG_NOSIGNAL, {sa_family=AF_INET, sin_port=htons(443), '
-        'sin_addr=inet_addr("142.250.185.78")}, 16) = 2',
-        # Loopback and local sockets are no network.
-        '5370  connect(3, {sa_family=AF_INET, sin_port=htons(8080), '
-        'sin_addr=inet_addr("127.0.0.1")}, 16) = -1 ECONNREFUSED (Connection refused)',
-        '5370  connect(4, {sa_family=AF_INET6, sin6_port=htons(80), sin6_flowinfo=htonl(0), '
-        'inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}, 28) = 0',
-        '5370  connect(5, {sa_family=AF_UNIX, sun_path="/var/run/nscd/socket"}, 110) = -1 ENOENT',
-        '5370  socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0) = 6',
-        '5354  +++ exited with 0 +++',
-    ])
+    trace = "\n".join(
+        [
+            # MediaPipe 1.2's telemetry, as `strace -f` recorded it before issue 12: DNS, then TLS.
+            "5354  socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_IP) = 5",
+            "5354  connect(5, {sa_family=AF_INET, sin_port=htons(53), "
+            'sin_addr=inet_addr("10.255.255.53")}, 16) = 0',
+            "5360  connect(7, {sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(0), "
+            'inet_pton(AF_INET6, "2a00:1450:4001:82a::200e", &sin6_addr), sin6_scope_id=0}, 28 '
+            "<unfinished ...>",
+            '5361  sendto(9, "\\1\\0", 2, MSG_NOSIGNAL, {sa_family=AF_INET, sin_port=htons(443), '
+            'sin_addr=inet_addr("142.250.185.78")}, 16) = 2',
+            # Loopback and local sockets are no network.
+            "5370  connect(3, {sa_family=AF_INET, sin_port=htons(8080), "
+            'sin_addr=inet_addr("127.0.0.1")}, 16) = -1 ECONNREFUSED (Connection refused)',
+            "5370  connect(4, {sa_family=AF_INET6, sin6_port=htons(80), sin6_flowinfo=htonl(0), "
+            'inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}, 28) = 0',
+            '5370  connect(5, {sa_family=AF_UNIX, sun_path="/var/run/nscd/socket"}, 110) = -1 ENOENT',
+            "5370  socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0) = 6",
+            "5354  +++ exited with 0 +++",
+        ]
+    )
     calls = internet_calls(trace)
     assert [(c.pid, c.call, c.family, c.address) for c in calls] == [
-        (5354, "socket", "INET", None), (5354, "connect", "INET", "10.255.255.53"),
+        (5354, "socket", "INET", None),
+        (5354, "connect", "INET", "10.255.255.53"),
         (5360, "connect", "INET6", "2a00:1450:4001:82a::200e"),
         (5361, "sendto", "INET", "142.250.185.78"),
-        (5370, "connect", "INET", "127.0.0.1"), (5370, "connect", "INET6", "::1")]
+        (5370, "connect", "INET", "127.0.0.1"),
+        (5370, "connect", "INET6", "::1"),
+    ]
     assert [c.to_loopback for c in calls] == [False, False, False, False, True, True]
     assert offending(calls) == [c.line for c in calls[:4]]
 
@@ -181,8 +204,7 @@ def test_trace_reading_flags_internet_calls_and_spares_loopback():
 @needs_strace
 def test_the_trace_sees_a_socket_opened_by_a_child_process(tmp_path):
     """The watch is not blind: a grandchild's loopback connect shows up with its own pid."""
-    child = ("import socket\ns = socket.socket()\ns.settimeout(5)\n"
-             "s.connect_ex(('127.0.0.1', 9))\ns.close()\n")
+    child = "import socket\ns = socket.socket()\ns.settimeout(5)\ns.connect_ex(('127.0.0.1', 9))\ns.close()\n"
     parent = f"import subprocess, sys\nsubprocess.run([sys.executable, '-c', {child!r}])\n"
     r, trace = _run_traced([sys.executable, "-c", parent], tmp_path)
     assert r.returncode == 0, r.stderr
@@ -196,8 +218,12 @@ def test_the_trace_sees_a_socket_opened_by_a_child_process(tmp_path):
 @needs_strace
 def test_demo_opens_no_internet_socket(tmp_path):
     out_dir = tmp_path / "out"
-    r, trace = _run_traced([sys.executable, "-m", "skintrack", "demo", "-o", str(out_dir)],
-                           tmp_path, cwd=ROOT, env=_private_env(tmp_path))
+    r, trace = _run_traced(
+        [sys.executable, "-m", "skintrack", "demo", "-o", str(out_dir)],
+        tmp_path,
+        cwd=ROOT,
+        env=_private_env(tmp_path),
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     assert (out_dir / "skintrack-demo-report.pdf").is_file()
     bad = offending(internet_calls(trace))
@@ -210,8 +236,12 @@ def test_app_opens_no_internet_socket(tmp_path):
     face is found, one photo imported and analysed, window closed (tests/app_driver.py)."""
     data = tmp_path / "data"
     driver = ROOT / "tests" / "app_driver.py"
-    r, trace = _run_traced([sys.executable, str(driver), str(data), str(SAMPLES / "aptus_1.png")],
-                           tmp_path, cwd=ROOT, env=_private_env(tmp_path))
+    r, trace = _run_traced(
+        [sys.executable, str(driver), str(data), str(SAMPLES / "aptus_1.png")],
+        tmp_path,
+        cwd=ROOT,
+        env=_private_env(tmp_path),
+    )
     assert r.returncode == 0, r.stdout + r.stderr[-2000:]
     lines = r.stdout.splitlines()
     assert "face found in a live frame" in lines and "photo analysed" in lines, r.stdout
@@ -226,6 +256,9 @@ def test_no_code_or_dependency_brings_mediapipe_back():
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     assert not [d for d in deps if d.lower().startswith("mediapipe")]
     src = ROOT / "src" / "skintrack"
-    users = [p.relative_to(ROOT).as_posix() for p in src.rglob("*.py")
-             if re.search(r"^\s*(import|from)\s+mediapipe\b", p.read_text(), re.M)]
+    users = [
+        p.relative_to(ROOT).as_posix()
+        for p in src.rglob("*.py")
+        if re.search(r"^\s*(import|from)\s+mediapipe\b", p.read_text(), re.M)
+    ]
     assert users == []

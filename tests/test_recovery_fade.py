@@ -27,8 +27,7 @@ def tracker(engine, tmp_path_factory):
 def _series(tracker, load_sample, name, course, seed=0):
     photo = load_sample(name)
     a = analyze_photo(photo, tracker.engine, find_lesions=False)
-    return run_series(tracker, encode_jpeg(photo.rgb, quality=92), photo.rgb, a.regions, course,
-                      seed)
+    return run_series(tracker, encode_jpeg(photo.rgb, quality=92), photo.rgb, a.regions, course, seed)
 
 
 @pytest.mark.parametrize("name", FACES)

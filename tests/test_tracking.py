@@ -48,8 +48,7 @@ SCENARIOS = {
 EXPECTED = {  # status after the photo at this hour, for every face and seed
     "normal": {4.0: {"on_track", "resolved"}, 6.0: {"resolved"}},
     "slow": {4.0: {"slower_than_usual"}, 6.0: {"persistent"}},
-    "persistent": {2.0: {"slower_than_usual"}, 4.0: {"slower_than_usual"},
-                   6.0: {"persistent"}},
+    "persistent": {2.0: {"slower_than_usual"}, 4.0: {"slower_than_usual"}, 6.0: {"persistent"}},
     "worsening": {4.0: {"worsening"}, 6.0: {"worsening"}},
 }
 
@@ -57,8 +56,7 @@ EXPECTED = {  # status after the photo at this hour, for every face and seed
 def encode_jpeg(rgb: np.ndarray, quality: int = 92) -> bytes:
     import cv2
 
-    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(rgb[..., ::-1]),
-                           [cv2.IMWRITE_JPEG_QUALITY, quality])
+    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(rgb[..., ::-1]), [cv2.IMWRITE_JPEG_QUALITY, quality])
     assert ok
     return buf.tobytes()
 
@@ -67,10 +65,18 @@ def rephotograph(rgb: np.ndarray, rng: np.random.Generator) -> bytes:
     """Repeat-photo noise: another lamp, exposure and framing, a phone's JPEG."""
     from skintrack.simulate.phantom import change_light, change_pose
 
-    out = change_light(rgb, white_balance=(1 + rng.normal(0, 0.02), 1.0, 1 + rng.normal(0, 0.02)),
-                       exposure=1 + rng.normal(0, 0.04), side_shading=rng.uniform(-0.04, 0.04))
-    out = change_pose(out, angle_deg=rng.normal(0, 1.5), scale=1 + rng.normal(0, 0.015),
-                      shift=(rng.normal(0, 4), rng.normal(0, 4)))
+    out = change_light(
+        rgb,
+        white_balance=(1 + rng.normal(0, 0.02), 1.0, 1 + rng.normal(0, 0.02)),
+        exposure=1 + rng.normal(0, 0.04),
+        side_shading=rng.uniform(-0.04, 0.04),
+    )
+    out = change_pose(
+        out,
+        angle_deg=rng.normal(0, 1.5),
+        scale=1 + rng.normal(0, 0.015),
+        shift=(rng.normal(0, 4), rng.normal(0, 4)),
+    )
     return encode_jpeg(out, quality=int(rng.integers(85, 96)))
 
 
@@ -92,21 +98,30 @@ def series_statuses(engine, load_sample, data_dir):
             regions = compute_regions(photo.rgb, engine.detect(photo.rgb).face)
             for scenario, curve in SCENARIOS.items():
                 for seed in SEEDS:
-                    rng = np.random.default_rng([seed, FACES.index(face_name),
-                                                 list(SCENARIOS).index(scenario)])
-                    s = tracker.new_session(device="roller", needle_mm=0.25,
-                                            treated_regions=TREATED, treated_at=T0,
-                                            now=T0 - timedelta(minutes=15))
-                    tracker.set_baseline(s.id, PhotoSource(
-                        rephotograph(photo.rgb, rng), "baseline.jpg",
-                        T0 - timedelta(minutes=10)), now=T0)
+                    rng = np.random.default_rng(
+                        [seed, FACES.index(face_name), list(SCENARIOS).index(scenario)]
+                    )
+                    s = tracker.new_session(
+                        device="roller",
+                        needle_mm=0.25,
+                        treated_regions=TREATED,
+                        treated_at=T0,
+                        now=T0 - timedelta(minutes=15),
+                    )
+                    tracker.set_baseline(
+                        s.id,
+                        PhotoSource(rephotograph(photo.rgb, rng), "baseline.jpg", T0 - timedelta(minutes=10)),
+                        now=T0,
+                    )
                     statuses = {}
                     for h in HOURS:
-                        red = add_redness(photo.rgb, regions,
-                                          delta_a_star={r: float(curve(h)) for r in TREATED})
+                        red = add_redness(
+                            photo.rgb, regions, delta_a_star={r: float(curve(h)) for r in TREATED}
+                        )
                         when = T0 + timedelta(hours=h, minutes=2)
-                        [res] = tracker.add_photos(s.id, [PhotoSource(
-                            rephotograph(red, rng), f"{h:g}h.jpg", when)], now=when)
+                        [res] = tracker.add_photos(
+                            s.id, [PhotoSource(rephotograph(red, rng), f"{h:g}h.jpg", when)], now=when
+                        )
                         assert res.comparison.usable, res.comparison.excluded_reason
                         statuses[h] = tracker.status(s.id, now=when).status
                     results[(scenario, face_name, seed)] = statuses
@@ -167,27 +182,25 @@ def sample_jpegs(load_sample):
 
 
 def started(tracker, sample_jpegs):
-    s = tracker.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED,
-                            treated_at=T0, now=T0)
-    tracker.set_baseline(s.id, PhotoSource(sample_jpegs[0], "before.jpg",
-                                           T0 - timedelta(minutes=5)), now=T0)
+    s = tracker.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED, treated_at=T0, now=T0)
+    tracker.set_baseline(s.id, PhotoSource(sample_jpegs[0], "before.jpg", T0 - timedelta(minutes=5)), now=T0)
     return s
 
 
 def snapshot(tracker) -> tuple:
     """Everything saved: rows of every table and the store's files."""
-    tables = ("sessions", "photos", "analyses", "findings", "comparisons", "region_changes",
-              "answers")
-    rows = tuple(tuple(tuple(r) for r in tracker.conn.execute(f"SELECT * FROM {t}"))
-                 for t in tables)
+    tables = ("sessions", "photos", "analyses", "findings", "comparisons", "region_changes", "answers")
+    rows = tuple(tuple(tuple(r) for r in tracker.conn.execute(f"SELECT * FROM {t}")) for t in tables)
     return rows, tuple(tracker.store.names())
 
 
 def test_import_saves_photo_analysis_and_comparison(tracker, sample_jpegs):
     s = started(tracker, sample_jpegs)
-    [res] = tracker.add_photos(s.id, [PhotoSource(sample_jpegs[1], "later.jpg",
-                                                  T0 + timedelta(hours=1))],
-                               now=T0 + timedelta(hours=1, minutes=1))
+    [res] = tracker.add_photos(
+        s.id,
+        [PhotoSource(sample_jpegs[1], "later.jpg", T0 + timedelta(hours=1))],
+        now=T0 + timedelta(hours=1, minutes=1),
+    )
     assert res.role == "follow_up" and res.hours == pytest.approx(1.0)
     assert res.comparison.usable
     assert set(TREATED) <= set(res.comparison.changes)
@@ -210,8 +223,7 @@ def test_refusals_change_nothing(tracker, sample_jpegs, tmp_path):
     now = T0 + timedelta(hours=2)
     cases = [
         (PhotoSource(later, "early.jpg", T0 - timedelta(hours=1)), "before the baseline"),
-        (PhotoSource(later, "between.jpg", T0 - timedelta(minutes=2)),
-         "before the treatment started"),
+        (PhotoSource(later, "between.jpg", T0 - timedelta(minutes=2)), "before the treatment started"),
         (PhotoSource(later, "future.jpg", now + timedelta(hours=3)), "in the future"),
         (PhotoSource(sample_jpegs[0], "again.jpg", T0 + timedelta(hours=1)), "already in"),
         (PhotoSource(b"GIF89a not really", "bad.gif", T0 + timedelta(hours=1)), "bad.gif"),
@@ -223,26 +235,31 @@ def test_refusals_change_nothing(tracker, sample_jpegs, tmp_path):
     # One unreadable photo among good ones refuses the whole import.
     (tmp_path / "broken.jpg").write_bytes(later[: len(later) // 3])
     with pytest.raises(PhotoError, match="broken.jpg"):
-        tracker.add_photos(s.id, [PhotoSource(later, "ok.jpg", T0 + timedelta(hours=1)),
-                                  tmp_path / "broken.jpg"], now=now)
+        tracker.add_photos(
+            s.id, [PhotoSource(later, "ok.jpg", T0 + timedelta(hours=1)), tmp_path / "broken.jpg"], now=now
+        )
     with pytest.raises(PhotoError, match="no such file"):
         tracker.add_photos(s.id, [tmp_path / "missing.jpg"], now=now)
     assert snapshot(tracker) == before
 
 
 def test_baseline_rules(tracker, sample_jpegs, load_sample):
-    s = tracker.new_session(device="patch", needle_mm=0.25, treated_regions=["nose"],
-                            treated_at=T0, now=T0)
+    s = tracker.new_session(device="patch", needle_mm=0.25, treated_regions=["nose"], treated_at=T0, now=T0)
     with pytest.raises(TrackingError, match="no baseline"):
-        tracker.add_photos(s.id, [PhotoSource(sample_jpegs[1], "x.jpg", T0 + timedelta(hours=1))],
-                           now=T0 + timedelta(hours=2))
+        tracker.add_photos(
+            s.id,
+            [PhotoSource(sample_jpegs[1], "x.jpg", T0 + timedelta(hours=1))],
+            now=T0 + timedelta(hours=2),
+        )
     with pytest.raises(TrackingError, match="after the treatment started"):
-        tracker.set_baseline(s.id, PhotoSource(sample_jpegs[0], "late.jpg",
-                                               T0 + timedelta(minutes=30)), now=T0 + timedelta(hours=1))
+        tracker.set_baseline(
+            s.id,
+            PhotoSource(sample_jpegs[0], "late.jpg", T0 + timedelta(minutes=30)),
+            now=T0 + timedelta(hours=1),
+        )
     turned = encode_jpeg(load_sample("45-m7-di-ph.jpg").rgb)
     with pytest.raises(TrackingError, match="cannot be the baseline"):
-        tracker.set_baseline(s.id, PhotoSource(turned, "turned.jpg", T0 - timedelta(minutes=5)),
-                             now=T0)
+        tracker.set_baseline(s.id, PhotoSource(turned, "turned.jpg", T0 - timedelta(minutes=5)), now=T0)
     assert tracker.photos(s.id) == []
 
 
@@ -251,16 +268,21 @@ def test_new_baseline_recompares_saved_photos(tracker, sample_jpegs, load_sample
 
     s = started(tracker, sample_jpegs)
     photo = load_sample("aptus_1.png")
-    red = add_redness(photo.rgb, face=tracker.engine.detect(photo.rgb).face,
-                      delta_a_star={r: 4.0 for r in TREATED})
-    tracker.add_photos(s.id, [PhotoSource(encode_jpeg(red), "red.jpg", T0 + timedelta(hours=1))],
-                       now=T0 + timedelta(hours=1))
+    red = add_redness(
+        photo.rgb, face=tracker.engine.detect(photo.rgb).face, delta_a_star={r: 4.0 for r in TREATED}
+    )
+    tracker.add_photos(
+        s.id, [PhotoSource(encode_jpeg(red), "red.jpg", T0 + timedelta(hours=1))], now=T0 + timedelta(hours=1)
+    )
     old = tracker.session(s.id).baseline_photo_id
     # A redder "baseline": the later photo is now no redder than it. (Replacing a baseline that
     # photos are compared with must be asked for since issue 13.)
-    tracker.set_baseline(s.id, PhotoSource(encode_jpeg(red, 97), "red-before.jpg",
-                                           T0 - timedelta(minutes=1)), now=T0 + timedelta(hours=1),
-                         replace=True)
+    tracker.set_baseline(
+        s.id,
+        PhotoSource(encode_jpeg(red, 97), "red-before.jpg", T0 - timedelta(minutes=1)),
+        now=T0 + timedelta(hours=1),
+        replace=True,
+    )
     new = tracker.session(s.id).baseline_photo_id
     assert new != old
     [cmp] = repo.session_comparisons(tracker.conn, s.id, new)
@@ -282,18 +304,25 @@ def test_symptoms_and_questionnaire_are_saved_per_session(tracker, sample_jpegs)
     assert tracker.questionnaire(s.id)["needle_mm"] == 0.25
 
 
-def test_a_new_pustule_seen_once_is_to_look_at_and_worsening_once_confirmed(tracker,
-                                                                           sample_jpegs):
+def test_a_new_pustule_seen_once_is_to_look_at_and_worsening_once_confirmed(tracker, sample_jpegs):
     s = started(tracker, sample_jpegs)
-    [res] = tracker.add_photos(s.id, [PhotoSource(sample_jpegs[1], "later.jpg",
-                                                  T0 + timedelta(hours=1))],
-                               now=T0 + timedelta(hours=1))
+    [res] = tracker.add_photos(
+        s.id,
+        [PhotoSource(sample_jpegs[1], "later.jpg", T0 + timedelta(hours=1))],
+        now=T0 + timedelta(hours=1),
+    )
     # Findings as the lesion detector records them (its own tests cover detection).
     ok, record = repo.get_analysis(tracker.conn, res.photo.id)
-    repo.save_analysis(tracker.conn, res.photo.id, quality_ok=ok, record=record, findings=[
-        Finding("p1", "pustule", 500, 600, 0.0, None, "left_cheek", 0.5),
-        Finding("n1", "pustule", 400, 200, 0.0, None, "forehead", 0.5),  # untreated
-    ])
+    repo.save_analysis(
+        tracker.conn,
+        res.photo.id,
+        quality_ok=ok,
+        record=record,
+        findings=[
+            Finding("p1", "pustule", 500, 600, 0.0, None, "left_cheek", 0.5),
+            Finding("n1", "pustule", 400, 200, 0.0, None, "forehead", 0.5),  # untreated
+        ],
+    )
     now = T0 + timedelta(hours=1, minutes=5)
     st = tracker.status(s.id, now=now)
     # Issue 13: seen on one photo only, a new spot is one to look at, not an alarm ...
@@ -317,8 +346,11 @@ def test_full_disk_during_import_changes_nothing(tracker, sample_jpegs, monkeypa
 
     monkeypatch.setattr(photostore.os, "fsync", full)
     with pytest.raises(db.StorageError, match="disk is full; nothing was changed"):
-        tracker.add_photos(s.id, [PhotoSource(sample_jpegs[1], "x.jpg", T0 + timedelta(hours=1))],
-                           now=T0 + timedelta(hours=1))
+        tracker.add_photos(
+            s.id,
+            [PhotoSource(sample_jpegs[1], "x.jpg", T0 + timedelta(hours=1))],
+            now=T0 + timedelta(hours=1),
+        )
     monkeypatch.undo()
     assert snapshot(tracker) == before
 
@@ -357,9 +389,11 @@ def test_full_database_during_import_changes_nothing(tracker, sample_jpegs):
     tracker.conn = _DiskFullsAt(real, "INSERT INTO region_changes")
     try:
         with pytest.raises(db.StorageError, match="disk is full; nothing was changed"):
-            tracker.add_photos(s.id, [PhotoSource(sample_jpegs[1], "x.jpg",
-                                                  T0 + timedelta(hours=1))],
-                               now=T0 + timedelta(hours=1))
+            tracker.add_photos(
+                s.id,
+                [PhotoSource(sample_jpegs[1], "x.jpg", T0 + timedelta(hours=1))],
+                now=T0 + timedelta(hours=1),
+            )
     finally:
         tracker.conn = real
     assert not real.in_transaction
@@ -373,15 +407,21 @@ def test_process_killed_mid_import_loses_nothing(engine, tmp_path, sample_jpegs,
     data = tmp_path / "data"
     with Tracker(data, engine=engine) as tracker:
         s = started(tracker, sample_jpegs)
-        tracker.add_photos(s.id, [PhotoSource(sample_jpegs[1], "1h.jpg",
-                                              T0 + timedelta(hours=1))],
-                           now=T0 + timedelta(hours=1))
+        tracker.add_photos(
+            s.id,
+            [PhotoSource(sample_jpegs[1], "1h.jpg", T0 + timedelta(hours=1))],
+            now=T0 + timedelta(hours=1),
+        )
         before = snapshot(tracker)
     photo = tmp_path / "2h.jpg"
     photo.write_bytes(sample_jpegs[2])
     taken = (T0 + timedelta(hours=2)).isoformat()
-    proc = subprocess.run([sys.executable, str(CHILD), str(data), str(s.id), str(photo), taken,
-                           kill_point], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(CHILD), str(data), str(s.id), str(photo), taken, kill_point],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     with Tracker(data, engine=engine) as tracker:
         rows, files = snapshot(tracker)
@@ -391,8 +431,9 @@ def test_process_killed_mid_import_loses_nothing(engine, tmp_path, sample_jpegs,
         assert tracker.check_store() == []
         assert tracker.store.unreferenced(repo.referenced_store_names(tracker.conn)) == []
         # Retrying the import completes it.
-        [res] = tracker.add_photos(s.id, [photo], taken_at=T0 + timedelta(hours=2),
-                                   now=T0 + timedelta(hours=2))
+        [res] = tracker.add_photos(
+            s.id, [photo], taken_at=T0 + timedelta(hours=2), now=T0 + timedelta(hours=2)
+        )
         assert tracker.store.unreferenced(repo.referenced_store_names(tracker.conn)) == []
         assert res.comparison.usable
         assert len(tracker.photos(s.id)) == 3
@@ -412,14 +453,23 @@ def test_photo_excluded_as_another_face_is_not_silently_dropped(tracker, sample_
     from skintrack.tracking import NOT_SAME_FACE
 
     s = started(tracker, sample_jpegs)
-    [res] = tracker.add_photos(s.id, [PhotoSource(sample_jpegs[1], "later.jpg",
-                                                  T0 + timedelta(hours=2))],
-                               now=T0 + timedelta(hours=2))
+    [res] = tracker.add_photos(
+        s.id,
+        [PhotoSource(sample_jpegs[1], "later.jpg", T0 + timedelta(hours=2))],
+        now=T0 + timedelta(hours=2),
+    )
     # Record it as compare does when the identity check fails.
-    repo.save_comparison(tracker.conn, repo.NewComparison(
-        res.photo.id, res.comparison.baseline_photo_id, res.hours, False,
-        repo.ComparisonRecord(same_person=False),
-        excluded_reason=NOT_SAME_FACE))
+    repo.save_comparison(
+        tracker.conn,
+        repo.NewComparison(
+            res.photo.id,
+            res.comparison.baseline_photo_id,
+            res.hours,
+            False,
+            repo.ComparisonRecord(same_person=False),
+            excluded_reason=NOT_SAME_FACE,
+        ),
+    )
     st = tracker.status(s.id, now=T0 + timedelta(hours=2, minutes=5))
     assert st.status == "insufficient_data"
     assert st.extra["excluded_photos"][0]["reason"] == NOT_SAME_FACE
@@ -429,8 +479,11 @@ def test_photo_excluded_as_another_face_is_not_silently_dropped(tracker, sample_
 
 def test_delete_session_removes_its_photos_from_the_store(tracker, sample_jpegs):
     s = started(tracker, sample_jpegs)
-    tracker.add_photos(s.id, [PhotoSource(sample_jpegs[1], "later.jpg", T0 + timedelta(hours=1))],
-                       now=T0 + timedelta(hours=1))
+    tracker.add_photos(
+        s.id,
+        [PhotoSource(sample_jpegs[1], "later.jpg", T0 + timedelta(hours=1))],
+        now=T0 + timedelta(hours=1),
+    )
     keep = started(tracker, sample_jpegs)  # shares the baseline file
     tracker.delete_session(s.id)
     assert [x.id for x in tracker.sessions()] == [keep.id]
@@ -440,15 +493,19 @@ def test_delete_session_removes_its_photos_from_the_store(tracker, sample_jpegs)
         tracker.status(s.id)
 
 
-def test_serum_tick_is_kept_per_session_and_first_session_is_known(tracker, sample_jpegs,
-                                                                  tmp_path):
+def test_serum_tick_is_kept_per_session_and_first_session_is_known(tracker, sample_jpegs, tmp_path):
     from skintrack.core.recovery import SERUM_STEP
 
     assert tracker.is_first_session()
     s = started(tracker, sample_jpegs)
     assert tracker.is_first_session(s.id) and not tracker.is_first_session()
-    later = tracker.new_session(device="patch", needle_mm=0.25, treated_regions=("chin",),
-                                treated_at=T0 + timedelta(days=7), now=T0 + timedelta(days=7))
+    later = tracker.new_session(
+        device="patch",
+        needle_mm=0.25,
+        treated_regions=("chin",),
+        treated_at=T0 + timedelta(days=7),
+        now=T0 + timedelta(days=7),
+    )
     assert not tracker.is_first_session(later.id) and tracker.is_first_session(s.id)
     tracker.set_aftercare_step(s.id, SERUM_STEP, True, at=T0 + timedelta(minutes=20))
     assert tracker.aftercare_steps(s.id) == {SERUM_STEP: T0 + timedelta(minutes=20)}

@@ -26,8 +26,10 @@ from skintrack.tracking import PhotoSource, Tracker
 from .conftest import ROOT
 from .test_tracking import T0, TREATED, encode_jpeg
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path("/proc/self/stat").exists(),
-                                                   reason="watches the processes through /proc")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="watches the processes through /proc"),
+]
 
 
 def cpu_ticks(pid: int) -> int:
@@ -52,37 +54,56 @@ def wait_until_parked(procs, *, idle_s: float = 2.0, limit_s: float = 240.0) -> 
     pytest.fail("the two imports never reached their commit")
 
 
-def test_add_and_new_baseline_at_once_keep_every_photo_in_the_curve(engine, tmp_path,
-                                                                     load_sample):
+def test_add_and_new_baseline_at_once_keep_every_photo_in_the_curve(engine, tmp_path, load_sample):
     rgb = load_sample("aptus_1.png").rgb
     data = tmp_path / "data"
     with Tracker(data, engine=engine) as tracker:
-        s = tracker.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED,
-                                treated_at=T0, now=T0)
-        tracker.set_baseline(s.id, PhotoSource(encode_jpeg(rgb, 95), "before.jpg",
-                                               T0 - timedelta(minutes=5)), now=T0)
-        tracker.add_photos(s.id, [PhotoSource(encode_jpeg(rgb, 90), "1h.jpg",
-                                              T0 + timedelta(hours=1))],
-                           now=T0 + timedelta(hours=1))
+        s = tracker.new_session(
+            device="roller", needle_mm=0.25, treated_regions=TREATED, treated_at=T0, now=T0
+        )
+        tracker.set_baseline(
+            s.id, PhotoSource(encode_jpeg(rgb, 95), "before.jpg", T0 - timedelta(minutes=5)), now=T0
+        )
+        tracker.add_photos(
+            s.id,
+            [PhotoSource(encode_jpeg(rgb, 90), "1h.jpg", T0 + timedelta(hours=1))],
+            now=T0 + timedelta(hours=1),
+        )
     photos = {}
     for name, quality in (("2h-a.jpg", 88), ("2h-b.jpg", 86), ("new-before.jpg", 93)):
         photos[name] = tmp_path / name
         photos[name].write_bytes(encode_jpeg(rgb, quality))
 
     def cli(*args):
-        return subprocess.Popen([sys.executable, "-m", "skintrack", "session", *map(str, args),
-                                 "--data-dir", str(data)], cwd=ROOT, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        return subprocess.Popen(
+            [sys.executable, "-m", "skintrack", "session", *map(str, args), "--data-dir", str(data)],
+            cwd=ROOT,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
 
     lock = sqlite3.connect(data / "skintrack.db", isolation_level=None)
     lock.execute("BEGIN IMMEDIATE")
     try:
-        add = cli("add", s.id, photos["2h-a.jpg"], photos["2h-b.jpg"], "--taken-at",
-                  (T0 + timedelta(hours=2)).isoformat())
+        add = cli(
+            "add",
+            s.id,
+            photos["2h-a.jpg"],
+            photos["2h-b.jpg"],
+            "--taken-at",
+            (T0 + timedelta(hours=2)).isoformat(),
+        )
         # --replace: the session already has follow-ups, so a new baseline must be asked for
         # explicitly (issue 13); what is tested here is the race, not that refusal.
-        base = cli("baseline", s.id, photos["new-before.jpg"], "--replace", "--taken-at",
-                   (T0 - timedelta(minutes=3)).isoformat())
+        base = cli(
+            "baseline",
+            s.id,
+            photos["new-before.jpg"],
+            "--replace",
+            "--taken-at",
+            (T0 - timedelta(minutes=3)).isoformat(),
+        )
         wait_until_parked([add, base])
     finally:
         lock.execute("ROLLBACK")

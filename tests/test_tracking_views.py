@@ -86,8 +86,9 @@ def test_the_comparison_with_its_map_is_made_once_and_is_core_s(fresh, calls):
     assert cmp is not None and cmp.same_person and cmp.delta_map is not None
     assert t.comparison_map(sid, later.id) is cmp
     assert len(calls) == 2  # the two photos, once each
-    direct = compare_analyses(t.stored_analysis(base), t.stored_analysis(later), treated=TREATED,
-                              with_map=True)
+    direct = compare_analyses(
+        t.stored_analysis(base), t.stored_analysis(later), treated=TREATED, with_map=True
+    )
     assert np.array_equal(direct.delta_map, cmp.delta_map, equal_nan=True)
     # the stored numbers are the comparison's
     row = t.session_comparisons(sid)[later.id]

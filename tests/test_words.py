@@ -93,8 +93,9 @@ def test_and_list():
 
 
 def _pustule(region: str) -> Finding:
-    return Finding(id="p1", kind="pustule", x=10.0, y=10.0, radius_px=3.0, diameter_mm=2.0,
-                   region=region, score=0.99)
+    return Finding(
+        id="p1", kind="pustule", x=10.0, y=10.0, radius_px=3.0, diameter_mm=2.0, region=region, score=0.99
+    )
 
 
 def test_the_verdict_says_the_sentence_form_of_the_region():
@@ -118,8 +119,7 @@ def test_the_command_line_the_app_and_the_report_name_a_region_alike(tmp_path, c
 
     # Command line: `session new` says where to treat in a sentence, `session list` lists names.
     d = ["session", "--data-dir", str(tmp_path)]
-    assert main([*d, "new", "--device", "pen", "--needle-mm", "0.25", "--treated",
-                 "perioral"]) == 0
+    assert main([*d, "new", "--device", "pen", "--needle-mm", "0.25", "--treated", "perioral"]) == 0
     created = capsys.readouterr().out
     assert f"how to treat {phrase} (" in created and "perioral" not in created
     assert main([*d, "list"]) == 0

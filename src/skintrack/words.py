@@ -88,20 +88,47 @@ class KindWords:
 
 
 KIND_WORDS = {
-    "comedone": KindWords("comedone", "a", "comedones", "Blackhead or whitehead",
-                          "a blocked pore: a blackhead (open) or a whitehead (closed)"),
-    "papule": KindWords("papule", "a", "papules", "Red bump (papule)",
-                        "a small red bump of inflamed acne, without a head"),
-    "pustule": KindWords("pustule", "a", "pustules", "Pustule (white or yellow head)",
-                         "a bump of inflamed acne with a white or yellow head of pus"),
-    "nodule": KindWords("nodule", "a", "nodules", "Deep lump (nodule)",
-                        "a deep, often painful lump of inflamed acne under the skin"),
-    "open_wound": KindWords("open wound", "an", "open wounds", "Open wound",
-                            "broken skin that is not yet closed"),
-    "crust": KindWords("crust (scab)", "a", "crusts (scabs)", "Crust (scab)",
-                       "dried blood or fluid over skin that is healing"),
-    "cold_sore": KindWords("cold sore", "a", "cold sores", "Cold sore",
-                           "blisters or a crust at the lip border from the herpes virus"),
+    "comedone": KindWords(
+        "comedone",
+        "a",
+        "comedones",
+        "Blackhead or whitehead",
+        "a blocked pore: a blackhead (open) or a whitehead (closed)",
+    ),
+    "papule": KindWords(
+        "papule", "a", "papules", "Red bump (papule)", "a small red bump of inflamed acne, without a head"
+    ),
+    "pustule": KindWords(
+        "pustule",
+        "a",
+        "pustules",
+        "Pustule (white or yellow head)",
+        "a bump of inflamed acne with a white or yellow head of pus",
+    ),
+    "nodule": KindWords(
+        "nodule",
+        "a",
+        "nodules",
+        "Deep lump (nodule)",
+        "a deep, often painful lump of inflamed acne under the skin",
+    ),
+    "open_wound": KindWords(
+        "open wound", "an", "open wounds", "Open wound", "broken skin that is not yet closed"
+    ),
+    "crust": KindWords(
+        "crust (scab)",
+        "a",
+        "crusts (scabs)",
+        "Crust (scab)",
+        "dried blood or fluid over skin that is healing",
+    ),
+    "cold_sore": KindWords(
+        "cold sore",
+        "a",
+        "cold sores",
+        "Cold sore",
+        "blisters or a crust at the lip border from the herpes virus",
+    ),
 }
 #: A kind not in :data:`KIND_WORDS` (only a test or a newer database can give one).
 _UNKNOWN_KIND = KindWords("spot", "a", "spots", "Spot", "a spot on the skin")
@@ -112,8 +139,9 @@ def kind_words(kind: str) -> KindWords:
     if kind in KIND_WORDS:
         return KIND_WORDS[kind]
     name = kind.replace("_", " ") or _UNKNOWN_KIND.name
-    return KindWords(name, "an" if name[:1] in "aeiou" else "a", name + "s", capitalised(name),
-                     _UNKNOWN_KIND.explanation)
+    return KindWords(
+        name, "an" if name[:1] in "aeiou" else "a", name + "s", capitalised(name), _UNKNOWN_KIND.explanation
+    )
 
 
 def kind_name(kind: str) -> str:
@@ -141,14 +169,14 @@ def kind_title(kind: str) -> str:
 #: Each recovery status: a short headline and a full sentence. The app's banner shows the
 #: headline, the report's status box the sentence, the command line both.
 STATUS_WORDS = {
-    "insufficient_data": ("Not enough photos yet",
-                          "No photo after treatment yet: the redness curve starts with the first one."),
+    "insufficient_data": (
+        "Not enough photos yet",
+        "No photo after treatment yet: the redness curve starts with the first one.",
+    ),
     "resolved": ("Redness is back to normal", "The redness is back to baseline."),
     "on_track": ("Fading as expected", "The redness is fading as expected."),
-    "slower_than_usual": ("Fading, but slower than usual",
-                          "The redness is fading more slowly than usual."),
-    "persistent": ("Still redder after 6 hours",
-                   "The redness persists beyond the usual 4 to 6 hours."),
+    "slower_than_usual": ("Fading, but slower than usual", "The redness is fading more slowly than usual."),
+    "persistent": ("Still redder after 6 hours", "The redness persists beyond the usual 4 to 6 hours."),
     "worsening": ("Getting worse", "Getting worse: more redness, or new spots, since treatment."),
 }
 #: What to do, one sentence per urgency (wording follows the protocol's warning sentence).

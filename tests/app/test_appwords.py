@@ -24,8 +24,12 @@ def record_messages(controller) -> list[str]:
     return shown
 
 
-def test_a_refused_time_is_asked_for_and_the_photo_saved_with_it(qtbot, window, photos,  # noqa: F811
-                                                                  tmp_path):
+def test_a_refused_time_is_asked_for_and_the_photo_saved_with_it(
+    qtbot,
+    window,
+    photos,  # noqa: F811
+    tmp_path,
+):
     from skintrack.tracking import Tracker
 
     w, m, c = window, window.model, window.controller
@@ -39,8 +43,7 @@ def test_a_refused_time_is_asked_for_and_the_photo_saved_with_it(qtbot, window, 
     os.utime(wrong, (early, early))
     asked = []
     real_time = photos["treated_at"] + timedelta(hours=1, minutes=30)
-    c.ask_time = lambda message, suggested, reply: (asked.append((message, suggested)),
-                                                    reply(real_time))
+    c.ask_time = lambda message, suggested, reply: (asked.append((message, suggested)), reply(real_time))
     c.import_paths([wrong], "recovery")
     settle(qtbot, w)
     assert len(asked) == 1
@@ -78,8 +81,7 @@ def test_the_recovery_page_corrects_a_saved_photo_time(qtbot, window, photos):  
     dialog = page.correct_time()
     assert isinstance(dialog, CaptureTimeDialog)
     corrected = photos["treated_at"] + timedelta(hours=2)
-    dialog.time_edit.setDateTime(dialog.time_edit.dateTime().fromSecsSinceEpoch(
-        int(corrected.timestamp())))
+    dialog.time_edit.setDateTime(dialog.time_edit.dateTime().fromSecsSinceEpoch(int(corrected.timestamp())))
     dialog.accept()
     settle(qtbot, w)
     assert abs(m.laters[0].hours - 2.0) < 0.02
@@ -90,8 +92,7 @@ def test_the_recovery_page_corrects_a_saved_photo_time(qtbot, window, photos):  
     page.timeline.setCurrentRow(0)
     dialog = page.correct_time()
     before = photos["treated_at"] - timedelta(hours=1)
-    dialog.time_edit.setDateTime(dialog.time_edit.dateTime().fromSecsSinceEpoch(
-        int(before.timestamp())))
+    dialog.time_edit.setDateTime(dialog.time_edit.dateTime().fromSecsSinceEpoch(int(before.timestamp())))
     dialog.accept()
     settle(qtbot, w)
     assert "after the treatment started" in w.message_bar.text()
@@ -99,8 +100,12 @@ def test_the_recovery_page_corrects_a_saved_photo_time(qtbot, window, photos):  
     assert abs(m.laters[0].hours - 2.0) < 0.02
 
 
-def test_the_recovery_page_shows_and_corrects_the_baseline_time(qtbot, window, photos,  # noqa: F811
-                                                                tmp_path):
+def test_the_recovery_page_shows_and_corrects_the_baseline_time(
+    qtbot,
+    window,
+    photos,  # noqa: F811
+    tmp_path,
+):
     from skintrack.app.pages.common import CaptureTimeDialog
     from skintrack.tracking import Tracker
 
@@ -124,8 +129,7 @@ def test_the_recovery_page_shows_and_corrects_the_baseline_time(qtbot, window, p
     assert dialog.taken_at() == saved.replace(microsecond=0)
     corrected = (photos["treated_at"] - timedelta(hours=3)).replace(second=0, microsecond=0)
     assert abs(corrected - saved) > timedelta(minutes=5)
-    dialog.time_edit.setDateTime(dialog.time_edit.dateTime().fromSecsSinceEpoch(
-        int(corrected.timestamp())))
+    dialog.time_edit.setDateTime(dialog.time_edit.dateTime().fromSecsSinceEpoch(int(corrected.timestamp())))
     dialog.accept()
     settle(qtbot, w)
     assert stored_baseline_time() == corrected
@@ -136,8 +140,7 @@ def test_the_recovery_page_shows_and_corrects_the_baseline_time(qtbot, window, p
     # A baseline after the treatment started is refused in plain words; nothing is saved.
     dialog = page.correct_baseline_time()
     after = photos["treated_at"] + timedelta(minutes=30)
-    dialog.time_edit.setDateTime(dialog.time_edit.dateTime().fromSecsSinceEpoch(
-        int(after.timestamp())))
+    dialog.time_edit.setDateTime(dialog.time_edit.dateTime().fromSecsSinceEpoch(int(after.timestamp())))
     dialog.accept()
     settle(qtbot, w)
     assert "before the treatment started" in w.message_bar.text()
@@ -155,12 +158,24 @@ def test_the_demo_session_is_simulated_in_the_app(qtbot, window, photos, tmp_pat
     settle(qtbot, w)
     treated = photos["treated_at"]
     with Tracker(tmp_path / "data") as t:
-        s = t.new_session(device="roller", needle_mm=0.25, treated_regions=("left_cheek",),
-                          treated_at=treated, notes="demo: SIMULATED follow-up photos")
+        s = t.new_session(
+            device="roller",
+            needle_mm=0.25,
+            treated_regions=("left_cheek",),
+            treated_at=treated,
+            notes="demo: SIMULATED follow-up photos",
+        )
         t.set_baseline(s.id, photos["baseline"])
-        t.add_photos(s.id, [PhotoSource(photos["follow_ups"][0].read_bytes(),
-                                        "SIMULATED-0.5h-aptus_5.png", treated
-                                        + timedelta(hours=0.5))])
+        t.add_photos(
+            s.id,
+            [
+                PhotoSource(
+                    photos["follow_ups"][0].read_bytes(),
+                    "SIMULATED-0.5h-aptus_5.png",
+                    treated + timedelta(hours=0.5),
+                )
+            ],
+        )
     c.refresh_sessions()
     settle(qtbot, w)
     assert m.sessions[0].simulated
@@ -188,8 +203,7 @@ def test_aftercare_ticks_as_the_report_does():
     assert "done" not in missed and "not taken" in missed and not timers["check_photo_2h"].done
     assert "due in" in timer_state(timers["check_photo_4h"], now)
     assert "left" in timer_state(timers["no_makeup_swimming_sun"], now)
-    done = {t.code: t for t in aftercare_timers(treated, now, photo_hours=[],
-                                                back_to_baseline=True)}
+    done = {t.code: t for t in aftercare_timers(treated, now, photo_hours=[], back_to_baseline=True)}
     assert "done" in timer_state(done["no_next_session"], now)
 
 
@@ -200,10 +214,17 @@ def test_the_chart_legend_sits_outside_the_plot(qtbot):
     qtbot.addWidget(view)
     view.resize(640, 360)
     view.show()
-    series = {r: [(0.5, 5.0), (1.5, 3.0), (2.5, 1.5)] for r in
-              ("forehead", "left_cheek", "right_cheek", "nose", "chin", "perioral")}
-    view.plot(series=series, fitted=[(0.0, 6.0), (3.0, 1.0)], threshold=1.0,
-              treated=("left_cheek", "right_cheek"), now_hours=2.6)
+    series = {
+        r: [(0.5, 5.0), (1.5, 3.0), (2.5, 1.5)]
+        for r in ("forehead", "left_cheek", "right_cheek", "nose", "chin", "perioral")
+    }
+    view.plot(
+        series=series,
+        fitted=[(0.0, 6.0), (3.0, 1.0)],
+        threshold=1.0,
+        treated=("left_cheek", "right_cheek"),
+        now_hours=2.6,
+    )
     view.canvas.draw()
     renderer = view.canvas.get_renderer()
     axes_box = view.axes.get_window_extent(renderer)

@@ -12,8 +12,9 @@ from tests.conftest import SAMPLES
 
 
 def test_fake_camera_plays_each_photo_in_turn_as_webcam_frames():
-    cam = FakeCamera([SAMPLES / "aptus_1.png", SAMPLES / "obama.jpg"], fps=None,
-                     frames_per_photo=2, loop=False)
+    cam = FakeCamera(
+        [SAMPLES / "aptus_1.png", SAMPLES / "obama.jpg"], fps=None, frames_per_photo=2, loop=False
+    )
     with cam:
         frames = []
         while (f := cam.read()) is not None:
@@ -69,11 +70,14 @@ def _open_missing_camera(debug: bool):
     env = {k: v for k, v in os.environ.items() if k not in ("SKINTRACK_DEBUG", "OPENCV_LOG_LEVEL")}
     if debug:
         env["SKINTRACK_DEBUG"] = "1"
-    code = ("from skintrack.app.camera import CameraUnavailable, OpenCVCamera, camera_available\n"
-            "assert not camera_available(97)\n"
-            "try:\n    OpenCVCamera(97).open()\nexcept CameraUnavailable:\n    print('no camera')\n")
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                          env=env, timeout=120)
+    code = (
+        "from skintrack.app.camera import CameraUnavailable, OpenCVCamera, camera_available\n"
+        "assert not camera_available(97)\n"
+        "try:\n    OpenCVCamera(97).open()\nexcept CameraUnavailable:\n    print('no camera')\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120
+    )
 
 
 def test_no_camera_keeps_the_console_quiet_unless_debugging():

@@ -34,8 +34,7 @@ def test_preview_shows_frames_with_guidance(qtbot, page):
     assert page.preview.last_frame.shape == (720, 1280, 3)
     painted = page.view.paint_count
     qtbot.waitUntil(lambda: page.view.paint_count > painted + 5, timeout=5000)
-    qtbot.waitUntil(lambda: page.last_guidance is not None and page.last_guidance.ready,
-                    timeout=10000)
+    qtbot.waitUntil(lambda: page.last_guidance is not None and page.last_guidance.ready, timeout=10000)
     assert page.headline.text().startswith("Ready")
     assert page.shutter.isEnabled()
 
@@ -135,8 +134,7 @@ def test_overlay_is_drawn_at_picture_size_with_the_outline_in_place(engine, load
     assert (qimage_to_rgb(rgb_to_screen_image(picture)) == picture).all()
 
 
-def test_a_photo_for_the_check_asks_for_enough_detail_one_for_recovery_does_not(qtbot,
-                                                                                fake_camera):
+def test_a_photo_for_the_check_asks_for_enough_detail_one_for_recovery_does_not(qtbot, fake_camera):
     from skintrack.core.verdict import MAX_CHECK_MM_PER_PX
 
     page = CapturePage(AppModel(), lambda: fake_camera("aptus_1.png"))

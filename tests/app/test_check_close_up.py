@@ -8,9 +8,17 @@ from skintrack.app.model import AppModel
 from skintrack.app.pages.check import DECISION_TEXT
 from tests.app.test_pages import check_page
 
-NO_RISK = {"pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagulants": False,
-           "device": "patch", "needle_mm": 0.25, "disinfected_hands_face_tool": True,
-           "beginner": False, "room_clean": True, "room_ventilated": True}
+NO_RISK = {
+    "pregnant_or_breastfeeding": False,
+    "keloid_prone": False,
+    "anticoagulants": False,
+    "device": "patch",
+    "needle_mm": 0.25,
+    "disinfected_hands_face_tool": True,
+    "beginner": False,
+    "room_clean": True,
+    "room_ventilated": True,
+}
 
 
 def test_a_wound_close_up_postpones_once_the_box_is_ticked(qtbot, engine, load_sample):
@@ -24,8 +32,9 @@ def test_a_wound_close_up_postpones_once_the_box_is_ticked(qtbot, engine, load_s
     # A 40 mm cut (the app assumes a 100 mm frame: sizes read 2.5 times larger, which the
     # verdict does not depend on).
     half = int(round(20.0 / _mm_per_px(face)))
-    crop = np.ascontiguousarray(rgb[max(0, int(les.y) - half):int(les.y) + half,
-                                    max(0, int(les.x) - half):int(les.x) + half])
+    crop = np.ascontiguousarray(
+        rgb[max(0, int(les.y) - half) : int(les.y) + half, max(0, int(les.x) - half) : int(les.x) + half]
+    )
     analysis = analyze_photo(photo_from_array(crop), engine)
     model = AppModel()
     page = check_page(qtbot, model)
@@ -51,5 +60,4 @@ def test_a_wound_close_up_postpones_once_the_box_is_ticked(qtbot, engine, load_s
     assert "pixels per millimetre" in page.verdict.reasons[0].text
     # Unticked: back to the face check.
     page.close_up_box.setChecked(False)
-    assert page.verdict.decision == "review" and all(b.isEnabled()
-                                                       for b in page.region_boxes.values())
+    assert page.verdict.decision == "review" and all(b.isEnabled() for b in page.region_boxes.values())

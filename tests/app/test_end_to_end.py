@@ -27,6 +27,7 @@ FADE_TAU_H = 1.5
 
 def settle(qtbot, window, timeout=60000):
     """Wait until no task is running, including tasks started by finished ones."""
+
     def idle_twice():
         if window.runner.active:
             return False
@@ -36,19 +37,20 @@ def settle(qtbot, window, timeout=60000):
     qtbot.waitUntil(idle_twice, timeout=timeout)
 
 
-
 def start_session(qtbot, window, photos, *, follow_ups: int = 0) -> None:
     """Through the controller, as the pages do: a session on the left cheek, its baseline, and
     the first ``follow_ups`` photos after treatment; waits for every task."""
     c = window.controller
-    c.new_session(device="roller", needle_mm=0.25, treated_regions=("left_cheek",),
-                  treated_at=photos["treated_at"])
+    c.new_session(
+        device="roller", needle_mm=0.25, treated_regions=("left_cheek",), treated_at=photos["treated_at"]
+    )
     settle(qtbot, window)
     c.import_paths([photos["baseline"]], "check")
     settle(qtbot, window)
     if follow_ups:
         c.import_paths(photos["follow_ups"][:follow_ups], "recovery")
         settle(qtbot, window)
+
 
 def save_with_time(rgb, path, when: datetime):
     Image.fromarray(rgb).save(path)
@@ -70,14 +72,15 @@ def photos(tmp_path_factory):
         regions = compute_regions(rgb, engine.detect(rgb).face)
     now = datetime.now(UTC)
     treated_at = now - timedelta(hours=2.5)
-    out = {"treated_at": treated_at,
-           "baseline": save_with_time(rgb, d / "before.png", treated_at - timedelta(minutes=40))}
+    out = {
+        "treated_at": treated_at,
+        "baseline": save_with_time(rgb, d / "before.png", treated_at - timedelta(minutes=40)),
+    }
     follow = []
     for i, hours in enumerate((0.5, 1.5, 2.4)):
         delta = FADE_A_STAR * np.exp(-hours / FADE_TAU_H)
         red = add_redness(rgb, regions, delta_a_star=dict.fromkeys(TREATED, delta), seed=i)
-        follow.append(save_with_time(red, d / f"after_{hours:g}h.png",
-                                     treated_at + timedelta(hours=hours)))
+        follow.append(save_with_time(red, d / f"after_{hours:g}h.png", treated_at + timedelta(hours=hours)))
     out["follow_ups"] = follow
     return out
 
@@ -88,8 +91,7 @@ def test_new_session_baseline_check_follow_ups_status_compare(qtbot, window, pho
     assert m.sessions == []
 
     # 1. New session (as the dialog would submit it).
-    c.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED,
-                  treated_at=photos["treated_at"])
+    c.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED, treated_at=photos["treated_at"])
     settle(qtbot, w)
     assert m.session is not None and m.session.treated_regions == TREATED
     assert w.current_page() == "capture"
@@ -117,9 +119,16 @@ def test_new_session_baseline_check_follow_ups_status_compare(qtbot, window, pho
     settle(qtbot, w)
     assert check.verdict.decision == "postpone"
     assert protocol.SRC_ADVISED_AGAINST in check.banner.body.text()
-    safe = {"pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagulants": False,
-            "roller_reused": False, "disinfected_hands_face_tool": True, "beginner": False,
-            "room_clean": True, "room_ventilated": True}
+    safe = {
+        "pregnant_or_breastfeeding": False,
+        "keloid_prone": False,
+        "anticoagulants": False,
+        "roller_reused": False,
+        "disinfected_hands_face_tool": True,
+        "beginner": False,
+        "room_clean": True,
+        "room_ventilated": True,
+    }
     for qid, value in safe.items():
         check.questions.answer(qid, value)
     settle(qtbot, w)
@@ -156,8 +165,10 @@ def test_new_session_baseline_check_follow_ups_status_compare(qtbot, window, pho
     assert view is not None and view.comparison.same_person
     assert view.warped.shape == view.base_display.shape
     assert view.delta_image is not None
-    rows = {w.compare.table.item(r, 0).text(): w.compare.table.item(r, 1).text()
-            for r in range(w.compare.table.rowCount())}
+    rows = {
+        w.compare.table.item(r, 0).text(): w.compare.table.item(r, 1).text()
+        for r in range(w.compare.table.rowCount())
+    }
     assert "Left cheek (treated)" in rows
     # Pick the first follow-up (0.5 h, Δa* ~4.3 on the cheeks) from the list.
     w.compare.later_chosen.emit(0)
@@ -169,12 +180,10 @@ def test_new_session_baseline_check_follow_ups_status_compare(qtbot, window, pho
     assert w.compare.swipe.has_overlay()
 
     # 7. Symptoms count: oozing -> seek care now, whatever the curve says.
-    c.set_symptoms({"swelling": False, "oozing": True, "fever": False,
-                    "pain_beyond_mild_burning": False})
+    c.set_symptoms({"swelling": False, "oozing": True, "fever": False, "pain_beyond_mild_burning": False})
     settle(qtbot, w)
     assert m.status.urgency == "seek_care_now"
-    c.set_symptoms(dict.fromkeys(("swelling", "oozing", "fever", "pain_beyond_mild_burning"),
-                                 False))
+    c.set_symptoms(dict.fromkeys(("swelling", "oozing", "fever", "pain_beyond_mild_burning"), False))
     settle(qtbot, w)
 
     # 8. Everything was saved: reopening the session from the list brings it back.
@@ -217,8 +226,7 @@ def test_new_session_baseline_check_follow_ups_status_compare(qtbot, window, pho
 
 def test_a_session_with_a_medical_grade_needle_is_postponed_at_the_check(qtbot, window, photos):
     w, m, c = window, window.model, window.controller
-    c.new_session(device="pen", needle_mm=1.0, treated_regions=("forehead",),
-                  treated_at=photos["treated_at"])
+    c.new_session(device="pen", needle_mm=1.0, treated_regions=("forehead",), treated_at=photos["treated_at"])
     settle(qtbot, w)
     c.import_paths([photos["baseline"]], "check")
     settle(qtbot, w)
@@ -232,8 +240,9 @@ def test_a_session_with_a_medical_grade_needle_is_postponed_at_the_check(qtbot, 
 
 def test_a_photo_dated_after_treatment_cannot_be_the_baseline(qtbot, window, photos):
     w, m, c = window, window.model, window.controller
-    c.new_session(device="patch", needle_mm=0.25, treated_regions=("forehead",),
-                  treated_at=photos["treated_at"])
+    c.new_session(
+        device="patch", needle_mm=0.25, treated_regions=("forehead",), treated_at=photos["treated_at"]
+    )
     settle(qtbot, w)
     c.import_paths([photos["follow_ups"][0]], "check")
     settle(qtbot, w)
@@ -254,8 +263,7 @@ def test_setting_the_baseline_analyses_the_photo_once(qtbot, window, photos, mon
 
     monkeypatch.setattr(analysis_module, "analyze_photo", counting)
     w, m, c = window, window.model, window.controller
-    c.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED,
-                  treated_at=photos["treated_at"])
+    c.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED, treated_at=photos["treated_at"])
     settle(qtbot, w)
     calls.clear()
     c.import_paths([photos["baseline"]], w.capture.purpose())

@@ -23,12 +23,12 @@ class Live:
         out = []
         for i, frame in enumerate(frames):
             h, w = frame.shape[:2]
-            small = cv2.resize(frame, (DETECT_WIDTH, round(h * DETECT_WIDTH / w)),
-                               interpolation=cv2.INTER_AREA)
+            small = cv2.resize(
+                frame, (DETECT_WIDTH, round(h * DETECT_WIDTH / w)), interpolation=cv2.INTER_AREA
+            )
             self.ts += 1000
             det = self.engine.detect(small, timestamp_ms=self.ts)
-            out.append(tracker.update(frame, small, det, w / DETECT_WIDTH, i / fps,
-                                      faces_seen=faces_seen))
+            out.append(tracker.update(frame, small, det, w / DETECT_WIDTH, i / fps, faces_seen=faces_seen))
         return out
 
 
@@ -46,10 +46,15 @@ def frames_of(rgb, n=20, **kw):
 
 
 # Obama's photo shows head and shoulders: framed closer, as a webcam would show him.
-@pytest.mark.parametrize(("name", "framing"), [
-    ("aptus_1.png", {}), ("aptus_5.png", {}), ("0-f15-hao-ph.jpg", {}),
-    ("obama.jpg", {"face_height": 1.5, "shift": (0, 300)}),
-])
+@pytest.mark.parametrize(
+    ("name", "framing"),
+    [
+        ("aptus_1.png", {}),
+        ("aptus_5.png", {}),
+        ("0-f15-hao-ph.jpg", {}),
+        ("obama.jpg", {"face_height": 1.5, "shift": (0, 300)}),
+    ],
+)
 def test_a_good_frontal_face_becomes_ready_after_the_hold_time(live, load_sample, name, framing):
     out = live.run(frames_of(load_sample(name).rgb, 25, **framing))
     assert out[-1].problems == (), out[-1].sentences

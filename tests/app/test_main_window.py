@@ -29,16 +29,22 @@ def test_window_remembers_its_geometry_and_page(qtbot, tmp_path, fake_camera):
     from skintrack.app import build_window
 
     ini = tmp_path / "settings.ini"
-    w = build_window(data_dir=tmp_path, source_factory=lambda: fake_camera(),
-                     settings=QSettings(str(ini), QSettings.Format.IniFormat))
+    w = build_window(
+        data_dir=tmp_path,
+        source_factory=lambda: fake_camera(),
+        settings=QSettings(str(ini), QSettings.Format.IniFormat),
+    )
     qtbot.addWidget(w)
     w.restore_geometry()
     w.show()
     w.resize(790, 585)
     w.show_page("compare")
     w.close()
-    w2 = build_window(data_dir=tmp_path, source_factory=lambda: fake_camera(),
-                      settings=QSettings(str(ini), QSettings.Format.IniFormat))
+    w2 = build_window(
+        data_dir=tmp_path,
+        source_factory=lambda: fake_camera(),
+        settings=QSettings(str(ini), QSettings.Format.IniFormat),
+    )
     qtbot.addWidget(w2)
     w2.restore_geometry()
     w2.show()
@@ -90,13 +96,17 @@ def test_dropping_photo_files_imports_them(qtbot, window, tmp_path):
     shutil.copy(SAMPLES / "aptus_5.png", photo)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(photo)), QUrl.fromLocalFile(str(tmp_path / "notes.txt"))])
-    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-            Qt.KeyboardModifier.NoModifier)
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     # A drag of text files only is refused at the door.
     text_only = QMimeData()
     text_only.setUrls([QUrl.fromLocalFile(str(tmp_path / "notes.txt"))])
-    refused = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, text_only,
-                              Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    refused = QDragEnterEvent(
+        QPoint(50, 50),
+        Qt.DropAction.CopyAction,
+        text_only,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(window, refused)
     assert not refused.isAccepted()
     enter = QDragEnterEvent(QPoint(50, 50), *args)

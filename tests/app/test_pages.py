@@ -21,8 +21,9 @@ from skintrack.core.questionnaire import Answers
 
 
 def summary(i, photos=2, baseline=True):
-    return SessionSummary(i, datetime(2026, 11, 20, 9, 0, tzinfo=UTC), "roller", 0.25,
-                          ("left_cheek",), photos, baseline)
+    return SessionSummary(
+        i, datetime(2026, 11, 20, 9, 0, tzinfo=UTC), "roller", 0.25, ("left_cheek",), photos, baseline
+    )
 
 
 def test_sessions_page_lists_sessions_and_confirms_before_deleting(qtbot, monkeypatch):
@@ -116,9 +117,15 @@ def expected(model):
 
     a = model.analysis
     answers = Answers.from_dict(model.answers) if model.answers else None
-    return decide(list(a.findings), a.quality, answers=answers, treated=model.treated,
-                  dismissed=model.dismissed, confirmed=model.confirmed,
-                  mm_per_px=a.face.mm_per_px if a.face else None)
+    return decide(
+        list(a.findings),
+        a.quality,
+        answers=answers,
+        treated=model.treated,
+        dismissed=model.dismissed,
+        confirmed=model.confirmed,
+        mm_per_px=a.face.mm_per_px if a.face else None,
+    )
 
 
 def test_check_page_shows_the_verdict_photo_and_treated_areas(qtbot, analysed):
@@ -179,9 +186,14 @@ def test_answering_pregnant_turns_the_verdict_to_postpone(qtbot, analysed):
     assert not page.questions.inputs["roller_reused"].isEnabled()
     assert "roller_reused" not in model.answers and page.verdict.decision == before
     # Every question answered, nothing against: no reminder left.
-    for qid, value in (("keloid_prone", False), ("anticoagulants", False),
-                       ("disinfected_hands_face_tool", True), ("beginner", False),
-                       ("room_clean", True), ("room_ventilated", True)):
+    for qid, value in (
+        ("keloid_prone", False),
+        ("anticoagulants", False),
+        ("disinfected_hands_face_tool", True),
+        ("beginner", False),
+        ("room_clean", True),
+        ("room_ventilated", True),
+    ):
         page.questions.answer(qid, value)
     assert "not answered" not in page.banner.body.text()
     assert page.verdict == expected(model)
@@ -195,8 +207,11 @@ def test_a_rendered_pustule_on_a_treated_cheek_postpones_until_dismissed(qtbot, 
     model.set_analysis(a)
     assert page.verdict.decision == "postpone", [r.text for r in page.verdict.reasons]
     cited = {fid for r in page.verdict.reasons if r.decision == "postpone" for fid in r.finding_ids}
-    on_it = {f.id for f in a.findings if f.kind == "pustule"
-             and math.hypot(f.x - lesion.x, f.y - lesion.y) <= lesion.radius_px}
+    on_it = {
+        f.id
+        for f in a.findings
+        if f.kind == "pustule" and math.hypot(f.x - lesion.x, f.y - lesion.y) <= lesion.radius_px
+    }
     assert cited and cited <= on_it  # what postpones is the painted pustule itself
     assert protocol.SRC_SKIN_SUSPEND in page.banner.body.text()
     # The postponing finding is listed first, circled red, with its zoomed crop.
@@ -233,9 +248,16 @@ def test_go_is_shown_only_when_every_question_is_answered(qtbot, pustule):
     assert page.verdict.decision == "review"
     assert not page.banner.headline.text().startswith("GO")
     assert any(r.rule_id == "questions" for r in page.verdict.reasons)
-    answers = {"pregnant_or_breastfeeding": False, "keloid_prone": False,
-               "anticoagulants": False, "device": "patch", "needle_mm": 0.25, "beginner": False,
-               "room_clean": True, "room_ventilated": True}
+    answers = {
+        "pregnant_or_breastfeeding": False,
+        "keloid_prone": False,
+        "anticoagulants": False,
+        "device": "patch",
+        "needle_mm": 0.25,
+        "beginner": False,
+        "room_clean": True,
+        "room_ventilated": True,
+    }
     for qid, value in answers.items():
         page.questions.answer(qid, value)
     assert page.verdict.decision == "review"  # one question is still open
@@ -310,17 +332,25 @@ def _status(**kw):
     treated_at = now - timedelta(hours=2)
     obs = (Observation(0.5, 4.0, 0.4, True), Observation(1.5, 2.0, 0.4, True))
     fields = dict(
-        status="on_track", confidence="medium", urgency="none", now=now, treated_at=treated_at,
-        hours_since_treatment=2.0, predicted_resolved_at_hours=2.6,
+        status="on_track",
+        confidence="medium",
+        urgency="none",
+        now=now,
+        treated_at=treated_at,
+        hours_since_treatment=2.0,
+        predicted_resolved_at_hours=2.6,
         treated_regions=("left_cheek",),
-        regions={"left_cheek": RegionRecovery("left_cheek", "on_track", "medium", obs),
-                 "forehead": RegionRecovery("forehead", "resolved", "medium",
-                                            (Observation(0.5, 0.1, 0.4, False),))},
+        regions={
+            "left_cheek": RegionRecovery("left_cheek", "on_track", "medium", obs),
+            "forehead": RegionRecovery(
+                "forehead", "resolved", "medium", (Observation(0.5, 0.1, 0.4, False),)
+            ),
+        },
         advice=(Advice("normal", "info", "Mild redness is normal."),),
         timers=(Timer("makeup", "No makeup", now + timedelta(hours=21.5), 24.0, True),),
-        next_photo=NextPhoto(4.0, now + timedelta(hours=2),
-                             "whether the fade stays on course"),
-        threshold_a_star=1.0)
+        next_photo=NextPhoto(4.0, now + timedelta(hours=2), "whether the fade stays on course"),
+        threshold_a_star=1.0,
+    )
     fields.update(kw)
     return RecoveryStatus(**fields)
 
@@ -354,11 +384,19 @@ def test_recovery_page_shows_new_spots_to_look_at_with_their_crops(qtbot):
     assert page.spots.isHidden()
     t0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
     crop = np.full((48, 48, 3), (200, 120, 110), np.uint8)
-    spot = NewFinding("pustule", "left_cheek", 1.0, "f1", photo_id=3, x=10.0, y=10.0,
-                      radius_px=3.0, crop=crop)
-    model.set_status(assess_recovery({}, treated_regions=("left_cheek",), treated_at=t0,
-                                     now=t0 + timedelta(hours=1), threshold=2.0,
-                                     spots_to_look_at=(spot,)))
+    spot = NewFinding(
+        "pustule", "left_cheek", 1.0, "f1", photo_id=3, x=10.0, y=10.0, radius_px=3.0, crop=crop
+    )
+    model.set_status(
+        assess_recovery(
+            {},
+            treated_regions=("left_cheek",),
+            treated_at=t0,
+            now=t0 + timedelta(hours=1),
+            threshold=2.0,
+            spots_to_look_at=(spot,),
+        )
+    )
     assert not page.spots.isHidden() and page.spots.count() == 1
     item = page.spots.item(0)
     assert "pustule" in item.text() and "left cheek" in item.text()
@@ -371,8 +409,9 @@ def test_chart_data_takes_the_treated_fit_and_all_observations():
     import dataclasses
 
     st = _status()
-    st = dataclasses.replace(st, regions={**st.regions, "left_cheek": dataclasses.replace(
-        st.regions["left_cheek"], fit=_Fit())})
+    st = dataclasses.replace(
+        st, regions={**st.regions, "left_cheek": dataclasses.replace(st.regions["left_cheek"], fit=_Fit())}
+    )
     d = chart_data(st)
     assert d["series"]["left_cheek"] == [(0.5, 4.0), (1.5, 2.0)]
     assert "forehead" in d["series"]
@@ -405,10 +444,18 @@ def test_check_page_checklist_ticks_from_the_answers_with_its_sentences(qtbot, a
     assert protocol.SRC_PATCH in texts["device"] and protocol.SRC_ENVIRONMENT in texts["room"]
     assert protocol.SRC_DISINFECT in texts["disinfection"]
     assert {i: page.checklist.state(i) for i in texts} == dict.fromkeys(texts, "open")
-    safe = {"pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagulants": False,
-            "device": "roller", "needle_mm": 0.25, "roller_reused": False,
-            "disinfected_hands_face_tool": True, "beginner": True, "room_clean": True,
-            "room_ventilated": True}
+    safe = {
+        "pregnant_or_breastfeeding": False,
+        "keloid_prone": False,
+        "anticoagulants": False,
+        "device": "roller",
+        "needle_mm": 0.25,
+        "roller_reused": False,
+        "disinfected_hands_face_tool": True,
+        "beginner": True,
+        "room_clean": True,
+        "room_ventilated": True,
+    }
     for qid, value in safe.items():
         page.questions.answer(qid, value)
     # A beginner with a roller: advice with its sentence, not a postponement.
@@ -431,8 +478,7 @@ def test_beginner_is_asked_on_a_first_session_only(qtbot, analysed):
     page = check_page(qtbot, model)
     assert page.questions.inputs["beginner"].isEnabled()
     first = summary(1)
-    second = SessionSummary(2, first.treated_at + timedelta(days=7), "patch", 0.25, ("chin",), 0,
-                            False)
+    second = SessionSummary(2, first.treated_at + timedelta(days=7), "patch", 0.25, ("chin",), 0, False)
     model.set_sessions([first, second])
     model.set_session(second)
     assert not model.first_session and not page.questions.inputs["beginner"].isEnabled()
@@ -448,8 +494,14 @@ def test_new_session_dialog_shows_the_technique_with_the_treated_areas(qtbot):
     d.region_boxes["left_cheek"].setChecked(True)
     text = d.technique.text()
     assert "left cheek" in text.lower()
-    for words in ("Cross-hatch", "No more than 3 passes", "Do not rub", "slightly pink",
-                  "repairing serum", "within 1 h after treatment"):
+    for words in (
+        "Cross-hatch",
+        "No more than 3 passes",
+        "Do not rub",
+        "slightly pink",
+        "repairing serum",
+        "within 1 h after treatment",
+    ):
         assert words in text, words
     assert "no more than three passes over any area" in text  # the protocol sentence
     d.device.setCurrentIndex(d.device.findData("patch"))
@@ -465,12 +517,20 @@ def test_recovery_page_ticks_the_serum_and_says_the_end_point_plainly(qtbot):
     page = RecoveryPage(model)
     qtbot.addWidget(page)
     now = datetime.now(UTC)
-    serum = Timer(SERUM_STEP, "Repairing serum or medical-grade mask, right after treatment",
-                  now - timedelta(hours=2), 0.0, active=True)
-    too_red = Advice("endpoint_too_red", "caution", "Right after treatment the left cheek became "
-                     "redder than slightly pink. Next time, lighter.", protocol.SRC_ENDPOINT)
-    model.set_status(_status(timers=(serum, *_status().timers),
-                             advice=(_status().advice[0], too_red)))
+    serum = Timer(
+        SERUM_STEP,
+        "Repairing serum or medical-grade mask, right after treatment",
+        now - timedelta(hours=2),
+        0.0,
+        active=True,
+    )
+    too_red = Advice(
+        "endpoint_too_red",
+        "caution",
+        "Right after treatment the left cheek became redder than slightly pink. Next time, lighter.",
+        protocol.SRC_ENDPOINT,
+    )
+    model.set_status(_status(timers=(serum, *_status().timers), advice=(_status().advice[0], too_red)))
     assert not page.serum_box.isChecked() and page.serum_box.isEnabled()
     assert protocol.SRC_SERUM in page.serum_box.toolTip()
     assert "Next time, lighter" in page.advice.text()

@@ -12,8 +12,12 @@ def _sessions(data, n: int) -> None:
 
     for _ in range(n):  # each opening after the first session takes today's copy
         with Tracker(data) as t:
-            t.new_session(device="roller", needle_mm=0.25, treated_regions=["chin"],
-                          treated_at=datetime(2026, 6, 24, 8, tzinfo=UTC))
+            t.new_session(
+                device="roller",
+                needle_mm=0.25,
+                treated_regions=["chin"],
+                treated_at=datetime(2026, 6, 24, 8, tzinfo=UTC),
+            )
 
 
 def test_damaged_store_at_start_offers_the_backup_and_restores_it(qtbot, tmp_path, fake_camera):
@@ -25,14 +29,12 @@ def test_damaged_store_at_start_offers_the_backup_and_restores_it(qtbot, tmp_pat
     w = build_window(data_dir=data, source_factory=lambda: fake_camera())
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w.store_dialog is not None and w.store_dialog.isVisible(),
-                    timeout=30000)
+    qtbot.waitUntil(lambda: w.store_dialog is not None and w.store_dialog.isVisible(), timeout=30000)
     box = w.store_dialog
     assert "is empty (0 bytes)" in box.text()
     assert "1 session(s)" in box.informativeText()
     assert w.model.sessions == []
-    [restore] = [b for b in box.buttons()
-                 if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole]
+    [restore] = [b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole]
     assert restore.text() == "Put the backup back"
     restore.click()
     qtbot.waitUntil(lambda: len(w.model.sessions) == 1, timeout=30000)

@@ -62,8 +62,7 @@ def test_cancel_stops_at_the_next_check_and_reports_cancelled(qtbot):
         return "finished"
 
     results = []
-    handle = runner.submit("long", task, on_done=results.append,
-                           on_cancelled=lambda: cancelled.append(True))
+    handle = runner.submit("long", task, on_done=results.append, on_cancelled=lambda: cancelled.append(True))
     assert started.wait(5)
     with qtbot.waitSignal(runner.idle, timeout=5000):
         handle.cancel()

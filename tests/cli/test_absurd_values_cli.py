@@ -28,17 +28,45 @@ def one_line(err: str) -> str:
 @pytest.fixture()
 def data(tmp_path, capsys):
     d = tmp_path / "data"
-    assert main(["session", "--data-dir", str(d), "new", "--device", "roller", "--needle-mm",
-                 "0.25", "--treated", "forehead", "--at", "2h ago"]) == 0
+    assert (
+        main(
+            [
+                "session",
+                "--data-dir",
+                str(d),
+                "new",
+                "--device",
+                "roller",
+                "--needle-mm",
+                "0.25",
+                "--treated",
+                "forehead",
+                "--at",
+                "2h ago",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     return d
 
 
-@pytest.mark.parametrize("when", ["9999-12-31T23:59-23:59", "99999999999999h ago",
-                                  "0001-01-01T00:00+23:59", "9" * 5000 + "h ago"])
+@pytest.mark.parametrize(
+    "when", ["9999-12-31T23:59-23:59", "99999999999999h ago", "0001-01-01T00:00+23:59", "9" * 5000 + "h ago"]
+)
 def test_absurd_taken_at_is_one_line(data, capsys, when):
-    code = main(["session", "--data-dir", str(data), "baseline", "1", str(SAMPLES / "aptus_1.png"),
-                 "--taken-at", when])
+    code = main(
+        [
+            "session",
+            "--data-dir",
+            str(data),
+            "baseline",
+            "1",
+            str(SAMPLES / "aptus_1.png"),
+            "--taken-at",
+            when,
+        ]
+    )
     line = one_line(capsys.readouterr().err)
     assert code == 2 and "time" in line
 
@@ -51,8 +79,9 @@ def test_session_number_beyond_sqlite_is_one_line(data, capsys, action):
 
 
 def test_report_of_a_session_number_beyond_sqlite_is_one_line(data, tmp_path, capsys):
-    code = main(["report", "99999999999999999999", "-o", str(tmp_path / "r.pdf"), "--data-dir",
-                 str(data), "-q"])
+    code = main(
+        ["report", "99999999999999999999", "-o", str(tmp_path / "r.pdf"), "--data-dir", str(data), "-q"]
+    )
     assert code == 2 and "no session" in one_line(capsys.readouterr().err)
     assert not (tmp_path / "r.pdf").exists()
 
@@ -113,8 +142,13 @@ def test_absurd_values_from_outside_python_are_one_line(tmp_path):
     """The real command in a fresh process: exit status 2, one line, nothing else."""
     env = dict(os.environ, SKINTRACK_HOME=str(tmp_path / "home"))
     env.pop("SKINTRACK_DEBUG", None)
-    proc = subprocess.run([sys.executable, "-m", "skintrack", "session", "status",
-                           "99999999999999999999"], capture_output=True, text=True, cwd=ROOT,
-                          env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "skintrack", "session", "status", "99999999999999999999"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 2 and proc.stdout == ""
     one_line(proc.stderr)

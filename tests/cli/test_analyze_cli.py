@@ -16,8 +16,14 @@ pytestmark = pytest.mark.slow
 
 
 def run(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "skintrack", *args], capture_output=True,
-                          text=True, cwd=ROOT, timeout=120, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "skintrack", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        **kw,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +82,11 @@ def test_json_error_objects(tmp_path):
 
 
 def test_help_is_fast_and_needs_no_heavy_imports():
-    code = ("import sys, time; t=time.perf_counter(); from skintrack.cli import build_parser; "
-            "build_parser(); print(time.perf_counter()-t); "
-            "print(any(m in sys.modules for m in ('cv2','mediapipe','PySide6','numpy')))")
+    code = (
+        "import sys, time; t=time.perf_counter(); from skintrack.cli import build_parser; "
+        "build_parser(); print(time.perf_counter()-t); "
+        "print(any(m in sys.modules for m in ('cv2','mediapipe','PySide6','numpy')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     elapsed, heavy = out.stdout.split()
     assert heavy == "False"
@@ -96,8 +104,12 @@ def test_no_arguments_prints_help():
 def test_closed_pipe_is_quiet():
     """`skintrack analyze --json ... | head -1` must not print a traceback or a pipe error."""
     photos = [str(SAMPLES / n) for n in ("aptus_1.png", "aptus_2.png", "aptus_5.png", "aptus_6.png")]
-    p = subprocess.Popen([sys.executable, "-m", "skintrack", "analyze", "--json", *photos],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "skintrack", "analyze", "--json", *photos],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
     first = p.stdout.readline()
     p.stdout.close()
     _, err = p.communicate(timeout=120)

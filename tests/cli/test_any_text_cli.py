@@ -17,8 +17,10 @@ from tests.report._pdf import read_pdf
 
 pytestmark = pytest.mark.slow
 
-NOTES = ("first line\twith a tab\r\nsecond line: 😀 中文 日本語のメモ\rthird line "
-         "\x1b[31mred\x1b[0m bell\x07 nul-free \u202eevil\u202c end")
+NOTES = (
+    "first line\twith a tab\r\nsecond line: 😀 中文 日本語のメモ\rthird line "
+    "\x1b[31mred\x1b[0m bell\x07 nul-free \u202eevil\u202c end"
+)
 PRODUCTS = "vitamin C serum,hyaluronic\tacid,アロエ gel 🌿"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e]")
 
@@ -41,11 +43,30 @@ def session(tmp_path_factory):
     Image.open(SAMPLES / "aptus_1.png").convert("RGB").save(photo, exif=exif, quality=92)
     out, err = StringIO(), StringIO()
     with redirect_stdout(out), redirect_stderr(err):
-        assert main(["session", "--data-dir", str(data), "new", "--device", "roller",
-                     "--needle-mm", "0.25", "--treated", "forehead,left_cheek", "--at", "2h ago",
-                     "--notes", NOTES, "--products", PRODUCTS]) == 0
-        code = main(["session", "--data-dir", str(data), "baseline", "1", str(photo),
-                     "--taken-at", "3h ago"])
+        assert (
+            main(
+                [
+                    "session",
+                    "--data-dir",
+                    str(data),
+                    "new",
+                    "--device",
+                    "roller",
+                    "--needle-mm",
+                    "0.25",
+                    "--treated",
+                    "forehead,left_cheek",
+                    "--at",
+                    "2h ago",
+                    "--notes",
+                    NOTES,
+                    "--products",
+                    PRODUCTS,
+                ]
+            )
+            == 0
+        )
+        code = main(["session", "--data-dir", str(data), "baseline", "1", str(photo), "--taken-at", "3h ago"])
     assert code == 0, err.getvalue()
     return root, data, out.getvalue() + err.getvalue()
 
@@ -55,8 +76,18 @@ def test_terminal_never_gets_raw_control_characters(session, capsys):
     assert "baseline of session 1: face \\x1b[31mred\\x1b[0m.jpg" in printed
     assert not CONTROL.search(printed)
     # An error naming the file: the same, escaped, on one line.
-    code = main(["session", "--data-dir", str(data), "add", "1", str(root / "face \x1b[31mred\x1b[0m.jpg"),
-                 "--taken-at", "4h ago"])
+    code = main(
+        [
+            "session",
+            "--data-dir",
+            str(data),
+            "add",
+            "1",
+            str(root / "face \x1b[31mred\x1b[0m.jpg"),
+            "--taken-at",
+            "4h ago",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "\\x1b[31m" in err and not CONTROL.search(err)
@@ -75,8 +106,16 @@ def test_html_report_shows_all_the_text_and_stays_well_formed(session, tmp_path,
     capsys.readouterr()
     ElementTree.fromstring(html.split("\n", 1)[1])  # well-formed XML after the doctype
     assert not CONTROL.search(html)
-    for words in ("first line with a tab", "second line: 😀 中文 日本語のメモ", "third line",
-                  "red bell", "evil", "vitamin C serum", "hyaluronic acid", "アロエ gel 🌿"):
+    for words in (
+        "first line with a tab",
+        "second line: 😀 中文 日本語のメモ",
+        "third line",
+        "red bell",
+        "evil",
+        "vitamin C serum",
+        "hyaluronic acid",
+        "アロエ gel 🌿",
+    ):
         assert words in html, words
     assert "<br />second line" in html  # the notes keep their lines
 
@@ -96,8 +135,15 @@ def test_pdf_report_shows_products_and_every_line_of_the_notes(session, tmp_path
     path = tmp_path / "r.pdf"
     text = subprocess.run([exe, str(path), "-"], capture_output=True, text=True, check=True).stdout
     text = " ".join(text.split())
-    for words in ("first line with a tab", "third line", "red bell", "evil end", "vitamin C serum",
-                  "hyaluronic acid", "products:"):
+    for words in (
+        "first line with a tab",
+        "third line",
+        "red bell",
+        "evil end",
+        "vitamin C serum",
+        "hyaluronic acid",
+        "products:",
+    ):
         assert words in text, words
     # Characters DejaVu Sans has no glyph for are drawn by the fallback font and kept as text.
     assert "second line: 😀 中文 日本語のメモ" in text
@@ -122,8 +168,22 @@ def test_notes_with_bytes_that_are_not_utf8_are_kept_readable(tmp_path, capsys):
     import os
 
     d = ["session", "--data-dir", str(tmp_path)]
-    code = main([*d, "new", "--device", "pen", "--needle-mm", "0.25", "--treated", "chin",
-                 "--notes", os.fsdecode(b"caf\xe9 au lait"), "--products", os.fsdecode(b"cr\xe8me")])
+    code = main(
+        [
+            *d,
+            "new",
+            "--device",
+            "pen",
+            "--needle-mm",
+            "0.25",
+            "--treated",
+            "chin",
+            "--notes",
+            os.fsdecode(b"caf\xe9 au lait"),
+            "--products",
+            os.fsdecode(b"cr\xe8me"),
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     capsys.readouterr()
     assert main([*d, "list", "--json"]) == 0
@@ -140,8 +200,10 @@ def test_a_photo_named_with_bytes_that_are_not_utf8_is_stored_with_a_readable_na
     photo = tmp_path / os.fsdecode(b"visage-\xe9t\xe9.png")
     shutil.copy(SAMPLES / "aptus_1.png", photo)
     d = ["session", "--data-dir", str(tmp_path / "data")]
-    assert main([*d, "new", "--device", "pen", "--needle-mm", "0.25", "--treated", "chin",
-                 "--at", "2h ago"]) == 0
+    assert (
+        main([*d, "new", "--device", "pen", "--needle-mm", "0.25", "--treated", "chin", "--at", "2h ago"])
+        == 0
+    )
     code = main([*d, "baseline", "1", str(photo), "--taken-at", "3h ago"])
     assert code == 0, capsys.readouterr().err
     capsys.readouterr()

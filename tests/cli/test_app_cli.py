@@ -21,9 +21,22 @@ def test_skintrack_app_shows_the_window_and_reports_it(tmp_path):
 
     env = dict(os.environ, SKINTRACK_STARTUP_REPORT="1", QT_QPA_PLATFORM="offscreen")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "skintrack", "app", "--data-dir", str(tmp_path), "--fake-camera",
-         str(SAMPLES / "aptus_1.png")],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT, env=env)
+        [
+            sys.executable,
+            "-m",
+            "skintrack",
+            "app",
+            "--data-dir",
+            str(tmp_path),
+            "--fake-camera",
+            str(SAMPLES / "aptus_1.png"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
     watchdog = threading.Timer(300, proc.kill)  # a window that never shows fails, not hangs
     watchdog.start()
     try:
@@ -37,19 +50,31 @@ def test_skintrack_app_shows_the_window_and_reports_it(tmp_path):
 
 
 def test_app_command_is_listed_and_help_does_not_load_qt():
-    out = subprocess.run([sys.executable, "-c",
-                          "import sys\nfrom skintrack.cli import build_parser\n"
-                          "h = build_parser().format_help()\n"
-                          "print('app' in h, 'PySide6' in sys.modules)"],
-                         capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys\nfrom skintrack.cli import build_parser\n"
+            "h = build_parser().format_help()\n"
+            "print('app' in h, 'PySide6' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert out.stdout.split() == ["True", "False"], out.stderr
 
 
 def test_no_display_is_one_readable_line_not_a_qt_abort(tmp_path):
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
-    out = subprocess.run([sys.executable, "-m", "skintrack", "app", "--data-dir", str(tmp_path)],
-                         capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    out = subprocess.run(
+        [sys.executable, "-m", "skintrack", "app", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+    )
     if sys.platform.startswith("linux"):
         assert out.returncode == 2
         lines = out.stderr.strip().splitlines()
@@ -71,14 +96,31 @@ def test_global_data_dir_and_quit_after_open_and_close_the_app(tmp_path):
     command, the window shown offscreen with its icon, closed by itself, exit 0, no traceback."""
     env = dict(os.environ, SKINTRACK_STARTUP_REPORT="1", QT_QPA_PLATFORM="offscreen")
     env.pop("SKINTRACK_DEBUG", None)
-    code = ("import sys\nfrom PySide6.QtWidgets import QApplication\nfrom skintrack.cli import main\n"
-            "rc = main(sys.argv[1:])\n"
-            "print('icon', not QApplication.instance().windowIcon().isNull(), flush=True)\n"
-            "sys.exit(rc)\n")
+    code = (
+        "import sys\nfrom PySide6.QtWidgets import QApplication\nfrom skintrack.cli import main\n"
+        "rc = main(sys.argv[1:])\n"
+        "print('icon', not QApplication.instance().windowIcon().isNull(), flush=True)\n"
+        "sys.exit(rc)\n"
+    )
     out = subprocess.run(
-        [sys.executable, "-c", code, "--data-dir", str(tmp_path / "data"), "app", "--fake-camera",
-         str(SAMPLES / "aptus_1.png"), "--quit-after", "1"],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+        [
+            sys.executable,
+            "-c",
+            code,
+            "--data-dir",
+            str(tmp_path / "data"),
+            "app",
+            "--fake-camera",
+            str(SAMPLES / "aptus_1.png"),
+            "--quit-after",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.startswith("window shown after") and "icon True" in out.stdout
     assert "Traceback" not in out.stderr

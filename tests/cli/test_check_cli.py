@@ -13,10 +13,19 @@ from tests.conftest import SAMPLES
 pytestmark = pytest.mark.slow
 
 #: Every protocol question answered, none a risk (since issue 13, GO needs the answers).
-NO_RISK = {"pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagulants": False,
-           "device": "roller", "needle_mm": 0.25, "roller_reused": True,
-           "roller_disinfection": "alcohol_75_10min", "disinfected_hands_face_tool": True,
-           "beginner": False, "room_clean": True, "room_ventilated": True}
+NO_RISK = {
+    "pregnant_or_breastfeeding": False,
+    "keloid_prone": False,
+    "anticoagulants": False,
+    "device": "roller",
+    "needle_mm": 0.25,
+    "roller_reused": True,
+    "roller_disinfection": "alcohol_75_10min",
+    "disinfected_hands_face_tool": True,
+    "beginner": False,
+    "room_clean": True,
+    "room_ventilated": True,
+}
 
 
 @pytest.fixture()
@@ -55,20 +64,21 @@ def test_without_answers_off_a_terminal_the_verdict_is_review(capsys):
 def test_answers_postpone_with_protocol_sentences(tmp_path, capsys):
     answers = tmp_path / "answers.json"
     answers.write_text(json.dumps({"anticoagulants": True, "needle_mm": 1.0}))
-    code, rec = run_json(capsys, SAMPLES / "obama.jpg", "--answers", answers, "--treated",
-                         "left_cheek,chin")
+    code, rec = run_json(capsys, SAMPLES / "obama.jpg", "--answers", answers, "--treated", "left_cheek,chin")
     assert code == 0
     v = rec["verdict"]
     assert v["decision"] == "postpone" and v["treated"] == ["left_cheek", "chin"]
     # The questions not answered in the file are listed too (issue 13).
     assert {r["rule"] for r in v["reasons"]} == {"advised_against", "needle_length", "questions"}
-    assert {r["source"] for r in v["reasons"]} == {protocol.SRC_ADVISED_AGAINST,
-                                                   protocol.SRC_NEEDLE, protocol.SRC_SAFETY_FIRST}
+    assert {r["source"] for r in v["reasons"]} == {
+        protocol.SRC_ADVISED_AGAINST,
+        protocol.SRC_NEEDLE,
+        protocol.SRC_SAFETY_FIRST,
+    }
     assert rec["answers"] == {"anticoagulants": True, "needle_mm": 1.0}
 
 
-def test_rendered_wound_postpones_and_dismissing_it_goes(engine, load_sample, tmp_path, capsys,
-                                                         no_risk):
+def test_rendered_wound_postpones_and_dismissing_it_goes(engine, load_sample, tmp_path, capsys, no_risk):
     from PIL import Image
 
     from skintrack.simulate.lesions import render
@@ -82,8 +92,9 @@ def test_rendered_wound_postpones_and_dismissing_it_goes(engine, load_sample, tm
     (reason,) = rec["verdict"]["reasons"]
     assert reason["rule"] == "skin_suspend" and "open wound" in reason["text"]
     wound_id = reason["finding_ids"][0]
-    code, rec = run_json(capsys, path, "--treated", "right_cheek", "--dismiss", wound_id,
-                         "--answers", no_risk)
+    code, rec = run_json(
+        capsys, path, "--treated", "right_cheek", "--dismiss", wound_id, "--answers", no_risk
+    )
     assert rec["verdict"]["decision"] == "go" and rec["dismissed"] == [wound_id]
     # Treating only the forehead: the cheek's wound does not stand in the way.
     code, rec = run_json(capsys, path, "--treated", "forehead", "--answers", no_risk)
@@ -111,15 +122,20 @@ def test_photo_too_coarse_for_small_pustules_asks_for_review(capsys):
     code, rec = run_json(capsys, SAMPLES / "grace_hopper.jpg")
     assert code == 0 and rec["face"]["found"]
     assert rec["verdict"]["decision"] == "review"
-    assert any(r["rule"] == "safety_first" and "pixels per millimetre" in r["text"]
-               for r in rec["verdict"]["reasons"])
+    assert any(
+        r["rule"] == "safety_first" and "pixels per millimetre" in r["text"]
+        for r in rec["verdict"]["reasons"]
+    )
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--treated", "jaw"], "unknown region"),
-    (["--dismiss", "nosuchid"], "no finding with id"),
-    (["--answers", "/nonexistent/answers.json"], "no such answers file"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--treated", "jaw"], "unknown region"),
+        (["--dismiss", "nosuchid"], "no finding with id"),
+        (["--answers", "/nonexistent/answers.json"], "no such answers file"),
+    ],
+)
 def test_user_errors_are_one_line_and_exit_2(capsys, args, words):
     code = main(["check", str(SAMPLES / "obama.jpg"), *args])
     err = capsys.readouterr().err
@@ -145,8 +161,12 @@ def test_questions_are_asked_on_a_terminal(tmp_path):
     master, slave = pty.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "skintrack", "check", str(SAMPLES / "obama.jpg"), "--json"],
-        stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
-        env=dict(os.environ, SKINTRACK_HOME=str(tmp_path / "home")))  # no session yet: a first
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=dict(os.environ, SKINTRACK_HOME=str(tmp_path / "home")),
+    )  # no session yet: a first
     os.close(slave)
     # no, no, no, roller (2), 0.25 mm, "maybe" (refused) then yes, UV box (2), yes; the checklist
     # (issue 17): not a beginner, a clean and a ventilated room.
@@ -157,11 +177,19 @@ def test_questions_are_asked_on_a_terminal(tmp_path):
     os.close(master)
     assert proc.returncode == 0, err.decode()
     rec = json.loads(out)
-    assert rec["answers"] == {"pregnant_or_breastfeeding": False, "keloid_prone": False,
-                              "anticoagulants": False, "device": "roller", "needle_mm": 0.25,
-                              "roller_reused": True, "roller_disinfection": "uv_box",
-                              "disinfected_hands_face_tool": True, "beginner": False,
-                              "room_clean": True, "room_ventilated": True}
+    assert rec["answers"] == {
+        "pregnant_or_breastfeeding": False,
+        "keloid_prone": False,
+        "anticoagulants": False,
+        "device": "roller",
+        "needle_mm": 0.25,
+        "roller_reused": True,
+        "roller_disinfection": "uv_box",
+        "disinfected_hands_face_tool": True,
+        "beginner": False,
+        "room_clean": True,
+        "room_ventilated": True,
+    }
     assert rec["verdict"]["decision"] == "go"
     prompts = err.decode()
     assert "Are you pregnant or breastfeeding?" in prompts and "Please answer y or n" in prompts
@@ -176,9 +204,13 @@ def test_interactive_answers_skip_what_does_not_apply_and_leave_blanks_open():
     out = io.StringIO()
     # no, (blank: keloids left open), no, patch (1): no roller questions; 0.25; yes.
     answers = ask_questions(io.StringIO("n\n\nn\n1\n0.25\ny\n"), out)
-    assert answers.to_dict() == {"pregnant_or_breastfeeding": False, "anticoagulants": False,
-                                 "device": "patch", "needle_mm": 0.25,
-                                 "disinfected_hands_face_tool": True}
+    assert answers.to_dict() == {
+        "pregnant_or_breastfeeding": False,
+        "anticoagulants": False,
+        "device": "patch",
+        "needle_mm": 0.25,
+        "disinfected_hands_face_tool": True,
+    }
     assert "roller" not in out.getvalue().split("3 pen]")[1]
     v = decide([], None, answers=answers)
     assert v.decision == "review" and "keloids" in v.reasons[0].text
@@ -199,8 +231,12 @@ def test_checklist_is_shown_with_its_sentences_and_its_advice(capsys, tmp_path, 
     code = main(["check", str(SAMPLES / "obama.jpg"), "--answers", str(answers)])
     out = capsys.readouterr().out
     assert code == 0 and "obama.jpg: GO" in out
-    for sentence in (protocol.SRC_PATCH, protocol.SRC_ROLLER_REUSE, protocol.SRC_ENVIRONMENT,
-                     protocol.SRC_DISINFECT):
+    for sentence in (
+        protocol.SRC_PATCH,
+        protocol.SRC_ROLLER_REUSE,
+        protocol.SRC_ENVIRONMENT,
+        protocol.SRC_DISINFECT,
+    ):
         assert f'"{sentence}"' in out, sentence
     assert "[!] Your device" in out and "[!] A clean, well-ventilated room" in out
     assert "[x] Hands, face and tool disinfected" in out
@@ -232,8 +268,7 @@ def test_checklist_is_shown_with_its_sentences_and_its_advice(capsys, tmp_path, 
     assert rec["verdict"]["decision"] == "review"
     assert "whether you are a beginner" in rec["verdict"]["reasons"][0]["text"]
     # ... and once the data folder holds a session, it is not asked any more.
-    assert main(["session", "new", "--device", "patch", "--needle-mm", "0.25",
-                 "--treated", "chin"]) == 0
+    assert main(["session", "new", "--device", "patch", "--needle-mm", "0.25", "--treated", "chin"]) == 0
     capsys.readouterr()
     code, rec = run_json(capsys, SAMPLES / "obama.jpg", "--answers", answers)
     assert rec["first_session"] is False and rec["verdict"]["decision"] == "go"
@@ -253,6 +288,5 @@ def test_interactive_checklist_is_shown_before_the_questions_and_beginner_only_f
     assert protocol.SRC_INTRO in text and protocol.SRC_ENVIRONMENT in text
     out = io.StringIO()
     answers = ask_questions(io.StringIO("n\nn\nn\n1\n0.25\ny\ny\ny\n"), out, first_session=False)
-    assert answers.beginner is None and (answers.room_clean, answers.room_ventilated) == (True,
-                                                                                         True)
+    assert answers.beginner is None and (answers.room_clean, answers.room_ventilated) == (True, True)
     assert "beginner" not in out.getvalue().split("The protocol's questions")[1]

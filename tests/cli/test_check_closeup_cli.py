@@ -33,7 +33,7 @@ def wound_close_up(engine, load_sample, tmp_path):
     rgb, les = render(photo.rgb, face, "open_wound", "right_cheek", 8.0, seed=1)
     mmpp = _mm_per_px(face)
     half = int(round(15.0 / mmpp))
-    crop = rgb[int(les.y) - half:int(les.y) + half, int(les.x) - half:int(les.x) + half]
+    crop = rgb[int(les.y) - half : int(les.y) + half, int(les.x) - half : int(les.x) + half]
     path = tmp_path / "wound close-up.png"
     Image.fromarray(crop).save(path)
     return path, mmpp
@@ -55,8 +55,16 @@ def test_a_close_up_of_a_wound_postpones_with_its_scale(capsys, wound_close_up, 
     assert rec["verdict"]["decision"] == "postpone"
     assert rec["verdict"]["reasons"][0]["rule"] == "skin_suspend"
     # Dismissing it (a person who looked) leaves GO.
-    code, rec = run_json(capsys, path, "--mm-per-px", f"{mmpp:.5f}", "--answers", no_risk,
-                         "--dismiss", ",".join(f["id"] for f in rec["findings"]))
+    code, rec = run_json(
+        capsys,
+        path,
+        "--mm-per-px",
+        f"{mmpp:.5f}",
+        "--answers",
+        no_risk,
+        "--dismiss",
+        ",".join(f["id"] for f in rec["findings"]),
+    )
     assert rec["verdict"]["decision"] == "go"
 
 
@@ -76,8 +84,9 @@ def test_a_clear_skin_close_up_goes(engine, load_sample, tmp_path, capsys, no_ri
     x, y = compute_regions(photo.rgb, face)["left_cheek"].polygon.mean(0)
     half = int(0.16 * face.width_px)
     path = tmp_path / "cheek.png"
-    Image.fromarray(np.ascontiguousarray(
-        photo.rgb[int(y) - half:int(y) + half, int(x) - half:int(x) + half])).save(path)
+    Image.fromarray(
+        np.ascontiguousarray(photo.rgb[int(y) - half : int(y) + half, int(x) - half : int(x) + half])
+    ).save(path)
     code, rec = run_json(capsys, path, "--mm-per-px", f"{mmpp:.5f}", "--answers", no_risk)
     assert code == 0 and rec["verdict"]["decision"] == "go" and rec["verdict"]["reasons"] == []
 
@@ -94,17 +103,19 @@ def test_a_real_cold_sore_close_up_postpones(capsys, no_risk):
     assert sores and all(f["x"] > rec["image"]["width"] / 2 for f in sores)
     assert all(3 <= f["diameter_mm"] <= 20 for f in sores)
     assert rec["verdict"]["decision"] == "postpone"
-    assert any("a cold sore on the photographed skin" in r["text"]
-               for r in rec["verdict"]["reasons"])
+    assert any("a cold sore on the photographed skin" in r["text"] for r in rec["verdict"]["reasons"])
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--mm-per-px", "abc"], "not a number"),
-    (["--mm-per-px", "-0.1"], "not plausible"),
-    (["--mm-per-px", "1e9"], "not plausible"),
-    (["--treated", "nose"], "does not apply to --close-up"),
-    (["--dismiss", "nosuchid"], "no finding with id"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--mm-per-px", "abc"], "not a number"),
+        (["--mm-per-px", "-0.1"], "not plausible"),
+        (["--mm-per-px", "1e9"], "not plausible"),
+        (["--treated", "nose"], "does not apply to --close-up"),
+        (["--dismiss", "nosuchid"], "no finding with id"),
+    ],
+)
 def test_bad_close_up_input_is_one_line_and_exit_2(capsys, args, words):
     code = main(["check", "--close-up", str(SAMPLES / "obama.jpg"), *args])
     err = capsys.readouterr().err
@@ -120,7 +131,11 @@ def test_a_missing_or_broken_close_up_photo_is_one_line(tmp_path):
     bad = tmp_path / "broken.jpg"
     bad.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     for path in (tmp_path / "missing.jpg", bad):
-        r = subprocess.run([sys.executable, "-m", "skintrack", "check", "--close-up", str(path)],
-                           capture_output=True, text=True, cwd=ROOT)
+        r = subprocess.run(
+            [sys.executable, "-m", "skintrack", "check", "--close-up", str(path)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         assert r.returncode == 2 and "Traceback" not in r.stderr
         assert len(r.stderr.strip().splitlines()) == 1

@@ -51,8 +51,7 @@ def test_json_record(later_photo, capsys):
     assert rec["schema"] == 1
     assert rec["baseline"]["image"]["path"] == BASE and rec["later"]["image"]["path"] == later_photo
     assert rec["normalisation"]["method"] == "untreated_regions"
-    assert rec["normalisation"]["reference_regions"] == ["forehead", "right_cheek", "chin",
-                                                         "perioral"]
+    assert rec["normalisation"]["reference_regions"] == ["forehead", "right_cheek", "chin", "perioral"]
     assert rec["regions"]["left_cheek"]["delta_a_star"] == pytest.approx(5.0, abs=0.5)
     assert rec["regions"]["nose"]["real_change"] is True
     assert abs(rec["regions"]["chin"]["delta_a_star"]) < 0.5
@@ -63,8 +62,7 @@ def test_json_record(later_photo, capsys):
 
 def test_table_and_map(later_photo, tmp_path, capsys):
     out_png = tmp_path / "map.png"
-    rc = main(["compare", BASE, later_photo, "--treated", "left-cheek, nose", "--map",
-               str(out_png)])
+    rc = main(["compare", BASE, later_photo, "--treated", "left-cheek, nose", "--map", str(out_png)])
     text = capsys.readouterr().out
     assert rc == 0
     assert "left cheek (treated)" in text and "moderate" in text
@@ -108,8 +106,10 @@ def test_user_errors_are_one_line(later_photo, tmp_path, capsys):
 def test_chart_option(tmp_path, load_sample, capsys):
     photo = load_sample("aptus_8.png").rgb
     base = _save(tmp_path / "b.png", ph.jpeg_roundtrip(ph.camera_response(ph.add_colour_chart(photo)), 92))
-    later = _save(tmp_path / "l.png", ph.jpeg_roundtrip(
-        ph.camera_response(ph.add_colour_chart(photo), white_balance=(0.9, 1.0, 1.15)), 92))
+    later = _save(
+        tmp_path / "l.png",
+        ph.jpeg_roundtrip(ph.camera_response(ph.add_colour_chart(photo), white_balance=(0.9, 1.0, 1.15)), 92),
+    )
     rc = main(["compare", base, later, "--chart", "--json"])
     rec = json.loads(capsys.readouterr().out)
     assert rc == 0

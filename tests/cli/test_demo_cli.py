@@ -71,8 +71,9 @@ def test_demo_pdf_says_simulated_on_every_page(demo):
     _, out, _, _ = demo
     pdf = out / f"{REPORT_NAME}.pdf"
     for page in range(1, read_pdf(pdf.read_bytes()).page_count + 1):
-        text = subprocess.run([exe, "-f", str(page), "-l", str(page), str(pdf), "-"],
-                              capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(
+            [exe, "-f", str(page), "-l", str(page), str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
         assert "SIMULATED" in text, f"page {page}"
 
 

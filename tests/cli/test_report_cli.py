@@ -23,8 +23,7 @@ def data_dir(tmp_path_factory, engine):
 @pytest.mark.parametrize("suffix", [".pdf", ".html"])
 def test_report_writes_the_file_and_shows_progress(tmp_path, data_dir, capsys, suffix):
     out = tmp_path / f"session{suffix}"
-    code = main(["report", "1", "-o", str(out), "--data-dir", str(data_dir),
-                 "--as-of", NOW.isoformat()])
+    code = main(["report", "1", "-o", str(out), "--data-dir", str(data_dir), "--as-of", NOW.isoformat()])
     captured = capsys.readouterr()
     assert code == 0
     assert captured.out.strip() == str(out)
@@ -44,12 +43,15 @@ def test_quiet_report_prints_only_the_path(tmp_path, data_dir, capsys):
     assert captured.out.strip() == str(out) and "report [" not in captured.err
 
 
-@pytest.mark.parametrize("args, message", [
-    (["1", "-o", "report.docx"], "name the report file .pdf or .html"),
-    (["7", "-o", "r.pdf"], "there is no session 7"),
-    (["1", "-o", "no/such/folder/r.pdf"], "no such folder"),
-    (["1", "-o", "r.pdf", "--as-of", "yesterday"], "--as-of"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["1", "-o", "report.docx"], "name the report file .pdf or .html"),
+        (["7", "-o", "r.pdf"], "there is no session 7"),
+        (["1", "-o", "no/such/folder/r.pdf"], "no such folder"),
+        (["1", "-o", "r.pdf", "--as-of", "yesterday"], "--as-of"),
+    ],
+)
 def test_report_errors_are_one_line(tmp_path, data_dir, capsys, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
     code = main(["report", *args, "--data-dir", str(data_dir), "-q"])

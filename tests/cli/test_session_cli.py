@@ -23,8 +23,14 @@ def run(*args, env_home=None):
     env.pop("SKINTRACK_DEBUG", None)
     if env_home is not None:
         env["SKINTRACK_HOME"] = str(env_home)
-    return subprocess.run([sys.executable, "-m", "skintrack", *args], capture_output=True,
-                          text=True, cwd=ROOT, timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "skintrack", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env=env,
+    )
 
 
 def cli(capsys, *args) -> tuple[int, str, str]:
@@ -45,15 +51,25 @@ def later_jpeg(tmp_path_factory):
 
 def test_whole_flow_and_status_json(capsys, tmp_path, later_jpeg):
     d = ["session", "--data-dir", str(tmp_path)]
-    code, out, err = cli(capsys, *d, "new", "--device", "roller", "--needle-mm", "0.25",
-                         "--treated", "left_cheek,right_cheek", "--at", "3h ago",
-                         "--products", "hyaluronic serum")
+    code, out, err = cli(
+        capsys,
+        *d,
+        "new",
+        "--device",
+        "roller",
+        "--needle-mm",
+        "0.25",
+        "--treated",
+        "left_cheek,right_cheek",
+        "--at",
+        "3h ago",
+        "--products",
+        "hyaluronic serum",
+    )
     assert code == 0, err
-    assert out.startswith("session 1: derma roller, 0.25 mm needles, on the left cheek and the "
-                          "right cheek")
+    assert out.startswith("session 1: derma roller, 0.25 mm needles, on the left cheek and the right cheek")
 
-    code, out, err = cli(capsys, *d, "baseline", "1", str(SAMPLES / "aptus_1.png"),
-                         "--taken-at", "4h ago")
+    code, out, err = cli(capsys, *d, "baseline", "1", str(SAMPLES / "aptus_1.png"), "--taken-at", "4h ago")
     assert code == 0, err
     assert "baseline of session 1: aptus_1.png" in out and "1.0 h before treatment" in out
 
@@ -95,15 +111,32 @@ def test_whole_flow_and_status_json(capsys, tmp_path, later_jpeg):
     assert rec["urgency"] == "seek_care_now" and rec["symptoms"]["fever"] is True
 
 
-@pytest.mark.parametrize("args, message", [
-    (["status", "7"], "there is no session 7"),
-    (["new", "--device", "roller", "--needle-mm", "0.25", "--treated", "cheeks"],
-     "unknown region 'cheeks'"),
-    (["new", "--device", "roller", "--needle-mm", "0.25", "--treated", "nose", "--at",
-      "yesterday-ish"], "cannot read the time"),
-    (["add", "1", "nowhere.jpg"], "there is no session 1"),
-    (["symptoms", "1", "itching"], "unknown symptom"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["status", "7"], "there is no session 7"),
+        (
+            ["new", "--device", "roller", "--needle-mm", "0.25", "--treated", "cheeks"],
+            "unknown region 'cheeks'",
+        ),
+        (
+            [
+                "new",
+                "--device",
+                "roller",
+                "--needle-mm",
+                "0.25",
+                "--treated",
+                "nose",
+                "--at",
+                "yesterday-ish",
+            ],
+            "cannot read the time",
+        ),
+        (["add", "1", "nowhere.jpg"], "there is no session 1"),
+        (["symptoms", "1", "itching"], "unknown symptom"),
+    ],
+)
 def test_errors_are_one_line_exit_2(capsys, tmp_path, args, message):
     code, out, err = cli(capsys, "session", "--data-dir", str(tmp_path), *args)
     assert code == 2
@@ -112,17 +145,17 @@ def test_errors_are_one_line_exit_2(capsys, tmp_path, args, message):
 
 def test_photo_refusals_are_one_line_and_change_nothing(capsys, tmp_path, later_jpeg):
     d = ["session", "--data-dir", str(tmp_path)]
-    cli(capsys, *d, "new", "--device", "pen", "--needle-mm", "0.5", "--treated", "forehead",
-        "--at", "2h ago")
+    cli(capsys, *d, "new", "--device", "pen", "--needle-mm", "0.5", "--treated", "forehead", "--at", "2h ago")
     cli(capsys, *d, "baseline", "1", str(SAMPLES / "aptus_1.png"), "--taken-at", "3h ago")
     (tmp_path / "not-a-photo.jpg").write_text("hello")
     for args, message in [
         (["add", "1", str(later_jpeg), "--taken-at", "+2h"], "in the future"),
         (["add", "1", str(later_jpeg), "--taken-at", "5h ago"], "before the baseline"),
-        (["add", "1", str(tmp_path / "not-a-photo.jpg"), "--taken-at", "1h ago"],
-         "not an image"),
-        (["add", "1", str(later_jpeg), str(tmp_path / "missing.jpg"), "--taken-at", "1h ago"],
-         "no such file"),
+        (["add", "1", str(tmp_path / "not-a-photo.jpg"), "--taken-at", "1h ago"], "not an image"),
+        (
+            ["add", "1", str(later_jpeg), str(tmp_path / "missing.jpg"), "--taken-at", "1h ago"],
+            "no such file",
+        ),
         (["baseline", "1", str(later_jpeg), "--taken-at", "1h ago"], "after the treatment"),
     ]:
         code, out, err = cli(capsys, *d, *args)
@@ -136,8 +169,7 @@ def test_subprocess_uses_skintrack_home_and_never_prints_a_traceback(tmp_path):
     home = tmp_path / "home"
     r = run("session", "list", env_home=home)
     assert r.returncode == 0 and "no sessions yet" in r.stdout
-    r = run("session", "new", "--device", "patch", "--needle-mm", "0.25", "--treated", "chin",
-            env_home=home)
+    r = run("session", "new", "--device", "patch", "--needle-mm", "0.25", "--treated", "chin", env_home=home)
     assert r.returncode == 0, r.stderr
     assert (home / "skintrack.db").is_file()
     r = run("session", "status", "1", "--json", env_home=home)
@@ -153,8 +185,19 @@ def test_subprocess_uses_skintrack_home_and_never_prints_a_traceback(tmp_path):
 
 
 def test_medical_grade_needle_warns(capsys, tmp_path):
-    code, out, err = cli(capsys, "session", "--data-dir", str(tmp_path), "new", "--device",
-                         "pen", "--needle-mm", "1.0", "--treated", "nose")
+    code, out, err = cli(
+        capsys,
+        "session",
+        "--data-dir",
+        str(tmp_path),
+        "new",
+        "--device",
+        "pen",
+        "--needle-mm",
+        "1.0",
+        "--treated",
+        "nose",
+    )
     assert code == 0
     assert "medical grade" in err
 
@@ -183,12 +226,22 @@ def test_new_session_shows_the_technique_and_the_serum_can_be_ticked(capsys, tmp
     from skintrack.core import protocol
 
     d = ["session", "--data-dir", str(tmp_path)]
-    code, out, err = cli(capsys, *d, "new", "--device", "roller", "--needle-mm", "0.25",
-                         "--treated", "forehead,left_cheek", "--at", "10 min ago")
+    code, out, err = cli(
+        capsys,
+        *d,
+        "new",
+        "--device",
+        "roller",
+        "--needle-mm",
+        "0.25",
+        "--treated",
+        "forehead,left_cheek",
+        "--at",
+        "10 min ago",
+    )
     assert code == 0, err
     assert "how to treat the forehead and the left cheek (" in out
-    steps = [line.strip() for line in out.splitlines() if line.strip()[:2] in
-             {f"{i}." for i in range(1, 9)}]
+    steps = [line.strip() for line in out.splitlines() if line.strip()[:2] in {f"{i}." for i in range(1, 9)}]
     assert steps[0].startswith("1. Cross-hatch: move the roller horizontally")
     assert any("No more than 3 passes" in s for s in steps)
     assert any("Do not rub back and forth" in s for s in steps)
@@ -197,8 +250,9 @@ def test_new_session_shows_the_technique_and_the_serum_can_be_ticked(capsys, tmp
     for sentence in (protocol.SRC_TECHNIQUE, protocol.SRC_ENDPOINT, protocol.SRC_SERUM):
         assert f'protocol: "{sentence}"' in out
     assert protocol.SRC_PART_TECHNIQUE in out and protocol.SRC_PART_REACTIONS in out
-    rec = json.loads(cli(capsys, *d, "new", "--device", "patch", "--needle-mm", "0.25",
-                         "--treated", "chin", "--json")[1])
+    rec = json.loads(
+        cli(capsys, *d, "new", "--device", "patch", "--needle-mm", "0.25", "--treated", "chin", "--json")[1]
+    )
     assert rec["technique_steps"][0].startswith("Press each patch on once")
     assert not any("Cross-hatch" in s for s in rec["technique_steps"])
 
@@ -230,20 +284,34 @@ def test_status_says_the_end_point_of_the_first_photo(capsys, tmp_path, engine):
     from skintrack.simulate.phantom import add_redness
 
     base = analyze_photo(load_photo(SAMPLES / "aptus_1.png"), engine, find_lesions=False)
-    red = add_redness(base.photo.rgb, base.regions,
-                      delta_a_star={"left_cheek": 7.5, "right_cheek": 7.5})
+    red = add_redness(base.photo.rgb, base.regions, delta_a_star={"left_cheek": 7.5, "right_cheek": 7.5})
     hard = tmp_path / "hard.png"
     Image.fromarray(red).save(hard)
     d = ["session", "--data-dir", str(tmp_path / "data")]
-    assert cli(capsys, *d, "new", "--device", "roller", "--needle-mm", "0.25", "--treated",
-               "left_cheek,right_cheek", "--at", "1h ago")[0] == 0
-    assert cli(capsys, *d, "baseline", "1", str(SAMPLES / "aptus_1.png"), "--taken-at",
-               "70 min ago")[0] == 0
+    assert (
+        cli(
+            capsys,
+            *d,
+            "new",
+            "--device",
+            "roller",
+            "--needle-mm",
+            "0.25",
+            "--treated",
+            "left_cheek,right_cheek",
+            "--at",
+            "1h ago",
+        )[0]
+        == 0
+    )
+    assert cli(capsys, *d, "baseline", "1", str(SAMPLES / "aptus_1.png"), "--taken-at", "70 min ago")[0] == 0
     assert cli(capsys, *d, "add", "1", str(hard), "--taken-at", "40 min ago")[0] == 0
     code, out, err = cli(capsys, *d, "status", "1")
     assert code == 0, err
-    assert "end point (first photo, 0.3 h): REDDER THAN SLIGHTLY PINK on the left cheek and the " \
-           "right cheek: next time, lighter" in out
+    assert (
+        "end point (first photo, 0.3 h): REDDER THAN SLIGHTLY PINK on the left cheek and the "
+        "right cheek: next time, lighter" in out
+    )
     assert "Next time, lighter" in out and f'protocol: "{protocol.SRC_ENDPOINT}"' in out
     rec = json.loads(cli(capsys, *d, "status", "1", "--json")[1])
     assert rec["endpoint"]["redder_than_slightly_pink"]
@@ -255,8 +323,9 @@ def test_sessions_print_regions_as_people_say_them(tmp_path, capsys):
     from skintrack.cli import main
 
     d = ["session", "--data-dir", str(tmp_path)]
-    assert main([*d, "new", "--device", "pen", "--needle-mm", "0.25",
-                 "--treated", "perioral,left_cheek"]) == 0
+    assert (
+        main([*d, "new", "--device", "pen", "--needle-mm", "0.25", "--treated", "perioral,left_cheek"]) == 0
+    )
     out = capsys.readouterr().out
     assert "around the mouth" in out and "perioral" not in out
     assert main([*d, "list"]) == 0

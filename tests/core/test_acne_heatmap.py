@@ -65,8 +65,7 @@ def test_a_photo_at_another_scale_is_resampled_to_the_trained_one(model, load_sa
     # ... and, allowing for peaks near the threshold after two resamplings, the same places, in
     # pixels of the photo given: twice the coordinates and radii (96 % when shipped).
     low = model.detect(big, mm_per_px=H.ACNE04_MM_PER_PX / 2, threshold=model.threshold - 0.05)
-    d = np.hypot(low.xy[:, None, 0] / 2 - base.xy[None, :, 0],
-                 low.xy[:, None, 1] / 2 - base.xy[None, :, 1])
+    d = np.hypot(low.xy[:, None, 0] / 2 - base.xy[None, :, 0], low.xy[:, None, 1] / 2 - base.xy[None, :, 1])
     near = d.min(axis=0) <= 4.0
     assert near.mean() >= 0.9, (len(base), len(low), near.mean())
     assert np.median(two.radius_px) == pytest.approx(2 * np.median(base.radius_px), rel=0.35)
@@ -85,8 +84,7 @@ def test_it_finds_real_acne_on_acne_photos_and_less_on_clean_faces(engine, load_
         face = engine.detect(rgb).face
         p = model.detect(rgb, mm_per_px=face.mm_per_px)
         x0, y0, x1, y1 = face.box
-        inside = ((p.xy[:, 0] >= x0) & (p.xy[:, 0] <= x1) & (p.xy[:, 1] >= y0)
-                  & (p.xy[:, 1] <= y1))
+        inside = (p.xy[:, 0] >= x0) & (p.xy[:, 0] <= x1) & (p.xy[:, 1] >= y0) & (p.xy[:, 1] <= y1)
         return int(inside.sum())
 
     acne = [count(n) for n in APTUS]
@@ -121,8 +119,10 @@ def test_the_heatmap_ships_in_the_wheel_and_its_training_needs_only_the_train_ex
     inc = cfg["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
     for name in (H.MODEL_NAME, "acne_heatmap.json"):
         assert (ROOT / "models" / name).is_file()
-        assert (inc.get(f"models/{name}") == f"skintrack/_models/{name}"
-                or inc.get("models") == "skintrack/_models")
+        assert (
+            inc.get(f"models/{name}") == f"skintrack/_models/{name}"
+            or inc.get("models") == "skintrack/_models"
+        )
     extras = cfg["project"]["optional-dependencies"]
     deps = " ".join(cfg["project"]["dependencies"] + extras["test"])
     assert "torch" not in deps and "efficientnet" not in deps

@@ -59,8 +59,7 @@ APTUS = [f"aptus_{i}.png" for i in range(1, 11)]
 CLEAN = ["0-f15-hao-ph.jpg", "45-m7-di-ph.jpg", "obama.jpg", "single_face.jpg"]
 
 
-def test_the_network_finds_real_acne_on_acne_photos_and_little_on_clean_faces(engine,
-                                                                              load_sample, net):
+def test_the_network_finds_real_acne_on_acne_photos_and_little_on_clean_faces(engine, load_sample, net):
     def count(name):
         rgb = load_sample(name).rgb
         spots = N.detect_acne_net(L.prepare(rgb, engine.detect(rgb).face), net)
@@ -123,8 +122,10 @@ def test_the_network_ships_in_the_wheel_and_torch_only_in_the_train_extra():
     # and finds every file of it there); a file-by-file mapping would do as well.
     for name in (N.MODEL_NAME, "acne_net.json"):
         assert (ROOT / "models" / name).is_file()
-        assert (inc.get(f"models/{name}") == f"skintrack/_models/{name}"
-                or inc.get("models") == "skintrack/_models")
+        assert (
+            inc.get(f"models/{name}") == f"skintrack/_models/{name}"
+            or inc.get("models") == "skintrack/_models"
+        )
     deps = " ".join(cfg["project"]["dependencies"] + cfg["project"]["optional-dependencies"]["test"])
     assert "torch" not in deps and "onnx" not in deps
     assert any(d.startswith("torch") for d in cfg["project"]["optional-dependencies"]["train"])

@@ -63,8 +63,8 @@ def test_cv2_mcc_finds_the_rendered_chart_in_order(shots):
     chart = cal.find_chart(shot)
     assert chart is not None
     expect = ph.camera_response(
-        np.round(255 * np.clip(linear_to_srgb(np.clip(cal.CHART_LINEAR, 0, 1)), 0, 1))
-        .astype(np.uint8)[None]).astype(np.float64)[0]
+        np.round(255 * np.clip(linear_to_srgb(np.clip(cal.CHART_LINEAR, 0, 1)), 0, 1)).astype(np.uint8)[None]
+    ).astype(np.float64)[0]
     usable = np.all(expect < 245, axis=1)
     assert np.abs(chart.patches[usable] - expect[usable]).max() < 6  # JPEG and patch edges
     h, w = shot.shape[:2]
@@ -107,8 +107,7 @@ def test_root_polynomial_and_opencv_candidates_are_scored(shots):
     _, shot = shots["aptus_1.png", "warm phone"]
     chart = cal.find_chart(shot)
     use = np.all(chart.patches < cal.CLIPPED, axis=1)
-    scores = {m: float(np.nanmean(cal.held_out_errors(m, chart.patches, use)[0]))
-              for m in cal.METHODS}
+    scores = {m: float(np.nanmean(cal.held_out_errors(m, chart.patches, use)[0])) for m in cal.METHODS}
     assert all(np.isfinite(v) for v in scores.values())
     # A camera with gamma 2.0 is not sRGB: fitting the tone curve must beat assuming sRGB.
     assert scores["tone_curve+matrix"] < scores["srgb+matrix"]
@@ -146,8 +145,10 @@ def test_chart_normalisation_in_a_comparison(load_sample, engine):
     target = {"left_cheek": 3.0, "right_cheek": 3.0}
     red = ph.add_redness(photo.rgb, a0.regions, delta_a_star=target)
     b_shot = ph.jpeg_roundtrip(ph.camera_response(ph.add_colour_chart(photo.rgb)), 92)
-    l_shot = ph.jpeg_roundtrip(ph.camera_response(ph.add_colour_chart(red), gamma=2.3,
-                                                  white_balance=(0.9, 1.0, 1.15), exposure=0.9), 92)
+    l_shot = ph.jpeg_roundtrip(
+        ph.camera_response(ph.add_colour_chart(red), gamma=2.3, white_balance=(0.9, 1.0, 1.15), exposure=0.9),
+        92,
+    )
     cb, cl = cal.calibrate_photo(b_shot), cal.calibrate_photo(l_shot)
     from skintrack.core.compare import compare_analyses
 
@@ -155,12 +156,15 @@ def test_chart_normalisation_in_a_comparison(load_sample, engine):
     al = analyze_photo(photo_from_array(cl.apply(l_shot)), engine, find_lesions=False)
     c = compare_analyses(ab, al, calibrations=(cb, cl))
     assert c.normalisation.method == "chart"
-    assert c.normalisation.uncertainty == pytest.approx(np.hypot(cb.a_star_uncertainty,
-                                                                 cl.a_star_uncertainty))
+    assert c.normalisation.uncertainty == pytest.approx(
+        np.hypot(cb.a_star_uncertainty, cl.a_star_uncertainty)
+    )
     for region, ch in c.regions.items():
         assert abs(ch.delta_a_star - target.get(region, 0.0)) <= CHART_COMPARE_TOL, region
     both = compare_analyses(ab, al, treated=tuple(target), calibrations=(cb, cl))
     assert both.normalisation.method == "chart+untreated_regions"
-    raw = compare_analyses(analyze_photo(photo_from_array(b_shot), engine, find_lesions=False),
-                           analyze_photo(photo_from_array(l_shot), engine, find_lesions=False))
+    raw = compare_analyses(
+        analyze_photo(photo_from_array(b_shot), engine, find_lesions=False),
+        analyze_photo(photo_from_array(l_shot), engine, find_lesions=False),
+    )
     assert abs(raw.regions["chin"].delta_a_star) > 3  # what the chart saved us from

@@ -15,11 +15,21 @@ from skintrack.core.verdict import decide, why_not_counted
 from skintrack.simulate.lesions import _mm_per_px, place, render
 from tests.conftest import SHARED_DATA
 
-NO_RISK = Answers.from_dict({
-    "pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagulants": False,
-    "device": "roller", "needle_mm": 0.25, "roller_reused": True,
-    "roller_disinfection": "alcohol_75_10min", "disinfected_hands_face_tool": True,
-    "beginner": False, "room_clean": True, "room_ventilated": True})
+NO_RISK = Answers.from_dict(
+    {
+        "pregnant_or_breastfeeding": False,
+        "keloid_prone": False,
+        "anticoagulants": False,
+        "device": "roller",
+        "needle_mm": 0.25,
+        "roller_reused": True,
+        "roller_disinfection": "alcohol_75_10min",
+        "disinfected_hands_face_tool": True,
+        "beginner": False,
+        "room_clean": True,
+        "room_ventilated": True,
+    }
+)
 #: Side of a close-up cut out of a sample face (mm).
 CUT_MM = 30.0
 
@@ -27,16 +37,20 @@ CUT_MM = 30.0
 def cut(rgb, x, y, mmpp, side_mm=CUT_MM):
     half = int(round(side_mm / 2 / mmpp))
     x0, y0 = max(0, int(x) - half), max(0, int(y) - half)
-    return np.ascontiguousarray(rgb[y0:y0 + 2 * half, x0:x0 + 2 * half]), (x0, y0)
+    return np.ascontiguousarray(rgb[y0 : y0 + 2 * half, x0 : x0 + 2 * half]), (x0, y0)
 
 
-@pytest.mark.parametrize("name, kind, where, mm", [
-    ("aptus_2.png", "open_wound", "right_cheek", 8.0),
-    ("0-f15-hao-ph.jpg", "open_wound", "right_cheek", 8.0),
-    ("aptus_6.png", "crust", "forehead", 6.0),
-])
-def test_a_painted_lesion_cut_as_a_close_up_is_found_and_postpones(engine, load_sample, name,
-                                                                    kind, where, mm):
+@pytest.mark.parametrize(
+    "name, kind, where, mm",
+    [
+        ("aptus_2.png", "open_wound", "right_cheek", 8.0),
+        ("0-f15-hao-ph.jpg", "open_wound", "right_cheek", 8.0),
+        ("aptus_6.png", "crust", "forehead", 6.0),
+    ],
+)
+def test_a_painted_lesion_cut_as_a_close_up_is_found_and_postpones(
+    engine, load_sample, name, kind, where, mm
+):
     photo = load_sample(name)
     face = engine.detect(photo.rgb).face
     rgb, les = render(photo.rgb, face, kind, where, mm, seed=1)
@@ -44,8 +58,11 @@ def test_a_painted_lesion_cut_as_a_close_up_is_found_and_postpones(engine, load_
     crop, (x0, y0) = cut(rgb, les.x, les.y, mmpp)
     cu = C.analyze_close_up(crop, mm_per_px=mmpp)
     assert cu.quality.ok and not cu.scale_assumed and cu.skin_share > 0.8
-    hit = [f for f in cu.findings if f.kind == kind
-           and np.hypot(f.x + x0 - les.x, f.y + y0 - les.y) <= max(les.radius_px, 4)]
+    hit = [
+        f
+        for f in cu.findings
+        if f.kind == kind and np.hypot(f.x + x0 - les.x, f.y + y0 - les.y) <= max(les.radius_px, 4)
+    ]
     assert hit, [(f.kind, f.x, f.y) for f in cu.findings]
     # Sized in mm through the given scale, within a factor 2 of the painted size.
     assert mm / 2 <= hit[0].diameter_mm <= 2 * mm
@@ -107,13 +124,21 @@ def test_implausible_scales_are_refused(bad):
 def test_on_a_close_up_every_finding_on_the_skin_counts_without_a_region():
     from skintrack.core.lesions import Finding
 
-    f = Finding(id="a1", kind="crust", x=10, y=10, radius_px=5, diameter_mm=4.0, region=None,
-                score=0.9)
+    f = Finding(id="a1", kind="crust", x=10, y=10, radius_px=5, diameter_mm=4.0, region=None, score=0.9)
     assert why_not_counted(f) and not why_not_counted(f, close_up=True)
     assert decide([f], None, answers=NO_RISK).decision == "go"  # a face: at its edge, not counted
     assert decide([f], None, answers=NO_RISK, close_up=True).decision == "postpone"
-    off = Finding(id="a2", kind="crust", x=10, y=10, radius_px=5, diameter_mm=4.0, region=None,
-                  score=0.9, off_skin="hair")
+    off = Finding(
+        id="a2",
+        kind="crust",
+        x=10,
+        y=10,
+        radius_px=5,
+        diameter_mm=4.0,
+        region=None,
+        score=0.9,
+        off_skin="hair",
+    )
     assert why_not_counted(off, close_up=True)
 
 
@@ -131,7 +156,7 @@ def test_skin_and_lips_by_colour(engine, load_sample):
     skin, lips, skin_lab = C.skin_by_colour(lab, mmpp)
     assert skin.mean() > 0.8 and lips.any()
     # The lips found by colour hold the mesh's upper-lip border point.
-    assert lips[int(y - y0) - 2:int(y - y0) + 3, int(x - x0) - 2:int(x - x0) + 3].any()
+    assert lips[int(y - y0) - 2 : int(y - y0) + 3, int(x - x0) - 2 : int(x - x0) + 3].any()
     assert 40 < skin_lab[0] < 90 and skin_lab[1] > 0
 
 

@@ -56,14 +56,12 @@ def test_lab_of_srgb_matches_published_values(rgb, lab):
     got = colour.lab_from_linear(colour.srgb_to_linear(px))[0, 0]
     assert got.dtype == np.float32
     assert np.allclose(got, lab, atol=LAB_TOL)
-    assert colour.a_star_from_linear(colour.srgb_to_linear(px))[0, 0] == pytest.approx(lab[1],
-                                                                                      abs=LAB_TOL)
+    assert colour.a_star_from_linear(colour.srgb_to_linear(px))[0, 0] == pytest.approx(lab[1], abs=LAB_TOL)
 
 
 def test_xyz_lab_round_trip():
     rng = np.random.default_rng(3)
-    lab = np.stack([rng.uniform(5, 95, 500), rng.uniform(-60, 60, 500), rng.uniform(-60, 60, 500)],
-                   axis=1)
+    lab = np.stack([rng.uniform(5, 95, 500), rng.uniform(-60, 60, 500), rng.uniform(-60, 60, 500)], axis=1)
     back = colour.lab_from_xyz(colour.xyz_from_lab(lab))
     assert np.abs(back - lab).max() < 1e-3
 
@@ -171,6 +169,5 @@ def test_a_star_tracks_added_redness(frontal_stats):
     base = colour.skin_statistics(colour.lab_from_linear(lin), lin)
     red = colour.skin_statistics(colour.lab_from_linear(redder), redder)
     assert red["a_star"] > base["a_star"] + 3
-    assert red["erythema_index"] == pytest.approx(base["erythema_index"]
-                                                  - 100 * math.log10(0.85), abs=0.05)
+    assert red["erythema_index"] == pytest.approx(base["erythema_index"] - 100 * math.log10(0.85), abs=0.05)
     assert red["melanin_index"] == pytest.approx(base["melanin_index"], abs=0.01)

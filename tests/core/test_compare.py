@@ -44,8 +44,7 @@ def _same_light(rgb):
 
 def _changed_light(rgb):
     lit = ph.change_light(rgb, white_balance=(1.1, 1.0, 0.85), exposure=0.85, side_shading=0.15)
-    return ph.jpeg_roundtrip(ph.change_pose(lit, angle_deg=3, scale=0.94, shift=(10, -6),
-                                            yaw_deg=4), 90)
+    return ph.jpeg_roundtrip(ph.change_pose(lit, angle_deg=3, scale=0.94, shift=(10, -6), yaw_deg=4), 90)
 
 
 def _errors(c, target):
@@ -89,10 +88,15 @@ def test_without_normalisation_changed_light_leaks_into_the_change(baselines, re
     assert any("not matched" in w for w in raw.warnings)
 
 
-@pytest.mark.parametrize(("base", "other"), [("aptus_1.png", "aptus_5.png"),
-                                             ("aptus_2.png", "aptus_6.png"),
-                                             ("aptus_1.png", "obama.jpg"),
-                                             ("obama.jpg", "0-f15-hao-ph.jpg")])
+@pytest.mark.parametrize(
+    ("base", "other"),
+    [
+        ("aptus_1.png", "aptus_5.png"),
+        ("aptus_2.png", "aptus_6.png"),
+        ("aptus_1.png", "obama.jpg"),
+        ("obama.jpg", "0-f15-hao-ph.jpg"),
+    ],
+)
 def test_a_different_person_is_refused(baselines, base, other):
     c = cmp.compare_analyses(baselines[base], baselines[other], treated=TREATED, with_map=True)
     assert not c.same_person
@@ -138,8 +142,7 @@ def graded(baselines, reshoot):
 def test_real_change_and_grades(graded):
     _, _, c = graded
     r = c.regions
-    assert (r["nose"].grade, r["left_cheek"].grade, r["right_cheek"].grade) == \
-        ("marked", "moderate", "mild")
+    assert (r["nose"].grade, r["left_cheek"].grade, r["right_cheek"].grade) == ("marked", "moderate", "mild")
     assert r["chin"].real_change is False and r["chin"].grade == "none"  # within repeat noise
     assert not r["forehead"].real_change and not r["perioral"].real_change
     for ch in r.values():
@@ -155,8 +158,7 @@ def test_real_change_and_grades(graded):
 
 def test_less_red_is_real_but_not_erythema(baselines, reshoot):
     a = baselines["aptus_5.png"]
-    later = reshoot(_same_light(ph.add_redness(a.photo.rgb, a.regions,
-                                               delta_a_star={"left_cheek": -3.0})))
+    later = reshoot(_same_light(ph.add_redness(a.photo.rgb, a.regions, delta_a_star={"left_cheek": -3.0})))
     c = cmp.compare_analyses(a, later, treated=("left_cheek",))
     ch = c.regions["left_cheek"]
     assert ch.real_change and ch.delta_a_star < -2.5 and ch.grade == "none"
@@ -174,8 +176,7 @@ def test_normalisation_choice_and_warnings(graded):
     assert one.normalisation.method == "untreated_regions"
     assert one.normalisation.reference_regions == tuple(n for n in REGION_NAMES if n != "nose")
     assert one.normalisation.uncertainty >= cmp.UNTREATED_MIN_UNCERTAINTY
-    single = cmp.compare_analyses(a, later, treated=tuple(n for n in REGION_NAMES
-                                                          if n != "forehead"))
+    single = cmp.compare_analyses(a, later, treated=tuple(n for n in REGION_NAMES if n != "forehead"))
     assert single.normalisation.reference_regions == ("forehead",)
     assert single.normalisation.uncertainty == pytest.approx(2 * cmp.UNTREATED_MIN_UNCERTAINTY)
     assert single.regions["nose"].grade == "marked"  # still measured, with a wider band
@@ -224,18 +225,38 @@ def test_record_schema(graded):
 
     rec = c.to_record(analysis_record(a), analysis_record(later))
     assert rec["schema"] == 1
-    assert set(rec) >= {"baseline", "later", "normalisation", "regions", "findings", "warnings",
-                        "same_person"}
+    assert set(rec) >= {
+        "baseline",
+        "later",
+        "normalisation",
+        "regions",
+        "findings",
+        "warnings",
+        "same_person",
+    }
     assert set(rec["normalisation"]) >= {"method", "reference_regions", "uncertainty"}
-    assert set(rec["regions"]["nose"]) >= {"delta_a_star", "delta_erythema_index", "uncertainty",
-                                           "real_change", "grade"}
+    assert set(rec["regions"]["nose"]) >= {
+        "delta_a_star",
+        "delta_erythema_index",
+        "uncertainty",
+        "real_change",
+        "grade",
+    }
     assert rec["baseline"]["regions"]["nose"]["a_star"] is not None
     json.dumps(rec)
 
 
 def test_dataclasses_check_themselves():
-    ok = dict(region="nose", baseline_a_star=10.0, later_a_star=12.0, delta_a_star=2.0,
-              delta_erythema_index=2.0, uncertainty=0.5, real_change=True, grade="mild")
+    ok = dict(
+        region="nose",
+        baseline_a_star=10.0,
+        later_a_star=12.0,
+        delta_a_star=2.0,
+        delta_erythema_index=2.0,
+        uncertainty=0.5,
+        real_change=True,
+        grade="mild",
+    )
     cmp.RegionChange(**ok)
     with pytest.raises(ValueError):
         cmp.RegionChange(**{**ok, "real_change": False})  # a grade needs a real increase
@@ -248,9 +269,12 @@ def test_dataclasses_check_themselves():
     with pytest.raises(ValueError):
         cmp.Normalisation("untreated_regions", (), 0.5)
     with pytest.raises(ValueError):
-        cmp.Comparison(regions={"nose": cmp.RegionChange(**ok)},
-                       normalisation=cmp.Normalisation("none", (), 2.5), same_person=False,
-                       warnings=())
+        cmp.Comparison(
+            regions={"nose": cmp.RegionChange(**ok)},
+            normalisation=cmp.Normalisation("none", (), 2.5),
+            same_person=False,
+            warnings=(),
+        )
     assert cmp.grade_for(7.0, True) == "marked" and cmp.grade_for(7.0, False) == "none"
     assert cmp.is_real_change(-1.2, 0.5) and not cmp.is_real_change(0.9, 0.5)
     assert not cmp.is_real_change(1.5, 1.6)  # inside its own uncertainty band

@@ -29,8 +29,10 @@ BAND = 0.47
 
 
 def series(delta: float, *, hours: float = 0.25, band: float = BAND, dei: float | None = None):
-    return {r: [Observation(hours, delta, band, delta > 1.0, photo_id=7,
-                            delta_erythema_index=dei)] for r in TREATED}
+    return {
+        r: [Observation(hours, delta, band, delta > 1.0, photo_id=7, delta_erythema_index=dei)]
+        for r in TREATED
+    }
 
 
 def test_the_threshold_is_the_published_bound_and_sits_above_the_normal_course():
@@ -55,8 +57,14 @@ def test_redder_than_slightly_pink_says_so_plainly_with_next_time_lighter():
     assert check.too_red == TREATED and check.redder_than_slightly_pink
     a = endpoint_advice(check)
     assert a.code == "endpoint_too_red" and a.level == "caution" and a.source == protocol.SRC_ENDPOINT
-    for words in ("redder than slightly pink", "too much pressure or too many passes",
-                  "Next time, lighter", "+7.0", "erythema index +8.9", "+5"):
+    for words in (
+        "redder than slightly pink",
+        "too much pressure or too many passes",
+        "Next time, lighter",
+        "+7.0",
+        "erythema index +8.9",
+        "+5",
+    ):
         assert words in a.text, words
     rec = check.to_record()
     assert rec["redder_than_slightly_pink"] and rec["too_red"] == list(TREATED)
@@ -86,22 +94,22 @@ def test_a_first_photo_after_the_first_hour_cannot_show_the_end_point():
 
 
 def test_only_the_first_photo_measures_it():
-    s = {r: [Observation(0.25, 3.0, BAND, True, photo_id=1),
-             Observation(1.5, 8.0, BAND, True, photo_id=2)] for r in TREATED}
+    s = {
+        r: [Observation(0.25, 3.0, BAND, True, photo_id=1), Observation(1.5, 8.0, BAND, True, photo_id=2)]
+        for r in TREATED
+    }
     check = endpoint_check(s, treated_regions=TREATED)
     assert check.photo_id == 1 and check.too_red == ()
 
 
 def test_the_status_carries_it_into_advice_and_record():
     now = T0 + timedelta(hours=0.5)
-    st = assess_recovery(series(7.5), treated_regions=TREATED, treated_at=T0, now=now,
-                         threshold=1.0)
+    st = assess_recovery(series(7.5), treated_regions=TREATED, treated_at=T0, now=now, threshold=1.0)
     codes = [a.code for a in st.advice]
     assert codes[1] == "endpoint_too_red", codes  # right after the status itself
     rec = st.to_record()
     assert rec["endpoint"]["redder_than_slightly_pink"] and rec["schema"] == 1
-    normal = assess_recovery(series(4.2), treated_regions=TREATED, treated_at=T0, now=now,
-                             threshold=1.0)
+    normal = assess_recovery(series(4.2), treated_regions=TREATED, treated_at=T0, now=now, threshold=1.0)
     assert "endpoint_too_red" not in [a.code for a in normal.advice]
     assert normal.to_record()["endpoint"]["too_red"] == []
     none_yet = assess_recovery({}, treated_regions=TREATED, treated_at=T0, now=now, threshold=1.0)
@@ -120,8 +128,7 @@ def test_the_normal_course_of_the_recovery_model_never_fires():
     for _ in range(500):
         amplitude, tau, first = rng.uniform(2.5, 4.0), rng.uniform(1.5, 3.0), rng.uniform(0, 1)
         measured = amplitude * np.exp(-first / tau) + rng.normal(0, 0.35)
-        check = endpoint_check(series(float(measured), hours=float(first), band=0.5),
-                               treated_regions=TREATED)
+        check = endpoint_check(series(float(measured), hours=float(first), band=0.5), treated_regions=TREATED)
         fired += bool(check.too_red)
     assert fired == 0
 
@@ -136,12 +143,19 @@ def test_serum_step_is_first_in_the_aftercare_list_and_ticks():
     st = assess_recovery({}, treated_regions=TREATED, treated_at=T0, now=now, threshold=1.0)
     serum = [a for a in st.advice if a.code == "serum"]
     assert serum and serum[0].source == protocol.SRC_SERUM
-    done = assess_recovery({}, treated_regions=TREATED, treated_at=T0, now=now, threshold=1.0,
-                           serum_applied=True)
+    done = assess_recovery(
+        {}, treated_regions=TREATED, treated_at=T0, now=now, threshold=1.0, serum_applied=True
+    )
     assert "serum" not in [a.code for a in done.advice]
     assert done.to_record()["timers"][0] == {
-        "code": SERUM_STEP, "label": timers[0].label, "ends_at": T0.isoformat(),
-        "hours_from_treatment": 0.0, "remaining_hours": 0.0, "active": False, "done": True}
+        "code": SERUM_STEP,
+        "label": timers[0].label,
+        "ends_at": T0.isoformat(),
+        "hours_from_treatment": 0.0,
+        "remaining_hours": 0.0,
+        "active": False,
+        "done": True,
+    }
 
 
 # --- the phantom through the real comparison -----------------------------------------------------
@@ -149,8 +163,9 @@ def test_serum_step_is_first_in_the_aftercare_list_and_ticks():
 def faces(engine, load_sample):
     from skintrack.core.analysis import analyze_photo
 
-    return {n: analyze_photo(load_sample(n), engine, find_lesions=False)
-            for n in ("aptus_2.png", "obama.jpg")}
+    return {
+        n: analyze_photo(load_sample(n), engine, find_lesions=False) for n in ("aptus_2.png", "obama.jpg")
+    }
 
 
 def _measured(engine, base, delta: float, seed: int):
@@ -163,18 +178,29 @@ def _measured(engine, base, delta: float, seed: int):
     from skintrack.core.intake import photo_from_array
 
     rng = np.random.default_rng(seed)
-    img = ph.add_redness(base.photo.rgb, base.regions, delta_a_star=dict.fromkeys(TREATED, delta),
-                         seed=seed)
-    img = ph.change_light(img, white_balance=(1 + rng.normal(0, 0.015), 1.0,
-                                              1 + rng.normal(0, 0.015)),
-                          exposure=float(1 + rng.normal(0, 0.02)))
+    img = ph.add_redness(base.photo.rgb, base.regions, delta_a_star=dict.fromkeys(TREATED, delta), seed=seed)
+    img = ph.change_light(
+        img,
+        white_balance=(1 + rng.normal(0, 0.015), 1.0, 1 + rng.normal(0, 0.015)),
+        exposure=float(1 + rng.normal(0, 0.02)),
+    )
     img = ph.change_pose(img, angle_deg=float(rng.normal(0, 0.7)))
     img = ph.jpeg_roundtrip(img, quality=90)
     later = analyze_photo(photo_from_array(img), engine, find_lesions=False)
     c = compare_analyses(base, later, treated=TREATED)
-    return {r: [Observation(0.25, ch.delta_a_star, ch.uncertainty, ch.real_change, photo_id=2,
-                            delta_erythema_index=ch.delta_erythema_index)]
-            for r, ch in c.regions.items()}
+    return {
+        r: [
+            Observation(
+                0.25,
+                ch.delta_a_star,
+                ch.uncertainty,
+                ch.real_change,
+                photo_id=2,
+                delta_erythema_index=ch.delta_erythema_index,
+            )
+        ]
+        for r, ch in c.regions.items()
+    }
 
 
 @pytest.mark.slow

@@ -24,18 +24,33 @@ from skintrack.core.questionnaire import Answers
 from skintrack.core.verdict import CERTAIN_SCORE, TOO_UNCERTAIN_WORDS, decide, why_not_counted
 
 GOOD = Quality(())
-NO_RISK = Answers(pregnant_or_breastfeeding=False, keloid_prone=False, anticoagulants=False,
-                  device="pen", needle_mm=0.5, disinfected_hands_face_tool=True,
-                  beginner=False, room_clean=True, room_ventilated=True)
+NO_RISK = Answers(
+    pregnant_or_breastfeeding=False,
+    keloid_prone=False,
+    anticoagulants=False,
+    device="pen",
+    needle_mm=0.5,
+    disinfected_hands_face_tool=True,
+    beginner=False,
+    room_clean=True,
+    room_ventilated=True,
+)
 
 
 def finding(kind, score, region="left_cheek", fid=None):
-    return Finding(id=fid or f"{kind}-{score}", kind=kind, x=10.0, y=20.0, radius_px=3.0,
-                   diameter_mm=4.0, region=region, score=score)
+    return Finding(
+        id=fid or f"{kind}-{score}",
+        kind=kind,
+        x=10.0,
+        y=20.0,
+        radius_px=3.0,
+        diameter_mm=4.0,
+        region=region,
+        score=score,
+    )
 
 
-TABLE = RuleCalibration(scores=(0.5, 0.8, 0.95), found=(20, 16, 4), real=24,
-                        clear=(30, 6, 0), faces=300)
+TABLE = RuleCalibration(scores=(0.5, 0.8, 0.95), found=(20, 16, 4), real=24, clear=(30, 6, 0), faces=300)
 
 
 def test_rule_certainty_is_bayes_rule_on_the_measured_rates():
@@ -51,8 +66,7 @@ def test_rule_certainty_is_bayes_rule_on_the_measured_rates():
 
 
 def test_rule_certainty_never_falls_as_the_rule_score_rises():
-    dip = RuleCalibration(scores=(0.5, 0.7, 0.9), found=(20, 19, 5), real=24,
-                          clear=(30, 2, 2), faces=300)
+    dip = RuleCalibration(scores=(0.5, 0.7, 0.9), found=(20, 19, 5), real=24, clear=(30, 2, 2), faces=300)
     values = [dip.certainty(s, 0.02) for s in (0.5, 0.6, 0.7, 0.8, 0.9, 0.99)]
     assert values == sorted(values)
     # Below the lowest bar a finding reads as the lowest bar (the rule reports nothing lower).
@@ -77,12 +91,14 @@ def test_every_rule_kind_has_a_face_and_a_close_up_calibration():
 def test_calibrate_turns_rule_scores_into_certainties_and_leaves_acne_alone():
     fs = (finding("open_wound", 0.9), finding("papule", 0.4), finding("pustule", 0.7))
     out = calibrate(fs)
-    assert out[0].score == rule_certainty("open_wound", 0.9) == FACE_RULES["open_wound"].certainty(
-        0.9, protocol.LESION_PREVALENCE)
+    assert (
+        out[0].score
+        == rule_certainty("open_wound", 0.9)
+        == FACE_RULES["open_wound"].certainty(0.9, protocol.LESION_PREVALENCE)
+    )
     assert out[1:] == fs[1:]
     close = calibrate(fs, close_up=True)
-    assert close[0].score == CLOSE_UP_RULES["open_wound"].certainty(
-        0.9, protocol.CLOSE_UP_LESION_PREVALENCE)
+    assert close[0].score == CLOSE_UP_RULES["open_wound"].certainty(0.9, protocol.CLOSE_UP_LESION_PREVALENCE)
     assert rule_certainty("papule", 0.37) == 0.37
 
 
@@ -96,15 +112,13 @@ def test_a_too_uncertain_rule_finding_is_shown_but_no_evidence():
     # Uncertain but evidence: review; certain: postpone; confirmed by the person: postpone.
     mid = replace(faint, score=protocol.EVIDENCE_MIN_CERTAINTY + 0.05)
     assert decide([mid], GOOD, answers=NO_RISK).decision == "review"
-    assert decide([replace(faint, score=CERTAIN_SCORE)], GOOD, answers=NO_RISK
-                  ).decision == "postpone"
+    assert decide([replace(faint, score=CERTAIN_SCORE)], GOOD, answers=NO_RISK).decision == "postpone"
     v = decide([faint], GOOD, answers=NO_RISK, confirmed={"faint"})
     assert v.decision == "postpone" and v.reasons[0].finding_ids == ("faint",)
 
 
 def test_inflamed_rung_counts_certain_enough_findings_only():
-    lo, t, sure = (protocol.INFLAMED_MIN_CERTAINTY, protocol.INFLAMED_EXPECTED_MAX,
-                   protocol.INFLAMED_CERTAIN)
+    lo, t, sure = (protocol.INFLAMED_MIN_CERTAINTY, protocol.INFLAMED_EXPECTED_MAX, protocol.INFLAMED_CERTAIN)
     s = (lo + sure) / 2  # certain enough to count, not certain alone
     n = int(t / s) + 1  # just enough of them to expect more than t real lesions
     many = [(f"p{i}", "papule", s) for i in range(n)]
@@ -145,8 +159,14 @@ def test_inflamed_rung_in_the_verdict_one_modest_papule_is_not_evidence():
 
 
 def test_the_evidence_numbers_are_protocol_constants():
-    for name in ("LESION_PREVALENCE", "CLOSE_UP_LESION_PREVALENCE", "EVIDENCE_MIN_CERTAINTY",
-                 "INFLAMED_MIN_CERTAINTY", "INFLAMED_EXPECTED_MAX", "INFLAMED_CERTAIN"):
+    for name in (
+        "LESION_PREVALENCE",
+        "CLOSE_UP_LESION_PREVALENCE",
+        "EVIDENCE_MIN_CERTAINTY",
+        "INFLAMED_MIN_CERTAINTY",
+        "INFLAMED_EXPECTED_MAX",
+        "INFLAMED_CERTAIN",
+    ):
         assert isinstance(getattr(protocol, name), float)
     assert 0 < protocol.LESION_PREVALENCE < protocol.CLOSE_UP_LESION_PREVALENCE <= 0.5
     assert 0 < protocol.EVIDENCE_MIN_CERTAINTY < CERTAIN_SCORE
@@ -168,10 +188,25 @@ def test_a_rule_finding_is_judged_on_the_skin_beyond_its_own_rim():
     d = np.hypot(xx - 50, yy - 50)
     label = np.zeros((100, 100), np.uint8)  # skin
     label[(d >= 3) & (d <= 7.5)] = 1  # a dark rim around the lesion, read as hair
-    skin = SkinMap(label=label, origin=(0, 0), scale=1.0, skin_lab=(60.0, 12.0, 15.0),
-                   spread=(6.0, 2.5, 3.0), mm_per_px=0.5)
-    crust = Finding(id="c", kind="crust", x=50.0, y=50.0, radius_px=3.0, diameter_mm=3.0,
-                    region="forehead", score=0.99, off_skin="hair")
+    skin = SkinMap(
+        label=label,
+        origin=(0, 0),
+        scale=1.0,
+        skin_lab=(60.0, 12.0, 15.0),
+        spread=(6.0, 2.5, 3.0),
+        mm_per_px=0.5,
+    )
+    crust = Finding(
+        id="c",
+        kind="crust",
+        x=50.0,
+        y=50.0,
+        radius_px=3.0,
+        diameter_mm=3.0,
+        region="forehead",
+        score=0.99,
+        off_skin="hair",
+    )
     papule = replace(crust, id="p", kind="papule", score=0.5)
     assert skin.judge(50, 50, 3.0, "crust") == "hair"  # the ring at the radius: the rim
     out = calibrate((crust, papule), skin=skin)

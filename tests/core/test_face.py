@@ -132,14 +132,27 @@ def test_model_is_packaged_in_the_wheel(tmp_path):
     from tests.conftest import ROOT
 
     out = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path), str(ROOT)],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
     )
     if out.returncode != 0 and "hatchling" in (out.stderr + out.stdout):
         out = subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path),
-             str(ROOT)], capture_output=True, text=True)
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+            capture_output=True,
+            text=True,
+        )
     assert out.returncode == 0, out.stderr[-2000:]
     wheel = next(tmp_path.glob("skintrack-*.whl"))
     with zipfile.ZipFile(wheel) as z:
@@ -191,8 +204,16 @@ def test_each_retry_maps_its_points_back_to_the_same_face(engine, load_sample, a
 
 def test_side_views_the_selfie_detector_misses_are_found_by_the_retries(engine, acne04_dir):
     """ACNE04 side views on which MediaPipe alone finds no face: the retries find most of them."""
-    names = ["levle0_305.jpg", "levle0_32.jpg", "levle0_86.jpg", "levle1_23.jpg", "levle1_367.jpg",
-             "levle1_89.jpg", "levle1_93.jpg", "levle3_77.jpg"]
+    names = [
+        "levle0_305.jpg",
+        "levle0_32.jpg",
+        "levle0_86.jpg",
+        "levle1_23.jpg",
+        "levle1_367.jpg",
+        "levle1_89.jpg",
+        "levle1_93.jpg",
+        "levle3_77.jpg",
+    ]
     found = 0
     for name in names:
         rgb = load_photo(acne04_dir / name).rgb

@@ -23,18 +23,45 @@ from skintrack.core.face_topology import mesh_triangles
 #: Points and pose MediaPipe 1.2's FaceLandmarker gave for these photos with the same bundle
 #: (image mode, the ~1000 px copy, mapped to photo pixels), recorded before it was removed.
 MEDIAPIPE_POINTS = {
-    "obama.jpg": {1: (497.0, 283.7), 10: (494.9, 125.2), 33: (424.5, 217.3), 61: (434.6, 321.5),
-                  152: (496.4, 423.1), 263: (567.2, 215.0), 291: (557.6, 317.3),
-                  468: (442.8, 214.0), 473: (549.2, 212.8)},
-    "0-f15-hao-ph.jpg": {1: (249.7, 331.4), 10: (256.2, 151.7), 33: (166.7, 250.7),
-                         61: (184.6, 370.4), 152: (242.2, 476.2), 263: (340.0, 255.0),
-                         291: (308.1, 376.6), 468: (192.9, 249.8), 473: (315.6, 252.7)},
-    "aptus_1.png": {1: (393.4, 650.6), 10: (379.0, 251.8), 33: (203.0, 475.3), 61: (307.4, 783.6),
-                    152: (402.1, 929.1), 263: (562.6, 463.9), 291: (489.7, 774.7),
-                    468: (253.8, 470.8), 473: (511.5, 464.2)},
+    "obama.jpg": {
+        1: (497.0, 283.7),
+        10: (494.9, 125.2),
+        33: (424.5, 217.3),
+        61: (434.6, 321.5),
+        152: (496.4, 423.1),
+        263: (567.2, 215.0),
+        291: (557.6, 317.3),
+        468: (442.8, 214.0),
+        473: (549.2, 212.8),
+    },
+    "0-f15-hao-ph.jpg": {
+        1: (249.7, 331.4),
+        10: (256.2, 151.7),
+        33: (166.7, 250.7),
+        61: (184.6, 370.4),
+        152: (242.2, 476.2),
+        263: (340.0, 255.0),
+        291: (308.1, 376.6),
+        468: (192.9, 249.8),
+        473: (315.6, 252.7),
+    },
+    "aptus_1.png": {
+        1: (393.4, 650.6),
+        10: (379.0, 251.8),
+        33: (203.0, 475.3),
+        61: (307.4, 783.6),
+        152: (402.1, 929.1),
+        263: (562.6, 463.9),
+        291: (489.7, 774.7),
+        468: (253.8, 470.8),
+        473: (511.5, 464.2),
+    },
 }
-MEDIAPIPE_POSE = {"obama.jpg": (-1.01, -3.55, -1.05), "0-f15-hao-ph.jpg": (-0.07, -2.06, 2.1),
-                  "aptus_1.png": (-0.36, -4.78, -1.93)}
+MEDIAPIPE_POSE = {
+    "obama.jpg": (-1.01, -3.55, -1.05),
+    "0-f15-hao-ph.jpg": (-0.07, -2.06, 2.1),
+    "aptus_1.png": (-0.36, -4.78, -1.93),
+}
 #: Largest distance allowed from MediaPipe's points: photos with real eyes agree to ~0.2 px
 #: (measured 0.23 px at most); APTUS photos have their eyes masked, which makes the mesh react to
 #: sub-pixel changes of the crop (measured 1.2 px at most on aptus_1).
@@ -90,10 +117,9 @@ def test_crop_is_rotated_so_the_eyes_are_level():
     assert (roi.width, roi.height) == pytest.approx((210.0, 210.0))
     img = np.zeros((300, 300, 3), np.uint8)
     rx, ry = np.round(right).astype(int)
-    img[ry - 1:ry + 2, rx - 1:rx + 2] = 255
+    img[ry - 1 : ry + 2, rx - 1 : rx + 2] = 255
     mid = (left + right) / 2
-    out = crop(img, Roi(mid[0], mid[1], roi.width, roi.height, roi.rotation), 210,
-               zero_border=True)
+    out = crop(img, Roi(mid[0], mid[1], roi.width, roi.height, roi.rotation), 210, zero_border=True)
     ys, xs = np.nonzero(out[..., 0] > 40)
     assert abs(ys.mean() - 105) < 1.5 and abs(xs.mean() - (105 + 40)) < 1.5
 
@@ -103,10 +129,8 @@ def test_pose_recovers_a_known_head_turn():
     gives those angles back."""
     face = canonical_face(load_model_bytes())
     yaw, pitch = math.radians(25), math.radians(-10)
-    ry = np.array([[math.cos(yaw), 0, math.sin(yaw)], [0, 1, 0],
-                   [-math.sin(yaw), 0, math.cos(yaw)]])
-    rx = np.array([[1, 0, 0], [0, math.cos(pitch), -math.sin(pitch)],
-                   [0, math.sin(pitch), math.cos(pitch)]])
+    ry = np.array([[math.cos(yaw), 0, math.sin(yaw)], [0, 1, 0], [-math.sin(yaw), 0, math.cos(yaw)]])
+    rx = np.array([[1, 0, 0], [0, math.cos(pitch), -math.sin(pitch)], [0, math.sin(pitch), math.cos(pitch)]])
     pts = face.vertices @ (ry @ rx).T + (0, 0, -50.0)  # 50 cm in front of the camera
     w, h = 640, 480
     f = (h / 2) / math.tan(math.radians(63 / 2))
@@ -148,13 +172,20 @@ def test_video_mode_smooths_a_still_face_and_follows_a_moving_one(load_sample):
             raw.append(still.detect(noisy).face.xy)
 
         def jitter(seq):
-            return float(np.median([np.median(np.linalg.norm(b - a, axis=1))
-                                    for a, b in zip(seq[10:], seq[11:], strict=False)]))
+            return float(
+                np.median(
+                    [
+                        np.median(np.linalg.norm(b - a, axis=1))
+                        for a, b in zip(seq[10:], seq[11:], strict=False)
+                    ]
+                )
+            )
 
         assert jitter(smooth) < 0.3 * jitter(raw), (jitter(smooth), jitter(raw))
         for i in range(30, 45):
             shift = np.float32([[1, 0, 3 * (i - 30)], [0, 1, 0]])
             moved = cv2.warpAffine(small, shift, (480, 640), borderMode=cv2.BORDER_REPLICATE)
-            lag = np.median(np.abs(video.detect(moved, timestamp_ms=i * 33).face.xy
-                                   - still.detect(moved).face.xy))
+            lag = np.median(
+                np.abs(video.detect(moved, timestamp_ms=i * 33).face.xy - still.detect(moved).face.xy)
+            )
         assert lag < 2.0

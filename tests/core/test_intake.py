@@ -115,11 +115,14 @@ def test_capture_time_without_offset_and_without_exif(tmp_path, face_rgb):
     assert p.taken_at == datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("date, offset", [
-    ("9999:12:31 23:59:59", "-23:59"),  # 10000-01-01 in UTC: past what datetime can hold
-    ("9999:12:31 23:59:59", None),      # in this computer's zone
-    ("2400:01:01 00:00:00", "+01:00"),  # holdable, but no camera took it
-])
+@pytest.mark.parametrize(
+    "date, offset",
+    [
+        ("9999:12:31 23:59:59", "-23:59"),  # 10000-01-01 in UTC: past what datetime can hold
+        ("9999:12:31 23:59:59", None),  # in this computer's zone
+        ("2400:01:01 00:00:00", "+01:00"),  # holdable, but no camera took it
+    ],
+)
 def test_impossible_exif_date_is_read_as_no_capture_time(tmp_path, face_rgb, date, offset):
     exif = Image.Exif()
     sub = exif.get_ifd(0x8769)
@@ -151,8 +154,14 @@ def test_refusals_are_photo_errors_with_one_line(tmp_path, face_rgb):
     (tmp_path / "trunc.png").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
     cases["truncated png"] = tmp_path / "trunc.png"
     cases["folder"] = tmp_path
-    expected = {"missing": "no such file", "empty": "empty", "not an image": "not an image",
-                "truncated": "truncated", "truncated png": "truncated", "folder": "folder"}
+    expected = {
+        "missing": "no such file",
+        "empty": "empty",
+        "not an image": "not an image",
+        "truncated": "truncated",
+        "truncated png": "truncated",
+        "folder": "folder",
+    }
     for key, path in cases.items():
         with pytest.raises(PhotoError) as info:
             load_photo(path)

@@ -46,8 +46,11 @@ def test_no_face_counts_every_expert_circle_as_missed():
 
 
 def test_pooled_scores_and_count_error():
-    truths = [np.array([[10.0, 10.0, 3.0], [50.0, 50.0, 3.0]]), np.array([[10.0, 10.0, 3.0]]),
-              np.zeros((0, 3))]
+    truths = [
+        np.array([[10.0, 10.0, 3.0], [50.0, 50.0, 3.0]]),
+        np.array([[10.0, 10.0, 3.0]]),
+        np.zeros((0, 3)),
+    ]
     preds = [np.array([[11.0, 10.0], [90.0, 90.0], [30.0, 30.0]]), None, np.zeros((0, 2))]
     s = score(preds, truths)
     assert (s.tp, s.fp, s.fn, s.no_face_images) == (1, 2, 2, 1)
@@ -59,9 +62,9 @@ def test_pooled_scores_and_count_error():
 
 
 def test_load_annotations(tmp_path):
-    (tmp_path / "annotations.json").write_text(json.dumps(
-        {"a.jpg": {"severity_grade": 1, "lesions_xyr": [[1, 2, 3]]},
-         "b.jpg": {"lesions_xyr": []}}))
+    (tmp_path / "annotations.json").write_text(
+        json.dumps({"a.jpg": {"severity_grade": 1, "lesions_xyr": [[1, 2, 3]]}, "b.jpg": {"lesions_xyr": []}})
+    )
     ann = load_annotations(tmp_path)
     assert ann["a.jpg"].tolist() == [[1.0, 2.0, 3.0]] and ann["b.jpg"].shape == (0, 3)
 
@@ -78,8 +81,11 @@ def test_bad_annotations_are_refused_in_one_sentence(tmp_path, content):
 def test_a_box_is_held_by_the_finding_inside_it_nearest_its_centre():
     from skintrack.core.lesion_scoring import box_holders
 
-    boxes = [(10, 10, 30, 30, "pustules"), (100, 100, 110, 110, "papules"),
-             (0, 0, 50, 50, "whitehead and blackhead")]
+    boxes = [
+        (10, 10, 30, 30, "pustules"),
+        (100, 100, 110, 110, "papules"),
+        (0, 0, 50, 50, "whitehead and blackhead"),
+    ]
     xy = np.array([[12.0, 12.0], [21.0, 19.0], [30.0, 30.0], [200.0, 200.0]])
     # Edges count; the nearest to the centre wins; an empty box holds nothing.
     assert box_holders(boxes, xy) == [1, None, 2]
@@ -90,8 +96,13 @@ def test_kind_table_counts_boxes_held_and_how_they_are_named():
     from skintrack.core.lesion_scoring import KindTable
 
     t = KindTable()
-    boxes = [(0, 0, 10, 10, "pustules"), (20, 0, 30, 10, "pustules"), (40, 0, 50, 10, "pustules"),
-             (60, 0, 70, 10, "whitehead and blackhead"), (80, 0, 90, 10, "papules")]
+    boxes = [
+        (0, 0, 10, 10, "pustules"),
+        (20, 0, 30, 10, "pustules"),
+        (40, 0, 50, 10, "pustules"),
+        (60, 0, 70, 10, "whitehead and blackhead"),
+        (80, 0, 90, 10, "papules"),
+    ]
     xy = np.array([[5.0, 5.0], [25.0, 5.0], [65.0, 5.0]])
     t.add(boxes, xy, ["pustule", "comedone", "papule"])
     assert t.boxes["pustules"] == 3 and t.held["pustules"] == 2 and t.held["papules"] == 0

@@ -32,18 +32,26 @@ def _analyse(engine, rgb):
 
 
 def _found(findings, lesion, kind):
-    return [f for f in findings if f.kind == kind
-            and math.hypot(f.x - lesion.x, f.y - lesion.y) <= FOUND_WITHIN * max(lesion.radius_px, 4)]
+    return [
+        f
+        for f in findings
+        if f.kind == kind
+        and math.hypot(f.x - lesion.x, f.y - lesion.y) <= FOUND_WITHIN * max(lesion.radius_px, 4)
+    ]
 
 
 @pytest.mark.parametrize("name", RENDER_FACES)
-@pytest.mark.parametrize("kind, where, mm, region", [
-    ("open_wound", "right_cheek", 8.0, "right_cheek"),
-    ("crust", "forehead", 6.0, "forehead"),
-    ("pustule", "left_cheek", 4.0, "left_cheek"),
-])
-def test_rendered_lesions_are_found_named_sized_and_placed(engine, load_sample, name, kind, where,
-                                                           mm, region):
+@pytest.mark.parametrize(
+    "kind, where, mm, region",
+    [
+        ("open_wound", "right_cheek", 8.0, "right_cheek"),
+        ("crust", "forehead", 6.0, "forehead"),
+        ("pustule", "left_cheek", 4.0, "left_cheek"),
+    ],
+)
+def test_rendered_lesions_are_found_named_sized_and_placed(
+    engine, load_sample, name, kind, where, mm, region
+):
     photo = load_sample(name)
     face = engine.detect(photo.rgb).face
     rgb, lesion = render(photo.rgb, face, kind, where, mm, seed=7)
@@ -84,15 +92,16 @@ POSTPONING = ("open_wound", "crust", "cold_sore", "pustule")
 @pytest.mark.slow
 @pytest.mark.parametrize("name", PHANTOM_FACES)
 @pytest.mark.parametrize("delta", [3.0, 8.0])
-def test_phantom_reddened_clean_faces_have_no_postponing_findings(engine, load_sample, name,
-                                                                  delta):
+def test_phantom_reddened_clean_faces_have_no_postponing_findings(engine, load_sample, name, delta):
     from skintrack.simulate import phantom
 
     photo = load_sample(name)
     face = engine.detect(photo.rgb).face
-    red = phantom.add_redness(photo.rgb, compute_regions(photo.rgb, face),
-                              delta_a_star={r: delta for r in ("forehead", "left_cheek",
-                                                               "right_cheek", "nose")})
+    red = phantom.add_redness(
+        photo.rgb,
+        compute_regions(photo.rgb, face),
+        delta_a_star={r: delta for r in ("forehead", "left_cheek", "right_cheek", "nose")},
+    )
     findings, _ = _analyse(engine, red)
     assert [(f.kind, round(f.x), round(f.y)) for f in findings if f.kind in POSTPONING] == []
 
@@ -109,8 +118,7 @@ def test_a_rendered_pustule_is_one_finding_sized_from_its_extent(engine, load_sa
     face = engine.detect(photo.rgb).face
     rgb, lesion = render(photo.rgb, face, "pustule", where, 4.0, seed=7)
     findings, _ = _analyse(engine, rgb)
-    on_it = [f for f in findings
-             if math.hypot(f.x - lesion.x, f.y - lesion.y) <= 1.5 * lesion.radius_px]
+    on_it = [f for f in findings if math.hypot(f.x - lesion.x, f.y - lesion.y) <= 1.5 * lesion.radius_px]
     assert len(on_it) == 1, [(f.kind, f.x, f.y, f.diameter_mm) for f in on_it]
     f = on_it[0]
     assert math.hypot(f.x - lesion.x, f.y - lesion.y) <= 0.25 * lesion.radius_px
@@ -132,8 +140,7 @@ def test_no_finding_inside_the_open_mouth(engine, load_sample):
     for dx, colour in ((-10, (70, 55, 50)), (12, (200, 60, 60)), (25, (90, 70, 60))):
         cv2.circle(rgb, (int(top[0]) + dx, cy), 2, colour, -1)
     findings, _ = _analyse(engine, rgb)
-    assert not [f for f in findings
-                if cv2.pointPolygonTest(mouth, (float(f.x), float(f.y)), False) >= 0]
+    assert not [f for f in findings if cv2.pointPolygonTest(mouth, (float(f.x), float(f.y)), False) >= 0]
 
 
 @pytest.mark.parametrize("name", ["obama.jpg", "aptus_2.png", "45-m7-di-ph.jpg"])
@@ -163,11 +170,16 @@ def test_findings_are_photo_pixels_with_stable_ids_and_records(engine, load_samp
 
 
 def test_finding_validates_itself():
-    ok = dict(id="a", kind="papule", x=1.0, y=2.0, radius_px=1.0, diameter_mm=None, region=None,
-              score=0.5)
+    ok = dict(id="a", kind="papule", x=1.0, y=2.0, radius_px=1.0, diameter_mm=None, region=None, score=0.5)
     L.Finding(**ok)
-    for bad in ({"kind": "mole"}, {"score": 1.5}, {"region": "jaw"}, {"id": ""},
-                {"x": float("nan")}, {"near_regions": ("ear",)}):
+    for bad in (
+        {"kind": "mole"},
+        {"score": 1.5},
+        {"region": "jaw"},
+        {"id": ""},
+        {"x": float("nan")},
+        {"near_regions": ("ear",)},
+    ):
         with pytest.raises(ValueError):
             L.Finding(**{**ok, **bad})
 
@@ -225,10 +237,12 @@ KINDS_RECORDED = {
     "boxes": {"whitehead and blackhead": 21, "papules": 42, "pustules": 73, "nodules and cysts": 63},
     # Recorded with the heatmap network's spots (ADR 0210, switched on 2026-12-01); the trees'
     # spots gave 4/9/1, 9/22/4, 10/48/8, 8/28/6.
-    "named": {"whitehead and blackhead": {"comedone": 4, "papule": 7, "nodule": 1},
-              "papules": {"comedone": 10, "papule": 15, "nodule": 3},
-              "pustules": {"comedone": 11, "papule": 38, "nodule": 9},
-              "nodules and cysts": {"comedone": 23, "papule": 12, "nodule": 7}},
+    "named": {
+        "whitehead and blackhead": {"comedone": 4, "papule": 7, "nodule": 1},
+        "papules": {"comedone": 10, "papule": 15, "nodule": 3},
+        "pustules": {"comedone": 11, "papule": 38, "nodule": 9},
+        "nodules and cysts": {"comedone": 23, "papule": 12, "nodule": 7},
+    },
 }
 
 
@@ -251,8 +265,12 @@ def test_the_exporters_box_class_is_the_photos_severity_grade(acne04_dir):
     grade-G photo (levleG_N.jpg) has the same class, one class per grade."""
     from scripts.score_kinds import grade_table
 
-    grade_class = {"levle0": "whitehead and blackhead", "levle1": "pustules",
-                   "levle2": "papules", "levle3": "nodules and cysts"}
+    grade_class = {
+        "levle0": "whitehead and blackhead",
+        "levle1": "pustules",
+        "levle2": "papules",
+        "levle3": "nodules and cysts",
+    }
     for folder in (acne04_dir, acne04_dir.parent / "acne04-train"):
         if not (folder / "roboflow_boxes.json").is_file():
             continue
@@ -275,8 +293,7 @@ def test_only_candidates_with_a_clear_response_are_scored(engine, load_sample):
     assert (comb[weak[:, 1], weak[:, 0]] < L.DETECT_MIN_Z).any()  # the gate does drop some
 
 
-def test_lesion_finding_is_the_same_with_the_patch_search_on_its_own_thread(engine, load_sample,
-                                                                           monkeypatch):
+def test_lesion_finding_is_the_same_with_the_patch_search_on_its_own_thread(engine, load_sample, monkeypatch):
     from concurrent.futures import Future
 
     from skintrack.core.regions import compute_regions
@@ -327,8 +344,7 @@ def test_certainty_is_calibrated_per_kind():
         assert np.all(np.diff(share) >= 0) and share.max() <= 0.9 + 1e-9, k
         assert cal["kind_detections"][k] > 0
     assert np.all(by["pustule"] >= by["papule"]) and np.all(by["papule"] >= by["comedone"])
-    assert cal["kind_observed"]["pustule"] > cal["kind_observed"]["papule"] \
-        > cal["kind_observed"]["comedone"]
+    assert cal["kind_observed"]["pustule"] > cal["kind_observed"]["papule"] > cal["kind_observed"]["comedone"]
     # Nodules share the papules' fit; no kind means the fit over all detections.
     np.testing.assert_array_equal(model.certainty(grid, "nodule"), by["papule"])
     np.testing.assert_array_equal(model.certainty(grid), np.interp(grid, grid, cal["matched"]))
@@ -336,8 +352,7 @@ def test_certainty_is_calibrated_per_kind():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", RENDER_FACES)
-def test_a_rendered_pustule_on_clean_skin_is_certain_enough_to_postpone(engine, load_sample,
-                                                                         name):
+def test_a_rendered_pustule_on_clean_skin_is_certain_enough_to_postpone(engine, load_sample, name):
     """Six painted shapes per face: every one is found as a pustule with its kind's certainty,
     at or above the verdict's bar (before per-kind certainty, clean faces gave 0.28-0.48)."""
     from skintrack.core.verdict import certain_score
@@ -383,11 +398,12 @@ def test_no_acne_spot_is_reported_on_the_red_of_the_lips(engine, load_sample):
             assert depth <= L.LIP_INSIDE_MM + 1e-6, (f.kind, depth)
     # Still found there: a spot on the lip border stays (a pustule painted there on this photo;
     # the trees found a real spot 0.6 px inside the outline, the network does not report it).
-    rgb, lesion = render(load_sample("0-f15-hao-ph.jpg").rgb, a.face, "pustule", "lip_border",
-                         4.0, seed=0)
+    rgb, lesion = render(load_sample("0-f15-hao-ph.jpg").rgb, a.face, "pustule", "lip_border", 4.0, seed=0)
     found, _ = _analyse(engine, rgb)
-    assert any(f.kind in L.ACNE_KINDS and math.hypot(f.x - lesion.x, f.y - lesion.y)
-               <= lesion.radius_px for f in found)
+    assert any(
+        f.kind in L.ACNE_KINDS and math.hypot(f.x - lesion.x, f.y - lesion.y) <= lesion.radius_px
+        for f in found
+    )
 
 
 def test_halving_is_the_mean_of_each_two_by_two_block():
@@ -406,12 +422,18 @@ def test_components_match_opencvs_statistics():
     import cv2
 
     rng = np.random.default_rng(5)
-    mask = (cv2.GaussianBlur(rng.random((120, 90), dtype=np.float32), (0, 0), 2) > 0.52)
+    mask = cv2.GaussianBlur(rng.random((120, 90), dtype=np.float32), (0, 0), 2) > 0.52
     mask = mask.astype(np.uint8)
     n, labels, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    want = {(int(stats[i, 4]), tuple(int(v) for v in stats[i, :4]),
-             (round(float(cents[i, 0]), 6), round(float(cents[i, 1]), 6)))
-            for i in range(1, n) if 3 <= stats[i, 4] < 40}
+    want = {
+        (
+            int(stats[i, 4]),
+            tuple(int(v) for v in stats[i, :4]),
+            (round(float(cents[i, 0]), 6), round(float(cents[i, 1]), 6)),
+        )
+        for i in range(1, n)
+        if 3 <= stats[i, 4] < 40
+    }
     _, comps = L._components(mask, 3, max_area=40)
     got = {(a, bb, (round(c[0], 6), round(c[1], 6))) for _, a, bb, c in comps}
     assert got == want and len(got) > 3

@@ -23,8 +23,11 @@ def split_sentences(text: str) -> list[str]:
 
 
 def source_constants() -> dict[str, str]:
-    return {name: value for name, value in vars(protocol).items()
-            if name.startswith("SRC_") and isinstance(value, str)}
+    return {
+        name: value
+        for name, value in vars(protocol).items()
+        if name.startswith("SRC_") and isinstance(value, str)
+    }
 
 
 def protocol_sentences() -> list[str]:

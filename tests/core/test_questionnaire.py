@@ -22,8 +22,13 @@ def test_every_question_belongs_to_a_protocol_rule_and_matches_an_answer_field()
 
 
 def test_round_trip_keeps_answered_questions_only():
-    data = {"pregnant_or_breastfeeding": False, "device": "roller", "needle_mm": 0.25,
-            "roller_reused": True, "roller_disinfection": "uv_box"}
+    data = {
+        "pregnant_or_breastfeeding": False,
+        "device": "roller",
+        "needle_mm": 0.25,
+        "roller_reused": True,
+        "roller_disinfection": "uv_box",
+    }
     a = Answers.from_dict(data)
     assert a.to_dict() == data
     assert Answers.from_dict(a.to_dict()) == a
@@ -36,15 +41,18 @@ def test_advised_against_lists_yes_answers():
     assert a.advised_against == ("pregnant_or_breastfeeding", "keloid_prone")
 
 
-@pytest.mark.parametrize("data, words", [
-    ({"keloid_prone": "yes"}, "true or false"),
-    ({"device": "laser"}, "one of patch, roller, pen"),
-    ({"needle_mm": "0.5"}, "number"),
-    ({"needle_mm": -0.1}, "plausible"),
-    ({"needle_mm": 30}, "plausible"),
-    ({"colour": "red"}, "unknown question"),
-    ({"device": "patch", "roller_reused": True}, "patch"),
-])
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        ({"keloid_prone": "yes"}, "true or false"),
+        ({"device": "laser"}, "one of patch, roller, pen"),
+        ({"needle_mm": "0.5"}, "number"),
+        ({"needle_mm": -0.1}, "plausible"),
+        ({"needle_mm": 30}, "plausible"),
+        ({"colour": "red"}, "unknown question"),
+        ({"device": "patch", "roller_reused": True}, "patch"),
+    ],
+)
 def test_bad_answers_are_refused_with_a_clear_message(data, words):
     with pytest.raises(SkintrackError, match=words):
         Answers.from_dict(data)

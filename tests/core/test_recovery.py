@@ -61,17 +61,22 @@ def run_series(kind: str, seed: int) -> dict[float, str]:
     obs, out = [], {}
     for h in HOURS:
         obs.append(observe(f(h), h, rng))
-        st = assess_recovery({"left_cheek": list(obs)}, treated_regions=["left_cheek"],
-                             treated_at=T0, now=T0 + timedelta(hours=h, minutes=5),
-                             threshold=THRESHOLD)
+        st = assess_recovery(
+            {"left_cheek": list(obs)},
+            treated_regions=["left_cheek"],
+            treated_at=T0,
+            now=T0 + timedelta(hours=h, minutes=5),
+            threshold=THRESHOLD,
+        )
         out[h] = st.status
     return out
 
 
 @pytest.fixture(scope="module")
 def outcomes():
-    return {kind: [run_series(kind, s) for s in SEEDS]
-            for kind in ("normal", "slow", "persistent", "worsening")}
+    return {
+        kind: [run_series(kind, s) for s in SEEDS] for kind in ("normal", "slow", "persistent", "worsening")
+    }
 
 
 # The statuses that must come out for every seed, after the photo at each hour.
@@ -93,6 +98,7 @@ def test_status_is_right_for_every_seed(outcomes, kind):
 def test_early_calls_are_mostly_right(outcomes):
     """Two or three noisy photos cannot always tell a normal from a slow fade; most of the time
     they must (rates measured at NOISE_SD = 0.5 are in docs/recovery.md)."""
+
     def rate(kind, hour, allowed):
         return np.mean([s[hour] in allowed for s in outcomes[kind]])
 
@@ -130,8 +136,9 @@ def test_fit_needs_two_photos():
 
 
 def test_no_photo_after_treatment_says_what_to_do():
-    st = assess_recovery({}, treated_regions=["nose"], treated_at=T0,
-                         now=T0 + timedelta(minutes=20), threshold=THRESHOLD)
+    st = assess_recovery(
+        {}, treated_regions=["nose"], treated_at=T0, now=T0 + timedelta(minutes=20), threshold=THRESHOLD
+    )
     assert st.status == "insufficient_data"
     assert st.confidence == "none"
     assert st.next_photo is not None and st.next_photo.hours == 1.0
@@ -141,8 +148,9 @@ def test_no_photo_after_treatment_says_what_to_do():
 
 def test_one_photo_is_on_track_with_low_confidence_and_names_the_next_photo():
     obs = {"left_cheek": [Observation(0.5, 5.0, 0.5, True)]}
-    st = assess_recovery(obs, treated_regions=["left_cheek"], treated_at=T0,
-                         now=T0 + timedelta(hours=0.6), threshold=THRESHOLD)
+    st = assess_recovery(
+        obs, treated_regions=["left_cheek"], treated_at=T0, now=T0 + timedelta(hours=0.6), threshold=THRESHOLD
+    )
     assert (st.status, st.confidence) == ("on_track", "low")
     assert st.predicted_resolved_at_hours is None
     assert st.next_photo.hours == 1.0
@@ -152,8 +160,9 @@ def test_one_photo_is_on_track_with_low_confidence_and_names_the_next_photo():
 
 def test_one_photo_at_six_hours_still_red_is_persistent():
     obs = {"left_cheek": [Observation(6.5, 4.5, 0.5, True)]}
-    st = assess_recovery(obs, treated_regions=["left_cheek"], treated_at=T0,
-                         now=T0 + timedelta(hours=7), threshold=THRESHOLD)
+    st = assess_recovery(
+        obs, treated_regions=["left_cheek"], treated_at=T0, now=T0 + timedelta(hours=7), threshold=THRESHOLD
+    )
     assert st.status == "persistent"
     assert st.urgency == "consult_dermatologist"
     assert st.next_photo is None
@@ -164,8 +173,13 @@ def test_one_photo_at_six_hours_still_red_is_persistent():
 
 def test_slower_than_usual_asks_for_the_six_hour_photo():
     obs = [Observation(h, 6.0 * np.exp(-h / 15.0), 0.3, True) for h in (0.0, 1.0, 2.0)]
-    st = assess_recovery({"chin": obs}, treated_regions=["chin"], treated_at=T0,
-                         now=T0 + timedelta(hours=2.1), threshold=THRESHOLD)
+    st = assess_recovery(
+        {"chin": obs},
+        treated_regions=["chin"],
+        treated_at=T0,
+        now=T0 + timedelta(hours=2.1),
+        threshold=THRESHOLD,
+    )
     assert st.status == "slower_than_usual"
     assert st.next_photo.hours == protocol.REDNESS_WINDOW_END_HOURS
     assert "6 hours" in st.next_photo.settles
@@ -174,9 +188,13 @@ def test_slower_than_usual_asks_for_the_six_hour_photo():
 def test_untreated_regions_do_not_set_the_status():
     treated = [Observation(h, 6.0 * np.exp(-h / 2.0), 0.3, True) for h in (0.0, 1.0, 2.0)]
     rising = [Observation(h, 1.0 + 3.0 * h, 0.3, True) for h in (0.0, 1.0, 2.0)]
-    st = assess_recovery({"left_cheek": treated, "forehead": rising},
-                         treated_regions=["left_cheek"], treated_at=T0,
-                         now=T0 + timedelta(hours=2.1), threshold=THRESHOLD)
+    st = assess_recovery(
+        {"left_cheek": treated, "forehead": rising},
+        treated_regions=["left_cheek"],
+        treated_at=T0,
+        now=T0 + timedelta(hours=2.1),
+        threshold=THRESHOLD,
+    )
     assert st.status == "on_track"
     assert st.regions["forehead"].status == "worsening"  # reported, not deciding
 
@@ -184,18 +202,27 @@ def test_untreated_regions_do_not_set_the_status():
 def test_worst_treated_region_decides():
     good = [Observation(h, 6.0 * np.exp(-h / 2.0), 0.3, True) for h in (0.0, 1.0, 2.0)]
     flat = [Observation(h, 6.0, 0.3, True) for h in (0.0, 1.0, 2.0)]
-    st = assess_recovery({"left_cheek": good, "right_cheek": flat},
-                         treated_regions=["left_cheek", "right_cheek"], treated_at=T0,
-                         now=T0 + timedelta(hours=2.1), threshold=THRESHOLD)
+    st = assess_recovery(
+        {"left_cheek": good, "right_cheek": flat},
+        treated_regions=["left_cheek", "right_cheek"],
+        treated_at=T0,
+        now=T0 + timedelta(hours=2.1),
+        threshold=THRESHOLD,
+    )
     assert st.status == "slower_than_usual"
     assert "right cheek" in next(a for a in st.advice if a.code == "slower_than_usual").text
 
 
 def test_new_pustules_make_it_worsening_even_when_the_redness_fades():
     obs = [Observation(h, 6.0 * np.exp(-h / 2.0), 0.3, True) for h in (0.0, 1.0, 2.0)]
-    st = assess_recovery({"left_cheek": obs}, treated_regions=["left_cheek"], treated_at=T0,
-                         now=T0 + timedelta(hours=2.1), threshold=THRESHOLD,
-                         new_findings=[NewFinding("pustule", "left_cheek", 2.0)])
+    st = assess_recovery(
+        {"left_cheek": obs},
+        treated_regions=["left_cheek"],
+        treated_at=T0,
+        now=T0 + timedelta(hours=2.1),
+        threshold=THRESHOLD,
+        new_findings=[NewFinding("pustule", "left_cheek", 2.0)],
+    )
     assert st.status == "worsening"
     assert st.urgency == "consult_promptly"
     codes = [a.code for a in st.advice]
@@ -205,23 +232,35 @@ def test_new_pustules_make_it_worsening_even_when_the_redness_fades():
 
 def test_early_rise_within_the_first_hour_is_not_worsening():
     # The flush can build for a few minutes after needling; only later rises count.
-    obs = [Observation(0.0, 2.5, 0.3, True), Observation(0.7, 7.0, 0.3, True),
-           Observation(1.5, 5.5, 0.3, True), Observation(2.5, 4.0, 0.3, True)]
+    obs = [
+        Observation(0.0, 2.5, 0.3, True),
+        Observation(0.7, 7.0, 0.3, True),
+        Observation(1.5, 5.5, 0.3, True),
+        Observation(2.5, 4.0, 0.3, True),
+    ]
     rr = region_recovery("nose", obs, threshold=THRESHOLD)
     assert rr.status != "worsening"
 
 
-@pytest.mark.parametrize("symptom, urgency, code", [
-    ("oozing", "seek_care_now", "seek_care_now"),
-    ("fever", "seek_care_now", "seek_care_now"),
-    ("swelling", "consult_dermatologist", "swelling"),
-    ("pain_beyond_mild_burning", "consult_dermatologist", "pain"),
-])
+@pytest.mark.parametrize(
+    "symptom, urgency, code",
+    [
+        ("oozing", "seek_care_now", "seek_care_now"),
+        ("fever", "seek_care_now", "seek_care_now"),
+        ("swelling", "consult_dermatologist", "swelling"),
+        ("pain_beyond_mild_burning", "consult_dermatologist", "pain"),
+    ],
+)
 def test_symptoms_override_the_curve(symptom, urgency, code):
     obs = [Observation(h, 6.0 * np.exp(-h / 2.0), 0.3, True) for h in (0.0, 1.0, 2.0)]
-    st = assess_recovery({"left_cheek": obs}, treated_regions=["left_cheek"], treated_at=T0,
-                         now=T0 + timedelta(hours=2.1), threshold=THRESHOLD,
-                         symptoms=Symptoms(**{symptom: True}))
+    st = assess_recovery(
+        {"left_cheek": obs},
+        treated_regions=["left_cheek"],
+        treated_at=T0,
+        now=T0 + timedelta(hours=2.1),
+        threshold=THRESHOLD,
+        symptoms=Symptoms(**{symptom: True}),
+    )
     assert st.status == "on_track"  # the photos still say what they say
     assert st.urgency == urgency
     assert st.advice[0].code == code  # the most urgent advice comes first
@@ -232,15 +271,19 @@ def test_symptoms_override_the_curve(symptom, urgency, code):
 
 def test_no_symptoms_change_nothing():
     obs = [Observation(h, 6.0 * np.exp(-h / 2.0), 0.3, True) for h in (0.0, 1.0, 2.0)]
-    st = assess_recovery({"left_cheek": obs}, treated_regions=["left_cheek"], treated_at=T0,
-                         now=T0 + timedelta(hours=2.1), threshold=THRESHOLD,
-                         symptoms=Symptoms())
+    st = assess_recovery(
+        {"left_cheek": obs},
+        treated_regions=["left_cheek"],
+        treated_at=T0,
+        now=T0 + timedelta(hours=2.1),
+        threshold=THRESHOLD,
+        symptoms=Symptoms(),
+    )
     assert st.urgency == "none"
 
 
 def test_symptoms_from_names():
-    assert Symptoms.from_names(["swelling", "pain"]).reported == (
-        "swelling", "pain_beyond_mild_burning")
+    assert Symptoms.from_names(["swelling", "pain"]).reported == ("swelling", "pain_beyond_mild_burning")
     assert Symptoms.from_names(["none"]).reported == ()
     with pytest.raises(ValueError, match="unknown symptom"):
         Symptoms.from_names(["itching"])
@@ -262,8 +305,13 @@ def test_aftercare_timers_follow_the_protocol():
 
 def test_next_session_rule_ends_when_resolved():
     obs = [Observation(h, d, 0.3, d > THRESHOLD) for h, d in ((0.0, 5.0), (2.0, 2.5), (4.0, 0.4))]
-    st = assess_recovery({"left_cheek": obs}, treated_regions=["left_cheek"], treated_at=T0,
-                         now=T0 + timedelta(hours=4.1), threshold=THRESHOLD)
+    st = assess_recovery(
+        {"left_cheek": obs},
+        treated_regions=["left_cheek"],
+        treated_at=T0,
+        now=T0 + timedelta(hours=4.1),
+        threshold=THRESHOLD,
+    )
     assert st.status == "resolved"
     timer = next(t for t in st.timers if t.code == "no_next_session")
     assert not timer.active and timer.done
@@ -273,16 +321,28 @@ def test_next_session_rule_ends_when_resolved():
 def test_time_zones_are_instants():
     tokyo = timezone(timedelta(hours=9))
     treated = datetime(2026, 6, 24, 17, 0, tzinfo=tokyo)  # 08:00 UTC
-    st = assess_recovery({}, treated_regions=["nose"], treated_at=treated,
-                         now=datetime(2026, 6, 24, 10, 30, tzinfo=UTC), threshold=THRESHOLD)
+    st = assess_recovery(
+        {},
+        treated_regions=["nose"],
+        treated_at=treated,
+        now=datetime(2026, 6, 24, 10, 30, tzinfo=UTC),
+        threshold=THRESHOLD,
+    )
     assert st.hours_since_treatment == pytest.approx(2.5)
 
 
 def test_record_has_the_documented_fields_and_is_json():
-    obs = [Observation(h, 6.0 * np.exp(-h / 2.0), 0.3, True, photo_id=i)
-           for i, h in enumerate((0.0, 1.0, 2.0))]
-    st = assess_recovery({"left_cheek": obs}, treated_regions=["left_cheek"], treated_at=T0,
-                         now=T0 + timedelta(hours=2.1), threshold=THRESHOLD, needle_mm=1.0)
+    obs = [
+        Observation(h, 6.0 * np.exp(-h / 2.0), 0.3, True, photo_id=i) for i, h in enumerate((0.0, 1.0, 2.0))
+    ]
+    st = assess_recovery(
+        {"left_cheek": obs},
+        treated_regions=["left_cheek"],
+        treated_at=T0,
+        now=T0 + timedelta(hours=2.1),
+        threshold=THRESHOLD,
+        needle_mm=1.0,
+    )
     rec = json.loads(json.dumps(st.to_record()))
     assert rec["schema"] == 1
     assert rec["status"] == "on_track"
@@ -300,5 +360,6 @@ def test_observation_refuses_nonsense():
     with pytest.raises(ValueError):
         Observation(1.0, float("nan"), 0.5, True)
     with pytest.raises(ValueError):
-        assess_recovery({}, treated_regions=["nose"], treated_at=datetime(2026, 1, 1),
-                        now=T0, threshold=THRESHOLD)
+        assess_recovery(
+            {}, treated_regions=["nose"], treated_at=datetime(2026, 1, 1), now=T0, threshold=THRESHOLD
+        )

@@ -25,7 +25,7 @@ def _big_face(size=BIG, face_share: float = 1.0) -> np.ndarray:
     fw, fh = round(w * face_share), round(h * face_share)
     canvas = np.full((h, w, 3), 128, np.uint8)
     x0, y0 = (w - fw) // 2, (h - fh) // 2
-    canvas[y0:y0 + fh, x0:x0 + fw] = np.asarray(im.resize((fw, fh), Image.LANCZOS))
+    canvas[y0 : y0 + fh, x0 : x0 + fw] = np.asarray(im.resize((fw, fh), Image.LANCZOS))
     return canvas
 
 
@@ -46,8 +46,7 @@ def big(tmp_path_factory):
 @pytest.fixture(scope="module")
 def big_analyses(engine, big):
     photo = load_photo(big[1])
-    return analyze_photo(photo, engine), analyze_photo(dataclasses.replace(photo, rgb=photo.rgb),
-                                                       engine)
+    return analyze_photo(photo, engine), analyze_photo(dataclasses.replace(photo, rgb=photo.rgb), engine)
 
 
 def _block_mean(rgb: np.ndarray, k: int) -> np.ndarray:
@@ -126,13 +125,14 @@ def test_analysis_at_half_scale_is_in_the_full_photos_pixels(big_analyses):
     for name in rr.regions:
         assert np.abs(rr[name].polygon - rf[name].polygon).max() < 0.01 * fw
         assert rr[name].pixels == pytest.approx(rf[name].pixels, rel=0.05)
-        assert (reduced.region_stats[name]["a_star"]
-                == pytest.approx(full.region_stats[name]["a_star"], abs=0.1))
+        assert reduced.region_stats[name]["a_star"] == pytest.approx(
+            full.region_stats[name]["a_star"], abs=0.1
+        )
         # The work grid maps onto the full photo where the polygon says.
         m = rr.full_mask(name)
         assert m.shape == (BIG[1], BIG[0])
         cx, cy = rr[name].polygon.mean(axis=0)
-        assert m[int(cy) - 200:int(cy) + 200, int(cx) - 200:int(cx) + 200].any()
+        assert m[int(cy) - 200 : int(cy) + 200, int(cx) - 200 : int(cx) + 200].any()
     for f in reduced.findings:
         assert 0 <= f.x < BIG[0] and 0 <= f.y < BIG[1]
     sr, sf = reduced.skin.full_mask(BIG), full.skin.full_mask(BIG)
@@ -153,8 +153,11 @@ def test_a_painted_lesion_is_found_at_the_same_place_at_both_scales(tmp_path, en
     assert reduced.reduction == 2
 
     def hit(a):
-        near = [f for f in a.findings if f.kind == "open_wound"
-                and np.hypot(f.x - lesion.x, f.y - lesion.y) < lesion.radius_px]
+        near = [
+            f
+            for f in a.findings
+            if f.kind == "open_wound" and np.hypot(f.x - lesion.x, f.y - lesion.y) < lesion.radius_px
+        ]
         assert near, f"no wound at the painted place in the 1/{a.reduction} analysis"
         return near[0]
 

@@ -15,9 +15,17 @@ from skintrack.core.skin import OFF_SKIN_WORDS, skin_map
 from skintrack.core.verdict import decide, why_not_counted
 from tests.conftest import FRONTAL, SHARED_DATA
 
-NO_RISK = Answers(pregnant_or_breastfeeding=False, keloid_prone=False, anticoagulants=False,
-                  device="pen", needle_mm=0.25, disinfected_hands_face_tool=True,
-                  beginner=False, room_clean=True, room_ventilated=True)
+NO_RISK = Answers(
+    pregnant_or_breastfeeding=False,
+    keloid_prone=False,
+    anticoagulants=False,
+    device="pen",
+    needle_mm=0.25,
+    disinfected_hands_face_tool=True,
+    beginner=False,
+    room_clean=True,
+    room_ventilated=True,
+)
 #: Share of a region's pixels the map must call skin on a clean frontal sample face.
 MIN_REGION_SKIN = 0.85
 
@@ -49,8 +57,17 @@ def test_aptus_2_hair_gap_no_longer_postpones(analysed):
     a = analysed("aptus_2.png")
 
     def pustule(x, y, region, near):
-        return Finding(id=finding_id("pustule", x, y), kind="pustule", x=x, y=y, radius_px=6.0,
-                       diameter_mm=2.0, region=region, score=0.95, near_regions=near)
+        return Finding(
+            id=finding_id("pustule", x, y),
+            kind="pustule",
+            x=x,
+            y=y,
+            radius_px=6.0,
+            diameter_mm=2.0,
+            region=region,
+            score=0.95,
+            near_regions=near,
+        )
 
     gap = mark_findings([pustule(624.0, 335.0, None, ("forehead",))], a.skin)[0]
     assert gap.off_skin in ("hair", "background")
@@ -75,8 +92,13 @@ def test_aptus_2_hair_gap_no_longer_postpones(analysed):
 
 #: Where the tree detector found spots on obama.jpg's ears (kind, x, y, radius px); the heatmap
 #: network (ADR 0210) reports none there, so the spots are placed by hand to test the skin map.
-OBAMA_EAR_SPOTS = (("papule", 364, 250, 1.9), ("papule", 639, 226, 1.9), ("papule", 341, 218, 1.9),
-                   ("comedone", 359, 259, 4.7), ("nodule", 618, 257, 4.7))
+OBAMA_EAR_SPOTS = (
+    ("papule", 364, 250, 1.9),
+    ("papule", 639, 226, 1.9),
+    ("papule", 341, 218, 1.9),
+    ("comedone", 359, 259, 4.7),
+    ("nodule", 618, 257, 4.7),
+)
 
 
 def obama_with_ear_spots(a):
@@ -84,9 +106,19 @@ def obama_with_ear_spots(a):
     from skintrack.core.lesions import Finding, finding_id
     from skintrack.core.skin import mark_findings
 
-    extra = [Finding(id=finding_id(k, x, y), kind=k, x=float(x), y=float(y), radius_px=r,
-                     diameter_mm=2 * r * a.face.mm_per_px, region=None, score=0.5)
-             for k, x, y, r in OBAMA_EAR_SPOTS]
+    extra = [
+        Finding(
+            id=finding_id(k, x, y),
+            kind=k,
+            x=float(x),
+            y=float(y),
+            radius_px=r,
+            diameter_mm=2 * r * a.face.mm_per_px,
+            region=None,
+            score=0.5,
+        )
+        for k, x, y, r in OBAMA_EAR_SPOTS
+    ]
     return dataclasses.replace(a, findings=tuple(a.findings) + mark_findings(extra, a.skin))
 
 
@@ -94,9 +126,10 @@ def test_spots_on_the_ear_are_off_the_skin(analysed):
     """obama.jpg: spots on the ears, beside the face oval, are off the skin. (The network's one
     spot with no region near, on the temple skin above the right ear at 605, 184, is on skin.)"""
     a = obama_with_ear_spots(analysed("obama.jpg"))
-    on_ears = a.findings[-len(OBAMA_EAR_SPOTS):]
+    on_ears = a.findings[-len(OBAMA_EAR_SPOTS) :]
     assert [(f.kind, round(f.x), round(f.y)) for f in on_ears] == [
-        (k, x, y) for k, x, y, _r in OBAMA_EAR_SPOTS]
+        (k, x, y) for k, x, y, _r in OBAMA_EAR_SPOTS
+    ]
     for f in on_ears:
         assert f.off_skin == "ear", (f.kind, f.x, f.y)
 
@@ -114,8 +147,7 @@ def test_a_pustule_painted_on_the_cheek_still_postpones(engine, load_sample):
     from skintrack.simulate.lesions import render
 
     photo = load_sample("obama.jpg")
-    rgb, lesion = render(photo.rgb, engine.detect(photo.rgb).face, "open_wound", "left_cheek",
-                         8.0)
+    rgb, lesion = render(photo.rgb, engine.detect(photo.rgb).face, "open_wound", "left_cheek", 8.0)
     a = analyze_photo(dataclasses.replace(photo, rgb=rgb), engine)
     hit = [f for f in a.findings if np.hypot(f.x - lesion.x, f.y - lesion.y) < 20]
     assert hit and all(f.off_skin == "" for f in hit)
@@ -150,7 +182,7 @@ def test_a_painted_blue_patch_is_not_skin(engine, load_sample):
     rgb = photo.rgb.copy()
     x0, y0 = face.xy[[67, 297]].min(0).astype(int)
     x1, y1 = face.xy[[67, 297]].max(0).astype(int)
-    rgb[y0 - 40:y0, x0:x1] = (30, 90, 220)
+    rgb[y0 - 40 : y0, x0:x1] = (30, 90, 220)
     m = skin_map(rgb, face)
     cx, cy = (x0 + x1) / 2, y0 - 20
     assert m.judge(cx, cy, 3.0, "pustule") == "background"

@@ -25,9 +25,17 @@ from skintrack.core.verdict import decide as _decide
 GOOD = Quality(())
 #: Every protocol question answered, none of them a risk: since issue 13 GO needs the answers, so
 #: the rules about findings and the photo are tested with them given.
-NO_RISK = Answers(pregnant_or_breastfeeding=False, keloid_prone=False, anticoagulants=False,
-                  device="pen", needle_mm=0.5, disinfected_hands_face_tool=True,
-                  beginner=False, room_clean=True, room_ventilated=True)
+NO_RISK = Answers(
+    pregnant_or_breastfeeding=False,
+    keloid_prone=False,
+    anticoagulants=False,
+    device="pen",
+    needle_mm=0.5,
+    disinfected_hands_face_tool=True,
+    beginner=False,
+    room_clean=True,
+    room_ventilated=True,
+)
 
 
 def decide(findings, quality, *, answers=NO_RISK, **kw):
@@ -35,8 +43,17 @@ def decide(findings, quality, *, answers=NO_RISK, **kw):
 
 
 def finding(kind="pustule", region="left_cheek", score=0.9, near=(), fid=None):
-    return Finding(id=fid or f"{kind}-{region}", kind=kind, x=10.0, y=20.0, radius_px=3.0,
-                   diameter_mm=2.0, region=region, score=score, near_regions=near)
+    return Finding(
+        id=fid or f"{kind}-{region}",
+        kind=kind,
+        x=10.0,
+        y=20.0,
+        radius_px=3.0,
+        diameter_mm=2.0,
+        region=region,
+        score=score,
+        near_regions=near,
+    )
 
 
 def test_go_when_nothing_stands_against_treatment():
@@ -83,8 +100,7 @@ def test_a_pustule_calibrated_certainty_and_a_rule_score_have_their_own_bars():
     mid = (CERTAIN_PUSTULE_SCORE + CERTAIN_SCORE) / 2
     assert decide([finding("pustule", score=mid)], GOOD).decision == "postpone"
     assert decide([finding("open_wound", score=mid)], GOOD).decision == "review"
-    assert decide([finding("pustule", score=CERTAIN_PUSTULE_SCORE - 0.01)], GOOD
-                  ).decision == "review"
+    assert decide([finding("pustule", score=CERTAIN_PUSTULE_SCORE - 0.01)], GOOD).decision == "review"
 
 
 def test_a_poor_photo_asks_for_review():
@@ -113,16 +129,20 @@ def test_needle_length_limit_is_strictly_over_half_a_millimetre():
 
 
 def test_disinfection_rules():
-    assert decide([], GOOD, answers=Answers(disinfected_hands_face_tool=False)).decision == \
-        "postpone"
+    assert decide([], GOOD, answers=Answers(disinfected_hands_face_tool=False)).decision == "postpone"
     for how in ("none", "other"):
-        v = decide([], GOOD, answers=Answers(device="roller", roller_reused=True,
-                                              roller_disinfection=how))
+        v = decide([], GOOD, answers=Answers(device="roller", roller_reused=True, roller_disinfection=how))
         assert v.decision == "postpone" and v.reasons[0].rule_id == "disinfection"
         assert "75 %" in v.reasons[0].text and "10 minutes" in v.reasons[0].text
     for how in ("alcohol_75_10min", "uv_box"):
-        assert decide([], GOOD, answers=replace(NO_RISK, device="roller", roller_reused=True,
-                                                 roller_disinfection=how)).decision == "go"
+        assert (
+            decide(
+                [],
+                GOOD,
+                answers=replace(NO_RISK, device="roller", roller_reused=True, roller_disinfection=how),
+            ).decision
+            == "go"
+        )
 
 
 def test_records_and_self_checks():
@@ -188,15 +208,13 @@ def test_inflamed_acne_on_a_treated_region_asks_for_review_with_its_source():
     modest = (protocol.INFLAMED_MIN_CERTAINTY + protocol.INFLAMED_CERTAIN) / 2
     assert decide([finding("papule", score=modest)], GOOD).decision == "go"
     # ... a confirmed one is certain, and a certain one is evidence on its own ...
-    assert decide([finding("papule", score=modest, fid="p0")], GOOD, confirmed={"p0"}
-                  ).decision == "review"
+    assert decide([finding("papule", score=modest, fid="p0")], GOOD, confirmed={"p0"}).decision == "review"
     # ... spots certain enough to count add up to more than one expected lesion ...
     n = int(protocol.INFLAMED_EXPECTED_MAX / modest) + 1
     counted = [finding("papule", score=modest, fid=f"f{i}") for i in range(n)]
     assert decide(counted, GOOD).decision == "review"
     # ... while faint ones (the detector reports such spots on clear skin too) add nothing ...
-    faint = [finding("papule", score=protocol.INFLAMED_MIN_CERTAINTY - 0.2, fid=f"f{i}")
-             for i in range(4)]
+    faint = [finding("papule", score=protocol.INFLAMED_MIN_CERTAINTY - 0.2, fid=f"f{i}") for i in range(4)]
     assert decide(faint, GOOD).decision == "go"
     # ... and a certain nodule alone is beyond "mild".
     assert decide([finding("nodule", score=CERTAIN_SCORE)], GOOD).decision == "review"
@@ -218,14 +236,14 @@ def test_any_unanswered_question_asks_for_review():
     assert unanswered(replace(NO_RISK, device="roller", roller_reused=False)) == ()
     # A postponing answer still postpones with others missing; the missing ones are listed too.
     v = _decide([], GOOD, answers=Answers(anticoagulants=True))
-    assert v.decision == "postpone" and {r.rule_id for r in v.reasons} == {"advised_against",
-                                                                           "questions"}
+    assert v.decision == "postpone" and {r.rule_id for r in v.reasons} == {"advised_against", "questions"}
 
 
 def test_the_ladder_orders_reasons_most_serious_first():
-    v = _decide([finding("pustule", fid="sure"),
-                 finding("open_wound", score=CERTAIN_SCORE - 0.1, fid="unsure")],
-                Quality((BLURRED,)))
+    v = _decide(
+        [finding("pustule", fid="sure"), finding("open_wound", score=CERTAIN_SCORE - 0.1, fid="unsure")],
+        Quality((BLURRED,)),
+    )
     decisions = [r.decision for r in v.reasons]
     assert v.decision == "postpone" and decisions == sorted(decisions, key=lambda d: d != "postpone")
     assert {r.rule_id for r in v.reasons} == {"skin_suspend", "safety_first", "questions"}
@@ -238,15 +256,21 @@ def test_checklist_answers_feed_the_ladder():
     from skintrack.core.questionnaire import CHECKLIST, checklist_state
 
     for device in ("roller", "pen"):
-        v = _decide([], GOOD, answers=replace(NO_RISK, device=device, beginner=True,
-                                               roller_reused=False if device == "roller" else None))
+        v = _decide(
+            [],
+            GOOD,
+            answers=replace(
+                NO_RISK, device=device, beginner=True, roller_reused=False if device == "roller" else None
+            ),
+        )
         assert v.decision == "go" and v.reasons == ()
         [note] = v.advice
         assert note.rule_id == "device_choice" and note.source_sentence == protocol.SRC_PATCH
         assert "patches are the safest choice" in note.text
     assert _decide([], GOOD, answers=replace(NO_RISK, device="patch", beginner=True)).advice == ()
-    v = _decide([], GOOD, answers=replace(NO_RISK, device="roller", roller_reused=True,
-                                          roller_disinfection="uv_box"))
+    v = _decide(
+        [], GOOD, answers=replace(NO_RISK, device="roller", roller_reused=True, roller_disinfection="uv_box")
+    )
     assert v.decision == "go" and [n.rule_id for n in v.advice] == ["roller_reuse"]
     assert v.advice[0].source_sentence == protocol.SRC_ROLLER_REUSE
     v = _decide([], GOOD, answers=replace(NO_RISK, room_clean=False))
@@ -262,4 +286,5 @@ def test_checklist_answers_feed_the_ladder():
     states = {i.id: checklist_state(i, replace(NO_RISK, room_ventilated=False)) for i in CHECKLIST}
     assert states == {"device": "ok", "room": "attention", "disinfection": "ok"}
     assert {i.id: checklist_state(i, None) for i in CHECKLIST} == dict.fromkeys(
-        ("device", "room", "disinfection"), "open")
+        ("device", "room", "disinfection"), "open"
+    )

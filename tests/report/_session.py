@@ -22,22 +22,42 @@ def make_session(data_dir, engine):
     from skintrack.tracking import PhotoSource, Tracker
 
     tracker = Tracker(data_dir, engine=engine)
-    s = tracker.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED,
-                            treated_at=TREATED_AT, now=NOW, notes="report test")
+    s = tracker.new_session(
+        device="roller",
+        needle_mm=0.25,
+        treated_regions=TREATED,
+        treated_at=TREATED_AT,
+        now=NOW,
+        notes="report test",
+    )
     base_path = SAMPLES / "aptus_1.png"
-    tracker.set_baseline(s.id, PhotoSource(base_path.read_bytes(), "aptus_1.png",
-                                           taken_at=TREATED_AT - timedelta(minutes=10)), now=NOW)
+    tracker.set_baseline(
+        s.id,
+        PhotoSource(base_path.read_bytes(), "aptus_1.png", taken_at=TREATED_AT - timedelta(minutes=10)),
+        now=NOW,
+    )
     base = analyze_photo(load_photo(base_path), engine, find_lesions=False)
     sources = []
     for hours, delta in REDNESS.items():
         rgb = add_redness(base.photo.rgb, base.regions, delta_a_star={r: delta for r in TREATED})
         rgb = change_light(rgb, white_balance=(1.02, 1.0, 0.98), exposure=0.97)
-        sources.append(PhotoSource(encode_jpeg(rgb, quality=92), f"SIMULATED-{hours:g}h.jpg",
-                                   taken_at=TREATED_AT + timedelta(hours=hours)))
+        sources.append(
+            PhotoSource(
+                encode_jpeg(rgb, quality=92),
+                f"SIMULATED-{hours:g}h.jpg",
+                taken_at=TREATED_AT + timedelta(hours=hours),
+            )
+        )
     # Another person's face: stored, but refused by the same-person check.
-    sources.append(PhotoSource((SAMPLES / "aptus_2.png").read_bytes(), "aptus_2.png",
-                               taken_at=TREATED_AT + timedelta(hours=5)))
+    sources.append(
+        PhotoSource(
+            (SAMPLES / "aptus_2.png").read_bytes(), "aptus_2.png", taken_at=TREATED_AT + timedelta(hours=5)
+        )
+    )
     tracker.add_photos(s.id, sources, now=NOW)
-    tracker.save_questionnaire(s.id, {"pregnant_or_breastfeeding": False, "anticoagulants": True},
-                               at=TREATED_AT - timedelta(minutes=20))
+    tracker.save_questionnaire(
+        s.id,
+        {"pregnant_or_breastfeeding": False, "anticoagulants": True},
+        at=TREATED_AT - timedelta(minutes=20),
+    )
     return tracker, s.id

@@ -44,8 +44,14 @@ def test_cropped_warp_equals_a_whole_photo_warp(load_sample):
     rgb = load_sample("obama.jpg").rgb
     m = display_transform((300, 300, 620, 700))
     ours = warp_for_display(rgb, m)
-    whole = cv2.warpAffine(rgb, m, DISPLAY_PX, flags=cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_CONSTANT, borderValue=(235, 235, 235))
+    whole = cv2.warpAffine(
+        rgb,
+        m,
+        DISPLAY_PX,
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(235, 235, 235),
+    )
     assert np.abs(ours.astype(int) - whole.astype(int)).max() <= 1
 
 
@@ -71,8 +77,9 @@ def test_finding_close_up_is_square_and_ringed(load_sample):
     assert crop.shape[0] == crop.shape[1]
     yellow = (crop[..., 0] > 200) & (crop[..., 1] > 180) & (crop[..., 2] < 80)
     assert yellow.sum() > 20  # the ring is drawn
-    assert not yellow[crop.shape[0] // 2 - 2 : crop.shape[0] // 2 + 3,
-                      crop.shape[1] // 2 - 2 : crop.shape[1] // 2 + 3].any()  # the spot is not
+    assert not yellow[
+        crop.shape[0] // 2 - 2 : crop.shape[0] // 2 + 3, crop.shape[1] // 2 - 2 : crop.shape[1] // 2 + 3
+    ].any()  # the spot is not
 
 
 def test_region_outlines_on_the_display_image_match_the_photo(load_sample, engine):

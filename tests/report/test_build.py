@@ -49,8 +49,9 @@ def test_numbers_are_the_stored_comparisons(stored, built):
     from skintrack.storage import sessions as repo
 
     session = tracker.session(sid)
-    stored_cmp = {c.photo_id: c for c in repo.session_comparisons(tracker.conn, sid,
-                                                                  session.baseline_photo_id)}
+    stored_cmp = {
+        c.photo_id: c for c in repo.session_comparisons(tracker.conn, sid, session.baseline_photo_id)
+    }
     rows = tracker.photos(sid)
     for row, p in zip(rows, model.photos, strict=True):
         c = stored_cmp.get(row.id)
@@ -110,7 +111,8 @@ def test_finding_entries_are_the_stored_findings(stored, built):
         return kind, score, -1.0 if diameter_mm is None else diameter_mm
 
     assert sorted(key(e.kind, e.score, e.diameter_mm) for e in entries) == sorted(
-        key(f.kind, f.score, f.diameter_mm) for f in kept.values() if not f.off_skin)
+        key(f.kind, f.score, f.diameter_mm) for f in kept.values() if not f.off_skin
+    )
 
 
 def test_pre_treatment_check_is_decided_from_what_is_stored(built):
@@ -134,7 +136,8 @@ def test_maps_lie_over_the_baseline_and_colour_the_treated_skin(built):
     h, w = one.delta_map.shape[:2]
     cheek = (slice(int(0.55 * h), int(0.65 * h)), slice(int(0.70 * w), int(0.80 * w)))
     d = one.delta_map[cheek].astype(float).mean(axis=(0, 1)) - base.image[cheek].astype(float).mean(
-        axis=(0, 1))
+        axis=(0, 1)
+    )
     assert d[0] - d[2] > 10  # more red than blue added
 
 
@@ -167,15 +170,28 @@ def test_serum_step_and_end_point_are_in_the_report(stored, built, tmp_path, eng
 
     # A session pressed too hard: +7.5 a* on the first photo, 20 minutes after treatment.
     with Tracker(tmp_path / "data", engine=engine) as t:
-        s = t.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED,
-                          treated_at=TREATED_AT, now=NOW)
+        s = t.new_session(
+            device="roller", needle_mm=0.25, treated_regions=TREATED, treated_at=TREATED_AT, now=NOW
+        )
         base_path = SAMPLES / "aptus_1.png"
-        t.set_baseline(s.id, PhotoSource(base_path.read_bytes(), "aptus_1.png",
-                                         taken_at=TREATED_AT - timedelta(minutes=10)), now=NOW)
+        t.set_baseline(
+            s.id,
+            PhotoSource(base_path.read_bytes(), "aptus_1.png", taken_at=TREATED_AT - timedelta(minutes=10)),
+            now=NOW,
+        )
         base = analyze_photo(load_photo(base_path), engine, find_lesions=False)
         red = add_redness(base.photo.rgb, base.regions, delta_a_star=dict.fromkeys(TREATED, 7.5))
-        t.add_photos(s.id, [PhotoSource(encode_jpeg(red, quality=92), "SIMULATED-0.3h.jpg",
-                                        taken_at=TREATED_AT + timedelta(minutes=20))], now=NOW)
+        t.add_photos(
+            s.id,
+            [
+                PhotoSource(
+                    encode_jpeg(red, quality=92),
+                    "SIMULATED-0.3h.jpg",
+                    taken_at=TREATED_AT + timedelta(minutes=20),
+                )
+            ],
+            now=NOW,
+        )
         hard = build_report(t, s.id, now=NOW)
     [said] = [a for a in hard.status.advice if "redder than slightly pink" in a]
     assert "Next time, lighter" in said and "too much pressure or too many passes" in said

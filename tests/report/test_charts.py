@@ -31,8 +31,14 @@ def _spans(ax):
 
 def test_redness_chart_shades_the_protocol_window_and_draws_each_region():
     fig = Figure()
-    ax = redness_chart(fig, series=SERIES, fitted=[(h, 6 * np.exp(-h / 1.5)) for h in range(9)],
-                       treated=("left_cheek",), threshold=0.6, now_hours=5.0)
+    ax = redness_chart(
+        fig,
+        series=SERIES,
+        fitted=[(h, 6 * np.exp(-h / 1.5)) for h in range(9)],
+        treated=("left_cheek",),
+        threshold=0.6,
+        now_hours=5.0,
+    )
     assert ax.figure is fig
     assert (REDNESS_WINDOW_START_HOURS, REDNESS_WINDOW_END_HOURS) in _spans(ax)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
@@ -70,7 +76,10 @@ def test_redness_chart_refuses_what_it_cannot_draw():
 
 
 def test_aftercare_chart_bars_end_at_the_protocol_hours():
-    ax = aftercare_chart(Figure(), items=[("no makeup", 0, NO_MAKEUP_SWIM_SUN_HOURS),
-                                          ("no acids", 0, NO_ACIDS_RETINOL_HOURS)], now_hours=6.5)
+    ax = aftercare_chart(
+        Figure(),
+        items=[("no makeup", 0, NO_MAKEUP_SWIM_SUN_HOURS), ("no acids", 0, NO_ACIDS_RETINOL_HOURS)],
+        now_hours=6.5,
+    )
     ends = sorted(p.get_x() + p.get_width() for p in ax.patches)
     assert ends == [NO_MAKEUP_SWIM_SUN_HOURS, NO_ACIDS_RETINOL_HOURS]

@@ -70,10 +70,10 @@ def test_html_holds_every_image_decodable_and_clean(report_model, html_doc):
     imgs = [el for el in _tree(html_doc).iter() if el.tag == XHTML_IMG]
     photos = [el for el in imgs if _data(el.attrib["src"])[0] == "image/jpeg"]
     charts = [el for el in imgs if _data(el.attrib["src"])[0] == "image/svg+xml"]
-    summary = sum(1 + (p.delta_map is not None or p.regions_image is not None)
-                  for _, p in report_model.summary_photos())
-    detail = sum(1 + (p.delta_map is not None or p.regions_image is not None)
-                 for p in report_model.photos)
+    summary = sum(
+        1 + (p.delta_map is not None or p.regions_image is not None) for _, p in report_model.summary_photos()
+    )
+    detail = sum(1 + (p.delta_map is not None or p.regions_image is not None) for p in report_model.photos)
     crops = sum(f.crop is not None for f in report_model.findings)
     assert len(photos) == summary + detail + crops
     assert len(charts) == 2  # redness curve and aftercare timeline
@@ -117,8 +117,9 @@ def test_html_shows_decisions_and_answers(report_model, html_doc):
 def test_html_escapes_what_it_is_given(small_model):
     import dataclasses
 
-    tricky = dataclasses.replace(small_model, session_label='Session <1> & "x"',
-                                 notes="</section><script>alert(1)</script>")
+    tricky = dataclasses.replace(
+        small_model, session_label='Session <1> & "x"', notes="</section><script>alert(1)</script>"
+    )
     doc = render_html(tricky)
     _tree(doc)
     assert "<script>" not in doc and "&lt;script&gt;" in doc

@@ -24,21 +24,32 @@ NOW = datetime(2026, 3, 12, 16, 0, tzinfo=UTC)
 
 def photo(pid, role="follow_up", hours=1.0, deltas=None, sim=False):
     ms = tuple(RegionMeasurement(r, 10.0, d, uncertainty=0.5) for r, d in (deltas or {}).items())
-    return ReportPhoto(id=pid, label=pid, role=role, image=IMG, hours_since_treatment=hours,
-                       measurements=ms, simulated=sim)
+    return ReportPhoto(
+        id=pid, label=pid, role=role, image=IMG, hours_since_treatment=hours, measurements=ms, simulated=sim
+    )
 
 
 def model(photos, **kw):
-    return ReportModel(title="t", session_label="s", generated_at=NOW,
-                       status=Status("ok", "fine"), photos=tuple(photos), **kw)
+    return ReportModel(
+        title="t",
+        session_label="s",
+        generated_at=NOW,
+        status=Status("ok", "fine"),
+        photos=tuple(photos),
+        **kw,
+    )
 
 
 def test_peak_is_the_reddest_treated_follow_up_and_latest_the_last():
-    m = model([photo("P1", "baseline", -0.5),
-               photo("P2", hours=0.0, deltas={"left_cheek": 6.0, "nose": 9.0}),
-               photo("P3", hours=2.0, deltas={"left_cheek": 3.0, "nose": 0.0}),
-               photo("P4", hours=6.0, deltas={"left_cheek": 0.5, "nose": 12.0})],
-              treated_regions=("left_cheek",))
+    m = model(
+        [
+            photo("P1", "baseline", -0.5),
+            photo("P2", hours=0.0, deltas={"left_cheek": 6.0, "nose": 9.0}),
+            photo("P3", hours=2.0, deltas={"left_cheek": 3.0, "nose": 0.0}),
+            photo("P4", hours=6.0, deltas={"left_cheek": 0.5, "nose": 12.0}),
+        ],
+        treated_regions=("left_cheek",),
+    )
     # The untreated nose is the light reference: it does not decide the peak.
     assert m.peak.id == "P2"
     assert m.latest.id == "P4"
@@ -68,8 +79,13 @@ def test_model_refuses_inconsistent_content():
     with pytest.raises(ValueError, match="at least one photo"):
         model([])
     with pytest.raises(ValueError, match="timezone-aware"):
-        ReportModel(title="t", session_label="s", generated_at=datetime(2026, 1, 1),
-                    status=Status("ok", "x"), photos=(photo("P1"),))
+        ReportModel(
+            title="t",
+            session_label="s",
+            generated_at=datetime(2026, 1, 1),
+            status=Status("ok", "x"),
+            photos=(photo("P1"),),
+        )
     with pytest.raises(ValueError, match="not-a-diagnosis"):
         model([photo("P1")], disclaimer="")
     with pytest.raises(ValueError, match="uint8"):
@@ -90,9 +106,14 @@ def test_device_home_range_follows_the_protocol():
 
 
 def test_open_findings_are_those_not_decided():
-    m = model([photo("P1", "baseline")], findings=(
-        FindingEntry("F1", "pustule", "P1"), FindingEntry("F2", "pustule", "P1", state="dismissed"),
-        FindingEntry("F3", "cold_sore", "P1", region="lips", state="confirmed")))
+    m = model(
+        [photo("P1", "baseline")],
+        findings=(
+            FindingEntry("F1", "pustule", "P1"),
+            FindingEntry("F2", "pustule", "P1", state="dismissed"),
+            FindingEntry("F3", "cold_sore", "P1", region="lips", state="confirmed"),
+        ),
+    )
     assert [f.id for f in m.open_findings] == ["F1"]
 
 
@@ -105,7 +126,6 @@ def test_chart_kwargs_pass_per_region_fits():
 
 def test_latest_prefers_a_compared_photo():
     stranger = dataclasses.replace(photo("P3", hours=5.0), used_in_curve=False)
-    m = model([photo("P1", "baseline", -0.5), photo("P2", hours=1.0, deltas={"chin": 1.0}),
-               stranger])
+    m = model([photo("P1", "baseline", -0.5), photo("P2", hours=1.0, deltas={"chin": 1.0}), stranger])
     assert m.latest.id == "P2"
     assert model([photo("P1", "baseline"), stranger]).latest.id == "P3"

@@ -21,8 +21,9 @@ def pdf_bytes(report_model):
 
 def _images_expected(model) -> int:
     """Photos and maps on page one, then every photo with its map, then the finding close-ups."""
-    summary = sum(1 + (p.delta_map is not None or p.regions_image is not None)
-                  for _, p in model.summary_photos())
+    summary = sum(
+        1 + (p.delta_map is not None or p.regions_image is not None) for _, p in model.summary_photos()
+    )
     detail = sum(1 + (p.delta_map is not None or p.regions_image is not None) for p in model.photos)
     crops = sum(f.crop is not None for f in model.findings)
     return summary + detail + crops
@@ -48,8 +49,7 @@ def test_pdf_images_carry_no_exif_or_location(pdf_bytes):
     assert b"GPS" not in pdf_bytes and b"Exif" not in pdf_bytes
 
 
-def test_pdf_text_says_simulated_on_every_page_and_not_a_diagnosis(tmp_path, report_model,
-                                                                    pdf_bytes):
+def test_pdf_text_says_simulated_on_every_page_and_not_a_diagnosis(tmp_path, report_model, pdf_bytes):
     exe = shutil.which("pdftotext")
     if exe is None:
         pytest.skip("poppler's pdftotext is not installed")
@@ -57,8 +57,12 @@ def test_pdf_text_says_simulated_on_every_page_and_not_a_diagnosis(tmp_path, rep
     path.write_bytes(pdf_bytes)
     n = read_pdf(path.read_bytes()).page_count
     for page in range(1, n + 1):
-        text = subprocess.run([exe, "-f", str(page), "-l", str(page), str(path), "-"],
-                              capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(
+            [exe, "-f", str(page), "-l", str(page), str(path), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         assert "SIMULATED" in text, f"page {page} does not say SIMULATED"
     text = subprocess.run([exe, str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "This is not a diagnosis" in text
@@ -69,8 +73,9 @@ def test_pdf_text_says_simulated_on_every_page_and_not_a_diagnosis(tmp_path, rep
 
 def test_pdf_renders_with_poppler(tmp_path, small_model, pdftoppm):
     path = write_pdf(small_model, tmp_path / "r.pdf")
-    subprocess.run([pdftoppm, "-r", "30", "-png", str(path), str(tmp_path / "page")], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [pdftoppm, "-r", "30", "-png", str(path), str(tmp_path / "page")], check=True, capture_output=True
+    )
     pngs = sorted(tmp_path.glob("page-*.png"))
     assert len(pngs) == read_pdf(path.read_bytes()).page_count
     import numpy as np
@@ -122,8 +127,10 @@ def test_cancelled_export_leaves_no_file(tmp_path, small_model):
 
 
 def test_wrap_fits_the_width_it_is_given():
-    text = ("Mild redness and a burning sensation are normal and usually subside within 4 to 6 "
-            "hours; a supercalifragilisticexpialidociouslylongword too.")
+    text = (
+        "Mild redness and a burning sensation are normal and usually subside within 4 to 6 "
+        "hours; a supercalifragilisticexpialidociouslylongword too."
+    )
     lines = wrap(text, 40.0, 8.5)
     assert len(lines) > 2
     assert all(text_width_mm(line, 8.5) <= 40.0 for line in lines)
@@ -149,9 +156,9 @@ def test_any_text_renders_with_a_fallback_glyph(tmp_path, small_model):
 
     from skintrack.report.pdf import printable_text
 
-    notes = "a\tb\r\nsecond \x1b[31mline\x07 中文 \U0001F9F4\nthird"
-    assert printable_text("a\tb \x1b[31m中\U0001F9F4\u20dd") == "a b 中\U0001F9F4"
-    assert wrap(notes, 150, 8.5) == ["a b", "second line 中文 \U0001F9F4", "third"]
+    notes = "a\tb\r\nsecond \x1b[31mline\x07 中文 \U0001f9f4\nthird"
+    assert printable_text("a\tb \x1b[31m中\U0001f9f4\u20dd") == "a b 中\U0001f9f4"
+    assert wrap(notes, 150, 8.5) == ["a b", "second line 中文 \U0001f9f4", "third"]
     pdf = render_pdf(dataclasses.replace(small_model, notes=notes))
     assert read_pdf(pdf).page_count >= 3
     assert b"LastResort" in pdf  # the fallback font is embedded (cut down to what is used)
@@ -159,9 +166,10 @@ def test_any_text_renders_with_a_fallback_glyph(tmp_path, small_model):
     if exe is None:
         pytest.skip("poppler's pdftotext is not installed")
     (tmp_path / "r.pdf").write_bytes(pdf)
-    text = subprocess.run([exe, str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True,
-                          check=True).stdout
-    assert "second line 中文 \U0001F9F4" in text and "third" in text
+    text = subprocess.run(
+        [exe, str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "second line 中文 \U0001f9f4" in text and "third" in text
 
 
 def test_without_a_fallback_font_missing_glyphs_print_as_replacement(monkeypatch, small_model):

@@ -15,9 +15,15 @@ pytestmark = pytest.mark.slow
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "skintrack"
 #: Sentences issue 16 found that did not parse or read wrong; none may come back.
-BAD_WORDS = ("starts the redness curve", "not treated and removed", "skintrack is {sure}",
-             "skintrack is sure", "Really redder", "Open findings", "within measurement "
-             "uncertainty")
+BAD_WORDS = (
+    "starts the redness curve",
+    "not treated and removed",
+    "skintrack is {sure}",
+    "skintrack is sure",
+    "Really redder",
+    "Open findings",
+    "within measurement uncertainty",
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,13 +44,14 @@ def _pdf_text(path: Path) -> str:
     exe = shutil.which("pdftotext")
     if exe is None:
         pytest.skip("poppler's pdftotext is not installed")
-    return subprocess.run([exe, "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run([exe, "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def test_one_uncertainty_figure_and_a_named_threshold(demo):
-    for text in (_html_text(demo / "skintrack-demo-report.html"),
-                 _pdf_text(demo / "skintrack-demo-report.pdf")):
+    for text in (
+        _html_text(demo / "skintrack-demo-report.html"),
+        _pdf_text(demo / "skintrack-demo-report.pdf"),
+    ):
         # Every ± after a number in the tables and summary lines is the same figure as the
         # "Uncertainty of a change" line; the ±1.0 is the threshold, named as such.
         u = re.search(r"Uncertainty of a change: \u00b1(\d\.\d)", text).group(1)
@@ -90,14 +97,15 @@ def test_the_now_line_passes_under_the_aftercare_bars():
 
     from skintrack.report.charts import aftercare_chart
 
-    ax = aftercare_chart(Figure(), items=[("no makeup", 0.0, 24.0), ("no acids", 0.0, 48.0)],
-                         now_hours=3.0)
+    ax = aftercare_chart(Figure(), items=[("no makeup", 0.0, 24.0), ("no acids", 0.0, 48.0)], now_hours=3.0)
     now_line = [ln for ln in ax.lines if list(ln.get_xdata()) == [3.0, 3.0]][0]
     assert all(now_line.get_zorder() < p.get_zorder() for p in ax.patches)
     now_label = [t for t in ax.texts if t.get_text() == "now"][0]
     assert now_label.get_va() == "bottom"  # above the axes, not over the top bar's words
     assert [t.get_text() for t in ax.texts if t.get_text().startswith("until")] == [
-        "until 24 h", "until 48 h"]
+        "until 24 h",
+        "until 48 h",
+    ]
 
 
 def test_the_sentences_that_did_not_parse_are_gone_from_the_source():

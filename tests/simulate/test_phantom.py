@@ -70,8 +70,9 @@ def test_whole_image_and_face_only_forms(aptus2):
     rgb = aptus2.photo.rgb
     whole = ph.add_redness(rgb[:200, :200], delta_a_star=2.0)
     lin0, lin1 = srgb_to_linear(rgb[:200, :200]), srgb_to_linear(whole)
-    assert central_mean(a_star_from_linear(lin1)) - central_mean(a_star_from_linear(lin0)) \
-        == pytest.approx(2.0, abs=0.1)
+    assert central_mean(a_star_from_linear(lin1)) - central_mean(a_star_from_linear(lin0)) == pytest.approx(
+        2.0, abs=0.1
+    )
     by_face = ph.add_redness(rgb, face=aptus2.face, delta_a_star={"chin": 3.0})
     d = _region_a(by_face, aptus2.regions, "chin") - _region_a(rgb, aptus2.regions, "chin")
     assert d == pytest.approx(3.0, abs=RENDER_TOL)

@@ -33,8 +33,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.name != "posix", reason="S
 def data_dir(tmp_path):
     paths = resolve_data_dir(tmp_path / "data")
     conn = db.connect(paths.database)
-    repo.create_session(conn, treated_at=datetime(2026, 6, 24, 8, tzinfo=UTC), device="roller",
-                        needle_mm=0.25, treated_regions=["chin"])
+    repo.create_session(
+        conn,
+        treated_at=datetime(2026, 6, 24, 8, tzinfo=UTC),
+        device="roller",
+        needle_mm=0.25,
+        treated_regions=["chin"],
+    )
     conn.close()
     return paths
 
@@ -42,7 +47,10 @@ def data_dir(tmp_path):
 def child(paths, prefix: str, count: int, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, str(CHILD), str(paths.root), "1", prefix, str(count), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def committed(proc: subprocess.Popen) -> list[str]:
@@ -61,8 +69,10 @@ def assert_consistent(paths) -> set[str]:
             # An import is all of these rows or none of them.
             assert repo.get_analysis(conn, p.id) is not None, p
             assert len(repo.photo_findings(conn, p.id)) == 1, p
-            assert conn.execute("SELECT count(*) FROM comparisons WHERE photo_id = ?",
-                                (p.id,)).fetchone()[0] == 1, p
+            assert (
+                conn.execute("SELECT count(*) FROM comparisons WHERE photo_id = ?", (p.id,)).fetchone()[0]
+                == 1
+            ), p
             store.read(p.store_name, sha256=p.sha256)  # raises if missing or altered
         assert conn.execute("SELECT count(*) FROM analyses").fetchone()[0] == len(photos)
         assert conn.execute("SELECT count(*) FROM region_changes").fetchone()[0] == len(photos)
@@ -114,8 +124,7 @@ def test_killed_at_random_moments_never_loses_a_commit(data_dir):
         rest = proc.stdout.read()
         proc.stderr.read()
         proc.wait(timeout=120)
-        done = [line.split()[1] for line in (first + rest).splitlines()
-                if line.startswith("committed ")]
+        done = [line.split()[1] for line in (first + rest).splitlines() if line.startswith("committed ")]
         assert proc.returncode == -signal.SIGKILL, "the child finished before the kill"
         promised |= set(done)
         saved = assert_consistent(data_dir)
@@ -134,11 +143,19 @@ def test_two_writers_at_once(data_dir):
 
 def test_two_processes_creating_the_database_at_once(tmp_path):
     paths = resolve_data_dir(tmp_path / "fresh")
-    script = ("import sys; from skintrack.storage import db; "
-              "c = db.connect(sys.argv[1]); print(db.schema_version(c))")
-    procs = [subprocess.Popen([sys.executable, "-c", script, str(paths.database)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(3)]
+    script = (
+        "import sys; from skintrack.storage import db; "
+        "c = db.connect(sys.argv[1]); print(db.schema_version(c))"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(paths.database)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
     outs = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], outs
     assert {o[0].strip() for o in outs} == {str(db.SCHEMA_VERSION)}

@@ -18,8 +18,15 @@ def test_new_database_is_wal_with_foreign_keys_and_current_schema(tmp_path):
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert db.schema_version(conn) == db.SCHEMA_VERSION >= 1
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"sessions", "photos", "analyses", "findings", "comparisons", "region_changes",
-            "answers"} <= tables
+    assert {
+        "sessions",
+        "photos",
+        "analyses",
+        "findings",
+        "comparisons",
+        "region_changes",
+        "answers",
+    } <= tables
     assert db.integrity_problems(conn) == []
     conn.close()
 
@@ -27,8 +34,9 @@ def test_new_database_is_wal_with_foreign_keys_and_current_schema(tmp_path):
 def test_reopening_keeps_data_and_does_not_migrate_again(tmp_path):
     path = tmp_path / "skintrack.db"
     conn = db.connect(path)
-    repo.create_session(conn, treated_at=datetime.now(UTC), device="patch", needle_mm=0.25,
-                        treated_regions=["chin"])
+    repo.create_session(
+        conn, treated_at=datetime.now(UTC), device="patch", needle_mm=0.25, treated_regions=["chin"]
+    )
     conn.close()
     conn = db.connect(path)
     assert len(repo.list_sessions(conn)) == 1
@@ -44,8 +52,7 @@ def test_failed_migration_leaves_nothing_half_done(tmp_path, monkeypatch):
         db.connect(tmp_path / "skintrack.db")
     raw = sqlite3.connect(tmp_path / "skintrack.db")
     assert raw.execute("PRAGMA user_version").fetchone()[0] == 0
-    assert raw.execute("SELECT count(*) FROM sqlite_master WHERE name = 'first_step'"
-                       ).fetchone()[0] == 0
+    assert raw.execute("SELECT count(*) FROM sqlite_master WHERE name = 'first_step'").fetchone()[0] == 0
     raw.close()
 
 
@@ -67,8 +74,9 @@ def test_transaction_rolls_back_everything_on_error(tmp_path):
     conn = db.connect(tmp_path / "skintrack.db")
     with pytest.raises(RuntimeError):
         with db.transaction(conn):
-            repo.create_session(conn, treated_at=datetime.now(UTC), device="pen",
-                                needle_mm=0.5, treated_regions=["nose"])
+            repo.create_session(
+                conn, treated_at=datetime.now(UTC), device="pen", needle_mm=0.5, treated_regions=["nose"]
+            )
             raise RuntimeError("crash in the middle")
     assert repo.list_sessions(conn) == []
     assert not conn.in_transaction
@@ -77,14 +85,18 @@ def test_transaction_rolls_back_everything_on_error(tmp_path):
 def test_foreign_keys_are_enforced(tmp_path):
     conn = db.connect(tmp_path / "skintrack.db")
     with pytest.raises(db.StorageError, match="does not exist"):
-        repo.insert_photo(conn, 42, repo.NewPhoto(
-            "a" * 64, "aa/" + "a" * 64 + ".jpg", "x.jpg", 10, 10, datetime.now(UTC), "given"))
+        repo.insert_photo(
+            conn,
+            42,
+            repo.NewPhoto("a" * 64, "aa/" + "a" * 64 + ".jpg", "x.jpg", 10, 10, datetime.now(UTC), "given"),
+        )
 
 
 def test_full_database_says_disk_full_and_changes_nothing(tmp_path):
     conn = db.connect(tmp_path / "skintrack.db")
-    s = repo.create_session(conn, treated_at=datetime.now(UTC), device="roller", needle_mm=0.25,
-                            treated_regions=["nose"])
+    s = repo.create_session(
+        conn, treated_at=datetime.now(UTC), device="roller", needle_mm=0.25, treated_regions=["nose"]
+    )
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
     conn.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "disk full" (SQLITE_FULL)
     with pytest.raises(db.StorageError, match="disk is full; nothing was changed"):

@@ -34,15 +34,21 @@ posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes and
 
 def skintrack(*args, user: int | None = None, check: bool = False) -> subprocess.CompletedProcess:
     """Run the real command line under umask 022 (and as ``user`` when given)."""
+
     def child_setup():
         os.umask(0o022)
         if user is not None:
             os.setgid(user)
             os.setuid(user)
 
-    proc = subprocess.run([sys.executable, "-m", "skintrack", *map(str, args)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=300,
-                          preexec_fn=child_setup if os.name == "posix" else None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "skintrack", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        preexec_fn=child_setup if os.name == "posix" else None,
+    )
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc
@@ -50,15 +56,36 @@ def skintrack(*args, user: int | None = None, check: bool = False) -> subprocess
 
 def new_sessions(data: Path, n: int = 2) -> None:
     for _ in range(n):
-        skintrack("session", "new", "--data-dir", data, "--device", "roller", "--needle-mm",
-                  "0.25", "--treated", "left_cheek,right_cheek", "--at", "2026-06-24T18:00Z",
-                  check=True)
+        skintrack(
+            "session",
+            "new",
+            "--data-dir",
+            data,
+            "--device",
+            "roller",
+            "--needle-mm",
+            "0.25",
+            "--treated",
+            "left_cheek,right_cheek",
+            "--at",
+            "2026-06-24T18:00Z",
+            check=True,
+        )
 
 
 def with_baseline(data: Path) -> None:
     new_sessions(data, 1)
-    skintrack("session", "baseline", "--data-dir", data, "1", SAMPLES / "aptus_1.png",
-              "--taken-at", "2026-06-24T17:50Z", check=True)
+    skintrack(
+        "session",
+        "baseline",
+        "--data-dir",
+        data,
+        "1",
+        SAMPLES / "aptus_1.png",
+        "--taken-at",
+        "2026-06-24T17:50Z",
+        check=True,
+    )
 
 
 def mode(path: Path) -> int:
@@ -116,8 +143,9 @@ def test_an_emptied_database_is_reported_refused_and_never_created_again(tmp_pat
     assert listed.returncode == 2
     assert "no sessions yet" not in listed.stdout
     assert "is empty (0 bytes)" in one_line(listed.stderr)
-    new = skintrack("session", "new", "--data-dir", data, "--device", "pen", "--needle-mm", "0.5",
-                    "--treated", "nose")
+    new = skintrack(
+        "session", "new", "--data-dir", data, "--device", "pen", "--needle-mm", "0.5", "--treated", "nose"
+    )
     assert new.returncode == 2 and "empty" in one_line(new.stderr)
     assert (data / "skintrack.db").stat().st_size == 0  # not re-created over
 
@@ -130,11 +158,12 @@ def test_random_bytes_over_two_pages_refuse_every_write(tmp_path):
     page = 4096
     assert len(raw) >= 4 * page
     rng = random.Random(12)
-    raw[2 * page:4 * page] = bytes(rng.getrandbits(8) for _ in range(2 * page))
+    raw[2 * page : 4 * page] = bytes(rng.getrandbits(8) for _ in range(2 * page))
     path.write_bytes(bytes(raw))
     before = hashlib.sha256(path.read_bytes()).hexdigest()
-    new = skintrack("session", "new", "--data-dir", data, "--device", "pen", "--needle-mm", "0.5",
-                    "--treated", "nose")
+    new = skintrack(
+        "session", "new", "--data-dir", data, "--device", "pen", "--needle-mm", "0.5", "--treated", "nose"
+    )
     assert new.returncode == 2
     assert "damaged" in one_line(new.stderr) and "skintrack doctor" in new.stderr
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before  # nothing committed into it
@@ -152,8 +181,9 @@ def test_a_file_of_another_kind_or_without_our_schema_is_refused(tmp_path):
     raw.close()
     with pytest.raises(db.DamagedDatabase, match="holds no skintrack data"):
         db.connect(empty_schema)
-    assert sqlite3.connect(empty_schema).execute(
-        "SELECT count(*) FROM sqlite_master").fetchone()[0] == 0  # no schema created into it
+    assert (
+        sqlite3.connect(empty_schema).execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+    )  # no schema created into it
     other = tmp_path / "b" / "skintrack.db"
     other.parent.mkdir()
     raw = sqlite3.connect(other)
@@ -188,11 +218,13 @@ def test_a_bad_row_is_skipped_with_a_warning_naming_it(tmp_path):
     assert doctor.returncode == 1
     problems = [line for line in doctor.stdout.splitlines() if "problem:" in line]
     assert [p.split("problem: ")[1].split(" cannot")[0] for p in sorted(problems)] == [
-        "session 2", "session 3", "session 4"]
+        "session 2",
+        "session 3",
+        "session 4",
+    ]
 
 
-def test_a_bad_photo_or_comparison_row_leaves_status_and_report_working(tmp_path, engine,
-                                                                        load_sample):
+def test_a_bad_photo_or_comparison_row_leaves_status_and_report_working(tmp_path, engine, load_sample):
     from datetime import timedelta
 
     from skintrack.tracking import PhotoSource, Tracker
@@ -202,17 +234,22 @@ def test_a_bad_photo_or_comparison_row_leaves_status_and_report_working(tmp_path
     rgb = load_sample("aptus_1.png").rgb
     data = tmp_path / "data"
     with Tracker(data, engine=engine) as t:
-        s = t.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED,
-                          treated_at=T0, now=T0)
-        t.set_baseline(s.id, PhotoSource(encode_jpeg(rgb, 95), "before.jpg",
-                                         T0 - timedelta(minutes=5)), now=T0)
+        s = t.new_session(device="roller", needle_mm=0.25, treated_regions=TREATED, treated_at=T0, now=T0)
+        t.set_baseline(
+            s.id, PhotoSource(encode_jpeg(rgb, 95), "before.jpg", T0 - timedelta(minutes=5)), now=T0
+        )
         for h, q in ((1, 90), (2, 85), (3, 80)):
-            t.add_photos(s.id, [PhotoSource(encode_jpeg(rgb, q), f"{h}h.jpg",
-                                            T0 + timedelta(hours=h))], now=T0 + timedelta(hours=h))
+            t.add_photos(
+                s.id,
+                [PhotoSource(encode_jpeg(rgb, q), f"{h}h.jpg", T0 + timedelta(hours=h))],
+                now=T0 + timedelta(hours=h),
+            )
     raw = sqlite3.connect(data / "skintrack.db")
     raw.execute("UPDATE photos SET taken_at = 'garbage' WHERE original_name = '1h.jpg'")
-    raw.execute("UPDATE comparisons SET record = '{bad' WHERE photo_id ="
-                " (SELECT id FROM photos WHERE original_name = '2h.jpg')")
+    raw.execute(
+        "UPDATE comparisons SET record = '{bad' WHERE photo_id ="
+        " (SELECT id FROM photos WHERE original_name = '2h.jpg')"
+    )
     raw.commit()
     raw.close()
     status = skintrack("session", "status", "--data-dir", data, "1", "--json")
@@ -233,8 +270,13 @@ def test_a_bad_photo_or_comparison_row_leaves_status_and_report_working(tmp_path
 def test_a_migration_is_preceded_by_a_backup(tmp_path, monkeypatch):
     paths = resolve_data_dir(tmp_path / "data")
     conn = db.connect(paths.database)
-    repo.create_session(conn, treated_at=datetime(2026, 6, 24, 8, tzinfo=UTC), device="roller",
-                        needle_mm=0.25, treated_regions=["chin"])
+    repo.create_session(
+        conn,
+        treated_at=datetime(2026, 6, 24, 8, tzinfo=UTC),
+        device="roller",
+        needle_mm=0.25,
+        treated_regions=["chin"],
+    )
     conn.close()
     # The next skintrack brings one more migration.
     monkeypatch.setattr(db, "MIGRATIONS", db.MIGRATIONS + (("CREATE TABLE extra (x INTEGER)",),))
@@ -255,8 +297,13 @@ def test_daily_copies_roll(tmp_path):
     paths = resolve_data_dir(tmp_path / "data")
     conn = db.connect(paths.database)
     assert folder.daily_backup(conn, paths, today="2026-06-01") is None  # nothing to keep yet
-    repo.create_session(conn, treated_at=datetime(2026, 6, 24, 8, tzinfo=UTC), device="roller",
-                        needle_mm=0.25, treated_regions=["chin"])
+    repo.create_session(
+        conn,
+        treated_at=datetime(2026, 6, 24, 8, tzinfo=UTC),
+        device="roller",
+        needle_mm=0.25,
+        treated_regions=["chin"],
+    )
     for day in range(1, 9):
         assert folder.daily_backup(conn, paths, today=f"2026-06-0{day}") is not None
         assert folder.daily_backup(conn, paths, today=f"2026-06-0{day}") is None  # once a day
@@ -327,9 +374,11 @@ def test_a_photo_a_backup_refers_to_is_not_cleaned(tmp_path):
     store = PhotoStore(data / "photos")
     kept = store.put(b"a photo only yesterday's backup refers to", "jpeg")
     copy = sqlite3.connect(next((data / "backups").glob("daily-*.db")))
-    copy.execute("INSERT INTO photos (session_id, sha256, store_name, width, height, taken_at,"
-                 " taken_at_source, added_at) VALUES (1, ?, ?, 1, 1, 't', 'given', 't')",
-                 (kept.sha256, kept.name))
+    copy.execute(
+        "INSERT INTO photos (session_id, sha256, store_name, width, height, taken_at,"
+        " taken_at_source, added_at) VALUES (1, ?, ?, 1, 1, 't', 'given', 't')",
+        (kept.sha256, kept.name),
+    )
     copy.commit()
     copy.close()
     skintrack("session", "list", "--data-dir", data, check=True)
@@ -343,18 +392,32 @@ def _read_only_runner(data: Path):
     if os.geteuid() != 0:
         os.chmod(data, 0o500)
         return lambda *args: skintrack(*args)
-    probe = subprocess.run(["unshare", "-m", "sh", "-c", f"mount --bind '{data}' '{data}' && "
-                            f"mount -o remount,bind,ro '{data}' && ! touch '{data}/x'"],
-                           capture_output=True, text=True)
+    probe = subprocess.run(
+        [
+            "unshare",
+            "-m",
+            "sh",
+            "-c",
+            f"mount --bind '{data}' '{data}' && mount -o remount,bind,ro '{data}' && ! touch '{data}/x'",
+        ],
+        capture_output=True,
+        text=True,
+    )
     if probe.returncode != 0:
         pytest.skip(f"running as root without a way to mount read-only ({probe.stderr.strip()})")
 
     def run(*args):
-        script = (f"mount --bind '{data}' '{data}' && mount -o remount,bind,ro '{data}' && "
-                  'umask 022 && exec "$@"')
-        return subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", sys.executable, "-m",
-                               "skintrack", *map(str, args)], capture_output=True, text=True,
-                              cwd=ROOT, timeout=300)
+        script = (
+            f"mount --bind '{data}' '{data}' && mount -o remount,bind,ro '{data}' && umask 022 && exec \"$@\""
+        )
+        return subprocess.run(
+            ["unshare", "-m", "sh", "-c", script, "sh", sys.executable, "-m", "skintrack", *map(str, args)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=300,
+        )
+
     return run
 
 
@@ -374,8 +437,9 @@ def test_a_read_only_folder_can_be_read_but_refuses_writes(tmp_path):
         out = run("report", "1", "-o", report, "--data-dir", data, "-q")
         assert out.returncode == 0, out.stderr
         assert report.stat().st_size > 0
-        new = run("session", "new", "--data-dir", data, "--device", "pen", "--needle-mm", "0.5",
-                  "--treated", "nose")
+        new = run(
+            "session", "new", "--data-dir", data, "--device", "pen", "--needle-mm", "0.5", "--treated", "nose"
+        )
         assert new.returncode == 2
         assert "read-only" in one_line(new.stderr)
         symptoms = run("session", "symptoms", "--data-dir", data, "1", "fever")
@@ -392,8 +456,11 @@ def test_a_full_disk_still_lets_the_person_read(tmp_path):
     with_baseline(data)
     mnt = tmp_path / "mnt"
     mnt.mkdir()
-    probe = subprocess.run(["unshare", "-m", "sh", "-c", f"mount -t tmpfs -o size=1m tmpfs '{mnt}'"],
-                           capture_output=True, text=True)
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", f"mount -t tmpfs -o size=1m tmpfs '{mnt}'"],
+        capture_output=True,
+        text=True,
+    )
     if probe.returncode != 0:
         pytest.skip(f"cannot mount a small file system here ({probe.stderr.strip()})")
     full = mnt / "data"
@@ -403,13 +470,22 @@ def test_a_full_disk_still_lets_the_person_read(tmp_path):
         "report": ["report", "1", "-o", str(tmp_path / "report.html"), "-q"],
         "new": ["session", "new", "--device", "pen", "--needle-mm", "0.5", "--treated", "nose"],
     }
-    script = [f"mount -t tmpfs -o size=20m tmpfs '{mnt}'", f"cp -a '{data}' '{full}'",
-              f"dd if=/dev/zero of='{mnt}/fill' bs=64k 2>/dev/null; true", "umask 022"]
+    script = [
+        f"mount -t tmpfs -o size=20m tmpfs '{mnt}'",
+        f"cp -a '{data}' '{full}'",
+        f"dd if=/dev/zero of='{mnt}/fill' bs=64k 2>/dev/null; true",
+        "umask 022",
+    ]
     for name, args in runs.items():
         cmd = " ".join(f"'{a}'" for a in [sys.executable, "-m", "skintrack", *args])
         script.append(f"echo '=== {name}'; {cmd} --data-dir '{full}' 2>&1; echo \"=== rc $?\"")
-    out = subprocess.run(["unshare", "-m", "sh", "-c", "\n".join(script)], capture_output=True,
-                         text=True, cwd=ROOT, timeout=600).stdout
+    out = subprocess.run(
+        ["unshare", "-m", "sh", "-c", "\n".join(script)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    ).stdout
     results: dict[str, tuple[int, str]] = {}
     last, text = "", ""
     for block in out.split("=== ")[1:]:
@@ -418,8 +494,7 @@ def test_a_full_disk_still_lets_the_person_read(tmp_path):
             results[last] = (int(head[3:]), text)
         else:
             last, text = head, body
-    assert {k: v[0] for k, v in results.items()} == {"list": 0, "status": 0, "report": 0,
-                                                     "new": 2}, out
+    assert {k: v[0] for k, v in results.items()} == {"list": 0, "status": 0, "report": 0, "new": 2}, out
     assert results["list"][1].split()[0] == "1"
     assert "disk is full" in one_line(results["new"][1])
     assert (tmp_path / "report.html").stat().st_size > 0

@@ -49,14 +49,31 @@ def main() -> int:
             sp = store.put(data, "jpeg")
             if i == a.die_after_put:
                 os.kill(os.getpid(), signal.SIGKILL)
-            photo = repo.insert_photo(conn, a.session, repo.NewPhoto(
-                sp.sha256, sp.name, f"{a.prefix}-{i}.jpg", 640, 480,
-                t0 + timedelta(minutes=i), "given"))
-            repo.save_analysis(conn, photo.id, quality_ok=True, record={"name": photo.original_name},
-                               findings=[Finding("f1", "pustule", 10.0, 20.0, 3.0, None, "chin", 0.5)])
-            repo.save_comparison(conn, repo.NewComparison(
-                photo.id, photo.id, i / 60.0, True, repo.ComparisonRecord(warnings=(f"i={i}",)),
-                {"chin": repo.RegionDelta(1.0, 0.5, False)}))
+            photo = repo.insert_photo(
+                conn,
+                a.session,
+                repo.NewPhoto(
+                    sp.sha256, sp.name, f"{a.prefix}-{i}.jpg", 640, 480, t0 + timedelta(minutes=i), "given"
+                ),
+            )
+            repo.save_analysis(
+                conn,
+                photo.id,
+                quality_ok=True,
+                record={"name": photo.original_name},
+                findings=[Finding("f1", "pustule", 10.0, 20.0, 3.0, None, "chin", 0.5)],
+            )
+            repo.save_comparison(
+                conn,
+                repo.NewComparison(
+                    photo.id,
+                    photo.id,
+                    i / 60.0,
+                    True,
+                    repo.ComparisonRecord(warnings=(f"i={i}",)),
+                    {"chin": repo.RegionDelta(1.0, 0.5, False)},
+                ),
+            )
             if i == a.die_before_commit:
                 os.kill(os.getpid(), signal.SIGKILL)
         print(f"committed {a.prefix}-{i}", flush=True)

@@ -18,8 +18,7 @@ def default_source_factory():
     return OpenCVCamera(0)
 
 
-def build_window(*, data_dir: str | os.PathLike | None = None, source_factory=None,
-                 settings=None):
+def build_window(*, data_dir: str | os.PathLike | None = None, source_factory=None, settings=None):
     """Create the model, services, runner, controller and the main window (not shown).
 
     Returns the :class:`~skintrack.app.main_window.MainWindow`; closing it closes the services
@@ -47,17 +46,23 @@ def build_window(*, data_dir: str | os.PathLike | None = None, source_factory=No
     analysis = AnalysisService()
     tracking = TrackingService(paths.root, analysis)
     controller = Controller(model, runner, analysis, tracking)
-    window = MainWindow(model=model, controller=controller, runner=runner, settings=settings,
-                        source_factory=source_factory or default_source_factory,
-                        services=[analysis, tracking])
+    window = MainWindow(
+        model=model,
+        controller=controller,
+        runner=runner,
+        settings=settings,
+        source_factory=source_factory or default_source_factory,
+        services=[analysis, tracking],
+    )
     window.data_paths = paths
     controller.check_store()  # a damaged store is said at once, with a backup offered
     controller.refresh_sessions()
     return window
 
 
-def run_app(argv: list[str] | None = None, *, data_dir=None, source_factory=None,
-            quit_after_ms: int | None = None) -> int:
+def run_app(
+    argv: list[str] | None = None, *, data_dir=None, source_factory=None, quit_after_ms: int | None = None
+) -> int:
     """Open the window and run until it is closed; returns the exit status."""
     t0 = time.perf_counter()
     from PySide6.QtCore import QTimer
@@ -75,8 +80,9 @@ def run_app(argv: list[str] | None = None, *, data_dir=None, source_factory=None
     window.restore_geometry()
     window.show()
     if os.environ.get("SKINTRACK_STARTUP_REPORT"):
-        QTimer.singleShot(0, lambda: print(f"window shown after {time.perf_counter() - t0:.3f} s",
-                                           flush=True))
+        QTimer.singleShot(
+            0, lambda: print(f"window shown after {time.perf_counter() - t0:.3f} s", flush=True)
+        )
     # Load what the first analysis and the first chart need while the person looks at the window.
     window.runner.submit("Starting up", _warm_up, window.controller.analysis, quiet=True)
     if quit_after_ms is not None:

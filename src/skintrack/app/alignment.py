@@ -28,8 +28,14 @@ def to_display(rgb: np.ndarray, long_side: int = DISPLAY_LONG_SIDE) -> np.ndarra
     return cv2.resize(rgb, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
 
 
-def align_later(baseline_rgb: np.ndarray, baseline_face, later_rgb: np.ndarray, later_face, *,
-                long_side: int = DISPLAY_LONG_SIDE) -> tuple[np.ndarray, np.ndarray]:
+def align_later(
+    baseline_rgb: np.ndarray,
+    baseline_face,
+    later_rgb: np.ndarray,
+    later_face,
+    *,
+    long_side: int = DISPLAY_LONG_SIDE,
+) -> tuple[np.ndarray, np.ndarray]:
     """``(baseline, later aligned onto it)``, both ``uint8`` RGB of the same display size."""
     import cv2
 
@@ -43,9 +49,11 @@ def align_later(baseline_rgb: np.ndarray, baseline_face, later_rgb: np.ndarray, 
     m, _ = cv2.estimateAffinePartial2D(dst, src, method=cv2.LMEDS)
     if m is None:  # degenerate landmarks: fall back to scaling only
         m = np.array([[1 / s, 0, 0], [0, 1 / s, 0]], np.float32)
-    outside = cv2.warpAffine(later_rgb, m, (w, h), flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP,
-                             borderMode=cv2.BORDER_REPLICATE)
-    mapping = mesh_mapping(baseline_face.xy, later_face.xy, (h, w), dst_step=1.0 / s,
-                           src_shape=later_rgb.shape[:2])
+    outside = cv2.warpAffine(
+        later_rgb, m, (w, h), flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE
+    )
+    mapping = mesh_mapping(
+        baseline_face.xy, later_face.xy, (h, w), dst_step=1.0 / s, src_shape=later_rgb.shape[:2]
+    )
     inside = mapping.sample(later_rgb)
     return base, np.where(mapping.valid[..., None], inside, outside).astype(np.uint8)

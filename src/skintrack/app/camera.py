@@ -25,8 +25,10 @@ class CameraUnavailable(SkintrackError):
     """No camera could be opened; the message says what to do instead."""
 
 
-NO_CAMERA_MESSAGE = ("No camera was found on this computer. You can import a photo you took with "
-                     "your phone instead (Import photo, or drag it onto this window).")
+NO_CAMERA_MESSAGE = (
+    "No camera was found on this computer. You can import a photo you took with "
+    "your phone instead (Import photo, or drag it onto this window)."
+)
 
 
 class FrameSource:
@@ -89,8 +91,10 @@ class OpenCVCamera(FrameSource):
         ok, frame = cap.read()
         if not ok or frame is None:
             cap.release()
-            raise CameraUnavailable("The camera is there but sends no picture; it may be in use by "
-                                    "another program. Close that program, or import a photo.")
+            raise CameraUnavailable(
+                "The camera is there but sends no picture; it may be in use by "
+                "another program. Close that program, or import a photo."
+            )
         self._cap = cap
 
     def read(self) -> np.ndarray | None:
@@ -121,8 +125,14 @@ def camera_available(index: int = 0) -> bool:
         cap.release()
 
 
-def compose_frame(rgb: np.ndarray, size: tuple[int, int] = PREVIEW_SIZE, *, face_height: float = 0.95,
-                  shift: tuple[float, float] = (0.0, 0.0), scale: float = 1.0) -> np.ndarray:
+def compose_frame(
+    rgb: np.ndarray,
+    size: tuple[int, int] = PREVIEW_SIZE,
+    *,
+    face_height: float = 0.95,
+    shift: tuple[float, float] = (0.0, 0.0),
+    scale: float = 1.0,
+) -> np.ndarray:
     """Place a photo on a camera-sized canvas the way a webcam would frame a face.
 
     The photo is scaled so its height is ``face_height`` of the canvas (times ``scale``), centred and
@@ -133,10 +143,15 @@ def compose_frame(rgb: np.ndarray, size: tuple[int, int] = PREVIEW_SIZE, *, face
     w, h = size
     ph, pw = rgb.shape[:2]
     s = face_height * h / ph * scale
-    m = np.array([[s, 0, (w - pw * s) / 2 + shift[0]], [0, s, (h - ph * s) / 2 + shift[1]]],
-                 np.float32)
-    return cv2.warpAffine(rgb, m, (w, h), flags=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=(118, 116, 112))
+    m = np.array([[s, 0, (w - pw * s) / 2 + shift[0]], [0, s, (h - ph * s) / 2 + shift[1]]], np.float32)
+    return cv2.warpAffine(
+        rgb,
+        m,
+        (w, h),
+        flags=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(118, 116, 112),
+    )
 
 
 class FakeCamera(FrameSource):
@@ -155,9 +170,17 @@ class FakeCamera(FrameSource):
         still" guidance can be exercised. 0 gives identical frames.
     """
 
-    def __init__(self, photos: Sequence, *, size: tuple[int, int] = PREVIEW_SIZE,
-                 fps: float | None = 30.0, frames_per_photo: int = 30, loop: bool = True,
-                 drift_px: float = 0.0, name: str = "fake camera") -> None:
+    def __init__(
+        self,
+        photos: Sequence,
+        *,
+        size: tuple[int, int] = PREVIEW_SIZE,
+        fps: float | None = 30.0,
+        frames_per_photo: int = 30,
+        loop: bool = True,
+        drift_px: float = 0.0,
+        name: str = "fake camera",
+    ) -> None:
         if not photos:
             raise ValueError("FakeCamera needs at least one photo")
         self.size, self.fps, self.loop = size, fps, loop

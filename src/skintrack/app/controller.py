@@ -59,8 +59,14 @@ class Controller(QObject):
     exported = Signal(str)
     store_damaged = Signal(str, object)
 
-    def __init__(self, model: AppModel, runner: TaskRunner, analysis: AnalysisService,
-                 tracking: TrackingService | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        model: AppModel,
+        runner: TaskRunner,
+        analysis: AnalysisService,
+        tracking: TrackingService | None = None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.model = model
         self.runner = runner
@@ -90,54 +96,83 @@ class Controller(QObject):
             if found is not None:
                 self.store_damaged.emit(*found)
 
-        return self.runner.submit("Checking your saved data", _check_store, self.tracking,
-                                  on_done=done)
+        return self.runner.submit("Checking your saved data", _check_store, self.tracking, on_done=done)
 
     def restore_backup(self, backup):
         """Put a backup back (the damaged database is kept aside), then read the sessions."""
+
         def done(aside):
             where = f" The damaged file was kept in {aside}." if aside else ""
-            self.message.emit(f"The backup of {backup.taken_at.astimezone():%d %b %Y %H:%M} was "
-                              f"put back ({backup.sessions} session(s)).{where}", "success")
+            self.message.emit(
+                f"The backup of {backup.taken_at.astimezone():%d %b %Y %H:%M} was "
+                f"put back ({backup.sessions} session(s)).{where}",
+                "success",
+            )
             self.refresh_sessions()
 
-        return self.runner.submit("Putting the backup back", _restore_backup, self.tracking,
-                                  backup, on_done=done)
+        return self.runner.submit(
+            "Putting the backup back", _restore_backup, self.tracking, backup, on_done=done
+        )
 
     # --- sessions -------------------------------------------------------------------------------------
     def refresh_sessions(self):
         if self.tracking is None:
             return None
-        return self.runner.submit("Reading your sessions", _list_sessions, self.tracking,
-                                  on_done=self.model.set_sessions)
+        return self.runner.submit(
+            "Reading your sessions", _list_sessions, self.tracking, on_done=self.model.set_sessions
+        )
 
-    def new_session(self, *, device: str, needle_mm: float, treated_regions, treated_at=None,
-                    notes: str = ""):
+    def new_session(
+        self, *, device: str, needle_mm: float, treated_regions, treated_at=None, notes: str = ""
+    ):
         """Create a session and open it (then the Capture page, for the baseline photo)."""
+
         def done(result):
             session, answers = result
             self.refresh_sessions()
-            self._session_loaded((session, [], None, answers, None, set(), set(), None, {},
-                                  False, None))
-            self.message.emit(f"Session {session.id} created. Take the photo before treatment "
-                              "now: it is checked and becomes the baseline.", "success")
+            self._session_loaded((session, [], None, answers, None, set(), set(), None, {}, False, None))
+            self.message.emit(
+                f"Session {session.id} created. Take the photo before treatment "
+                "now: it is checked and becomes the baseline.",
+                "success",
+            )
             self.navigate.emit("capture")
 
-        return self.runner.submit("Creating the session", _new_session, self.tracking, device,
-                                  needle_mm, tuple(treated_regions), treated_at, notes,
-                                  on_done=done)
+        return self.runner.submit(
+            "Creating the session",
+            _new_session,
+            self.tracking,
+            device,
+            needle_mm,
+            tuple(treated_regions),
+            treated_at,
+            notes,
+            on_done=done,
+        )
 
     def open_session(self, session_id: int):
-        return self.runner.submit(f"Opening session {session_id}", _load_session, self.tracking,
-                                  session_id, on_done=self._opened)
+        return self.runner.submit(
+            f"Opening session {session_id}", _load_session, self.tracking, session_id, on_done=self._opened
+        )
 
     def _opened(self, loaded) -> None:
         self._session_loaded(loaded)
         self.navigate.emit("recovery" if self.model.baseline is not None else "capture")
 
     def _session_loaded(self, loaded) -> None:
-        (session, laters, baseline, answers, status, dismissed, confirmed, photo_id,
-         symptoms, simulated, baseline_photo) = loaded
+        (
+            session,
+            laters,
+            baseline,
+            answers,
+            status,
+            dismissed,
+            confirmed,
+            photo_id,
+            symptoms,
+            simulated,
+            baseline_photo,
+        ) = loaded
         m = self.model
         m.clear_session_state()
         m.simulated = bool(simulated)
@@ -164,17 +199,25 @@ class Controller(QObject):
             self.message.emit(f"Session {session_id} was deleted.", "info")
             self.refresh_sessions()
 
-        return self.runner.submit(f"Deleting session {session_id}", _delete_session,
-                                  self.tracking, session_id, on_done=done)
+        return self.runner.submit(
+            f"Deleting session {session_id}", _delete_session, self.tracking, session_id, on_done=done
+        )
 
     def can_delete(self) -> bool:
         return self.tracking is not None and hasattr(_tracker_class(), "delete_session")
 
     def export_report(self, session_id: int, path: str):
-        return self.runner.submit("Writing the report", _export_report, self.tracking, session_id,
-                                  path, on_done=lambda p: (self.exported.emit(str(p)),
-                                                           self.message.emit(
-                                                               f"Report saved: {p}", "success")))
+        return self.runner.submit(
+            "Writing the report",
+            _export_report,
+            self.tracking,
+            session_id,
+            path,
+            on_done=lambda p: (
+                self.exported.emit(str(p)),
+                self.message.emit(f"Report saved: {p}", "success"),
+            ),
+        )
 
     def can_export(self) -> bool:
         return self.tracking is not None and _report_builder() is not None
@@ -200,9 +243,14 @@ class Controller(QObject):
         times = dict(times or {})
         cancelled = lambda: self.message.emit("Cancelled; nothing was added.", "info")  # noqa: E731
         if self.session_id is None or self.tracking is None:
-            return self.runner.submit(label, _analyse_sources, sources, self.analysis,
-                                      on_done=lambda res: self._analysed(res, purpose),
-                                      on_cancelled=cancelled)
+            return self.runner.submit(
+                label,
+                _analyse_sources,
+                sources,
+                self.analysis,
+                on_done=lambda res: self._analysed(res, purpose),
+                on_cancelled=cancelled,
+            )
 
         def retry_or(then):
             def done(result):
@@ -210,25 +258,49 @@ class Controller(QObject):
                     self._ask_time_then_retry(result, label, sources, purpose, times)
                 else:
                     then(result)
+
             return done
 
         if purpose == "recovery" and self.model.baseline is not None:
-            return self.runner.submit(label, _add_follow_ups, self.tracking, self.session_id,
-                                      sources, times, on_done=retry_or(self._follow_ups_added),
-                                      on_cancelled=cancelled)
+            return self.runner.submit(
+                label,
+                _add_follow_ups,
+                self.tracking,
+                self.session_id,
+                sources,
+                times,
+                on_done=retry_or(self._follow_ups_added),
+                on_cancelled=cancelled,
+            )
         if purpose == "recovery":
-            self.message.emit("This session has no baseline photo yet, so this photo is checked "
-                              "as the baseline (the photo before treatment).", "info")
+            self.message.emit(
+                "This session has no baseline photo yet, so this photo is checked "
+                "as the baseline (the photo before treatment).",
+                "info",
+            )
         replace = self.model.baseline is not None and bool(self.model.laters)
-        if replace and not replace_ok and not self.confirm_replace(
+        if (
+            replace
+            and not replace_ok
+            and not self.confirm_replace(
                 f"This session's baseline photo already has {len(self.model.laters)} photo"
                 f"{'s' if len(self.model.laters) != 1 else ''} after treatment compared with it. "
-                "Make the new photo the baseline instead? The old one is kept in the session."):
+                "Make the new photo the baseline instead? The old one is kept in the session."
+            )
+        ):
             self.message.emit("The baseline was kept; nothing was added.", "info")
             return None
-        return self.runner.submit(label, _set_baseline, self.tracking, self.session_id,
-                                  sources[-1], replace, times,
-                                  on_done=retry_or(self._baseline_set), on_cancelled=cancelled)
+        return self.runner.submit(
+            label,
+            _set_baseline,
+            self.tracking,
+            self.session_id,
+            sources[-1],
+            replace,
+            times,
+            on_done=retry_or(self._baseline_set),
+            on_cancelled=cancelled,
+        )
 
     def _ask_time_then_retry(self, need: TimeNeeded, label, sources, purpose, times) -> None:
         """The import was refused for a photo's time: say why, ask the person when the photo was
@@ -239,8 +311,7 @@ class Controller(QObject):
             if when is None:
                 self.message.emit(f"{need.message} Nothing was added.", "info")
             else:
-                self._photos_in(label, sources, purpose, {**times, need.name: when},
-                                replace_ok=True)
+                self._photos_in(label, sources, purpose, {**times, need.name: when}, replace_ok=True)
 
         self.ask_time(need.message, need.taken_at, reply)
 
@@ -250,30 +321,44 @@ class Controller(QObject):
         sid = self.session_id
 
         def done(photo):
-            self.message.emit(f"The time of {photo.original_name} is now "
-                              f"{photo.taken_at.astimezone():%d %b %Y %H:%M}.", "success")
+            self.message.emit(
+                f"The time of {photo.original_name} is now {photo.taken_at.astimezone():%d %b %Y %H:%M}.",
+                "success",
+            )
             self.open_session(sid)
 
-        return self.runner.submit("Correcting the photo's time", _set_photo_time, self.tracking,
-                                  sid, photo_id, taken_at, on_done=done)
+        return self.runner.submit(
+            "Correcting the photo's time",
+            _set_photo_time,
+            self.tracking,
+            sid,
+            photo_id,
+            taken_at,
+            on_done=done,
+        )
 
     def _analysed(self, result, purpose: str) -> None:
         analyses, errors = result
         if errors:
-            self.message.emit(" ".join(errors) + (" The other photos were imported." if analyses
-                                                  else ""), "error")
+            self.message.emit(
+                " ".join(errors) + (" The other photos were imported." if analyses else ""), "error"
+            )
         if not analyses:
             return
         if purpose == "recovery" and self.model.baseline is not None:
             for a in analyses:
-                self.model.add_later(Later(_label(a.photo.taken_at), analysis=a,
-                                           thumbnail=_thumbnail(a.photo.rgb)))
+                self.model.add_later(
+                    Later(_label(a.photo.taken_at), analysis=a, thumbnail=_thumbnail(a.photo.rgb))
+                )
             self.compare_with(self.model.laters[-1])
             self.navigate.emit("compare")
             return
         if purpose == "recovery":
-            self.message.emit("There is no baseline photo yet, so this photo was taken as the "
-                              "baseline. Take recovery photos after treatment.", "info")
+            self.message.emit(
+                "There is no baseline photo yet, so this photo was taken as the "
+                "baseline. Take recovery photos after treatment.",
+                "info",
+            )
         a = analyses[-1]
         self.model.set_analysis(a)
         if a.face is not None:
@@ -306,36 +391,55 @@ class Controller(QObject):
         self.model.set_finding_choice(finding_id, choice)
         pid = self.model.analysis_photo_id
         if self.tracking is not None and self.session_id is not None and pid is not None:
-            self.runner.submit("Saving your choice", _save_finding_choice, self.tracking, pid,
-                               finding_id, choice)
+            self.runner.submit(
+                "Saving your choice", _save_finding_choice, self.tracking, pid, finding_id, choice
+            )
 
     def set_answers(self, answers: dict) -> None:
         """The questionnaire answers changed: recompute the verdict, save them with the session
         (all of them each time, even none: the latest saved set is the one that counts)."""
         self.model.set_answers(answers)
         if self.tracking is not None and self.session_id is not None:
-            self.runner.submit("Saving your answers", _save_answers, self.tracking,
-                               self.session_id, dict(answers))
+            self.runner.submit(
+                "Saving your answers", _save_answers, self.tracking, self.session_id, dict(answers)
+            )
 
     def set_symptoms(self, symptoms: dict) -> None:
         self.model.symptoms = dict(symptoms)
         if self.tracking is None or self.session_id is None:
             return
-        self.runner.submit("Updating the recovery status", _save_symptoms, self.tracking,
-                           self.session_id, dict(symptoms), on_done=self.model.set_status)
+        self.runner.submit(
+            "Updating the recovery status",
+            _save_symptoms,
+            self.tracking,
+            self.session_id,
+            dict(symptoms),
+            on_done=self.model.set_status,
+        )
 
     def set_serum_applied(self, done: bool) -> None:
         """The person ticked (or unticked) the serum or mask step right after treatment."""
         if self.tracking is None or self.session_id is None:
             return
-        self.runner.submit("Updating the aftercare", _save_serum, self.tracking, self.session_id,
-                           bool(done), on_done=self.model.set_status)
+        self.runner.submit(
+            "Updating the aftercare",
+            _save_serum,
+            self.tracking,
+            self.session_id,
+            bool(done),
+            on_done=self.model.set_status,
+        )
 
     def refresh_status(self):
         if self.tracking is None or self.session_id is None:
             return None
-        return self.runner.submit("Updating the recovery status", _status, self.tracking,
-                                  self.session_id, on_done=self.model.set_status)
+        return self.runner.submit(
+            "Updating the recovery status",
+            _status,
+            self.tracking,
+            self.session_id,
+            on_done=self.model.set_status,
+        )
 
     # --- comparison ---------------------------------------------------------------------------------
     def compare_with(self, later) -> None:
@@ -343,9 +447,16 @@ class Controller(QObject):
         if baseline is None or later is None:
             self.model.set_comparison(None)
             return
-        self.runner.submit("Comparing with the baseline photo", _compare, baseline, later,
-                           tuple(self.model.treated), self.tracking, self.session_id,
-                           on_done=self.model.set_comparison)
+        self.runner.submit(
+            "Comparing with the baseline photo",
+            _compare,
+            baseline,
+            later,
+            tuple(self.model.treated),
+            self.tracking,
+            self.session_id,
+            on_done=self.model.set_comparison,
+        )
 
     # backwards-compatible name used by the window
     compare_with_baseline = compare_with

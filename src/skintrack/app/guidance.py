@@ -38,30 +38,48 @@ EDGE_MARGIN = 0.02
 
 #: The face detector misses faces much under ~140 px in a 1280 x 720 frame, so "no face" in a live
 #: view often means "too far away": the sentence says both.
-NO_FACE_LIVE = q.Problem("no_face", "No face found: face the camera from about an arm's length "
-                                    "away, your whole face in the frame.")
+NO_FACE_LIVE = q.Problem(
+    "no_face", "No face found: face the camera from about an arm's length away, your whole face in the frame."
+)
 HOLD_STILL = q.Problem("moving", "Hold still for a moment.")
 CUT_OFF = q.Problem("face_cut_off", "Move back a little: your whole face must be in the frame.")
-GHOST_CLOSER = q.Problem("ghost_closer", "Come a little closer to fill the outline of your baseline "
-                                         "photo.")
+GHOST_CLOSER = q.Problem("ghost_closer", "Come a little closer to fill the outline of your baseline photo.")
 GHOST_BACK = q.Problem("ghost_back", "Move back a little to match the outline of your baseline photo.")
 GHOST_OFFSET = q.Problem("ghost_offset", "Line your face up with the outline of your baseline photo.")
 #: For the pre-treatment check the photo must show enough detail (the verdict asks for review
 #: beyond ``verdict.MAX_CHECK_MM_PER_PX``): the live view asks for it before the shutter fires.
-TOO_FAR_FOR_CHECK = q.Problem("too_far_for_check", "Come closer: at this distance small pustules "
-                                                   "would not show.")
+TOO_FAR_FOR_CHECK = q.Problem(
+    "too_far_for_check", "Come closer: at this distance small pustules would not show."
+)
 
 #: Order in which problems are shown: the first one is the thing to fix first.
-PRIORITY = ("no_face", "several_faces", "face_cut_off", "face_too_small", "too_far_for_check",
-            "turned", "tilted",
-            "ghost_back", "ghost_closer", "ghost_offset", "too_dark", "too_bright", "uneven_light",
-            "blurred", "moving")
+PRIORITY = (
+    "no_face",
+    "several_faces",
+    "face_cut_off",
+    "face_too_small",
+    "too_far_for_check",
+    "turned",
+    "tilted",
+    "ghost_back",
+    "ghost_closer",
+    "ghost_offset",
+    "too_dark",
+    "too_bright",
+    "uneven_light",
+    "blurred",
+    "moving",
+)
 _LIGHT_CODES = ("too_dark", "too_bright", "uneven_light")
 
 #: Landmark loops drawn as the live mesh outline (face oval, eyes, brows, lips).
 OUTLINE_LOOPS: tuple[tuple[int, ...], ...] = (
-    FACE_OVAL, EXCLUDE["right_eye"], EXCLUDE["left_eye"], EXCLUDE["right_brow"],
-    EXCLUDE["left_brow"], EXCLUDE["lips"],
+    FACE_OVAL,
+    EXCLUDE["right_eye"],
+    EXCLUDE["left_eye"],
+    EXCLUDE["right_brow"],
+    EXCLUDE["left_brow"],
+    EXCLUDE["lips"],
 )
 
 
@@ -97,9 +115,15 @@ def make_ghost(face: Face, photo_size: tuple[int, int], frame_size: tuple[int, i
     """The baseline :class:`Face` (photo pixels) as a :class:`Ghost` in frame pixels."""
     m = ghost_transform(photo_size, frame_size)
     oval = face.xy[list(FACE_OVAL)] @ m[:, :2].T + m[:, 2]
-    return Ghost(oval=oval.astype(np.float32),
-                 box=(float(oval[:, 0].min()), float(oval[:, 1].min()), float(oval[:, 0].max()),
-                      float(oval[:, 1].max())))
+    return Ghost(
+        oval=oval.astype(np.float32),
+        box=(
+            float(oval[:, 0].min()),
+            float(oval[:, 1].min()),
+            float(oval[:, 0].max()),
+            float(oval[:, 1].max()),
+        ),
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -156,8 +180,16 @@ class GuidanceTracker:
         self._prev_xy = self._prev_t = self._motion = None
         self._light, self._blurred, self._clear_since = (), False, None
 
-    def update(self, frame: np.ndarray, small: np.ndarray, detection: FaceDetection, scale: float,
-               t: float, *, faces_seen: int | None = None) -> LiveGuidance:
+    def update(
+        self,
+        frame: np.ndarray,
+        small: np.ndarray,
+        detection: FaceDetection,
+        scale: float,
+        t: float,
+        *,
+        faces_seen: int | None = None,
+    ) -> LiveGuidance:
         """Guidance for one frame. ``faces_seen`` is the latest count from a separate several-face
         search (the live mesh tracks one face only, which keeps it fast)."""
         self._frame_no += 1
@@ -178,8 +210,9 @@ class GuidanceTracker:
             problems.append(CUT_OFF)
         if fw < q.MIN_FACE_WIDTH_PX or fw < q.MIN_FACE_FRACTION * min(w, h):
             problems.append(q.TOO_SMALL)
-        elif (self.max_mm_per_px is not None and face.mm_per_px
-              and face.mm_per_px / scale > self.max_mm_per_px):
+        elif (
+            self.max_mm_per_px is not None and face.mm_per_px and face.mm_per_px / scale > self.max_mm_per_px
+        ):
             problems.append(TOO_FAR_FOR_CHECK)
         if abs(face.pose.yaw) > q.MAX_ABS_YAW_DEG:
             problems.append(q.TURNED)
@@ -204,8 +237,9 @@ class GuidanceTracker:
             self._clear_since = t
         ready = not problems and t - self._clear_since >= READY_HOLD_S
         outline = tuple(xy[list(loop)].astype(np.float32) for loop in OUTLINE_LOOPS)
-        return LiveGuidance(tuple(problems), ready, outline,
-                            (float(x0), float(y0), float(x1), float(y1)), self._motion)
+        return LiveGuidance(
+            tuple(problems), ready, outline, (float(x0), float(y0), float(x1), float(y1)), self._motion
+        )
 
     def _ghost_problems(self, box) -> list[q.Problem]:
         g = self.ghost
@@ -227,8 +261,7 @@ class GuidanceTracker:
             # Median point speed: robust to a few landmarks jumping on a blink.
             speed = float(np.median(np.linalg.norm(xy - self._prev_xy, axis=1))) / max(fw, 1.0) / dt
             alpha = min(1.0, dt / MOTION_SMOOTHING_S)
-            self._motion = speed if self._motion is None else (
-                (1 - alpha) * self._motion + alpha * speed)
+            self._motion = speed if self._motion is None else ((1 - alpha) * self._motion + alpha * speed)
         self._prev_xy, self._prev_t = xy.copy(), t
 
     def _update_light(self, frame, small, detection, scale) -> None:

@@ -58,9 +58,16 @@ class MainWindow(QMainWindow):
         Objects with ``close()`` to close on the task thread when the window closes.
     """
 
-    def __init__(self, *, model: AppModel, controller: Controller, runner: TaskRunner,
-                 settings: QSettings, source_factory: Callable[[], FrameSource],
-                 services: list | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        model: AppModel,
+        controller: Controller,
+        runner: TaskRunner,
+        settings: QSettings,
+        source_factory: Callable[[], FrameSource],
+        services: list | None = None,
+    ) -> None:
         super().__init__()
         self.model, self.controller, self.runner, self.settings = model, controller, runner, settings
         self.setWindowTitle("skintrack")
@@ -86,9 +93,12 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.services = list(services or [])
-        self.sessions = SessionsPage(model, available=controller.tracking is not None,
-                                     can_delete=controller.can_delete(),
-                                     can_export=controller.can_export())
+        self.sessions = SessionsPage(
+            model,
+            available=controller.tracking is not None,
+            can_delete=controller.can_delete(),
+            can_export=controller.can_export(),
+        )
         self.capture = CapturePage(model, source_factory)
         self.check = CheckPage(model)
         self.recovery = RecoveryPage(model)
@@ -178,8 +188,7 @@ class MainWindow(QMainWindow):
         """)
 
     # --- messages ------------------------------------------------------------------------------------
-    def show_message(self, text: str, kind: str = "error", action_text: str = "",
-                     action=None) -> None:
+    def show_message(self, text: str, kind: str = "error", action_text: str = "", action=None) -> None:
         self.message_bar.show_message(text, kind, action_text=action_text, action=action)
 
     def offer_restore(self, text: str, diagnosis) -> None:
@@ -193,13 +202,15 @@ class MainWindow(QMainWindow):
             box.setInformativeText(
                 f"The newest good backup is from {b.taken_at.astimezone():%d %b %Y %H:%M} "
                 f"({b.sessions} session(s)). Put it back? The damaged file is kept aside, not "
-                "deleted; anything saved after that backup is not in it.")
+                "deleted; anything saved after that backup is not in it."
+            )
             restore = box.addButton("Put the backup back", QMessageBox.ButtonRole.AcceptRole)
             restore.clicked.connect(lambda: self.controller.restore_backup(b))
             box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
         else:
-            box.setInformativeText("There is no backup to put back. Keep the file; run "
-                                   "`skintrack doctor` for details.")
+            box.setInformativeText(
+                "There is no backup to put back. Keep the file; run `skintrack doctor` for details."
+            )
             box.addButton(QMessageBox.StandardButton.Close)
         self.store_dialog = box
         box.open()
@@ -234,10 +245,11 @@ class MainWindow(QMainWindow):
         self.show_page("capture")
 
     def choose_report_file(self, session_id: int) -> None:
-        start = str(Path(str(self.settings.value("last_folder", str(Path.home()))))
-                    / f"skintrack-session-{session_id}.pdf")
-        path, _ = QFileDialog.getSaveFileName(self, "Export report", start,
-                                              "PDF (*.pdf);;Web page (*.html)")
+        start = str(
+            Path(str(self.settings.value("last_folder", str(Path.home()))))
+            / f"skintrack-session-{session_id}.pdf"
+        )
+        path, _ = QFileDialog.getSaveFileName(self, "Export report", start, "PDF (*.pdf);;Web page (*.html)")
         if path:
             self.controller.export_report(session_id, path)
 
@@ -285,5 +297,8 @@ def _close_all(ctx, services) -> None:
 def _photo_paths(mime) -> list[str]:
     if not mime.hasUrls():
         return []
-    return [u.toLocalFile() for u in mime.urls()
-            if u.isLocalFile() and u.toLocalFile().lower().endswith(PHOTO_SUFFIXES)]
+    return [
+        u.toLocalFile()
+        for u in mime.urls()
+        if u.isLocalFile() and u.toLocalFile().lower().endswith(PHOTO_SUFFIXES)
+    ]

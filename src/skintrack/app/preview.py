@@ -133,8 +133,10 @@ class PreviewThread(QThread):
         tracker = GuidanceTracker()
         t0 = time.perf_counter()
         try:
-            with FaceEngine(mode="video", max_faces=1) as engine, \
-                    FaceEngine(mode="image", max_faces=2) as counter:
+            with (
+                FaceEngine(mode="video", max_faces=1) as engine,
+                FaceEngine(mode="image", max_faces=2) as counter,
+            ):
                 faces_seen = None
                 while not self._stop.is_set():
                     frame = self.source.read()
@@ -144,8 +146,13 @@ class PreviewThread(QThread):
                     cpu0, wall0 = time.thread_time(), time.perf_counter()
                     h, w = frame.shape[:2]
                     scale = max(1.0, w / DETECT_WIDTH)
-                    small = frame if scale == 1.0 else cv2.resize(
-                        frame, (round(w / scale), round(h / scale)), interpolation=cv2.INTER_AREA)
+                    small = (
+                        frame
+                        if scale == 1.0
+                        else cv2.resize(
+                            frame, (round(w / scale), round(h / scale)), interpolation=cv2.INTER_AREA
+                        )
+                    )
                     scale = w / small.shape[1]
                     t = time.perf_counter() - t0
                     detection = engine.detect(small, timestamp_ms=int(t * 1000))
@@ -191,15 +198,13 @@ class PreviewThread(QThread):
                 rgb, face = self._ghost_photo
                 ph, pw = rgb.shape[:2]
                 m = ghost_transform((pw, ph), picture)
-                img = cv2.warpAffine(rgb, m, picture, flags=cv2.INTER_LINEAR,
-                                     borderMode=cv2.BORDER_CONSTANT)
+                img = cv2.warpAffine(rgb, m, picture, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
                 ghost = make_ghost(face, (pw, ph), frame_size) if face is not None else None
                 self._ghost_cache = (key, img, ghost)
             return self._ghost_cache[1], self._ghost_cache[2]
 
 
-def picture_size(frame_size: tuple[int, int],
-                 display: tuple[int, int, float] | None) -> tuple[int, int]:
+def picture_size(frame_size: tuple[int, int], display: tuple[int, int, float] | None) -> tuple[int, int]:
     """The size (pixels) of the preview picture: the frame fitted into the display, aspect kept,
     never enlarged (the GUI scales the rare larger view up when painting)."""
     w, h = frame_size
@@ -220,8 +225,7 @@ def shrink(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
     out = rgb
     while out.shape[1] >= 2 * size[0] and out.shape[0] >= 2 * size[1]:
-        out = cv2.resize(out, (out.shape[1] // 2, out.shape[0] // 2),
-                         interpolation=cv2.INTER_AREA)
+        out = cv2.resize(out, (out.shape[1] // 2, out.shape[0] // 2), interpolation=cv2.INTER_AREA)
     if (out.shape[1], out.shape[0]) != tuple(size):
         out = cv2.resize(out, size, interpolation=cv2.INTER_LINEAR)
     elif out is rgb:
@@ -229,8 +233,14 @@ def shrink(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return out
 
 
-def draw_overlay(frame: np.ndarray, guidance: LiveGuidance, ghost_img: np.ndarray | None = None,
-                 ghost: Ghost | None = None, *, size: tuple[int, int] | None = None) -> np.ndarray:
+def draw_overlay(
+    frame: np.ndarray,
+    guidance: LiveGuidance,
+    ghost_img: np.ndarray | None = None,
+    ghost: Ghost | None = None,
+    *,
+    size: tuple[int, int] | None = None,
+) -> np.ndarray:
     """The picture shown: the frame at ``size`` (width, height; default the frame's), the
     baseline ghost (already at ``size``) faintly over it, the live mesh outline.
 
@@ -255,6 +265,5 @@ def draw_overlay(frame: np.ndarray, guidance: LiveGuidance, ghost_img: np.ndarra
         cv2.polylines(out, [pts(ghost.oval)], True, _GHOST_COLOUR, thick + 1, cv2.LINE_AA, shift)
     if guidance.outline:
         colour = _READY_COLOUR if not guidance.problems else _MESH_COLOUR
-        cv2.polylines(out, [pts(p) for p in guidance.outline], True, colour, thick, cv2.LINE_AA,
-                      shift)
+        cv2.polylines(out, [pts(p) for p in guidance.outline], True, colour, thick, cv2.LINE_AA, shift)
     return out

@@ -55,6 +55,7 @@ def _report_builder():
 
 # --- tasks (run on the worker thread) ---------------------------------------------------------------
 
+
 def _analyse_sources(ctx: TaskContext, sources, service: AnalysisService):
     from skintrack.core.errors import SkintrackError
     from skintrack.core.intake import load_photo
@@ -92,8 +93,7 @@ def _photo_source(src, times=None):
         raise RuntimeError("the camera frame could not be encoded")
     stamp = src.taken_at.astimezone().strftime("%Y%m%d-%H%M%S")
     name = f"camera-{stamp}.png"
-    return PhotoSource(data=png.tobytes(), name=name,
-                       taken_at=(times or {}).get(name, src.taken_at))
+    return PhotoSource(data=png.tobytes(), name=name, taken_at=(times or {}).get(name, src.taken_at))
 
 
 def _check_store(ctx: TaskContext, tracking: TrackingService):
@@ -120,10 +120,18 @@ def _list_sessions(ctx: TaskContext, tracking: TrackingService):
     out = []
     for s in t.sessions():
         photos = t.photos(s.id)
-        out.append(SessionSummary(s.id, s.treated_at, s.device, s.needle_mm,
-                                  tuple(s.treated_regions), len(photos),
-                                  s.baseline_photo_id is not None,
-                                  is_simulated_session(s, photos)))
+        out.append(
+            SessionSummary(
+                s.id,
+                s.treated_at,
+                s.device,
+                s.needle_mm,
+                tuple(s.treated_regions),
+                len(photos),
+                s.baseline_photo_id is not None,
+                is_simulated_session(s, photos),
+            )
+        )
     return out
 
 
@@ -139,8 +147,9 @@ def session_answers(session) -> dict:
 
 def _new_session(ctx, tracking, device, needle_mm, treated, treated_at, notes):
     t = tracking.tracker()
-    session = t.new_session(device=device, needle_mm=needle_mm, treated_regions=treated,
-                            treated_at=treated_at, notes=notes)
+    session = t.new_session(
+        device=device, needle_mm=needle_mm, treated_regions=treated, treated_at=treated_at, notes=notes
+    )
     # Saved as answers too, so the report's check sees the needle length without the person
     # answering the same question twice.
     answers = session_answers(session)
@@ -172,8 +181,11 @@ def _load_session(ctx: TaskContext, tracking: TrackingService, session_id: int):
     baseline = photo_id = row = None
     dismissed, confirmed = set(), set()
     laters = []
-    notes = {pid: f"not used: {cmp.excluded_reason}"
-             for pid, cmp in t.session_comparisons(session_id).items() if not cmp.usable}
+    notes = {
+        pid: f"not used: {cmp.excluded_reason}"
+        for pid, cmp in t.session_comparisons(session_id).items()
+        if not cmp.usable
+    }
     for p in photos:
         if p.id == session.baseline_photo_id:
             continue
@@ -181,9 +193,17 @@ def _load_session(ctx: TaskContext, tracking: TrackingService, session_id: int):
         hours = (p.taken_at - session.treated_at).total_seconds() / 3600
         if hours >= 0:
             sim = is_simulated_name(p.original_name)
-            laters.append(Later(_label(p.taken_at, hours, simulated=sim), hours=hours,
-                                photo_id=p.id, thumbnail=_stored_thumbnail(tracking, p),
-                                note=notes.get(p.id, ""), taken_at=p.taken_at, simulated=sim))
+            laters.append(
+                Later(
+                    _label(p.taken_at, hours, simulated=sim),
+                    hours=hours,
+                    photo_id=p.id,
+                    thumbnail=_stored_thumbnail(tracking, p),
+                    note=notes.get(p.id, ""),
+                    taken_at=p.taken_at,
+                    simulated=sim,
+                )
+            )
     if session.baseline_photo_id is not None:
         ctx.progress(1, 3, "Analysing the baseline photo")
         row = next(p for p in photos if p.id == session.baseline_photo_id)
@@ -202,8 +222,19 @@ def _load_session(ctx: TaskContext, tracking: TrackingService, session_id: int):
     status = t.status(session_id)
     answers = t.questionnaire(session_id) or {}
     symptoms = t.symptoms(session_id)
-    return (session, laters, baseline, answers, status, dismissed, confirmed, photo_id,
-            symptoms.to_dict() if symptoms else {}, is_simulated_session(session, photos), row)
+    return (
+        session,
+        laters,
+        baseline,
+        answers,
+        status,
+        dismissed,
+        confirmed,
+        photo_id,
+        symptoms.to_dict() if symptoms else {},
+        is_simulated_session(session, photos),
+        row,
+    )
 
 
 def _ask_replace(text: str) -> bool:
@@ -211,9 +242,12 @@ def _ask_replace(text: str) -> bool:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     answer = QMessageBox.question(
-        QApplication.activeWindow(), "Replace the baseline photo?", text,
+        QApplication.activeWindow(),
+        "Replace the baseline photo?",
+        text,
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel)
+        QMessageBox.StandardButton.Cancel,
+    )
     return answer == QMessageBox.StandardButton.Yes
 
 
@@ -230,7 +264,8 @@ def _ask_time(message: str, suggested: datetime | None, reply) -> None:
     from skintrack.app.pages.common import CaptureTimeDialog
 
     parent = QApplication.activeWindow() or next(
-        (w for w in QApplication.topLevelWidgets() if isinstance(w, QMainWindow)), None)
+        (w for w in QApplication.topLevelWidgets() if isinstance(w, QMainWindow)), None
+    )
     dialog = CaptureTimeDialog(message, suggested, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.accepted.connect(lambda: reply(dialog.taken_at()))
@@ -238,8 +273,9 @@ def _ask_time(message: str, suggested: datetime | None, reply) -> None:
     dialog.open()
 
 
-def _set_baseline(ctx: TaskContext, tracking: TrackingService, session_id: int, src,
-                  replace: bool = False, times=None):
+def _set_baseline(
+    ctx: TaskContext, tracking: TrackingService, session_id: int, src, replace: bool = False, times=None
+):
     from skintrack.tracking import CaptureTimeRefused
 
     ctx.progress(0, 2, "Checking the photo and saving it as the baseline")
@@ -254,8 +290,7 @@ def _set_baseline(ctx: TaskContext, tracking: TrackingService, session_id: int, 
     return analysis, result.photo, [plain(w) for w in result.warnings], t.status(session_id)
 
 
-def _add_follow_ups(ctx: TaskContext, tracking: TrackingService, session_id: int, sources,
-                    times=None):
+def _add_follow_ups(ctx: TaskContext, tracking: TrackingService, session_id: int, sources, times=None):
     from skintrack.tracking import CaptureTimeRefused
 
     ctx.progress(0, 1, "Comparing with the baseline and saving")
@@ -264,11 +299,19 @@ def _add_follow_ups(ctx: TaskContext, tracking: TrackingService, session_id: int
         results = t.add_photos(session_id, [_photo_source(s, times) for s in sources])
     except CaptureTimeRefused as exc:
         return _time_needed(exc)
-    laters = [Later(_label(r.photo.taken_at, r.hours), hours=r.hours, photo_id=r.photo.id,
-                    thumbnail=_stored_thumbnail(tracking, r.photo),
-                    note="" if r.comparison is None or r.comparison.usable
-                    else f"not used: {r.comparison.excluded_reason}", taken_at=r.photo.taken_at)
-              for r in results]
+    laters = [
+        Later(
+            _label(r.photo.taken_at, r.hours),
+            hours=r.hours,
+            photo_id=r.photo.id,
+            thumbnail=_stored_thumbnail(tracking, r.photo),
+            note=""
+            if r.comparison is None or r.comparison.usable
+            else f"not used: {r.comparison.excluded_reason}",
+            taken_at=r.photo.taken_at,
+        )
+        for r in results
+    ]
     warnings = [plain(w) for r in results for w in r.warnings]
     return laters, warnings, t.status(session_id)
 
@@ -291,6 +334,7 @@ def _export_report(ctx: TaskContext, tracking, session_id, path):
         def progress(done, total, text=""):
             ctx.check_cancelled()
             ctx.progress(offset * max(total, 1) + done, 2 * max(total, 1), text)
+
         return progress
 
     model = build(tracking.tracker(), session_id, progress=half(0))
@@ -328,8 +372,9 @@ def _status(ctx, tracking, session_id):
 class CompareView:
     """What the Compare page shows: both photos at display size, aligned, and the change map."""
 
-    def __init__(self, baseline, later, later_analysis, comparison, base_display, warped,
-                 delta_image) -> None:
+    def __init__(
+        self, baseline, later, later_analysis, comparison, base_display, warped, delta_image
+    ) -> None:
         self.baseline = baseline
         self.later = later  # the Later item
         self.later_analysis = later_analysis
@@ -339,8 +384,7 @@ class CompareView:
         self.delta_image = delta_image  # the map over the baseline (same size), or None
 
 
-def build_compare_view(baseline, later: Later, later_analysis, treated=(),
-                       comparison=None) -> CompareView:
+def build_compare_view(baseline, later: Later, later_analysis, treated=(), comparison=None) -> CompareView:
     """Align the later photo onto the baseline for display, with their comparison and its map
     (``comparison``: the tracker's, for a stored photo; else made by
     :func:`skintrack.tracking.compare_with_map`)."""
@@ -353,12 +397,12 @@ def build_compare_view(baseline, later: Later, later_analysis, treated=(),
     if comparison is None:
         comparison = compare_with_map(baseline, later_analysis, treated)
     if comparison is not None:
-        base_display, warped = align_later(baseline.photo.rgb, baseline.face,
-                                           later_analysis.photo.rgb, later_analysis.face)
+        base_display, warped = align_later(
+            baseline.photo.rgb, baseline.face, later_analysis.photo.rgb, later_analysis.face
+        )
         if comparison.same_person and comparison.delta_map is not None:
             delta_image = to_display(cmp.render_delta_map(baseline.photo.rgb, comparison))
-    return CompareView(baseline, later, later_analysis, comparison, base_display, warped,
-                       delta_image)
+    return CompareView(baseline, later, later_analysis, comparison, base_display, warped, delta_image)
 
 
 def _compare(ctx: TaskContext, baseline, later: Later, treated, tracking, session_id):
@@ -374,4 +418,3 @@ def _compare(ctx: TaskContext, baseline, later: Later, treated, tracking, sessio
     ctx.check_cancelled()
     ctx.progress(1, 2, "Aligning the photos and measuring the change")
     return build_compare_view(baseline, later, later_analysis, treated, comparison)
-

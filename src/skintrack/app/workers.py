@@ -66,8 +66,10 @@ def user_message(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         where = f" ({exc.filename})" if exc.filename else ""
         return f"{exc.strerror or exc}{where}. Nothing was changed; check the file and try again."
-    return (f"Something went wrong ({type(exc).__name__}: {exc}). Nothing was changed; "
-            "try again, and if it keeps happening, report it with the details printed in the terminal.")
+    return (
+        f"Something went wrong ({type(exc).__name__}: {exc}). Nothing was changed; "
+        "try again, and if it keeps happening, report it with the details printed in the terminal."
+    )
 
 
 @dataclass
@@ -133,10 +135,16 @@ class TaskRunner(QObject):
     def active(self) -> list[TaskHandle]:
         return [h for h in self._handles if not h.finished]
 
-    def submit(self, label: str, fn: Callable, *args, on_done: Callable | None = None,
-               on_error: Callable[[str], None] | None = None,
-               on_cancelled: Callable[[], None] | None = None,
-               quiet: bool = False) -> TaskHandle:
+    def submit(
+        self,
+        label: str,
+        fn: Callable,
+        *args,
+        on_done: Callable | None = None,
+        on_error: Callable[[str], None] | None = None,
+        on_cancelled: Callable[[], None] | None = None,
+        quiet: bool = False,
+    ) -> TaskHandle:
         """Queue ``fn(ctx, *args)``; callbacks run on the GUI thread.
 
         A ``quiet`` task (start-up warm-up) is not shown in the progress panel.

@@ -54,8 +54,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 #: Region names for help texts: the identifiers, each side anatomical.
-REGIONS_HELP = ("forehead, left_cheek (the person's own left), right_cheek, nose, chin, perioral "
-                "(around the mouth); words such as \"left cheek\" work too")
+REGIONS_HELP = (
+    "forehead, left_cheek (the person's own left), right_cheek, nose, chin, perioral "
+    '(around the mouth); words such as "left cheek" work too'
+)
 
 
 def parse_regions(text: str, option: str = "--treated") -> tuple[str, ...]:
@@ -75,9 +77,11 @@ def parse_regions(text: str, option: str = "--treated") -> tuple[str, ...]:
     if unknown:
         shown = ", ".join(repr(shorten(for_terminal(n), 40)) for n in unknown[:3])
         choices = ", ".join(region_name(n) for n in REGION_NAMES)
-        raise SkintrackError(f"{option}: unknown region{'s' if len(unknown) > 1 else ''} {shown}; "
-                             f"the regions are {choices} (left and right are the person's own), "
-                             "separated by commas")
+        raise SkintrackError(
+            f"{option}: unknown region{'s' if len(unknown) > 1 else ''} {shown}; "
+            f"the regions are {choices} (left and right are the person's own), "
+            "separated by commas"
+        )
     return tuple(dict.fromkeys(region_named(n) for n in names))
 
 
@@ -87,10 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Offline photo checks and redness tracking for safe at-home microneedling.",
     )
     parser.add_argument("--version", action="version", version=f"skintrack {__version__}")
-    parser.add_argument("--data-dir", metavar="DIR",
-                        help="data folder of the session, report, doctor and app commands "
-                             "(default: $SKINTRACK_HOME, else the user data folder); it may also "
-                             "come after the command")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="data folder of the session, report, doctor and app commands "
+        "(default: $SKINTRACK_HOME, else the user data folder); it may also "
+        "come after the command",
+    )
     parser.data_dir_commands = []
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (modname, help_text) in COMMANDS.items():
@@ -141,8 +148,10 @@ def positive_id(text: str) -> int:
 
     t = text.strip()
     if not (t.isascii() and t.isdigit() and len(t) <= 19 and 0 < int(t) < 2**63):
-        raise SkintrackError(f"there is no session {shorten(for_terminal(t), 30)!r}: a session is "
-                             "a whole number from 1 (see `skintrack session list`)")
+        raise SkintrackError(
+            f"there is no session {shorten(for_terminal(t), 30)!r}: a session is "
+            "a whole number from 1 (see `skintrack session list`)"
+        )
     return int(t)
 
 
@@ -184,11 +193,12 @@ def main(argv: list[str] | None = None) -> int:
             action = getattr(args, "session_command", None)
             prog = " ".join(["skintrack", *filter(None, (args.command, action))])
             raise UsageError(f"unrecognized arguments: {' '.join(extra)}", prog)
-        if args.data_dir is not None and args.command and not getattr(args, "_takes_data_dir",
-                                                                      False):
-            raise UsageError("--data-dir is for the commands that use saved sessions ("
-                             f"{', '.join(parser.data_dir_commands)}), not this one",
-                             f"skintrack {args.command}")
+        if args.data_dir is not None and args.command and not getattr(args, "_takes_data_dir", False):
+            raise UsageError(
+                "--data-dir is for the commands that use saved sessions ("
+                f"{', '.join(parser.data_dir_commands)}), not this one",
+                f"skintrack {args.command}",
+            )
     except UsageError as exc:
         return fail(exc.line())
     except SkintrackError as exc:  # a value refused while parsing (see positive_id)
@@ -221,5 +231,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         from skintrack.core.printable import shorten
 
-        return fail(f"internal error: {type(exc).__name__}: {shorten(exc, 200)} "
-                    "(set SKINTRACK_DEBUG=1 for details)", 1)
+        return fail(
+            f"internal error: {type(exc).__name__}: {shorten(exc, 200)} (set SKINTRACK_DEBUG=1 for details)",
+            1,
+        )

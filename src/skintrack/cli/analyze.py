@@ -33,8 +33,7 @@ def run(args: argparse.Namespace) -> int:
             except SkintrackError as exc:
                 failed += 1
                 if args.json:
-                    print(json.dumps({"schema": 1, "image": {"path": path}, "error": str(exc)}),
-                          flush=True)
+                    print(json.dumps({"schema": 1, "image": {"path": path}, "error": str(exc)}), flush=True)
                 else:
                     print(f"skintrack: {for_terminal(exc)}", file=sys.stderr, flush=True)
                 continue
@@ -48,8 +47,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_table(rows: list[dict]) -> None:
-    header = ("photo", "size", "taken (source)", "faces", "yaw/pitch", "mm/px", "cheek a* L/R",
-              "quality", "ms")
+    header = (
+        "photo",
+        "size",
+        "taken (source)",
+        "faces",
+        "yaw/pitch",
+        "mm/px",
+        "cheek a* L/R",
+        "quality",
+        "ms",
+    )
     table = [header]
     for r in rows:
         img, face, regs = r["image"], r["face"], r["regions"]
@@ -60,17 +68,19 @@ def print_table(rows: list[dict]) -> None:
         if lc and rc and lc["lab_median"] and rc["lab_median"]:
             cheeks = f"{lc['lab_median'][1]:.1f}/{rc['lab_median'][1]:.1f}"
         quality = "ok" if r["quality"]["ok"] else ", ".join(p["code"] for p in r["quality"]["problems"])
-        table.append((
-            for_terminal(img["path"].rsplit("/", 1)[-1]),
-            f"{img['width']}x{img['height']}",
-            f"{taken} ({img['taken_at_source']})",
-            str(face["faces"]),
-            f"{pose['yaw']:+.0f}/{pose['pitch']:+.0f}" if pose else "-",
-            f"{face['mm_per_px']:.3f}" if face["mm_per_px"] else "-",
-            cheeks,
-            quality,
-            f"{sum(r['timing_ms'].values()):.0f}",
-        ))
+        table.append(
+            (
+                for_terminal(img["path"].rsplit("/", 1)[-1]),
+                f"{img['width']}x{img['height']}",
+                f"{taken} ({img['taken_at_source']})",
+                str(face["faces"]),
+                f"{pose['yaw']:+.0f}/{pose['pitch']:+.0f}" if pose else "-",
+                f"{face['mm_per_px']:.3f}" if face["mm_per_px"] else "-",
+                cheeks,
+                quality,
+                f"{sum(r['timing_ms'].values()):.0f}",
+            )
+        )
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for i, row in enumerate(table):
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

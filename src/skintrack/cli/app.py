@@ -6,10 +6,15 @@ import argparse
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data-dir", metavar="DIR",
-                   help="data folder (default: $SKINTRACK_HOME, else your user data folder)")
-    p.add_argument("--fake-camera", metavar="PHOTO", nargs="+",
-                   help="play these photos as the camera (for trying the app without a webcam)")
+    p.add_argument(
+        "--data-dir", metavar="DIR", help="data folder (default: $SKINTRACK_HOME, else your user data folder)"
+    )
+    p.add_argument(
+        "--fake-camera",
+        metavar="PHOTO",
+        nargs="+",
+        help="play these photos as the camera (for trying the app without a webcam)",
+    )
     # For smoke tests of an installed program or the bundle (`make dist-check`): open the window,
     # then close it as a person would after this many seconds.
     p.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
@@ -31,8 +36,10 @@ def display_problem(environ=None, platform: str | None = None) -> str | None:
         return None
     if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
         return None
-    return ("no display to open a window on (neither DISPLAY nor WAYLAND_DISPLAY is set); run "
-            "skintrack app from your desktop session")
+    return (
+        "no display to open a window on (neither DISPLAY nor WAYLAND_DISPLAY is set); run "
+        "skintrack app from your desktop session"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -36,28 +36,56 @@ def mm_per_px(text: str) -> float:
     try:
         return check_mm_per_px(float(text))
     except ValueError as exc:
-        msg = (str(exc) if "plausible" in str(exc)
-               else f"{shorten(for_terminal(text.strip()), 30)!r} is not a number")
+        msg = (
+            str(exc)
+            if "plausible" in str(exc)
+            else f"{shorten(for_terminal(text.strip()), 30)!r} is not a number"
+        )
         raise SkintrackError(f"--mm-per-px: {msg}") from None
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("photo", metavar="PHOTO", help="photo of the face (JPEG, PNG, TIFF, WebP)")
-    p.add_argument("--treated", type=parse_regions, default=(), metavar="REGION,...",
-                   help=f"regions to be treated (default: the whole face): {REGIONS_HELP}")
-    p.add_argument("--answers", metavar="FILE",
-                   help="JSON file with the protocol questions' answers (see docs/detectors.md); "
-                        "without it the questions are asked on a terminal")
-    p.add_argument("--dismiss", type=_ids, default=[], metavar="ID,...",
-                   help="finding ids you have looked at and dismissed (a freckle, a mole ...)")
-    p.add_argument("--confirm", type=_ids, default=[], metavar="ID,...",
-                   help="finding ids you have looked at and confirmed")
-    p.add_argument("--close-up", action="store_true",
-                   help="the photo is a close-up of one patch of skin (no whole face): skin is "
-                        "found by colour and every finding on it counts")
-    p.add_argument("--mm-per-px", type=mm_per_px, metavar="MM",
-                   help="with --close-up: mm of skin per photo pixel (default: the photo's longer "
-                        "side is taken to span 100 mm, a phone about 10 cm from the skin)")
+    p.add_argument(
+        "--treated",
+        type=parse_regions,
+        default=(),
+        metavar="REGION,...",
+        help=f"regions to be treated (default: the whole face): {REGIONS_HELP}",
+    )
+    p.add_argument(
+        "--answers",
+        metavar="FILE",
+        help="JSON file with the protocol questions' answers (see docs/detectors.md); "
+        "without it the questions are asked on a terminal",
+    )
+    p.add_argument(
+        "--dismiss",
+        type=_ids,
+        default=[],
+        metavar="ID,...",
+        help="finding ids you have looked at and dismissed (a freckle, a mole ...)",
+    )
+    p.add_argument(
+        "--confirm",
+        type=_ids,
+        default=[],
+        metavar="ID,...",
+        help="finding ids you have looked at and confirmed",
+    )
+    p.add_argument(
+        "--close-up",
+        action="store_true",
+        help="the photo is a close-up of one patch of skin (no whole face): skin is "
+        "found by colour and every finding on it counts",
+    )
+    p.add_argument(
+        "--mm-per-px",
+        type=mm_per_px,
+        metavar="MM",
+        help="with --close-up: mm of skin per photo pixel (default: the photo's longer "
+        "side is taken to span 100 mm, a phone about 10 cm from the skin)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -71,11 +99,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.close_up:
         if args.treated:
-            raise SkintrackError("--treated does not apply to --close-up: the close-up is the "
-                                 "patch to be treated")
+            raise SkintrackError(
+                "--treated does not apply to --close-up: the close-up is the patch to be treated"
+            )
     elif args.mm_per_px is not None:
-        raise SkintrackError("--mm-per-px applies to --close-up only (a face photo is scaled by "
-                             "the iris)")
+        raise SkintrackError("--mm-per-px applies to --close-up only (a face photo is scaled by the iris)")
     try:
         treated = check_treated(args.treated)
     except ValueError as exc:
@@ -94,22 +122,50 @@ def run(args: argparse.Namespace) -> int:
     unknown = sorted((set(args.dismiss) | set(args.confirm)) - known)
     if unknown:
         raise SkintrackError(f"no finding with id {', '.join(unknown)} on this photo")
-    verdict = decide(analysis.findings, analysis.quality, answers=answers, treated=treated,
-                     dismissed=frozenset(args.dismiss), confirmed=frozenset(args.confirm),
-                     mm_per_px=face.mm_per_px if face else None, first_session=first)
+    verdict = decide(
+        analysis.findings,
+        analysis.quality,
+        answers=answers,
+        treated=treated,
+        dismissed=frozenset(args.dismiss),
+        confirmed=frozenset(args.confirm),
+        mm_per_px=face.mm_per_px if face else None,
+        first_session=first,
+    )
     if args.json:
         rec = analysis_record(analysis)
-        print_json(analysis.findings, rec["findings"], image=rec["image"], quality=rec["quality"],
-                   face=rec["face"], args=args, answers=answers, verdict=verdict,
-                   first_session=first, treated=treated)
+        print_json(
+            analysis.findings,
+            rec["findings"],
+            image=rec["image"],
+            quality=rec["quality"],
+            face=rec["face"],
+            args=args,
+            answers=answers,
+            verdict=verdict,
+            first_session=first,
+            treated=treated,
+        )
         return 0
     print_report(analysis, verdict, args, answers is not None)
     print_checklist(answers, first_session=first)
     return 0
 
 
-def print_json(findings, records, *, image, quality, face, args, answers, verdict,
-               first_session: bool, treated=(), close_up=None) -> None:
+def print_json(
+    findings,
+    records,
+    *,
+    image,
+    quality,
+    face,
+    args,
+    answers,
+    verdict,
+    first_session: bool,
+    treated=(),
+    close_up=None,
+) -> None:
     """The check as one JSON object (schema 1): each finding's record says whether it counts
     and why not; ``close_up`` (the close-up's record) is present only for ``--close-up``."""
     from skintrack.core.verdict import why_not_counted
@@ -121,11 +177,17 @@ def print_json(findings, records, *, image, quality, face, args, answers, verdic
     out = {"schema": 1, "image": image, "quality": quality, "face": face}
     if close_up is not None:
         out["close_up"] = close_up
-    out.update({"findings": records,
-                "dismissed": sorted(args.dismiss), "confirmed": sorted(args.confirm),
-                "answers": answers.to_dict() if answers else None,
-                "verdict": verdict.to_record(), "first_session": first_session,
-                "checklist": checklist_record(answers, first_session=first_session)})
+    out.update(
+        {
+            "findings": records,
+            "dismissed": sorted(args.dismiss),
+            "confirmed": sorted(args.confirm),
+            "answers": answers.to_dict() if answers else None,
+            "verdict": verdict.to_record(),
+            "first_session": first_session,
+            "checklist": checklist_record(answers, first_session=first_session),
+        }
+    )
     print(json.dumps(out))
 
 
@@ -141,10 +203,16 @@ def checklist_record(answers, *, first_session: bool) -> list[dict]:
     """The checklist items with their state (open, ok, attention) and protocol sentences."""
     from skintrack.core.questionnaire import CHECKLIST, checklist_state
 
-    return [{"id": item.id, "title": item.title,
-             "state": checklist_state(item, answers, first_session=first_session),
-             "questions": list(item.question_ids), "sentences": list(item.sentences)}
-            for item in CHECKLIST]
+    return [
+        {
+            "id": item.id,
+            "title": item.title,
+            "state": checklist_state(item, answers, first_session=first_session),
+            "questions": list(item.question_ids),
+            "sentences": list(item.sentences),
+        }
+        for item in CHECKLIST
+    ]
 
 
 CHECK_MARKS = {"ok": "[x]", "attention": "[!]", "open": "[ ]"}
@@ -160,8 +228,8 @@ def print_checklist(answers, *, first_session: bool, out=None) -> None:
     for rec in checklist_record(answers, first_session=first_session):
         print(f"  {CHECK_MARKS[rec['state']]} {rec['title']}", file=out)
         for sentence in rec["sentences"]:
-            print(f"      \"{sentence}\"", file=out)
-    print(f"  \"{CHECKLIST_CLOSING}\"", file=out)
+            print(f'      "{sentence}"', file=out)
+    print(f'  "{CHECKLIST_CLOSING}"', file=out)
 
 
 def run_close_up(photo, answers, args, *, first_session: bool) -> int:
@@ -175,46 +243,71 @@ def run_close_up(photo, answers, args, *, first_session: bool) -> int:
     unknown = sorted((set(args.dismiss) | set(args.confirm)) - known)
     if unknown:
         raise SkintrackError(f"no finding with id {', '.join(unknown)} on this photo")
-    verdict = decide(cu.findings, cu.quality, answers=answers, dismissed=frozenset(args.dismiss),
-                     confirmed=frozenset(args.confirm), mm_per_px=cu.mm_per_px, close_up=True,
-                     first_session=first_session)
+    verdict = decide(
+        cu.findings,
+        cu.quality,
+        answers=answers,
+        dismissed=frozenset(args.dismiss),
+        confirmed=frozenset(args.confirm),
+        mm_per_px=cu.mm_per_px,
+        close_up=True,
+        first_session=first_session,
+    )
     if args.json:
-        image = {"path": photo.path, "width": photo.width, "height": photo.height,
-                 "taken_at": photo.taken_at.isoformat() if photo.taken_at else None,
-                 "taken_at_source": photo.taken_at_source, "sha256": photo.sha256}
-        quality = {"ok": cu.quality.ok, "problems": [{"code": q.code, "message": q.message}
-                                                     for q in cu.quality.problems]}
-        print_json(cu.findings, [f.to_record() for f in cu.findings], image=image,
-                   quality=quality, face=None, args=args, answers=answers, verdict=verdict,
-                   first_session=first_session, close_up=cu.to_record())
+        image = {
+            "path": photo.path,
+            "width": photo.width,
+            "height": photo.height,
+            "taken_at": photo.taken_at.isoformat() if photo.taken_at else None,
+            "taken_at_source": photo.taken_at_source,
+            "sha256": photo.sha256,
+        }
+        quality = {
+            "ok": cu.quality.ok,
+            "problems": [{"code": q.code, "message": q.message} for q in cu.quality.problems],
+        }
+        print_json(
+            cu.findings,
+            [f.to_record() for f in cu.findings],
+            image=image,
+            quality=quality,
+            face=None,
+            args=args,
+            answers=answers,
+            verdict=verdict,
+            first_session=first_session,
+            close_up=cu.to_record(),
+        )
         return 0
     from skintrack.core.printable import for_terminal
 
     name = for_terminal(photo.path.rsplit("/", 1)[-1]) or "photo"
     print(f"{name}: {decision_word(verdict.decision)}   (close-up of one patch of skin)")
-    how = (f"assumed: the longer side spans {cu.mm_per_px * max(photo.width, photo.height):.0f} "
-           "mm; pass --mm-per-px if you know it" if cu.scale_assumed else "given")
-    print(f"  scale {cu.mm_per_px:.3f} mm per pixel ({how}); skin found on "
-          f"{cu.skin_share:.0%} of the photo")
+    how = (
+        f"assumed: the longer side spans {cu.mm_per_px * max(photo.width, photo.height):.0f} "
+        "mm; pass --mm-per-px if you know it"
+        if cu.scale_assumed
+        else "given"
+    )
+    print(f"  scale {cu.mm_per_px:.3f} mm per pixel ({how}); skin found on {cu.skin_share:.0%} of the photo")
     for r in verdict.reasons:
         print(f"  - {r.text}")
-        print(f"    protocol: \"{r.source_sentence}\"")
+        print(f'    protocol: "{r.source_sentence}"')
     if not verdict.reasons:
         print("  Nothing on the photo or in the answers stands against treatment.")
     if answers is None:
-        print("  (The protocol questions were not answered: run on a terminal to be asked them, "
-              "or pass --answers FILE.)")
+        print(
+            "  (The protocol questions were not answered: run on a terminal to be asked them, "
+            "or pass --answers FILE.)"
+        )
     if cu.findings:
         print()
-        print(f"  {'id':<10}  {'kind':<16}  {'at (x, y px)':<14}  {'size':>7}  {'certainty':>9}  "
-              "state")
+        print(f"  {'id':<10}  {'kind':<16}  {'at (x, y px)':<14}  {'size':>7}  {'certainty':>9}  state")
         for f in sorted(cu.findings, key=lambda f: -f.score):
-            state = ("dismissed" if f.id in args.dismiss else
-                     "confirmed" if f.id in args.confirm else "")
+            state = "dismissed" if f.id in args.dismiss else "confirmed" if f.id in args.confirm else ""
             kind = kind_name(f.kind)
             at = f"{f.x:.0f}, {f.y:.0f}"
-            print(f"  {f.id:<10}  {kind:<16}  {at:<14}  {f.diameter_mm:>4.1f} mm  "
-                  f"{f.score:>9.0%}  {state}")
+            print(f"  {f.id:<10}  {kind:<16}  {at:<14}  {f.diameter_mm:>4.1f} mm  {f.score:>9.0%}  {state}")
     print_checklist(answers, first_session=first_session)
     return 0
 
@@ -239,12 +332,12 @@ def ask_questions(inp, out, *, first_session: bool = True):
     from skintrack.core.questionnaire import CHECKLIST, CHECKLIST_INTRO, QUESTIONS, Answers, applies
 
     given: dict = {}
-    print(f"\"{CHECKLIST_INTRO}\"", file=out)
+    print(f'"{CHECKLIST_INTRO}"', file=out)
     print("Before you start, the checklist:", file=out)
     for i, item in enumerate(CHECKLIST, 1):
         print(f"  {i}. {item.title}", file=out)
         for sentence in item.sentences:
-            print(f"     \"{sentence}\"", file=out)
+            print(f'     "{sentence}"', file=out)
     print("The protocol's questions (press Enter to leave one unanswered):", file=out)
     for q in QUESTIONS:
         if not applies(q.id, given, first_session=first_session):
@@ -266,9 +359,18 @@ def ask_questions(inp, out, *, first_session: bool = True):
                 break
             value = _parse_answer(q, text)
             if value is None:
-                print("  Please answer " + ("y or n" if q.kind == "yes_no" else
-                                            "with a number from the list" if q.kind == "choice"
-                                            else f"with a length in {q.unit}") + ".", file=out)
+                print(
+                    "  Please answer "
+                    + (
+                        "y or n"
+                        if q.kind == "yes_no"
+                        else "with a number from the list"
+                        if q.kind == "choice"
+                        else f"with a length in {q.unit}"
+                    )
+                    + ".",
+                    file=out,
+                )
                 continue
             try:
                 Answers.from_dict({**given, q.id: value})
@@ -302,30 +404,34 @@ def print_report(analysis, verdict, args, answered: bool) -> None:
     print(f"{name}: {decision_word(verdict.decision)}   (treated: {where})")
     for r in verdict.reasons:
         print(f"  - {r.text}")
-        print(f"    protocol: \"{r.source_sentence}\"")
+        print(f'    protocol: "{r.source_sentence}"')
     if not verdict.reasons:
         print("  Nothing on the photo or in the answers stands against treatment.")
     for n in verdict.advice:
         print(f"  advice: {n.text}")
-        print(f"    protocol: \"{n.source_sentence}\"")
+        print(f'    protocol: "{n.source_sentence}"')
     if not answered:
-        print("  (The protocol questions were not answered: run on a terminal to be asked them, "
-              "or pass --answers FILE.)")
+        print(
+            "  (The protocol questions were not answered: run on a terminal to be asked them, "
+            "or pass --answers FILE.)"
+        )
     # Findings that count first; the others are listed with why they do not count.
-    findings = sorted(analysis.findings,
-                      key=lambda f: (bool(why_not_counted(f, verdict.treated)), -f.score))
+    findings = sorted(analysis.findings, key=lambda f: (bool(why_not_counted(f, verdict.treated)), -f.score))
     if findings:
         print()
         print(f"  {'id':<10}  {'kind':<16}  {'where':<24}  {'size':>7}  {'certainty':>9}  state")
         for f in findings:
             why = why_not_counted(f, verdict.treated)
-            state = ("dismissed" if f.id in args.dismiss else
-                     "confirmed" if f.id in args.confirm else "")
+            state = "dismissed" if f.id in args.dismiss else "confirmed" if f.id in args.confirm else ""
             if why:
                 state = f"not counted: {why}" + (f" ({state})" if state else "")
             size = f"{f.diameter_mm:.1f} mm" if f.diameter_mm else f"{2 * f.radius_px:.0f} px"
-            place = (region_name(f.region) if f.region else
-                     f"next to {region_phrase(f.near_regions[0])}" if f.near_regions else
-                     "edge of face")
+            place = (
+                region_name(f.region)
+                if f.region
+                else f"next to {region_phrase(f.near_regions[0])}"
+                if f.near_regions
+                else "edge of face"
+            )
             kind = kind_name(f.kind)
             print(f"  {f.id:<10}  {kind:<16}  {place:<24}  {size:>7}  {f.score:>9.0%}  {state}")

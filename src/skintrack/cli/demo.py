@@ -44,17 +44,35 @@ CAPTURE = (
 NEEDLE_MM = 0.25
 #: The demo person's questionnaire (``core/questionnaire.py`` ids): none of the advised-against
 #: conditions, a reused roller soaked in 75 % alcohol, hands, face and tool disinfected.
-DEMO_ANSWERS = {"pregnant_or_breastfeeding": False, "keloid_prone": False, "anticoagulants": False,
-                "device": "roller", "needle_mm": NEEDLE_MM, "roller_reused": True,
-                "roller_disinfection": "alcohol_75_10min", "disinfected_hands_face_tool": True,
-                "beginner": False, "room_clean": True, "room_ventilated": True}
+DEMO_ANSWERS = {
+    "pregnant_or_breastfeeding": False,
+    "keloid_prone": False,
+    "anticoagulants": False,
+    "device": "roller",
+    "needle_mm": NEEDLE_MM,
+    "roller_reused": True,
+    "roller_disinfection": "alcohol_75_10min",
+    "disinfected_hands_face_tool": True,
+    "beginner": False,
+    "room_clean": True,
+    "room_ventilated": True,
+}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-o", "--output", default="demo_output", metavar="DIR",
-                   help="folder for the reports and the demo's own data (default: demo_output)")
-    p.add_argument("--photo", default=DEFAULT_PHOTO, metavar="NAME",
-                   help=f"baseline photo from sample_images/ (default {DEFAULT_PHOTO})")
+    p.add_argument(
+        "-o",
+        "--output",
+        default="demo_output",
+        metavar="DIR",
+        help="folder for the reports and the demo's own data (default: demo_output)",
+    )
+    p.add_argument(
+        "--photo",
+        default=DEFAULT_PHOTO,
+        metavar="NAME",
+        help=f"baseline photo from sample_images/ (default {DEFAULT_PHOTO})",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
 
@@ -72,8 +90,9 @@ def _fresh_data_dir(out: Path) -> Path:
     data = out / DATA_NAME
     if data.exists():
         if not (data / MARKER).is_file():
-            raise SkintrackError(f"{data} exists and is not a skintrack demo folder; "
-                                 "choose another -o folder")
+            raise SkintrackError(
+                f"{data} exists and is not a skintrack demo folder; choose another -o folder"
+            )
         shutil.rmtree(data)
     data.mkdir(parents=True, mode=0o700)
     data.chmod(0o700)  # mkdir's mode is narrowed by the umask, never widened: set it whatever it is
@@ -115,8 +134,9 @@ def run(args: argparse.Namespace) -> int:
 
     photo_path = sample_dir() / args.photo
     if not photo_path.is_file():
-        raise SkintrackError(f"{photo_path}: no such sample photo (the demo runs from a source "
-                             "checkout with sample_images/)")
+        raise SkintrackError(
+            f"{photo_path}: no such sample photo (the demo runs from a source checkout with sample_images/)"
+        )
     out = Path(args.output).expanduser().resolve()
     if not out.exists():
         out.mkdir(parents=True, mode=0o700)  # a folder the demo makes holds private files only
@@ -135,36 +155,52 @@ def run(args: argparse.Namespace) -> int:
     try:
         with Tracker(data) as tracker:
             session = tracker.new_session(
-                device="roller", needle_mm=NEEDLE_MM, treated_regions=TREATED,
-                treated_at=treated_at, now=now,
-                notes="demo: SIMULATED follow-up photos (redness phantom)")
+                device="roller",
+                needle_mm=NEEDLE_MM,
+                treated_regions=TREATED,
+                treated_at=treated_at,
+                now=now,
+                notes="demo: SIMULATED follow-up photos (redness phantom)",
+            )
             tracker.save_questionnaire(session.id, DEMO_ANSWERS, at=treated_at - timedelta(minutes=20))
             step("session")
-            tracker.set_baseline(session.id, PhotoSource(
-                photo_path.read_bytes(), photo_path.name, taken_at=treated_at - timedelta(minutes=15)),
-                now=now)
+            tracker.set_baseline(
+                session.id,
+                PhotoSource(
+                    photo_path.read_bytes(), photo_path.name, taken_at=treated_at - timedelta(minutes=15)
+                ),
+                now=now,
+            )
             step("baseline and pre-treatment check")
             base = analyze_photo(load_photo(photo_path), tracker.engine, find_lesions=False)
             renders = simulated_follow_ups(base.photo.rgb, base.regions)
             step("simulated follow-ups")
-            sources = [PhotoSource(data_, f"{SIMULATED_PREFIX}-{h:g}h-{photo_path.stem}.jpg",
-                                   taken_at=treated_at + timedelta(hours=h, minutes=2))
-                       for h, data_, _ in renders]
+            sources = [
+                PhotoSource(
+                    data_,
+                    f"{SIMULATED_PREFIX}-{h:g}h-{photo_path.stem}.jpg",
+                    taken_at=treated_at + timedelta(hours=h, minutes=2),
+                )
+                for h, data_, _ in renders
+            ]
             tracker.add_photos(session.id, sources, now=now)
             step("follow-ups compared")
             _show_decisions(tracker, session.id)
             model = build_report(tracker, session.id, now=now, progress=lambda d, t, s: step(s))
             written = []
             for suffix in (".pdf", ".html"):
-                written.append(export_report(model, out / f"{REPORT_NAME}{suffix}",
-                                             progress=lambda d, t, s: None))
+                written.append(
+                    export_report(model, out / f"{REPORT_NAME}{suffix}", progress=lambda d, t, s: None)
+                )
                 step(f"{suffix[1:].upper()} written")
             status = tracker.status(session.id, now=now)
         bar(steps, steps, "done")
     finally:
         bar.finish()
-    print(f"Demo session {session.id} (baseline {photo_path.name}, follow-ups SIMULATED at "
-          f"{', '.join(f'{h:g}' for h in FOLLOW_UP_HOURS)} h): status {status.status}")
+    print(
+        f"Demo session {session.id} (baseline {photo_path.name}, follow-ups SIMULATED at "
+        f"{', '.join(f'{h:g}' for h in FOLLOW_UP_HOURS)} h): status {status.status}"
+    )
     if model.check is not None:
         print(f"Pre-treatment check: {model.check.decision}")
     for path in written:
@@ -183,8 +219,10 @@ def _show_decisions(tracker, session_id: int) -> None:
     from skintrack.core.protocol import POSTPONE_KINDS
 
     session = tracker.session(session_id)
-    rows = sorted(tracker.findings(session.baseline_photo_id),
-                  key=lambda f: -(f.finding.score if f.finding is not None else 0.0))
+    rows = sorted(
+        tracker.findings(session.baseline_photo_id),
+        key=lambda f: -(f.finding.score if f.finding is not None else 0.0),
+    )
     confirm = next((f for f in rows if f.kind not in POSTPONE_KINDS), None)
     if confirm is not None:
         tracker.set_finding_verdict(session.baseline_photo_id, confirm.finding_key, "confirmed")

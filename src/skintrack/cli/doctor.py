@@ -14,12 +14,18 @@ import sys
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data-dir", metavar="DIR",
-                   help="data folder (default: $SKINTRACK_HOME, else the user data folder)")
-    p.add_argument("--restore", nargs="?", const="newest", metavar="BACKUP",
-                   help="put a backup back as the database (default: the newest good one; or a "
-                        "file name from the list); the current database is set aside, not deleted. "
-                        "Close the app and other skintrack commands first")
+    p.add_argument(
+        "--data-dir", metavar="DIR", help="data folder (default: $SKINTRACK_HOME, else the user data folder)"
+    )
+    p.add_argument(
+        "--restore",
+        nargs="?",
+        const="newest",
+        metavar="BACKUP",
+        help="put a backup back as the database (default: the newest good one; or a "
+        "file name from the list); the current database is set aside, not deleted. "
+        "Close the app and other skintrack commands first",
+    )
 
 
 def _local(when) -> str:
@@ -48,8 +54,10 @@ def _restore(backup, data_dir) -> int:
     from skintrack.tracking import restore_backup
 
     aside = restore_backup(backup, data_dir)
-    print(f"restored the backup {backup.path.name} (taken {_local(backup.taken_at)}, "
-          f"{backup.sessions} session(s))")
+    print(
+        f"restored the backup {backup.path.name} (taken {_local(backup.taken_at)}, "
+        f"{backup.sessions} session(s))"
+    )
     if aside is not None:
         print(f"the database it replaces was moved to {aside} (not deleted)")
     return 0
@@ -79,14 +87,17 @@ def run(args: argparse.Namespace) -> int:
     if d.damaged:
         good = d.healthy_backups
         if not good:
-            print("the database cannot be used and there is no good backup; keep the file: "
-                  "nothing in it is deleted by skintrack")
+            print(
+                "the database cannot be used and there is no good backup; keep the file: "
+                "nothing in it is deleted by skintrack"
+            )
             return 1
-        print(f"the database cannot be used; put the backup {good[0].path.name} back with: "
-              "skintrack doctor --restore")
+        print(
+            f"the database cannot be used; put the backup {good[0].path.name} back with: "
+            "skintrack doctor --restore"
+        )
         if sys.stdin.isatty() and sys.stdout.isatty():
-            answer = input(f"Put {good[0].path.name} back now? The damaged database is kept "
-                           "aside. [y/N] ")
+            answer = input(f"Put {good[0].path.name} back now? The damaged database is kept aside. [y/N] ")
             if answer.strip().lower() in ("y", "yes"):
                 return _restore(good[0], args.data_dir)
     return 1 if d.problems else 0

@@ -14,15 +14,18 @@ from skintrack.cli import positive_id
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("session", type=positive_id, metavar="SESSION",
-                   help="session number (see `session list`)")
-    p.add_argument("-o", "--output", required=True, metavar="FILE",
-                   help="the report file: FILE.pdf or FILE.html")
-    p.add_argument("--data-dir", metavar="DIR",
-                   help="data folder (default: $SKINTRACK_HOME, else the user data folder)")
-    p.add_argument("--as-of", metavar="TIME",
-                   help="report the session as at this ISO time (default now; local time unless "
-                        "it has +02:00 or Z)")
+    p.add_argument("session", type=positive_id, metavar="SESSION", help="session number (see `session list`)")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="FILE", help="the report file: FILE.pdf or FILE.html"
+    )
+    p.add_argument(
+        "--data-dir", metavar="DIR", help="data folder (default: $SKINTRACK_HOME, else the user data folder)"
+    )
+    p.add_argument(
+        "--as-of",
+        metavar="TIME",
+        help="report the session as at this ISO time (default now; local time unless it has +02:00 or Z)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
 
@@ -70,8 +73,9 @@ def parse_as_of(text: str | None) -> datetime | None:
 
     if not text:
         return None
-    refused = SkintrackError(f"--as-of {shorten(for_terminal(text), 40)!r}: give an ISO time such "
-                             "as 2026-06-24T16:30")
+    refused = SkintrackError(
+        f"--as-of {shorten(for_terminal(text), 40)!r}: give an ISO time such as 2026-06-24T16:30"
+    )
     try:
         when = datetime.fromisoformat(text.strip())
         when = when if when.tzinfo is not None else when.astimezone()
@@ -82,8 +86,7 @@ def parse_as_of(text: str | None) -> datetime | None:
     return when
 
 
-def export_session(tracker, session_id: int, output: str, *, now: datetime | None = None,
-                   progress=None):
+def export_session(tracker, session_id: int, output: str, *, now: datetime | None = None, progress=None):
     """Build the report of one session and write it; return the path written.
 
     ``progress(done, total, text)`` sees one continuous count over reading the session and

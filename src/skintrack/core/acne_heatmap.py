@@ -107,8 +107,9 @@ class AcneHeatmap:
             out = np.asarray(self._net.forward())[0]
         return out[:, : -(-h // STRIDE), : -(-w // STRIDE)]
 
-    def detect(self, rgb: np.ndarray, mm_per_px: float | None = None,
-               threshold: float | None = None) -> HeatmapPeaks:
+    def detect(
+        self, rgb: np.ndarray, mm_per_px: float | None = None, threshold: float | None = None
+    ) -> HeatmapPeaks:
         """Lesion centres on an RGB photo, in its pixels.
 
         ``mm_per_px`` is the photo's scale; ``None`` means an ACNE04-like photo (the trained
@@ -143,8 +144,7 @@ def peaks(out: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np
     prob = 1.0 / (1.0 + np.exp(-logit))
     peak = (prob >= cv2.dilate(prob, np.ones((3, 3), np.uint8))) & (prob >= threshold)
     iy, ix = np.nonzero(peak)
-    xy = np.column_stack([(ix + out[1, iy, ix]) * STRIDE,
-                          (iy + out[2, iy, ix]) * STRIDE]).astype(np.float64)
+    xy = np.column_stack([(ix + out[1, iy, ix]) * STRIDE, (iy + out[2, iy, ix]) * STRIDE]).astype(np.float64)
     rad = np.exp(np.asarray(out[3, iy, ix], np.float64))
     p = prob[iy, ix].astype(np.float64)
     order = np.argsort(-p, kind="stable")

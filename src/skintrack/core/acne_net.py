@@ -40,10 +40,9 @@ def net_input(work, pts: np.ndarray) -> np.ndarray:
     h, w = work.mask.shape
     chans = np.empty((h, w, CHANNELS), np.float32)
     for c in range(3):
-        chans[..., c] = (work.lab[..., c] - np.float32(work.skin_lab[c])) * np.float32(
-            1.0 / LAB_SCALE[c])
+        chans[..., c] = (work.lab[..., c] - np.float32(work.skin_lab[c])) * np.float32(1.0 / LAB_SCALE[c])
     chans[..., 3] = work.dog[:k].max(0) * np.float32(1.0 / DOG_SCALE)
-    chans[..., 4] = work.dog[k:2 * k].max(0) * np.float32(1.0 / DOG_SCALE)
+    chans[..., 4] = work.dog[k : 2 * k].max(0) * np.float32(1.0 / DOG_SCALE)
     r = NET_RADIUS
     padded = cv2.copyMakeBorder(chans, r, r, r, r, cv2.BORDER_REPLICATE)
     # Row and column indices of every patch pixel: (n, S) each; fancy indexing gathers them.
@@ -76,7 +75,7 @@ class AcneNet:
         out = []
         with self._lock:
             for i in range(0, len(x), batch):
-                self._net.setInput(np.ascontiguousarray(x[i:i + batch], np.float32))
+                self._net.setInput(np.ascontiguousarray(x[i : i + batch], np.float32))
                 out.append(np.asarray(self._net.forward()).reshape(-1))
         logit = np.concatenate(out).astype(np.float64)
         return (1.0 / (1.0 + np.exp(-logit))).astype(np.float32)
@@ -120,19 +119,25 @@ def detect_acne_net(work, net: AcneNet | None = None, *, threshold: float | None
     pts = L.candidates(work, L.DETECT_MIN_Z)
     if net is None or not len(pts):
         empty = np.zeros((0, 2))
-        return L.AcneSpots(pts[:0], empty, np.zeros(0), np.zeros(0),
-                           np.zeros((0, len(L.FEATURE_NAMES)), np.float32))
+        return L.AcneSpots(
+            pts[:0], empty, np.zeros(0), np.zeros(0), np.zeros((0, len(L.FEATURE_NAMES)), np.float32)
+        )
     prob = net.predict(net_input(work, pts))
     thr = net.threshold if threshold is None else threshold
     keep = L.nms(pts, prob, L.NMS_RADIUS, thr)
     k = len(L.DOG_SIGMAS)
     kp = pts[keep]
-    resp = np.maximum(work.dog[:k, kp[:, 1], kp[:, 0]], work.dog[k:2 * k, kp[:, 1], kp[:, 0]])
+    resp = np.maximum(work.dog[:k, kp[:, 1], kp[:, 0]], work.dog[k : 2 * k, kp[:, 1], kp[:, 0]])
     radius = 1.5 * np.asarray(L.DOG_SIGMAS)[resp.argmax(0)] if len(keep) else np.zeros(0)
-    feats = (L.candidate_features(work, kp) if len(keep)
-             else np.zeros((0, len(L.FEATURE_NAMES)), np.float32))
-    return L.AcneSpots(work_xy=kp, photo_xy=work.to_photo(kp), radius_work=radius,
-                       score=prob[keep], features=feats, certainty=net.certainty(prob[keep]))
+    feats = L.candidate_features(work, kp) if len(keep) else np.zeros((0, len(L.FEATURE_NAMES)), np.float32)
+    return L.AcneSpots(
+        work_xy=kp,
+        photo_xy=work.to_photo(kp),
+        radius_work=radius,
+        score=prob[keep],
+        features=feats,
+        certainty=net.certainty(prob[keep]),
+    )
 
 
 def acne_net_detector(engine, net: AcneNet | None = None, *, threshold: float | None = None):

@@ -78,9 +78,11 @@ def analysis_reduction(face, size: tuple[int, int], start: int) -> int:
     need_width = max(WORK_FACE_WIDTH, DETAIL_MARGIN * SHARPNESS_FACE_WIDTH)
     k = int(start)
     while k > 1:
-        fine = (height / k >= need_height and face.width_px / k >= need_width
-                and (face.mm_per_px is None
-                     or face.mm_per_px * k <= MAX_CHECK_MM_PER_PX / DETAIL_MARGIN))
+        fine = (
+            height / k >= need_height
+            and face.width_px / k >= need_width
+            and (face.mm_per_px is None or face.mm_per_px * k <= MAX_CHECK_MM_PER_PX / DETAIL_MARGIN)
+        )
         if fine:
             break
         k //= 2
@@ -147,11 +149,18 @@ def analyze_photo(photo: Photo, engine: FaceEngine, *, find_lesions: bool = True
             findings = calibrate(findings, skin=skin)  # rule scores -> certainties (issue 13)
             timing["skin"] = (time.perf_counter() - t5) * 1e3
     if k > 1:
-        detection, regions, findings, skin = _to_photo_frame(k, size, detection, regions,
-                                                             findings, skin)
-    return Analysis(photo=photo, detection=detection, regions=regions, quality=quality,
-                    region_stats=stats, findings=findings, skin=skin, timing_ms=timing,
-                    reduction=k)
+        detection, regions, findings, skin = _to_photo_frame(k, size, detection, regions, findings, skin)
+    return Analysis(
+        photo=photo,
+        detection=detection,
+        regions=regions,
+        quality=quality,
+        region_stats=stats,
+        findings=findings,
+        skin=skin,
+        timing_ms=timing,
+        reduction=k,
+    )
 
 
 def _to_photo_frame(k: int, size: tuple[int, int], detection, regions, findings, skin):
@@ -166,8 +175,9 @@ def _to_photo_frame(k: int, size: tuple[int, int], detection, regions, findings,
         for f in findings:
             x, y = (float(v) for v in scale_points(np.array([f.x, f.y]), k))
             # The id hashes the position: it is taken from the photo's own pixels.
-            moved.append(dataclasses.replace(f, id=finding_id(f.kind, x, y), x=x, y=y,
-                                             radius_px=f.radius_px * k))
+            moved.append(
+                dataclasses.replace(f, id=finding_id(f.kind, x, y), x=x, y=y, radius_px=f.radius_px * k)
+            )
         findings = tuple(moved)
     if skin is not None:
         skin = skin.scaled(k)
@@ -201,8 +211,9 @@ def analysis_record(a: Analysis, *, decode_ms: float | None = None) -> dict:
             "faces": a.detection.count,
             "mm_per_px": _r(face.mm_per_px, 5) if face else None,
             "pose": (
-                {"yaw": _r(face.pose.yaw, 1), "pitch": _r(face.pose.pitch, 1),
-                 "roll": _r(face.pose.roll, 1)} if face else None
+                {"yaw": _r(face.pose.yaw, 1), "pitch": _r(face.pose.pitch, 1), "roll": _r(face.pose.roll, 1)}
+                if face
+                else None
             ),
             "box": list(face.box) if face else None,
         },

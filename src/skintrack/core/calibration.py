@@ -44,22 +44,60 @@ from skintrack.core.errors import SkintrackError
 
 #: ColorChecker Classic patch names, row by row from the dark-skin corner (patches 1-24).
 PATCH_NAMES = (
-    "dark skin", "light skin", "blue sky", "foliage", "blue flower", "bluish green",
-    "orange", "purplish blue", "moderate red", "purple", "yellow green", "orange yellow",
-    "blue", "green", "red", "yellow", "magenta", "cyan",
-    "white 9.5", "neutral 8", "neutral 6.5", "neutral 5", "neutral 3.5", "black 2",
+    "dark skin",
+    "light skin",
+    "blue sky",
+    "foliage",
+    "blue flower",
+    "bluish green",
+    "orange",
+    "purplish blue",
+    "moderate red",
+    "purple",
+    "yellow green",
+    "orange yellow",
+    "blue",
+    "green",
+    "red",
+    "yellow",
+    "magenta",
+    "cyan",
+    "white 9.5",
+    "neutral 8",
+    "neutral 6.5",
+    "neutral 5",
+    "neutral 3.5",
+    "black 2",
 )
 #: CIELAB (D50, 2°) of the ColorChecker Classic, November 2014 edition and later (X-Rite [1]_).
-CHART_LAB_D50 = np.array([
-    [37.54, 14.37, 14.92], [64.66, 19.27, 17.50], [49.32, -3.82, -22.54],
-    [43.46, -12.74, 22.72], [54.94, 9.61, -24.79], [70.48, -32.26, -0.37],
-    [62.73, 35.83, 56.50], [39.43, 10.75, -45.17], [50.57, 48.64, 16.67],
-    [30.10, 22.54, -20.87], [71.77, -24.13, 58.19], [71.51, 18.24, 67.37],
-    [28.37, 15.42, -49.80], [54.38, -39.72, 32.27], [42.43, 51.05, 28.62],
-    [81.80, 2.67, 80.41], [50.63, 51.28, -14.12], [49.57, -29.71, -28.32],
-    [95.19, -1.03, 2.93], [81.29, -0.57, 0.44], [66.89, -0.75, -0.06],
-    [50.76, -0.13, 0.14], [35.63, -0.46, -0.48], [20.64, 0.07, -0.46],
-])
+CHART_LAB_D50 = np.array(
+    [
+        [37.54, 14.37, 14.92],
+        [64.66, 19.27, 17.50],
+        [49.32, -3.82, -22.54],
+        [43.46, -12.74, 22.72],
+        [54.94, 9.61, -24.79],
+        [70.48, -32.26, -0.37],
+        [62.73, 35.83, 56.50],
+        [39.43, 10.75, -45.17],
+        [50.57, 48.64, 16.67],
+        [30.10, 22.54, -20.87],
+        [71.77, -24.13, 58.19],
+        [71.51, 18.24, 67.37],
+        [28.37, 15.42, -49.80],
+        [54.38, -39.72, 32.27],
+        [42.43, 51.05, 28.62],
+        [81.80, 2.67, 80.41],
+        [50.63, 51.28, -14.12],
+        [49.57, -29.71, -28.32],
+        [95.19, -1.03, 2.93],
+        [81.29, -0.57, 0.44],
+        [66.89, -0.75, -0.06],
+        [50.76, -0.13, 0.14],
+        [35.63, -0.46, -0.48],
+        [20.64, 0.07, -0.46],
+    ]
+)
 #: The chart in linear sRGB (Bradford-adapted to D65). Cyan lies slightly outside sRGB (red < 0).
 CHART_LINEAR = linear_from_lab_d50(CHART_LAB_D50)
 #: The chart in CIELAB for D65, the space every ΔE here is measured in.
@@ -80,8 +118,13 @@ DETECT_LONG_SIDE = 1600
 #: Patch values (8-bit) at or above this are clipped and left out of fits.
 CLIPPED = 250.0
 
-METHODS = ("srgb+matrix", "srgb+root_polynomial", "tone_curve+matrix",
-           "tone_curve+root_polynomial", "opencv_ccm")
+METHODS = (
+    "srgb+matrix",
+    "srgb+root_polynomial",
+    "tone_curve+matrix",
+    "tone_curve+root_polynomial",
+    "opencv_ccm",
+)
 
 
 class CalibrationError(SkintrackError):
@@ -149,6 +192,7 @@ class Calibration:
 
 # --- Detection ---------------------------------------------------------------------------------------
 
+
 def find_chart(rgb: np.ndarray) -> ChartDetection | None:
     """Find a ColorChecker Classic in an RGB ``uint8`` photo, or ``None``.
 
@@ -185,6 +229,7 @@ def find_chart(rgb: np.ndarray) -> ChartDetection | None:
 
 
 # --- Models ------------------------------------------------------------------------------------------
+
 
 def _rp2(lin: np.ndarray) -> np.ndarray:
     """Degree-2 root-polynomial terms: R, G, B, sqrt(RG), sqrt(GB), sqrt(RB) [2]_ (they scale
@@ -254,8 +299,9 @@ def _fit_opencv(rgb8: np.ndarray, use: np.ndarray) -> dict:
     import cv2
 
     src = (rgb8 / 255.0).reshape(24, 1, 3).astype(np.float64)
-    model = cv2.ccm.ColorCorrectionModel(src, CHART_LAB_D50.reshape(24, 1, 3).astype(np.float64),
-                                         cv2.ccm.COLOR_SPACE_LAB_D50_2)
+    model = cv2.ccm.ColorCorrectionModel(
+        src, CHART_LAB_D50.reshape(24, 1, 3).astype(np.float64), cv2.ccm.COLOR_SPACE_LAB_D50_2
+    )
     model.setColorSpace(cv2.ccm.COLOR_SPACE_SRGB)
     model.setCcmType(cv2.ccm.CCM_LINEAR)
     model.setDistance(cv2.ccm.DISTANCE_CIE2000)
@@ -287,8 +333,9 @@ def held_out_errors(method: str, rgb8: np.ndarray, use: np.ndarray) -> tuple[np.
     return de, da
 
 
-def fit_calibration(patches: np.ndarray, *, methods: tuple[str, ...] = METHODS,
-                    chart: ChartDetection | None = None) -> Calibration:
+def fit_calibration(
+    patches: np.ndarray, *, methods: tuple[str, ...] = METHODS, chart: ChartDetection | None = None
+) -> Calibration:
     """Fit the best correction for 24 measured patch colours (8-bit RGB means).
 
     Raises
@@ -304,7 +351,8 @@ def fit_calibration(patches: np.ndarray, *, methods: tuple[str, ...] = METHODS,
     if use.sum() < 18 or not use[list(SKIN_PATCHES)].all():
         raise CalibrationError(
             f"the colour chart is over- or under-exposed ({24 - int(use.sum())} of 24 patches "
-            "clipped); photograph it in softer, even light")
+            "clipped); photograph it in softer, even light"
+        )
     best = None
     for method in methods:
         de, da = held_out_errors(method, rgb8, use)
@@ -317,16 +365,22 @@ def fit_calibration(patches: np.ndarray, *, methods: tuple[str, ...] = METHODS,
     # The a* error where it matters: the two skin patches, each predicted by a fit that did not
     # see it (a pessimistic stand-in for skin, which the real fit does see), with a floor for
     # the luck of two patches.
-    a_u = max(MIN_A_STAR_UNCERTAINTY,
-              1.96 * float(np.sqrt(np.nanmean(np.square(da[list(SKIN_PATCHES)])))))
-    cal = Calibration(method=method, held_out_delta_e=mean, held_out_max=float(np.nanmax(de)),
-                      held_out_per_patch=de, a_star_uncertainty=a_u,
-                      params=_fit(method, rgb8, use), chart=chart)
+    a_u = max(MIN_A_STAR_UNCERTAINTY, 1.96 * float(np.sqrt(np.nanmean(np.square(da[list(SKIN_PATCHES)])))))
+    cal = Calibration(
+        method=method,
+        held_out_delta_e=mean,
+        held_out_max=float(np.nanmax(de)),
+        held_out_per_patch=de,
+        a_star_uncertainty=a_u,
+        params=_fit(method, rgb8, use),
+        chart=chart,
+    )
     if mean > MAX_HELD_OUT_DELTA_E:
         raise CalibrationError(
             f"the colour chart calibration is not reliable (held-out ΔE2000 {mean:.1f}, more "
             f"than {MAX_HELD_OUT_DELTA_E:.0f}); photograph the chart flat, evenly lit, without "
-            "glare, and fill more of the frame with it")
+            "glare, and fill more of the frame with it"
+        )
     return cal
 
 

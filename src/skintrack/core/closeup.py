@@ -92,8 +92,9 @@ CRUST_MIN_DHUE_DEG = 8.0
 #: Limits of a plausible given scale (mm per photo pixel).
 MM_PER_PX_RANGE = (0.005, 5.0)
 
-NO_SKIN = Problem("no_skin", "Too little skin found: photograph the patch of skin so that it "
-                             "fills most of the photo.")
+NO_SKIN = Problem(
+    "no_skin", "Too little skin found: photograph the patch of skin so that it fills most of the photo."
+)
 TOO_DARK = Problem("too_dark", "Too dark: add light.")
 TOO_BRIGHT = Problem("too_bright", "Too bright: step out of direct light or turn off the flash.")
 #: Median skin L* limits, as for a face (core/quality.py).
@@ -128,11 +129,15 @@ class CloseUp:
             raise ValueError("CloseUp.skin_share must be within 0-1")
 
     def to_record(self) -> dict:
-        return {"mm_per_px": round(self.mm_per_px, 5), "scale_assumed": self.scale_assumed,
-                "assumed_frame_mm": ASSUMED_FRAME_MM if self.scale_assumed else None,
-                "skin_share": round(self.skin_share, 3),
-                "skin_lab": [round(v, 2) for v in self.skin_lab],
-                "ita_deg": round(self.ita_deg, 1), "lips_found": self.lips_found}
+        return {
+            "mm_per_px": round(self.mm_per_px, 5),
+            "scale_assumed": self.scale_assumed,
+            "assumed_frame_mm": ASSUMED_FRAME_MM if self.scale_assumed else None,
+            "skin_share": round(self.skin_share, 3),
+            "skin_lab": [round(v, 2) for v in self.skin_lab],
+            "ita_deg": round(self.ita_deg, 1),
+            "lips_found": self.lips_found,
+        }
 
 
 def assumed_mm_per_px(width: int, height: int) -> float:
@@ -144,8 +149,10 @@ def check_mm_per_px(mm_per_px: float) -> float:
     """A given scale, checked (``ValueError`` with one sentence when implausible)."""
     lo, hi = MM_PER_PX_RANGE
     if not np.isfinite(mm_per_px) or not lo <= mm_per_px <= hi:
-        raise ValueError(f"a scale of {mm_per_px:g} mm per pixel is not plausible for a photo of "
-                         f"skin (expected {lo:g}-{hi:g})")
+        raise ValueError(
+            f"a scale of {mm_per_px:g} mm per pixel is not plausible for a photo of "
+            f"skin (expected {lo:g}-{hi:g})"
+        )
     return float(mm_per_px)
 
 
@@ -174,8 +181,13 @@ def skin_by_colour(lab: np.ndarray, mmpp: float):
     L_, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
     hue = _hue_deg(lab)
     chroma = np.hypot(a, b)
-    band = ((hue >= SKIN_HUE_DEG[0]) & (hue <= SKIN_HUE_DEG[1]) & (chroma >= SKIN_MIN_CHROMA)
-            & (L_ >= SKIN_L[0]) & (L_ <= SKIN_L[1]))
+    band = (
+        (hue >= SKIN_HUE_DEG[0])
+        & (hue <= SKIN_HUE_DEG[1])
+        & (chroma >= SKIN_MIN_CHROMA)
+        & (L_ >= SKIN_L[0])
+        & (L_ <= SKIN_L[1])
+    )
     if band.sum() < 50:
         return np.zeros_like(band), np.zeros_like(band), (60.0, 12.0, 15.0)
     med = np.median(lab[band], axis=0)
@@ -192,9 +204,13 @@ def skin_by_colour(lab: np.ndarray, mmpp: float):
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * k + 1, 2 * k + 1))
     # Lips are pinker than skin (a hue nearer red); crusts, redder than skin too, are yellower.
     skin_hue = float(np.degrees(np.arctan2(skin_lab[2], skin_lab[1])))
-    red = cv2.morphologyEx(((a - skin_lab[1] >= LIP_DA) & (L_ >= SKIN_L[0])
-                            & (hue <= skin_hue - LIP_HUE_BELOW_DEG)).astype(np.uint8),
-                           cv2.MORPH_OPEN, kernel)
+    red = cv2.morphologyEx(
+        ((a - skin_lab[1] >= LIP_DA) & (L_ >= SKIN_L[0]) & (hue <= skin_hue - LIP_HUE_BELOW_DEG)).astype(
+            np.uint8
+        ),
+        cv2.MORPH_OPEN,
+        kernel,
+    )
     lips = np.zeros(red.shape, bool)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(red, connectivity=8)
     for i in range(1, n):
@@ -257,16 +273,27 @@ def analyze_close_up(rgb: np.ndarray, *, mm_per_px: float | None = None) -> Clos
     skin, lips, skin_lab = skin_by_colour(lab, work_mm)
     share = float(skin.mean())
     grow = max(1, int(round(L.FEATURE_MARGIN_MM / work_mm)))
-    lips_grown = (cv2.dilate(lips.astype(np.uint8), np.ones((2 * grow + 1,) * 2, np.uint8))
-                  .astype(bool) if lips.any() else lips)
+    lips_grown = (
+        cv2.dilate(lips.astype(np.uint8), np.ones((2 * grow + 1,) * 2, np.uint8)).astype(bool)
+        if lips.any()
+        else lips
+    )
     patches = []
     if share >= MIN_SKIN_SHARE:
-        patches = L.patches_in(lab, skin_lab, work_mm, area=skin, skin=skin, lips=lips,
-                               lips_grown=lips_grown, reference_max_db=REFERENCE_MAX_DB,
-                               reference_mm=REFERENCE_MM, max_growth=MAX_GROWTH,
-                               dark_crusts=DARK_CRUSTS)
-    patches = [p for p in patches if p.kind != "crust" or crust_hue_shift(lab, skin, p)
-               >= CRUST_MIN_DHUE_DEG]
+        patches = L.patches_in(
+            lab,
+            skin_lab,
+            work_mm,
+            area=skin,
+            skin=skin,
+            lips=lips,
+            lips_grown=lips_grown,
+            reference_max_db=REFERENCE_MAX_DB,
+            reference_mm=REFERENCE_MM,
+            max_growth=MAX_GROWTH,
+            dark_crusts=DARK_CRUSTS,
+        )
+    patches = [p for p in patches if p.kind != "crust" or crust_hue_shift(lab, skin, p) >= CRUST_MIN_DHUE_DEG]
     findings = []
     for p in patches:
         x, y = (p.work_xy[0] + 0.5) / scale_x - 0.5, (p.work_xy[1] + 0.5) / scale_y - 0.5
@@ -276,10 +303,18 @@ def analyze_close_up(rgb: np.ndarray, *, mm_per_px: float | None = None) -> Clos
         # often than a lesion, and a person centres the spot they worry about.
         if min(x, y, w - 1 - x, h - 1 - y) < BORDER_SHARE * r:
             continue
-        findings.append(L.Finding(
-            id=L.finding_id(p.kind, x, y), kind=p.kind, x=float(x), y=float(y),
-            radius_px=float(r), diameter_mm=float(2 * r * mmpp), region=None,
-            score=round(p.score, 3)))
+        findings.append(
+            L.Finding(
+                id=L.finding_id(p.kind, x, y),
+                kind=p.kind,
+                x=float(x),
+                y=float(y),
+                radius_px=float(r),
+                diameter_mm=float(2 * r * mmpp),
+                region=None,
+                score=round(p.score, 3),
+            )
+        )
     from skintrack.core.evidence import calibrate
 
     findings = list(calibrate(findings, close_up=True))  # rule scores -> certainties (issue 13)
@@ -290,7 +325,14 @@ def analyze_close_up(rgb: np.ndarray, *, mm_per_px: float | None = None) -> Clos
         problems.append(TOO_DARK)
     elif skin_lab[0] > BRIGHT_L:
         problems.append(TOO_BRIGHT)
-    return CloseUp(findings=tuple(findings), quality=Quality(tuple(problems)), mm_per_px=mmpp,
-                   scale_assumed=assumed, skin_share=share, skin_lab=skin_lab,
-                   ita_deg=float(ita_deg(skin_lab[0], skin_lab[2])), lips_found=bool(lips.any()),
-                   timing_ms={"close_up": (time.perf_counter() - t0) * 1e3})
+    return CloseUp(
+        findings=tuple(findings),
+        quality=Quality(tuple(problems)),
+        mm_per_px=mmpp,
+        scale_assumed=assumed,
+        skin_share=share,
+        skin_lab=skin_lab,
+        ita_deg=float(ita_deg(skin_lab[0], skin_lab[2])),
+        lips_found=bool(lips.any()),
+        timing_ms={"close_up": (time.perf_counter() - t0) * 1e3},
+    )

@@ -40,9 +40,7 @@ import numpy as np
 
 #: Linear sRGB -> CIE XYZ (D65), IEC 61966-2-1 [1]_.
 SRGB_TO_XYZ = np.array(
-    [[0.4124564, 0.3575761, 0.1804375],
-     [0.2126729, 0.7151522, 0.0721750],
-     [0.0193339, 0.1191920, 0.9503041]],
+    [[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750], [0.0193339, 0.1191920, 0.9503041]],
     dtype=np.float64,
 )
 XYZ_TO_SRGB = np.linalg.inv(SRGB_TO_XYZ)
@@ -73,6 +71,7 @@ STAT_FIELDS = ("a_star", "a_star_p90", "erythema_index", "melanin_index", "ita_d
 
 
 # --- sRGB transfer curve ---------------------------------------------------------------------------
+
 
 def _decode(v: np.ndarray) -> np.ndarray:
     return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
@@ -131,6 +130,7 @@ def linear_to_srgb8(lin: np.ndarray) -> np.ndarray:
 
 
 # --- CIELAB ------------------------------------------------------------------------------------------
+
 
 def lab_from_srgb8(rgb: np.ndarray) -> np.ndarray:
     """CIELAB (D65) of an 8-bit sRGB image ``(h, w, 3)``, ``float32``.
@@ -225,6 +225,7 @@ def linear_from_lab_d50(lab_d50: np.ndarray) -> np.ndarray:
 
 # --- Skin indices ------------------------------------------------------------------------------------
 
+
 def erythema_index(lin: np.ndarray) -> np.ndarray:
     """Erythema index from linear red and green reflectance (Dawson et al. 1980 [2]_).
 
@@ -283,6 +284,7 @@ def skin_tone(ita: float) -> str:
 
 # --- Colour difference -------------------------------------------------------------------------------
 
+
 def delta_e_2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
     """CIEDE2000 colour difference (kL = kC = kH = 1), vectorised, after Sharma et al. 2005 [5]_.
 
@@ -324,11 +326,19 @@ def delta_e_2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
     hm = np.where(
         c1p * c2p == 0,
         hsum,
-        np.where(np.abs(h1p - h2p) <= 180.0, hsum / 2.0,
-                 np.where(hsum < 360.0, (hsum + 360.0) / 2.0, (hsum - 360.0) / 2.0)),
+        np.where(
+            np.abs(h1p - h2p) <= 180.0,
+            hsum / 2.0,
+            np.where(hsum < 360.0, (hsum + 360.0) / 2.0, (hsum - 360.0) / 2.0),
+        ),
     )
-    t = (1.0 - 0.17 * np.cos(np.radians(hm - 30.0)) + 0.24 * np.cos(np.radians(2.0 * hm))
-         + 0.32 * np.cos(np.radians(3.0 * hm + 6.0)) - 0.20 * np.cos(np.radians(4.0 * hm - 63.0)))
+    t = (
+        1.0
+        - 0.17 * np.cos(np.radians(hm - 30.0))
+        + 0.24 * np.cos(np.radians(2.0 * hm))
+        + 0.32 * np.cos(np.radians(3.0 * hm + 6.0))
+        - 0.20 * np.cos(np.radians(4.0 * hm - 63.0))
+    )
     d_theta = 30.0 * np.exp(-(((hm - 275.0) / 25.0) ** 2))
     cm7p = cmp_**7
     rc = 2.0 * np.sqrt(cm7p / (cm7p + 25.0**7))
@@ -364,7 +374,6 @@ def central_mean(values: np.ndarray) -> float:
     k1 = max(k0 + 1, int(round(v.size * CENTRAL_RANGE[1] / 100.0)))
     part = np.partition(v, (k0, k1 - 1))
     return float(part[k0:k1].mean(dtype=np.float64))
-
 
 
 def skin_statistics(lab: np.ndarray, lin: np.ndarray) -> dict:

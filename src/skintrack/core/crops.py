@@ -22,10 +22,17 @@ RING_RGB = (255, 221, 0)
 PAD_RGB = (0, 0, 0)
 
 
-def finding_crop(rgb: np.ndarray, x: float, y: float, radius_px: float,
-                 face_width_px: float | None = None, *, size: int = 200,
-                 ring_rgb: tuple[int, int, int] = RING_RGB,
-                 pad_rgb: tuple[int, int, int] = PAD_RGB) -> np.ndarray:
+def finding_crop(
+    rgb: np.ndarray,
+    x: float,
+    y: float,
+    radius_px: float,
+    face_width_px: float | None = None,
+    *,
+    size: int = 200,
+    ring_rgb: tuple[int, int, int] = RING_RGB,
+    pad_rgb: tuple[int, int, int] = PAD_RGB,
+) -> np.ndarray:
     """A ``(size, size, 3) uint8`` close-up of the spot at photo pixel (``x``, ``y``).
 
     Parameters
@@ -57,10 +64,15 @@ def finding_crop(rgb: np.ndarray, x: float, y: float, radius_px: float,
     if sx1 > sx0 and sy1 > sy0:
         window[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0] = rgb[sy0:sy1, sx0:sx1]
     scale = size / side
-    out = cv2.resize(window, (size, size),
-                     interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    out = cv2.resize(window, (size, size), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
     ring = max(4.0, (r * RING_RADII + RING_GAP_PX) * scale)
     centre = (int(round((float(x) - x0) * scale)), int(round((float(y) - y0) * scale)))
-    cv2.circle(out, centre, int(round(ring)), tuple(int(c) for c in ring_rgb),
-               max(1, size // 90), lineType=cv2.LINE_AA)
+    cv2.circle(
+        out,
+        centre,
+        int(round(ring)),
+        tuple(int(c) for c in ring_rgb),
+        max(1, size // 90),
+        lineType=cv2.LINE_AA,
+    )
     return out

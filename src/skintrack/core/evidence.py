@@ -96,16 +96,25 @@ class RuleCalibration:
 FACE_RULES: dict[str, RuleCalibration] = {
     "open_wound": RuleCalibration(
         scores=(0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99),
-        found=(18, 18, 18, 18, 17, 16, 11, 9), real=24,
-        clear=(3, 3, 3, 1, 1, 1, 1, 1), faces=300),
+        found=(18, 18, 18, 18, 17, 16, 11, 9),
+        real=24,
+        clear=(3, 3, 3, 1, 1, 1, 1, 1),
+        faces=300,
+    ),
     "crust": RuleCalibration(
         scores=(0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99),
-        found=(14, 14, 14, 14, 14, 14, 14, 14), real=24,
-        clear=(9, 6, 6, 6, 6, 6, 6, 4), faces=300),
+        found=(14, 14, 14, 14, 14, 14, 14, 14),
+        real=24,
+        clear=(9, 6, 6, 6, 6, 6, 6, 4),
+        faces=300,
+    ),
     "cold_sore": RuleCalibration(
         scores=(0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99),
-        found=(13, 10, 10, 10, 8, 8, 1, 0), real=24,
-        clear=(8, 6, 6, 6, 3, 2, 0, 0), faces=300),
+        found=(13, 10, 10, 10, 8, 8, 1, 0),
+        real=24,
+        clear=(8, 6, 6, 6, 3, 2, 0, 0),
+        faces=300,
+    ),
 }
 #: Close-up check (the 43 dermnet-dev photos: a photo counts as found by a rule when that rule
 #: reports its kind on it, whatever the photo's own kind; 895 close-ups of clear skin cut around
@@ -117,16 +126,25 @@ FACE_RULES: dict[str, RuleCalibration] = {
 CLOSE_UP_RULES: dict[str, RuleCalibration] = {
     "open_wound": RuleCalibration(
         scores=(0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99),
-        found=(17, 17, 17, 12, 3, 1, 0, 0), real=43,
-        clear=(27, 27, 27, 10, 5, 3, 2, 2), faces=895),
+        found=(17, 17, 17, 12, 3, 1, 0, 0),
+        real=43,
+        clear=(27, 27, 27, 10, 5, 3, 2, 2),
+        faces=895,
+    ),
     "crust": RuleCalibration(
         scores=(0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99),
-        found=(6, 5, 5, 5, 5, 5, 5, 4), real=43,
-        clear=(26, 24, 24, 24, 23, 20, 14, 8), faces=895),
+        found=(6, 5, 5, 5, 5, 5, 5, 4),
+        real=43,
+        clear=(26, 24, 24, 24, 23, 20, 14, 8),
+        faces=895,
+    ),
     "cold_sore": RuleCalibration(
         scores=(0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99),
-        found=(14, 13, 13, 13, 9, 9, 8, 4), real=43,
-        clear=(12, 11, 11, 10, 9, 6, 3, 1), faces=895),
+        found=(14, 13, 13, 13, 9, 9, 8, 4),
+        real=43,
+        clear=(12, 11, 11, 10, 9, 6, 3, 1),
+        faces=895,
+    ),
 }
 
 
@@ -135,8 +153,7 @@ def rule_certainty(kind: str, score: float, *, close_up: bool = False) -> float:
     table = (CLOSE_UP_RULES if close_up else FACE_RULES).get(kind)
     if table is None:
         return float(score)
-    prevalence = (protocol.CLOSE_UP_LESION_PREVALENCE if close_up
-                  else protocol.LESION_PREVALENCE)
+    prevalence = protocol.CLOSE_UP_LESION_PREVALENCE if close_up else protocol.LESION_PREVALENCE
     return table.certainty(float(score), prevalence)
 
 
@@ -183,8 +200,7 @@ class InflamedEvidence:
 
     @property
     def active(self) -> bool:
-        return bool(self.ids) and (self.expected > protocol.INFLAMED_EXPECTED_MAX
-                                   or self.certain)
+        return bool(self.ids) and (self.expected > protocol.INFLAMED_EXPECTED_MAX or self.certain)
 
 
 def inflamed_evidence(items) -> InflamedEvidence:

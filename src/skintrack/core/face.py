@@ -40,9 +40,44 @@ IRIS_DIAMETER_MM = 11.7
 # Landmark indices (MediaPipe face mesh topology). Iris points exist only in the 478-point model.
 RIGHT_IRIS = (468, 469, 470, 471, 472)  # person's right eye: centre, then 4 edge points
 LEFT_IRIS = (473, 474, 475, 476, 477)
-FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400,
-             377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67,
-             109)
+FACE_OVAL = (
+    10,
+    338,
+    297,
+    332,
+    284,
+    251,
+    389,
+    356,
+    454,
+    323,
+    361,
+    288,
+    397,
+    365,
+    379,
+    378,
+    400,
+    377,
+    152,
+    148,
+    176,
+    149,
+    150,
+    136,
+    172,
+    58,
+    132,
+    93,
+    234,
+    127,
+    162,
+    21,
+    54,
+    103,
+    67,
+    109,
+)
 
 
 @dataclass(frozen=True)
@@ -151,8 +186,14 @@ class FaceEngine:
     followed. Finds up to ``max_faces`` faces so that "more than one face" can be reported.
     """
 
-    def __init__(self, *, mode: str = "image", max_faces: int = 2, model: Path | None = None,
-                 min_confidence: float = 0.5) -> None:
+    def __init__(
+        self,
+        *,
+        mode: str = "image",
+        max_faces: int = 2,
+        model: Path | None = None,
+        min_confidence: float = 0.5,
+    ) -> None:
         if mode not in ("image", "video"):
             raise ValueError("mode must be 'image' or 'video'")
         if max_faces < 1:
@@ -182,8 +223,13 @@ class FaceEngine:
         self._nets = None
         self._tracked = []
 
-    def detect(self, rgb: np.ndarray, *, timestamp_ms: int | None = None,
-               attempts: tuple[tuple[float, bool], ...] = RETRY_ATTEMPTS) -> FaceDetection:
+    def detect(
+        self,
+        rgb: np.ndarray,
+        *,
+        timestamp_ms: int | None = None,
+        attempts: tuple[tuple[float, bool], ...] = RETRY_ATTEMPTS,
+    ) -> FaceDetection:
         """Find faces in an oriented RGB ``uint8`` image; points in pixels of ``rgb``.
 
         A still photo is tried as it is and then, while no face is found, with the retries of
@@ -218,8 +264,12 @@ class FaceEngine:
             faces.append(_make_face(full.astype(np.float32), mat, w, h))
         faces.sort(key=lambda f: -f.width_px)
         t3 = time.perf_counter()
-        timing = {"downscale": (t1 - t0) * 1e3, "landmarks": (t2 - t1) * 1e3,
-                  "geometry": (t3 - t2) * 1e3, "attempts": float(n_attempts)}
+        timing = {
+            "downscale": (t1 - t0) * 1e3,
+            "landmarks": (t2 - t1) * 1e3,
+            "geometry": (t3 - t2) * 1e3,
+            "attempts": float(n_attempts),
+        }
         return FaceDetection(faces=tuple(faces), image_size=(w, h), timing_ms=timing)
 
     def _open_nets(self) -> FaceNets:
@@ -241,8 +291,7 @@ class FaceEngine:
         """Detector, then landmarks in each detection's crop: MediaPipe's image mode."""
         from skintrack.core.face_nets import roi_from_detection
 
-        dets = self._open_nets().detect(img, min_score=self.min_confidence,
-                                        max_faces=self.max_faces)
+        dets = self._open_nets().detect(img, min_score=self.min_confidence, max_faces=self.max_faces)
         rois = [roi_from_detection(d) for d in dets]
         return self._landmarks_of(img, [r for r in rois if r is not None])
 
@@ -253,8 +302,7 @@ class FaceEngine:
 
         found = self._landmarks_of(small, self._tracked)
         if len(found) < self.max_faces:
-            dets = self._open_nets().detect(small, min_score=self.min_confidence,
-                                            max_faces=self.max_faces)
+            dets = self._open_nets().detect(small, min_score=self.min_confidence, max_faces=self.max_faces)
             rois = [r for r in (roi_from_detection(d) for d in dets) if r is not None]
             # A detection of a face already followed is the same face: keep the followed one.
             new = [r for r in rois if all(r.iou(f[1]) <= self.min_confidence for f in found)]
@@ -290,8 +338,7 @@ class FaceEngine:
             px, py = round(border * sw), round(border * sh)
             img = small[:, ::-1] if mirrored else small
             if px or py:
-                img = cv2.copyMakeBorder(img, py, py, px, px, cv2.BORDER_CONSTANT,
-                                         value=(128, 128, 128))
+                img = cv2.copyMakeBorder(img, py, py, px, px, cv2.BORDER_CONSTANT, value=(128, 128, 128))
             found = self._find(np.ascontiguousarray(img))
             if not found:
                 continue
@@ -334,8 +381,11 @@ def scaled_face(face: Face, k: float, size: tuple[int, int]) -> Face:
 
 def scaled_detection(det: FaceDetection, k: float, size: tuple[int, int]) -> FaceDetection:
     """:func:`scaled_face` for every face of ``det``; ``size`` is the larger image's."""
-    return FaceDetection(faces=tuple(scaled_face(f, k, size) for f in det.faces),
-                         image_size=(int(size[0]), int(size[1])), timing_ms=dict(det.timing_ms))
+    return FaceDetection(
+        faces=tuple(scaled_face(f, k, size) for f in det.faces),
+        image_size=(int(size[0]), int(size[1])),
+        timing_ms=dict(det.timing_ms),
+    )
 
 
 def mirror_permutation(model: bytes) -> np.ndarray | None:

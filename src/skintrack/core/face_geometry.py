@@ -66,11 +66,11 @@ def _fields(buf: bytes) -> Iterator[tuple[int, int, Any]]:
             value, i = _varint(buf, i)
         elif kind == 2:
             n, i = _varint(buf, i)
-            value, i = buf[i:i + n], i + n
+            value, i = buf[i : i + n], i + n
         elif kind == 5:
-            value, i = struct.unpack("<f", buf[i:i + 4])[0], i + 4
+            value, i = struct.unpack("<f", buf[i : i + 4])[0], i + 4
         elif kind == 1:
-            value, i = buf[i:i + 8], i + 8
+            value, i = buf[i : i + 8], i + 8
         else:
             raise ValueError("unsupported protobuf wire type")
         yield key >> 3, kind, value
@@ -145,8 +145,7 @@ def _procrustes(source: np.ndarray, target: np.ndarray, weights: np.ndarray) -> 
     return mat
 
 
-def pose_matrix(norm_landmarks: np.ndarray, width: int, height: int,
-                face: CanonicalFace) -> np.ndarray:
+def pose_matrix(norm_landmarks: np.ndarray, width: int, height: int, face: CanonicalFace) -> np.ndarray:
     """The facial transformation matrix (canonical face -> camera space) of one face.
 
     ``norm_landmarks`` are the first 468 points normalised to the ``width`` x ``height`` frame

@@ -58,7 +58,8 @@ class Roi:
 
     def __post_init__(self) -> None:
         if not (self.width > 0 and self.height > 0) or not all(
-                math.isfinite(v) for v in (self.cx, self.cy, self.width, self.height, self.rotation)):
+            math.isfinite(v) for v in (self.cx, self.cy, self.width, self.height, self.rotation)
+        ):
             raise ValueError("Roi needs a finite centre and rotation and a positive size")
 
     def iou(self, other: Roi) -> float:
@@ -190,8 +191,9 @@ def crop(rgb: np.ndarray, roi: Roi, size: int, *, zero_border: bool) -> np.ndarr
     dst = np.array([[0, size], [0, 0], [size, 0]], np.float32)
     m = cv2.getAffineTransform(corners[:3].astype(np.float32), dst)
     border = cv2.BORDER_CONSTANT if zero_border else cv2.BORDER_REPLICATE
-    return cv2.warpAffine(rgb, m, (size, size), flags=cv2.INTER_LINEAR, borderMode=border,
-                          borderValue=(0, 0, 0))
+    return cv2.warpAffine(
+        rgb, m, (size, size), flags=cv2.INTER_LINEAR, borderMode=border, borderValue=(0, 0, 0)
+    )
 
 
 def _blob(img: np.ndarray, scale: float, offset: float) -> np.ndarray:
@@ -233,8 +235,7 @@ class FaceNets:
         for box, kps, score in found:
             b = box.reshape(2, 2) * side - off
             x0, y0, x1, y1 = (float(v) for v in b.ravel())
-            out.append(Detection(box=(x0, y0, x1, y1),
-                                 keypoints=kps * side - off, score=score))
+            out.append(Detection(box=(x0, y0, x1, y1), keypoints=kps * side - off, score=score))
         return out
 
     def landmarks(self, rgb: np.ndarray, roi: Roi) -> tuple[np.ndarray, float]:

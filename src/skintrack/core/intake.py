@@ -114,8 +114,7 @@ class Photo:
             if self.jpeg is None or self.size is None:
                 raise ValueError("a Photo decoded on first use needs its JPEG source and size")
         else:
-            if (not isinstance(rgb, np.ndarray) or rgb.ndim != 3 or rgb.shape[2] != 3
-                    or rgb.dtype != np.uint8):
+            if not isinstance(rgb, np.ndarray) or rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
                 raise ValueError("Photo.rgb must be an (h, w, 3) uint8 array")
             # The array is the photo: a source or size left from another photo must not stand in.
             object.__setattr__(self, "jpeg", None)
@@ -126,8 +125,10 @@ class Photo:
             raise ValueError("Photo.taken_at must be timezone-aware")
 
     def __repr__(self) -> str:  # without the pixels (and without decoding them)
-        return (f"Photo(path={self.path!r}, size={self.size}, format={self.format!r}, "
-                f"sha256={self.sha256[:12]!r}..., taken_at={self.taken_at!r})")
+        return (
+            f"Photo(path={self.path!r}, size={self.size}, format={self.format!r}, "
+            f"sha256={self.sha256[:12]!r}..., taken_at={self.taken_at!r})"
+        )
 
     def _full_size(self) -> tuple[int, int]:
         """``size``, which :meth:`__post_init__` always sets."""
@@ -171,8 +172,9 @@ class Photo:
         src = self.jpeg
         w, h = self._full_size()
         # Without a JPEG source the array above was every scale (``__post_init__``).
-        if src is None or (reduction != 1 and (reduction not in REDUCTIONS or w % reduction
-                                               or h % reduction)):
+        if src is None or (
+            reduction != 1 and (reduction not in REDUCTIONS or w % reduction or h % reduction)
+        ):
             raise ValueError(f"no 1/{reduction} decode of a {w} x {h} photo")
         flip = src.orientation in (5, 6, 7, 8)
         stored = (h, w) if flip else (w, h)
@@ -196,8 +198,7 @@ def photo_from_array(
     elif taken_at.tzinfo is None:
         taken_at = taken_at.astimezone()
     digest = hashlib.sha256(rgb.tobytes()).hexdigest()
-    return Photo(path=path, rgb=rgb, sha256=digest, taken_at=taken_at, taken_at_source=source,
-                 format="array")
+    return Photo(path=path, rgb=rgb, sha256=digest, taken_at=taken_at, taken_at_source=source, format="array")
 
 
 def load_photo(path: str | os.PathLike[str]) -> Photo:
@@ -274,17 +275,30 @@ def decode_photo(data: bytes, *, path: str = "", mtime: float | None = None, nam
         if b"\xff\xd9" not in data[-4096:]:
             raise PhotoError(f"{label}: the file is truncated (the JPEG data ends early)")
         shown = (h, w) if orientation in (5, 6, 7, 8) else (w, h)
-        photo = Photo(path=path, rgb=DEFERRED, sha256=digest, taken_at=taken_at,
-                      taken_at_source=source, format=fmt.lower(), size=shown,
-                      jpeg=JpegSource(data, orientation, label))
+        photo = Photo(
+            path=path,
+            rgb=DEFERRED,
+            sha256=digest,
+            taken_at=taken_at,
+            taken_at_source=source,
+            format=fmt.lower(),
+            size=shown,
+            jpeg=JpegSource(data, orientation, label),
+        )
         # Decoded now, at the scale the analysis starts from, so that a damaged file is refused
         # here; the full-resolution pixels wait until something reads ``rgb``.
         photo.pixels(photo.reduction_for())
         return photo
     rgb = _decode_pixels(im, data, fmt, label)
     rgb = _apply_orientation(rgb, orientation)
-    return Photo(path=path, rgb=np.ascontiguousarray(rgb), sha256=digest, taken_at=taken_at,
-                 taken_at_source=source, format=fmt.lower())
+    return Photo(
+        path=path,
+        rgb=np.ascontiguousarray(rgb),
+        sha256=digest,
+        taken_at=taken_at,
+        taken_at_source=source,
+        format=fmt.lower(),
+    )
 
 
 def _plain_jpeg(im, fmt: str) -> bool:
@@ -297,10 +311,15 @@ def _decode_jpeg(data: bytes, size: tuple[int, int], reduction: int, label: str)
     the stored (width, height)."""
     import cv2
 
-    flags = {1: 0, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
-             8: cv2.IMREAD_REDUCED_COLOR_8}[reduction] & ~cv2.IMREAD_COLOR
-    arr = cv2.imdecode(np.frombuffer(data, np.uint8),
-                       flags | cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION)
+    flags = {
+        1: 0,
+        2: cv2.IMREAD_REDUCED_COLOR_2,
+        4: cv2.IMREAD_REDUCED_COLOR_4,
+        8: cv2.IMREAD_REDUCED_COLOR_8,
+    }[reduction] & ~cv2.IMREAD_COLOR
+    arr = cv2.imdecode(
+        np.frombuffer(data, np.uint8), flags | cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION
+    )
     w, h = size
     want = (-(-h // reduction), -(-w // reduction))
     if arr is None or arr.shape[:2] != want:

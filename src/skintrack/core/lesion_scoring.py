@@ -52,8 +52,7 @@ class ImageMatch:
     face_found: bool = True
 
     def __post_init__(self) -> None:
-        if self.predictions < 0 or self.truths < 0 or len(self.pairs) > min(self.predictions,
-                                                                             self.truths):
+        if self.predictions < 0 or self.truths < 0 or len(self.pairs) > min(self.predictions, self.truths):
             raise ValueError("inconsistent ImageMatch counts")
 
     @property
@@ -136,26 +135,33 @@ class LesionScore:
 
     def to_record(self) -> dict:
         return {
-            "images": self.images, "no_face_images": self.no_face_images,
-            "truths": self.truths, "predictions": self.predictions,
-            "tp": self.tp, "fp": self.fp, "fn": self.fn,
-            "recall": round(self.recall, 4), "precision": round(self.precision, 4),
-            "f1": round(self.f1, 4), "count_mae": round(self.count_mae, 3),
+            "images": self.images,
+            "no_face_images": self.no_face_images,
+            "truths": self.truths,
+            "predictions": self.predictions,
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "recall": round(self.recall, 4),
+            "precision": round(self.precision, 4),
+            "f1": round(self.f1, 4),
+            "count_mae": round(self.count_mae, 3),
         }
 
     def summary(self) -> str:
-        return (f"{self.images} photos ({self.no_face_images} without a face), "
-                f"{self.truths} expert lesions, {self.predictions} predicted: "
-                f"recall {self.recall:.3f}, precision {self.precision:.3f}, F1 {self.f1:.3f}, "
-                f"count error {self.count_mae:.2f} per photo")
+        return (
+            f"{self.images} photos ({self.no_face_images} without a face), "
+            f"{self.truths} expert lesions, {self.predictions} predicted: "
+            f"recall {self.recall:.3f}, precision {self.precision:.3f}, F1 {self.f1:.3f}, "
+            f"count error {self.count_mae:.2f} per photo"
+        )
 
 
 def pool(matches: Iterable[ImageMatch]) -> LesionScore:
     """Pool per-photo matchings into one :class:`LesionScore`."""
     ms = list(matches)
     if not ms:
-        return LesionScore(images=0, no_face_images=0, truths=0, predictions=0, tp=0,
-                           count_mae=0.0)
+        return LesionScore(images=0, no_face_images=0, truths=0, predictions=0, tp=0, count_mae=0.0)
     return LesionScore(
         images=len(ms),
         no_face_images=sum(not m.face_found for m in ms),
@@ -179,8 +185,7 @@ def load_annotations(folder: str | Path) -> dict[str, np.ndarray]:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SkintrackError(f"{path}: no such file (a labelled folder needs annotations.json)"
-                             ) from None
+        raise SkintrackError(f"{path}: no such file (a labelled folder needs annotations.json)") from None
     except (OSError, ValueError) as exc:
         raise SkintrackError(f"{path}: cannot be read as JSON ({exc})") from None
     if not isinstance(raw, dict):
@@ -190,8 +195,7 @@ def load_annotations(folder: str | Path) -> dict[str, np.ndarray]:
         try:
             xyr = np.asarray(entry["lesions_xyr"], np.float64).reshape(-1, 3)
         except (KeyError, TypeError, ValueError):
-            raise SkintrackError(f"{path}: {name!r} needs a list 'lesions_xyr' of [x, y, r]"
-                                 ) from None
+            raise SkintrackError(f"{path}: {name!r} needs a list 'lesions_xyr' of [x, y, r]") from None
         if not np.isfinite(xyr).all() or (xyr[:, 2] < 0).any():
             raise SkintrackError(f"{path}: {name!r} has a non-finite centre or negative radius")
         out[str(name)] = xyr
@@ -202,9 +206,13 @@ def load_annotations(folder: str | Path) -> dict[str, np.ndarray]:
 Detector = Callable[[np.ndarray], "np.ndarray | None"]
 
 
-def score_folder(folder: str | Path, detector: Detector, *, files: Sequence[str] | None = None,
-                 progress: Callable[[str, ImageMatch], None] | None = None
-                 ) -> tuple[LesionScore, dict[str, ImageMatch]]:
+def score_folder(
+    folder: str | Path,
+    detector: Detector,
+    *,
+    files: Sequence[str] | None = None,
+    progress: Callable[[str, ImageMatch], None] | None = None,
+) -> tuple[LesionScore, dict[str, ImageMatch]]:
     """Run ``detector`` on every annotated photo of ``folder`` and score it.
 
     Returns the pooled score and each photo's matching. ``files`` limits the run to some photos.
@@ -244,11 +252,9 @@ def load_boxes(folder: str | Path) -> dict[str, list[tuple[float, float, float, 
     out = {}
     for name, boxes in raw.items():
         try:
-            out[str(name)] = [(float(b[0]), float(b[1]), float(b[2]), float(b[3]), str(b[4]))
-                              for b in boxes]
+            out[str(name)] = [(float(b[0]), float(b[1]), float(b[2]), float(b[3]), str(b[4])) for b in boxes]
         except (TypeError, ValueError, IndexError):
-            raise SkintrackError(f"{path}: {name!r} needs boxes [xmin, ymin, xmax, ymax, class]"
-                                 ) from None
+            raise SkintrackError(f"{path}: {name!r} needs boxes [xmin, ymin, xmax, ymax, class]") from None
     return out
 
 
@@ -258,8 +264,7 @@ def box_holders(boxes, xy: np.ndarray) -> list[int | None]:
     xy = np.asarray(xy, np.float64).reshape(-1, 2)
     out: list[int | None] = []
     for x0, y0, x1, y1, _ in boxes:
-        inside = np.nonzero((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0)
-                            & (xy[:, 1] <= y1))[0]
+        inside = np.nonzero((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1))[0]
         if not len(inside):
             out.append(None)
             continue
@@ -304,23 +309,25 @@ class KindTable:
             "pustules_named_pustule": round(self.share("pustules", ("pustule",)), 4),
             "pustules_named_inflamed": round(self.share("pustules", INFLAMED), 4),
             "comedones_named_inflamed": round(self.share("whitehead and blackhead", INFLAMED), 4),
-            "held": {c: round(self.held.get(c, 0) / self.boxes[c], 4) if self.boxes.get(c) else 0.0
-                     for c in BOX_CLASS_ORDER},
+            "held": {
+                c: round(self.held.get(c, 0) / self.boxes[c], 4) if self.boxes.get(c) else 0.0
+                for c in BOX_CLASS_ORDER
+            },
         }
 
     def to_record(self) -> dict:
-        return {"boxes": self.boxes, "held": self.held, "named": self.named,
-                **self.figures()}
+        return {"boxes": self.boxes, "held": self.held, "named": self.named, **self.figures()}
 
     def confusion(self) -> str:
         """A plain-text confusion table: box class rows, named kind columns (counts)."""
         kinds = ("comedone", "papule", "pustule", "nodule", "other")
-        lines = [f"{'exporter box':26s} {'boxes':>6s} {'held':>6s} "
-                 + " ".join(f"{k:>9s}" for k in kinds)]
+        lines = [f"{'exporter box':26s} {'boxes':>6s} {'held':>6s} " + " ".join(f"{k:>9s}" for k in kinds)]
         for c in BOX_CLASS_ORDER:
             named = self.named.get(c, {})
             other = sum(v for k, v in named.items() if k not in kinds)
             cells = [named.get(k, 0) for k in kinds[:-1]] + [other]
-            lines.append(f"{c:26s} {self.boxes.get(c, 0):6d} {self.held.get(c, 0):6d} "
-                         + " ".join(f"{v:9d}" for v in cells))
+            lines.append(
+                f"{c:26s} {self.boxes.get(c, 0):6d} {self.held.get(c, 0):6d} "
+                + " ".join(f"{v:9d}" for v in cells)
+            )
         return "\n".join(lines)

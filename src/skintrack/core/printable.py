@@ -29,8 +29,13 @@ _ESCAPE_SEQUENCE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x0
 def _unsafe(ch: str) -> bool:
     """A control character, a bidi control, a lone surrogate or a noncharacter."""
     cat = unicodedata.category(ch)
-    return (cat == "Cc" or cat == "Cs" or ch in BIDI_CONTROLS
-            or (0xFDD0 <= ord(ch) <= 0xFDEF) or (ord(ch) & 0xFFFE) == 0xFFFE)
+    return (
+        cat == "Cc"
+        or cat == "Cs"
+        or ch in BIDI_CONTROLS
+        or (0xFDD0 <= ord(ch) <= 0xFDEF)
+        or (ord(ch) & 0xFFFE) == 0xFFFE
+    )
 
 
 def clean_text(text: object, *, multiline: bool = True) -> str:

@@ -59,9 +59,7 @@ SRC_DEVICE_KINDS = (
 BEGINNER_DEVICE = "patch"
 
 # --- The room ------------------------------------------------------------------------------------
-SRC_ENVIRONMENT = (
-    "Keep the environment clean during operation, preferably in a well-ventilated room."
-)
+SRC_ENVIRONMENT = "Keep the environment clean during operation, preferably in a well-ventilated room."
 
 # --- Skin contraindications ---------------------------------------------------------------------
 SRC_SKIN_SUSPEND = (
@@ -185,9 +183,7 @@ SRC_ADVISED_AGAINST = (
 )
 ADVISED_AGAINST_CONDITIONS = ("pregnant_or_breastfeeding", "keloid_prone", "anticoagulants")
 
-SRC_SAFETY_FIRST = (
-    "It is better to see slower results than to risk skin health."
-)
+SRC_SAFETY_FIRST = "It is better to see slower results than to risk skin health."
 
 #: The protocol's framing sentences: not rules, but the reason skintrack checks at all. They are
 #: shown with the checklist (``core.questionnaire.CHECKLIST_INTRO``) and listed in docs/protocol.md.
@@ -211,43 +207,75 @@ SRC_CLOSING = (
 )
 
 RULES: tuple[Rule, ...] = (
-    Rule("needle_length", "Needles longer than 0.5 mm are medical grade and not for home use; "
-         "0.25-0.5 mm is the home range.", SRC_NEEDLE),
-    Rule("disinfection", "Disinfect hands, face and the tool before treatment; soak a roller in 75 % "
-         "alcohol for at least 10 minutes or use a UV sterilisation box.", SRC_DISINFECT),
-    Rule("skin_suspend", "Postpone while there are open wounds, acne pustules or an active cold sore "
-         "on the skin.", SRC_SKIN_SUSPEND),
+    Rule(
+        "needle_length",
+        "Needles longer than 0.5 mm are medical grade and not for home use; 0.25-0.5 mm is the home range.",
+        SRC_NEEDLE,
+    ),
+    Rule(
+        "disinfection",
+        "Disinfect hands, face and the tool before treatment; soak a roller in 75 % "
+        "alcohol for at least 10 minutes or use a UV sterilisation box.",
+        SRC_DISINFECT,
+    ),
+    Rule(
+        "skin_suspend",
+        "Postpone while there are open wounds, acne pustules or an active cold sore on the skin.",
+        SRC_SKIN_SUSPEND,
+    ),
     Rule("technique", "Cross-hatch, at most three passes over any area.", SRC_TECHNIQUE),
     # Added by issue 17: the rest of the protocol, before, during and after.
-    Rule("device_choice", "For a beginner, dissolvable patches are the safest choice; a reused "
-         "roller can breed bacteria.", SRC_PATCH),
-    Rule("roller_reuse", "A roller used again can breed bacteria, and uneven pressure can abrade "
-         "the skin.", SRC_ROLLER_REUSE),
-    Rule("environment", "Work in a clean room, preferably a well-ventilated one.",
-         SRC_ENVIRONMENT),
+    Rule(
+        "device_choice",
+        "For a beginner, dissolvable patches are the safest choice; a reused roller can breed bacteria.",
+        SRC_PATCH,
+    ),
+    Rule(
+        "roller_reuse",
+        "A roller used again can breed bacteria, and uneven pressure can abrade the skin.",
+        SRC_ROLLER_REUSE,
+    ),
+    Rule("environment", "Work in a clean room, preferably a well-ventilated one.", SRC_ENVIRONMENT),
     Rule("endpoint", "Stop at slightly pink: redder is not more effective.", SRC_ENDPOINT),
-    Rule("serum", "Right after treatment, apply a repairing serum or a medical-grade mask.",
-         SRC_SERUM),
-    Rule("aftercare", "No makeup, swimming or sun for 24 hours; no acids or retinol for 48 hours.",
-         SRC_AFTERCARE),
+    Rule("serum", "Right after treatment, apply a repairing serum or a medical-grade mask.", SRC_SERUM),
+    Rule(
+        "aftercare",
+        "No makeup, swimming or sun for 24 hours; no acids or retinol for 48 hours.",
+        SRC_AFTERCARE,
+    ),
     Rule("redness_window", "Mild redness usually subsides within 4 to 6 hours.", SRC_REDNESS_WINDOW),
-    Rule("warning_signs", "Persistent redness, swelling, oozing or fever: stop and consult a "
-         "dermatologist.", SRC_WARNING),
-    Rule("advised_against", "Not advised when pregnant or breastfeeding, keloid-prone, or on "
-         "anticoagulants.", SRC_ADVISED_AGAINST),
+    Rule(
+        "warning_signs",
+        "Persistent redness, swelling, oozing or fever: stop and consult a dermatologist.",
+        SRC_WARNING,
+    ),
+    Rule(
+        "advised_against",
+        "Not advised when pregnant or breastfeeding, keloid-prone, or on anticoagulants.",
+        SRC_ADVISED_AGAINST,
+    ),
     # Added by the pre-treatment check (issue 4): when the photo cannot show the skin, or a spot
     # may be a pustule, wound or cold sore but is uncertain, look again before treating.
-    Rule("safety_first", "When the photo cannot show the skin clearly or a spot is uncertain, "
-         "check again before treating.", SRC_SAFETY_FIRST),
+    Rule(
+        "safety_first",
+        "When the photo cannot show the skin clearly or a spot is uncertain, check again before treating.",
+        SRC_SAFETY_FIRST,
+    ),
     # Added by issue 13: dermatology guidance advises against needling over active inflamed acne
     # (papules, nodules), since the needles can spread its bacteria; the protocol names only
     # pustules, and its safety-first sentence covers the rest.
-    Rule("inflamed_acne", "Active inflamed acne (red bumps, deep lumps) where you treat: needling "
-         "over it can spread bacteria, so look again and wait until it has calmed down.",
-         SRC_SAFETY_FIRST),
+    Rule(
+        "inflamed_acne",
+        "Active inflamed acne (red bumps, deep lumps) where you treat: needling "
+        "over it can spread bacteria, so look again and wait until it has calmed down.",
+        SRC_SAFETY_FIRST,
+    ),
     # Added by issue 13: the answers decide four of the protocol's rules, so GO needs them all.
-    Rule("questions", "Answer every protocol question before treating: each can rule treatment "
-         "out.", SRC_SAFETY_FIRST),
+    Rule(
+        "questions",
+        "Answer every protocol question before treating: each can rule treatment out.",
+        SRC_SAFETY_FIRST,
+    ),
 )
 
 
@@ -259,8 +287,10 @@ def technique_steps(device: str) -> tuple[str, ...]:
         raise ValueError(f"device must be one of {DEVICES}")
     moves: tuple[str, ...]
     if device == "patch":
-        moves = ("Press each patch on once, on clean, dry skin, and leave it as its instructions "
-                 "say; do not press it again or rub over it.",)
+        moves = (
+            "Press each patch on once, on clean, dry skin, and leave it as its instructions "
+            "say; do not press it again or rub over it.",
+        )
     else:
         tool = "roller" if device == "roller" else "pen"
         moves = (

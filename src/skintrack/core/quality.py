@@ -51,8 +51,7 @@ class Quality:
 
 
 NO_FACE = Problem("no_face", "No face found: face the camera with your whole face in the frame.")
-MANY_FACES = Problem("several_faces",
-                     "More than one face in the photo: make sure only you are in the frame.")
+MANY_FACES = Problem("several_faces", "More than one face in the photo: make sure only you are in the frame.")
 TOO_SMALL = Problem("face_too_small", "Move closer: your face fills too little of the photo.")
 BLURRED = Problem("blurred", "The photo is blurred: hold still and let the camera focus.")
 TOO_DARK = Problem("too_dark", "Too dark: add light from the front.")
@@ -76,14 +75,18 @@ def sharpness(rgb: np.ndarray, box: tuple[int, int, int, int]) -> float:
     h, w = crop.shape[:2]
     step = w // (SHARPNESS_FACE_WIDTH * 2)
     if step >= 2:
-        crop = cv2.resize(np.ascontiguousarray(crop[: h - h % step, : w - w % step]),
-                          (w // step, h // step), interpolation=cv2.INTER_AREA)
+        crop = cv2.resize(
+            np.ascontiguousarray(crop[: h - h % step, : w - w % step]),
+            (w // step, h // step),
+            interpolation=cv2.INTER_AREA,
+        )
     h, w = crop.shape[:2]
     tw = SHARPNESS_FACE_WIDTH
     th = max(8, int(round(h * tw / max(w, 1))))
     interp = cv2.INTER_AREA if w > tw else cv2.INTER_CUBIC
-    grey = cv2.cvtColor(cv2.resize(np.ascontiguousarray(crop), (tw, th), interpolation=interp),
-                        cv2.COLOR_RGB2GRAY).astype(np.float32)
+    grey = cv2.cvtColor(
+        cv2.resize(np.ascontiguousarray(crop), (tw, th), interpolation=interp), cv2.COLOR_RGB2GRAY
+    ).astype(np.float32)
     lap = cv2.Laplacian(grey, cv2.CV_32F, ksize=1)
     inner = lap[th // 8 : th - th // 8, tw // 8 : tw - tw // 8]
     # Relative to brightness, so a dim but sharp photo is not called blurred.

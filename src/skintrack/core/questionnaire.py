@@ -56,29 +56,50 @@ class Question:
 
 
 QUESTIONS: tuple[Question, ...] = (
-    Question("pregnant_or_breastfeeding", "Are you pregnant or breastfeeding?", "yes_no",
-             "advised_against"),
-    Question("keloid_prone", "Does your skin form keloids (raised, overgrown scars)?", "yes_no",
-             "advised_against"),
-    Question("anticoagulants", "Do you take anticoagulant (blood-thinning) medication?", "yes_no",
-             "advised_against"),
-    Question("device", "Which device will you use?", "choice", "needle_length",
-             choices=protocol.DEVICES),
-    Question("needle_mm", "Needle length of the device, in millimetres?", "number",
-             "needle_length", unit="mm"),
-    Question("roller_reused", "Is the roller one you have used before?", "yes_no",
-             "disinfection"),
-    Question("roller_disinfection", "How was the roller disinfected since its last use?", "choice",
-             "disinfection", choices=ROLLER_DISINFECTION),
-    Question("disinfected_hands_face_tool", "Have you disinfected your hands, your face and the "
-             "tool?", "yes_no", "disinfection"),
+    Question("pregnant_or_breastfeeding", "Are you pregnant or breastfeeding?", "yes_no", "advised_against"),
+    Question(
+        "keloid_prone", "Does your skin form keloids (raised, overgrown scars)?", "yes_no", "advised_against"
+    ),
+    Question(
+        "anticoagulants",
+        "Do you take anticoagulant (blood-thinning) medication?",
+        "yes_no",
+        "advised_against",
+    ),
+    Question("device", "Which device will you use?", "choice", "needle_length", choices=protocol.DEVICES),
+    Question(
+        "needle_mm", "Needle length of the device, in millimetres?", "number", "needle_length", unit="mm"
+    ),
+    Question("roller_reused", "Is the roller one you have used before?", "yes_no", "disinfection"),
+    Question(
+        "roller_disinfection",
+        "How was the roller disinfected since its last use?",
+        "choice",
+        "disinfection",
+        choices=ROLLER_DISINFECTION,
+    ),
+    Question(
+        "disinfected_hands_face_tool",
+        "Have you disinfected your hands, your face and the tool?",
+        "yes_no",
+        "disinfection",
+    ),
     # Issue 17, the checklist; last, so that answers files and scripted answers stay in order.
-    Question("beginner", "Is this your first time microneedling at home (a beginner)?", "yes_no",
-             "device_choice"),
-    Question("room_clean", "Is the room you will treat in clean (surfaces wiped, no dust)?",
-             "yes_no", "environment"),
-    Question("room_ventilated", "Is the room well ventilated (a window open, or fresh air)?",
-             "yes_no", "environment"),
+    Question(
+        "beginner", "Is this your first time microneedling at home (a beginner)?", "yes_no", "device_choice"
+    ),
+    Question(
+        "room_clean",
+        "Is the room you will treat in clean (surfaces wiped, no dust)?",
+        "yes_no",
+        "environment",
+    ),
+    Question(
+        "room_ventilated",
+        "Is the room well ventilated (a window open, or fresh air)?",
+        "yes_no",
+        "environment",
+    ),
 )
 QUESTION_IDS = tuple(q.id for q in QUESTIONS)
 
@@ -106,15 +127,24 @@ CHECKLIST_INTRO = protocol.SRC_INTRO
 #: Shown below it: the protocol's closing.
 CHECKLIST_CLOSING = protocol.SRC_CLOSING
 CHECKLIST: tuple[ChecklistItem, ...] = (
-    ChecklistItem("device", "Your device: dissolvable patches are safest for a beginner",
-                  ("device", "beginner", "needle_mm", "roller_reused", "roller_disinfection"),
-                  (protocol.SRC_PART_DEVICE, protocol.SRC_DEVICE_KINDS, protocol.SRC_PATCH,
-                   protocol.SRC_ROLLER_REUSE)),
-    ChecklistItem("room", "A clean, well-ventilated room", ("room_clean", "room_ventilated"),
-                  (protocol.SRC_ENVIRONMENT,)),
-    ChecklistItem("disinfection", "Hands, face and tool disinfected",
-                  ("disinfected_hands_face_tool",),
-                  (protocol.SRC_PART_DISINFECTION, protocol.SRC_DISINFECT)),
+    ChecklistItem(
+        "device",
+        "Your device: dissolvable patches are safest for a beginner",
+        ("device", "beginner", "needle_mm", "roller_reused", "roller_disinfection"),
+        (protocol.SRC_PART_DEVICE, protocol.SRC_DEVICE_KINDS, protocol.SRC_PATCH, protocol.SRC_ROLLER_REUSE),
+    ),
+    ChecklistItem(
+        "room",
+        "A clean, well-ventilated room",
+        ("room_clean", "room_ventilated"),
+        (protocol.SRC_ENVIRONMENT,),
+    ),
+    ChecklistItem(
+        "disinfection",
+        "Hands, face and tool disinfected",
+        ("disinfected_hands_face_tool",),
+        (protocol.SRC_PART_DISINFECTION, protocol.SRC_DISINFECT),
+    ),
 )
 #: Question id -> the checklist item it belongs to.
 CHECKLIST_OF = {qid: item.id for item in CHECKLIST for qid in item.question_ids}
@@ -152,15 +182,15 @@ class Answers:
             if q.kind == "yes_no" and not isinstance(v, bool):
                 raise SkintrackError(f"answer {q.id!r} must be true or false, not {v!r}")
             if q.kind == "choice" and v not in q.choices:
-                raise SkintrackError(f"answer {q.id!r} must be one of {', '.join(q.choices)}; "
-                                     f"got {v!r}")
+                raise SkintrackError(f"answer {q.id!r} must be one of {', '.join(q.choices)}; got {v!r}")
             if q.kind == "number":
                 if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-                    raise SkintrackError(f"answer {q.id!r} must be a number of {q.unit}, "
-                                         f"not {v!r}")
+                    raise SkintrackError(f"answer {q.id!r} must be a number of {q.unit}, not {v!r}")
                 if not 0 < v <= MAX_PLAUSIBLE_NEEDLE_MM:
-                    raise SkintrackError(f"answer {q.id!r}: {v} {q.unit} is not a plausible "
-                                         f"needle length (0-{MAX_PLAUSIBLE_NEEDLE_MM:g} mm)")
+                    raise SkintrackError(
+                        f"answer {q.id!r}: {v} {q.unit} is not a plausible "
+                        f"needle length (0-{MAX_PLAUSIBLE_NEEDLE_MM:g} mm)"
+                    )
         if self.device == "patch" and self.roller_reused:
             raise SkintrackError("answers: a dissolvable patch cannot be a reused roller")
 
@@ -171,8 +201,9 @@ class Answers:
             raise SkintrackError("answers must be a JSON object of question id -> answer")
         unknown = sorted(set(data) - set(QUESTION_IDS))
         if unknown:
-            raise SkintrackError(f"unknown question(s) in answers: {', '.join(unknown)}; known: "
-                                 f"{', '.join(QUESTION_IDS)}")
+            raise SkintrackError(
+                f"unknown question(s) in answers: {', '.join(unknown)}; known: {', '.join(QUESTION_IDS)}"
+            )
         values = dict(data)
         if isinstance(values.get("needle_mm"), int) and not isinstance(values["needle_mm"], bool):
             values["needle_mm"] = float(values["needle_mm"])
@@ -180,8 +211,7 @@ class Answers:
 
     def to_dict(self) -> dict:
         """Question id -> answer, answered questions only (what storage keeps)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)
-                if getattr(self, f.name) is not None}
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
 
     @property
     def advised_against(self) -> tuple[str, ...]:
@@ -224,21 +254,21 @@ def unanswered(answers, *, first_session: bool = True) -> tuple[str, ...]:
     if answers is None:
         answers = {}
     data = answers.to_dict() if isinstance(answers, Answers) else dict(answers)
-    return tuple(q.id for q in QUESTIONS if data.get(q.id) is None
-                 and applies(q.id, data, first_session=first_session))
+    return tuple(
+        q.id for q in QUESTIONS if data.get(q.id) is None and applies(q.id, data, first_session=first_session)
+    )
 
 
 def checklist_state(item: ChecklistItem, answers, *, first_session: bool = True) -> str:
     """``"open"`` while a question of ``item`` that applies is unanswered, else ``"ok"`` when
     every answer is the safe one, else ``"attention"`` (the verdict says why)."""
-    data = {} if answers is None else (
-        answers.to_dict() if isinstance(answers, Answers) else dict(answers))
+    data = {} if answers is None else (answers.to_dict() if isinstance(answers, Answers) else dict(answers))
     open_ = unanswered(data, first_session=first_session)
     if any(q in open_ for q in item.question_ids):
         return "open"
     risky = {
-        "beginner": data.get("beginner") is True and data.get("device") not in (
-            None, protocol.BEGINNER_DEVICE),
+        "beginner": data.get("beginner") is True
+        and data.get("device") not in (None, protocol.BEGINNER_DEVICE),
         "needle_mm": (data.get("needle_mm") or 0) > protocol.HOME_NEEDLE_MAX_MM,
         "roller_reused": data.get("roller_reused") is True,
         "roller_disinfection": data.get("roller_disinfection") in ("other", "none"),
@@ -246,8 +276,13 @@ def checklist_state(item: ChecklistItem, answers, *, first_session: bool = True)
         "room_ventilated": data.get("room_ventilated") is False,
         "disinfected_hands_face_tool": data.get("disinfected_hands_face_tool") is False,
     }
-    return "attention" if any(risky.get(q, False) for q in item.question_ids
-                              if applies(q, data, first_session=first_session)) else "ok"
+    return (
+        "attention"
+        if any(
+            risky.get(q, False) for q in item.question_ids if applies(q, data, first_session=first_session)
+        )
+        else "ok"
+    )
 
 
 def load_answers(path: str | Path) -> Answers:
@@ -270,8 +305,10 @@ def load_answers(path: str | Path) -> Answers:
     except OSError as exc:
         raise SkintrackError(f"{name}: cannot be read ({exc.strerror or type(exc).__name__})") from None
     if len(raw) > MAX_ANSWERS_BYTES:
-        raise SkintrackError(f"{name}: too large for an answers file (over "
-                             f"{MAX_ANSWERS_BYTES // 1024} KiB; one is a few hundred bytes)")
+        raise SkintrackError(
+            f"{name}: too large for an answers file (over "
+            f"{MAX_ANSWERS_BYTES // 1024} KiB; one is a few hundred bytes)"
+        )
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

@@ -49,18 +49,57 @@ def region_named(text: str) -> str | None:
     """
     return _REGION_BY_WORDS.get(_region_key(text))
 
+
 # Polygons as landmark index loops. Right = person's right (image left, unmirrored photo).
 POLYGONS: dict[str, tuple[int, ...]] = {
-    "forehead": (54, 103, 67, 109, 10, 338, 297, 332, 284, 298, 333, 299, 337, 336, 9, 107, 108,
-                 69, 104, 68),
+    "forehead": (54, 103, 67, 109, 10, 338, 297, 332, 284, 298, 333, 299, 337, 336, 9, 107, 108, 69, 104, 68),
     "right_cheek": (116, 117, 118, 119, 120, 47, 126, 142, 36, 206, 216, 192, 213, 147, 123),
     "left_cheek": (345, 346, 347, 348, 349, 277, 355, 371, 266, 426, 436, 416, 433, 376, 352),
-    "nose": (168, 193, 122, 196, 174, 198, 131, 115, 220, 44, 1, 274, 440, 344, 360, 420, 399,
-             419, 351, 417),
-    "perioral": (164, 167, 165, 92, 206, 216, 212, 202, 204, 201, 200, 421, 424, 422, 432, 436,
-                 426, 322, 391, 393),
-    "chin": (202, 204, 201, 200, 421, 424, 422, 430, 394, 379, 378, 400, 377, 152, 148, 176, 149,
-             150, 169, 210),
+    "nose": (168, 193, 122, 196, 174, 198, 131, 115, 220, 44, 1, 274, 440, 344, 360, 420, 399, 419, 351, 417),
+    "perioral": (
+        164,
+        167,
+        165,
+        92,
+        206,
+        216,
+        212,
+        202,
+        204,
+        201,
+        200,
+        421,
+        424,
+        422,
+        432,
+        436,
+        426,
+        322,
+        391,
+        393,
+    ),
+    "chin": (
+        202,
+        204,
+        201,
+        200,
+        421,
+        424,
+        422,
+        430,
+        394,
+        379,
+        378,
+        400,
+        377,
+        152,
+        148,
+        176,
+        149,
+        150,
+        169,
+        210,
+    ),
 }
 
 # Features cut out of every region (with a margin proportional to face size).
@@ -69,8 +108,7 @@ EXCLUDE: dict[str, tuple[int, ...]] = {
     "left_eye": (263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466),
     "right_brow": (70, 63, 105, 66, 107, 55, 65, 52, 53, 46),
     "left_brow": (300, 293, 334, 296, 336, 285, 295, 282, 283, 276),
-    "lips": (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91,
-             146),
+    "lips": (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146),
     "right_nostril": (219, 218, 237, 44, 125, 141, 94, 2, 97, 99, 60, 75, 240, 235, 64, 48),
     "left_nostril": (439, 438, 457, 274, 354, 370, 94, 2, 326, 328, 290, 305, 460, 455, 294, 278),
 }
@@ -150,15 +188,14 @@ class RegionSet:
         w, h = self.image_size
         out = np.zeros((h, w), bool)
         ox, oy = self.origin
-        big = cv2.resize(m, (m.shape[1] * self.step, m.shape[0] * self.step),
-                         interpolation=cv2.INTER_NEAREST).astype(bool)
+        big = cv2.resize(
+            m, (m.shape[1] * self.step, m.shape[0] * self.step), interpolation=cv2.INTER_NEAREST
+        ).astype(bool)
         hh, ww = min(h - oy, big.shape[0]), min(w - ox, big.shape[1])
         out[oy : oy + hh, ox : ox + ww] = big[:hh, :ww]
         return out
 
-
-    def scaled(self, k: int, image_size: tuple[int, int],
-               face_box: tuple[int, int, int, int]) -> RegionSet:
+    def scaled(self, k: int, image_size: tuple[int, int], face_box: tuple[int, int, int, int]) -> RegionSet:
         """This set, computed on a photo decoded at 1/``k`` scale, in pixels of the full photo
         (``image_size``, ``face_box``): the same work grid and colours, ``k`` times the step,
         polygons and pixel counts at full resolution."""
@@ -168,15 +205,22 @@ class RegionSet:
         origin = (int(k * self.origin[0] + (k - 1) // 2), int(k * self.origin[1] + (k - 1) // 2))
         area = k * k
         regions = {
-            n: replace(r, polygon=scale_points(r.polygon, k).astype(np.float32),
-                       pixels=r.pixels * area,
-                       excluded={c: v * area for c, v in r.excluded.items()})
+            n: replace(
+                r,
+                polygon=scale_points(r.polygon, k).astype(np.float32),
+                pixels=r.pixels * area,
+                excluded={c: v * area for c, v in r.excluded.items()},
+            )
             for n, r in self.regions.items()
         }
-        return replace(self, step=self.step * k, origin=origin,
-                       image_size=(int(image_size[0]), int(image_size[1])), regions=regions,
-                       face_box=(int(face_box[0]), int(face_box[1]), int(face_box[2]),
-                                 int(face_box[3])))
+        return replace(
+            self,
+            step=self.step * k,
+            origin=origin,
+            image_size=(int(image_size[0]), int(image_size[1])),
+            regions=regions,
+            face_box=(int(face_box[0]), int(face_box[1]), int(face_box[2]), int(face_box[3])),
+        )
 
 
 def work_step(face_width_px: float) -> int:
@@ -225,17 +269,28 @@ def compute_regions(rgb: np.ndarray, face) -> RegionSet:
             m = np.zeros((by1 - by0, bx1 - bx0), np.uint8)
             cv2.fillPoly(m, [pts - (bx0, by0)], 1)
             mask[box] = m.astype(bool) & ~excl[box]
-            u, counts, med = _usable(mask[box], np.ascontiguousarray(lab[box]),
-                                     np.ascontiguousarray(work[box]))
+            u, counts, med = _usable(
+                mask[box], np.ascontiguousarray(lab[box]), np.ascontiguousarray(work[box])
+            )
             usable[box] = u
         regions[name] = Region(
-            name=name, polygon=poly_full, mask=mask, usable=usable,
+            name=name,
+            polygon=poly_full,
+            mask=mask,
+            usable=usable,
             pixels=int(usable.sum()) * area,
             excluded={k: v * area for k, v in counts.items()},
             lab_median=med,
         )
-    return RegionSet(step=step, origin=(ox, oy), image_size=(w, h), regions=regions,
-                     work_rgb=work, work_lab=lab, face_box=face.box)
+    return RegionSet(
+        step=step,
+        origin=(ox, oy),
+        image_size=(w, h),
+        regions=regions,
+        work_rgb=work,
+        work_lab=lab,
+        face_box=face.box,
+    )
 
 
 def _excluded(h: int, w: int, polys: list, rad: int) -> np.ndarray:
@@ -253,8 +308,7 @@ def _excluded(h: int, w: int, polys: list, rad: int) -> np.ndarray:
             continue
         m = np.zeros((y1 - y0, x1 - x0), np.uint8)
         cv2.fillPoly(m, [pts - (x0, y0)], 1)
-        out[y0:y1, x0:x1] |= cv2.dilate(m, kernel, borderType=cv2.BORDER_CONSTANT,
-                                        borderValue=0).astype(bool)
+        out[y0:y1, x0:x1] |= cv2.dilate(m, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0).astype(bool)
     return out
 
 

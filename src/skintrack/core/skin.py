@@ -86,8 +86,16 @@ OFF_SKIN_WORDS = {
     "nostril": "in or at the edge of a nostril",
 }
 _SKIN, _HAIR, _BACKGROUND, _EAR, _BROW, _EYE, _LIPS, _LIP_BORDER, _NECK, _NOSTRIL = range(10)
-_CODES = {_HAIR: "hair", _BACKGROUND: "background", _EAR: "ear", _BROW: "eyebrow", _EYE: "eye",
-          _LIPS: "lips", _NECK: "neck", _NOSTRIL: "nostril"}
+_CODES = {
+    _HAIR: "hair",
+    _BACKGROUND: "background",
+    _EAR: "ear",
+    _BROW: "eyebrow",
+    _EYE: "eye",
+    _LIPS: "lips",
+    _NECK: "neck",
+    _NOSTRIL: "nostril",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,8 +132,7 @@ class SkinMap:
         is ``k * (x + 0.5) - 0.5`` at full scale, see ``face.scale_points``)."""
         x0, y0 = self.origin
         origin = (int(k * x0 + (k - 1) // 2), int(k * y0 + (k - 1) // 2))
-        return dataclasses.replace(self, origin=origin,
-                                   scale=self.scale / k, mm_per_px=self.mm_per_px / k)
+        return dataclasses.replace(self, origin=origin, scale=self.scale / k, mm_per_px=self.mm_per_px / k)
 
     def full_mask(self, size: tuple[int, int]) -> np.ndarray:
         """The skin as a boolean mask over a photo of ``size`` (width, height)."""
@@ -136,8 +143,9 @@ class SkinMap:
         ox, oy = self.origin
         mh, mw = self.label.shape
         pw, ph = round(mw / self.scale), round(mh / self.scale)
-        big = cv2.resize(self.skin.astype(np.uint8), (max(1, pw), max(1, ph)),
-                         interpolation=cv2.INTER_NEAREST).astype(bool)
+        big = cv2.resize(
+            self.skin.astype(np.uint8), (max(1, pw), max(1, ph)), interpolation=cv2.INTER_NEAREST
+        ).astype(bool)
         x1, y1 = min(w, ox + big.shape[1]), min(h, oy + big.shape[0])
         out[oy:y1, ox:x1] = big[: y1 - oy, : x1 - ox]
         return out
@@ -208,8 +216,7 @@ def _resize(crop: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     h, w = crop.shape[:2]
     f = int(min(w / size[0], h / size[1]) / 2)
     if f >= 2:
-        crop = cv2.resize(crop[: h - h % f, : w - w % f], (w // f, h // f),
-                          interpolation=cv2.INTER_AREA)
+        crop = cv2.resize(crop[: h - h % f, : w - w % f], (w // f, h // f), interpolation=cv2.INTER_AREA)
         h, w = crop.shape[:2]
     if (w, h) == tuple(size):
         return crop
@@ -252,14 +259,18 @@ def skin_map(rgb: np.ndarray, face, regions=None) -> SkinMap:
     hull = cv2.convexHull(xy[list(FACE_OVAL)].astype(np.float32)).reshape(-1, 2)
     regions_mask = _fill(shape, [xy[list(POLYGONS[n])] for n in REGION_NAMES], to_map)
     inside_oval = _fill(shape, [hull], to_map) | regions_mask
-    eyes = _grow(_fill(shape, [xy[list(EXCLUDE[n])] for n in ("right_eye", "left_eye")], to_map),
-                 EYE_MARGIN_MM / px_mm)
-    brows = _grow(_fill(shape, [xy[list(EXCLUDE[n])] for n in ("right_brow", "left_brow")],
-                        to_map), BROW_MARGIN_MM / px_mm)
+    eyes = _grow(
+        _fill(shape, [xy[list(EXCLUDE[n])] for n in ("right_eye", "left_eye")], to_map), EYE_MARGIN_MM / px_mm
+    )
+    brows = _grow(
+        _fill(shape, [xy[list(EXCLUDE[n])] for n in ("right_brow", "left_brow")], to_map),
+        BROW_MARGIN_MM / px_mm,
+    )
     lips = _fill(shape, [xy[list(EXCLUDE["lips"])]], to_map)
-    nostrils = _grow(_fill(shape, [xy[list(EXCLUDE[n])] for n in ("right_nostril",
-                                                                   "left_nostril")], to_map),
-                     NOSTRIL_MARGIN_MM / px_mm)
+    nostrils = _grow(
+        _fill(shape, [xy[list(EXCLUDE[n])] for n in ("right_nostril", "left_nostril")], to_map),
+        NOSTRIL_MARGIN_MM / px_mm,
+    )
     lip_depth = cv2.distanceTransform(lips.astype(np.uint8), cv2.DIST_L2, 3)
     lip_band = lips & (lip_depth <= LIP_BORDER_BAND_MM / px_mm)
 
@@ -317,15 +328,18 @@ def skin_map(rgb: np.ndarray, face, regions=None) -> SkinMap:
     label[brows] = _BROW
     label[nostrils & ~lips] = _NOSTRIL
     label[eyes] = _EYE
-    return SkinMap(label=label, origin=(x0, y0), scale=scale,
-                   skin_lab=(float(med[0]), float(med[1]), float(med[2])),
-                   spread=(float(spread[0]), float(spread[1]), float(spread[2])),
-                   mm_per_px=float(mm_per_px))
+    return SkinMap(
+        label=label,
+        origin=(x0, y0),
+        scale=scale,
+        skin_lab=(float(med[0]), float(med[1]), float(med[2])),
+        spread=(float(spread[0]), float(spread[1]), float(spread[2])),
+        mm_per_px=float(mm_per_px),
+    )
 
 
 def mark_findings(findings, skin: SkinMap | None) -> tuple:
     """The findings with :attr:`off_skin` set to why each is not on the skin ('' when it is)."""
     if skin is None:
         return tuple(findings)
-    return tuple(dataclasses.replace(f, off_skin=skin.judge(f.x, f.y, f.radius_px, f.kind))
-                 for f in findings)
+    return tuple(dataclasses.replace(f, off_skin=skin.judge(f.x, f.y, f.radius_px, f.kind)) for f in findings)

@@ -92,15 +92,21 @@ def certain_score(kind: str) -> float:
     """The score at which a finding of ``kind`` counts as found with certainty."""
     return CERTAIN_PUSTULE_SCORE if kind == "pustule" else CERTAIN_SCORE
 
+
 #: Why a finding too uncertain to be evidence does not count (shown greyed with it).
 TOO_UNCERTAIN_WORDS = "too uncertain to count: this rule finds as much on clear skin"
 #: Short words for each protocol question, for the reason that lists the unanswered ones.
 QUESTION_WORDS = {
-    "pregnant_or_breastfeeding": "pregnancy or breastfeeding", "keloid_prone": "keloids",
-    "anticoagulants": "blood thinners", "device": "the device", "needle_mm": "needle length",
-    "roller_reused": "a reused roller", "roller_disinfection": "how the roller was disinfected",
+    "pregnant_or_breastfeeding": "pregnancy or breastfeeding",
+    "keloid_prone": "keloids",
+    "anticoagulants": "blood thinners",
+    "device": "the device",
+    "needle_mm": "needle length",
+    "roller_reused": "a reused roller",
+    "roller_disinfection": "how the roller was disinfected",
     "disinfected_hands_face_tool": "disinfection of hands, face and tool",
-    "beginner": "whether you are a beginner", "room_clean": "a clean room",
+    "beginner": "whether you are a beginner",
+    "room_clean": "a clean room",
     "room_ventilated": "a ventilated room",
 }
 
@@ -130,8 +136,13 @@ class Reason:
         return self.text
 
     def to_record(self) -> dict:
-        return {"text": self.text, "rule": self.rule_id, "source": self.source_sentence,
-                "finding_ids": list(self.finding_ids), "decision": self.decision}
+        return {
+            "text": self.text,
+            "rule": self.rule_id,
+            "source": self.source_sentence,
+            "finding_ids": list(self.finding_ids),
+            "decision": self.decision,
+        }
 
 
 @dataclass(frozen=True)
@@ -174,9 +185,12 @@ class Verdict:
         return self.decision == "go"
 
     def to_record(self) -> dict:
-        return {"decision": self.decision, "treated": list(self.treated),
-                "reasons": [r.to_record() for r in self.reasons],
-                "advice": [n.to_record() for n in self.advice]}
+        return {
+            "decision": self.decision,
+            "treated": list(self.treated),
+            "reasons": [r.to_record() for r in self.reasons],
+            "advice": [n.to_record() for n in self.advice],
+        }
 
 
 def _reason(text: str, rule_id: str, finding_ids=(), decision="postpone") -> Reason:
@@ -241,10 +255,18 @@ def check_treated(treated: Iterable[str]) -> tuple[str, ...]:
     return out
 
 
-def decide(findings: Iterable[Finding], quality, *, answers=None, treated: Iterable[str] = (),
-           dismissed: Iterable[str] = frozenset(), confirmed: Iterable[str] = frozenset(),
-           mm_per_px: float | None = None, first_session: bool = True,
-           close_up: bool = False) -> Verdict:
+def decide(
+    findings: Iterable[Finding],
+    quality,
+    *,
+    answers=None,
+    treated: Iterable[str] = (),
+    dismissed: Iterable[str] = frozenset(),
+    confirmed: Iterable[str] = frozenset(),
+    mm_per_px: float | None = None,
+    first_session: bool = True,
+    close_up: bool = False,
+) -> Verdict:
     """The verdict for one photo's findings, its capture quality and the person's answers.
 
     Parameters
@@ -268,11 +290,15 @@ def decide(findings: Iterable[Finding], quality, *, answers=None, treated: Itera
 
     # Skin: lesions that suspend treatment, where the treatment goes; only findings on the skin.
     treated_set = set(treated) or set(REGION_NAMES)
-    counted = [f for f in findings if f.id not in dismissed
-               and (not why_not_counted(f, treated, close_up=close_up)
-                    or (f.id in confirmed
-                        and why_not_counted(f, treated, close_up=close_up)
-                        == TOO_UNCERTAIN_WORDS))]
+    counted = [
+        f
+        for f in findings
+        if f.id not in dismissed
+        and (
+            not why_not_counted(f, treated, close_up=close_up)
+            or (f.id in confirmed and why_not_counted(f, treated, close_up=close_up) == TOO_UNCERTAIN_WORDS)
+        )
+    ]
     for f in counted:
         fid = f.id
         kind = f.kind
@@ -283,13 +309,18 @@ def decide(findings: Iterable[Finding], quality, *, answers=None, treated: Itera
             continue
         what = f"{kind_with_article(kind)} {_where(f, close_up)}{_size(f, mm_per_px)}"
         if fid in confirmed or f.score >= certain_score(kind):
-            reasons.append(_reason(
-                f"There is {what}: wait until the skin has fully recovered.", "skin_suspend",
-                (fid,)))
+            reasons.append(
+                _reason(f"There is {what}: wait until the skin has fully recovered.", "skin_suspend", (fid,))
+            )
         else:
-            reasons.append(_reason(
-                f"There may be {what}: look at it and confirm or dismiss it before treating.",
-                "safety_first", (fid,), "review"))
+            reasons.append(
+                _reason(
+                    f"There may be {what}: look at it and confirm or dismiss it before treating.",
+                    "safety_first",
+                    (fid,),
+                    "review",
+                )
+            )
     inflamed = _inflamed_reason(counted, treated_set, confirmed)
     if inflamed is not None:
         reasons.append(inflamed)
@@ -298,50 +329,79 @@ def decide(findings: Iterable[Finding], quality, *, answers=None, treated: Itera
     missing = unanswered(answers, first_session=first_session)
     if missing:
         n = len(missing)
-        reasons.append(_reason(
-            f"{n} of the protocol's questions {'is' if n == 1 else 'are'} not answered yet "
-            f"({', '.join(QUESTION_WORDS.get(q, q) for q in missing)}): answer "
-            f"{'it' if n == 1 else 'them'} before you treat, as each can rule treatment out.",
-            "questions", (), "review"))
+        reasons.append(
+            _reason(
+                f"{n} of the protocol's questions {'is' if n == 1 else 'are'} not answered yet "
+                f"({', '.join(QUESTION_WORDS.get(q, q) for q in missing)}): answer "
+                f"{'it' if n == 1 else 'them'} before you treat, as each can rule treatment out.",
+                "questions",
+                (),
+                "review",
+            )
+        )
     if answers is not None:
         for cond in answers.advised_against:
-            words = {"pregnant_or_breastfeeding": "You are pregnant or breastfeeding",
-                     "keloid_prone": "Your skin forms keloids",
-                     "anticoagulants": "You take anticoagulant medication"}[cond]
-            reasons.append(_reason(f"{words}: home microneedling is advised against.",
-                                   "advised_against"))
+            words = {
+                "pregnant_or_breastfeeding": "You are pregnant or breastfeeding",
+                "keloid_prone": "Your skin forms keloids",
+                "anticoagulants": "You take anticoagulant medication",
+            }[cond]
+            reasons.append(_reason(f"{words}: home microneedling is advised against.", "advised_against"))
         if answers.needle_mm is not None and answers.needle_mm > protocol.HOME_NEEDLE_MAX_MM:
-            reasons.append(_reason(
-                f"Needles of {answers.needle_mm:g} mm are medical grade (over "
-                f"{protocol.HOME_NEEDLE_MAX_MM:g} mm): not for home use; home devices are "
-                f"{protocol.HOME_NEEDLE_MIN_MM:g}-{protocol.HOME_NEEDLE_MAX_MM:g} mm.",
-                "needle_length"))
+            reasons.append(
+                _reason(
+                    f"Needles of {answers.needle_mm:g} mm are medical grade (over "
+                    f"{protocol.HOME_NEEDLE_MAX_MM:g} mm): not for home use; home devices are "
+                    f"{protocol.HOME_NEEDLE_MIN_MM:g}-{protocol.HOME_NEEDLE_MAX_MM:g} mm.",
+                    "needle_length",
+                )
+            )
         if answers.disinfected_hands_face_tool is False:
-            reasons.append(_reason("Disinfect your hands, your face and the tool first.",
-                                   "disinfection"))
-        if (answers.device in (None, "roller") and answers.roller_reused
-                and answers.roller_disinfection in ("other", "none")):
-            reasons.append(_reason(
-                f"A reused roller must soak in {protocol.ROLLER_ALCOHOL_PERCENT} % alcohol for at "
-                f"least {protocol.ROLLER_SOAK_MIN_MINUTES} minutes, or go through a UV "
-                "sterilisation box, before use.", "disinfection"))
+            reasons.append(_reason("Disinfect your hands, your face and the tool first.", "disinfection"))
+        if (
+            answers.device in (None, "roller")
+            and answers.roller_reused
+            and answers.roller_disinfection in ("other", "none")
+        ):
+            reasons.append(
+                _reason(
+                    f"A reused roller must soak in {protocol.ROLLER_ALCOHOL_PERCENT} % alcohol for at "
+                    f"least {protocol.ROLLER_SOAK_MIN_MINUTES} minutes, or go through a UV "
+                    "sterilisation box, before use.",
+                    "disinfection",
+                )
+            )
         if answers.room_clean is False:
-            reasons.append(_reason(
-                "The room is not clean: wipe the surfaces and clear the dust where you will work, "
-                "then answer again.", "environment", (), "review"))
+            reasons.append(
+                _reason(
+                    "The room is not clean: wipe the surfaces and clear the dust where you will work, "
+                    "then answer again.",
+                    "environment",
+                    (),
+                    "review",
+                )
+            )
     notes = _notes(answers)
 
     # The photo.
     if mm_per_px is not None and mm_per_px > MAX_CHECK_MM_PER_PX:
-        reasons.append(_reason(
-            f"The photo shows too little detail to rule out small pustules: about "
-            f"{1 / mm_per_px:.1f} pixels per millimetre of skin, at least "
-            f"{1 / MAX_CHECK_MM_PER_PX:.1f} needed. Take it closer, or with a better camera.",
-            "safety_first", (), "review"))
+        reasons.append(
+            _reason(
+                f"The photo shows too little detail to rule out small pustules: about "
+                f"{1 / mm_per_px:.1f} pixels per millimetre of skin, at least "
+                f"{1 / MAX_CHECK_MM_PER_PX:.1f} needed. Take it closer, or with a better camera.",
+                "safety_first",
+                (),
+                "review",
+            )
+        )
     if quality is not None and not quality.ok:
         for p in quality.problems:
-            reasons.append(_reason(f"The photo cannot show the skin well enough: {p.message}",
-                                   "safety_first", (), "review"))
+            reasons.append(
+                _reason(
+                    f"The photo cannot show the skin well enough: {p.message}", "safety_first", (), "review"
+                )
+            )
 
     reasons.sort(key=lambda r: -DECISIONS.index(r.decision))
     decision = DECISIONS[max((DECISIONS.index(r.decision) for r in reasons), default=0)]
@@ -357,27 +417,33 @@ def _notes(answers) -> tuple[Note, ...]:
     if answers is None:
         return ()
     out = []
-    if (answers.beginner and answers.device is not None
-            and answers.device != protocol.BEGINNER_DEVICE):
-        device = {"roller": "a roller", "pen": "a microneedle pen"}.get(answers.device,
-                                                                     answers.device)
-        out.append(_note(
-            f"You are a beginner using {device}: dissolvable patches are the safest choice for a "
-            "beginner (a fixed needle length, single use, nothing to sterilise). If you go ahead, "
-            "press lightly and keep to the steps.", "device_choice"))
+    if answers.beginner and answers.device is not None and answers.device != protocol.BEGINNER_DEVICE:
+        device = {"roller": "a roller", "pen": "a microneedle pen"}.get(answers.device, answers.device)
+        out.append(
+            _note(
+                f"You are a beginner using {device}: dissolvable patches are the safest choice for a "
+                "beginner (a fixed needle length, single use, nothing to sterilise). If you go ahead, "
+                "press lightly and keep to the steps.",
+                "device_choice",
+            )
+        )
     if answers.device in (None, "roller") and answers.roller_reused:
-        out.append(_note(
-            "A reused roller needs extra caution: its needles can breed bacteria, and uneven "
-            "pressure can abrade the skin. Disinfect it every time and replace it when the "
-            "needles are blunt or bent.", "roller_reuse"))
+        out.append(
+            _note(
+                "A reused roller needs extra caution: its needles can breed bacteria, and uneven "
+                "pressure can abrade the skin. Disinfect it every time and replace it when the "
+                "needles are blunt or bent.",
+                "roller_reuse",
+            )
+        )
     if answers.room_ventilated is False:
-        out.append(_note("Open a window if you can: the protocol prefers a well-ventilated room.",
-                         "environment"))
+        out.append(
+            _note("Open a window if you can: the protocol prefers a well-ventilated room.", "environment")
+        )
     return tuple(out)
 
 
-def _inflamed_reason(counted: list[Finding], treated: set[str],
-                     confirmed: frozenset[str]) -> Reason | None:
+def _inflamed_reason(counted: list[Finding], treated: set[str], confirmed: frozenset[str]) -> Reason | None:
     """The ``inflamed_acne`` reason, or None: papules and nodules on the skin of or next to a
     treated region that are evidence of active acne
     (:func:`skintrack.core.evidence.inflamed_evidence`: a certain one, or more real ones expected
@@ -402,10 +468,16 @@ def _inflamed_reason(counted: list[Finding], treated: set[str],
     regions = list(dict.fromkeys(region_of[i] for i in ids))
     n = len(ids)
     where = and_list(region_phrase(r) for r in regions)
-    what = (f"{n} red bump{'s' if n != 1 else ''} or lump{'s' if n != 1 else ''} of inflamed "
-            f"acne (papules, nodules) on {where}")
+    what = (
+        f"{n} red bump{'s' if n != 1 else ''} or lump{'s' if n != 1 else ''} of inflamed "
+        f"acne (papules, nodules) on {where}"
+    )
     return _reason(
         f"There may be active inflamed acne: {what}. Needling over inflamed acne can spread its "
         "bacteria, and dermatologists advise waiting until it has calmed down. Look at them: "
         "dismiss those that are not there, or wait and treat around them only with a "
-        "dermatologist's advice.", "inflamed_acne", tuple(ids), "review")
+        "dermatologist's advice.",
+        "inflamed_acne",
+        tuple(ids),
+        "review",
+    )

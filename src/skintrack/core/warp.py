@@ -62,8 +62,14 @@ class GridMapping:
         import cv2
 
         interp = cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR
-        out = cv2.remap(np.ascontiguousarray(image), self.map_x, self.map_y, interp,
-                        borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
+        out = cv2.remap(
+            np.ascontiguousarray(image),
+            self.map_x,
+            self.map_y,
+            interp,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=fill,
+        )
         if out.ndim == 2 and image.ndim == 3:  # OpenCV drops a channel axis of length 1
             out = out[..., None]
         return out
@@ -182,9 +188,13 @@ def map_points(points: np.ndarray, from_xy: np.ndarray, to_xy: np.ndarray) -> np
 def regions_mapping(baseline_regions, baseline_face, later_regions, later_face) -> GridMapping:
     """The mapping of the baseline's work grid into the later photo's work grid."""
     return mesh_mapping(
-        baseline_face.xy, later_face.xy, baseline_regions.work_rgb.shape[:2],
-        dst_origin=baseline_regions.origin, dst_step=baseline_regions.step,
-        src_origin=later_regions.origin, src_step=later_regions.step,
+        baseline_face.xy,
+        later_face.xy,
+        baseline_regions.work_rgb.shape[:2],
+        dst_origin=baseline_regions.origin,
+        dst_step=baseline_regions.step,
+        src_origin=later_regions.origin,
+        src_step=later_regions.step,
         src_shape=later_regions.work_rgb.shape[:2],
     )
 
@@ -222,8 +232,9 @@ def delta_colours(delta: np.ndarray, max_delta: float) -> np.ndarray:
     return rgb
 
 
-def overlay_delta(photo_rgb: np.ndarray, delta: np.ndarray, *, alpha: float = 0.6,
-                  max_delta: float = 10.0) -> np.ndarray:
+def overlay_delta(
+    photo_rgb: np.ndarray, delta: np.ndarray, *, alpha: float = 0.6, max_delta: float = 10.0
+) -> np.ndarray:
     """Blend the colour-mapped ``delta`` (same height and width as ``photo_rgb``, NaN where
     there is no measurement) over ``photo_rgb``; ``uint8`` RGB."""
     colours = delta_colours(delta, max_delta).astype(np.float32)
@@ -244,8 +255,9 @@ def scale_bar(width: int, height: int, max_delta: float) -> np.ndarray:
     return bar
 
 
-def warp_to_baseline(later_rgb: np.ndarray, later_face, baseline_face,
-                     baseline_shape: tuple[int, int], *, grid_step: int = 8) -> np.ndarray:
+def warp_to_baseline(
+    later_rgb: np.ndarray, later_face, baseline_face, baseline_shape: tuple[int, int], *, grid_step: int = 8
+) -> np.ndarray:
     """The later photo warped onto the baseline photo's frame, for showing the two side by side.
 
     Inside the face mesh the warp is piecewise affine; outside it (hair, background) one
@@ -266,10 +278,17 @@ def warp_to_baseline(later_rgb: np.ndarray, later_face, baseline_face,
     # Grid point i sits at pixel i*step + (step-1)/2: exactly where OpenCV's linear resize by
     # ``step`` places the centre of source pixel i, so the upsampled map lines up with pixels.
     off = (grid_step - 1) / 2.0
-    mapping = mesh_mapping(baseline_face.xy, later_face.xy, (gh, gw), dst_origin=(off, off),
-                           dst_step=grid_step, src_shape=(lh, lw))
-    sim, _ = cv2.estimateAffinePartial2D(baseline_face.xy[:MESH_POINTS].astype(np.float32),
-                                        later_face.xy[:MESH_POINTS].astype(np.float32))
+    mapping = mesh_mapping(
+        baseline_face.xy,
+        later_face.xy,
+        (gh, gw),
+        dst_origin=(off, off),
+        dst_step=grid_step,
+        src_shape=(lh, lw),
+    )
+    sim, _ = cv2.estimateAffinePartial2D(
+        baseline_face.xy[:MESH_POINTS].astype(np.float32), later_face.xy[:MESH_POINTS].astype(np.float32)
+    )
     if sim is None:
         sim = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
     ys, xs = np.mgrid[0:gh, 0:gw].astype(np.float32) * np.float32(grid_step) + np.float32(off)
@@ -283,9 +302,12 @@ def warp_to_baseline(later_rgb: np.ndarray, later_face, baseline_face,
     # The piecewise map marks sources outside the later photo as -1: use the similarity there.
     lost = inside & ~mapping.valid
     mx[lost], my[lost] = gx[lost], gy[lost]
-    full_x = cv2.resize(mx.astype(np.float32), (gw * grid_step, gh * grid_step),
-                        interpolation=cv2.INTER_LINEAR)[:h, :w]
-    full_y = cv2.resize(my.astype(np.float32), (gw * grid_step, gh * grid_step),
-                        interpolation=cv2.INTER_LINEAR)[:h, :w]
-    return cv2.remap(np.ascontiguousarray(later_rgb), full_x, full_y, cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_REPLICATE)
+    full_x = cv2.resize(
+        mx.astype(np.float32), (gw * grid_step, gh * grid_step), interpolation=cv2.INTER_LINEAR
+    )[:h, :w]
+    full_y = cv2.resize(
+        my.astype(np.float32), (gw * grid_step, gh * grid_step), interpolation=cv2.INTER_LINEAR
+    )[:h, :w]
+    return cv2.remap(
+        np.ascontiguousarray(later_rgb), full_x, full_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )

@@ -38,8 +38,12 @@ CROP_PX = (200, 200)
 #: Face box growth on each side, as a fraction of its larger side: forehead and chin stay in view.
 FACE_MARGIN = 0.10
 
-TAKEN_AT_NOTES = {"file_time": "approximate: file time", "unknown": "time unknown",
-                  "exif_local": "camera clock", "given": "time given by you"}
+TAKEN_AT_NOTES = {
+    "file_time": "approximate: file time",
+    "unknown": "time unknown",
+    "exif_local": "camera clock",
+    "given": "time given by you",
+}
 
 
 def display_transform(box: Sequence[float], size: tuple[int, int] = DISPLAY_PX) -> np.ndarray:
@@ -77,8 +81,13 @@ def similarity(src_xy: np.ndarray, dst_xy: np.ndarray) -> np.ndarray:
     return m.astype(np.float64)
 
 
-def warp_for_display(rgb: np.ndarray, transform: np.ndarray, size: tuple[int, int] = DISPLAY_PX,
-                     *, onto: np.ndarray | None = None) -> np.ndarray:
+def warp_for_display(
+    rgb: np.ndarray,
+    transform: np.ndarray,
+    size: tuple[int, int] = DISPLAY_PX,
+    *,
+    onto: np.ndarray | None = None,
+) -> np.ndarray:
     """``rgb`` resampled through ``transform`` (its pixels -> display pixels) into a ``size`` image.
 
     Only the part of ``rgb`` the display shows is read; large reductions first shrink that part by
@@ -110,11 +119,11 @@ def warp_for_display(rgb: np.ndarray, transform: np.ndarray, size: tuple[int, in
         m = m @ np.diag([pw / part.shape[1], ph / part.shape[0], 1.0])
     if onto is not None:
         out = np.ascontiguousarray(onto).copy()
-        cv2.warpAffine(part, m[:2], size, dst=out, flags=cv2.INTER_LINEAR,
-                       borderMode=cv2.BORDER_TRANSPARENT)
+        cv2.warpAffine(part, m[:2], size, dst=out, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_TRANSPARENT)
         return out
-    return cv2.warpAffine(part, m[:2], size, flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=(235, 235, 235))
+    return cv2.warpAffine(
+        part, m[:2], size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=(235, 235, 235)
+    )
 
 
 def _grid(origin: tuple[int, int], step: float = 1.0) -> np.ndarray:
@@ -131,8 +140,13 @@ def display_image(rgb: np.ndarray, box: Sequence[float] | None) -> np.ndarray:
     return warp_for_display(rgb, display_transform(box))
 
 
-def regions_outline(analysis, treated: Sequence[str] = (), *, transform: np.ndarray | None = None,
-                    onto: np.ndarray | None = None) -> np.ndarray | None:
+def regions_outline(
+    analysis,
+    treated: Sequence[str] = (),
+    *,
+    transform: np.ndarray | None = None,
+    onto: np.ndarray | None = None,
+) -> np.ndarray | None:
     """The photo with each measured region outlined in its chart colour (treated regions thicker,
     untreated ones thin): where the numbers come from. None without regions.
 
@@ -171,8 +185,9 @@ def _get(obj: object, name: str, default: object = None) -> Any:
     return getattr(obj, name, default)
 
 
-def measurements(analysis=None, changes: Mapping[str, object] | None = None,
-                 a_star: Mapping[str, float] | None = None) -> tuple[RegionMeasurement, ...]:
+def measurements(
+    analysis=None, changes: Mapping[str, object] | None = None, a_star: Mapping[str, float] | None = None
+) -> tuple[RegionMeasurement, ...]:
     """One :class:`RegionMeasurement` per region, in :data:`REGION_NAMES` order.
 
     Parameters
@@ -204,12 +219,17 @@ def measurements(analysis=None, changes: Mapping[str, object] | None = None,
         u = _get(ch, "uncertainty") if ch is not None else None
         real = _get(ch, "real_change") if ch is not None else None
         dei = _get(ch, "delta_erythema_index") if ch is not None else None
-        out.append(RegionMeasurement(
-            region=name, a_star=a, delta_a_star=None if d is None else float(d),
-            delta_erythema_index=None if dei is None else float(dei),
-            uncertainty=None if u is None else float(u),
-            real_change=None if real is None else bool(real),
-            grade=str(_get(ch, "grade", "") or "") if ch is not None else ""))
+        out.append(
+            RegionMeasurement(
+                region=name,
+                a_star=a,
+                delta_a_star=None if d is None else float(d),
+                delta_erythema_index=None if dei is None else float(dei),
+                uncertainty=None if u is None else float(u),
+                real_change=None if real is None else bool(real),
+                grade=str(_get(ch, "grade", "") or "") if ch is not None else "",
+            )
+        )
     return tuple(out)
 
 
@@ -287,45 +307,59 @@ def photo_entry(
         image = warp_for_display(rgb, to_display @ line_up)
         dmap = None
         if delta_map is not None:
-            under = (baseline_image if baseline_image is not None
-                     else warp_for_display(align_to.photo.rgb, to_display))
-            dmap = warp_for_display(delta_map, to_display @ _grid(delta_map_origin, delta_map_step),
-                                    onto=under)
+            under = (
+                baseline_image
+                if baseline_image is not None
+                else warp_for_display(align_to.photo.rgb, to_display)
+            )
+            dmap = warp_for_display(
+                delta_map, to_display @ _grid(delta_map_origin, delta_map_step), onto=under
+            )
     else:
         if box is None and face is not None:
             box = face.box
         image = display_image(rgb, box)
         dmap = None
         if delta_map is not None:
-            to_display = np.vstack([display_transform(box), [0.0, 0.0, 1.0]]) if box is not None \
-                else None
+            to_display = np.vstack([display_transform(box), [0.0, 0.0, 1.0]]) if box is not None else None
             whole = delta_map_origin == (0, 0) and delta_map_step == 1
             if to_display is None or whole and delta_map.shape == rgb.shape:
                 dmap = display_image(delta_map, box)
             else:
-                dmap = warp_for_display(delta_map,
-                                        to_display @ _grid(delta_map_origin, delta_map_step),
-                                        onto=image)
+                dmap = warp_for_display(
+                    delta_map, to_display @ _grid(delta_map_origin, delta_map_step), onto=image
+                )
     regions_image = None
     if outline is not None and image_rgb is None and align_to is None:
         if box is not None:
-            regions_image = regions_outline(analysis, tuple(outline),
-                                            transform=display_transform(box), onto=image)
+            regions_image = regions_outline(
+                analysis, tuple(outline), transform=display_transform(box), onto=image
+            )
         else:
             drawn = regions_outline(analysis, tuple(outline))
             regions_image = display_image(drawn, None) if drawn is not None else None
     source = taken_at_source or photo.taken_at_source
     return ReportPhoto(
-        id=id, label=label, role=role, image=image, delta_map=dmap,
-        taken_at=taken_at or photo.taken_at, taken_at_note=TAKEN_AT_NOTES.get(source, ""),
-        hours_since_treatment=None if hours is None else float(hours), simulated=simulated,
+        id=id,
+        label=label,
+        role=role,
+        image=image,
+        delta_map=dmap,
+        taken_at=taken_at or photo.taken_at,
+        taken_at_note=TAKEN_AT_NOTES.get(source, ""),
+        hours_since_treatment=None if hours is None else float(hours),
+        simulated=simulated,
         quality_problems=tuple(p.message for p in analysis.quality.problems),
-        measurements=measurements(analysis, changes), notes=tuple(notes),
-        used_in_curve=used_in_curve, regions_image=regions_image)
+        measurements=measurements(analysis, changes),
+        notes=tuple(notes),
+        used_in_curve=used_in_curve,
+        regions_image=regions_image,
+    )
 
 
-def finding_entries(analysis, photo_id: str, *, states: Mapping[str, str] | None = None,
-                    prefix: str = "F") -> tuple[FindingEntry, ...]:
+def finding_entries(
+    analysis, photo_id: str, *, states: Mapping[str, str] | None = None, prefix: str = "F"
+) -> tuple[FindingEntry, ...]:
     """The findings of one analysed photo, with close-ups and the person's decisions.
 
     ``states`` maps a finding's own id to "confirmed" or "dismissed"; others are "open". Report ids
@@ -340,18 +374,28 @@ def finding_entries(analysis, photo_id: str, *, states: Mapping[str, str] | None
         x, y = float(_get(f, "x")), float(_get(f, "y"))
         r = float(_get(f, "radius_px", 0.0) or 0.0)
         region = _get(f, "region")
-        out.append(FindingEntry(
-            id=f"{prefix}{photo_id.lstrip('P')}.{fid}", kind=str(_get(f, "kind")), photo_id=photo_id,
-            region=region if region in FINDING_REGIONS else None,
-            diameter_mm=_get(f, "diameter_mm"), score=_get(f, "score"),
-            state=states.get(fid, "open"),
-            crop=finding_crop(analysis.photo.rgb, x, y, r, fw, size=CROP_PX[0])))
+        out.append(
+            FindingEntry(
+                id=f"{prefix}{photo_id.lstrip('P')}.{fid}",
+                kind=str(_get(f, "kind")),
+                photo_id=photo_id,
+                region=region if region in FINDING_REGIONS else None,
+                diameter_mm=_get(f, "diameter_mm"),
+                score=_get(f, "score"),
+                state=states.get(fid, "open"),
+                crop=finding_crop(analysis.photo.rgb, x, y, r, fw, size=CROP_PX[0]),
+            )
+        )
     return tuple(out)
 
 
-def curve_from_photos(photos: Sequence[ReportPhoto], *, fitted: Sequence[tuple[float, float]] = (),
-                      fitted_label: str = "fitted recovery curve",
-                      threshold: float | None = None) -> RednessCurve:
+def curve_from_photos(
+    photos: Sequence[ReportPhoto],
+    *,
+    fitted: Sequence[tuple[float, float]] = (),
+    fitted_label: str = "fitted recovery curve",
+    threshold: float | None = None,
+) -> RednessCurve:
     """The redness chart's data: each follow-up photo used in the curve is one point per region."""
     series: dict[str, list[tuple[float, float]]] = {}
     for p in photos:
@@ -360,19 +404,29 @@ def curve_from_photos(photos: Sequence[ReportPhoto], *, fitted: Sequence[tuple[f
         for m in p.measurements:
             if m.delta_a_star is not None:
                 series.setdefault(m.region, []).append((p.hours_since_treatment, m.delta_a_star))
-    return RednessCurve(series={k: tuple(sorted(v)) for k, v in series.items()},
-                        fitted=tuple((float(h), float(v)) for h, v in fitted),
-                        fitted_label=fitted_label, threshold=threshold)
+    return RednessCurve(
+        series={k: tuple(sorted(v)) for k, v in series.items()},
+        fitted=tuple((float(h), float(v)) for h, v in fitted),
+        fitted_label=fitted_label,
+        threshold=threshold,
+    )
 
 
 def aftercare_items(treated_at: datetime | None) -> tuple[AftercareItem, ...]:
     """The protocol's aftercare rules as timeline items (24 h and 48 h from treatment start)."""
+
     def until(h: float):
         return treated_at + timedelta(hours=h) if treated_at is not None else None
 
     return (
-        AftercareItem("no makeup, swimming or sun", 0.0, NO_MAKEUP_SWIM_SUN_HOURS, SRC_AFTERCARE,
-                      until(NO_MAKEUP_SWIM_SUN_HOURS)),
-        AftercareItem("no acids or retinol", 0.0, NO_ACIDS_RETINOL_HOURS, SRC_AFTERCARE,
-                      until(NO_ACIDS_RETINOL_HOURS)),
+        AftercareItem(
+            "no makeup, swimming or sun",
+            0.0,
+            NO_MAKEUP_SWIM_SUN_HOURS,
+            SRC_AFTERCARE,
+            until(NO_MAKEUP_SWIM_SUN_HOURS),
+        ),
+        AftercareItem(
+            "no acids or retinol", 0.0, NO_ACIDS_RETINOL_HOURS, SRC_AFTERCARE, until(NO_ACIDS_RETINOL_HOURS)
+        ),
     )

@@ -73,7 +73,7 @@ METHOD_WORDS = {
     "chart+untreated_regions": "colour chart in both photos, refined on untreated skin",
     "chart": "colour chart in both photos (true colour)",
     "untreated_regions": "untreated reference regions: the change of light between photos is "
-                         "measured on untreated skin and taken out of every change",
+    "measured on untreated skin and taken out of every change",
     "none": "none: colours compared as photographed (no chart, no untreated skin)",
 }
 #: On photos after treatment only these kinds are listed, when new: the spots the protocol names
@@ -98,8 +98,13 @@ def _status(rs) -> Status:
         headline = f"{URGENCY_WORDS.get(rs.urgency, '')} {headline}".strip()
     advice = tuple(a.text for a in sorted(rs.advice, key=lambda a: ADVICE_ORDER.get(a.level, 9)))
     conf = f"Confidence: {rs.confidence}." if rs.confidence not in ("none", "") else ""
-    return Status(level=level, headline=headline, advice=advice,
-                  predicted_resolution_hours=rs.predicted_resolved_at_hours, detail=conf)
+    return Status(
+        level=level,
+        headline=headline,
+        advice=advice,
+        predicted_resolution_hours=rs.predicted_resolved_at_hours,
+        detail=conf,
+    )
 
 
 def _curve(rs) -> RednessCurve:
@@ -109,19 +114,27 @@ def _curve(rs) -> RednessCurve:
     fits = {}
     last = max((o.hours for rr in rs.regions.values() for o in rr.observations), default=0.0)
     # Draw the fits over what the chart shows: the photos, now, and the predicted return.
-    end = 1.1 * max(REDNESS_WINDOW_END_HOURS + 2.0, last, rs.hours_since_treatment,
-                    min(rs.predicted_resolved_at_hours or 0.0, FIT_HOURS))
+    end = 1.1 * max(
+        REDNESS_WINDOW_END_HOURS + 2.0,
+        last,
+        rs.hours_since_treatment,
+        min(rs.predicted_resolved_at_hours or 0.0, FIT_HOURS),
+    )
     hours = np.linspace(0.0, end, FIT_SAMPLES)
     for name, rr in rs.regions.items():
         if name not in REGION_NAMES or not rr.observations:
             continue
         series[name] = tuple((float(o.hours), float(o.delta_a_star)) for o in rr.observations)
         if rr.fit is not None and name in rs.treated_regions:
-            fits[name] = tuple((float(h), float(v)) for h, v in zip(hours, rr.fit.predict(hours),
-                                                                     strict=True))
-    return RednessCurve(series=series, fitted_by_region=fits,
-                        fitted_label="fitted fade per treated region (lines)",
-                        threshold=rs.threshold_a_star or None)
+            fits[name] = tuple(
+                (float(h), float(v)) for h, v in zip(hours, rr.fit.predict(hours), strict=True)
+            )
+    return RednessCurve(
+        series=series,
+        fitted_by_region=fits,
+        fitted_label="fitted fade per treated region (lines)",
+        threshold=rs.threshold_a_star or None,
+    )
 
 
 def _aftercare(rs) -> tuple[tuple[AftercareItem, ...], tuple[str, ...]]:
@@ -134,14 +147,15 @@ def _aftercare(rs) -> tuple[tuple[AftercareItem, ...], tuple[str, ...]]:
     for t in rs.timers:
         if t.code == SERUM_STEP:
             # The step right after treatment (issue 17): ticked by the person, not a countdown.
-            serum = (f"{t.label}: " + ("\u2611 applied" if t.done else "\u2610 not ticked")
-                     + f". Protocol: \u201c{SRC_SERUM}\u201d")
+            serum = (
+                f"{t.label}: "
+                + ("\u2611 applied" if t.done else "\u2610 not ticked")
+                + f". Protocol: \u201c{SRC_SERUM}\u201d"
+            )
         elif t.code in ("no_makeup_swimming_sun", "no_acids_retinol") and t.hours_from_treatment:
-            items.append(AftercareItem(t.label, 0.0, float(t.hours_from_treatment), SRC_AFTERCARE,
-                                       t.ends_at))
+            items.append(AftercareItem(t.label, 0.0, float(t.hours_from_treatment), SRC_AFTERCARE, t.ends_at))
         elif t.code.startswith("check_photo_") and t.hours_from_treatment is not None:
-            checks.append(f"{hours_text(t.hours_from_treatment)} "
-                          + ("\u2611" if t.done else "\u2610"))
+            checks.append(f"{hours_text(t.hours_from_treatment)} " + ("\u2611" if t.done else "\u2610"))
         elif t.until:
             notes.append(f"{t.label}: until {t.until}" + (" (done)" if t.done else "") + ".")
     if checks:
@@ -159,17 +173,25 @@ def _normalisation(records: list[ComparisonRecord]) -> Normalisation | None:
     method = max(set(methods), key=methods.count)
     refs = tuple(dict.fromkeys(r for n in norms for r in n.reference_regions))
     # The uncertainty of a change (the ± beside every Δa*): the largest of each comparison's.
-    u = [max(float(ch.uncertainty) for ch in r.regions.values() if ch.uncertainty is not None)
-         for r in records
-         if r.regions and all(ch.uncertainty is not None for ch in r.regions.values())]
+    u = [
+        max(float(ch.uncertainty) for ch in r.regions.values() if ch.uncertainty is not None)
+        for r in records
+        if r.regions and all(ch.uncertainty is not None for ch in r.regions.values())
+    ]
     desc = ""
     if len(u) > 1 and f"{min(u):.1f}" != f"{max(u):.1f}":
-        desc = (f"Each comparison has its own uncertainty, from \u00b1{min(u):.1f} to "
-                f"\u00b1{max(u):.1f}; the largest is shown. ")
+        desc = (
+            f"Each comparison has its own uncertainty, from \u00b1{min(u):.1f} to "
+            f"\u00b1{max(u):.1f}; the largest is shown. "
+        )
     if len(set(methods)) > 1:
         desc += "Methods used: " + ", ".join(sorted(set(methods))) + "."
-    return Normalisation(METHOD_WORDS.get(method, method), tuple(r for r in refs if r in REGION_NAMES),
-                         max(u) if u else None, desc.strip())
+    return Normalisation(
+        METHOD_WORDS.get(method, method),
+        tuple(r for r in refs if r in REGION_NAMES),
+        max(u) if u else None,
+        desc.strip(),
+    )
 
 
 def _flagged(key: str, value) -> bool:
@@ -230,13 +252,15 @@ def _questionnaire(data: Mapping | None) -> tuple[Answer, ...]:
 def _symptoms(sym) -> tuple[Answer, ...]:
     if sym is None:
         return ()
-    return tuple(Answer(name.replace("_", " "), "yes" if getattr(sym, name) else "no",
-                        flag=bool(getattr(sym, name)))
-                 for name in sym.to_dict())
+    return tuple(
+        Answer(name.replace("_", " "), "yes" if getattr(sym, name) else "no", flag=bool(getattr(sym, name)))
+        for name in sym.to_dict()
+    )
 
 
-def _check(baseline_analysis, stored_findings, session, questionnaire: Mapping | None,
-           photo_id: str) -> CheckSummary | None:
+def _check(
+    baseline_analysis, stored_findings, session, questionnaire: Mapping | None, photo_id: str
+) -> CheckSummary | None:
     """The pre-treatment check of the baseline photo, decided again from what is stored."""
     try:
         from skintrack.core.verdict import decide
@@ -255,9 +279,15 @@ def _check(baseline_analysis, stored_findings, session, questionnaire: Mapping |
     face = baseline_analysis.face
     # The stored findings, not a new lesion search: they are what the person decided on.
     findings = [f.finding for f in stored_findings if f.finding is not None]
-    verdict = decide(findings, baseline_analysis.quality, answers=answers,
-                     treated=tuple(session.treated_regions), dismissed=dismissed,
-                     confirmed=confirmed, mm_per_px=face.mm_per_px if face is not None else None)
+    verdict = decide(
+        findings,
+        baseline_analysis.quality,
+        answers=answers,
+        treated=tuple(session.treated_regions),
+        dismissed=dismissed,
+        confirmed=confirmed,
+        mm_per_px=face.mm_per_px if face is not None else None,
+    )
     reasons = tuple(getattr(r, "text", None) or str(r) for r in verdict.reasons)
     return CheckSummary(str(verdict.decision).upper(), reasons, photo_id=photo_id)
 
@@ -296,9 +326,15 @@ def _finding_entry(row, photo_id: str, analysis) -> FindingEntry | None:
     state = {"confirmed": "confirmed", "dismissed": "dismissed"}.get(row.verdict or "", "open")
     region = row.region if row.region in FINDING_REGIONS else None
     return FindingEntry(
-        id=f"{photo_id}:{row.finding_key}", kind=row.kind, photo_id=photo_id, region=region,
-        diameter_mm=f.diameter_mm, score=f.score, state=state,
-        crop=finding_crop(analysis.photo.rgb, f.x, f.y, f.radius_px, fw))
+        id=f"{photo_id}:{row.finding_key}",
+        kind=row.kind,
+        photo_id=photo_id,
+        region=region,
+        diameter_mm=f.diameter_mm,
+        score=f.score,
+        state=state,
+        crop=finding_crop(analysis.photo.rgb, f.x, f.y, f.radius_px, fw),
+    )
 
 
 def _is_new(row, later, base_rows, baseline) -> bool:
@@ -319,8 +355,7 @@ def _is_new(row, later, base_rows, baseline) -> bool:
     return True
 
 
-def _later_photo(tracker, session, row, pid: str, analysis, baseline, cmp_row,
-                 base_image) -> ReportPhoto:
+def _later_photo(tracker, session, row, pid: str, analysis, baseline, cmp_row, base_image) -> ReportPhoto:
     """A photo other than the baseline: its stored comparison's numbers and notes, and the map
     of the tracker's comparison with the baseline lined up over the baseline's picture."""
     hours = (row.taken_at - session.treated_at).total_seconds() / 3600.0
@@ -338,11 +373,15 @@ def _later_photo(tracker, session, row, pid: str, analysis, baseline, cmp_row,
         if not cmp_row.usable:
             notes.append(f"Not used for the redness curve: {cmp_row.excluded_reason}.")
         else:
-            changes = {name: dataclasses.replace(
-                           cmp_row.record.regions.get(name) or RegionReading(),
-                           delta_a_star=d.delta_a_star, uncertainty=d.uncertainty,
-                           real_change=d.real_change)
-                       for name, d in cmp_row.changes.items()}
+            changes = {
+                name: dataclasses.replace(
+                    cmp_row.record.regions.get(name) or RegionReading(),
+                    delta_a_star=d.delta_a_star,
+                    uncertainty=d.uncertainty,
+                    real_change=d.real_change,
+                )
+                for name, d in cmp_row.changes.items()
+            }
         notes.extend(cmp_row.record.warnings)
     elif role == "follow_up":
         notes.append("Not compared with a baseline.")
@@ -353,15 +392,24 @@ def _later_photo(tracker, session, row, pid: str, analysis, baseline, cmp_row,
                 dmap, dmap_origin, dmap_step = _map_on_work_grid(baseline.photo.rgb, cmp)
         except SkintrackError as exc:
             notes.append(f"No change map: {exc}")
-    entry = photo_entry(analysis, id=pid, label=label, role=role, hours=hours,
-                        simulated=is_simulated_name(row.original_name),
-                        delta_map=dmap, delta_map_origin=dmap_origin,
-                        delta_map_step=dmap_step, changes=changes,
-                        notes=tuple(dict.fromkeys(notes)),
-                        used_in_curve=used, taken_at=row.taken_at.astimezone(),
-                        taken_at_source=row.taken_at_source,
-                        align_to=baseline if analysis.face is not None else None,
-                        baseline_image=base_image)
+    entry = photo_entry(
+        analysis,
+        id=pid,
+        label=label,
+        role=role,
+        hours=hours,
+        simulated=is_simulated_name(row.original_name),
+        delta_map=dmap,
+        delta_map_origin=dmap_origin,
+        delta_map_step=dmap_step,
+        changes=changes,
+        notes=tuple(dict.fromkeys(notes)),
+        used_in_curve=used,
+        taken_at=row.taken_at.astimezone(),
+        taken_at_source=row.taken_at_source,
+        align_to=baseline if analysis.face is not None else None,
+        baseline_image=base_image,
+    )
     if changes is None:
         entry = dataclasses.replace(entry, measurements=measurements(analysis))
     return entry
@@ -377,13 +425,20 @@ def _new_findings(rows, pid: str, analysis, baseline, base_rows) -> list[Finding
             continue
         e = _finding_entry(f, pid, analysis)
         if e is not None:
-            out.append(dataclasses.replace(e, note="new since the baseline photo")
-                       if baseline is not None else e)
+            out.append(
+                dataclasses.replace(e, note="new since the baseline photo") if baseline is not None else e
+            )
     return out
 
 
-def build_report(tracker, session_id: int, *, now: datetime | None = None,
-                 progress: Progress | None = None, simulated: bool | None = None) -> ReportModel:
+def build_report(
+    tracker,
+    session_id: int,
+    *,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    simulated: bool | None = None,
+) -> ReportModel:
     """Everything the report of one session shows.
 
     Parameters
@@ -443,9 +498,19 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
         hours = (row.taken_at - session.treated_at).total_seconds() / 3600.0
         when = row.taken_at.astimezone()  # shown in this computer's time zone
         if row.id == base_id:
-            photos.append(photo_entry(baseline, id=pid, label="Baseline", role="baseline",
-                                      hours=hours, simulated=sim, taken_at=when,
-                                      taken_at_source=row.taken_at_source, outline=treated))
+            photos.append(
+                photo_entry(
+                    baseline,
+                    id=pid,
+                    label="Baseline",
+                    role="baseline",
+                    hours=hours,
+                    simulated=sim,
+                    taken_at=when,
+                    taken_at_source=row.taken_at_source,
+                    outline=treated,
+                )
+            )
             base_image = photos[-1].image if baseline.face is not None else None
             for f in base_findings:
                 e = _finding_entry(f, pid, baseline)
@@ -457,8 +522,7 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
         cmp_row = comparisons.get(row.id)
         if cmp_row is not None and cmp_row.usable:
             records.append(cmp_row.record)  # a refused comparison normalised nothing: left out
-        photos.append(_later_photo(tracker, session, row, pid, analysis, baseline, cmp_row,
-                                   base_image))
+        photos.append(_later_photo(tracker, session, row, pid, analysis, baseline, cmp_row, base_image))
         findings += _new_findings(tracker.findings(row.id), pid, analysis, baseline, base_findings)
         step(f"photo {pid}")
 
@@ -475,8 +539,10 @@ def build_report(tracker, session_id: int, *, now: datetime | None = None,
         if check is not None:
             check = dataclasses.replace(check, checked_at=base_row.taken_at.astimezone())
     for ex in rs.extra.get("excluded_photos", ()):
-        warnings.append(f"{ex.get('name', 'a photo')} ({ex.get('hours')} h) was left out of the "
-                        f"redness curve: {ex.get('reason')}.")
+        warnings.append(
+            f"{ex.get('name', 'a photo')} ({ex.get('hours')} h) was left out of the "
+            f"redness curve: {ex.get('reason')}."
+        )
     is_sim = bool(simulated) if simulated is not None else is_simulated_session(session, rows)
     model = ReportModel(
         title=TITLE,

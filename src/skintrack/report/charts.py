@@ -117,13 +117,19 @@ def redness_chart(
     lo, hi = min(values), max(values)
     pad = max(0.5, 0.12 * (hi - lo))
 
-    ax.axvspan(start, end, color=WINDOW_COLOUR, alpha=0.13, lw=0,
-               label=f"redness usually subsides by {hours_text(start)[:-2]}–{hours_text(end)} "
-                     "(protocol)")
+    ax.axvspan(
+        start,
+        end,
+        color=WINDOW_COLOUR,
+        alpha=0.13,
+        lw=0,
+        label=f"redness usually subsides by {hours_text(start)[:-2]}–{hours_text(end)} (protocol)",
+    )
     if threshold:
         t = float(threshold)
-        ax.axhspan(-t, t, color="#888888", alpha=0.15, lw=0,
-                   label=f"within the real-change threshold (±{t:.1f})")
+        ax.axhspan(
+            -t, t, color="#888888", alpha=0.15, lw=0, label=f"within the real-change threshold (±{t:.1f})"
+        )
     ax.axhline(0.0, color="#555555", lw=0.8)
 
     treated_set = set(treated)
@@ -137,25 +143,53 @@ def redness_chart(
             label += " (untreated)"
         colour = REGION_COLOURS.get(name, "#777777")
         line_alpha = (1.0 if is_treated else 0.6) * (0.35 if name in fits else 1.0)
-        ax.plot([h for h, _ in pts], [v for _, v in pts], color=colour,
-                lw=1.6 if is_treated else 1.0, ls="-" if is_treated else "--", alpha=line_alpha)
-        ax.plot([h for h, _ in pts], [v for _, v in pts], ls="none", color=colour,
-                alpha=1.0 if is_treated else 0.6, marker="o", ms=3.5 if is_treated else 2.5,
-                label=label)
+        ax.plot(
+            [h for h, _ in pts],
+            [v for _, v in pts],
+            color=colour,
+            lw=1.6 if is_treated else 1.0,
+            ls="-" if is_treated else "--",
+            alpha=line_alpha,
+        )
+        ax.plot(
+            [h for h, _ in pts],
+            [v for _, v in pts],
+            ls="none",
+            color=colour,
+            alpha=1.0 if is_treated else 0.6,
+            marker="o",
+            ms=3.5 if is_treated else 2.5,
+            label=label,
+        )
     for name, curve in fits.items():
         if not curve:
             continue
         fit = sorted((float(h), float(v)) for h, v in curve)
         colour = REGION_COLOURS.get(name, FIT_COLOUR) if per_region_fit else FIT_COLOUR
-        ax.plot([h for h, _ in fit], [v for _, v in fit], color=colour, lw=2.0, ls="-",
-                alpha=0.9, zorder=5, label=None if per_region_fit else fitted_label)
+        ax.plot(
+            [h for h, _ in fit],
+            [v for _, v in fit],
+            color=colour,
+            lw=2.0,
+            ls="-",
+            alpha=0.9,
+            zorder=5,
+            label=None if per_region_fit else fitted_label,
+        )
     if per_region_fit and any(fits.values()):
         # One legend entry for all the per-region lines: a neutral line, "lines = fitted".
         ax.plot([], [], color=FIT_COLOUR, lw=2.0, label=fitted_label)
     if now_hours is not None:
         ax.axvline(float(now_hours), color="#333333", lw=0.8, ls=":")
-        ax.annotate("now", (float(now_hours), 0.0), xycoords=("data", "axes fraction"),
-                    xytext=(2, 2), textcoords="offset points", va="bottom", fontsize=fs - 1)
+        ax.annotate(
+            "now",
+            (float(now_hours), 0.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(2, 2),
+            textcoords="offset points",
+            va="bottom",
+            fontsize=fs - 1,
+        )
 
     ax.set_xlim(0.0, x_max)
     ax.set_ylim(lo - pad, hi + pad)
@@ -167,17 +201,43 @@ def redness_chart(
     if title:
         ax.set_title(title, fontsize=fs + 1, loc="left")
     if simulated:
-        ax.text(0.99, 0.97, "SIMULATED", transform=ax.transAxes, ha="right", va="top",
-                fontsize=fs + 2, fontweight="bold", color=SIMULATED_COLOUR, alpha=0.85)
+        ax.text(
+            0.99,
+            0.97,
+            "SIMULATED",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=fs + 2,
+            fontweight="bold",
+            color=SIMULATED_COLOUR,
+            alpha=0.85,
+        )
     if not points:
-        ax.text(0.5, 0.5, "no follow-up photos yet", transform=ax.transAxes, ha="center",
-                va="center", fontsize=fs, color="#666666")
+        ax.text(
+            0.5,
+            0.5,
+            "no follow-up photos yet",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=fs,
+            color="#666666",
+        )
     if legend:
         handles, labels = ax.get_legend_handles_labels()
         if handles:
-            ax.legend(handles, labels, fontsize=fs - 1, loc="upper center", ncol=4,
-                      bbox_to_anchor=(0.5, -0.16), frameon=False, handlelength=1.8,
-                      columnspacing=1.2)
+            ax.legend(
+                handles,
+                labels,
+                fontsize=fs - 1,
+                loc="upper center",
+                ncol=4,
+                bbox_to_anchor=(0.5, -0.16),
+                frameon=False,
+                handlelength=1.8,
+                columnspacing=1.2,
+            )
     return ax
 
 
@@ -215,19 +275,42 @@ def aftercare_chart(
     palette = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00")
     for i, (label, s, e) in enumerate(items):
         y = len(items) - 1 - i
-        ax.barh(y, float(e) - float(s), left=float(s), height=0.55, color=palette[i % len(palette)],
-                alpha=0.8, zorder=1.0)
-        ax.text(float(s) + 0.5, y, label, va="center", ha="left", fontsize=fs, color="white",
-                fontweight="bold")
-        ax.text(float(e) + 0.5, y, f"until {hours_text(e)}", va="center", ha="left", fontsize=fs - 1,
-                color="#333333")
+        ax.barh(
+            y,
+            float(e) - float(s),
+            left=float(s),
+            height=0.55,
+            color=palette[i % len(palette)],
+            alpha=0.8,
+            zorder=1.0,
+        )
+        ax.text(
+            float(s) + 0.5, y, label, va="center", ha="left", fontsize=fs, color="white", fontweight="bold"
+        )
+        ax.text(
+            float(e) + 0.5,
+            y,
+            f"until {hours_text(e)}",
+            va="center",
+            ha="left",
+            fontsize=fs - 1,
+            color="#333333",
+        )
     if now_hours is not None:
         # Under the bars (zorder below theirs): the line shows between them, never across a
         # bar's words; its label sits above the axes, clear of the top bar.
         ax.axvline(float(now_hours), color="#333333", lw=1.0, ls=":", zorder=0.5)
-        ax.annotate("now", (float(now_hours), 1.0), xycoords=("data", "axes fraction"),
-                    xytext=(0, 1), textcoords="offset points", va="bottom", ha="center",
-                    fontsize=fs - 1, annotation_clip=False)
+        ax.annotate(
+            "now",
+            (float(now_hours), 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(0, 1),
+            textcoords="offset points",
+            va="bottom",
+            ha="center",
+            fontsize=fs - 1,
+            annotation_clip=False,
+        )
     ax.set_yticks([])
     ax.set_xlim(0, end * 1.18)
     ax.set_ylim(-0.6, len(items) - 0.4)

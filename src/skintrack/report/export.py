@@ -26,8 +26,9 @@ def report_format(path: str | os.PathLike[str]) -> str:
     return FORMATS[suffix]
 
 
-def export_report(model: ReportModel, path: str | os.PathLike[str], *,
-                  progress: Progress | None = None) -> Path:
+def export_report(
+    model: ReportModel, path: str | os.PathLike[str], *, progress: Progress | None = None
+) -> Path:
     """Write ``model`` as PDF or HTML, by the file name's suffix.
 
     Parameters
@@ -55,5 +56,4 @@ def export_report(model: ReportModel, path: str | os.PathLike[str], *,
     return write_html(model, path, progress=progress)
 
 
-__all__ = ["FORMATS", "REPORT_MODE", "ReportError", "atomic_write", "export_report",
-           "report_format"]
+__all__ = ["FORMATS", "REPORT_MODE", "ReportError", "atomic_write", "export_report", "report_format"]

@@ -85,8 +85,7 @@ def _lines(s: str) -> str:
 
 def _el(tag: str, body: str = "", **attrs: object) -> str:
     """``<tag attrs>body</tag>``; ``body`` must already be escaped HTML."""
-    a = "".join(f' {k.rstrip("_").replace("_", "-")}="{_e(v)}"' for k, v in attrs.items()
-                if v is not None)
+    a = "".join(f' {k.rstrip("_").replace("_", "-")}="{_e(v)}"' for k, v in attrs.items() if v is not None)
     return f"<{tag}{a}>{body}</{tag}>"
 
 
@@ -104,14 +103,14 @@ def svg_chart(draw: Callable, size: tuple[float, float], **data) -> bytes:
     import matplotlib
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "skintrack",
-                                "font.family": "DejaVu Sans"}):
+    with matplotlib.rc_context(
+        {"svg.fonttype": "none", "svg.hashsalt": "skintrack", "font.family": "DejaVu Sans"}
+    ):
         fig = Figure(figsize=size, layout="constrained")
         draw(fig, **data)
         buf = io.BytesIO()
         # No metadata block: no creation date, no software name (the file says what it needs to).
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None,
-                                                  "Type": None})
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     data_ = buf.getvalue()
     if metadata_markers(data_):
         raise RuntimeError("chart SVG carries metadata")
@@ -135,10 +134,8 @@ def _map_slot(p: ReportPhoto, images: dict, what: str, *, caption: bool = True) 
     if dmap is not None:
         return _figure(dmap, f"{what}: redness change map of {p.id}")
     if regs is not None:
-        return _figure(regs, f"{what}: measured regions on {p.id}",
-                       _e(T.REGIONS_CAPTION) if caption else "")
-    return _placeholder("reference photo: no change map" if p.role == "baseline"
-                        else "no change map")
+        return _figure(regs, f"{what}: measured regions on {p.id}", _e(T.REGIONS_CAPTION) if caption else "")
+    return _placeholder("reference photo: no change map" if p.role == "baseline" else "no change map")
 
 
 def _sim(p: ReportPhoto) -> str:
@@ -155,8 +152,7 @@ def _summary(model: ReportModel, images: dict) -> str:
     c = model.check
     if c is not None:
         colour = T.DECISION_COLOURS[c.decision]
-        check = (f'Pre-treatment check: <span class="decision" style="color:{colour}">'
-                 f"{_e(c.decision)}</span>")
+        check = f'Pre-treatment check: <span class="decision" style="color:{colour}">{_e(c.decision)}</span>'
         if c.reasons:
             check += " \u2013 " + _e("; ".join(c.reasons))
     else:
@@ -169,18 +165,32 @@ def _summary(model: ReportModel, images: dict) -> str:
     for heading, p in model.summary_photos():
         pair = _figure(images[p.id][0], f"{heading}: photo {p.id}")
         pair += _map_slot(p, images, heading, caption=False)
-        tail = " \u00b7 ".join([p.id] + ([T.hours(p.hours_since_treatment)]
-                                         if p.hours_since_treatment is not None else []))
-        cap = (_el("strong", _e(heading)) + " \u00b7 " + _e(tail) + _sim(p) + "<br />"
-               + _el("span", _e(T.photo_time(p)), class_="muted") + "<br />"
-               + _e(T.treated_mean_line(model, p)))
+        tail = " \u00b7 ".join(
+            [p.id] + ([T.hours(p.hours_since_treatment)] if p.hours_since_treatment is not None else [])
+        )
+        cap = (
+            _el("strong", _e(heading))
+            + " \u00b7 "
+            + _e(tail)
+            + _sim(p)
+            + "<br />"
+            + _el("span", _e(T.photo_time(p)), class_="muted")
+            + "<br />"
+            + _e(T.treated_mean_line(model, p))
+        )
         cells.append(_el("div", _el("div", pair, class_="pair") + _el("figcaption", cap)))
     parts.append(_el("div", "".join(cells), class_="trio"))
-    parts.append(_el("p", _e("Maps: blue = less red than the baseline, white = unchanged, "
-                             "orange to dark red = redder."), class_="muted"))
+    parts.append(
+        _el(
+            "p",
+            _e("Maps: blue = less red than the baseline, white = unchanged, orange to dark red = redder."),
+            class_="muted",
+        )
+    )
 
-    parts.append(_img(images["_chart"], "Redness change per region against hours since treatment",
-                      class_="chart"))
+    parts.append(
+        _img(images["_chart"], "Redness change per region against hours since treatment", class_="chart")
+    )
 
     open_f = model.open_findings
     parts.append(_el("h3", f"{T.UNDECIDED_FINDINGS} ({len(open_f)})"))
@@ -188,12 +198,16 @@ def _summary(model: ReportModel, images: dict) -> str:
         shown = open_f[:SUMMARY_FINDINGS]
         items = "".join(_el("li", _e(f"{f.id}: {T.finding_line(f, model)}")) for f in shown)
         if len(open_f) > len(shown):
-            items += _el("li", _e(f"and {len(open_f) - len(shown)} more: see Findings."),
-                         class_="muted")
+            items += _el("li", _e(f"and {len(open_f) - len(shown)} more: see Findings."), class_="muted")
         parts.append(_el("ul", items))
     else:
-        parts.append(_el("p", "None: every spot found has been confirmed or dismissed, or none was "
-                              "found.", class_="muted"))
+        parts.append(
+            _el(
+                "p",
+                "None: every spot found has been confirmed or dismissed, or none was found.",
+                class_="muted",
+            )
+        )
     return _el("section", _el("h2", "Summary") + "".join(parts), id="summary")
 
 
@@ -207,10 +221,15 @@ def _photos(model: ReportModel, images: dict, progress: Callable[[str], None]) -
         info += _el("div", _e(T.photo_time(p)), class_="muted")
         rows = T.measurement_rows(p)
         if rows:
-            head = "".join(_el("th", _e(h), class_=None if i == 0 else "num")
-                           for i, h in enumerate(T.MEASUREMENT_HEADER))
-            body = "".join(_el("tr", "".join(_el("td", _e(v), class_=None if i == 0 else "num")
-                                             for i, v in enumerate(r))) for r in rows)
+            head = "".join(
+                _el("th", _e(h), class_=None if i == 0 else "num") for i, h in enumerate(T.MEASUREMENT_HEADER)
+            )
+            body = "".join(
+                _el(
+                    "tr", "".join(_el("td", _e(v), class_=None if i == 0 else "num") for i, v in enumerate(r))
+                )
+                for r in rows
+            )
             info += _el("table", _el("thead", _el("tr", head)) + _el("tbody", body))
         info += _el("div", _e(T.treated_mean_line(model, p)))
         if p.quality_problems:
@@ -230,8 +249,11 @@ def _findings(model: ReportModel) -> str:
     else:
         out.append(_el("p", _e(T.CERTAINTY_NOTE), class_="muted"))
     for f in model.findings:
-        crop = (_img(_jpeg_uri(f.crop), f"close-up of finding {f.id}") if f.crop is not None
-                else _placeholder("no close-up"))
+        crop = (
+            _img(_jpeg_uri(f.crop), f"close-up of finding {f.id}")
+            if f.crop is not None
+            else _placeholder("no close-up")
+        )
         info = _el("strong", _e(f.id)) + " \u00b7 " + _e(T.finding_line(f, model))
         info += _el("div", "Your decision: " + _e(T.finding_decision(f)))
         if f.note:
@@ -244,9 +266,16 @@ def _check(model: ReportModel) -> str:
     out = [_el("h2", "Pre-treatment check, questionnaire and device")]
     c = model.check
     if c is not None:
-        out.append(_el("p", "Decision: " + _el("span", _e(c.decision), class_="decision",
-                                               style=f"color:{T.DECISION_COLOURS[c.decision]}")
-                       + (f" ({_e(T.when(c.checked_at))})" if c.checked_at else "")))
+        out.append(
+            _el(
+                "p",
+                "Decision: "
+                + _el(
+                    "span", _e(c.decision), class_="decision", style=f"color:{T.DECISION_COLOURS[c.decision]}"
+                )
+                + (f" ({_e(T.when(c.checked_at))})" if c.checked_at else ""),
+            )
+        )
         if c.reasons:
             out.append(_el("ul", "".join(_el("li", _e(r)) for r in c.reasons)))
     else:
@@ -258,9 +287,10 @@ def _check(model: ReportModel) -> str:
         if not answers:
             continue
         out.append(_el("h3", title))
-        rows = "".join(_el("tr", _el("td", _e(a.question)) + _el("td", _e(a.answer),
-                                                                   class_="flag" if a.flag else None))
-                       for a in answers)
+        rows = "".join(
+            _el("tr", _el("td", _e(a.question)) + _el("td", _e(a.answer), class_="flag" if a.flag else None))
+            for a in answers
+        )
         out.append(_el("table", _el("tbody", rows)))
     return _el("section", "".join(out), id="check")
 
@@ -276,11 +306,16 @@ def _aftercare(model: ReportModel, images: dict) -> str:
         out.append(_el("p", _e(note)))
     if model.aftercare:
         out.append(_img(images["_aftercare"], "Aftercare timeline", class_="chart"))
-        rows = "".join(_el("tr", _el("td", _e(a.label))
-                           + _el("td", _e(f"{T.hours(a.start_hours)} to {T.hours(a.end_hours)}"))
-                           + _el("td", _e(T.when(a.ends_at) if a.ends_at else "\u2013"))
-                           + _el("td", _e(f"\u201c{a.source}\u201d" if a.source else ""), class_="muted"))
-                       for a in model.aftercare)
+        rows = "".join(
+            _el(
+                "tr",
+                _el("td", _e(a.label))
+                + _el("td", _e(f"{T.hours(a.start_hours)} to {T.hours(a.end_hours)}"))
+                + _el("td", _e(T.when(a.ends_at) if a.ends_at else "\u2013"))
+                + _el("td", _e(f"\u201c{a.source}\u201d" if a.source else ""), class_="muted"),
+            )
+            for a in model.aftercare
+        )
         head = "".join(_el("th", h) for h in ("rule", "hours after treatment", "until", "protocol"))
         out.append(_el("table", _el("thead", _el("tr", head)) + _el("tbody", rows)))
     else:
@@ -321,23 +356,32 @@ def render_html(model: ReportModel, *, progress: Progress | None = None) -> str:
         regs = fit(p.regions_image, *PHOTO_PX) if p.regions_image is not None else None
         images[p.id] = (img, dmap, regs)
         step(f"images of {p.id}")
-    chart = svg_chart(redness_chart, (7.6, 3.6), **model.curve.chart_kwargs(),
-                      treated=model.treated_regions, now_hours=model.now_hours,
-                      simulated=model.simulated)
+    chart = svg_chart(
+        redness_chart,
+        (7.6, 3.6),
+        **model.curve.chart_kwargs(),
+        treated=model.treated_regions,
+        now_hours=model.now_hours,
+        simulated=model.simulated,
+    )
     images["_chart"] = data_uri(chart, "image/svg+xml")
     if model.aftercare:
-        aft = svg_chart(aftercare_chart, (7.6, 0.5 + 0.45 * len(model.aftercare)),
-                        items=[(a.label, a.start_hours, a.end_hours) for a in model.aftercare],
-                        now_hours=model.now_hours, treated_at=model.treated_at)
+        aft = svg_chart(
+            aftercare_chart,
+            (7.6, 0.5 + 0.45 * len(model.aftercare)),
+            items=[(a.label, a.start_hours, a.end_hours) for a in model.aftercare],
+            now_hours=model.now_hours,
+            treated_at=model.treated_at,
+        )
         images["_aftercare"] = data_uri(aft, "image/svg+xml")
     step("charts")
 
     sim = ""
     if model.simulated:
         sim = _el("div", _e(model.simulated_note), class_="simulated", role="note")
-    header = (_el("h1", _e(model.title))
-              + _el("div", _e(f"{model.session_label} \u00b7 report made "
-                              f"{T.when(model.generated_at)}"), class_="meta"))
+    header = _el("h1", _e(model.title)) + _el(
+        "div", _e(f"{model.session_label} \u00b7 report made {T.when(model.generated_at)}"), class_="meta"
+    )
     if model.notes:
         header += _el("div", _el("strong", "Notes: ") + _lines(model.notes), class_="notes")
     header += sim
@@ -351,21 +395,35 @@ def render_html(model: ReportModel, *, progress: Progress | None = None) -> str:
     sections.append(_check(model))
     sections.append(_normalisation(model))
     sections.append(_aftercare(model, images))
-    sections.append(_el("section", _el("h2", "This is not a diagnosis")
-                        + _el("p", _e(model.disclaimer)) + _el("p", _e(T.PROTOCOL_CREDIT), class_="muted"),
-                        id="disclaimer", class_="disclaimer"))
+    sections.append(
+        _el(
+            "section",
+            _el("h2", "This is not a diagnosis")
+            + _el("p", _e(model.disclaimer))
+            + _el("p", _e(T.PROTOCOL_CREDIT), class_="muted"),
+            id="disclaimer",
+            class_="disclaimer",
+        )
+    )
     foot = f"skintrack \u00b7 {model.session_label} \u00b7 {T.when(model.generated_at)}"
     if model.simulated:
         foot += f" \u00b7 {T.SIMULATED_TAG} DEMO DATA"
     sections.append(_el("footer", _e(foot)))
     step("sections")
     title = model.title + (f" ({T.SIMULATED_TAG})" if model.simulated else "")
-    doc = ("<!DOCTYPE html>\n"
-           '<html lang="en">'
-           + _el("head", '<meta charset="utf-8" />'
-                 '<meta name="viewport" content="width=device-width, initial-scale=1" />'
-                 + _el("title", _e(title)) + _el("style", CSS))
-           + _el("body", "".join(sections)) + "</html>\n")
+    doc = (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">'
+        + _el(
+            "head",
+            '<meta charset="utf-8" />'
+            '<meta name="viewport" content="width=device-width, initial-scale=1" />'
+            + _el("title", _e(title))
+            + _el("style", CSS),
+        )
+        + _el("body", "".join(sections))
+        + "</html>\n"
+    )
     return doc
 
 

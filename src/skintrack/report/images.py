@@ -16,8 +16,13 @@ import re
 import numpy as np
 
 
-def crop(rgb: np.ndarray, box: tuple[float, float, float, float], *, aspect: float | None = None,
-         margin: float = 0.0) -> np.ndarray:
+def crop(
+    rgb: np.ndarray,
+    box: tuple[float, float, float, float],
+    *,
+    aspect: float | None = None,
+    margin: float = 0.0,
+) -> np.ndarray:
     """Cut ``box`` (x0, y0, x1, y1, photo pixels) out of ``rgb``, grown by ``margin``.
 
     Parameters
@@ -77,7 +82,8 @@ def encode_jpeg(rgb: np.ndarray, *, quality: int = 85) -> bytes:
     buf = io.BytesIO()
     # Pillow writes only the JFIF header for an array-born image; exif=b"" makes that explicit.
     Image.fromarray(np.ascontiguousarray(rgb, np.uint8), "RGB").save(
-        buf, "JPEG", quality=int(quality), optimize=True, exif=b"")
+        buf, "JPEG", quality=int(quality), optimize=True, exif=b""
+    )
     data = buf.getvalue()
     _refuse_metadata(data)
     return data
@@ -88,8 +94,9 @@ def encode_png(rgb: np.ndarray) -> bytes:
     from PIL import Image
 
     buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(rgb, np.uint8), "RGB").save(buf, "PNG", optimize=False,
-                                                                     compress_level=6)
+    Image.fromarray(np.ascontiguousarray(rgb, np.uint8), "RGB").save(
+        buf, "PNG", optimize=False, compress_level=6
+    )
     data = buf.getvalue()
     _refuse_metadata(data)
     return data

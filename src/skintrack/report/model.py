@@ -135,8 +135,11 @@ class ReportPhoto:
 
     def mean_delta(self, regions: tuple[str, ...] = ()) -> float | None:
         """Mean Δa* over ``regions`` (all measured regions when empty); None if none measured."""
-        vals = [m.delta_a_star for m in self.measurements
-                if m.delta_a_star is not None and (not regions or m.region in regions)]
+        vals = [
+            m.delta_a_star
+            for m in self.measurements
+            if m.delta_a_star is not None and (not regions or m.region in regions)
+        ]
         return float(np.mean(vals)) if vals else None
 
 
@@ -306,11 +309,16 @@ class RednessCurve:
 
     def chart_kwargs(self) -> dict:
         """Keyword arguments for :func:`~skintrack.report.charts.redness_chart`."""
-        fitted = ({k: tuple(v) for k, v in self.fitted_by_region.items()} if self.fitted_by_region
-                  else self.fitted)
-        return {"series": {k: tuple(v) for k, v in self.series.items()}, "fitted": fitted,
-                "fitted_label": self.fitted_label, "threshold": self.threshold,
-                "window": self.window}
+        fitted = (
+            {k: tuple(v) for k, v in self.fitted_by_region.items()} if self.fitted_by_region else self.fitted
+        )
+        return {
+            "series": {k: tuple(v) for k, v in self.series.items()},
+            "fitted": fitted,
+            "fitted_label": self.fitted_label,
+            "threshold": self.threshold,
+            "window": self.window,
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -409,8 +417,7 @@ class ReportModel:
         """(heading, photo) for page one: baseline, peak and latest, without repeats."""
         out: list[tuple[str, ReportPhoto]] = []
         seen: set[str] = set()
-        for heading, p in (("Baseline", self.baseline), ("Peak redness", self.peak),
-                           ("Latest", self.latest)):
+        for heading, p in (("Baseline", self.baseline), ("Peak redness", self.peak), ("Latest", self.latest)):
             if p is not None and p.id not in seen:
                 out.append((heading, p))
                 seen.add(p.id)

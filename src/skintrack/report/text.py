@@ -21,10 +21,12 @@ LEVEL_WORDS = {"ok": "On track", "watch": "Keep an eye on it", "act": "Act now",
 STATE_WORDS = {"open": "not yet decided", "confirmed": "confirmed by you", "dismissed": "dismissed by you"}
 SIMULATED_TAG = "SIMULATED"
 #: What a finding's "certainty" means (the acne score is calibrated; see models/LESIONS.md).
-CERTAINTY_NOTE = ("Certainty of an acne spot: how often spots of its kind scored like it were "
-                  "marked by dermatologists on photos the detector had not seen. For wounds, "
-                  "crusts and cold sores it is how strongly the spot matches the rule, not a "
-                  "measured rate.")
+CERTAINTY_NOTE = (
+    "Certainty of an acne spot: how often spots of its kind scored like it were "
+    "marked by dermatologists on photos the detector had not seen. For wounds, "
+    "crusts and cold sores it is how strongly the spot matches the rule, not a "
+    "measured rate."
+)
 PROTOCOL_CREDIT = f"Protocol: \u201c{PROTOCOL_TITLE}\u201d."
 
 REGIONS_CAPTION = "measured regions (treated: thick)"
@@ -90,8 +92,16 @@ def measurement_rows(p: ReportPhoto) -> list[tuple[str, ...]]:
             change = "\u2013"
         else:
             change = "yes" if m.real_change else BELOW_THRESHOLD
-        rows.append((region_label(m.region), plain(m.a_star), signed(m.delta_a_star),
-                     plain(m.uncertainty), change, m.grade or "\u2013"))
+        rows.append(
+            (
+                region_label(m.region),
+                plain(m.a_star),
+                signed(m.delta_a_star),
+                plain(m.uncertainty),
+                change,
+                m.grade or "\u2013",
+            )
+        )
     return rows
 
 
@@ -106,8 +116,11 @@ def treated_mean_line(model: ReportModel, p: ReportPhoto) -> str:
         return "not compared" + (f": {p.notes[0]}" if p.notes else "")
     which = "treated regions" if model.treated_regions else "all regions"
     names = set(model.treated_regions)
-    us = [m.uncertainty for m in p.measurements if m.uncertainty is not None
-          and m.delta_a_star is not None and (not names or m.region in names)]
+    us = [
+        m.uncertainty
+        for m in p.measurements
+        if m.uncertainty is not None and m.delta_a_star is not None and (not names or m.region in names)
+    ]
     tail = f" \u00b1 {max(us):.1f}" if us else ""
     return f"{which} \u0394a* {signed(v)}{tail}"
 
@@ -142,8 +155,10 @@ def status_lines(model: ReportModel) -> tuple[str, list[str]]:
     s = model.status
     lines = list(s.advice)
     if s.predicted_resolution_hours is not None:
-        lines.append("Redness predicted to settle by about "
-                     f"{hours_text(s.predicted_resolution_hours)} after treatment.")
+        lines.append(
+            "Redness predicted to settle by about "
+            f"{hours_text(s.predicted_resolution_hours)} after treatment."
+        )
     if s.detail:
         lines.append(s.detail)
     return f"{LEVEL_WORDS[s.level]}: {s.headline}", lines
@@ -160,8 +175,11 @@ def check_line(model: ReportModel) -> str:
 
 
 def finding_line(f: FindingEntry, model: ReportModel) -> str:
-    where = "lips" if f.region == "lips" else (region_label(f.region) if f.region
-                                                else "outside the measured regions")
+    where = (
+        "lips"
+        if f.region == "lips"
+        else (region_label(f.region) if f.region else "outside the measured regions")
+    )
     bits = [kind_name(f.kind), where]
     if f.diameter_mm is not None:
         bits.append(f"about {f.diameter_mm:.1f} mm")
@@ -183,19 +201,26 @@ def finding_decision(f: FindingEntry) -> str:
 def normalisation_lines(model: ReportModel) -> list[str]:
     n = model.normalisation
     if n is None:
-        return ["No normalisation was recorded: changes are raw colour differences between photos "
-                "and may include changes of light."]
+        return [
+            "No normalisation was recorded: changes are raw colour differences between photos "
+            "and may include changes of light."
+        ]
     lines = [f"Method: {n.method}."]
     if n.reference_regions:
-        lines.append("Reference (untreated) regions: "
-                     + ", ".join(region_label(r) for r in n.reference_regions) + ".")
+        lines.append(
+            "Reference (untreated) regions: " + ", ".join(region_label(r) for r in n.reference_regions) + "."
+        )
     if n.uncertainty is not None:
-        lines.append(f"Uncertainty of a change: \u00b1{n.uncertainty:.1f} CIELAB a* units (95 %), "
-                     "the \u00b1 printed with every \u0394a*: what differences of light, camera "
-                     "and pose can make.")
-        lines.append(f"Real-change threshold: \u00b1{REAL_CHANGE_A_STAR:.1f} a* (or the "
-                     "uncertainty, when larger). Only a change beyond it counts as real; the "
-                     "chart shades it.")
+        lines.append(
+            f"Uncertainty of a change: \u00b1{n.uncertainty:.1f} CIELAB a* units (95 %), "
+            "the \u00b1 printed with every \u0394a*: what differences of light, camera "
+            "and pose can make."
+        )
+        lines.append(
+            f"Real-change threshold: \u00b1{REAL_CHANGE_A_STAR:.1f} a* (or the "
+            "uncertainty, when larger). Only a change beyond it counts as real; the "
+            "chart shades it."
+        )
     if n.description:
         lines.append(n.description)
     return lines

@@ -110,8 +110,9 @@ def _paint(img, alpha, colour, shade, texture=None):
     img[:] = img * (1 - a) + np.clip(col, 0, 255) * a
 
 
-def render(rgb: np.ndarray, face, kind: str, at: tuple[float, float] | str, diameter_mm: float,
-           *, seed: int = 0) -> tuple[np.ndarray, RenderedLesion]:
+def render(
+    rgb: np.ndarray, face, kind: str, at: tuple[float, float] | str, diameter_mm: float, *, seed: int = 0
+) -> tuple[np.ndarray, RenderedLesion]:
     """A copy of ``rgb`` with one lesion of ``kind`` painted at ``at`` (photo pixels or an anchor
     name), ``diameter_mm`` across. Returns the new image and what was painted."""
     import cv2
@@ -142,22 +143,18 @@ def render(rgb: np.ndarray, face, kind: str, at: tuple[float, float] | str, diam
         tex = 1.0 + 0.10 * _noise(shape, rng, max(0.6, r / 10))
         mix = np.clip(0.5 + 0.5 * _noise(shape, rng, max(1.0, r / 4)), 0, 1)[..., None]
         col = np.asarray(RAW_RED, np.float32) * (1 - mix) + np.asarray(RAW_RED_DARK, np.float32) * mix
-        tile[:] = tile * (1 - a[..., None]) + np.clip(col * (shade * tex)[..., None], 0, 255) * a[
-            ..., None]
+        tile[:] = tile * (1 - a[..., None]) + np.clip(col * (shade * tex)[..., None], 0, 255) * a[..., None]
         # Moist surface: small specular glints.
         glint = (_noise(shape, rng, max(0.6, r / 12)) > 2.2).astype(np.float32) * a
-        _paint(tile, cv2.GaussianBlur(glint, (0, 0), 0.8) * 0.8, (250, 235, 230), np.ones(shape,
-                                                                                            np.float32))
+        _paint(tile, cv2.GaussianBlur(glint, (0, 0), 0.8) * 0.8, (250, 235, 230), np.ones(shape, np.float32))
     elif kind == "crust":
         a = _blob(shape, lx, ly, r, rng, roughness=0.35, soft=0.1) * 0.97
         shadow = np.clip(_blob(shape, lx + 0.15 * r, ly + 0.2 * r, r * 1.08, rng) - a, 0, 1)
         _paint(tile, shadow * 0.5, (90, 60, 50), shade)
         mix = np.clip(0.5 + 0.45 * _noise(shape, rng, max(0.8, r / 3)), 0, 1)[..., None]
-        col = (np.asarray(CRUST_HONEY, np.float32) * (1 - mix)
-               + np.asarray(CRUST_BROWN, np.float32) * mix)
+        col = np.asarray(CRUST_HONEY, np.float32) * (1 - mix) + np.asarray(CRUST_BROWN, np.float32) * mix
         grain = 1.0 + 0.16 * _noise(shape, rng, 0.7)
-        tile[:] = tile * (1 - a[..., None]) + np.clip(col * (shade * grain)[..., None], 0, 255) * a[
-            ..., None]
+        tile[:] = tile * (1 - a[..., None]) + np.clip(col * (shade * grain)[..., None], 0, 255) * a[..., None]
     elif kind == "pustule":
         base = _blob(shape, lx, ly, r, rng, roughness=0.1, soft=0.6) * 0.75
         _paint(tile, base, INFLAMED_BASE, shade)
@@ -175,8 +172,11 @@ def render(rgb: np.ndarray, face, kind: str, at: tuple[float, float] | str, diam
             if i % 3 == 2:
                 _paint(tile, _blob(shape, vx, vy, vr, rng, soft=0.3) * 0.95, CRUST_HONEY, shade)
             else:
-                _paint(tile, _blob(shape, vx, vy, vr, rng, roughness=0.05, soft=0.4) * 0.9,
-                       VESICLE, np.clip(shade, 0.9, 1.25))
+                _paint(
+                    tile,
+                    _blob(shape, vx, vy, vr, rng, roughness=0.05, soft=0.4) * 0.9,
+                    VESICLE,
+                    np.clip(shade, 0.9, 1.25),
+                )
     out[y0:y1, x0:x1] = np.clip(tile + 0.5, 0, 255).astype(np.uint8)
-    return out, RenderedLesion(kind=kind, x=cx, y=cy, radius_px=float(r),
-                               diameter_mm=float(diameter_mm))
+    return out, RenderedLesion(kind=kind, x=cx, y=cy, radius_px=float(r), diameter_mm=float(diameter_mm))

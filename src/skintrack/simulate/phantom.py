@@ -284,16 +284,18 @@ def change_pose(
         t = np.radians(yaw_deg)
         r = np.array([[np.cos(t), 0, np.sin(t)], [0, 1, 0], [-np.sin(t), 0, np.cos(t)]])
         hom = k @ r @ np.linalg.inv(k) @ hom
-    return cv2.warpPerspective(np.ascontiguousarray(rgb), hom, (w, h), flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpPerspective(
+        np.ascontiguousarray(rgb), hom, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 def jpeg_roundtrip(rgb: np.ndarray, quality: int = 90) -> np.ndarray:
     """Encode as JPEG (4:2:0, like a phone camera) at ``quality`` and decode again."""
     import cv2
 
-    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(rgb[..., ::-1]),
-                           [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    ok, buf = cv2.imencode(
+        ".jpg", np.ascontiguousarray(rgb[..., ::-1]), [cv2.IMWRITE_JPEG_QUALITY, int(quality)]
+    )
     if not ok:
         raise ValueError("JPEG encoding failed")
     return np.ascontiguousarray(cv2.imdecode(buf, cv2.IMREAD_COLOR_RGB))
@@ -347,8 +349,7 @@ def add_colour_chart(
         cwid = w / 3.0
         chei = cwid * ch / cw
         x0, y1 = 0.04 * w, h - 0.04 * h
-        corners = ((x0, y1 - chei), (x0 + cwid, y1 - chei * 1.04), (x0 + cwid * 1.02, y1),
-                   (x0, y1))
+        corners = ((x0, y1 - chei), (x0 + cwid, y1 - chei * 1.04), (x0 + cwid * 1.02, y1), (x0, y1))
     src = np.float32([[0, 0], [cw, 0], [cw, ch], [0, ch]])
     hom = cv2.getPerspectiveTransform(src, np.float32(corners))
     warped = cv2.warpPerspective(chart, hom, (w, h), flags=cv2.INTER_AREA)

@@ -43,12 +43,16 @@ DISK_FULL_MESSAGE = "the disk is full; nothing was changed. Free some space and 
 
 
 #: What a data folder that cannot be written says (a read-only mount, a folder of another user).
-READ_ONLY_MESSAGE = ("the data folder {root} is read-only: skintrack can show what is saved but "
-                     "cannot save anything there; nothing was changed")
+READ_ONLY_MESSAGE = (
+    "the data folder {root} is read-only: skintrack can show what is saved but "
+    "cannot save anything there; nothing was changed"
+)
 #: The same when the disk is full.
-FULL_DISK_READ_ONLY_MESSAGE = ("the disk is full: skintrack can show what is saved in {root} but "
-                               "cannot save anything; nothing was changed. Free some space and "
-                               "try again.")
+FULL_DISK_READ_ONLY_MESSAGE = (
+    "the disk is full: skintrack can show what is saved in {root} but "
+    "cannot save anything; nothing was changed. Free some space and "
+    "try again."
+)
 #: The mode of every file skintrack writes in the data folder: readable by its owner only.
 PRIVATE_FILE_MODE = 0o600
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -169,8 +173,8 @@ def storage_errors(where: str = "") -> Iterator[None]:
             raise StorageError(DISK_FULL_MESSAGE) from None
         if "locked" in msg or "busy" in msg:
             raise StorageError(
-                f"{label}the data is busy: another copy of skintrack is saving; try again in a "
-                "moment") from None
+                f"{label}the data is busy: another copy of skintrack is saving; try again in a moment"
+            ) from None
         if "readonly" in msg or "read-only" in msg:
             raise StorageError(f"{label}the data folder is read-only; nothing was changed") from None
         if "unable to open" in msg:
@@ -181,7 +185,8 @@ def storage_errors(where: str = "") -> Iterator[None]:
         if "not a database" in msg or "malformed" in msg:
             raise DamagedDatabase(
                 f"{label}the database is damaged or is not a skintrack database ({exc}); run "
-                "`skintrack doctor`") from None
+                "`skintrack doctor`"
+            ) from None
         raise StorageError(f"{label}database error: {exc}") from None
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
@@ -189,8 +194,9 @@ def storage_errors(where: str = "") -> Iterator[None]:
         raise
 
 
-def connect(path: str | Path, *, read_only: bool = False,
-            backup_dir: str | Path | None = None) -> sqlite3.Connection:
+def connect(
+    path: str | Path, *, read_only: bool = False, backup_dir: str | Path | None = None
+) -> sqlite3.Connection:
     """Open the database at ``path``, checked; create it (complete) only when there is no file.
 
     ``read_only`` opens it for reading only (a read-only folder): writes then fail with SQLite's
@@ -212,8 +218,7 @@ def connect(path: str | Path, *, read_only: bool = False,
         try:
             conn = _open(path, read_only=read_only)
         except sqlite3.OperationalError as exc:
-            if not read_only and ("disk i/o error" in str(exc).lower()
-                                  or "full" in str(exc).lower()):
+            if not read_only and ("disk i/o error" in str(exc).lower() or "full" in str(exc).lower()):
                 raise NoRoomToOpen(DISK_FULL_MESSAGE) from None
             raise
         try:
@@ -222,7 +227,8 @@ def connect(path: str | Path, *, read_only: bool = False,
                 if read_only:
                     raise StorageError(
                         f"{path} was written by an older skintrack and must be updated, which "
-                        "cannot be done in a read-only folder; nothing was changed")
+                        "cannot be done in a read-only folder; nothing was changed"
+                    )
                 if backup_dir is not None:
                     backup_before_migration(conn, Path(backup_dir))
                 migrate(conn)
@@ -239,8 +245,9 @@ def _open(path: Path, *, read_only: bool) -> sqlite3.Connection:
         wal = Path(f"{path}-wal")
         has_frames = wal.exists() and wal.stat().st_size > 0
         flags = "mode=ro" if has_frames else "mode=ro&immutable=1"
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True,
-                               timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?{flags}", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None
+        )
     else:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     try:
@@ -298,13 +305,15 @@ def check_file(path: Path) -> None:
         raise DamagedDatabase(
             f"the database {path} is empty (0 bytes), as a failed sync or another program's crash "
             "leaves it; skintrack will not start afresh over it: run `skintrack doctor` to put a "
-            "backup back")
+            "backup back"
+        )
     with open(path, "rb") as fh:
         header = fh.read(len(_SQLITE_HEADER))
     if header != _SQLITE_HEADER:
         raise DamagedDatabase(
             f"the database {path} is damaged or is not a skintrack database (its first bytes are "
-            "not SQLite's); nothing was changed: run `skintrack doctor` to put a backup back")
+            "not SQLite's); nothing was changed: run `skintrack doctor` to put a backup back"
+        )
 
 
 def check_contents(conn: sqlite3.Connection, path: Path) -> None:
@@ -317,19 +326,21 @@ def check_contents(conn: sqlite3.Connection, path: Path) -> None:
         more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
         raise DamagedDatabase(
             f"the database {path} is damaged ({problems[0]}{more}); skintrack will neither use "
-            "nor change it: run `skintrack doctor` to put a backup back")
+            "nor change it: run `skintrack doctor` to put a backup back"
+        )
     version = schema_version(conn)
     if version > SCHEMA_VERSION:
         raise StorageError(
             f"the database was written by a newer skintrack (schema {version}, this one knows "
-            f"{SCHEMA_VERSION}); update skintrack")
+            f"{SCHEMA_VERSION}); update skintrack"
+        )
     if version == 0:
         tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        what = ("holds no skintrack data at all" if tables == 0
-                else "is not a skintrack database")
+        what = "holds no skintrack data at all" if tables == 0 else "is not a skintrack database"
         raise DamagedDatabase(
             f"the database {path} {what}; skintrack will not start afresh over it: run "
-            "`skintrack doctor` to put a backup back")
+            "`skintrack doctor` to put a backup back"
+        )
 
 
 def backup_before_migration(conn: sqlite3.Connection, backup_dir: Path) -> Path:
@@ -370,7 +381,8 @@ def migrate(conn: sqlite3.Connection) -> int:
     if version > SCHEMA_VERSION:
         raise StorageError(
             f"the database was written by a newer skintrack (schema {version}, this one knows "
-            f"{SCHEMA_VERSION}); update skintrack")
+            f"{SCHEMA_VERSION}); update skintrack"
+        )
     if version == SCHEMA_VERSION:
         return version
     with transaction(conn):

@@ -112,8 +112,7 @@ def open_data_folder(paths: DataPaths) -> OpenedData:
 
 
 # --- backups ---------------------------------------------------------------------------------------
-def daily_backup(conn: sqlite3.Connection, paths: DataPaths, *, today: str | None = None
-                 ) -> Path | None:
+def daily_backup(conn: sqlite3.Connection, paths: DataPaths, *, today: str | None = None) -> Path | None:
     """Take today's copy unless there is one (or nothing to keep); keep the last few."""
     today = today or datetime.now().astimezone().strftime("%Y-%m-%d")
     dest = paths.backups / f"{DAILY_PREFIX}{today}.db"
@@ -161,8 +160,9 @@ def _open_read_only(path: Path, *, immutable: bool = False) -> sqlite3.Connectio
     """``path`` opened read-only and its contents checked. ``immutable``: no other process
     writes it (a backup), so SQLite need not look for locks or a WAL; a live database that
     another copy may be writing (it has a WAL) is opened without it."""
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{'&immutable=1' if immutable else ''}",
-                           uri=True)
+    conn = sqlite3.connect(
+        f"{path.resolve().as_uri()}?mode=ro{'&immutable=1' if immutable else ''}", uri=True
+    )
     conn.row_factory = sqlite3.Row
     try:
         db.check_contents(conn, path)
@@ -182,11 +182,15 @@ def restore_backup(paths: DataPaths, backup: Path) -> Path | None:
     if in_use(paths.database):
         raise db.StorageError(
             "another copy of skintrack (the app or a command) has the data open; close it and "
-            "run the restore again; nothing was changed")
+            "run the restore again; nothing was changed"
+        )
     aside = None
     with db.storage_errors(str(paths.root)):
-        current = [p for p in (paths.database, Path(f"{paths.database}-wal"),
-                               Path(f"{paths.database}-shm")) if p.exists()]
+        current = [
+            p
+            for p in (paths.database, Path(f"{paths.database}-wal"), Path(f"{paths.database}-shm"))
+            if p.exists()
+        ]
         if current:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             aside = private_folder(paths.root / SET_ASIDE / stamp)
@@ -310,8 +314,11 @@ def diagnose(paths: DataPaths) -> Diagnosis:
         notes.append(f"{paths.root} holds no database yet")
         return Diagnosis(tuple(problems), tuple(notes), backups, damaged)
     try:
-        conn = _open_copy(paths.database) if not Path(f"{paths.database}-wal").exists() else \
-            _open_read_only(paths.database)
+        conn = (
+            _open_copy(paths.database)
+            if not Path(f"{paths.database}-wal").exists()
+            else _open_read_only(paths.database)
+        )
     except db.StorageError as exc:
         return Diagnosis((str(exc),), tuple(notes), backups, isinstance(exc, db.DamagedDatabase))
     try:
@@ -338,17 +345,19 @@ def diagnose(paths: DataPaths) -> Diagnosis:
         problems += unreadable
         notes.append(f"{len(sessions)} session(s) in {paths.database}")
         if orphans:
-            notes.append(f"{len(orphans)} photo file(s) no session refers to (kept while a backup "
-                         "or a set-aside database may need them)")
+            notes.append(
+                f"{len(orphans)} photo file(s) no session refers to (kept while a backup "
+                "or a set-aside database may need them)"
+            )
     finally:
         conn.close()
     loose = not_private(paths.root)
     if loose:
-        problems.append(f"{len(loose)} file(s) other users could read, e.g. {loose[0]}; any "
-                        "skintrack command run by their owner makes them private")
+        problems.append(
+            f"{len(loose)} file(s) other users could read, e.g. {loose[0]}; any "
+            "skintrack command run by their owner makes them private"
+        )
     return Diagnosis(tuple(problems), tuple(notes), backups, damaged)
-
-
 
 
 class _Collect(logging.Handler):

@@ -106,7 +106,8 @@ class PhotoStore:
                 raise StorageError(DISK_FULL_MESSAGE) from None
             if isinstance(exc, PermissionError):
                 raise StorageError(
-                    f"the photo folder {self.root} is not writable; nothing was changed") from None
+                    f"the photo folder {self.root} is not writable; nothing was changed"
+                ) from None
             raise
         finally:
             if tmp is not None:

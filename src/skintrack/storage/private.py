@@ -20,8 +20,17 @@ FOLDER_MODE = 0o700
 FILE_MODE = 0o600
 READ_ONLY_FILE_MODE = 0o400
 #: Entries of the data folder that are skintrack's (files and folders, walked recursively).
-OWN_ENTRIES = ("skintrack.db", "skintrack.db-wal", "skintrack.db-shm", "skintrack.db-journal",
-               "photos", "backups", "set-aside", "app-settings.ini", ".skintrack-demo")
+OWN_ENTRIES = (
+    "skintrack.db",
+    "skintrack.db-wal",
+    "skintrack.db-shm",
+    "skintrack.db-journal",
+    "photos",
+    "backups",
+    "set-aside",
+    "app-settings.ini",
+    ".skintrack-demo",
+)
 _OWN_PREFIXES = (".tmp-",)
 
 

@@ -72,14 +72,13 @@ def check_session_fields(device: str, needle_mm: float, treated_regions: Sequenc
         raise ValueError(f"unknown device {device!r}; use one of {', '.join(DEVICES)}")
     if not (0 < float(needle_mm) <= MAX_PLAUSIBLE_NEEDLE_MM):
         raise ValueError(
-            f"needle length {needle_mm} mm is not plausible (expected 0 to "
-            f"{MAX_PLAUSIBLE_NEEDLE_MM:g} mm)")
+            f"needle length {needle_mm} mm is not plausible (expected 0 to {MAX_PLAUSIBLE_NEEDLE_MM:g} mm)"
+        )
     if not treated_regions:
         raise ValueError("name at least one treated region")
     unknown = [r for r in treated_regions if r not in REGION_NAMES]
     if unknown:
-        raise ValueError(
-            f"unknown region {unknown[0]!r}; use names from {', '.join(REGION_NAMES)}")
+        raise ValueError(f"unknown region {unknown[0]!r}; use names from {', '.join(REGION_NAMES)}")
     if len(set(treated_regions)) != len(treated_regions):
         raise ValueError("a treated region is named twice")
 
@@ -176,9 +175,15 @@ class RegionReading:
             return None if v is None else float(v)
 
         real = rec.get("real_change")
-        return cls(number("baseline_a_star"), number("later_a_star"), number("delta_a_star"),
-                   number("delta_erythema_index"), number("uncertainty"),
-                   None if real is None else bool(real), str(rec.get("grade") or ""))
+        return cls(
+            number("baseline_a_star"),
+            number("later_a_star"),
+            number("delta_a_star"),
+            number("delta_erythema_index"),
+            number("uncertainty"),
+            None if real is None else bool(real),
+            str(rec.get("grade") or ""),
+        )
 
     def to_json(self) -> dict:
         return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
@@ -206,13 +211,16 @@ class ComparisonRecord:
         norm = rec.get("normalisation") or {}
         same = rec.get("same_person")
         u = norm.get("uncertainty")
-        return cls(same_person=None if same is None else bool(same),
-                   warnings=tuple(str(w) for w in rec.get("warnings") or ()),
-                   normalisation_method=str(norm.get("method") or ""),
-                   reference_regions=tuple(str(r) for r in norm.get("reference_regions") or ()),
-                   normalisation_uncertainty=None if u is None else float(u),
-                   regions={str(name): RegionReading.from_json(ch)
-                            for name, ch in (rec.get("regions") or {}).items()})
+        return cls(
+            same_person=None if same is None else bool(same),
+            warnings=tuple(str(w) for w in rec.get("warnings") or ()),
+            normalisation_method=str(norm.get("method") or ""),
+            reference_regions=tuple(str(r) for r in norm.get("reference_regions") or ()),
+            normalisation_uncertainty=None if u is None else float(u),
+            regions={
+                str(name): RegionReading.from_json(ch) for name, ch in (rec.get("regions") or {}).items()
+            },
+        )
 
     def to_json(self) -> dict:
         """The stored form: the keys compare's records have always had."""
@@ -222,9 +230,11 @@ class ComparisonRecord:
         if self.warnings:
             out["warnings"] = list(self.warnings)
         if self.normalisation_method:
-            out["normalisation"] = {"method": self.normalisation_method,
-                                    "reference_regions": list(self.reference_regions),
-                                    "uncertainty": self.normalisation_uncertainty}
+            out["normalisation"] = {
+                "method": self.normalisation_method,
+                "reference_regions": list(self.reference_regions),
+                "uncertainty": self.normalisation_uncertainty,
+            }
         if self.regions:
             out["regions"] = {name: r.to_json() for name, r in self.regions.items()}
         return out

@@ -37,8 +37,9 @@ def diagnose(data_dir: str | os.PathLike[str] | None = None) -> Diagnosis:
     return folder.diagnose(resolve_data_dir(data_dir))
 
 
-def restore_backup(backup: BackupInfo | str | os.PathLike[str],
-                   data_dir: str | os.PathLike[str] | None = None) -> Path | None:
+def restore_backup(
+    backup: BackupInfo | str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None
+) -> Path | None:
     """Put a backup back as the database; the current one is set aside (returned), not deleted."""
     path = backup.path if isinstance(backup, BackupInfo) else Path(backup)
     return folder.restore_backup(resolve_data_dir(data_dir), path)

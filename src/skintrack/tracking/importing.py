@@ -76,13 +76,18 @@ class _Prepared:
     stored: StoredPhoto | None = None  # once written to the store
 
 
-
 class ImportingMixin(ViewsMixin):
     """The import half of :class:`~skintrack.tracking.Tracker` (its state lives there)."""
 
-    def set_baseline(self, session_id: int, source: str | os.PathLike[str] | PhotoSource, *,
-                     taken_at: datetime | None = None, now: datetime | None = None,
-                     replace: bool = False) -> ImportResult:
+    def set_baseline(
+        self,
+        session_id: int,
+        source: str | os.PathLike[str] | PhotoSource,
+        *,
+        taken_at: datetime | None = None,
+        now: datetime | None = None,
+        replace: bool = False,
+    ) -> ImportResult:
         """Import the pre-treatment photo and make it the session's baseline.
 
         Any follow-up photos already saved are compared again with the new baseline, including
@@ -100,10 +105,11 @@ class ImportingMixin(ViewsMixin):
         if prep.new_photo.taken_at > session.treated_at:
             taken, started = _fmt_two_times(prep.new_photo.taken_at, session.treated_at)
             later = span_text((prep.new_photo.taken_at - session.treated_at).total_seconds())
-            said = (f"{prep.name} was taken at {taken}{{hint}}, {later} after the treatment "
-                    f"started ({started}); the baseline must be taken before treatment")
-            raise CaptureTimeRefused(_hinted(said, prep), name=prep.name,
-                                     taken_at=prep.new_photo.taken_at)
+            said = (
+                f"{prep.name} was taken at {taken}{{hint}}, {later} after the treatment "
+                f"started ({started}); the baseline must be taken before treatment"
+            )
+            raise CaptureTimeRefused(_hinted(said, prep), name=prep.name, taken_at=prep.new_photo.taken_at)
         existing = repo.find_photo(self.conn, session_id, prep.new_photo.sha256)
         if existing is not None and existing.id == session.baseline_photo_id:
             raise TrackingError(f"{prep.name} is already the baseline of session {session_id}")
@@ -112,15 +118,20 @@ class ImportingMixin(ViewsMixin):
         follow_ups = [p for p in self.photos(session_id) if p.taken_at > session.treated_at]
         if session.baseline_photo_id is not None and follow_ups and not replace:
             old = repo.get_photo(self.conn, session.baseline_photo_id)
-            said = (f"session {session_id} already has a baseline ({old.original_name}) and "
-                    f"{len(follow_ups)} photo{'s' if len(follow_ups) != 1 else ''} after "
-                    "treatment compared with it")
-            raise BaselineReplaceRefused(Message(
-                f"{said}; pass --replace to make {prep.name} the baseline instead (the old one is "
-                f"kept: `skintrack session baseline {session_id} {old.original_name} --replace` "
-                "puts it back)",
-                f"{said}. Confirm to make {prep.name} the baseline instead; the old one is kept "
-                "in the session and can be made the baseline again."))
+            said = (
+                f"session {session_id} already has a baseline ({old.original_name}) and "
+                f"{len(follow_ups)} photo{'s' if len(follow_ups) != 1 else ''} after "
+                "treatment compared with it"
+            )
+            raise BaselineReplaceRefused(
+                Message(
+                    f"{said}; pass --replace to make {prep.name} the baseline instead (the old one is "
+                    f"kept: `skintrack session baseline {session_id} {old.original_name} --replace` "
+                    "puts it back)",
+                    f"{said}. Confirm to make {prep.name} the baseline instead; the old one is kept "
+                    "in the session and can be made the baseline again.",
+                )
+            )
 
         analysis = self._analyze(prep)
         problem = _unusable_reason(analysis)
@@ -129,9 +140,15 @@ class ImportingMixin(ViewsMixin):
         # Re-compare the follow-ups already saved with the new baseline, before writing anything.
         redo = []
         for photo in follow_ups:
-            redo.append(self._compare(session, analysis, self._analyze_stored(photo),
-                                      photo_id=photo.id,
-                                      hours=_hours(session, photo.taken_at)))
+            redo.append(
+                self._compare(
+                    session,
+                    analysis,
+                    self._analyze_stored(photo),
+                    photo_id=photo.id,
+                    hours=_hours(session, photo.taken_at),
+                )
+            )
 
         def write(conn: sqlite3.Connection) -> list[ImportResult]:
             # A former baseline put back keeps its row, its findings and the person's choices.
@@ -142,9 +159,15 @@ class ImportingMixin(ViewsMixin):
             done = {c.photo_id for c in redo}
             for photo in repo.session_photos(conn, session_id):
                 if photo.taken_at > session.treated_at and photo.id not in done:
-                    redo.append(self._compare(session, analysis, self._analyze_stored(photo),
-                                              photo_id=photo.id,
-                                              hours=_hours(session, photo.taken_at)))
+                    redo.append(
+                        self._compare(
+                            session,
+                            analysis,
+                            self._analyze_stored(photo),
+                            photo_id=photo.id,
+                            hours=_hours(session, photo.taken_at),
+                        )
+                    )
             for cmp in redo:
                 repo.save_comparison(conn, dataclasses.replace(cmp, baseline_photo_id=row.id))
             return [ImportResult(row, prep.hours, "baseline", None, tuple(prep.warnings))]
@@ -153,8 +176,9 @@ class ImportingMixin(ViewsMixin):
         self._keep((result.photo.id, result.photo.sha256), analysis)
         return result
 
-    def set_photo_time(self, session_id: int, photo_id: int, taken_at: datetime, *,
-                       now: datetime | None = None) -> repo.PhotoRow:
+    def set_photo_time(
+        self, session_id: int, photo_id: int, taken_at: datetime, *, now: datetime | None = None
+    ) -> repo.PhotoRow:
         """Correct the capture time of a saved photo (a camera clock set wrong, a file date that
         is not the capture time). What depends on it is updated with it, in one transaction: the
         hours after treatment of its comparisons, and so the recovery curve and status.
@@ -173,31 +197,45 @@ class ImportingMixin(ViewsMixin):
             raise TrackingError(f"photo {photo_id} is not part of session {session_id}")
         name = photo.original_name
         if taken_at > now + CLOCK_SKEW:
-            raise CaptureTimeRefused(f"{name}: {_fmt_time(taken_at)} is in the future",
-                                     name=name, taken_at=taken_at)
+            raise CaptureTimeRefused(
+                f"{name}: {_fmt_time(taken_at)} is in the future", name=name, taken_at=taken_at
+            )
         before = photo.taken_at <= session.treated_at
         if before and taken_at > session.treated_at:
             raise CaptureTimeRefused(
                 f"{name} is a photo before treatment: its time must be before the treatment "
-                f"started ({_fmt_time(session.treated_at)})", name=name, taken_at=taken_at)
+                f"started ({_fmt_time(session.treated_at)})",
+                name=name,
+                taken_at=taken_at,
+            )
         if not before:
             if taken_at <= session.treated_at:
                 raise CaptureTimeRefused(
                     f"{name} is a photo after treatment: its time must be after the treatment "
-                    f"started ({_fmt_time(session.treated_at)})", name=name, taken_at=taken_at)
+                    f"started ({_fmt_time(session.treated_at)})",
+                    name=name,
+                    taken_at=taken_at,
+                )
             if session.baseline_photo_id is not None:
                 base = repo.get_photo(self.conn, session.baseline_photo_id)
                 if taken_at < base.taken_at:
                     raise CaptureTimeRefused(
-                        f"{name} cannot be dated before the baseline photo "
-                        f"({_fmt_time(base.taken_at)})", name=name, taken_at=taken_at)
-        return repo.set_photo_time(self.conn, photo_id, taken_at.astimezone(UTC),
-                                   hours=_hours(session, taken_at), source="given")
+                        f"{name} cannot be dated before the baseline photo ({_fmt_time(base.taken_at)})",
+                        name=name,
+                        taken_at=taken_at,
+                    )
+        return repo.set_photo_time(
+            self.conn, photo_id, taken_at.astimezone(UTC), hours=_hours(session, taken_at), source="given"
+        )
 
-    def add_photos(self, session_id: int,
-                   sources: Iterable[str | os.PathLike[str] | PhotoSource], *,
-                   taken_at: datetime | None = None,
-                   now: datetime | None = None) -> list[ImportResult]:
+    def add_photos(
+        self,
+        session_id: int,
+        sources: Iterable[str | os.PathLike[str] | PhotoSource],
+        *,
+        taken_at: datetime | None = None,
+        now: datetime | None = None,
+    ) -> list[ImportResult]:
         """Import post-treatment photos, compare each with the baseline and save it all at once.
 
         Every photo is read and checked before anything is saved: one unreadable photo or
@@ -208,11 +246,13 @@ class ImportingMixin(ViewsMixin):
         now = now or _utc_now()
         session = self.session(session_id)
         if session.baseline_photo_id is None:
-            said = (f"session {session_id} has no baseline photo yet; add the photo taken "
-                    "before treatment")
-            raise TrackingError(Message(
-                f"{said} with `skintrack session baseline {session_id} PHOTO`",
-                f"{said} first: it becomes the baseline."))
+            said = f"session {session_id} has no baseline photo yet; add the photo taken before treatment"
+            raise TrackingError(
+                Message(
+                    f"{said} with `skintrack session baseline {session_id} PHOTO`",
+                    f"{said} first: it becomes the baseline.",
+                )
+            )
         baseline_row = repo.get_photo(self.conn, session.baseline_photo_id)
         sources = list(sources)
         if not sources:
@@ -223,17 +263,23 @@ class ImportingMixin(ViewsMixin):
             self._check_not_future(p, now)
             t = p.new_photo.taken_at
             if t < baseline_row.taken_at:
-                said = (f"{p.name} was taken at {_fmt_time(t)}{{hint}}, before the baseline "
-                        f"photo ({_fmt_time(baseline_row.taken_at)}); check the camera clock")
+                said = (
+                    f"{p.name} was taken at {_fmt_time(t)}{{hint}}, before the baseline "
+                    f"photo ({_fmt_time(baseline_row.taken_at)}); check the camera clock"
+                )
                 raise CaptureTimeRefused(_hinted(said, p, always=True), name=p.name, taken_at=t)
             if t < session.treated_at:
-                said = (f"{p.name} was taken at {_fmt_time(t)}{{hint}}, before the treatment "
-                        f"started ({_fmt_time(session.treated_at)}); a photo before treatment can "
-                        "only be the baseline")
+                said = (
+                    f"{p.name} was taken at {_fmt_time(t)}{{hint}}, before the treatment "
+                    f"started ({_fmt_time(session.treated_at)}); a photo before treatment can "
+                    "only be the baseline"
+                )
                 cli = _hinted(said, p)
-                raise CaptureTimeRefused(Message(
-                    f"{cli} (`skintrack session baseline {session_id} PHOTO`)", cli.plain),
-                    name=p.name, taken_at=t)
+                raise CaptureTimeRefused(
+                    Message(f"{cli} (`skintrack session baseline {session_id} PHOTO`)", cli.plain),
+                    name=p.name,
+                    taken_at=t,
+                )
             sha = p.new_photo.sha256
             if sha in seen or repo.find_photo(self.conn, session_id, sha) is not None:
                 raise TrackingError(f"{p.name} is already in session {session_id}")
@@ -255,16 +301,21 @@ class ImportingMixin(ViewsMixin):
                 compared = p.comparison
                 assert compared is not None  # every follow-up was compared above
                 row = self._save(conn, session_id, p)
-                cmp = repo.save_comparison(conn, dataclasses.replace(
-                    compared, photo_id=row.id, baseline_photo_id=base_row.id))
+                cmp = repo.save_comparison(
+                    conn, dataclasses.replace(compared, photo_id=row.id, baseline_photo_id=base_row.id)
+                )
                 out.append(ImportResult(row, p.hours, "follow_up", cmp, tuple(p.warnings)))
             return out
 
         return self._commit(preps, write)
 
-    def _baseline_in_force(self, conn: sqlite3.Connection, session: repo.Session,
-                           compared_with: repo.PhotoRow,
-                           preps: Sequence[_Prepared]) -> repo.PhotoRow:
+    def _baseline_in_force(
+        self,
+        conn: sqlite3.Connection,
+        session: repo.Session,
+        compared_with: repo.PhotoRow,
+        preps: Sequence[_Prepared],
+    ) -> repo.PhotoRow:
         """Inside the import transaction: the session's baseline now. When another process set
         a new one since ``preps`` were compared, compare them again with it (rare, and slow: it
         holds the write lock for the analyses)."""
@@ -272,15 +323,17 @@ class ImportingMixin(ViewsMixin):
         if current.baseline_photo_id == compared_with.id:
             return compared_with
         if current.baseline_photo_id is None:
-            raise TrackingError(f"the baseline of session {session.id} was removed meanwhile; "
-                                "nothing was saved")
+            raise TrackingError(
+                f"the baseline of session {session.id} was removed meanwhile; nothing was saved"
+            )
         base_row = repo.get_photo(conn, current.baseline_photo_id)
         baseline = self._baseline_analysis(base_row)
         for p in preps:
             if p.new_photo.taken_at < base_row.taken_at:
                 raise TrackingError(
                     f"{p.name} was taken at {_fmt_time(p.new_photo.taken_at)}, before the baseline "
-                    f"photo set meanwhile ({_fmt_time(base_row.taken_at)}); nothing was saved")
+                    f"photo set meanwhile ({_fmt_time(base_row.taken_at)}); nothing was saved"
+                )
             later = self._analyze_data(p.data, p.name)
             compared = self._compare(current, baseline, later, photo_id=0, hours=p.hours)
             p.comparison = compared
@@ -290,8 +343,7 @@ class ImportingMixin(ViewsMixin):
         return base_row
 
     # --- internals ------------------------------------------------------------------------------
-    def _read(self, source: str | os.PathLike[str] | PhotoSource,
-              taken_at: datetime | None) -> _Prepared:
+    def _read(self, source: str | os.PathLike[str] | PhotoSource, taken_at: datetime | None) -> _Prepared:
         from skintrack.core.intake import MAX_FILE_BYTES, decode_photo
 
         if isinstance(source, PhotoSource):
@@ -305,7 +357,8 @@ class ImportingMixin(ViewsMixin):
                 if st.st_size > MAX_FILE_BYTES:  # refuse before reading it into memory
                     raise PhotoError(
                         f"{name}: the file is {st.st_size / 1e6:.0f} MB, more than the "
-                        f"{MAX_FILE_BYTES / 1e6:.0f} MB skintrack accepts")
+                        f"{MAX_FILE_BYTES / 1e6:.0f} MB skintrack accepts"
+                    )
                 data = path.read_bytes()
                 mtime = st.st_mtime
             except FileNotFoundError:
@@ -321,35 +374,56 @@ class ImportingMixin(ViewsMixin):
         warnings: list[str] = []
         if taken_at is not None:
             if taken_at.tzinfo is None:
-                raise TrackingError(Message("--taken-at needs a time zone",
-                                            "the capture time needs a time zone"))
+                raise TrackingError(
+                    Message("--taken-at needs a time zone", "the capture time needs a time zone")
+                )
             when, source_kind = taken_at, "given"
         elif photo.taken_at is not None:
             when, source_kind = photo.taken_at, photo.taken_at_source
             if photo.approximate_time:
-                said = (f"{base_name}: no capture time in the photo; using the file's date "
-                        f"{_fmt_time(when)}")
-                warnings.append(Message(f"{said} (pass --taken-at if that is wrong)",
-                                        f"{said}. If that is wrong, correct the photo's time."))
+                said = f"{base_name}: no capture time in the photo; using the file's date {_fmt_time(when)}"
+                warnings.append(
+                    Message(
+                        f"{said} (pass --taken-at if that is wrong)",
+                        f"{said}. If that is wrong, correct the photo's time.",
+                    )
+                )
         else:
             said = f"{name}: the photo has no capture time"
-            raise CaptureTimeRefused(Message(f"{said}; pass --taken-at",
-                                             f"{said}; say when it was taken."), name=base_name)
+            raise CaptureTimeRefused(
+                Message(f"{said}; pass --taken-at", f"{said}; say when it was taken."), name=base_name
+            )
         new_photo = repo.NewPhoto(
-            sha256=photo.sha256, store_name="", original_name=base_name,
-            width=photo.width, height=photo.height, taken_at=when.astimezone(UTC),
-            taken_at_source=source_kind)
-        return _Prepared(data=data, fmt=photo.format, name=base_name, new_photo=new_photo,
-                         hours=0.0, analysis_ok=False, analysis_record={}, findings=[],
-                         warnings=warnings, photo=photo)
+            sha256=photo.sha256,
+            store_name="",
+            original_name=base_name,
+            width=photo.width,
+            height=photo.height,
+            taken_at=when.astimezone(UTC),
+            taken_at_source=source_kind,
+        )
+        return _Prepared(
+            data=data,
+            fmt=photo.format,
+            name=base_name,
+            new_photo=new_photo,
+            hours=0.0,
+            analysis_ok=False,
+            analysis_record={},
+            findings=[],
+            warnings=warnings,
+            photo=photo,
+        )
 
     def _check_not_future(self, prep: _Prepared, now: datetime) -> None:
         t = prep.new_photo.taken_at
         if t > now + CLOCK_SKEW:
             said = f"{prep.name} is dated {_fmt_time(t)}, in the future; check the camera clock"
-            raise CaptureTimeRefused(Message(f"{said} or pass --taken-at",
-                                             f"{said} or correct the photo's time."),
-                                     name=prep.name, taken_at=t)
+            raise CaptureTimeRefused(
+                Message(f"{said} or pass --taken-at", f"{said} or correct the photo's time."),
+                name=prep.name,
+                taken_at=t,
+            )
 
     def _analyze(self, prep: _Prepared) -> Analysis:
         from skintrack.core.analysis import analysis_record, analyze_photo
@@ -361,7 +435,8 @@ class ImportingMixin(ViewsMixin):
         prep.analysis_record = analysis_record(analysis)
         if analysis.face is not None:  # for placing findings on the baseline (new spots)
             prep.analysis_record["face"][MESH_KEY] = [
-                [round(float(x), 1), round(float(y), 1)] for x, y in analysis.face.xy[:468]]
+                [round(float(x), 1), round(float(y), 1)] for x, y in analysis.face.xy[:468]
+            ]
         prep.findings = list(analysis.findings)
         prep.photo = None
         return analysis
@@ -370,14 +445,15 @@ class ImportingMixin(ViewsMixin):
         """Inside the import transaction: store the file, then its rows."""
         stored = self.store.put(prep.data, prep.fmt)
         prep.stored = stored
-        row = repo.insert_photo(conn, session_id,
-                                dataclasses.replace(prep.new_photo, store_name=stored.name))
-        repo.save_analysis(conn, row.id, quality_ok=prep.analysis_ok,
-                           record=prep.analysis_record, findings=prep.findings)
+        row = repo.insert_photo(conn, session_id, dataclasses.replace(prep.new_photo, store_name=stored.name))
+        repo.save_analysis(
+            conn, row.id, quality_ok=prep.analysis_ok, record=prep.analysis_record, findings=prep.findings
+        )
         return row
 
-    def _commit(self, preps: Sequence[_Prepared],
-                write: Callable[[sqlite3.Connection], list[ImportResult]]) -> list[ImportResult]:
+    def _commit(
+        self, preps: Sequence[_Prepared], write: Callable[[sqlite3.Connection], list[ImportResult]]
+    ) -> list[ImportResult]:
         try:
             with db.transaction(self.conn):
                 return write(self.conn)
@@ -404,7 +480,6 @@ class ImportingMixin(ViewsMixin):
             pass  # an unreferenced file is harmless; never hide the original error
 
 
-
 def _hinted(said: str, prep: _Prepared, *, always: bool = False) -> Message:
     """``said`` with its ``{hint}`` filled in: when the capture time is only the file's date
     (or ``always``), the command line is told to pass ``--taken-at``, the app to correct the
@@ -413,6 +488,7 @@ def _hinted(said: str, prep: _Prepared, *, always: bool = False) -> Message:
     where = " (by the file's date)" if by_file else ""
     text = said.replace("{hint}", where)  # not format: a file name may hold braces
     if by_file or always:
-        return Message(f"{text}; pass --taken-at with the real time",
-                       f"{text}. If the time is wrong, correct it.")
+        return Message(
+            f"{text}; pass --taken-at with the real time", f"{text}. If the time is wrong, correct it."
+        )
     return Message(text)

@@ -31,8 +31,9 @@ def is_simulated_name(name: str) -> bool:
 
 def is_simulated_session(session: repo.Session, photos: Iterable[repo.PhotoRow]) -> bool:
     """A session shown as SIMULATED: its notes say so, or a photo of it is a phantom render."""
-    return ("SIMULATED" in (session.notes or "").upper()
-            or any(is_simulated_name(p.original_name) for p in photos))
+    return "SIMULATED" in (session.notes or "").upper() or any(
+        is_simulated_name(p.original_name) for p in photos
+    )
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,6 @@ class ImportResult:
             raise ValueError("role is 'baseline' or 'follow_up'")
 
 
-
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -83,7 +83,6 @@ def _fmt_two_times(a: datetime, b: datetime) -> tuple[str, str]:
     """Two times as :func:`_fmt_time`, with seconds when they fall in the same minute."""
     seconds = _fmt_time(a) == _fmt_time(b)
     return _fmt_time(a, seconds=seconds), _fmt_time(b, seconds=seconds)
-
 
 
 def _hours(session: repo.Session, when: datetime) -> float:

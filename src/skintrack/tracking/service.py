@@ -44,8 +44,9 @@ class Tracker(ImportingMixin, StatusMixin):
         one, the tracker opens its own on first use and closes it in :meth:`close`.
     """
 
-    def __init__(self, data_dir: str | os.PathLike[str] | None = None, *,
-                 engine: FaceEngine | None = None) -> None:
+    def __init__(
+        self, data_dir: str | os.PathLike[str] | None = None, *, engine: FaceEngine | None = None
+    ) -> None:
         self.paths: DataPaths = resolve_data_dir(data_dir)
         opened = folder.open_data_folder(self.paths)
         self.conn = opened.conn
@@ -62,8 +63,9 @@ class Tracker(ImportingMixin, StatusMixin):
     def __enter__(self) -> Tracker:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def close(self) -> None:
@@ -90,9 +92,17 @@ class Tracker(ImportingMixin, StatusMixin):
             raise db.StorageError(message.format(root=self.paths.root))
 
     # --- sessions -------------------------------------------------------------------------------
-    def new_session(self, *, device: str, needle_mm: float, treated_regions: Sequence[str],
-                    treated_at: datetime | None = None, products: Sequence[str] = (),
-                    notes: str = "", now: datetime | None = None) -> repo.Session:
+    def new_session(
+        self,
+        *,
+        device: str,
+        needle_mm: float,
+        treated_regions: Sequence[str],
+        treated_at: datetime | None = None,
+        products: Sequence[str] = (),
+        notes: str = "",
+        now: datetime | None = None,
+    ) -> repo.Session:
         """Start a session. ``treated_at`` (treatment start) defaults to now."""
         self._writable()
         now = now or _utc_now()
@@ -101,12 +111,19 @@ class Tracker(ImportingMixin, StatusMixin):
             raise TrackingError("the treatment start needs a time zone")
         if treated_at > now + MAX_PLANNED_AHEAD:
             raise TrackingError(
-                f"the treatment start {_fmt_time(treated_at)} is more than a day ahead; check the "
-                "date")
+                f"the treatment start {_fmt_time(treated_at)} is more than a day ahead; check the date"
+            )
         try:
-            return repo.create_session(self.conn, treated_at=treated_at, device=device,
-                                       needle_mm=needle_mm, treated_regions=treated_regions,
-                                       products=products, notes=notes, created_at=now)
+            return repo.create_session(
+                self.conn,
+                treated_at=treated_at,
+                device=device,
+                needle_mm=needle_mm,
+                treated_regions=treated_regions,
+                products=products,
+                notes=notes,
+                created_at=now,
+            )
         except ValueError as exc:
             raise TrackingError(str(exc)) from None
 
@@ -138,17 +155,18 @@ class Tracker(ImportingMixin, StatusMixin):
         """The stored file of a photo, checked against its hash."""
         return self.store.read(photo.store_name, sha256=photo.sha256)
 
-
     def former_baselines(self, session_id: int) -> list[repo.PhotoRow]:
         """Photos taken before treatment that are not the current baseline: baselines replaced
         with ``replace``, which can be put back."""
         session = self.session(session_id)
-        return [p for p in self.photos(session_id) if p.taken_at <= session.treated_at
-                and p.id != session.baseline_photo_id]
+        return [
+            p
+            for p in self.photos(session_id)
+            if p.taken_at <= session.treated_at and p.id != session.baseline_photo_id
+        ]
 
     # --- the person's answers -------------------------------------------------------------------
-    def record_symptoms(self, session_id: int, symptoms: Symptoms, *,
-                        at: datetime | None = None) -> None:
+    def record_symptoms(self, session_id: int, symptoms: Symptoms, *, at: datetime | None = None) -> None:
         """Save what the person reports now (swelling, oozing, fever, pain beyond mild burning)."""
         self._writable()
         self.session(session_id)
@@ -158,8 +176,9 @@ class Tracker(ImportingMixin, StatusMixin):
         row = repo.latest_answers(self.conn, session_id, "symptoms")
         return None if row is None else Symptoms.from_dict(row.data)
 
-    def save_questionnaire(self, session_id: int, answers: Answers | Mapping[str, object], *,
-                           at: datetime | None = None) -> None:
+    def save_questionnaire(
+        self, session_id: int, answers: Answers | Mapping[str, object], *, at: datetime | None = None
+    ) -> None:
         """Save pre-treatment questionnaire answers (:class:`Answers`, or their dict)."""
         self._writable()
         self.session(session_id)
@@ -170,8 +189,9 @@ class Tracker(ImportingMixin, StatusMixin):
         row = repo.latest_answers(self.conn, session_id, "questionnaire")
         return None if row is None else dict(row.data)
 
-    def set_aftercare_step(self, session_id: int, step: str, done: bool, *,
-                           at: datetime | None = None) -> None:
+    def set_aftercare_step(
+        self, session_id: int, step: str, done: bool, *, at: datetime | None = None
+    ) -> None:
         """Tick (or untick) an aftercare step, such as the serum or mask right after treatment
         (:data:`skintrack.core.recovery.SERUM_STEP`)."""
         if step != SERUM_STEP:

@@ -40,6 +40,7 @@ class TrackerState:
     _maps: dict[MapKey, Comparison | None]
 
     if TYPE_CHECKING:
+
         @property
         def engine(self) -> FaceEngine: ...
 

@@ -45,8 +45,9 @@ class ViewsMixin(TrackerState):
             self._analyses.move_to_end(key)
             return kept
         stored = _findings(repo.photo_findings(self.conn, photo.id))
-        analysis = self._analyze_data(self.photo_bytes(photo), photo.original_name,
-                                      find_lesions=stored is None)
+        analysis = self._analyze_data(
+            self.photo_bytes(photo), photo.original_name, find_lesions=stored is None
+        )
         if stored is not None:
             analysis = dataclasses.replace(analysis, findings=stored)
         self._keep(key, analysis)
@@ -67,8 +68,7 @@ class ViewsMixin(TrackerState):
             return kept.photo.rgb
         from skintrack.core.intake import decode_photo
 
-        return decode_photo(self.photo_bytes(photo), path=photo.original_name,
-                            name=photo.original_name).rgb
+        return decode_photo(self.photo_bytes(photo), path=photo.original_name, name=photo.original_name).rgb
 
     def _keep(self, key: tuple[int, str], analysis: Analysis) -> None:
         """Keep an analysis for :meth:`stored_analysis` (its findings are the ones stored: storage
@@ -76,8 +76,10 @@ class ViewsMixin(TrackerState):
         :data:`ANALYSIS_CACHE_BYTES`."""
         self._analyses[key] = analysis
         self._analyses.move_to_end(key)
-        while len(self._analyses) > 1 and sum(
-                a.photo.rgb.nbytes for a in self._analyses.values()) > ANALYSIS_CACHE_BYTES:
+        while (
+            len(self._analyses) > 1
+            and sum(a.photo.rgb.nbytes for a in self._analyses.values()) > ANALYSIS_CACHE_BYTES
+        ):
             self._analyses.popitem(last=False)
 
     def _analyze_data(self, data: bytes, name: str, *, find_lesions: bool = True) -> Analysis:
@@ -94,8 +96,9 @@ class ViewsMixin(TrackerState):
         session = self.session(session_id)
         if session.baseline_photo_id is None:
             return {}
-        return {c.photo_id: c for c in repo.session_comparisons(
-            self.conn, session_id, session.baseline_photo_id)}
+        return {
+            c.photo_id: c for c in repo.session_comparisons(self.conn, session_id, session.baseline_photo_id)
+        }
 
     def photo(self, photo_id: int) -> repo.PhotoRow:
         """One stored photo's row."""
@@ -109,36 +112,48 @@ class ViewsMixin(TrackerState):
         if session.baseline_photo_id is None:
             return None
         base_row, later_row = self.photo(session.baseline_photo_id), self.photo(photo_id)
-        key = (base_row.id, base_row.sha256, later_row.id, later_row.sha256,
-               tuple(session.treated_regions))
+        key = (base_row.id, base_row.sha256, later_row.id, later_row.sha256, tuple(session.treated_regions))
         if key not in self._maps:
             if len(self._maps) >= MAPS_KEPT:
                 self._maps.pop(next(iter(self._maps)))
-            self._maps[key] = compare_with_map(self.stored_analysis(base_row),
-                                               self.stored_analysis(later_row),
-                                               session.treated_regions)
+            self._maps[key] = compare_with_map(
+                self.stored_analysis(base_row), self.stored_analysis(later_row), session.treated_regions
+            )
         return self._maps[key]
 
-    def _compare(self, session: repo.Session, baseline: Analysis, later: Analysis, *, photo_id: int,
-                 hours: float) -> repo.NewComparison:
+    def _compare(
+        self, session: repo.Session, baseline: Analysis, later: Analysis, *, photo_id: int, hours: float
+    ) -> repo.NewComparison:
         from skintrack.core.compare import compare_analyses
 
         reason = _unusable_reason(later)
         if reason:
-            return repo.NewComparison(photo_id=photo_id, baseline_photo_id=0, hours=hours,
-                                      usable=False, record=repo.ComparisonRecord(),
-                                      excluded_reason=reason)
+            return repo.NewComparison(
+                photo_id=photo_id,
+                baseline_photo_id=0,
+                hours=hours,
+                usable=False,
+                record=repo.ComparisonRecord(),
+                excluded_reason=reason,
+            )
         cmp = compare_analyses(baseline, later, treated=tuple(session.treated_regions))
         record = _comparison_record(cmp)
         if not cmp.same_person:
             return repo.NewComparison(
-                photo_id=photo_id, baseline_photo_id=0, hours=hours, usable=False, record=record,
-                excluded_reason=NOT_SAME_FACE)
-        changes = {name: repo.RegionDelta(float(ch.delta_a_star), float(ch.uncertainty),
-                                          bool(ch.real_change))
-                   for name, ch in cmp.regions.items()}
-        return repo.NewComparison(photo_id=photo_id, baseline_photo_id=0, hours=hours,
-                                  usable=True, record=record, changes=changes)
+                photo_id=photo_id,
+                baseline_photo_id=0,
+                hours=hours,
+                usable=False,
+                record=record,
+                excluded_reason=NOT_SAME_FACE,
+            )
+        changes = {
+            name: repo.RegionDelta(float(ch.delta_a_star), float(ch.uncertainty), bool(ch.real_change))
+            for name, ch in cmp.regions.items()
+        }
+        return repo.NewComparison(
+            photo_id=photo_id, baseline_photo_id=0, hours=hours, usable=True, record=record, changes=changes
+        )
 
     # --- new spots after treatment (issue 13) ------------------------------------------------
     def _mesh(self, photo_id: int) -> tuple[np.ndarray | None, float | None]:
@@ -160,19 +175,17 @@ class ViewsMixin(TrackerState):
             return spot
         half = int(max(4 * (spot.radius_px or 0.0), 24))
         x, y = int(round(spot.x)), int(round(spot.y))
-        crop = rgb[max(0, y - half):y + half, max(0, x - half):x + half].copy()
+        crop = rgb[max(0, y - half) : y + half, max(0, x - half) : x + half].copy()
         return dataclasses.replace(spot, crop=crop if crop.size else None)
 
-    def _spots(self, photo_id: int, base_mesh: np.ndarray | None, *,
-               hours: float | None) -> list[Spot]:
+    def _spots(self, photo_id: int, base_mesh: np.ndarray | None, *, hours: float | None) -> list[Spot]:
         """A photo's findings placed on the baseline through the face mesh. A baseline keeps
         every finding (a dismissed freckle still marks its place); a later photo only those on
         the skin that the person did not dismiss."""
         from skintrack.core.warp import map_points
 
         # A row of an older shape has no position to place (repo.FindingRow.finding is None).
-        rows = [(r, r.finding) for r in repo.photo_findings(self.conn, photo_id)
-                if r.finding is not None]
+        rows = [(r, r.finding) for r in repo.photo_findings(self.conn, photo_id) if r.finding is not None]
         if hours is not None:
             rows = [(r, f) for r, f in rows if r.verdict != "dismissed" and not f.off_skin]
         if not rows:
@@ -180,13 +193,25 @@ class ViewsMixin(TrackerState):
         xy = np.array([(f.x, f.y) for _, f in rows], np.float64)
         mesh, _ = self._mesh(photo_id) if hours is not None else (base_mesh, None)
         base = xy if mesh is None or base_mesh is None else map_points(xy, mesh, base_mesh)
-        return [Spot(f.kind, f.region, float(b[0]), float(b[1]), f.radius_px,
-                     f.id, hours, photo_id, f.x, f.y, r.verdict == "confirmed")
-                for (r, f), b in zip(rows, base, strict=True)]
+        return [
+            Spot(
+                f.kind,
+                f.region,
+                float(b[0]),
+                float(b[1]),
+                f.radius_px,
+                f.id,
+                hours,
+                photo_id,
+                f.x,
+                f.y,
+                r.verdict == "confirmed",
+            )
+            for (r, f), b in zip(rows, base, strict=True)
+        ]
 
 
-def compare_with_map(baseline: Analysis, later: Analysis,
-                     treated: Iterable[str] = ()) -> Comparison | None:
+def compare_with_map(baseline: Analysis, later: Analysis, treated: Iterable[str] = ()) -> Comparison | None:
     """:func:`skintrack.core.compare.compare_analyses` with the redness-change map, for the
     pictures (the app's Compare page, the report); None when either photo has no face. The
     numbers shown are the stored comparison's; this is for the map and the alignment."""
@@ -233,6 +258,9 @@ def _comparison_record(cmp: Comparison) -> repo.ComparisonRecord:
                 delta_a_star=round(float(ch.delta_a_star), 3),
                 delta_erythema_index=round(float(ch.delta_erythema_index), 4),
                 uncertainty=round(float(ch.uncertainty), 3),
-                real_change=bool(ch.real_change), grade=str(ch.grade))
+                real_change=bool(ch.real_change),
+                grade=str(ch.grade),
+            )
             for name, ch in cmp.regions.items()
-        })
+        },
+    )

@@ -38,8 +38,9 @@ class CapturePage(QWidget):
     photo_taken = Signal(object, str)
     import_requested = Signal(str)
 
-    def __init__(self, model: AppModel, source_factory: Callable[[], FrameSource],
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, model: AppModel, source_factory: Callable[[], FrameSource], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.model = model
         self.source_factory = source_factory
@@ -51,9 +52,12 @@ class CapturePage(QWidget):
 
         lay = QVBoxLayout(self)
         lay.addWidget(title_label("Capture"))
-        lay.addWidget(hint_label(
-            "Face the camera in even light from the front, without glasses, hair off the face. "
-            "The outline turns green when the photo will be good; the shutter waits for that."))
+        lay.addWidget(
+            hint_label(
+                "Face the camera in even light from the front, without glasses, hair off the face. "
+                "The outline turns green when the photo will be good; the shutter waits for that."
+            )
+        )
 
         purpose = QHBoxLayout()
         purpose.addWidget(QLabel("This photo is for:"))
@@ -94,8 +98,9 @@ class CapturePage(QWidget):
         side.addWidget(self.ghost_box)
         self.shutter = QPushButton("Take photo")
         self.shutter.setShortcut(QKeySequence(Qt.Key.Key_Space))
-        self.shutter.setToolTip("Space: takes the photo as soon as the guidance is satisfied; "
-                                "press again to stop waiting")
+        self.shutter.setToolTip(
+            "Space: takes the photo as soon as the guidance is satisfied; press again to stop waiting"
+        )
         self.shutter.setMinimumHeight(44)
         self.shutter.clicked.connect(self.press_shutter)
         side.addWidget(self.shutter)
@@ -127,8 +132,7 @@ class CapturePage(QWidget):
         """A photo for the check must be fine enough to show small pustules (the verdict's
         ``MAX_CHECK_MM_PER_PX``); one for tracking redness need not."""
         if self.preview is not None:
-            self.preview.set_max_mm_per_px(
-                MAX_CHECK_MM_PER_PX if self.purpose() == PURPOSE_CHECK else None)
+            self.preview.set_max_mm_per_px(MAX_CHECK_MM_PER_PX if self.purpose() == PURPOSE_CHECK else None)
 
     # --- preview lifecycle ----------------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -200,8 +204,9 @@ class CapturePage(QWidget):
         resized window from the next frame on."""
         if self.preview is not None:
             ratio = self.view.devicePixelRatioF()
-            self.preview.set_display_size(round(self.view.width() * ratio),
-                                          round(self.view.height() * ratio), ratio)
+            self.preview.set_display_size(
+                round(self.view.width() * ratio), round(self.view.height() * ratio), ratio
+            )
 
     def _on_frame(self, image, guidance) -> None:
         self._send_display_size()
@@ -225,14 +230,16 @@ class CapturePage(QWidget):
         self.view.set_image(None)
         self.view.set_placeholder(message)
         self.headline.setText("No camera")
-        self.details.setText("Import a photo instead: Import photo, Ctrl+O, or drag a photo file "
-                             "onto this window.")
+        self.details.setText(
+            "Import a photo instead: Import photo, Ctrl+O, or drag a photo file onto this window."
+        )
         self.shutter.setEnabled(False)
         self.retry_button.show()
         self.import_button.setFocus()
 
     def _on_ended(self) -> None:
         self.stop()
-        self.view.set_placeholder("The camera stopped sending pictures. Try the camera again, or "
-                                  "import a photo.")
+        self.view.set_placeholder(
+            "The camera stopped sending pictures. Try the camera again, or import a photo."
+        )
         self.retry_button.show()

@@ -64,15 +64,26 @@ def compute_verdict(model: AppModel) -> Verdict | None:
         return None
     cu = model.close_up_result if model.close_up else None
     if cu is not None:
-        return decide(list(cu.findings), cu.quality, answers=model_answers(model),
-                      dismissed=frozenset(model.dismissed), confirmed=frozenset(model.confirmed),
-                      mm_per_px=cu.mm_per_px, close_up=True)
+        return decide(
+            list(cu.findings),
+            cu.quality,
+            answers=model_answers(model),
+            dismissed=frozenset(model.dismissed),
+            confirmed=frozenset(model.confirmed),
+            mm_per_px=cu.mm_per_px,
+            close_up=True,
+        )
     face = a.detection.face
-    return decide(list(a.findings), a.quality, answers=model_answers(model),
-                  treated=tuple(model.treated), dismissed=frozenset(model.dismissed),
-                  confirmed=frozenset(model.confirmed),
-                  mm_per_px=face.mm_per_px if face else None,
-                  first_session=model.first_session)
+    return decide(
+        list(a.findings),
+        a.quality,
+        answers=model_answers(model),
+        treated=tuple(model.treated),
+        dismissed=frozenset(model.dismissed),
+        confirmed=frozenset(model.confirmed),
+        mm_per_px=face.mm_per_px if face else None,
+        first_session=model.first_session,
+    )
 
 
 def reasons_html(verdict: Verdict) -> str:
@@ -84,8 +95,10 @@ def reasons_html(verdict: Verdict) -> str:
         item = html.escape(r.text)
         if r.source_sentence not in quoted:
             quoted.add(r.source_sentence)
-            item += ("<br><span style='font-size:small; font-style:italic'>Protocol: “"
-                     f"{html.escape(r.source_sentence)}”</span>")
+            item += (
+                "<br><span style='font-size:small; font-style:italic'>Protocol: “"
+                f"{html.escape(r.source_sentence)}”</span>"
+            )
         items.append(f"<li style='margin-bottom:4px'>{item}</li>")
     return "<ul style='margin-left:-20px'>" + "".join(items) + "</ul>"
 
@@ -97,7 +110,8 @@ def advice_html(verdict: Verdict) -> str:
     items = "".join(
         f"<li style='margin-bottom:4px'>{html.escape(n.text)}<br><span style='font-size:small; "
         f"font-style:italic'>Protocol: “{html.escape(n.source_sentence)}”</span></li>"
-        for n in verdict.advice)
+        for n in verdict.advice
+    )
     return "<p><b>Advice</b></p><ul style='margin-left:-20px'>" + items + "</ul>"
 
 
@@ -146,7 +160,8 @@ class CheckPage(QWidget):
         self.close_up_box = QCheckBox("This photo is a close-up of one patch of skin")
         self.close_up_box.setToolTip(
             "Tick this for a photo of one spot or patch taken up close, with no whole face: the "
-            "skin is found by its colour and everything found on it counts.")
+            "skin is found by its colour and everything found on it counts."
+        )
         self.close_up_box.toggled.connect(self._close_up_changed)
         body_lay.addWidget(self.close_up_box)
         self.close_up_hint = hint_label()
@@ -208,14 +223,25 @@ class CheckPage(QWidget):
         self.close_up_box.setChecked(m.close_up)
         self.close_up_box.blockSignals(False)
         cu = m.close_up_result if m.close_up else None
-        self.close_up_hint.setText("" if cu is None else (
-            f"Scale {cu.mm_per_px:.3f} mm per pixel, assumed: the photo's longer side is taken "
-            "to span 100 mm (a phone about 10 cm from the skin)." if cu.scale_assumed else
-            f"Scale {cu.mm_per_px:.3f} mm per pixel.") + f" Skin found on {cu.skin_share:.0%} "
-            "of the photo.")
+        self.close_up_hint.setText(
+            ""
+            if cu is None
+            else (
+                f"Scale {cu.mm_per_px:.3f} mm per pixel, assumed: the photo's longer side is taken "
+                "to span 100 mm (a phone about 10 cm from the skin)."
+                if cu.scale_assumed
+                else f"Scale {cu.mm_per_px:.3f} mm per pixel."
+            )
+            + f" Skin found on {cu.skin_share:.0%} "
+            "of the photo."
+        )
         self.treated_hint.setText(
-            "Set when the session was created." if m.session is not None else
-            "None ticked: the whole face is checked." if not m.treated else "")
+            "Set when the session was created."
+            if m.session is not None
+            else "None ticked: the whole face is checked."
+            if not m.treated
+            else ""
+        )
         self.questions.set_first_session(m.first_session)
         if self.questions.values() != m.answers:
             self.questions.set_values(m.answers)
@@ -223,19 +249,25 @@ class CheckPage(QWidget):
         unanswered = len(unanswered_questions(m.answers, first_session=m.first_session))
         self.questions_hint.setText(
             "The protocol's questions: each can postpone treatment."
-            + (f" {unanswered} not answered yet." if unanswered > 0 else ""))
+            + (f" {unanswered} not answered yet." if unanswered > 0 else "")
+        )
         if a is None:
             self.verdict, self.verdict_error = None, ""
-            self.banner.set("No photo yet", "Take a photo on the Capture page or import one "
-                            "(Ctrl+O) to check your skin before treatment.", "neutral")
+            self.banner.set(
+                "No photo yet",
+                "Take a photo on the Capture page or import one "
+                "(Ctrl+O) to check your skin before treatment.",
+                "neutral",
+            )
             self.quality_label.setText("")
             self._show_findings()
             return
         if (cu.quality if cu is not None else a.quality).ok:
             self.quality_label.setText("Photo quality: good enough to judge.")
         else:
-            self.quality_label.setText("The photo has problems (see above): take another one on "
-                                       "the Capture page if you can.")
+            self.quality_label.setText(
+                "The photo has problems (see above): take another one on the Capture page if you can."
+            )
         try:
             self.verdict, self.verdict_error = compute_verdict(m), ""
         except SkintrackError as exc:  # answers the questionnaire refuses: say which
@@ -246,25 +278,36 @@ class CheckPage(QWidget):
     def _show_verdict(self, unanswered: int) -> None:
         v = self.verdict
         if v is None:
-            self.banner.set("Cannot decide yet", html.escape(self.verdict_error) + "<br>Change "
-                            "the answer below.", "review")
+            self.banner.set(
+                "Cannot decide yet",
+                html.escape(self.verdict_error) + "<br>Change the answer below.",
+                "review",
+            )
             self.banner.setToolTip("")
             return
         headline, tone = DECISION_TEXT[v.decision]
         if v.reasons:
             body = reasons_html(v)
         else:
-            body = html.escape(f"Nothing on the photo or in your answers stands against treating "
-                               f"{_where_words(v.treated)}.")
+            body = html.escape(
+                f"Nothing on the photo or in your answers stands against treating {_where_words(v.treated)}."
+            )
         body += advice_html(v)
         if unanswered > 0:
             them = "them" if unanswered != 1 else "it"
-            body += ("<p>" + html.escape(f"{unanswered} question{'s' if unanswered != 1 else ''} "
-                                         f"below not answered yet: answer {them} before you "
-                                         "start.") + "</p>")
+            body += (
+                "<p>"
+                + html.escape(
+                    f"{unanswered} question{'s' if unanswered != 1 else ''} "
+                    f"below not answered yet: answer {them} before you "
+                    "start."
+                )
+                + "</p>"
+            )
         self.banner.set(headline, body, tone)
-        self.banner.setToolTip("\n\n".join(f"{r.text}\nProtocol: “{r.source_sentence}”"
-                                           for r in (*v.reasons, *v.advice)))
+        self.banner.setToolTip(
+            "\n\n".join(f"{r.text}\nProtocol: “{r.source_sentence}”" for r in (*v.reasons, *v.advice))
+        )
 
     def _effects(self) -> dict[str, str]:
         """Finding id -> the most serious decision a reason about it supports."""
@@ -291,12 +334,22 @@ class CheckPage(QWidget):
         for f in findings:
             choice = self.model.finding_choice(f.id)
             counted = not why_not_counted(f, treated, close_up=close_up)
-            circles.append(Circle(f.x, f.y, f.radius_px, finding_colour(f, choice, counted),
-                                  dashed=choice == "dismissed" or not counted))
+            circles.append(
+                Circle(
+                    f.x,
+                    f.y,
+                    f.radius_px,
+                    finding_colour(f, choice, counted),
+                    dashed=choice == "dismissed" or not counted,
+                )
+            )
         self.view.set_circles(circles)
         for row in self.rows:
-            row.set_state(self.model.finding_choice(row.finding.id), effects.get(row.finding.id),
-                          why_not_counted(row.finding, treated, close_up=close_up))
+            row.set_state(
+                self.model.finding_choice(row.finding.id),
+                effects.get(row.finding.id),
+                why_not_counted(row.finding, treated, close_up=close_up),
+            )
 
     def _build_rows(self, a) -> None:
         for row in self.rows:
@@ -310,16 +363,23 @@ class CheckPage(QWidget):
         close_up = self.model.close_up
         if not findings:
             self.findings_hint.setText(
-                "Nothing was found on the skin." if a.regions or close_up else
-                "No face was found, so the skin could not be checked. If this is a close-up of "
-                "one patch of skin, tick the box above.")
+                "Nothing was found on the skin."
+                if a.regions or close_up
+                else "No face was found, so the skin could not be checked. If this is a close-up of "
+                "one patch of skin, tick the box above."
+            )
             return
         # Findings that count first (kinds that postpone treatment leading), then by certainty;
         # those off the skin or away from the treated regions last, greyed.
         treated = tuple(self.model.treated)
-        ordered = sorted(findings, key=lambda f: (bool(why_not_counted(f, treated,
-                                                                       close_up=close_up)),
-                                                  f.kind not in protocol.POSTPONE_KINDS, -f.score))
+        ordered = sorted(
+            findings,
+            key=lambda f: (
+                bool(why_not_counted(f, treated, close_up=close_up)),
+                f.kind not in protocol.POSTPONE_KINDS,
+                -f.score,
+            ),
+        )
         shown = ordered[:MAX_FINDING_ROWS]
         more = len(ordered) - len(shown)
         self.findings_hint.setText(
@@ -327,7 +387,8 @@ class CheckPage(QWidget):
             "that postpone treatment; grey dashed: not counted, as they are off the skin or away "
             "from where you treat). Look at each one: confirm it, or dismiss it if it is "
             "something else (a freckle, a mole, a shadow)."
-            + (f" The {more} least certain are circled on the photo only." if more > 0 else ""))
+            + (f" The {more} least certain are circled on the photo only." if more > 0 else "")
+        )
         for f in shown:
             row = FindingRowWidget(a.photo.rgb, f)
             row.choice_made.connect(self.finding_choice.emit)

@@ -37,8 +37,15 @@ def finding_colour(finding, choice: str | None, counted: bool = True) -> tuple[i
 def finding_close_up(rgb: np.ndarray, finding, size: int = CROP_PX) -> np.ndarray:
     """The finding's close-up (:func:`skintrack.core.crops.finding_crop`, as the reports show
     it), ringed in the colour it is circled in on the photo."""
-    return finding_crop(rgb, finding.x, finding.y, finding.radius_px, size=size,
-                        ring_rgb=finding_colour(finding, None), pad_rgb=_PAD)
+    return finding_crop(
+        rgb,
+        finding.x,
+        finding.y,
+        finding.radius_px,
+        size=size,
+        ring_rgb=finding_colour(finding, None),
+        pad_rgb=_PAD,
+    )
 
 
 class FindingRowWidget(QFrame):
@@ -65,8 +72,7 @@ class FindingRowWidget(QFrame):
             where = "Next to " + region_phrase(finding.near_regions[0])
         else:
             where = "Edge of the face"
-        size = (f"{finding.diameter_mm:.1f} mm" if finding.diameter_mm
-                else f"{2 * finding.radius_px:.0f} px")
+        size = f"{finding.diameter_mm:.1f} mm" if finding.diameter_mm else f"{2 * finding.radius_px:.0f} px"
         self.title = QLabel(f"<b>{html.escape(kind)}</b>")
         text.addWidget(self.title)
         hint = hint_label(f"{where} · about {size} · certainty {finding.score:.0%}")

@@ -60,7 +60,8 @@ class Checklist(QWidget):
             self.items[item.id].setText(
                 f"<span style='color:{colour}; font-weight:bold'>{mark}</span> "
                 f"<b>{html.escape(item.title)}</b><br><span style='font-size:small; "
-                f"font-style:italic; color:#5f6368'>{sentences}</span>")
+                f"font-style:italic; color:#5f6368'>{sentences}</span>"
+            )
 
 
 def unanswered_questions(answers: dict, *, first_session: bool = True) -> list[str]:
@@ -139,8 +140,7 @@ class QuestionsForm(QWidget):
     def values(self) -> dict:
         """The answers shown, without those to questions that do not apply."""
         raw = self._raw()
-        return {qid: v for qid, v in raw.items()
-                if applies(qid, raw, first_session=self.first_session)}
+        return {qid: v for qid, v in raw.items() if applies(qid, raw, first_session=self.first_session)}
 
     def set_values(self, values: dict) -> None:
         self._loading = True

@@ -95,8 +95,9 @@ class Banner(QFrame):
     def set(self, headline: str, body: str = "", tone: str = "neutral") -> None:
         bg, fg = BANNER_COLOURS.get(tone, BANNER_COLOURS["neutral"])
         self.tone = tone
-        self.setStyleSheet(f"#Banner {{ background: {bg}; border-radius: 6px; }} "
-                           f"#Banner QLabel {{ color: {fg}; }}")
+        self.setStyleSheet(
+            f"#Banner {{ background: {bg}; border-radius: 6px; }} #Banner QLabel {{ color: {fg}; }}"
+        )
         self.headline.setText(headline)
         self.body.setText(body)
         self.body.setVisible(bool(body))
@@ -110,17 +111,18 @@ def html_list(items) -> str:
     items = [i for i in items if i]
     if not items:
         return ""
-    return "<ul style='margin-left:-20px'>" + "".join(
-        f"<li>{html.escape(str(i))}</li>" for i in items) + "</ul>"
-
+    return (
+        "<ul style='margin-left:-20px'>" + "".join(f"<li>{html.escape(str(i))}</li>" for i in items) + "</ul>"
+    )
 
 
 class CaptureTimeDialog(QDialog):
     """Asks when a photo was taken: the reason in words, a date and time field (local time)
     showing the time found in the photo (or now), then "Use this time" or Cancel."""
 
-    def __init__(self, message: str, suggested: datetime | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, message: str, suggested: datetime | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("When was this photo taken?")
         lay = QVBoxLayout(self)
@@ -134,8 +136,9 @@ class CaptureTimeDialog(QDialog):
         self.time_edit.setDisplayFormat("dd MMM yyyy  HH:mm")
         self.time_edit.setAccessibleName("Time the photo was taken")
         lay.addWidget(self.time_edit)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Use this time")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

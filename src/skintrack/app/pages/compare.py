@@ -26,8 +26,12 @@ from skintrack.core.readable import signed_number
 from skintrack.core.regions import REGION_NAMES
 from skintrack.words import region_name, region_title
 
-GRADE_TEXT = {"none": "no change", "mild": "mildly redder", "moderate": "moderately redder",
-              "marked": "markedly redder"}
+GRADE_TEXT = {
+    "none": "no change",
+    "mild": "mildly redder",
+    "moderate": "moderately redder",
+    "marked": "markedly redder",
+}
 
 
 class ComparePage(QWidget):
@@ -43,9 +47,12 @@ class ComparePage(QWidget):
         self.model = model
         lay = QVBoxLayout(self)
         lay.addWidget(title_label("Compare with the baseline"))
-        lay.addWidget(hint_label(
-            "The later photo is warped onto the baseline so the same skin sits at the same place. "
-            "Drag the divider (or use the Left and Right keys) to swipe between them."))
+        lay.addWidget(
+            hint_label(
+                "The later photo is warped onto the baseline so the same skin sits at the same place. "
+                "Drag the divider (or use the Left and Right keys) to swipe between them."
+            )
+        )
 
         top = QHBoxLayout()
         top.addWidget(QLabel("Later photo:"))
@@ -62,8 +69,10 @@ class ComparePage(QWidget):
         body = QHBoxLayout()
         left = QVBoxLayout()
         self.swipe = SwipeView()
-        self.swipe.set_placeholder("Take a photo after treatment (Capture page, \"After treatment\") "
-                                   "to compare it with your baseline photo.")
+        self.swipe.set_placeholder(
+            'Take a photo after treatment (Capture page, "After treatment") '
+            "to compare it with your baseline photo."
+        )
         left.addWidget(self.swipe, 1)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 100)
@@ -115,10 +124,13 @@ class ComparePage(QWidget):
             self.map_box.setEnabled(False)
             self.table.setRowCount(0)
             base = self.model.baseline
-            self.banner.set("Nothing to compare yet" if base is None else "Baseline ready",
-                            "First take a baseline photo before treatment." if base is None else
-                            "Take a photo after treatment to see how the redness changes.",
-                            "neutral")
+            self.banner.set(
+                "Nothing to compare yet" if base is None else "Baseline ready",
+                "First take a baseline photo before treatment."
+                if base is None
+                else "Take a photo after treatment to see how the redness changes.",
+                "neutral",
+            )
             self.note.setText("")
             return
         after = view.warped
@@ -148,23 +160,36 @@ class ComparePage(QWidget):
         if view.warped is None:
             notes.append("No face was found in one of the photos, so they are shown unaligned.")
         if c is None:
-            self.banner.set("Photos side by side", "The redness change cannot be measured: "
-                            "each photo needs one clearly visible face.", "neutral")
+            self.banner.set(
+                "Photos side by side",
+                "The redness change cannot be measured: each photo needs one clearly visible face.",
+                "neutral",
+            )
             self.note.setText(" ".join(notes))
             return
         if not c.same_person:
-            self.banner.set("These look like two different people",
-                            html_list(c.warnings) or "The later photo is not compared.", "postpone")
+            self.banner.set(
+                "These look like two different people",
+                html_list(c.warnings) or "The later photo is not compared.",
+                "postpone",
+            )
             self.note.setText(" ".join(notes))
             return
         redder = [n for n, rc in c.regions.items() if rc.real_change and rc.delta_a_star > 0]
         if redder:
             names = ", ".join(region_name(n) for n in redder)
-            self.banner.set("Redder than the baseline", f"A real change, redder: {html.escape(names)}. "
-                            "See the Recovery page for whether that is expected now.", "review")
+            self.banner.set(
+                "Redder than the baseline",
+                f"A real change, redder: {html.escape(names)}. "
+                "See the Recovery page for whether that is expected now.",
+                "review",
+            )
         else:
-            self.banner.set("No real change in redness", "Every region is within what repeat photos "
-                            "of unchanged skin vary by.", "go")
+            self.banner.set(
+                "No real change in redness",
+                "Every region is within what repeat photos of unchanged skin vary by.",
+                "go",
+            )
         for name in REGION_NAMES:
             rc = c.regions.get(name)
             if rc is None:
@@ -173,18 +198,22 @@ class ComparePage(QWidget):
             self.table.insertRow(row)
             label = region_title(name) + (" (treated)" if name in self.model.treated else "")
             self.table.setItem(row, 0, QTableWidgetItem(label))
-            self.table.setItem(row, 1, QTableWidgetItem(
-                f"{signed_number(rc.delta_a_star)} ± {rc.uncertainty:.1f}"))
-            meaning = (GRADE_TEXT.get(rc.grade, rc.grade) if rc.real_change
-                       else "below the real-change threshold")
+            self.table.setItem(
+                row, 1, QTableWidgetItem(f"{signed_number(rc.delta_a_star)} ± {rc.uncertainty:.1f}")
+            )
+            meaning = (
+                GRADE_TEXT.get(rc.grade, rc.grade) if rc.real_change else "below the real-change threshold"
+            )
             self.table.setItem(row, 2, QTableWidgetItem(meaning))
         from skintrack.core.compare import REAL_CHANGE_A_STAR
 
         norm = c.normalisation
-        notes.append(f"Normalisation: {norm.method.replace('_', ' ')}"
-                     + (f" (reference: {', '.join(norm.reference_regions)})"
-                        if norm.reference_regions else "") + ". ± is the uncertainty of each "
-                     f"change (95 %); only a change beyond the real-change threshold (±"
-                     f"{REAL_CHANGE_A_STAR:.1f}, or the uncertainty when larger) counts as real.")
+        notes.append(
+            f"Normalisation: {norm.method.replace('_', ' ')}"
+            + (f" (reference: {', '.join(norm.reference_regions)})" if norm.reference_regions else "")
+            + ". ± is the uncertainty of each "
+            f"change (95 %); only a change beyond the real-change threshold (±"
+            f"{REAL_CHANGE_A_STAR:.1f}, or the uncertainty when larger) counts as real."
+        )
         notes.extend(c.warnings)
         self.note.setText(" ".join(notes))

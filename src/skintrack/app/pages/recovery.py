@@ -68,14 +68,12 @@ def timer_state(t, now: datetime) -> str:
             return "done \u2611"
         left = (t.ends_at - now).total_seconds() / 3600
         if t.active:
-            return (f"<b>due in {duration_text(left)}</b> ({when})" if left > 0
-                    else f"<b>due now</b> ({when})")
+            return f"<b>due in {duration_text(left)}</b> ({when})" if left > 0 else f"<b>due now</b> ({when})"
         return f"not taken \u2610 ({when})"
     if t.ends_at is not None:
         left = (t.ends_at - now).total_seconds() / 3600
         when = t.ends_at.astimezone().strftime("%a %H:%M")
-        return (f"<b>{duration_text(left)} left</b> (until {when})" if left > 0
-                else f"over ({when})")
+        return f"<b>{duration_text(left)} left</b> (until {when})" if left > 0 else f"over ({when})"
     if t.done:
         return "done \u2611"
     return f"until {html.escape(t.until)}" if t.until else ""
@@ -83,10 +81,16 @@ def timer_state(t, now: datetime) -> str:
 
 def chart_data(status, *, simulated: bool = False) -> dict:
     """Plain data for :func:`skintrack.report.charts.redness_chart` from a RecoveryStatus."""
-    series = {name: [(o.hours, o.delta_a_star) for o in rr.observations]
-              for name, rr in status.regions.items() if rr.observations}
-    fits = [(rr.fit, name) for name, rr in status.regions.items()
-            if rr.fit is not None and name in status.treated_regions]
+    series = {
+        name: [(o.hours, o.delta_a_star) for o in rr.observations]
+        for name, rr in status.regions.items()
+        if rr.observations
+    }
+    fits = [
+        (rr.fit, name)
+        for name, rr in status.regions.items()
+        if rr.fit is not None and name in status.treated_regions
+    ]
     fitted = None
     fitted_label = "fitted recovery curve"
     if fits:
@@ -95,10 +99,15 @@ def chart_data(status, *, simulated: bool = False) -> dict:
         hours = np.linspace(0.0, min(end, 72.0), 120)
         fitted = list(zip(hours.tolist(), np.asarray(fit.predict(hours)).tolist(), strict=True))
         fitted_label = f"fitted fade ({name.replace('_', ' ')}, τ {hours_text(fit.tau_hours)})"
-    return {"series": series, "fitted": fitted, "fitted_label": fitted_label,
-            "threshold": status.threshold_a_star or None, "simulated": bool(simulated),
-            "treated": tuple(status.treated_regions),
-            "now_hours": status.hours_since_treatment}
+    return {
+        "series": series,
+        "fitted": fitted,
+        "fitted_label": fitted_label,
+        "threshold": status.threshold_a_star or None,
+        "simulated": bool(simulated),
+        "treated": tuple(status.treated_regions),
+        "now_hours": status.hours_since_treatment,
+    }
 
 
 class RecoveryPage(QWidget):
@@ -135,15 +144,15 @@ class RecoveryPage(QWidget):
         self.timeline.setIconSize(QSize(96, 96))
         self.timeline.setFixedHeight(150)
         self.timeline.setAccessibleName("Photos after treatment; Enter opens one in Compare")
-        self.timeline.itemActivated.connect(lambda item: self.later_chosen.emit(
-            self.timeline.row(item)))
+        self.timeline.itemActivated.connect(lambda item: self.later_chosen.emit(self.timeline.row(item)))
         left_lay.addWidget(self.timeline)
         row = QHBoxLayout()
         self.time_note = hint_label()
         row.addWidget(self.time_note, 1)
         self.time_button = QPushButton("Correct the &time…")
-        self.time_button.setToolTip("Change when the selected photo was taken, if its time is "
-                                    "wrong; the curve and the status follow.")
+        self.time_button.setToolTip(
+            "Change when the selected photo was taken, if its time is wrong; the curve and the status follow."
+        )
         self.time_button.clicked.connect(self.correct_time)
         row.addWidget(self.time_button)
         left_lay.addLayout(row)
@@ -152,8 +161,9 @@ class RecoveryPage(QWidget):
         self.baseline_note = hint_label()
         row.addWidget(self.baseline_note, 1)
         self.baseline_time_button = QPushButton("Correct the &baseline's time…")
-        self.baseline_time_button.setToolTip("Change when the photo before treatment was taken, "
-                                             "if its time is wrong.")
+        self.baseline_time_button.setToolTip(
+            "Change when the photo before treatment was taken, if its time is wrong."
+        )
         self.baseline_time_button.clicked.connect(self.correct_baseline_time)
         row.addWidget(self.baseline_time_button)
         left_lay.addLayout(row)
@@ -185,8 +195,7 @@ class RecoveryPage(QWidget):
         side_lay.addWidget(self.take_button)
         side_lay.addWidget(section_label("Aftercare"))
         # The protocol's step right after treatment, ticked by the person (issue 17).
-        self.serum_box = QCheckBox("Repairing serum or medical-grade mask applied, right after "
-                                   "treatment")
+        self.serum_box = QCheckBox("Repairing serum or medical-grade mask applied, right after treatment")
         self.serum_box.setToolTip(f"Protocol: “{protocol.SRC_SERUM}”")
         self.serum_box.setAccessibleName("Repairing serum or medical-grade mask applied")
         self.serum_box.toggled.connect(self.serum_ticked.emit)
@@ -231,10 +240,12 @@ class RecoveryPage(QWidget):
         self._show_timeline()
         self._show_baseline_time()
         if st is None:
-            self.banner.set("No session open" if self.model.session is None else "No status yet",
-                            "Open or create a session on the Sessions page. After treatment, take "
-                            "a photo every hour or two: this page shows how the redness fades.",
-                            "neutral")
+            self.banner.set(
+                "No session open" if self.model.session is None else "No status yet",
+                "Open or create a session on the Sessions page. After treatment, take "
+                "a photo every hour or two: this page shows how the redness fades.",
+                "neutral",
+            )
             self.advice.setText("")
             self.timers.setText("")
             self.next_photo.setText("")
@@ -244,26 +255,45 @@ class RecoveryPage(QWidget):
         headline = status_headline(st.status)
         tone = STATUS_TONE.get(st.status, "neutral")
         urgent = URGENCY_WORDS.get(st.urgency, "")
-        body = " ".join(x for x in (
-            "<b>SIMULATED demo session</b> (photos rendered by the redness phantom, not a real "
-            "recovery)." if self.model.simulated else "",
-            f"<b>{html.escape(urgent)}</b>" if urgent else "",
-            f"{duration_text(st.hours_since_treatment)} since treatment started." if
-            st.hours_since_treatment >= 0 else "Treatment has not started yet.",
-            f"Confidence: {st.confidence}." if st.confidence in CONFIDENCE_SHOWN else "",
-            (f"Expected back to normal about {hours_text(st.predicted_resolved_at_hours)} after "
-             "treatment.") if st.predicted_resolved_at_hours is not None else "",
-            # The end point (issue 17): said in the status too, not only in the advice.
-            "<b>Right after treatment the skin was redder than slightly pink: next time, "
-            "lighter.</b>" if getattr(st, "endpoint", None) and st.endpoint.too_red else "",
-        ) if x)
+        body = " ".join(
+            x
+            for x in (
+                "<b>SIMULATED demo session</b> (photos rendered by the redness phantom, not a real recovery)."
+                if self.model.simulated
+                else "",
+                f"<b>{html.escape(urgent)}</b>" if urgent else "",
+                f"{duration_text(st.hours_since_treatment)} since treatment started."
+                if st.hours_since_treatment >= 0
+                else "Treatment has not started yet.",
+                f"Confidence: {st.confidence}." if st.confidence in CONFIDENCE_SHOWN else "",
+                (
+                    f"Expected back to normal about {hours_text(st.predicted_resolved_at_hours)} after "
+                    "treatment."
+                )
+                if st.predicted_resolved_at_hours is not None
+                else "",
+                # The end point (issue 17): said in the status too, not only in the advice.
+                "<b>Right after treatment the skin was redder than slightly pink: next time, lighter.</b>"
+                if getattr(st, "endpoint", None) and st.endpoint.too_red
+                else "",
+            )
+            if x
+        )
         self.banner.set(headline, body, tone)
         levels = {"urgent": "#b3261e", "stop": "#b3261e", "caution": "#8a4b00", "info": "#263238"}
-        self.advice.setText("".join(
-            f"<p style='color:{levels.get(a.level, '#263238')}'>{html.escape(plain(a.text))}"
-            + (f"<br><span style='font-size:small; font-style:italic'>Protocol: "
-               f"“{html.escape(a.source)}”</span>" if a.code == "endpoint_too_red" else "")
-            + "</p>" for a in st.advice))
+        self.advice.setText(
+            "".join(
+                f"<p style='color:{levels.get(a.level, '#263238')}'>{html.escape(plain(a.text))}"
+                + (
+                    f"<br><span style='font-size:small; font-style:italic'>Protocol: "
+                    f"“{html.escape(a.source)}”</span>"
+                    if a.code == "endpoint_too_red"
+                    else ""
+                )
+                + "</p>"
+                for a in st.advice
+            )
+        )
         tips = [a.source for a in st.advice if a.source and a.source != "skintrack"]
         self.advice.setToolTip("\n\n".join(f"Protocol: “{t}”" for t in tips))
         self.chart.plot(**chart_data(st, simulated=self.model.simulated))
@@ -284,13 +314,13 @@ class RecoveryPage(QWidget):
         self.spots_hint.setText(
             "Seen on one photo only, so not counted as getting worse. Look at each in a mirror: "
             "if it is a pustule or an open wound, or the next photo shows it again, stop and "
-            "consult a dermatologist.")
+            "consult a dermatologist."
+        )
         for s in spots:
             where = region_name(s.region)
             item = QListWidgetItem(f"{kind_name(s.kind)}, {where}\n{hours_text(s.hours)}")
             if s.crop is not None:
-                crop = cv2.resize(np.ascontiguousarray(s.crop), (96, 96),
-                                  interpolation=cv2.INTER_AREA)
+                crop = cv2.resize(np.ascontiguousarray(s.crop), (96, 96), interpolation=cv2.INTER_AREA)
                 item.setIcon(QIcon(rgb_to_pixmap(crop)))
             self.spots.addItem(item)
 
@@ -299,10 +329,12 @@ class RecoveryPage(QWidget):
         if st is None:
             return
         now = datetime.now(UTC)
-        rows = [f"<li>{html.escape(t.label)}: {timer_state(t, now)}</li>" for t in st.timers
-                if t.code != SERUM_STEP]  # the serum step is the tick box above the list
-        self.timers.setText("<ul style='margin-left:-20px'>" + "".join(rows) + "</ul>" if rows
-                            else "")
+        rows = [
+            f"<li>{html.escape(t.label)}: {timer_state(t, now)}</li>"
+            for t in st.timers
+            if t.code != SERUM_STEP
+        ]  # the serum step is the tick box above the list
+        self.timers.setText("<ul style='margin-left:-20px'>" + "".join(rows) + "</ul>" if rows else "")
         nxt = st.next_photo
         if nxt is None:
             self.next_photo.setText("No more check photos are needed for this session.")
@@ -310,10 +342,12 @@ class RecoveryPage(QWidget):
             left = (nxt.at - now).total_seconds() / 3600
             when = nxt.at.astimezone().strftime("%H:%M")
             due = f"due now ({when})" if left <= 0 else f"at {when}, in {duration_text(left)}"
-            self.next_photo.setText(f"{hours_text(nxt.hours)} after treatment, {due}. It will "
-                                    f"show {nxt.settles.rstrip('.')}.")
-            self.next_photo.setStyleSheet("color: #b3261e; font-weight: bold;" if left <= 0
-                                          else "color: #37474f;")
+            self.next_photo.setText(
+                f"{hours_text(nxt.hours)} after treatment, {due}. It will show {nxt.settles.rstrip('.')}."
+            )
+            self.next_photo.setStyleSheet(
+                "color: #b3261e; font-weight: bold;" if left <= 0 else "color: #37474f;"
+            )
 
     def _show_timeline(self) -> None:
         self.timeline.clear()
@@ -335,8 +369,10 @@ class RecoveryPage(QWidget):
         ok = later is not None and later.photo_id is not None and later.taken_at is not None
         self.time_button.setEnabled(ok)
         self.time_note.setText(
-            f"Selected photo taken {later.taken_at.astimezone():%d %b %Y %H:%M}." if ok
-            else "Select a photo to see or correct when it was taken.")
+            f"Selected photo taken {later.taken_at.astimezone():%d %b %Y %H:%M}."
+            if ok
+            else "Select a photo to see or correct when it was taken."
+        )
 
     def correct_time(self) -> CaptureTimeDialog | None:
         """Open a dialog for the selected photo's capture time (window-modal, not blocking);
@@ -346,8 +382,10 @@ class RecoveryPage(QWidget):
             return None
         dialog = CaptureTimeDialog(
             f"This photo's time is {later.taken_at.astimezone():%d %b %Y %H:%M}. If the camera "
-            "clock or the file's date was wrong, set when it was really taken.", later.taken_at,
-            self)
+            "clock or the file's date was wrong, set when it was really taken.",
+            later.taken_at,
+            self,
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         pid = later.photo_id
         dialog.accepted.connect(lambda: self.time_corrected.emit(pid, dialog.taken_at()))
@@ -358,8 +396,10 @@ class RecoveryPage(QWidget):
         photo = self.model.baseline_photo
         self.baseline_time_button.setEnabled(photo is not None)
         self.baseline_note.setText(
-            f"Baseline photo taken {photo.taken_at.astimezone():%d %b %Y %H:%M}." if photo
-            is not None else "No baseline photo saved in this session yet.")
+            f"Baseline photo taken {photo.taken_at.astimezone():%d %b %Y %H:%M}."
+            if photo is not None
+            else "No baseline photo saved in this session yet."
+        )
 
     def correct_baseline_time(self) -> CaptureTimeDialog | None:
         """Like :meth:`correct_time`, for the baseline photo (the photo before treatment)."""
@@ -369,7 +409,10 @@ class RecoveryPage(QWidget):
         dialog = CaptureTimeDialog(
             f"The baseline photo's time is {photo.taken_at.astimezone():%d %b %Y %H:%M}. If the "
             "camera clock or the file's date was wrong, set when it was really taken: before "
-            "the treatment started.", photo.taken_at, self)
+            "the treatment started.",
+            photo.taken_at,
+            self,
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         pid = photo.id
         dialog.accepted.connect(lambda: self.time_corrected.emit(pid, dialog.taken_at()))

@@ -47,14 +47,15 @@ def technique_html(device: str, treated: tuple[str, ...]) -> str:
 
     where = and_list(region_phrase(r) for r in treated) or "the areas you tick"
     steps = "".join(f"<li>{html.escape(s)}</li>" for s in protocol.technique_steps(device))
-    sentences = " ".join(f"“{html.escape(s)}”" for s in (
-        protocol.SRC_TECHNIQUE, protocol.SRC_ENDPOINT))
-    return (f"“{html.escape(protocol.SRC_PART_TECHNIQUE)}” On {html.escape(where)}:"
-            f"<ol style='margin-left:-20px'>{steps}</ol>"
-            f"{html.escape(protocol.ENDPOINT_PHOTO_HINT)} Afterwards, the Recovery page asks how "
-            "you feel: “"
-            f"{html.escape(protocol.SRC_PART_REACTIONS)}”<br><span style='font-size:small; "
-            f"font-style:italic; color:#5f6368'>Protocol: {sentences}</span>")
+    sentences = " ".join(f"“{html.escape(s)}”" for s in (protocol.SRC_TECHNIQUE, protocol.SRC_ENDPOINT))
+    return (
+        f"“{html.escape(protocol.SRC_PART_TECHNIQUE)}” On {html.escape(where)}:"
+        f"<ol style='margin-left:-20px'>{steps}</ol>"
+        f"{html.escape(protocol.ENDPOINT_PHOTO_HINT)} Afterwards, the Recovery page asks how "
+        "you feel: “"
+        f"{html.escape(protocol.SRC_PART_REACTIONS)}”<br><span style='font-size:small; "
+        f"font-style:italic; color:#5f6368'>Protocol: {sentences}</span>"
+    )
 
 
 class NewSessionDialog(QDialog):
@@ -64,9 +65,12 @@ class NewSessionDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("New treatment session")
         lay = QVBoxLayout(self)
-        lay.addWidget(hint_label(
-            "Before treatment, take a photo: skintrack checks your skin and keeps it as the "
-            "baseline that later photos are compared with."))
+        lay.addWidget(
+            hint_label(
+                "Before treatment, take a photo: skintrack checks your skin and keeps it as the "
+                "baseline that later photos are compared with."
+            )
+        )
         form = QFormLayout()
         self.device = QComboBox()
         for d in protocol.DEVICES:
@@ -85,8 +89,7 @@ class NewSessionDialog(QDialog):
         form.addRow("", self.needle_note)
         regions, self.region_boxes = region_checkboxes(self._validate)
         form.addRow("Areas to treat:", regions)
-        self.start = QDateTimeEdit(QDateTime.currentDateTime().addSecs(
-            int(DEFAULT_START_IN.total_seconds())))
+        self.start = QDateTimeEdit(QDateTime.currentDateTime().addSecs(int(DEFAULT_START_IN.total_seconds())))
         self.start.setCalendarPopup(True)
         self.start.setDisplayFormat("dd MMM yyyy  HH:mm")
         form.addRow("Treatment &starts:", self.start)
@@ -101,8 +104,9 @@ class NewSessionDialog(QDialog):
         self.technique.setTextFormat(Qt.TextFormat.RichText)
         self.technique.setAccessibleName("How to treat, step by step")
         lay.addWidget(self.technique)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create session")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -111,9 +115,11 @@ class NewSessionDialog(QDialog):
         self._validate()
 
     def _show_technique(self) -> None:
-        self.technique.setText(technique_html(
-            self.device.currentData(),
-            tuple(n for n, b in self.region_boxes.items() if b.isChecked())))
+        self.technique.setText(
+            technique_html(
+                self.device.currentData(), tuple(n for n, b in self.region_boxes.items() if b.isChecked())
+            )
+        )
         self.technique.setToolTip(f"Protocol: “{protocol.SRC_SERUM}”")
         self.adjustSize()  # the steps differ per device: keep every line in view
 
@@ -121,11 +127,13 @@ class NewSessionDialog(QDialog):
         mm = self.needle.value()
         if mm > protocol.HOME_NEEDLE_MAX_MM:
             self.needle_note.setText(
-                f"Over {protocol.HOME_NEEDLE_MAX_MM:g} mm is medical grade and not for home use.")
+                f"Over {protocol.HOME_NEEDLE_MAX_MM:g} mm is medical grade and not for home use."
+            )
             self.needle_note.setStyleSheet("color: #b3261e;")
         else:
-            self.needle_note.setText(f"Home range: {protocol.HOME_NEEDLE_MIN_MM:g}–"
-                                     f"{protocol.HOME_NEEDLE_MAX_MM:g} mm.")
+            self.needle_note.setText(
+                f"Home range: {protocol.HOME_NEEDLE_MIN_MM:g}–{protocol.HOME_NEEDLE_MAX_MM:g} mm."
+            )
             self.needle_note.setStyleSheet("color: #5f6368;")
 
     def _validate(self) -> None:
@@ -154,22 +162,33 @@ class SessionsPage(QWidget):
     delete_requested = Signal(int)
     export_requested = Signal(int)
 
-    def __init__(self, model: AppModel, *, available: bool = True, can_delete: bool = True,
-                 can_export: bool = False, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        model: AppModel,
+        *,
+        available: bool = True,
+        can_delete: bool = True,
+        can_export: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.model = model
         self.available = available
         lay = QVBoxLayout(self)
         lay.addWidget(title_label("Sessions"))
-        lay.addWidget(hint_label(
-            "One session per treatment: the photo before, the check, and the photos after while "
-            "the redness fades. Everything stays on this computer."))
+        lay.addWidget(
+            hint_label(
+                "One session per treatment: the photo before, the check, and the photos after while "
+                "the redness fades. Everything stays on this computer."
+            )
+        )
         self.current = QLabel()
         self.current.setWordWrap(True)
         lay.addWidget(self.current)
         self.table = QTableWidget(0, 6)
         self.table.setHorizontalHeaderLabels(
-            ["Session", "Treatment start", "Device", "Treated areas", "Photos", "Baseline"])
+            ["Session", "Treatment start", "Device", "Treated areas", "Photos", "Baseline"]
+        )
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -200,8 +219,12 @@ class SessionsPage(QWidget):
             self.delete_button.setToolTip("Deleting sessions is not available in this version.")
         if not can_export:
             self.export_button.setToolTip("Report export is not available in this version yet.")
-        QShortcut(QKeySequence.StandardKey.New, self, activated=self.new_session,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(
+            QKeySequence.StandardKey.New,
+            self,
+            activated=self.new_session,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
         QShortcut(QKeySequence(Qt.Key.Key_Delete), self.table, activated=self.delete_selected)
         QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, activated=self.open_selected)
         model.sessions_changed.connect(self.refresh)
@@ -220,11 +243,16 @@ class SessionsPage(QWidget):
             row = self.table.rowCount()
             self.table.insertRow(row)
             start = s.treated_at.astimezone().strftime("%d %b %Y %H:%M")
-            cells = [f"{s.id}" + ("  SIMULATED" if getattr(s, "simulated", False) else "")
-                     + ("  (open)" if s.id == open_id else ""), start,
-                     f"{capitalised(device_name(s.device))}, {s.needle_mm:g} mm",
-                     ", ".join(region_name(r) for r in s.treated_regions),
-                     str(s.photos), "yes" if s.has_baseline else "not yet"]
+            cells = [
+                f"{s.id}"
+                + ("  SIMULATED" if getattr(s, "simulated", False) else "")
+                + ("  (open)" if s.id == open_id else ""),
+                start,
+                f"{capitalised(device_name(s.device))}, {s.needle_mm:g} mm",
+                ", ".join(region_name(r) for r in s.treated_regions),
+                str(s.photos),
+                "yes" if s.has_baseline else "not yet",
+            ]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, s.id)
@@ -270,10 +298,12 @@ class SessionsPage(QWidget):
         if sid is None or not self._can_delete:
             return
         answer = QMessageBox.question(
-            self, "Delete session",
+            self,
+            "Delete session",
             f"Delete session {sid} with all its photos and results? This cannot be undone.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel)
+            QMessageBox.StandardButton.Cancel,
+        )
         if answer == QMessageBox.StandardButton.Yes:
             self.delete_requested.emit(sid)
 

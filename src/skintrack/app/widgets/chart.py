@@ -43,8 +43,7 @@ class ChartView(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
-        if self._data is not None and self.legend is not None \
-                and self.legend._ncols != self.legend_columns():
+        if self._data is not None and self.legend is not None and self.legend._ncols != self.legend_columns():
             self.plot(**self._data)
 
     def _ensure_canvas(self) -> None:
@@ -60,8 +59,7 @@ class ChartView(QWidget):
                 import warnings
 
                 with warnings.catch_warnings():
-                    warnings.filterwarnings("ignore", "constrained_layout not applied",
-                                            UserWarning)
+                    warnings.filterwarnings("ignore", "constrained_layout not applied", UserWarning)
                     super().draw()
 
         self.figure = Figure(figsize=(6.4, 3.6), dpi=100, layout="constrained")
@@ -85,8 +83,15 @@ class ChartView(QWidget):
         self.legend = None
         if handles:
             self.legend = self.figure.legend(
-                handles, labels, fontsize=8, loc="outside lower center", ncol=self.legend_columns(),
-                frameon=False, handlelength=1.6, columnspacing=1.2)
+                handles,
+                labels,
+                fontsize=8,
+                loc="outside lower center",
+                ncol=self.legend_columns(),
+                frameon=False,
+                handlelength=1.6,
+                columnspacing=1.2,
+            )
         self.canvas.draw_idle()
 
     def clear(self) -> None:

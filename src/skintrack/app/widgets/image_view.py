@@ -125,8 +125,11 @@ class ImageView(QWidget):
             f = QFont(self.font())
             f.setPointSizeF(f.pointSizeF() * 1.15)
             p.setFont(f)
-            p.drawText(self.rect().adjusted(24, 24, -24, -24),
-                       Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._placeholder)
+            p.drawText(
+                self.rect().adjusted(24, 24, -24, -24),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self._placeholder,
+            )
         p.end()
 
     def paint_overlay(self, p: QPainter) -> None:
@@ -223,8 +226,11 @@ class SwipeView(QWidget):
         if r.isEmpty():
             if self._placeholder:
                 p.setPen(PLACEHOLDER)
-                p.drawText(self.rect().adjusted(24, 24, -24, -24),
-                           Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._placeholder)
+                p.drawText(
+                    self.rect().adjusted(24, 24, -24, -24),
+                    Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                    self._placeholder,
+                )
             p.end()
             return
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
@@ -254,8 +260,9 @@ class SwipeView(QWidget):
         # Labels on a dark backing so they read on any photo.
         for text, left in ((self._labels[0], True), (self._labels[1], False)):
             width = p.fontMetrics().horizontalAdvance(text) + 14
-            box = QRectF(r.x() + 6 if left else r.right() - 6 - width, r.y() + 6, width,
-                         p.fontMetrics().height() + 6)
+            box = QRectF(
+                r.x() + 6 if left else r.right() - 6 - width, r.y() + 6, width, p.fontMetrics().height() + 6
+            )
             p.fillRect(box, QColor(0, 0, 0, 140))
             p.drawText(box, int(Qt.AlignmentFlag.AlignCenter), text)
         if self.hasFocus():

@@ -40,12 +40,20 @@ class MessageBar(QFrame):
         lay.addWidget(self.close_button)
         self.hide()
 
-    def show_message(self, text: str, kind: str = "error", *, action_text: str = "",
-                     action: Callable[[], None] | None = None) -> None:
+    def show_message(
+        self,
+        text: str,
+        kind: str = "error",
+        *,
+        action_text: str = "",
+        action: Callable[[], None] | None = None,
+    ) -> None:
         bg, fg = _STYLES.get(kind, _STYLES["info"])
         self.kind = kind
-        self.setStyleSheet(f"#MessageBar {{ background: {bg}; border-left: 5px solid {fg}; "
-                           f"border-radius: 4px; }} #MessageBar QLabel {{ color: {fg}; }}")
+        self.setStyleSheet(
+            f"#MessageBar {{ background: {bg}; border-left: 5px solid {fg}; "
+            f"border-radius: 4px; }} #MessageBar QLabel {{ color: {fg}; }}"
+        )
         self.label.setText(text)
         self.setAccessibleName(f"{kind} message")
         self.setAccessibleDescription(text)

@@ -48,8 +48,7 @@ class LightModel:
         return np.exp(self.offsets[None, :] + shade[:, None]).astype(np.float32)
 
 
-def fit_light(x: np.ndarray, y: np.ndarray, log_ratio: np.ndarray,
-              tile_id: np.ndarray) -> LightModel:
+def fit_light(x: np.ndarray, y: np.ndarray, log_ratio: np.ndarray, tile_id: np.ndarray) -> LightModel:
     """Fit per-channel log gains with a shared shading slope to tile means of ``log_ratio``."""
     med = np.median(log_ratio, axis=0)
     keep = np.all(np.abs(log_ratio - med) < LIGHT_OUTLIER_LOG, axis=1)
@@ -139,10 +138,13 @@ def normalisation_for(model, refs, loro, calibrations) -> Normalisation:
             u = min(u, math.hypot(chart_u, UNTREATED_MIN_UNCERTAINTY))
         g_r, g_g, g_b = (float(g) for g in np.exp(model.offsets))
         gains = (g_r, g_g, g_b)
-        return Normalisation("chart+untreated_regions" if chart_u is not None else
-                             "untreated_regions", tuple(refs), float(u), gains,
-                             (float(model.slope[0]), float(model.slope[1])))
+        return Normalisation(
+            "chart+untreated_regions" if chart_u is not None else "untreated_regions",
+            tuple(refs),
+            float(u),
+            gains,
+            (float(model.slope[0]), float(model.slope[1])),
+        )
     if chart_u is not None:
         return Normalisation("chart", (), float(chart_u))
     return Normalisation("none", (), NONE_UNCERTAINTY)
-

@@ -8,8 +8,7 @@ import numpy as np
 from skintrack.core.compare.results import Comparison
 
 
-def smoothed_delta_map(union: np.ndarray, delta: np.ndarray, shape: tuple[int, int],
-                  fw: float) -> np.ndarray:
+def smoothed_delta_map(union: np.ndarray, delta: np.ndarray, shape: tuple[int, int], fw: float) -> np.ndarray:
     """Δa* per work pixel, smoothed by normalised convolution (so edges are not pulled toward
     zero), NaN where nothing was measured. The smoothing (1 % of face width) averages away pixel
     noise and residual misalignment of fine texture."""
@@ -30,8 +29,9 @@ def smoothed_delta_map(union: np.ndarray, delta: np.ndarray, shape: tuple[int, i
     return out
 
 
-def render_delta_map(baseline_rgb: np.ndarray, comparison: Comparison, *,
-                     max_delta: float = 10.0, alpha: float = 0.65) -> np.ndarray:
+def render_delta_map(
+    baseline_rgb: np.ndarray, comparison: Comparison, *, max_delta: float = 10.0, alpha: float = 0.65
+) -> np.ndarray:
     """The redness-change map over the baseline photo.
 
     Parameters
@@ -58,8 +58,9 @@ def render_delta_map(baseline_rgb: np.ndarray, comparison: Comparison, *,
     return out
 
 
-def delta_map_figure(baseline_rgb: np.ndarray, comparison: Comparison, *,
-                     max_delta: float = 10.0, max_side: int = 1200) -> np.ndarray:
+def delta_map_figure(
+    baseline_rgb: np.ndarray, comparison: Comparison, *, max_delta: float = 10.0, max_side: int = 1200
+) -> np.ndarray:
     """The change map cropped to the baseline face, at most ``max_side`` pixels high or wide,
     with its colour scale underneath (``uint8`` RGB): the image ``compare --map`` writes."""
     import cv2
@@ -73,8 +74,9 @@ def delta_map_figure(baseline_rgb: np.ndarray, comparison: Comparison, *,
     k = min(1.0, max_side / max(crop.shape[:2]))
     # Shrink the photo first (a 12 MP face crop is ~6 MP), then lay the map over it.
     if k < 1:
-        crop = cv2.resize(crop, (round(crop.shape[1] * k), round(crop.shape[0] * k)),
-                          interpolation=cv2.INTER_AREA)
+        crop = cv2.resize(
+            crop, (round(crop.shape[1] * k), round(crop.shape[0] * k)), interpolation=cv2.INTER_AREA
+        )
     img = _overlay_crop(crop, comparison, max_delta, 0.65, scale=k)
     w = img.shape[1]
     bar_h = max(12, w // 40)
@@ -85,18 +87,26 @@ def delta_map_figure(baseline_rgb: np.ndarray, comparison: Comparison, *,
     panel[pad : pad + bar_h, margin : w - margin] = scale_bar(w - 2 * margin, bar_h, max_delta)
     scale = text_h / 30.0
     baseline = pad + bar_h + pad + text_h - 2
-    labels = ((f"-{max_delta:g} less red", margin), ("0", w // 2),
-              (f"+{max_delta:g} redder", w - margin))
+    labels = ((f"-{max_delta:g} less red", margin), ("0", w // 2), (f"+{max_delta:g} redder", w - margin))
     for text, x in labels:
         (tw, _), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
         xpos = int(np.clip(x - tw // 2, 0, w - tw))
-        cv2.putText(panel, text, (xpos, baseline), cv2.FONT_HERSHEY_SIMPLEX, scale, (40, 40, 40),
-                    1, cv2.LINE_AA)
+        cv2.putText(
+            panel, text, (xpos, baseline), cv2.FONT_HERSHEY_SIMPLEX, scale, (40, 40, 40), 1, cv2.LINE_AA
+        )
     title = "change of a* (CIELAB) since the baseline photo"
     tscale = min(scale, 0.9 * w / max(1, cv2.getTextSize(title, cv2.FONT_HERSHEY_SIMPLEX, 1, 1)[0][0]))
     head = np.full((text_h + 2 * pad, w, 3), 255, np.uint8)
-    cv2.putText(head, title, (margin // 2, pad + text_h - 2), cv2.FONT_HERSHEY_SIMPLEX, tscale,
-                (40, 40, 40), 1, cv2.LINE_AA)
+    cv2.putText(
+        head,
+        title,
+        (margin // 2, pad + text_h - 2),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        tscale,
+        (40, 40, 40),
+        1,
+        cv2.LINE_AA,
+    )
     return np.vstack([head, img, panel])
 
 
@@ -111,8 +121,9 @@ def _map_extent(baseline_rgb: np.ndarray, comparison: Comparison) -> tuple[int, 
     return ox, oy, min(w, ox + gw * s), min(h, oy + gh * s)
 
 
-def _overlay_crop(crop: np.ndarray, comparison: Comparison, max_delta: float,
-                  alpha: float, *, scale: float = 1.0) -> np.ndarray:
+def _overlay_crop(
+    crop: np.ndarray, comparison: Comparison, max_delta: float, alpha: float, *, scale: float = 1.0
+) -> np.ndarray:
     """Blend the colour-mapped Δa* over ``crop``, the photo area of the map shrunk by ``scale``."""
     import cv2
 
@@ -126,8 +137,9 @@ def _overlay_crop(crop: np.ndarray, comparison: Comparison, max_delta: float,
     # Opacity grows with the size of the change, so unchanged skin stays visible under a light
     # tint and real changes stand out.
     strength = np.clip(np.abs(np.nan_to_num(dm)) / np.float32(0.3 * max_delta), 0.0, 1.0)
-    have = ((~np.isnan(dm)) * (np.float32(0.35) + np.float32(0.65) * strength)
-            * np.float32(alpha)).astype(np.float32)
+    have = ((~np.isnan(dm)) * (np.float32(0.35) + np.float32(0.65) * strength) * np.float32(alpha)).astype(
+        np.float32
+    )
     ch, cw = crop.shape[:2]
     f = step * scale
     if f != 1:

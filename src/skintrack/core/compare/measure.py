@@ -55,16 +55,22 @@ def _usable_union(regions) -> np.ndarray:
     return out
 
 
-def _refused(identity: Identity, treated: tuple[str, ...], warnings: list[str],
-             timing: dict) -> Comparison:
+def _refused(identity: Identity, treated: tuple[str, ...], warnings: list[str], timing: dict) -> Comparison:
     warnings.insert(0, sentences.NOT_SAME_PERSON)
-    return Comparison(regions={}, normalisation=Normalisation("none", (), NONE_UNCERTAINTY),
-                      same_person=False, warnings=tuple(warnings), identity=identity,
-                      treated=treated, timing_ms=timing)
+    return Comparison(
+        regions={},
+        normalisation=Normalisation("none", (), NONE_UNCERTAINTY),
+        same_person=False,
+        warnings=tuple(warnings),
+        identity=identity,
+        treated=treated,
+        timing_ms=timing,
+    )
 
 
-def compare_analyses(baseline, later, *, treated: tuple[str, ...] = (), with_map: bool = False,
-                     calibrations=None) -> Comparison:
+def compare_analyses(
+    baseline, later, *, treated: tuple[str, ...] = (), with_map: bool = False, calibrations=None
+) -> Comparison:
     """Compare the redness of a later photo with the baseline, region by region.
 
     Parameters
@@ -103,8 +109,10 @@ def compare_analyses(baseline, later, *, treated: tuple[str, ...] = (), with_map
     for label, a in (("baseline", baseline), ("later", later)):
         if a.face is None or a.regions is None:
             n = a.detection.count
-            raise CompareError(f"the {label} photo has {'no' if n == 0 else n} face"
-                               f"{'' if n == 1 else 's'}; a comparison needs exactly one")
+            raise CompareError(
+                f"the {label} photo has {'no' if n == 0 else n} face"
+                f"{'' if n == 1 else 's'}; a comparison needs exactly one"
+            )
     warnings: list[str] = []
     for label, a in (("baseline", baseline), ("later", later)):
         for p in a.quality.problems:
@@ -117,8 +125,7 @@ def compare_analyses(baseline, later, *, treated: tuple[str, ...] = (), with_map
     t1 = time.perf_counter()
     timing["warp"] = (t1 - t0) * 1e3
     fw = _region_face_width(b_regs)
-    identity = check_identity(baseline.face, later.face, b_regs.work_rgb, warped_rgb,
-                              mapping.valid, fw)
+    identity = check_identity(baseline.face, later.face, b_regs.work_rgb, warped_rgb, mapping.valid, fw)
     t2 = time.perf_counter()
     timing["identity"] = (t2 - t1) * 1e3
     if not identity.same_person:
@@ -155,8 +162,8 @@ def compare_analyses(baseline, later, *, treated: tuple[str, ...] = (), with_map
     step = b_regs.step
     ox, oy = b_regs.origin
     rows, cols = np.divmod(union, w)
-    x = ((ox + cols * step - (b_regs.face_box[0] + b_regs.face_box[2]) / 2.0) / (fw * step))
-    y = ((oy + rows * step - (b_regs.face_box[1] + b_regs.face_box[3]) / 2.0) / (fw * step))
+    x = (ox + cols * step - (b_regs.face_box[0] + b_regs.face_box[2]) / 2.0) / (fw * step)
+    y = (oy + rows * step - (b_regs.face_box[1] + b_regs.face_box[3]) / 2.0) / (fw * step)
     a_b = a_star_from_linear(lb)
 
     refs = tuple(n for n in REGION_NAMES if n not in treated and n in idx) if treated else ()
@@ -185,14 +192,30 @@ def compare_analyses(baseline, later, *, treated: tuple[str, ...] = (), with_map
         dei = central_mean(ei_l[k]) - central_mean(ei_b[k])
         u = math.hypot(norm.uncertainty, REGION_REPEAT_UNCERTAINTY)
         real = is_real_change(d, u)
-        changes[name] = RegionChange(region=name, baseline_a_star=ab, later_a_star=al,
-                                     delta_a_star=d, delta_erythema_index=dei, uncertainty=u,
-                                     real_change=real, grade=grade_for(d, real), samples=int(k.size))
+        changes[name] = RegionChange(
+            region=name,
+            baseline_a_star=ab,
+            later_a_star=al,
+            delta_a_star=d,
+            delta_erythema_index=dei,
+            uncertainty=u,
+            real_change=real,
+            grade=grade_for(d, real),
+            samples=int(k.size),
+        )
     delta_map = None
     if with_map:
         delta_map = smoothed_delta_map(union, a_l - a_b, (h, w), fw)
     timing["measure"] = (time.perf_counter() - t3) * 1e3
-    return Comparison(regions=changes, normalisation=norm, same_person=True,
-                      warnings=tuple(warnings), delta_map=delta_map, map_origin=b_regs.origin,
-                      map_step=step, identity=identity, treated=treated, timing_ms=timing)
-
+    return Comparison(
+        regions=changes,
+        normalisation=norm,
+        same_person=True,
+        warnings=tuple(warnings),
+        delta_map=delta_map,
+        map_origin=b_regs.origin,
+        map_step=step,
+        identity=identity,
+        treated=treated,
+        timing_ms=timing,
+    )

@@ -47,7 +47,6 @@ class CompareError(SkintrackError):
     """Two photos cannot be compared (no single face, unknown region names...)."""
 
 
-
 def _finite(name: str, v: float) -> None:
     if not math.isfinite(v):
         raise ValueError(f"{name} must be finite")
@@ -79,8 +78,13 @@ class RegionChange:
     def __post_init__(self) -> None:
         if self.region not in REGION_NAMES:
             raise ValueError(f"unknown region {self.region!r}")
-        for name in ("baseline_a_star", "later_a_star", "delta_a_star", "delta_erythema_index",
-                     "uncertainty"):
+        for name in (
+            "baseline_a_star",
+            "later_a_star",
+            "delta_a_star",
+            "delta_erythema_index",
+            "uncertainty",
+        ):
             _finite(name, getattr(self, name))
         if self.uncertainty < 0:
             raise ValueError("uncertainty must be >= 0")
@@ -151,8 +155,11 @@ class Identity:
 
     def to_record(self) -> dict:
         tm = None if math.isnan(self.texture_match) else round(self.texture_match, 3)
-        return {"same_person": self.same_person, "shape_distance": round(self.shape_distance, 4),
-                "texture_match": tm}
+        return {
+            "same_person": self.same_person,
+            "shape_distance": round(self.shape_distance, 4),
+            "texture_match": tm,
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -192,16 +199,18 @@ class Comparison:
             ch = self.regions.get(name)
             if ch is None or not ch.real_change or ch.delta_a_star <= 0:
                 continue
-            out.append({
-                "id": f"erythema:{name}",
-                "kind": "erythema",
-                "region": name,
-                "grade": ch.grade,
-                "delta_a_star": round(ch.delta_a_star, 2),
-                "uncertainty": round(ch.uncertainty, 2),
-                "treated": name in self.treated,
-                "message": redder_than_baseline(name, ch.delta_a_star, ch.uncertainty, ch.grade),
-            })
+            out.append(
+                {
+                    "id": f"erythema:{name}",
+                    "kind": "erythema",
+                    "region": name,
+                    "grade": ch.grade,
+                    "delta_a_star": round(ch.delta_a_star, 2),
+                    "uncertainty": round(ch.uncertainty, 2),
+                    "treated": name in self.treated,
+                    "message": redder_than_baseline(name, ch.delta_a_star, ch.uncertainty, ch.grade),
+                }
+            )
         return out
 
     def to_record(self, baseline_record: dict, later_record: dict) -> dict:
@@ -236,4 +245,3 @@ def grade_for(delta_a_star: float, real_change: bool) -> str:
 
 def is_real_change(delta_a_star: float, uncertainty: float) -> bool:
     return abs(delta_a_star) > max(REAL_CHANGE_A_STAR, uncertainty)
-

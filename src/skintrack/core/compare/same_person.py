@@ -49,8 +49,7 @@ def shape_distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(math.sqrt(max(0.0, 2.0 - 2.0 * s.sum())))
 
 
-def texture_match(base_rgb: np.ndarray, later_rgb: np.ndarray, valid: np.ndarray,
-                  face_width: float) -> float:
+def texture_match(base_rgb: np.ndarray, later_rgb: np.ndarray, valid: np.ndarray, face_width: float) -> float:
     """Median over tiles of the best normalised correlation of band-passed lightness.
 
     Both images are on one grid (the later one warped onto the baseline); each tile of the
@@ -93,8 +92,9 @@ def texture_match(base_rgb: np.ndarray, later_rgb: np.ndarray, valid: np.ndarray
     return float(np.median(scores)) if len(scores) >= 5 else float("nan")
 
 
-def check_identity(base_face, later_face, base_rgb: np.ndarray, warped_rgb: np.ndarray,
-                   valid: np.ndarray, face_width: float) -> Identity:
+def check_identity(
+    base_face, later_face, base_rgb: np.ndarray, warped_rgb: np.ndarray, valid: np.ndarray, face_width: float
+) -> Identity:
     """Decide whether the later face is the baseline's person (see the module notes)."""
     dist = shape_distance(base_face.landmarks, later_face.landmarks)
     tex = texture_match(base_rgb, warped_rgb, valid, face_width)

@@ -63,8 +63,9 @@ def acne_detector(engine, model: TreeModel | None = None, *, threshold: float | 
     return detect
 
 
-def detect_acne(work: LesionWork, model: TreeModel | None = None, *,
-                threshold: float | None = None) -> AcneSpots:
+def detect_acne(
+    work: LesionWork, model: TreeModel | None = None, *, threshold: float | None = None
+) -> AcneSpots:
     """Candidates, features, scores and suppression on one work image."""
     model = model if model is not None else load_model()
     pts = candidates(work, DETECT_MIN_Z)
@@ -76,13 +77,19 @@ def detect_acne(work: LesionWork, model: TreeModel | None = None, *,
     thr = model.threshold_score if threshold is None else threshold
     keep = nms(pts, prob, NMS_RADIUS, thr)
     k = len(DOG_SIGMAS)
-    resp = np.maximum(work.dog[:k, pts[keep, 1], pts[keep, 0]],
-                      work.dog[k:2 * k, pts[keep, 1], pts[keep, 0]])
+    resp = np.maximum(
+        work.dog[:k, pts[keep, 1], pts[keep, 0]], work.dog[k : 2 * k, pts[keep, 1], pts[keep, 0]]
+    )
     # A blob responds most to the DoG whose inner sigma is about radius / 1.5.
     radius = 1.5 * np.asarray(DOG_SIGMAS)[resp.argmax(0)] if len(keep) else np.zeros(0)
-    return AcneSpots(work_xy=pts[keep], photo_xy=work.to_photo(pts[keep]), radius_work=radius,
-                     score=prob[keep], features=feats[keep],
-                     certainty=model.certainty(prob[keep]))
+    return AcneSpots(
+        work_xy=pts[keep],
+        photo_xy=work.to_photo(pts[keep]),
+        radius_work=radius,
+        score=prob[keep],
+        features=feats[keep],
+        certainty=model.certainty(prob[keep]),
+    )
 
 
 def acne_kind(features: np.ndarray, diameter_mm: float) -> str:
@@ -93,8 +100,9 @@ def acne_kind(features: np.ndarray, diameter_mm: float) -> str:
     is a comedone (open: dark; closed: skin-coloured).
     """
     f = dict(zip(FEATURE_NAMES, features, strict=True))
-    return _kind(max(f["a_ring0"], f["a_ring1"], f["a_ring2"]), f["L_inner_max"],
-                 f["b_inner_max"], diameter_mm)
+    return _kind(
+        max(f["a_ring0"], f["a_ring1"], f["a_ring2"]), f["L_inner_max"], f["b_inner_max"], diameter_mm
+    )
 
 
 def _kind(a_rise: float, l_head: float, b_head: float, diameter_mm: float) -> str:
@@ -115,8 +123,10 @@ def _kind(a_rise: float, l_head: float, b_head: float, diameter_mm: float) -> st
 def colour_kinds(work: LesionWork, pts: np.ndarray, diameters_mm) -> list[str]:
     """:func:`acne_kind` of spots at work pixels ``pts`` (see :func:`colour_profile`)."""
     a_rise, l_head, b_head = colour_profile(work, pts)
-    return [_kind(float(a), float(L), float(b), float(d))
-            for a, L, b, d in zip(a_rise, l_head, b_head, diameters_mm, strict=True)]
+    return [
+        _kind(float(a), float(L), float(b), float(d))
+        for a, L, b, d in zip(a_rise, l_head, b_head, diameters_mm, strict=True)
+    ]
 
 
 def colour_profile(work: LesionWork, pts: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -182,7 +192,7 @@ def _extent_in(work: LesionWork, xy, half: int) -> tuple[float, ...] | None:
     ref = np.median(border, axis=0)
     contrast = np.maximum(win[..., 1] - ref[1], 0.5 * np.abs(win[..., 0] - ref[0]))
     cx, cy = x - x0, y - y0
-    near = contrast[max(0, cy - 2):cy + 3, max(0, cx - 2):cx + 3]
+    near = contrast[max(0, cy - 2) : cy + 3, max(0, cx - 2) : cx + 3]
     peak = float(near.max())
     if peak < EXTENT_MIN_CONTRAST:
         return ()

@@ -24,7 +24,7 @@ def candidates(work: LesionWork, min_z: float = CANDIDATE_MIN_Z) -> np.ndarray:
     import cv2
 
     k = len(DOG_SIGMAS)
-    comb = np.maximum(work.dog[:k].max(0), work.dog[k:2 * k].max(0))
+    comb = np.maximum(work.dog[:k].max(0), work.dog[k : 2 * k].max(0))
     peak = comb >= cv2.dilate(comb, np.ones((5, 5), np.uint8))
     r = PATCH_RADIUS
     inside = np.zeros_like(work.mask)

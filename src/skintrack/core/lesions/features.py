@@ -25,7 +25,7 @@ FEATURE_POINTS = {
 @lru_cache(maxsize=1)
 def _patch_weights():
     r = PATCH_RADIUS
-    yy, xx = np.mgrid[-r:r + 1, -r:r + 1]
+    yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
     d = np.hypot(xx, yy).ravel()
     ang = np.arctan2(yy, xx).ravel()
     rings = []
@@ -37,8 +37,7 @@ def _patch_weights():
     for j in range(8):
         m = (d > 3.0) & (d <= 8.0) & (((ang + np.pi) // (np.pi / 4)).astype(int) % 8 == j)
         sectors.append(m / m.sum())
-    return (np.stack(rings, 1).astype(np.float32), np.stack(sectors, 1).astype(np.float32),
-            d <= 3.0, d <= r)
+    return (np.stack(rings, 1).astype(np.float32), np.stack(sectors, 1).astype(np.float32), d <= 3.0, d <= r)
 
 
 def _patches(ch: np.ndarray, pts: np.ndarray) -> np.ndarray:
@@ -54,12 +53,33 @@ FEATURE_VERSION = 4
 
 FEATURE_NAMES: tuple[str, ...] = tuple(
     [f"{c}_ring{i}" for c in "Lab" for i in range(len(RINGS) - 2)]
-    + [f"{c}_{n}" for c in "Lab" for n in ("outer_vs_skin", "sector_range", "sector_std",
-                                              "inner_std", "inner_max", "inner_min", "patch_std")]
+    + [
+        f"{c}_{n}"
+        for c in "Lab"
+        for n in (
+            "outer_vs_skin",
+            "sector_range",
+            "sector_std",
+            "inner_std",
+            "inner_max",
+            "inner_min",
+            "patch_std",
+        )
+    ]
     + ["dark_fraction", "gradient"]
     + [f"dog_{c}_{s}" for c in ("a", "negL") for s in DOG_SIGMAS]
-    + ["face_u", "face_v", "d_oval", "d_eyes", "d_brows", "d_lips", "d_nostrils",
-       "skin_L", "skin_a", "skin_b"]
+    + [
+        "face_u",
+        "face_v",
+        "d_oval",
+        "d_eyes",
+        "d_brows",
+        "d_lips",
+        "d_nostrils",
+        "skin_L",
+        "skin_a",
+        "skin_b",
+    ]
 )
 
 
@@ -77,20 +97,34 @@ def candidate_features(work: LesionWork, pts: np.ndarray) -> np.ndarray:
         p = _patches(work.lab[..., c], pts)
         # Weighted sums as one matrix product each (BLAS) instead of masked copies.
         sums = p @ weights
-        rm, sm, mean = sums[:, :nr], sums[:, nr:nr + 8], sums[:, -1]
+        rm, sm, mean = sums[:, :nr], sums[:, nr : nr + 8], sums[:, -1]
         outer = rm[:, -1]
         ring_diffs.append(rm[:, :-1] - outer[:, None])
         inner = p[:, disc3]
         var = np.maximum((p * p) @ wdisc - mean * mean, 0.0)
-        per_channel.append(np.stack([
-            outer - skin[c], sm.max(1) - sm.min(1), sm.std(1), inner.std(1),
-            inner.max(1) - outer, inner.min(1) - outer, np.sqrt(var)], 1))
+        per_channel.append(
+            np.stack(
+                [
+                    outer - skin[c],
+                    sm.max(1) - sm.min(1),
+                    sm.std(1),
+                    inner.std(1),
+                    inner.max(1) - outer,
+                    inner.min(1) - outer,
+                    np.sqrt(var),
+                ],
+                1,
+            )
+        )
         if c == 0:
             extra.append((p < skin[0] - 20).astype(np.float32) @ (disc / disc.sum()))
             extra.append(_patch_gradient(p))
     dog = work.dog[:, pts[:, 1], pts[:, 0]].T
-    parts = ring_diffs + per_channel + [np.stack(extra, 1), dog, _position_features(work, pts),
-                                        np.broadcast_to(skin, (n, 3))]
+    parts = (
+        ring_diffs
+        + per_channel
+        + [np.stack(extra, 1), dog, _position_features(work, pts), np.broadcast_to(skin, (n, 3))]
+    )
     return np.concatenate([np.asarray(f, np.float32).reshape(n, -1) for f in parts], 1)
 
 
@@ -100,8 +134,7 @@ def _patch_gradient(p: np.ndarray) -> np.ndarray:
     the same numbers for every pixel and cost ten times as much."""
     side = 2 * PATCH_RADIUS + 1
     q = p.reshape(len(p), side, side)
-    return (np.abs(q[:, 1:] - q[:, :-1]).mean((1, 2))
-            + np.abs(q[:, :, 1:] - q[:, :, :-1]).mean((1, 2)))
+    return np.abs(q[:, 1:] - q[:, :-1]).mean((1, 2)) + np.abs(q[:, :, 1:] - q[:, :, :-1]).mean((1, 2))
 
 
 def _position_features(work: LesionWork, pts: np.ndarray) -> np.ndarray:

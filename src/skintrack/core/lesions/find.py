@@ -22,8 +22,7 @@ LIP_INSIDE_MM = 1.0
 #: extent radius (a pustule's red base peaks on both sides of its pale head).
 MERGE_SHARE = 1.0
 #: MediaPipe's inner-lip loop: the mouth opening (teeth, tongue) where no lesion can be.
-INNER_LIPS = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178,
-              88, 95)
+INNER_LIPS = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95)
 #: Findings within this distance (mm) of a region's polygon are "next to" that region.
 NEAR_REGION_MM = 10.0
 
@@ -76,8 +75,7 @@ def merge_detections(work, spots) -> list[AcneLesion]:
     any side of its base makes the colour rules' name of the merged lesion a pustule.
     """
     merged: list[list] = []  # [work x, work y, radius, raw score, features, rule kind]
-    for (wx, wy), rw, s, f in zip(spots.work_xy, spots.radius_work, spots.score,
-                                  spots.features, strict=True):
+    for (wx, wy), rw, s, f in zip(spots.work_xy, spots.radius_work, spots.score, spots.features, strict=True):
         cx, cy, re = lesion_extent(work, (wx, wy), float(rw))
         kind = acne_kind(f, 2 * re * work.mm_per_work_px)
         for m in merged:
@@ -87,8 +85,7 @@ def merge_detections(work, spots) -> list[AcneLesion]:
                 break
         else:
             merged.append([cx, cy, re, float(s), f, kind])
-    return [AcneLesion(float(cx), float(cy), float(re), raw, f, kind)
-            for cx, cy, re, raw, f, kind in merged]
+    return [AcneLesion(float(cx), float(cy), float(re), raw, f, kind) for cx, cy, re, raw, f, kind in merged]
 
 
 def _network_spots(rgb: np.ndarray, work, net, mm_per_px: float, threshold: float | None):
@@ -105,14 +102,15 @@ def _network_spots(rgb: np.ndarray, work, net, mm_per_px: float, threshold: floa
     pk = net.detect(crop, mm_per_px=mm_per_px, threshold=threshold)
     xy = pk.xy + (x0, y0)
     wxy = np.round((xy - (x0, y0)) * work.scale).astype(np.intp)
-    inside = ((wxy[:, 0] >= 0) & (wxy[:, 0] < w) & (wxy[:, 1] >= 0) & (wxy[:, 1] < h))
+    inside = (wxy[:, 0] >= 0) & (wxy[:, 0] < w) & (wxy[:, 1] >= 0) & (wxy[:, 1] < h)
     keep = np.zeros(len(xy), bool)
     keep[inside] = work.mask[wxy[inside, 1], wxy[inside, 0]]
     return xy[keep], pk.radius_px[keep], pk.certainty[keep]
 
 
-def find_lesions(rgb: np.ndarray, face, regions, *, model: AcneHeatmap | None = None,
-                 threshold: float | None = None) -> list[Finding]:
+def find_lesions(
+    rgb: np.ndarray, face, regions, *, model: AcneHeatmap | None = None, threshold: float | None = None
+) -> list[Finding]:
     """All findings on one face: acne lesions, open wounds, crusts and cold sores.
 
     The acne spots come from the heatmap network (:mod:`skintrack.core.acne_heatmap`, ADR 0210)
@@ -163,10 +161,19 @@ def find_lesions(rgb: np.ndarray, face, regions, *, model: AcneHeatmap | None = 
         x, y = work.to_photo(np.array(p.work_xy))
         r = p.radius_work / work.scale
         region, near = locate(x, y)
-        findings.append(Finding(
-            id=finding_id(p.kind, x, y), kind=p.kind, x=float(x), y=float(y), radius_px=float(r),
-            diameter_mm=2 * r * mm_per_px if mm_per_px else None, region=region,
-            score=round(p.score, 3), near_regions=near))
+        findings.append(
+            Finding(
+                id=finding_id(p.kind, x, y),
+                kind=p.kind,
+                x=float(x),
+                y=float(y),
+                radius_px=float(r),
+                diameter_mm=2 * r * mm_per_px if mm_per_px else None,
+                region=region,
+                score=round(p.score, 3),
+                near_regions=near,
+            )
+        )
     taken = [(work.to_photo(np.array(p.work_xy)), p.radius_work / work.scale) for p in patches]
     if net is None or not len(xy):  # no network file: the rules' findings only
         return findings
@@ -206,8 +213,16 @@ def find_lesions(rgb: np.ndarray, face, regions, *, model: AcneHeatmap | None = 
     # could be one: the rules name a pustule at its centre or at one of eight points on its base
     # (half and all of its radius, four directions).
     maybe = np.asarray([k == "pustule" for k in kinds])
-    for dx, dy, share in ((1, 0, .5), (-1, 0, .5), (0, 1, .5), (0, -1, .5),
-                          (1, 0, 1.), (-1, 0, 1.), (0, 1, 1.), (0, -1, 1.)):
+    for dx, dy, share in (
+        (1, 0, 0.5),
+        (-1, 0, 0.5),
+        (0, 1, 0.5),
+        (0, -1, 0.5),
+        (1, 0, 1.0),
+        (-1, 0, 1.0),
+        (0, 1, 1.0),
+        (0, -1, 1.0),
+    ):
         rim = np.maximum(2.0, share * les[:, 2])
         q = clip(wpts + np.round(np.column_stack([dx * rim, dy * rim])))
         maybe |= np.asarray([k == "pustule" for k in colour_kinds(work, q, diam)])
@@ -215,8 +230,13 @@ def find_lesions(rgb: np.ndarray, face, regions, *, model: AcneHeatmap | None = 
     if maybe.any() and tree_model is not None:
         responses = with_responses(base)
         tree_pustules = np.asarray(
-            [(m.x, m.y) for m in merge_detections(responses, detect_acne(responses, tree_model))
-             if m.kind == "pustule"], np.float64).reshape(-1, 2)
+            [
+                (m.x, m.y)
+                for m in merge_detections(responses, detect_acne(responses, tree_model))
+                if m.kind == "pustule"
+            ],
+            np.float64,
+        ).reshape(-1, 2)
     for i in range(len(kinds)):
         near = np.hypot(tree_pustules[:, 0] - les[i, 0], tree_pustules[:, 1] - les[i, 1])
         confirmed = bool((near <= MERGE_SHARE * max(les[i, 2], 2.0)).any())
@@ -227,8 +247,7 @@ def find_lesions(rgb: np.ndarray, face, regions, *, model: AcneHeatmap | None = 
     mouth = face.xy[list(INNER_LIPS)].astype(np.float32).reshape(-1, 1, 2)
     lip_inside_px = LIP_INSIDE_MM / scale_mm
     photo_xy = work.to_photo(les[:, :2])
-    for (x, y), r, s, kind in zip(photo_xy, les[:, 2] / work.scale, les[:, 3], kinds,
-                                  strict=True):
+    for (x, y), r, s, kind in zip(photo_xy, les[:, 2] / work.scale, les[:, 3], kinds, strict=True):
         # A spot inside a wound, crust or cold sore is part of it, not a separate lesion.
         if any(np.hypot(x - c[0], y - c[1]) <= rr for c, rr in taken):
             continue
@@ -240,8 +259,17 @@ def find_lesions(rgb: np.ndarray, face, regions, *, model: AcneHeatmap | None = 
         if cv2.pointPolygonTest(lips, (float(x), float(y)), True) > lip_inside_px:
             continue
         region, near = locate(x, y)
-        findings.append(Finding(
-            id=finding_id(kind, x, y), kind=kind, x=float(x), y=float(y), radius_px=float(r),
-            diameter_mm=2 * float(r) * mm_per_px if mm_per_px else None, region=region,
-            score=round(float(s), 3), near_regions=near))
+        findings.append(
+            Finding(
+                id=finding_id(kind, x, y),
+                kind=kind,
+                x=float(x),
+                y=float(y),
+                radius_px=float(r),
+                diameter_mm=2 * float(r) * mm_per_px if mm_per_px else None,
+                region=region,
+                score=round(float(s), 3),
+                near_regions=near,
+            )
+        )
     return findings

@@ -61,21 +61,32 @@ class Finding:
     def to_record(self) -> dict:
         """The JSON record in ``analyze --json`` ``findings``."""
         return {
-            "id": self.id, "kind": self.kind, "x": round(self.x, 1), "y": round(self.y, 1),
+            "id": self.id,
+            "kind": self.kind,
+            "x": round(self.x, 1),
+            "y": round(self.y, 1),
             "radius_px": round(self.radius_px, 1),
             "diameter_mm": None if self.diameter_mm is None else round(self.diameter_mm, 2),
-            "region": self.region, "near_regions": list(self.near_regions),
-            "score": round(self.score, 3), "off_skin": self.off_skin or None,
+            "region": self.region,
+            "near_regions": list(self.near_regions),
+            "score": round(self.score, 3),
+            "off_skin": self.off_skin or None,
         }
 
     @classmethod
     def from_record(cls, rec: dict) -> Finding:
-        return cls(id=str(rec["id"]), kind=str(rec["kind"]), x=float(rec["x"]), y=float(rec["y"]),
-                   radius_px=float(rec["radius_px"]),
-                   diameter_mm=None if rec.get("diameter_mm") is None else float(rec["diameter_mm"]),
-                   region=rec.get("region"), score=float(rec["score"]),
-                   near_regions=tuple(rec.get("near_regions") or ()),
-                   off_skin=str(rec.get("off_skin") or ""))
+        return cls(
+            id=str(rec["id"]),
+            kind=str(rec["kind"]),
+            x=float(rec["x"]),
+            y=float(rec["y"]),
+            radius_px=float(rec["radius_px"]),
+            diameter_mm=None if rec.get("diameter_mm") is None else float(rec["diameter_mm"]),
+            region=rec.get("region"),
+            score=float(rec["score"]),
+            near_regions=tuple(rec.get("near_regions") or ()),
+            off_skin=str(rec.get("off_skin") or ""),
+        )
 
 
 def finding_id(kind: str, x: float, y: float) -> str:

@@ -84,8 +84,7 @@ def _local_reference(lab: np.ndarray, weight: np.ndarray, sigma: float) -> np.nd
     if h < 8 or w < 8:
         size = (max(1, w // 4), max(1, h // 4))
         wt = cv2.resize(weight.astype(np.float32), size, interpolation=cv2.INTER_AREA)
-        num = cv2.resize(lab * weight[..., None].astype(np.float32), size,
-                         interpolation=cv2.INTER_AREA)
+        num = cv2.resize(lab * weight[..., None].astype(np.float32), size, interpolation=cv2.INTER_AREA)
     else:
         wt = _halve(_halve(weight.astype(np.float32)))
         num = _halve(_halve(lab * weight[..., None].astype(np.float32)))
@@ -113,8 +112,7 @@ def _feature_mask(work: LesionWork, names, grow_px: int) -> np.ndarray:
         if x1 <= x0 or y1 <= y0:
             return m.astype(bool)
         k = 2 * grow_px + 1
-        m[y0:y1, x0:x1] = cv2.dilate(m[y0:y1, x0:x1],
-                                     cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+        m[y0:y1, x0:x1] = cv2.dilate(m[y0:y1, x0:x1], cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     return m.astype(bool)
 
 
@@ -122,10 +120,17 @@ def _half(work: LesionWork) -> LesionWork:
     """The work image at half resolution (colour only): a quarter of the pixels to look at."""
     h, w = work.lab.shape[:2]
     lab = _halve(work.lab)
-    return LesionWork(scale=work.scale / 2, origin=work.origin, lab=lab,
-                      mask=work.mask[: 2 * (h // 2):2, : 2 * (w // 2):2], xy=work.xy / 2,
-                      skin_lab=work.skin_lab, dog=work.dog[:0], roll_rad=work.roll_rad,
-                      mm_per_work_px=work.mm_per_work_px * 2)
+    return LesionWork(
+        scale=work.scale / 2,
+        origin=work.origin,
+        lab=lab,
+        mask=work.mask[: 2 * (h // 2) : 2, : 2 * (w // 2) : 2],
+        xy=work.xy / 2,
+        skin_lab=work.skin_lab,
+        dog=work.dog[:0],
+        roll_rad=work.roll_rad,
+        mm_per_work_px=work.mm_per_work_px * 2,
+    )
 
 
 def find_patches(work: LesionWork) -> list[Patch]:
@@ -136,8 +141,10 @@ def find_patches(work: LesionWork) -> list[Patch]:
     The search runs at half the work resolution (about 0.8 mm per pixel on an adult face): the
     smallest patch (3 mm) still spans several pixels, and it costs a quarter as much.
     """
-    half = [Patch(p.kind, (2 * p.work_xy[0] + 0.5, 2 * p.work_xy[1] + 0.5), 2 * p.radius_work,
-                  p.score) for p in _find_patches(_half(work))]
+    half = [
+        Patch(p.kind, (2 * p.work_xy[0] + 0.5, 2 * p.work_xy[1] + 0.5), 2 * p.radius_work, p.score)
+        for p in _find_patches(_half(work))
+    ]
     # Vesicles are 1-2 mm: around the mouth the search runs again at full resolution, on a crop
     # wide enough for the local skin reference, and decides everything there.
     mm = work.mm_per_work_px
@@ -152,18 +159,31 @@ def find_patches(work: LesionWork) -> list[Patch]:
     def in_zone(p: Patch) -> bool:
         return lx0 - zone <= p.work_xy[0] <= lx1 + zone and ly0 - zone <= p.work_xy[1] <= ly1 + zone
 
-    crop = LesionWork(scale=work.scale, origin=work.origin, lab=work.lab[y0:y1, x0:x1],
-                      mask=work.mask[y0:y1, x0:x1], xy=work.xy - (x0, y0),
-                      skin_lab=work.skin_lab, dog=work.dog[:0], roll_rad=work.roll_rad,
-                      mm_per_work_px=mm)
-    near_mouth = [Patch(p.kind, (p.work_xy[0] + x0, p.work_xy[1] + y0), p.radius_work, p.score)
-                  for p in _find_patches(crop)]
+    crop = LesionWork(
+        scale=work.scale,
+        origin=work.origin,
+        lab=work.lab[y0:y1, x0:x1],
+        mask=work.mask[y0:y1, x0:x1],
+        xy=work.xy - (x0, y0),
+        skin_lab=work.skin_lab,
+        dog=work.dog[:0],
+        roll_rad=work.roll_rad,
+        mm_per_work_px=mm,
+    )
+    near_mouth = [
+        Patch(p.kind, (p.work_xy[0] + x0, p.work_xy[1] + y0), p.radius_work, p.score)
+        for p in _find_patches(crop)
+    ]
     out: list[Patch] = []
     # One lesion may show as a cluster and as a patch: keep the surest of overlapping ones.
-    for p in sorted([p for p in half if not in_zone(p)] + [p for p in near_mouth if in_zone(p)],
-                    key=lambda p: -p.score):
-        if all(np.hypot(p.work_xy[0] - q.work_xy[0], p.work_xy[1] - q.work_xy[1])
-               > max(p.radius_work, q.radius_work) for q in out):
+    for p in sorted(
+        [p for p in half if not in_zone(p)] + [p for p in near_mouth if in_zone(p)], key=lambda p: -p.score
+    ):
+        if all(
+            np.hypot(p.work_xy[0] - q.work_xy[0], p.work_xy[1] - q.work_xy[1])
+            > max(p.radius_work, q.radius_work)
+            for q in out
+        ):
             out.append(p)
     return out
 
@@ -180,19 +200,34 @@ def _find_patches(work: LesionWork) -> list[Patch]:
     lips = _feature_mask(work, ("lips",), 0)
     lips_grown = _feature_mask(work, ("lips",), grow)
     # Eyes, brows (hair is dark) and nostrils (deep shadow) are never searched.
-    others = _feature_mask(work, ("right_brow", "left_brow", "right_nostril", "left_nostril"),
-                           2 * grow)
+    others = _feature_mask(work, ("right_brow", "left_brow", "right_nostril", "left_nostril"), 2 * grow)
     # Dark circles and lid shadows under the eyes mimic crusts: a wider margin there.
-    others |= _feature_mask(work, ("right_eye", "left_eye"),
-                            max(1, int(round(EYE_MARGIN_MM / mmpp))))
-    return patches_in(lab, work.skin_lab, mmpp, area=oval.astype(bool), skin=oval.astype(bool)
-                      & ~others, lips=lips, lips_grown=lips_grown)
+    others |= _feature_mask(work, ("right_eye", "left_eye"), max(1, int(round(EYE_MARGIN_MM / mmpp))))
+    return patches_in(
+        lab,
+        work.skin_lab,
+        mmpp,
+        area=oval.astype(bool),
+        skin=oval.astype(bool) & ~others,
+        lips=lips,
+        lips_grown=lips_grown,
+    )
 
 
-def patches_in(lab: np.ndarray, skin_lab, mmpp: float, *, area: np.ndarray, skin: np.ndarray,
-               lips: np.ndarray, lips_grown: np.ndarray,
-               reference_max_db: float = REFERENCE_MAX_DIFF, reference_mm: float = REFERENCE_MM,
-               max_growth: float = EDGE_MAX_GROWTH, dark_crusts: bool = True) -> list[Patch]:
+def patches_in(
+    lab: np.ndarray,
+    skin_lab,
+    mmpp: float,
+    *,
+    area: np.ndarray,
+    skin: np.ndarray,
+    lips: np.ndarray,
+    lips_grown: np.ndarray,
+    reference_max_db: float = REFERENCE_MAX_DIFF,
+    reference_mm: float = REFERENCE_MM,
+    max_growth: float = EDGE_MAX_GROWTH,
+    dark_crusts: bool = True,
+) -> list[Patch]:
     """Open wounds, crusts, pustules and cold sores on a CIELAB image, by the rules above.
 
     ``area`` is where the local skin reference may be learnt (the face oval; on a close-up, the
@@ -224,14 +259,21 @@ def patches_in(lab: np.ndarray, skin_lab, mmpp: float, *, area: np.ndarray, skin
     # A crust is yellower than it is red (dried serum, brown blood); a patch redder than it is
     # yellow is inflamed or shadowed skin (dark circles beside a reddened cheek), not a crust.
     crust = ((db >= CRUST_DB) & (np.abs(dl) >= -CRUST_DL) & (da < WOUND_DA) & (db >= da)) | (
-        (dl <= CRUST_DARK_DL) & (chroma >= CRUST_DARK_CHROMA * skin_chroma) & (da >= 0)
-        & (db >= 0) & dark_crusts)
+        (dl <= CRUST_DARK_DL)
+        & (chroma >= CRUST_DARK_CHROMA * skin_chroma)
+        & (da >= 0)
+        & (db >= 0)
+        & dark_crusts
+    )
     # Lips are red and often darker: red/dark rules look at skin only, so the lip border itself
     # cannot read as a wound; a cold sore shows as a patch on the skin touching that border.
     raw &= skin & ~lips_grown
     crust &= skin & ~lips_grown
-    lip_dist = (cv2.distanceTransform((~lips).astype(np.uint8), cv2.DIST_L2, 3) * mmpp
-                if lips.any() else np.full(lab.shape[:2], np.inf, np.float32))
+    lip_dist = (
+        cv2.distanceTransform((~lips).astype(np.uint8), cv2.DIST_L2, 3) * mmpp
+        if lips.any()
+        else np.full(lab.shape[:2], np.inf, np.float32)
+    )
     min_area = np.pi * (PATCH_MIN_MM / 2 / mmpp) ** 2
     kernel = np.ones((3, 3), np.uint8)
     found: list[tuple[str, np.ndarray, float]] = []
@@ -243,8 +285,8 @@ def patches_in(lab: np.ndarray, skin_lab, mmpp: float, *, area: np.ndarray, skin
         m = cv2.morphologyEx(m.astype(np.uint8), cv2.MORPH_OPEN, kernel)
         labels, comps = _components(m, min_area * SPOT_MIN_SHARE)
         for i, area, (x, y, bw, bh), _ in comps:
-            comp = labels[y:y + bh, x:x + bw] == i
-            near_lip = float(lip_dist[y:y + bh, x:x + bw][comp].min()) <= LIP_BORDER_MM
+            comp = labels[y : y + bh, x : x + bw] == i
+            near_lip = float(lip_dist[y : y + bh, x : x + bw][comp].min()) <= LIP_BORDER_MM
             if kind == "cold_sore" and not near_lip:
                 continue
             # A cold sore's red base counts from half the patch size: its vesicles decide.
@@ -255,19 +297,17 @@ def patches_in(lab: np.ndarray, skin_lab, mmpp: float, *, area: np.ndarray, skin
             # Shadows in folds and hair strands are long and thin; lesions are compact.
             if _elongation(comp) > PATCH_MAX_ELONGATION:
                 continue
-            if kind != "cold_sore" and not _sharp_edged(comp, (x, y), dl, da, db, mmpp,
-                                                        max_growth=max_growth,
-                                                        ignore=lips_grown):
+            if kind != "cold_sore" and not _sharp_edged(
+                comp, (x, y), dl, da, db, mmpp, max_growth=max_growth, ignore=lips_grown
+            ):
                 continue
             full = np.zeros(lab.shape[:2], bool)
-            full[y:y + bh, x:x + bw] = comp
+            full[y : y + bh, x : x + bw] = comp
             sel = full
-            strength = float(np.mean(da[sel])) if kind == "open_wound" else float(
-                np.mean(db[sel] - dl[sel]))
+            strength = float(np.mean(da[sel])) if kind == "open_wound" else float(np.mean(db[sel] - dl[sel]))
             found.append(("cold_sore" if near_lip else kind, full, strength))
             if kind == "cold_sore":
-                bases.append((len(found) - 1, (x - bw / 2, y - bh / 2, x + 1.5 * bw,
-                                               y + 1.5 * bh)))
+                bases.append((len(found) - 1, (x - bw / 2, y - bh / 2, x + 1.5 * bw, y + 1.5 * bh)))
     # Vesicles: small pale domes on the skin beside the lip border.
     pale = (dl >= VESICLE_DL) & skin & ~lips_grown & (lip_dist <= LIP_BORDER_MM)
     _, comps = _components(pale.astype(np.uint8), min_area * SPOT_MIN_SHARE, max_area=4 * min_area)
@@ -281,16 +321,20 @@ def patches_in(lab: np.ndarray, skin_lab, mmpp: float, *, area: np.ndarray, skin
         spots.append((fx, fy, float(np.sqrt(area / np.pi))))
     # A red patch beside the lip is a cold sore only with vesicles or small crusts on it; alone it
     # is the lip's own colour running past the landmark outline.
-    drop = {i for i, (bx0, by0, bx1, by1) in bases
-            if sum(bx0 <= sx <= bx1 and by0 <= sy <= by1 for sx, sy, _ in spots) < 2}
+    drop = {
+        i
+        for i, (bx0, by0, bx1, by1) in bases
+        if sum(bx0 <= sx <= bx1 and by0 <= sy <= by1 for sx, sy, _ in spots) < 2
+    }
     found = [f for i, f in enumerate(found) if i not in drop]
     out = _merge_patches(found, dl, mmpp)
     out.extend(_spot_clusters(spots, mmpp))
     return out
 
 
-def _sharp_edged(comp, xy, dl, da, db, mmpp: float, ignore: np.ndarray,
-                 max_growth: float = EDGE_MAX_GROWTH) -> bool:
+def _sharp_edged(
+    comp, xy, dl, da, db, mmpp: float, ignore: np.ndarray, max_growth: float = EDGE_MAX_GROWTH
+) -> bool:
     """Whether a patch stands out from the skin right around it.
 
     The patch is first grown to the pixels that differ from the local skin at least
@@ -310,7 +354,7 @@ def _sharp_edged(comp, xy, dl, da, db, mmpp: float, ignore: np.ndarray,
     x0, y0 = max(0, x - pad), max(0, y - pad)
     x1, y1 = min(w, x + comp.shape[1] + pad), min(h, y + comp.shape[0] + pad)
     core = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    core[y - y0:y - y0 + comp.shape[0], x - x0:x - x0 + comp.shape[1]] = comp
+    core[y - y0 : y - y0 + comp.shape[0], x - x0 : x - x0 + comp.shape[1]] = comp
     d = np.stack([dl[y0:y1, x0:x1], da[y0:y1, x0:x1], db[y0:y1, x0:x1]], -1)
     core_diff = d[core.astype(bool)].mean(0)
     inside = float(np.linalg.norm(core_diff))
@@ -322,8 +366,7 @@ def _sharp_edged(comp, xy, dl, da, db, mmpp: float, ignore: np.ndarray,
     if grown.sum() > max_growth * core.sum():
         return False  # it keeps spreading: a shadow or uneven light, not a lesion
     m = grown.astype(np.uint8)
-    ring = (cv2.dilate(m, np.ones((2 * g + 1, 2 * g + 1), np.uint8)).astype(bool) & ~grown
-            & ~skip)
+    ring = cv2.dilate(m, np.ones((2 * g + 1, 2 * g + 1), np.uint8)).astype(bool) & ~grown & ~skip
     if not ring.any():
         return True
     around = float(np.linalg.norm(d[ring].mean(0)))
@@ -367,8 +410,7 @@ def _merge_patches(found, dl: np.ndarray, mm_per_px: float) -> list[Patch]:
             centre = dl[y0:y1, x0:x1]
             if centre.size and float(centre.max()) >= PUSTULE_HEAD_DL_PATCH and r <= r_pustule:
                 kind = "pustule"
-        out.append(Patch(kind, (cx, cy), r,
-                         float(np.clip(0.5 + strength / 60.0, 0.5, 0.99))))
+        out.append(Patch(kind, (cx, cy), r, float(np.clip(0.5 + strength / 60.0, 0.5, 0.99))))
     return out
 
 
@@ -396,6 +438,7 @@ def _spot_clusters(spots, mmpp: float) -> list[Patch]:
         if len(members) >= CLUSTER_MIN_SPOTS:
             c = pts[members].mean(0)
             r = float(np.max(np.hypot(*(pts[members] - c).T)) + max(spots[i][2] for i in members))
-            out.append(Patch("cold_sore", (float(c[0]), float(c[1])), r,
-                             float(min(0.95, 0.5 + 0.1 * len(members)))))
+            out.append(
+                Patch("cold_sore", (float(c[0]), float(c[1])), r, float(min(0.95, 0.5 + 0.1 * len(members))))
+            )
     return out

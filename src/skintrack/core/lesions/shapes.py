@@ -25,8 +25,14 @@ def _components(mask: np.ndarray, min_area: float, max_area: float = np.inf):
             continue
         ys, xs = np.nonzero(labels == i)
         x0, y0 = int(xs.min()), int(ys.min())
-        out.append((int(i), int(area[i]), (x0, y0, int(xs.max()) - x0 + 1, int(ys.max()) - y0 + 1),
-                    (float(xs.mean()), float(ys.mean()))))
+        out.append(
+            (
+                int(i),
+                int(area[i]),
+                (x0, y0, int(xs.max()) - x0 + 1, int(ys.max()) - y0 + 1),
+                (float(xs.mean()), float(ys.mean())),
+            )
+        )
     return labels, out
 
 

@@ -49,12 +49,22 @@ class TreeModel:
         self.meta = meta
         self.threshold_score = float(meta["threshold"])
         n = len(self.feature)
-        if not (len(self.threshold) == len(self.left) == len(self.right) == len(self.leaf)
-                == len(self.value) == n) or self.roots.max(initial=0) >= n:
+        if (
+            not (
+                len(self.threshold)
+                == len(self.left)
+                == len(self.right)
+                == len(self.leaf)
+                == len(self.value)
+                == n
+            )
+            or self.roots.max(initial=0) >= n
+        ):
             raise ValueError("inconsistent tree arrays")
         if tuple(meta.get("features", ())) != FEATURE_NAMES:
-            raise ValueError("the lesion model was trained on other features; retrain it with "
-                             "scripts/train_lesions.py")
+            raise ValueError(
+                "the lesion model was trained on other features; retrain it with scripts/train_lesions.py"
+            )
         # Leaves point to themselves so that every sample can take the same number of steps.
         idx = np.arange(n, dtype=np.int32)
         self.left = np.where(self.leaf, idx, self.left)
@@ -78,10 +88,19 @@ class TreeModel:
         return cls(arrays, meta)
 
     def save(self, path: str | Path) -> None:
-        np.savez_compressed(path, feature=self.feature, threshold=self.threshold, left=self.left,
-                            right=self.right, leaf=self.leaf, value=self.value, roots=self.roots,
-                            baseline=np.array([self.baseline]), depth=np.array([self.depth]),
-                            meta=np.frombuffer(json.dumps(self.meta).encode(), np.uint8))
+        np.savez_compressed(
+            path,
+            feature=self.feature,
+            threshold=self.threshold,
+            left=self.left,
+            right=self.right,
+            leaf=self.leaf,
+            value=self.value,
+            roots=self.roots,
+            baseline=np.array([self.baseline]),
+            depth=np.array([self.depth]),
+            meta=np.frombuffer(json.dumps(self.meta).encode(), np.uint8),
+        )
 
     def certainty(self, score: np.ndarray, kind: str | None = None) -> np.ndarray:
         """The share of unseen detections with this raw ``score`` that were expert-marked lesions

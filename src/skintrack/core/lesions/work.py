@@ -112,8 +112,11 @@ def _dog_stack(ch: np.ndarray, out: np.ndarray, sub: np.ndarray) -> None:
         k = 2 * int(np.ceil(3.0 * inc)) + 1
         cur = cv2.GaussianBlur(cur, (k, k), inc)
         cur_sigma = sg
-        blurred[sg] = (cv2.resize(cur, (2 * cur.shape[1], 2 * cur.shape[0]),
-                                  interpolation=cv2.INTER_LINEAR)[:h, :w] if half else cur)
+        blurred[sg] = (
+            cv2.resize(cur, (2 * cur.shape[1], 2 * cur.shape[0]), interpolation=cv2.INTER_LINEAR)[:h, :w]
+            if half
+            else cur
+        )
     for k, sg in enumerate(DOG_SIGMAS):
         d = out[k]
         np.subtract(blurred[sg], blurred[sg * DOG_RATIO], out=d)
@@ -163,9 +166,17 @@ def prepare(rgb: np.ndarray, face, *, responses: bool = True) -> LesionWork:
         skin_lab = (float(med[0]), float(med[1]), float(med[2]))
     roll = np.arctan2(wxy[152, 0] - wxy[10, 0], wxy[152, 1] - wxy[10, 1])
     mm_per_px = face.mm_per_px if face.mm_per_px else DEFAULT_FACE_HEIGHT_MM / fh
-    work = LesionWork(scale=scale, origin=(x0, y0), lab=lab, mask=mask, xy=wxy,
-                      skin_lab=skin_lab, dog=np.zeros((0,) + mask.shape, np.float32),
-                      roll_rad=float(roll), mm_per_work_px=float(mm_per_px / scale))
+    work = LesionWork(
+        scale=scale,
+        origin=(x0, y0),
+        lab=lab,
+        mask=mask,
+        xy=wxy,
+        skin_lab=skin_lab,
+        dog=np.zeros((0,) + mask.shape, np.float32),
+        roll_rad=float(roll),
+        mm_per_work_px=float(mm_per_px / scale),
+    )
     return with_responses(work) if responses else work
 
 

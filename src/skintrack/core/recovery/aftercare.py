@@ -29,9 +29,14 @@ MIN_PHOTO_GAP_HOURS = 0.5
 SERUM_STEP = "repairing_serum_or_mask"
 
 
-def aftercare_timers(treated_at: datetime, now: datetime, *, photo_hours: Iterable[float] = (),
-                     back_to_baseline: bool = False,
-                     serum_applied: bool = False) -> tuple[Timer, ...]:
+def aftercare_timers(
+    treated_at: datetime,
+    now: datetime,
+    *,
+    photo_hours: Iterable[float] = (),
+    back_to_baseline: bool = False,
+    serum_applied: bool = False,
+) -> tuple[Timer, ...]:
     """Aftercare rules and check-photo reminders, counted from treatment start.
 
     The first is the protocol's step right after treatment, a repairing serum or a medical-grade
@@ -48,29 +53,63 @@ def aftercare_timers(treated_at: datetime, now: datetime, *, photo_hours: Iterab
         return treated_at + timedelta(hours=h)
 
     timers = [
-        Timer(SERUM_STEP, "Repairing serum or medical-grade mask, right after treatment",
-              treated_at, 0.0, active=not serum_applied and now < ends(NO_MAKEUP_SWIM_SUN_HOURS),
-              done=serum_applied),
-        Timer("no_makeup_swimming_sun", "No makeup, swimming or sun exposure",
-              ends(NO_MAKEUP_SWIM_SUN_HOURS), NO_MAKEUP_SWIM_SUN_HOURS,
-              active=now < ends(NO_MAKEUP_SWIM_SUN_HOURS)),
-        Timer("no_acids_retinol", "No acids or retinol (high-irritation ingredients)",
-              ends(NO_ACIDS_RETINOL_HOURS), NO_ACIDS_RETINOL_HOURS,
-              active=now < ends(NO_ACIDS_RETINOL_HOURS)),
+        Timer(
+            SERUM_STEP,
+            "Repairing serum or medical-grade mask, right after treatment",
+            treated_at,
+            0.0,
+            active=not serum_applied and now < ends(NO_MAKEUP_SWIM_SUN_HOURS),
+            done=serum_applied,
+        ),
+        Timer(
+            "no_makeup_swimming_sun",
+            "No makeup, swimming or sun exposure",
+            ends(NO_MAKEUP_SWIM_SUN_HOURS),
+            NO_MAKEUP_SWIM_SUN_HOURS,
+            active=now < ends(NO_MAKEUP_SWIM_SUN_HOURS),
+        ),
+        Timer(
+            "no_acids_retinol",
+            "No acids or retinol (high-irritation ingredients)",
+            ends(NO_ACIDS_RETINOL_HOURS),
+            NO_ACIDS_RETINOL_HOURS,
+            active=now < ends(NO_ACIDS_RETINOL_HOURS),
+        ),
     ]
     for h in CHECK_PHOTO_HOURS:
         done = any(abs(p - h) <= CHECK_PHOTO_TOLERANCE_HOURS for p in photo_hours)
-        timers.append(Timer(f"check_photo_{h:g}h", f"Check photo {hours_text(h)} after treatment",
-                            ends(h), h, active=not done and now < ends(h + CHECK_PHOTO_TOLERANCE_HOURS),
-                            done=done))
-    timers.append(Timer("no_next_session", "No next microneedling session", None, None,
-                        active=not back_to_baseline, done=back_to_baseline,
-                        until="redness is back to baseline"))
+        timers.append(
+            Timer(
+                f"check_photo_{h:g}h",
+                f"Check photo {hours_text(h)} after treatment",
+                ends(h),
+                h,
+                active=not done and now < ends(h + CHECK_PHOTO_TOLERANCE_HOURS),
+                done=done,
+            )
+        )
+    timers.append(
+        Timer(
+            "no_next_session",
+            "No next microneedling session",
+            None,
+            None,
+            active=not back_to_baseline,
+            done=back_to_baseline,
+            until="redness is back to baseline",
+        )
+    )
     return tuple(timers)
 
 
-def next_photo(status: str, *, treated_at: datetime, now: datetime,
-               photo_hours: Sequence[float], single_photo: bool = False) -> NextPhoto | None:
+def next_photo(
+    status: str,
+    *,
+    treated_at: datetime,
+    now: datetime,
+    photo_hours: Sequence[float],
+    single_photo: bool = False,
+) -> NextPhoto | None:
     """When the next check photo is due, and what it will settle; None when no photo is needed."""
     if status in ("resolved", "persistent", "worsening"):
         return None
@@ -81,20 +120,25 @@ def next_photo(status: str, *, treated_at: datetime, now: datetime,
     earliest = max(hours_now, 0.0) if last is None else max(hours_now, last + MIN_PHOTO_GAP_HOURS)
     if status == "slower_than_usual":
         target = max(REDNESS_WINDOW_END_HOURS, earliest)
-        settles = ("whether the redness is back to baseline at 6 hours; if it is still there, stop "
-                   "home treatment and consult a dermatologist")
+        settles = (
+            "whether the redness is back to baseline at 6 hours; if it is still there, stop "
+            "home treatment and consult a dermatologist"
+        )
     else:
         later = [h for h in CHECK_PHOTO_HOURS if h >= earliest]
         target = later[0] if later else earliest
         if status == "insufficient_data":
-            settles = ("how much redder your skin is than in the baseline photo, the first "
-                       "point of your redness curve")
+            settles = (
+                "how much redder your skin is than in the baseline photo, the first "
+                "point of your redness curve"
+            )
         elif single_photo:
-            settles = ("whether the redness is fading fast enough to be back to baseline within "
-                       "the usual 4 to 6 hours")
+            settles = (
+                "whether the redness is fading fast enough to be back to baseline within "
+                "the usual 4 to 6 hours"
+            )
         elif target >= REDNESS_WINDOW_END_HOURS:
-            settles = ("whether the redness is back to baseline by the end of the usual 4 to 6 "
-                       "hours")
+            settles = "whether the redness is back to baseline by the end of the usual 4 to 6 hours"
         else:
             settles = "whether the fade stays on course to be back to baseline by 6 hours"
     return NextPhoto(hours=target, at=treated_at + timedelta(hours=target), settles=settles)

@@ -70,8 +70,7 @@ def assess_recovery(
     if not treated_regions:
         raise ValueError("a session treats at least one region")
     hours_now = (now - treated_at).total_seconds() / 3600.0
-    regions = {name: region_recovery(name, obs, threshold=threshold)
-               for name, obs in series.items()}
+    regions = {name: region_recovery(name, obs, threshold=threshold) for name, obs in series.items()}
     treated = [regions[r] for r in treated_regions if r in regions and regions[r].observations]
     photo_hours = sorted({o.hours for rr in regions.values() for o in rr.observations})
     new_findings = tuple(new_findings)
@@ -93,8 +92,7 @@ def assess_recovery(
         if fits and len(hours) == len(fits):
             predicted = max(hours)
 
-    urgency = {"persistent": "consult_dermatologist", "worsening": "consult_promptly"}.get(
-        status, "none")
+    urgency = {"persistent": "consult_dermatologist", "worsening": "consult_promptly"}.get(status, "none")
     if symptoms is not None:
         if symptoms.oozing or symptoms.fever:
             urgency = "seek_care_now"
@@ -102,15 +100,27 @@ def assess_recovery(
             urgency = "consult_dermatologist"
 
     single = bool(treated) and max(len(rr.observations) for rr in treated) == 1
-    nxt = next_photo(status, treated_at=treated_at, now=now, photo_hours=photo_hours,
-                     single_photo=single)
+    nxt = next_photo(status, treated_at=treated_at, now=now, photo_hours=photo_hours, single_photo=single)
     if urgency != "none":
         nxt = None  # no more waiting and watching: the advice is to get care
-    timers = aftercare_timers(treated_at, now, photo_hours=photo_hours,
-                              back_to_baseline=status == "resolved", serum_applied=serum_applied)
-    advice = session_advice(status, hours_now=hours_now, predicted=predicted, symptoms=symptoms,
-                     new_findings=new_findings, needle_mm=needle_mm, nxt=nxt, treated=treated,
-                     timers=timers)
+    timers = aftercare_timers(
+        treated_at,
+        now,
+        photo_hours=photo_hours,
+        back_to_baseline=status == "resolved",
+        serum_applied=serum_applied,
+    )
+    advice = session_advice(
+        status,
+        hours_now=hours_now,
+        predicted=predicted,
+        symptoms=symptoms,
+        new_findings=new_findings,
+        needle_mm=needle_mm,
+        nxt=nxt,
+        treated=treated,
+        timers=timers,
+    )
     spots_to_look_at = tuple(spots_to_look_at)
     if spots_to_look_at and not new_findings:
         advice = advice[:1] + (look_advice(spots_to_look_at),) + advice[1:]
@@ -120,8 +130,21 @@ def assess_recovery(
         # Right after the status: how hard the session was is the first thing to learn from it.
         advice = advice[:1] + (said,) + advice[1:]
     return RecoveryStatus(
-        status=status, confidence=confidence, urgency=urgency, now=now, treated_at=treated_at,
-        hours_since_treatment=hours_now, predicted_resolved_at_hours=predicted,
-        treated_regions=tuple(treated_regions), regions=regions, advice=advice, timers=timers,
-        next_photo=nxt, symptoms=symptoms, new_findings=new_findings, threshold_a_star=threshold,
-        spots_to_look_at=spots_to_look_at, endpoint=endpoint)
+        status=status,
+        confidence=confidence,
+        urgency=urgency,
+        now=now,
+        treated_at=treated_at,
+        hours_since_treatment=hours_now,
+        predicted_resolved_at_hours=predicted,
+        treated_regions=tuple(treated_regions),
+        regions=regions,
+        advice=advice,
+        timers=timers,
+        next_photo=nxt,
+        symptoms=symptoms,
+        new_findings=new_findings,
+        threshold_a_star=threshold,
+        spots_to_look_at=spots_to_look_at,
+        endpoint=endpoint,
+    )

@@ -9,8 +9,9 @@ from skintrack.core.protocol import ENDPOINT_MAX_DELTA_A_STAR, ENDPOINT_PHOTO_MA
 from skintrack.core.recovery.records import EndpointCheck, Observation
 
 
-def endpoint_check(series: Mapping[str, Sequence[Observation]], *,
-                   treated_regions: Sequence[str]) -> EndpointCheck | None:
+def endpoint_check(
+    series: Mapping[str, Sequence[Observation]], *, treated_regions: Sequence[str]
+) -> EndpointCheck | None:
     """The end-point check of the first photo after treatment (None before there is one).
 
     The protocol: "Apply pressure until the skin is slightly pink; discard the misconception that
@@ -32,7 +33,16 @@ def endpoint_check(series: Mapping[str, Sequence[Observation]], *,
     first = {n: o for n, o in first.items() if o.hours == hours}
     measured = hours <= ENDPOINT_PHOTO_MAX_HOURS
     region, reddest = max(first.items(), key=lambda item: item[1].delta_a_star)
-    too_red = tuple(n for n, o in first.items()
-                    if measured and o.delta_a_star - o.uncertainty > ENDPOINT_MAX_DELTA_A_STAR)
-    return EndpointCheck(reddest.photo_id, hours, measured, region, reddest.delta_a_star,
-                         reddest.uncertainty, reddest.delta_erythema_index, too_red)
+    too_red = tuple(
+        n for n, o in first.items() if measured and o.delta_a_star - o.uncertainty > ENDPOINT_MAX_DELTA_A_STAR
+    )
+    return EndpointCheck(
+        reddest.photo_id,
+        hours,
+        measured,
+        region,
+        reddest.delta_a_star,
+        reddest.uncertainty,
+        reddest.delta_erythema_index,
+        too_red,
+    )

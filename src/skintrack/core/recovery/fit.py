@@ -39,8 +39,12 @@ def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: Sequence[fl
     return [float(v) for v in values[order][idx]]
 
 
-def fit_decay(observations: Sequence[Observation], *, threshold: float,
-              window_end_hours: float = REDNESS_WINDOW_END_HOURS) -> DecayFit:
+def fit_decay(
+    observations: Sequence[Observation],
+    *,
+    threshold: float,
+    window_end_hours: float = REDNESS_WINDOW_END_HOURS,
+) -> DecayFit:
     """Fit ``Δa*(t) = A·exp(-t/τ)`` to two or more observations of one region.
 
     The posterior is computed on a grid: ``τ`` over :data:`TAU_GRID_HOURS` (flat in log τ),
@@ -114,7 +118,7 @@ def _largest_rise(obs: Sequence[Observation], threshold: float) -> tuple[float, 
     late = [o for o in obs if o.hours >= RISE_AFTER_HOURS]
     found = None
     for i, a in enumerate(late):
-        for b in late[i + 1:]:
+        for b in late[i + 1 :]:
             if b.hours <= a.hours:
                 continue
             rise = b.delta_a_star - a.delta_a_star
@@ -126,46 +130,79 @@ def _largest_rise(obs: Sequence[Observation], threshold: float) -> tuple[float, 
     return found
 
 
-def region_recovery(region: str, observations: Sequence[Observation], *,
-                    threshold: float) -> RegionRecovery:
+def region_recovery(region: str, observations: Sequence[Observation], *, threshold: float) -> RegionRecovery:
     """Status of one region from its post-treatment observations (any order)."""
     obs = tuple(sorted(observations, key=lambda o: o.hours))
     if not obs:
-        return RegionRecovery(region, "insufficient_data", "none", obs,
-                              reason="no usable photo after treatment")
+        return RegionRecovery(
+            region, "insufficient_data", "none", obs, reason="no usable photo after treatment"
+        )
     rise = _largest_rise(obs, threshold)
     if rise is not None:
-        return RegionRecovery(region, "worsening", _confidence_from_z(rise[1] - RISE_SIGMAS + 1.0),
-                              obs, reason=f"redness rose by {rise[0]:.1f} a* after the first hour")
+        return RegionRecovery(
+            region,
+            "worsening",
+            _confidence_from_z(rise[1] - RISE_SIGMAS + 1.0),
+            obs,
+            reason=f"redness rose by {rise[0]:.1f} a* after the first hour",
+        )
     last = obs[-1]
     if len(obs) == 1:
         z_last = (last.delta_a_star - threshold) / last.sigma(threshold)
         if not last.redder:
-            return RegionRecovery(region, "resolved", _confidence_from_z(-z_last), obs,
-                                  reason="no real redness left in the photo")
+            return RegionRecovery(
+                region,
+                "resolved",
+                _confidence_from_z(-z_last),
+                obs,
+                reason="no real redness left in the photo",
+            )
         if last.hours >= REDNESS_WINDOW_END_HOURS:
             return RegionRecovery(
-                region, "persistent", _confidence_from_z(z_last + 1.0), obs,
-                reason=f"still {last.delta_a_star:.1f} a* redder {last.hours:.1f} h after treatment")
+                region,
+                "persistent",
+                _confidence_from_z(z_last + 1.0),
+                obs,
+                reason=f"still {last.delta_a_star:.1f} a* redder {last.hours:.1f} h after treatment",
+            )
         # Redness this early is the normal course; one point cannot show how fast it fades.
-        return RegionRecovery(region, "on_track", "low", obs,
-                              reason="one photo after treatment: redness at this stage is normal")
+        return RegionRecovery(
+            region,
+            "on_track",
+            "low",
+            obs,
+            reason="one photo after treatment: redness at this stage is normal",
+        )
     # With two or more photos the curve, not the last photo alone, says whether redness is left:
     # one reading near the threshold flips with repeat-photo noise, the fit through all of them
     # does not.
     fit = fit_decay(obs, threshold=threshold)
     if fit.p_still_redder < 0.5:
-        return RegionRecovery(region, "resolved", _confidence_from_p(fit.p_still_redder), obs, fit,
-                              reason="no real redness left at the latest photo")
+        return RegionRecovery(
+            region,
+            "resolved",
+            _confidence_from_p(fit.p_still_redder),
+            obs,
+            fit,
+            reason="no real redness left at the latest photo",
+        )
     if last.hours >= REDNESS_WINDOW_END_HOURS:
         return RegionRecovery(
-            region, "persistent", _confidence_from_p(fit.p_still_redder), obs, fit,
-            reason=f"still {last.delta_a_star:.1f} a* redder {last.hours:.1f} h after treatment")
+            region,
+            "persistent",
+            _confidence_from_p(fit.p_still_redder),
+            obs,
+            fit,
+            reason=f"still {last.delta_a_star:.1f} a* redder {last.hours:.1f} h after treatment",
+        )
     status = "on_track" if fit.p_by_window_end >= 0.5 else "slower_than_usual"
     confidence = _confidence_from_p(fit.p_by_window_end)
     if len(obs) == 2 and confidence == "high":
         # Two points fix both parameters exactly: nothing is left to check the fit against.
         confidence = "medium"
-    when = (f"back by about {fit.resolve_hours:.1f} h" if fit.resolve_hours is not None
-            else "not fading measurably")
+    when = (
+        f"back by about {fit.resolve_hours:.1f} h"
+        if fit.resolve_hours is not None
+        else "not fading measurably"
+    )
     return RegionRecovery(region, status, confidence, obs, fit, reason=when)

@@ -20,8 +20,7 @@ from skintrack.core.protocol import (
 )
 
 SCHEMA = 1
-STATUSES = ("insufficient_data", "resolved", "on_track", "slower_than_usual", "persistent",
-            "worsening")
+STATUSES = ("insufficient_data", "resolved", "on_track", "slower_than_usual", "persistent", "worsening")
 CONFIDENCES = ("none", "low", "medium", "high")
 #: What the person should do, least to most urgent.
 URGENCIES = ("none", "consult_dermatologist", "consult_promptly", "seek_care_now")
@@ -138,12 +137,18 @@ class NewFinding:
             raise ValueError("a new finding is seen on at least one photo")
 
     def to_record(self) -> dict:
-        return {"kind": self.kind, "region": self.region, "hours": round(float(self.hours), 2),
-                "finding_id": self.finding_id, "photo_id": self.photo_id,
-                "x": None if self.x is None else round(float(self.x), 1),
-                "y": None if self.y is None else round(float(self.y), 1),
-                "radius_px": None if self.radius_px is None else round(float(self.radius_px), 1),
-                "seen_on": self.seen_on, "confirmed": self.confirmed}
+        return {
+            "kind": self.kind,
+            "region": self.region,
+            "hours": round(float(self.hours), 2),
+            "finding_id": self.finding_id,
+            "photo_id": self.photo_id,
+            "x": None if self.x is None else round(float(self.x), 1),
+            "y": None if self.y is None else round(float(self.y), 1),
+            "radius_px": None if self.radius_px is None else round(float(self.radius_px), 1),
+            "seen_on": self.seen_on,
+            "confirmed": self.confirmed,
+        }
 
 
 @dataclass(frozen=True)
@@ -200,15 +205,19 @@ class EndpointCheck:
 
     def to_record(self) -> dict:
         dei = self.delta_erythema_index
-        return {"photo_id": self.photo_id, "hours": round(float(self.hours), 2),
-                "measured": self.measured, "region": self.region,
-                "delta_a_star": round(float(self.delta_a_star), 2),
-                "uncertainty": round(float(self.uncertainty), 2),
-                "delta_erythema_index": None if dei is None else round(float(dei), 2),
-                "max_delta_a_star": ENDPOINT_MAX_DELTA_A_STAR,
-                "max_delta_erythema_index": ENDPOINT_MAX_DELTA_ERYTHEMA_INDEX,
-                "too_red": list(self.too_red),
-                "redder_than_slightly_pink": self.redder_than_slightly_pink}
+        return {
+            "photo_id": self.photo_id,
+            "hours": round(float(self.hours), 2),
+            "measured": self.measured,
+            "region": self.region,
+            "delta_a_star": round(float(self.delta_a_star), 2),
+            "uncertainty": round(float(self.uncertainty), 2),
+            "delta_erythema_index": None if dei is None else round(float(dei), 2),
+            "max_delta_a_star": ENDPOINT_MAX_DELTA_A_STAR,
+            "max_delta_erythema_index": ENDPOINT_MAX_DELTA_ERYTHEMA_INDEX,
+            "too_red": list(self.too_red),
+            "redder_than_slightly_pink": self.redder_than_slightly_pink,
+        }
 
 
 @dataclass(frozen=True)
@@ -319,8 +328,11 @@ class NextPhoto:
     settles: str
 
     def to_record(self) -> dict:
-        return {"hours": round(self.hours, 2), "at": self.at.astimezone(UTC).isoformat(),
-                "settles": self.settles}
+        return {
+            "hours": round(self.hours, 2),
+            "at": self.at.astimezone(UTC).isoformat(),
+            "settles": self.settles,
+        }
 
 
 @dataclass(frozen=True)
@@ -356,6 +368,7 @@ class RecoveryStatus:
 
     def to_record(self) -> dict:
         """The ``session status --json`` record (``"schema": 1``)."""
+
         def r(v, nd=2):
             return None if v is None else round(float(v), nd)
 
@@ -372,9 +385,16 @@ class RecoveryStatus:
             "real_change_threshold_a_star": r(self.threshold_a_star),
             "treated_regions": list(self.treated_regions),
             "regions": {
-                name: [{"hours": r(o.hours), "delta_a_star": r(o.delta_a_star),
-                        "uncertainty": r(o.uncertainty), "real_change": o.real_change,
-                        "photo_id": o.photo_id} for o in rr.observations]
+                name: [
+                    {
+                        "hours": r(o.hours),
+                        "delta_a_star": r(o.delta_a_star),
+                        "uncertainty": r(o.uncertainty),
+                        "real_change": o.real_change,
+                        "photo_id": o.photo_id,
+                    }
+                    for o in rr.observations
+                ]
                 for name, rr in self.regions.items()
             },
             "region_status": {

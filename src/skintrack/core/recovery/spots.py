@@ -17,8 +17,9 @@ SAME_PLACE_MM = 3.0
 NEW_SPOT_MIN_PHOTOS = 2
 
 
-def new_spots(baseline: Sequence[Spot], later: Sequence[Spot], *, treated: Iterable[str],
-              mm_per_px: float) -> tuple[tuple[NewFinding, ...], tuple[NewFinding, ...]]:
+def new_spots(
+    baseline: Sequence[Spot], later: Sequence[Spot], *, treated: Iterable[str], mm_per_px: float
+) -> tuple[tuple[NewFinding, ...], tuple[NewFinding, ...]]:
     """Which post-treatment spots are evidence of worsening, and which are only to look at.
 
     A later spot of a kind in :data:`NEW_FINDING_KINDS` on a treated region is *new* when no
@@ -32,13 +33,15 @@ def new_spots(baseline: Sequence[Spot], later: Sequence[Spot], *, treated: Itera
     tol = SAME_PLACE_MM / max(mm_per_px, 1e-6)
 
     def same(a: Spot, b: Spot) -> bool:
-        return math.hypot(a.base_x - b.base_x, a.base_y - b.base_y) <= (
-            a.radius_px + b.radius_px + tol)
+        return math.hypot(a.base_x - b.base_x, a.base_y - b.base_y) <= (a.radius_px + b.radius_px + tol)
 
-    fresh = [s for s in later if s.kind in NEW_FINDING_KINDS and s.region in treated
-             and not any(same(s, b) for b in baseline)]
+    fresh = [
+        s
+        for s in later
+        if s.kind in NEW_FINDING_KINDS and s.region in treated and not any(same(s, b) for b in baseline)
+    ]
     groups: list[list[Spot]] = []
-    for s in sorted(fresh, key=lambda s: (s.hours or 0.0)):
+    for s in sorted(fresh, key=lambda s: s.hours or 0.0):
         for g in groups:
             if any(same(s, t) for t in g):
                 g.append(s)
@@ -52,8 +55,17 @@ def new_spots(baseline: Sequence[Spot], later: Sequence[Spot], *, treated: Itera
         confirmed = any(s.confirmed for s in g)
         last = g[-1]
         kind = "open_wound" if any(s.kind == "open_wound" for s in g) else last.kind
-        nf = NewFinding(kind, last.region, float(last.hours or 0.0), last.finding_id,
-                        last.photo_id, last.x, last.y, last.radius_px, seen_on=len(photos),
-                        confirmed=confirmed)
+        nf = NewFinding(
+            kind,
+            last.region,
+            float(last.hours or 0.0),
+            last.finding_id,
+            last.photo_id,
+            last.x,
+            last.y,
+            last.radius_px,
+            seen_on=len(photos),
+            confirmed=confirmed,
+        )
         (evidence if confirmed or len(photos) >= NEW_SPOT_MIN_PHOTOS else look).append(nf)
     return tuple(evidence), tuple(look)

@@ -80,9 +80,13 @@ def render_pdf(model: ReportModel, *, progress: Progress | None = None) -> bytes
     step("summary page")
     flow = Flow(pages)
     flow.heading("Every photo", keep=70)
-    flow.para("Each photo with its redness change map (against the baseline, after normalisation) "
-              "and its measurements: a* is the median CIELAB a* of the region's usable skin, \u0394a* "
-              "its change, \u00b1 the uncertainty.", size=8, color=MUTED)
+    flow.para(
+        "Each photo with its redness change map (against the baseline, after normalisation) "
+        "and its measurements: a* is the median CIELAB a* of the region's usable skin, \u0394a* "
+        "its change, \u00b1 the uncertainty.",
+        size=8,
+        color=MUTED,
+    )
     for p in model.photos:
         _photo_block(model, flow, p)
         step(f"photo {p.id}")

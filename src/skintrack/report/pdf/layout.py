@@ -202,8 +202,18 @@ class Page:
     def _add(self, z: float, kind: str, *args) -> None:
         self.ops.append((z, len(self.ops), kind, args))
 
-    def text(self, x: float, y: float, s: str, *, size: float = 8.5, weight: str = "normal",
-             color: str = INK, ha: str = "left", va: str = "top") -> float:
+    def text(
+        self,
+        x: float,
+        y: float,
+        s: str,
+        *,
+        size: float = 8.5,
+        weight: str = "normal",
+        color: str = INK,
+        ha: str = "left",
+        va: str = "top",
+    ) -> float:
         """Draw one line with its top (``va="top"``) at ``y``; return its width in mm."""
         s = printable_text(s, weight)
         w = text_width_mm(s, size, weight)
@@ -212,8 +222,18 @@ class Page:
         self._add(3.0, "text", x0, base, s, size, weight, color)
         return w
 
-    def para(self, x: float, y: float, s: str, width: float, *, size: float = 8.5,
-             weight: str = "normal", color: str = INK, leading: float = 1.3) -> float:
+    def para(
+        self,
+        x: float,
+        y: float,
+        s: str,
+        width: float,
+        *,
+        size: float = 8.5,
+        weight: str = "normal",
+        color: str = INK,
+        leading: float = 1.3,
+    ) -> float:
         """Draw ``s`` wrapped to ``width`` mm; return the height used in mm."""
         step = size * PT_TO_MM * leading
         lines = wrap(s, width, size, weight)
@@ -221,22 +241,41 @@ class Page:
             self.text(x, y + i * step, line, size=size, weight=weight, color=color)
         return len(lines) * step
 
-    def rect(self, x: float, y: float, w: float, h: float, *, fc: str = "none", ec: str = LINE,
-             lw: float = 0.6, z: float = 0.5) -> None:
+    def rect(
+        self,
+        x: float,
+        y: float,
+        w: float,
+        h: float,
+        *,
+        fc: str = "none",
+        ec: str = LINE,
+        lw: float = 0.6,
+        z: float = 0.5,
+    ) -> None:
         """A rectangle; ``fc``/``ec`` "none" for no fill/edge; ``lw`` in points."""
         self._add(z, "rect", x, y, w, h, fc, ec, lw)
 
     def hline(self, x0: float, x1: float, y: float, *, color: str = LINE, lw: float = 0.6) -> None:
         self._add(2.0, "line", x0, x1, y, color, lw)
 
-    def chart(self, x: float, y: float, w: float, h: float, draw: Callable, *,
-              pad: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)) -> None:
+    def chart(
+        self,
+        x: float,
+        y: float,
+        w: float,
+        h: float,
+        draw: Callable,
+        *,
+        pad: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0),
+    ) -> None:
         """A chart: ``draw(ax)`` on a matplotlib Axes filling the box (mm); ``pad`` (left, top,
         right, bottom, mm) is room around it for tick labels and the legend."""
         self._add(1.5, "chart", x, y, w, h, draw, pad)
 
-    def image(self, x: float, y: float, w: float, h: float, rgb: np.ndarray, *,
-              border: bool = True) -> tuple[float, float]:
+    def image(
+        self, x: float, y: float, w: float, h: float, rgb: np.ndarray, *, border: bool = True
+    ) -> tuple[float, float]:
         """Draw ``rgb`` fitted (shape kept) into the box, centred; return the drawn (w, h) in mm."""
         ih, iw = rgb.shape[:2]
         scale = min(w / iw, h / ih)
@@ -279,8 +318,17 @@ class Flow:
         page.hline(MARGIN, PAGE_W - MARGIN, self.y, color=INK, lw=0.8)
         self.y += 3.0
 
-    def para(self, s: str, *, size: float = 8.5, weight: str = "normal", color: str = INK,
-             x: float = MARGIN, width: float = CONTENT_W, gap: float = 1.5) -> None:
+    def para(
+        self,
+        s: str,
+        *,
+        size: float = 8.5,
+        weight: str = "normal",
+        color: str = INK,
+        x: float = MARGIN,
+        width: float = CONTENT_W,
+        gap: float = 1.5,
+    ) -> None:
         lines = wrap(s, width, size, weight)
         step = size * PT_TO_MM * 1.3
         for line in lines:
@@ -288,7 +336,6 @@ class Flow:
             page.text(x, self.y, line, size=size, weight=weight, color=color)
             self.y += step
         self.y += gap
-
 
 
 def _chart_svg(w: float, h: float, draw: Callable, pad: tuple[float, float, float, float]) -> bytes:
@@ -301,17 +348,28 @@ def _chart_svg(w: float, h: float, draw: Callable, pad: tuple[float, float, floa
     fw, fh = w + pl + pr, h + pt + pb
     # Text colour given explicitly (INK, not the default black): matplotlib leaves the fill of
     # black text unset, and fpdf2 would then paint it in the last fill colour it used.
-    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "skintrack",
-                                "font.family": "DejaVu Sans", "text.color": INK,
-                                "axes.labelcolor": INK, "xtick.labelcolor": INK,
-                                "ytick.labelcolor": INK}):
+    with matplotlib.rc_context(
+        {
+            "svg.fonttype": "path",
+            "svg.hashsalt": "skintrack",
+            "font.family": "DejaVu Sans",
+            "text.color": INK,
+            "axes.labelcolor": INK,
+            "xtick.labelcolor": INK,
+            "ytick.labelcolor": INK,
+        }
+    ):
         fig = Figure(figsize=(fw / 25.4, fh / 25.4))
         fig.patch.set_alpha(0.0)
         ax = fig.add_axes((pl / fw, pb / fh, w / fw, h / fh))
         draw(ax)
         buf = io.BytesIO()
-        fig.savefig(buf, format="svg", transparent=True,
-                    metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+        fig.savefig(
+            buf,
+            format="svg",
+            transparent=True,
+            metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
+        )
     return buf.getvalue()
 
 
@@ -335,8 +393,15 @@ class _Writer:
 
     def fallback(self, pages: list[Page], folder: Path) -> None:
         """Load the fallback font, cut down to the characters the pages need from it (if any)."""
-        chars = {c for page in pages for _z, _i, kind, a in page.ops if kind == "text"
-                 for fb, run in _runs(a[2], a[4]) if fb for c in run}
+        chars = {
+            c
+            for page in pages
+            for _z, _i, kind, a in page.ops
+            if kind == "text"
+            for fb, run in _runs(a[2], a[4])
+            if fb
+            for c in run
+        }
         if chars and fallback_font_path() is not None:
             self.pdf.add_font("LastResort", "", _fallback_subset(chars, folder))
 
@@ -384,4 +449,3 @@ class _Writer:
 
     def output(self) -> bytes:
         return bytes(self.pdf.output())
-

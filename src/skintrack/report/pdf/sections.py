@@ -36,16 +36,18 @@ def _map_slot(page: Page, x: float, y: float, w: float, h: float, p: ReportPhoto
     elif p.regions_image is not None:
         page.image(x, y, w, h, fit(p.regions_image, *px))
     else:
-        page.placeholder(x, y, w, h, "reference photo: no change map" if p.role == "baseline"
-                         else "no change map")
+        page.placeholder(
+            x, y, w, h, "reference photo: no change map" if p.role == "baseline" else "no change map"
+        )
 
 
 # --- page one --------------------------------------------------------------------------------------
 def _summary_page(model: ReportModel, page: Page) -> None:
     y = MARGIN
     page.text(MARGIN, y, model.title, size=15, weight="bold")
-    page.text(PAGE_W - MARGIN, y + 1.0, f"report made {T.when(model.generated_at)}", size=8,
-              color=MUTED, ha="right")
+    page.text(
+        PAGE_W - MARGIN, y + 1.0, f"report made {T.when(model.generated_at)}", size=8, color=MUTED, ha="right"
+    )
     y += 7.0
     # The session and its notes: at most SUMMARY_NOTE_LINES here, all of them under "Notes".
     sub = model.session_label + (f" \u00b7 {model.notes}" if model.notes else "")
@@ -66,8 +68,15 @@ def _summary_page(model: ReportModel, page: Page) -> None:
         lines = wrap(model.simulated_note, CONTENT_W - 6, 8.5, "bold")
         h = len(lines) * 8.5 * PT_TO_MM * 1.3 + 3.5
         page.rect(MARGIN, y, CONTENT_W, h, ec=SIMULATED_COLOUR, lw=1.5)
-        page.para(MARGIN + 3, y + 1.8, model.simulated_note, CONTENT_W - 6, size=8.5, weight="bold",
-                  color=SIMULATED_COLOUR)
+        page.para(
+            MARGIN + 3,
+            y + 1.8,
+            model.simulated_note,
+            CONTENT_W - 6,
+            size=8.5,
+            weight="bold",
+            color=SIMULATED_COLOUR,
+        )
         y += h + 3.0
     for w in model.warnings:
         y += page.para(MARGIN, y, w, CONTENT_W, size=8.5, weight="bold", color=SIMULATED_COLOUR)
@@ -93,14 +102,13 @@ def _summary_page(model: ReportModel, page: Page) -> None:
         page.text(x + lw, y, "not done", size=8.5, color=MUTED)
         y += 8.5 * PT_TO_MM * 1.3
     else:
-        dw = page.text(x + lw, y, c.decision, size=8.5, weight="bold",
-                       color=T.DECISION_COLOURS[c.decision])
+        dw = page.text(x + lw, y, c.decision, size=8.5, weight="bold", color=T.DECISION_COLOURS[c.decision])
         rest = "; ".join(c.reasons)
         if rest:
             first = wrap(rest, w - lw - dw - 4, 8.5)
             page.text(x + lw + dw + 2, y, "\u2013 " + first[0], size=8.5)
             y += 8.5 * PT_TO_MM * 1.3
-            remainder = rest[len(first[0]):].strip()
+            remainder = rest[len(first[0]) :].strip()
             if remainder:
                 y += page.para(x, y, remainder, w, size=8.5)
         else:
@@ -120,20 +128,27 @@ def _summary_page(model: ReportModel, page: Page) -> None:
     for i, (heading, p) in enumerate(trio):
         cx = MARGIN + i * (col_w + gap)
         hw = page.text(cx, y, heading, size=9, weight="bold")
-        tail = " \u00b7 ".join(b for b in (p.id, T.hours(p.hours_since_treatment)
-                                            if p.hours_since_treatment is not None else "") if b)
+        tail = " \u00b7 ".join(
+            b
+            for b in (p.id, T.hours(p.hours_since_treatment) if p.hours_since_treatment is not None else "")
+            if b
+        )
         tw = page.text(cx + hw + 1.2, y, "\u00b7 " + tail, size=8.5)
         if p.simulated:
-            page.text(cx + hw + tw + 2.4, y, T.SIMULATED_TAG, size=8.5, weight="bold",
-                      color=SIMULATED_COLOUR)
+            page.text(cx + hw + tw + 2.4, y, T.SIMULATED_TAG, size=8.5, weight="bold", color=SIMULATED_COLOUR)
         page.text(cx, y + 4.0, T.photo_time(p), size=7, color=MUTED)
         iy = y + 7.5
         page.image(cx, iy, img_w, img_h, fit(p.image, *SUMMARY_PX))
         _map_slot(page, cx + img_w + 1.5, iy, img_w, img_h, p, SUMMARY_PX)
         page.para(cx, iy + img_h + 1.5, T.treated_mean_line(model, p), col_w, size=7.2)
     y += 7.5 + img_h + 1.5 + 2 * 7.2 * PT_TO_MM * 1.3 + 1.0
-    page.text(MARGIN, y, "Maps: blue = less red than the baseline, white = unchanged, orange to dark "
-              "red = redder.", size=7, color=MUTED)
+    page.text(
+        MARGIN,
+        y,
+        "Maps: blue = less red than the baseline, white = unchanged, orange to dark red = redder.",
+        size=7,
+        color=MUTED,
+    )
     y += 6.0
 
     # The redness curve, drawn as vectors onto the page.
@@ -142,8 +157,14 @@ def _summary_page(model: ReportModel, page: Page) -> None:
     chart_h = 52.0
 
     def draw_curve(ax) -> None:
-        redness_chart(ax, **model.curve.chart_kwargs(), treated=model.treated_regions,
-                      now_hours=model.now_hours, simulated=model.simulated, font_size=7.5)
+        redness_chart(
+            ax,
+            **model.curve.chart_kwargs(),
+            treated=model.treated_regions,
+            now_hours=model.now_hours,
+            simulated=model.simulated,
+            font_size=7.5,
+        )
         if ax.legend_ is not None:
             ax.legend_.set_bbox_to_anchor((0.5, -0.15))
 
@@ -155,8 +176,13 @@ def _summary_page(model: ReportModel, page: Page) -> None:
     page.text(MARGIN, y, f"{T.UNDECIDED_FINDINGS} ({len(open_f)})", size=10, weight="bold")
     y += 5.5
     if not open_f:
-        page.text(MARGIN, y, "None: every spot found has been confirmed or dismissed, or none was found.",
-                  size=8, color=MUTED)
+        page.text(
+            MARGIN,
+            y,
+            "None: every spot found has been confirmed or dismissed, or none was found.",
+            size=8,
+            color=MUTED,
+        )
         return
     step = 8.0 * PT_TO_MM * 1.35
     room = int((BOTTOM - y) // step)
@@ -185,8 +211,9 @@ def _photo_block(model: ReportModel, flow: Flow, p: ReportPhoto) -> None:
     block_h = 9.0 + max(img_h, table_h) + 5.0
     page = flow.need(block_h)
     y = flow.y
-    hw = page.text(MARGIN, y, T.photo_heading(p).replace(f" \u00b7 {T.SIMULATED_TAG}", ""), size=10,
-                   weight="bold")
+    hw = page.text(
+        MARGIN, y, T.photo_heading(p).replace(f" \u00b7 {T.SIMULATED_TAG}", ""), size=10, weight="bold"
+    )
     if p.simulated:
         page.text(MARGIN + hw + 2.5, y, T.SIMULATED_TAG, size=10, weight="bold", color=SIMULATED_COLOUR)
     page.text(PAGE_W - MARGIN, y + 0.5, T.photo_time(p), size=7.5, color=MUTED, ha="right")
@@ -212,8 +239,14 @@ def _photo_block(model: ReportModel, flow: Flow, p: ReportPhoto) -> None:
     for s in extra:
         ty += page.para(table_x, ty, s, table_w, size=7.5)
     if p.quality_problems:
-        ty += page.para(table_x, ty, "Photo quality: " + " ".join(p.quality_problems), table_w,
-                        size=7.5, color=SIMULATED_COLOUR)
+        ty += page.para(
+            table_x,
+            ty,
+            "Photo quality: " + " ".join(p.quality_problems),
+            table_w,
+            size=7.5,
+            color=SIMULATED_COLOUR,
+        )
     for n in p.notes:
         ty += page.para(table_x, ty, n, table_w, size=7.5, color=MUTED)
     flow.y += block_h
@@ -224,8 +257,12 @@ def _findings(model: ReportModel, flow: Flow) -> None:
     if not model.findings:
         flow.para("No spots were found on the photos.", color=MUTED)
         return
-    flow.para("Each spot skintrack found, with your own decision about it. Sizes are approximate "
-              "(from the iris width). " + T.CERTAINTY_NOTE, size=8, color=MUTED)
+    flow.para(
+        "Each spot skintrack found, with your own decision about it. Sizes are approximate "
+        "(from the iris width). " + T.CERTAINTY_NOTE,
+        size=8,
+        color=MUTED,
+    )
     col_w = (CONTENT_W - 6) / 2
     crop = 20.0
     tx_w = col_w - crop - 3
@@ -248,8 +285,14 @@ def _findings(model: ReportModel, flow: Flow) -> None:
             page.text(tx, y, f.id, size=8.5, weight="bold")
             yy = y + 4.2
             yy += page.para(tx, yy, T.finding_line(f, model), tx_w, size=7.5)
-            yy += page.para(tx, yy, T.finding_decision(f), tx_w, size=7.5,
-                            weight="bold" if f.state != "open" else "normal")
+            yy += page.para(
+                tx,
+                yy,
+                T.finding_decision(f),
+                tx_w,
+                size=7.5,
+                weight="bold" if f.state != "open" else "normal",
+            )
             if f.note:
                 page.para(tx, yy, f.note, tx_w, size=7.5, color=MUTED)
         flow.y += h
@@ -263,8 +306,9 @@ def _check_section(model: ReportModel, flow: Flow) -> None:
     else:
         page = flow.need(6)
         lw = page.text(MARGIN, flow.y, "Decision: ", size=9, weight="bold")
-        page.text(MARGIN + lw, flow.y, c.decision, size=9, weight="bold",
-                  color=T.DECISION_COLOURS[c.decision])
+        page.text(
+            MARGIN + lw, flow.y, c.decision, size=9, weight="bold", color=T.DECISION_COLOURS[c.decision]
+        )
         if c.checked_at:
             page.text(PAGE_W - MARGIN, flow.y, T.when(c.checked_at), size=7.5, color=MUTED, ha="right")
         flow.y += 5.0
@@ -288,9 +332,15 @@ def _check_section(model: ReportModel, flow: Flow) -> None:
             h = max(len(ql), len(al)) * 8 * PT_TO_MM * 1.3 + 1.2
             page = flow.need(h)
             page.para(MARGIN, flow.y, a.question, q_w - 2, size=8)
-            page.para(MARGIN + q_w, flow.y, a.answer, CONTENT_W - q_w - 2, size=8,
-                      weight="bold" if a.flag else "normal",
-                      color=SIMULATED_COLOUR if a.flag else INK)
+            page.para(
+                MARGIN + q_w,
+                flow.y,
+                a.answer,
+                CONTENT_W - q_w - 2,
+                size=8,
+                weight="bold" if a.flag else "normal",
+                color=SIMULATED_COLOUR if a.flag else INK,
+            )
             flow.y += h
             page.hline(MARGIN, PAGE_W - MARGIN, flow.y - 0.6, lw=0.3)
         flow.y += 2.0
@@ -306,10 +356,20 @@ def _aftercare(model: ReportModel, flow: Flow) -> None:
     h = 9.0 + 7.0 * len(model.aftercare)
     page = flow.need(h + 16)
     flow.y += 4.0  # room for the "now" label above the chart
-    page.chart(MARGIN, flow.y, CONTENT_W, h, lambda ax: aftercare_chart(
-        ax, items=[(a.label, a.start_hours, a.end_hours) for a in model.aftercare],
-        now_hours=model.now_hours, treated_at=model.treated_at, font_size=7.5),
-        pad=(0.0, 5.0, 0.0, 11.0))
+    page.chart(
+        MARGIN,
+        flow.y,
+        CONTENT_W,
+        h,
+        lambda ax: aftercare_chart(
+            ax,
+            items=[(a.label, a.start_hours, a.end_hours) for a in model.aftercare],
+            now_hours=model.now_hours,
+            treated_at=model.treated_at,
+            font_size=7.5,
+        ),
+        pad=(0.0, 5.0, 0.0, 11.0),
+    )
     flow.y += h + 12.0
     for note in model.aftercare_notes:
         flow.para(note, gap=0.8)
@@ -320,9 +380,15 @@ def _aftercare(model: ReportModel, flow: Flow) -> None:
             line += f", until {T.when(a.ends_at)}"
         flow.para(line, weight="bold", gap=0.3)
         # Rules from one protocol sentence quote it once, under the last of them.
-        if a.source and a.source not in sources[i + 1:]:
-            flow.para(f"Protocol: \u201c{a.source}\u201d", size=7.5, color=MUTED, x=MARGIN + 3,
-                      width=CONTENT_W - 3, gap=1.2)
+        if a.source and a.source not in sources[i + 1 :]:
+            flow.para(
+                f"Protocol: \u201c{a.source}\u201d",
+                size=7.5,
+                color=MUTED,
+                x=MARGIN + 3,
+                width=CONTENT_W - 3,
+                gap=1.2,
+            )
 
 
 #: Text sizes tried for the disclaimer box, largest first: a smaller one is used only when it
@@ -338,8 +404,9 @@ def _disclaimer_height(text: str, size: float) -> float:
 
 def _disclaimer(model: ReportModel, flow: Flow) -> None:
     room = BOTTOM - flow.y - DISCLAIMER_GAP if flow.page is not None else 0.0
-    size = next((s for s in DISCLAIMER_SIZES if _disclaimer_height(model.disclaimer, s) <= room),
-                DISCLAIMER_SIZES[0])
+    size = next(
+        (s for s in DISCLAIMER_SIZES if _disclaimer_height(model.disclaimer, s) <= room), DISCLAIMER_SIZES[0]
+    )
     h = _disclaimer_height(model.disclaimer, size)
     page = flow.need(h + DISCLAIMER_GAP)
     flow.y += DISCLAIMER_GAP
@@ -360,15 +427,27 @@ def _decorate(model: ReportModel, pages: list[Page]) -> None:
             page.text(MARGIN, 10, model.title, size=8, color=MUTED)
             page.text(PAGE_W - MARGIN, 10, model.session_label, size=8, color=MUTED, ha="right")
             if model.simulated:
-                page.text(PAGE_W / 2, 10, "SIMULATED DEMO DATA", size=8.5, weight="bold",
-                          color=SIMULATED_COLOUR, ha="center")
+                page.text(
+                    PAGE_W / 2,
+                    10,
+                    "SIMULATED DEMO DATA",
+                    size=8.5,
+                    weight="bold",
+                    color=SIMULATED_COLOUR,
+                    ha="center",
+                )
             page.hline(MARGIN, PAGE_W - MARGIN, 14.5)
         fy = PAGE_H - 10
         page.hline(MARGIN, PAGE_W - MARGIN, fy - 2.5)
-        page.text(MARGIN, fy, "Not a diagnosis: see \u201cThis is not a diagnosis\u201d at the end. "
-                  "skintrack, offline.", size=7, color=MUTED)
+        page.text(
+            MARGIN,
+            fy,
+            "Not a diagnosis: see \u201cThis is not a diagnosis\u201d at the end. skintrack, offline.",
+            size=7,
+            color=MUTED,
+        )
         if model.simulated:
-            page.text(PAGE_W / 2 + 22, fy, "SIMULATED", size=7.5, weight="bold",
-                      color=SIMULATED_COLOUR, ha="center")
+            page.text(
+                PAGE_W / 2 + 22, fy, "SIMULATED", size=7.5, weight="bold", color=SIMULATED_COLOUR, ha="center"
+            )
         page.text(PAGE_W - MARGIN, fy, f"page {i + 1} of {n}", size=7, color=MUTED, ha="right")
-
