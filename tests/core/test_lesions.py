@@ -450,3 +450,37 @@ def test_float32_thresholds_decide_as_the_float64_ones():
     near = t64.astype(np.float32)
     for x in (near, np.nextafter(near, np.float32(np.inf)), np.nextafter(near, np.float32(-np.inf))):
         np.testing.assert_array_equal(x <= t32, x.astype(np.float64) <= t64)
+
+
+def test_face_crust_must_be_yellower_in_hue_than_the_skin_around_it(engine, load_sample):
+    """ADR 0211 amendment: a fold's shading (darker, more saturated, same hue) is not a crust; a
+    patch yellower in hue is kept; a cold sore must differ in hue either way."""
+    from dataclasses import replace
+
+    from skintrack.core.lesions import patches as P
+    from skintrack.core.lesions.work import prepare
+    from skintrack.core.regions import POLYGONS
+
+    photo = load_sample("0-f15-hao-ph.jpg")
+    face = engine.detect(photo.rgb).face
+    work = prepare(photo.rgb, face, responses=False)
+    cheek = work.xy[list(POLYGONS["right_cheek"])].mean(0)
+    r = 3.0 / work.mm_per_work_px
+    yy, xx = np.mgrid[: work.lab.shape[0], : work.lab.shape[1]]
+    disc = np.hypot(xx - cheek[0], yy - cheek[1]) <= r
+    skin = work.lab[np.hypot(xx - cheek[0], yy - cheek[1]) <= 3 * r].mean(0)
+    hue = math.atan2(skin[2], skin[1])
+    chroma = math.hypot(skin[1], skin[2])
+
+    def painted(dhue_deg: float) -> list:
+        lab = work.lab.copy()
+        h = hue + math.radians(dhue_deg)
+        lab[disc] = (skin[0] - 15.0, 1.6 * chroma * math.cos(h), 1.6 * chroma * math.sin(h))
+        w = replace(work, lab=lab)
+        patches = [P.Patch(k, (float(cheek[0]), float(cheek[1])), r, 0.99) for k in ("crust", "cold_sore")]
+        return [p.kind for p in P._hue_checked(w, patches)]
+
+    assert P.FACE_CRUST_MIN_DHUE_DEG is not None and P.FACE_COLD_SORE_MIN_DHUE_DEG is not None
+    assert painted(0.0) == []  # shading: same hue, darker and more saturated
+    assert painted(P.FACE_CRUST_MIN_DHUE_DEG + 6.0) == ["crust", "cold_sore"]  # yellower
+    assert painted(-(P.FACE_COLD_SORE_MIN_DHUE_DEG + 6.0)) == ["cold_sore"]  # redder: not a crust

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from skintrack.core import lesions as L
+from skintrack.core.lesions.patches import crust_hue_shift
 from skintrack.core.quality import Problem, Quality
 
 #: Without a given scale, the photo's longer side is taken to span this many mm: a phone held
@@ -87,7 +88,8 @@ DARK_CRUSTS = False
 #: many degrees of CIELAB hue (core: the patch's radius; around it: the skin 2-3.5 radii out).
 #: Shading in folds (the nostrils' rims, the nasolabial fold, the dimples at the mouth's corners)
 #: makes skin darker and more saturated at much the same hue, and the crust rule's "yellower in
-#: b*" holds for it too; dried serum is yellower in hue than the skin it lies on.
+#: b*" holds for it too; dried serum is yellower in hue than the skin it lies on. The measure,
+#: :func:`~skintrack.core.lesions.patches.crust_hue_shift`, is shared with the face's rule.
 CRUST_MIN_DHUE_DEG = 8.0
 #: Limits of a plausible given scale (mm per photo pixel).
 MM_PER_PX_RANGE = (0.005, 5.0)
@@ -225,28 +227,6 @@ def skin_by_colour(lab: np.ndarray, mmpp: float):
     skin = cv2.morphologyEx(near.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool)
     skin = _fill_holes(skin) & ~mouth
     return skin, lips, skin_lab
-
-
-def _disc_lab(lab: np.ndarray, mask: np.ndarray, xy, r0: float, r1: float):
-    """Mean CIELAB of ``mask`` pixels between ``r0`` and ``r1`` pixels of ``xy`` (None: none)."""
-    h, w = mask.shape
-    x, y = xy
-    x0, x1 = max(0, int(x - r1) - 1), min(w, int(x + r1) + 2)
-    y0, y1 = max(0, int(y - r1) - 1), min(h, int(y + r1) + 2)
-    yy, xx = np.mgrid[y0:y1, x0:x1]
-    d = np.hypot(xx - x, yy - y)
-    sel = (d >= r0) & (d <= r1) & mask[y0:y1, x0:x1]
-    return lab[y0:y1, x0:x1][sel].mean(0) if sel.any() else None
-
-
-def crust_hue_shift(lab: np.ndarray, skin: np.ndarray, patch) -> float:
-    """How much yellower in hue (degrees) a patch's core is than the skin around it."""
-    r = max(float(patch.radius_work), 1.5)
-    core = _disc_lab(lab, np.ones(skin.shape, bool), patch.work_xy, 0.0, r)
-    ring = _disc_lab(lab, skin, patch.work_xy, 2.0 * r, 3.5 * r)
-    if core is None or ring is None:
-        return 0.0
-    return float(np.degrees(np.arctan2(core[2], core[1]) - np.arctan2(ring[2], ring[1])))
 
 
 def analyze_close_up(rgb: np.ndarray, *, mm_per_px: float | None = None) -> CloseUp:

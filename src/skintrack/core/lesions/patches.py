@@ -64,6 +64,14 @@ LIP_BORDER_MM = 4.0
 #: border is a cold sore (grouped vesicles).
 CLUSTER_MIN_SPOTS = 3
 CLUSTER_MM = 6.0
+#: On a face, a crust must be yellower in hue than the skin around it by at least this many
+#: degrees of CIELAB hue (core: the patch's radius; around it: the skin 2-3.5 radii out), as on a
+#: close-up (core/closeup.py, ADR 0207 amendment; ADR 0211 amendment of 2026-12-01). ``None``: off.
+FACE_CRUST_MIN_DHUE_DEG: float | None = 6.0
+#: A cold sore on a face must differ in hue from the skin around it by at least this many degrees
+#: either way: its base is redder than skin, its vesicles and crusts yellower; a shadow has the
+#: skin's hue. ``None``: off.
+FACE_COLD_SORE_MIN_DHUE_DEG: float | None = 6.0
 
 
 @dataclass(frozen=True)
@@ -133,6 +141,28 @@ def _half(work: LesionWork) -> LesionWork:
     )
 
 
+def _disc_lab(lab: np.ndarray, mask: np.ndarray, xy, r0: float, r1: float):
+    """Mean CIELAB of ``mask`` pixels between ``r0`` and ``r1`` pixels of ``xy`` (None: none)."""
+    h, w = mask.shape
+    x, y = xy
+    x0, x1 = max(0, int(x - r1) - 1), min(w, int(x + r1) + 2)
+    y0, y1 = max(0, int(y - r1) - 1), min(h, int(y + r1) + 2)
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    d = np.hypot(xx - x, yy - y)
+    sel = (d >= r0) & (d <= r1) & mask[y0:y1, x0:x1]
+    return lab[y0:y1, x0:x1][sel].mean(0) if sel.any() else None
+
+
+def crust_hue_shift(lab: np.ndarray, skin: np.ndarray, patch) -> float:
+    """How much yellower in hue (degrees) a patch's core is than the skin around it."""
+    r = max(float(patch.radius_work), 1.5)
+    core = _disc_lab(lab, np.ones(skin.shape, bool), patch.work_xy, 0.0, r)
+    ring = _disc_lab(lab, skin, patch.work_xy, 2.0 * r, 3.5 * r)
+    if core is None or ring is None:
+        return 0.0
+    return float(np.degrees(np.arctan2(core[2], core[1]) - np.arctan2(ring[2], ring[1])))
+
+
 def find_patches(work: LesionWork) -> list[Patch]:
     """Open wounds and crusts (colour patches) and cold sores (at the lip border), work pixels.
 
@@ -185,7 +215,33 @@ def find_patches(work: LesionWork) -> list[Patch]:
             for q in out
         ):
             out.append(p)
-    return out
+    return _hue_checked(work, out)
+
+
+def _hue_checked(work: LesionWork, patches: list[Patch]) -> list[Patch]:
+    """Drop face crusts (and, when set, cold sores) not yellower in hue than the skin around them.
+
+    Shading in folds (beside the nose, under the lip, the dimples at the mouth's corners) makes
+    skin darker and more saturated at much the same hue, and the crust rule's "yellower in b*"
+    holds for it too; the ring around a patch is the searched skin without eyes, brows, nostrils
+    and lips.
+    """
+    limits = {"crust": FACE_CRUST_MIN_DHUE_DEG, "cold_sore": FACE_COLD_SORE_MIN_DHUE_DEG}
+    if not any(limits[p.kind] is not None for p in patches if p.kind in limits):
+        return patches
+    grow = max(1, int(round(FEATURE_MARGIN_MM / work.mm_per_work_px)))
+    skin = work.mask & ~_feature_mask(
+        work, ("lips", "right_brow", "left_brow", "right_nostril", "left_nostril"), grow
+    )
+
+    def keep(p: Patch) -> bool:
+        limit = limits.get(p.kind)
+        if limit is None:
+            return True
+        shift = crust_hue_shift(work.lab, skin, p)
+        return shift >= limit if p.kind == "crust" else abs(shift) >= limit
+
+    return [p for p in patches if keep(p)]
 
 
 def _find_patches(work: LesionWork) -> list[Patch]:
