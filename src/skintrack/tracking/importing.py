@@ -137,18 +137,18 @@ class ImportingMixin(ViewsMixin):
         problem = _unusable_reason(analysis)
         if problem:
             raise TrackingError(f"{prep.name} cannot be the baseline: {problem}")
-        # Re-compare the follow-ups already saved with the new baseline, before writing anything.
-        redo = []
-        for photo in follow_ups:
-            redo.append(
-                self._compare(
-                    session,
-                    analysis,
-                    self._analyze_stored(photo),
-                    photo_id=photo.id,
-                    hours=_hours(session, photo.taken_at),
-                )
+
+        def compared(photo: repo.PhotoRow) -> repo.NewComparison:
+            return self._compare(
+                session,
+                analysis,
+                self.stored_analysis(photo),
+                photo_id=photo.id,
+                hours=_hours(session, photo.taken_at),
             )
+
+        # Re-compare the follow-ups already saved with the new baseline, before writing anything.
+        redo = [compared(photo) for photo in follow_ups]
 
         def write(conn: sqlite3.Connection) -> list[ImportResult]:
             # A former baseline put back keeps its row, its findings and the person's choices.
@@ -159,15 +159,7 @@ class ImportingMixin(ViewsMixin):
             done = {c.photo_id for c in redo}
             for photo in repo.session_photos(conn, session_id):
                 if photo.taken_at > session.treated_at and photo.id not in done:
-                    redo.append(
-                        self._compare(
-                            session,
-                            analysis,
-                            self._analyze_stored(photo),
-                            photo_id=photo.id,
-                            hours=_hours(session, photo.taken_at),
-                        )
-                    )
+                    redo.append(compared(photo))
             for cmp in redo:
                 repo.save_comparison(conn, dataclasses.replace(cmp, baseline_photo_id=row.id))
             return [ImportResult(row, prep.hours, "baseline", None, tuple(prep.warnings))]
@@ -286,7 +278,7 @@ class ImportingMixin(ViewsMixin):
             seen.add(sha)
             p.hours = _hours(session, t)
 
-        baseline = self._baseline_analysis(baseline_row)
+        baseline = self.stored_analysis(baseline_row)
         for p in preps:
             later = self._analyze(p)
             compared = self._compare(session, baseline, later, photo_id=0, hours=p.hours)
@@ -327,7 +319,7 @@ class ImportingMixin(ViewsMixin):
                 f"the baseline of session {session.id} was removed meanwhile; nothing was saved"
             )
         base_row = repo.get_photo(conn, current.baseline_photo_id)
-        baseline = self._baseline_analysis(base_row)
+        baseline = self.stored_analysis(base_row)
         for p in preps:
             if p.new_photo.taken_at < base_row.taken_at:
                 raise TrackingError(

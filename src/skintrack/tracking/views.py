@@ -58,9 +58,6 @@ class ViewsMixin(TrackerState):
         still at hand (no second analysis), else :meth:`stored_analysis`."""
         return self.stored_analysis(photo)
 
-    # The import's names for it.
-    _analyze_stored = _baseline_analysis = baseline_analysis
-
     def stored_rgb(self, photo: repo.PhotoRow) -> np.ndarray:
         """The pixels of a stored photo (from its kept analysis when there is one)."""
         kept = self._analyses.get((photo.id, photo.sha256))
