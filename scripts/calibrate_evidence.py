@@ -30,21 +30,11 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+from skintrack.simulate.answers import NO_RISK_ANSWERS
+
 RULE_KINDS = ("open_wound", "crust", "cold_sore")
 GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99)
-NO_RISK = {
-    "pregnant_or_breastfeeding": False,
-    "keloid_prone": False,
-    "anticoagulants": False,
-    "device": "roller",
-    "needle_mm": 0.25,
-    "roller_reused": True,
-    "roller_disinfection": "alcohol_75_10min",
-    "disinfected_hands_face_tool": True,
-    "beginner": False,
-    "room_clean": True,
-    "room_ventilated": True,
-}
+NO_RISK = NO_RISK_ANSWERS
 
 
 def load(folder: Path, name: str) -> list[dict]:

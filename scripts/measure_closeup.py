@@ -38,21 +38,11 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from skintrack.simulate.answers import NO_RISK_ANSWERS
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
-NO_RISK = {
-    "pregnant_or_breastfeeding": False,
-    "keloid_prone": False,
-    "anticoagulants": False,
-    "device": "roller",
-    "needle_mm": 0.25,
-    "roller_reused": True,
-    "roller_disinfection": "alcohol_75_10min",
-    "disinfected_hands_face_tool": True,
-    "beginner": False,
-    "room_clean": True,
-    "room_ventilated": True,
-}
+NO_RISK = NO_RISK_ANSWERS
 #: Crops of clear skin: around the mouth (this many mouth widths square) and on each cheek (this
 #: share of the face width square, centred on the cheek region).
 MOUTH_CROP_WIDTHS = 1.8

@@ -37,23 +37,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from skintrack.simulate.answers import NO_RISK_ANSWERS
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 
 #: Every question answered, none of them a risk (a reused roller soaked in 75 % alcohol).
-NO_RISK = {
-    "pregnant_or_breastfeeding": False,
-    "keloid_prone": False,
-    "anticoagulants": False,
-    "device": "roller",
-    "needle_mm": 0.25,
-    "roller_reused": True,
-    "roller_disinfection": "alcohol_75_10min",
-    "disinfected_hands_face_tool": True,
-    "beginner": False,
-    "room_clean": True,
-    "room_ventilated": True,
-}
+NO_RISK = NO_RISK_ANSWERS
 
 
 def photo_paths(folder: Path) -> list[Path]:

@@ -8,24 +8,13 @@ import pytest
 
 from skintrack.cli import main
 from skintrack.core import protocol
+from skintrack.simulate.answers import NO_RISK_ANSWERS
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.slow
 
 #: Every protocol question answered, none a risk (since issue 13, GO needs the answers).
-NO_RISK = {
-    "pregnant_or_breastfeeding": False,
-    "keloid_prone": False,
-    "anticoagulants": False,
-    "device": "roller",
-    "needle_mm": 0.25,
-    "roller_reused": True,
-    "roller_disinfection": "alcohol_75_10min",
-    "disinfected_hands_face_tool": True,
-    "beginner": False,
-    "room_clean": True,
-    "room_ventilated": True,
-}
+NO_RISK = NO_RISK_ANSWERS
 
 
 @pytest.fixture()

@@ -12,24 +12,11 @@ from skintrack.core import protocol
 from skintrack.core.questionnaire import Answers
 from skintrack.core.regions import compute_regions
 from skintrack.core.verdict import decide, why_not_counted
+from skintrack.simulate.answers import NO_RISK_ANSWERS
 from skintrack.simulate.lesions import _mm_per_px, place, render
 from tests.conftest import SHARED_DATA
 
-NO_RISK = Answers.from_dict(
-    {
-        "pregnant_or_breastfeeding": False,
-        "keloid_prone": False,
-        "anticoagulants": False,
-        "device": "roller",
-        "needle_mm": 0.25,
-        "roller_reused": True,
-        "roller_disinfection": "alcohol_75_10min",
-        "disinfected_hands_face_tool": True,
-        "beginner": False,
-        "room_clean": True,
-        "room_ventilated": True,
-    }
-)
+NO_RISK = Answers.from_dict(NO_RISK_ANSWERS)
 #: Side of a close-up cut out of a sample face (mm).
 CUT_MM = 30.0
 

@@ -20,6 +20,8 @@ import os
 import shutil
 from pathlib import Path
 
+from skintrack.simulate.answers import NO_RISK_ANSWERS, NO_RISK_NEEDLE_MM
+
 DEFAULT_PHOTO = "aptus_1.png"
 REPORT_NAME = "skintrack-demo-report"
 DATA_NAME = "demo-data"
@@ -41,22 +43,10 @@ CAPTURE = (
     ((1.02, 1.00, 0.99), 0.95, 0.5, (3, 5), 90),
     ((0.99, 1.00, 1.02), 1.02, -0.8, (-2, -4), 91),
 )
-NEEDLE_MM = 0.25
+NEEDLE_MM = NO_RISK_NEEDLE_MM
 #: The demo person's questionnaire (``core/questionnaire.py`` ids): none of the advised-against
 #: conditions, a reused roller soaked in 75 % alcohol, hands, face and tool disinfected.
-DEMO_ANSWERS = {
-    "pregnant_or_breastfeeding": False,
-    "keloid_prone": False,
-    "anticoagulants": False,
-    "device": "roller",
-    "needle_mm": NEEDLE_MM,
-    "roller_reused": True,
-    "roller_disinfection": "alcohol_75_10min",
-    "disinfected_hands_face_tool": True,
-    "beginner": False,
-    "room_clean": True,
-    "room_ventilated": True,
-}
+DEMO_ANSWERS = NO_RISK_ANSWERS
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
