@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Signal
 from skintrack.app.model import AppModel, Later
 from skintrack.app.services import AnalysisService, TrackingService
 from skintrack.app.tasks import (  # the work each action queues
+    LoadedSession,
     TimeNeeded,
     _add_follow_ups,
     _analyse_sources,
@@ -130,7 +131,7 @@ class Controller(QObject):
         def done(result):
             session, answers = result
             self.refresh_sessions()
-            self._session_loaded((session, [], None, answers, None, set(), set(), None, {}, False, None))
+            self._session_loaded(LoadedSession(session=session, answers=answers))
             self.message.emit(
                 f"Session {session.id} created. Take the photo before treatment "
                 "now: it is checked and becomes the baseline.",
@@ -155,38 +156,30 @@ class Controller(QObject):
             f"Opening session {session_id}", _load_session, self.tracking, session_id, on_done=self._opened
         )
 
-    def _opened(self, loaded) -> None:
+    def _opened(self, loaded: LoadedSession) -> None:
         self._session_loaded(loaded)
         self.navigate.emit("recovery" if self.model.baseline is not None else "capture")
 
-    def _session_loaded(self, loaded) -> None:
-        (
-            session,
-            laters,
-            baseline,
-            answers,
-            status,
-            dismissed,
-            confirmed,
-            photo_id,
-            symptoms,
-            simulated,
-            baseline_photo,
-        ) = loaded
+    def _session_loaded(self, loaded: LoadedSession) -> None:
         m = self.model
         m.clear_session_state()
-        m.simulated = bool(simulated)
-        m.set_session(session)
+        m.simulated = loaded.simulated
+        m.set_session(loaded.session)
         # The device and needle entered for the session answer those questions unless the
         # person answered them on the Check page.
-        m.answers = {**session_answers(session), **dict(answers or {})}
-        m.symptoms = dict(symptoms or {})
-        m.set_baseline(baseline, baseline_photo)
-        m.set_analysis(baseline, dismissed=dismissed, confirmed=confirmed, photo_id=photo_id)
-        m.set_laters(laters)
-        m.set_status(status)
-        if laters and baseline is not None:
-            self.compare_with(laters[-1])
+        m.answers = {**session_answers(loaded.session), **dict(loaded.answers or {})}
+        m.symptoms = dict(loaded.symptoms)
+        m.set_baseline(loaded.baseline, loaded.baseline_photo)
+        m.set_analysis(
+            loaded.baseline,
+            dismissed=set(loaded.dismissed),
+            confirmed=set(loaded.confirmed),
+            photo_id=loaded.photo_id,
+        )
+        m.set_laters(list(loaded.laters))
+        m.set_status(loaded.status)
+        if loaded.laters and loaded.baseline is not None:
+            self.compare_with(loaded.laters[-1])
 
     def close_session(self) -> None:
         self.model.clear_session_state()

@@ -7,7 +7,7 @@ the two questions asked of the person (replace a baseline? when was this photo t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -171,7 +171,25 @@ def _stored_thumbnail(tracking: TrackingService, photo):
     return _thumbnail(decode_photo(data, name=photo.original_name).rgb)
 
 
-def _load_session(ctx: TaskContext, tracking: TrackingService, session_id: int):
+@dataclass(frozen=True)
+class LoadedSession:
+    """What the app shows of an opened session: read on a worker thread by :func:`_load_session`
+    (a new session has only ``session`` and ``answers``)."""
+
+    session: object  # the tracking Session
+    answers: dict = field(default_factory=dict)
+    laters: tuple[Later, ...] = ()
+    baseline: object = None  # the baseline's stored Analysis
+    baseline_photo: object = None  # its stored photo row
+    photo_id: int | None = None  # the baseline's photo id
+    status: object = None  # the RecoveryStatus
+    dismissed: frozenset[str] = frozenset()
+    confirmed: frozenset[str] = frozenset()
+    symptoms: dict = field(default_factory=dict)
+    simulated: bool = False
+
+
+def _load_session(ctx: TaskContext, tracking: TrackingService, session_id: int) -> LoadedSession:
     from skintrack.tracking import is_simulated_name, is_simulated_session
 
     t = tracking.tracker()
@@ -222,18 +240,18 @@ def _load_session(ctx: TaskContext, tracking: TrackingService, session_id: int):
     status = t.status(session_id)
     answers = t.questionnaire(session_id) or {}
     symptoms = t.symptoms(session_id)
-    return (
-        session,
-        laters,
-        baseline,
-        answers,
-        status,
-        dismissed,
-        confirmed,
-        photo_id,
-        symptoms.to_dict() if symptoms else {},
-        is_simulated_session(session, photos),
-        row,
+    return LoadedSession(
+        session=session,
+        laters=tuple(laters),
+        baseline=baseline,
+        answers=answers,
+        status=status,
+        dismissed=frozenset(dismissed),
+        confirmed=frozenset(confirmed),
+        photo_id=photo_id,
+        symptoms=symptoms.to_dict() if symptoms else {},
+        simulated=is_simulated_session(session, photos),
+        baseline_photo=row,
     )
 
 
