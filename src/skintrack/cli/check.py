@@ -118,10 +118,7 @@ def run(args: argparse.Namespace) -> int:
     with FaceEngine() as engine:
         analysis = analyze_photo(photo, engine)
     face = analysis.face
-    known = {f.id for f in analysis.findings}
-    unknown = sorted((set(args.dismiss) | set(args.confirm)) - known)
-    if unknown:
-        raise SkintrackError(f"no finding with id {', '.join(unknown)} on this photo")
+    _refuse_unknown_ids(analysis.findings, args)
     verdict = decide(
         analysis.findings,
         analysis.quality,
@@ -232,17 +229,22 @@ def print_checklist(answers, *, first_session: bool, out=None) -> None:
     print(f'  "{CHECKLIST_CLOSING}"', file=out)
 
 
+def _refuse_unknown_ids(findings, args) -> None:
+    """``--dismiss`` and ``--confirm`` may name only findings of this photo (one readable line)."""
+    from skintrack.core.errors import SkintrackError
+
+    unknown = sorted((set(args.dismiss) | set(args.confirm)) - {f.id for f in findings})
+    if unknown:
+        raise SkintrackError(f"no finding with id {', '.join(unknown)} on this photo")
+
+
 def run_close_up(photo, answers, args, *, first_session: bool) -> int:
     """``check --close-up``: the close-up analysis and the verdict ladder (close_up=True)."""
     from skintrack.core.closeup import analyze_close_up
-    from skintrack.core.errors import SkintrackError
     from skintrack.core.verdict import decide
 
     cu = analyze_close_up(photo.rgb, mm_per_px=args.mm_per_px)
-    known = {f.id for f in cu.findings}
-    unknown = sorted((set(args.dismiss) | set(args.confirm)) - known)
-    if unknown:
-        raise SkintrackError(f"no finding with id {', '.join(unknown)} on this photo")
+    _refuse_unknown_ids(cu.findings, args)
     verdict = decide(
         cu.findings,
         cu.quality,
