@@ -49,12 +49,13 @@ class HeatmapPeaks:
 
 
 def _resolve(path: str | Path | None) -> Path:
-    """``path``, else the repository's models/ file, else the installed package's copy."""
+    """``path``, else the shipped network where :func:`skintrack.core.lesions.model_file` finds
+    it (the repository's models/, then the installed package's copy)."""
     if path is not None:
         return Path(path)
-    local = MODEL_DIR / MODEL_NAME
-    alt = Path(__file__).resolve().parent.parent / "_models" / MODEL_NAME
-    return alt if not local.is_file() and alt.is_file() else local
+    from skintrack.core.lesions import model_file
+
+    return model_file(MODEL_NAME) or MODEL_DIR / MODEL_NAME
 
 
 class AcneHeatmap:
