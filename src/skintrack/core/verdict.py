@@ -290,15 +290,13 @@ def decide(
 
     # Skin: lesions that suspend treatment, where the treatment goes; only findings on the skin.
     treated_set = set(treated) or set(REGION_NAMES)
-    counted = [
-        f
-        for f in findings
-        if f.id not in dismissed
-        and (
-            not why_not_counted(f, treated, close_up=close_up)
-            or (f.id in confirmed and why_not_counted(f, treated, close_up=close_up) == TOO_UNCERTAIN_WORDS)
-        )
-    ]
+
+    def counts(f: Finding) -> bool:
+        # A finding too uncertain to count on its own counts once the person confirms it.
+        why = why_not_counted(f, treated, close_up=close_up)
+        return not why or (why == TOO_UNCERTAIN_WORDS and f.id in confirmed)
+
+    counted = [f for f in findings if f.id not in dismissed and counts(f)]
     for f in counted:
         fid = f.id
         kind = f.kind
