@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,30 +10,10 @@ import pytest
 from skintrack.cli import main
 from skintrack.cli.session import parse_time
 from skintrack.core.errors import SkintrackError
-from tests.conftest import ROOT, SAMPLES
+from tests.cli._helpers import cli, run
+from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.slow
-
-
-def run(*args, env_home=None):
-    env = dict(os.environ)
-    env.pop("SKINTRACK_DEBUG", None)
-    if env_home is not None:
-        env["SKINTRACK_HOME"] = str(env_home)
-    return subprocess.run(
-        [sys.executable, "-m", "skintrack", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        env=env,
-    )
-
-
-def cli(capsys, *args) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture(scope="module")
@@ -320,7 +297,6 @@ def test_status_says_the_end_point_of_the_first_photo(capsys, tmp_path, engine):
 
 def test_sessions_print_regions_as_people_say_them(tmp_path, capsys):
     """`session new` and `session list` say "around the mouth", never the identifier "perioral"."""
-    from skintrack.cli import main
 
     d = ["session", "--data-dir", str(tmp_path)]
     assert (

@@ -4,39 +4,16 @@ command, one-line usage errors, and which of two times is later by how much."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from skintrack.cli import build_parser, main, parse_regions
+from skintrack.cli import build_parser, parse_regions
 from skintrack.core.errors import SkintrackError
 from skintrack.core.regions import REGION_LABELS, REGION_NAMES
-from tests.conftest import ROOT, SAMPLES
+from tests.cli._helpers import cli, run
+from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.slow
-
-
-def cli(capsys, *args) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def run(*args, env_home=None):
-    env = dict(os.environ)
-    env.pop("SKINTRACK_DEBUG", None)
-    if env_home is not None:
-        env["SKINTRACK_HOME"] = str(env_home)
-    return subprocess.run(
-        [sys.executable, "-m", "skintrack", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        env=env,
-    )
 
 
 # --- region names as people say them -------------------------------------------------------------
