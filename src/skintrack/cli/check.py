@@ -292,16 +292,9 @@ def run_close_up(photo, answers, args, *, first_session: bool) -> int:
         else "given"
     )
     print(f"  scale {cu.mm_per_px:.3f} mm per pixel ({how}); skin found on {cu.skin_share:.0%} of the photo")
-    for r in verdict.reasons:
-        print(f"  - {r.text}")
-        print(f'    protocol: "{r.source_sentence}"')
-    if not verdict.reasons:
-        print("  Nothing on the photo or in the answers stands against treatment.")
+    _print_reasons(verdict)
     if answers is None:
-        print(
-            "  (The protocol questions were not answered: run on a terminal to be asked them, "
-            "or pass --answers FILE.)"
-        )
+        print(NOT_ASKED)
     if cu.findings:
         print()
         print(f"  {'id':<10}  {'kind':<16}  {'at (x, y px)':<14}  {'size':>7}  {'certainty':>9}  state")
@@ -397,6 +390,22 @@ def _parse_answer(q, text: str):
         return None
 
 
+#: Said under the verdict when the protocol questions were neither asked nor given in a file.
+NOT_ASKED = (
+    "  (The protocol questions were not answered: run on a terminal to be asked them, "
+    "or pass --answers FILE.)"
+)
+
+
+def _print_reasons(verdict) -> None:
+    """The verdict's reasons, each with its protocol sentence (or that there is none)."""
+    for r in verdict.reasons:
+        print(f"  - {r.text}")
+        print(f'    protocol: "{r.source_sentence}"')
+    if not verdict.reasons:
+        print("  Nothing on the photo or in the answers stands against treatment.")
+
+
 def print_report(analysis, verdict, args, answered: bool) -> None:
     from skintrack.core.printable import for_terminal
     from skintrack.core.verdict import why_not_counted
@@ -404,19 +413,12 @@ def print_report(analysis, verdict, args, answered: bool) -> None:
     name = for_terminal(analysis.photo.path.rsplit("/", 1)[-1]) or "photo"
     where = ", ".join(region_name(r) for r in verdict.treated) if verdict.treated else "whole face"
     print(f"{name}: {decision_word(verdict.decision)}   (treated: {where})")
-    for r in verdict.reasons:
-        print(f"  - {r.text}")
-        print(f'    protocol: "{r.source_sentence}"')
-    if not verdict.reasons:
-        print("  Nothing on the photo or in the answers stands against treatment.")
+    _print_reasons(verdict)
     for n in verdict.advice:
         print(f"  advice: {n.text}")
         print(f'    protocol: "{n.source_sentence}"')
     if not answered:
-        print(
-            "  (The protocol questions were not answered: run on a terminal to be asked them, "
-            "or pass --answers FILE.)"
-        )
+        print(NOT_ASKED)
     # Findings that count first; the others are listed with why they do not count.
     findings = sorted(analysis.findings, key=lambda f: (bool(why_not_counted(f, verdict.treated)), -f.score))
     if findings:
