@@ -9,7 +9,8 @@ and prints:
    the close-up check, dermnet-dev photos with a postponing kind (positives) against close-ups
    of clear skin from the tuning half. ``--emit`` prints them as Python for ``core/evidence.py``.
 2. **inflamed rung grid**: the share of acne04-TRAIN faces and of tuning-half clear faces whose
-   papules and nodules on the skin (certainty >= c) add up to more than T expected lesions.
+   acne spots (comedones, papules, nodules) on the skin (certainty >= c) add up to more than T
+   expected lesions.
 3. **figures** of the verdict as it now stands (stored findings replayed through
    :func:`~skintrack.core.evidence.calibrate` and :func:`~skintrack.core.verdict.decide`, whole
    face treated, every question answered "no risk") on acne04-dev, acne04-train, and clear-dev
@@ -132,12 +133,13 @@ def replay(rows, *, close_up=False) -> dict:
 
 
 def inflamed_grid(train, clear_tuning):
+    from skintrack.core import protocol
     from skintrack.core.evidence import calibrate
 
     def stats(rows):
         out = []
         for r in rows:
-            fs = [f for f in counted(r) if f.kind in ("papule", "nodule") and f.region]
+            fs = [f for f in counted(r) if f.kind in protocol.ACTIVE_ACNE_KINDS and f.region]
             out.append(sorted((f.score for f in calibrate(fs)), reverse=True))
         return out
 

@@ -134,6 +134,10 @@ def test_inflamed_rung_counts_certain_enough_findings_only():
         assert inflamed_evidence([("x", kind, sure)]).active
         assert not inflamed_evidence([("x", kind, sure - 0.01)]).active
     assert not inflamed_evidence([]).active
+    # A comedone adds to the expected number (its name is unchecked) but is not evidence alone.
+    assert not inflamed_evidence([("c", "comedone", 0.99)]).active
+    pair = inflamed_evidence([("c", "comedone", sure), ("d", "comedone", sure)])
+    assert pair.active and not pair.certain and pair.ids == ("c", "d")
 
 
 def test_inflamed_rung_in_the_verdict_one_modest_papule_is_not_evidence():

@@ -58,9 +58,28 @@ def finding(kind="pustule", region="left_cheek", score=0.9, near=(), fid=None):
 
 def test_go_when_nothing_stands_against_treatment():
     # One uncertain papule is "almost clear" skin (issue 13: more than one, or a nodule, asks for
-    # a look); comedones are not inflamed.
-    v = decide([finding("papule", score=0.5), finding("comedone")], GOOD, answers=NO_RISK)
-    assert v.decision == "go" and v.reasons == () and v.go
+    # a look); so is one comedone, however certain ("rare non-inflamed lesions").
+    for alone in (finding("papule", score=0.5), finding("comedone", score=0.95)):
+        v = decide([alone], GOOD, answers=NO_RISK)
+        assert v.decision == "go" and v.reasons == () and v.go
+    assert decide([], GOOD, answers=NO_RISK).go
+
+
+def test_comedones_add_to_the_expected_acne_spots():
+    # The kind names are unchecked (ADR 0209/0211): a comedone may be an inflamed spot, so with an
+    # uncertain papule it makes more than one expected acne spot, and two comedones do too.
+    both = [finding("papule", score=0.5), finding("comedone", score=0.9)]
+    v = decide(both, GOOD, answers=NO_RISK)
+    assert v.decision == "review" and v.reasons[0].rule_id == "inflamed_acne"
+    assert set(v.reasons[0].finding_ids) == {"papule-left_cheek", "comedone-left_cheek"}
+    assert "2 acne spots" in v.reasons[0].text and "1 of them looking like red bumps" in v.reasons[0].text
+    two = [finding("comedone", score=0.6, fid="c0"), finding("comedone", score=0.6, fid="c1")]
+    v = decide(two, GOOD, answers=NO_RISK)
+    assert v.decision == "review" and "red bump" not in v.reasons[0].text.split(".")[0]
+    # Too faint to count, they add nothing; dismissed, they are gone.
+    faint = [finding("comedone", score=protocol.INFLAMED_MIN_CERTAINTY - 0.01, fid=f"c{i}") for i in range(9)]
+    assert decide(faint, GOOD, answers=NO_RISK).go
+    assert decide(two, GOOD, answers=NO_RISK, dismissed={"c0"}).go
 
 
 @pytest.mark.parametrize("kind", protocol.POSTPONE_KINDS)

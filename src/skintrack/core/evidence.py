@@ -206,18 +206,22 @@ class InflamedEvidence:
 
 
 def inflamed_evidence(items) -> InflamedEvidence:
-    """``items``: ``(id, kind, certainty)`` of the inflamed findings (papules, nodules) on or next
-    to the treated skin, a confirmed one with certainty 1. Findings below
+    """``items``: ``(id, kind, certainty)`` of the acne findings (comedones, papules, nodules) on
+    or next to the treated skin, a confirmed one with certainty 1. Findings below
     :data:`~skintrack.core.protocol.INFLAMED_MIN_CERTAINTY` add nothing (the detector reports
-    papules of modest certainty on clear skin too); one at
-    :data:`~skintrack.core.protocol.INFLAMED_CERTAIN` or more is evidence on its own."""
+    spots of modest certainty on clear skin too). Every kind adds to the expected number of real
+    lesions: the names come from colour rules that no per-lesion label has ever checked (ADR
+    0209: the only kind labels, the exporter's boxes, are the photo's grade), so a spot named a
+    comedone may as well be an inflamed one (ADR 0211, amendment of the second session). A
+    papule or nodule at :data:`~skintrack.core.protocol.INFLAMED_CERTAIN` or more is evidence
+    on its own; a comedone is not (the "almost clear" grade allows rare non-inflamed lesions)."""
     ids: list[str] = []
     expected = 0.0
     certain = False
-    for fid, _kind, sure in items:
+    for fid, kind, sure in items:
         if sure < protocol.INFLAMED_MIN_CERTAINTY:
             continue
         ids.append(fid)
         expected += sure
-        certain |= sure >= protocol.INFLAMED_CERTAIN
+        certain |= kind in protocol.INFLAMED_ACNE_KINDS and sure >= protocol.INFLAMED_CERTAIN
     return InflamedEvidence(tuple(ids), expected, certain)

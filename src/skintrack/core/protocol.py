@@ -68,6 +68,12 @@ SRC_SKIN_SUSPEND = (
 )
 #: Finding kinds that postpone treatment when in or next to a treated region.
 POSTPONE_KINDS = ("pustule", "open_wound", "crust", "cold_sore")
+#: Acne kinds weighed by the active-acne rung (pustules postpone on their own): every one adds to
+#: the expected number of acne lesions on the treated skin, since a photo's kind names are not
+#: checked by any per-lesion label (ADR 0209, ADR 0211 amendment of the second session) ...
+ACTIVE_ACNE_KINDS = ("comedone", "papule", "nodule")
+#: ... and one of these found with certainty is evidence on its own.
+INFLAMED_ACNE_KINDS = ("papule", "nodule")
 
 # --- Evidence from the skin (issue 13; core/evidence.py, ADR 0211) -------------------------------
 # The protocol asks to suspend treatment over open wounds, pustules and active herpes

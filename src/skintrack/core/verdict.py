@@ -10,8 +10,9 @@ The ladder (issue 13; all sentences live in :mod:`skintrack.core.protocol`):
 - **POSTPONE** (rule ``needle_length``): needles longer than 0.5 mm are medical grade.
 - **POSTPONE** (rule ``disinfection``): hands, face and tool not disinfected, or a reused roller
   not soaked in 75 % alcohol for 10 minutes nor UV-sterilised.
-- **REVIEW** (rule ``inflamed_acne``): active inflamed acne (papules, nodules) on or next to a
-  treated region: one found with certainty, or more than the "almost clear" grade allows
+- **REVIEW** (rule ``inflamed_acne``): active acne on or next to a treated region: a papule or
+  nodule found with certainty, or more acne spots of any kind (comedones too: a photo's kind
+  names are unchecked, ADR 0211's amendment) than the "almost clear" grade allows
   (:data:`ALMOST_CLEAR_INFLAMED`) counted as the expected number of real lesions (the sum of the
   calibrated certainties of the findings certain enough to count; :mod:`skintrack.core.evidence`).
 - **REVIEW** (rule ``safety_first``): a postponing kind of finding is uncertain (score below its
@@ -76,8 +77,9 @@ CERTAIN_PUSTULE_SCORE = 1 / 3
 #: mm per pixel and 3 times in 27 (2-4 mm) at 0.67-0.73 (docs/detectors.md). A coarser photo
 #: cannot show that the skin is clear, so the check asks for a closer one.
 MAX_CHECK_MM_PER_PX = 0.6
-#: Inflamed acne kinds weighed by the ``inflamed_acne`` rule (pustules postpone on their own).
-INFLAMED_KINDS = ("papule", "nodule")
+#: Acne kinds weighed by the ``inflamed_acne`` rule (pustules postpone on their own); see
+#: :data:`skintrack.core.protocol.ACTIVE_ACNE_KINDS`.
+ACNE_KINDS = protocol.ACTIVE_ACNE_KINDS
 #: The US FDA's Investigator's Global Assessment of acne grades "almost clear" as "rare
 #: non-inflammatory lesions with no more than one small inflammatory lesion" (FDA draft guidance
 #: "Acne Vulgaris: Establishing Effectiveness of Drugs Intended for Treatment", 2018). More
@@ -442,15 +444,16 @@ def _notes(answers) -> tuple[Note, ...]:
 
 
 def _inflamed_reason(counted: list[Finding], treated: set[str], confirmed: frozenset[str]) -> Reason | None:
-    """The ``inflamed_acne`` reason, or None: papules and nodules on the skin of or next to a
-    treated region that are evidence of active acne
-    (:func:`skintrack.core.evidence.inflamed_evidence`: a certain one, or more real ones expected
-    than the "almost clear" grade allows)."""
+    """The ``inflamed_acne`` reason, or None: acne spots (comedones, papules, nodules) on the skin
+    of or next to a treated region that are evidence of active acne
+    (:func:`skintrack.core.evidence.inflamed_evidence`: a certain papule or nodule, or more real
+    acne spots expected than the "almost clear" grade allows)."""
     items = []
     region_of = {}
+    kind_of = {}
     for f in counted:
         kind = f.kind
-        if kind not in INFLAMED_KINDS:
+        if kind not in ACNE_KINDS:
             continue
         # On or next to a treated region, as for the kinds that postpone (ADR 0211).
         near_treated = [r for r in (f.region, *f.near_regions) if r in treated]
@@ -459,6 +462,7 @@ def _inflamed_reason(counted: list[Finding], treated: set[str], confirmed: froze
         fid = f.id
         items.append((fid, kind, 1.0 if fid in confirmed else f.score))
         region_of[fid] = near_treated[0]
+        kind_of[fid] = kind
     ev = evidence.inflamed_evidence(items)
     if not ev.active:
         return None
@@ -466,15 +470,18 @@ def _inflamed_reason(counted: list[Finding], treated: set[str], confirmed: froze
     regions = list(dict.fromkeys(region_of[i] for i in ids))
     n = len(ids)
     where = and_list(region_phrase(r) for r in regions)
-    what = (
-        f"{n} red bump{'s' if n != 1 else ''} or lump{'s' if n != 1 else ''} of inflamed "
-        f"acne (papules, nodules) on {where}"
+    inflamed = sum(kind_of[i] in protocol.INFLAMED_ACNE_KINDS for i in ids)
+    named = (
+        f", {inflamed} of them looking like red bumps or lumps (papules, nodules)"
+        if 0 < inflamed < n
+        else (" that look like red bumps or lumps (papules, nodules)" if inflamed == n else "")
     )
     return _reason(
-        f"There may be active inflamed acne: {what}. Needling over inflamed acne can spread its "
-        "bacteria, and dermatologists advise waiting until it has calmed down. Look at them: "
-        "dismiss those that are not there, or wait and treat around them only with a "
-        "dermatologist's advice.",
+        f"There may be active acne: {n} acne spot{'s' if n != 1 else ''} on {where}{named}. "
+        "A photo cannot reliably tell a blackhead or whitehead from a spot of inflamed acne, and "
+        "needling over inflamed acne can spread its bacteria: dermatologists advise waiting until "
+        "it has calmed down. Look at them: dismiss those that are not there, or wait and treat "
+        "around them only with a dermatologist's advice.",
         "inflamed_acne",
         tuple(ids),
         "review",
