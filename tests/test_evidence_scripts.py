@@ -53,6 +53,8 @@ def test_per_half_figures_are_computed_from_the_rows():
             "skin_reason": True,
             "findings": 6,
             "on_skin": 4,
+            "postponing_on_skin": 2,
+            "postponing_evidence": 1,
             "reasons": [{"decision": "postpone", "finding_ids": ["x"]}],
         },
     ]
@@ -60,6 +62,9 @@ def test_per_half_figures_are_computed_from_the_rows():
     assert r["photos"] == 2 and r["go"] == 0.5 and r["postpone"] == 0.5
     assert r["skin_reason"] == 0.5 and r["skin_postpone"] == 0.5
     assert r["on_skin_per_face"] == 3.0 and r["quality_ok_go"] == 0.5
+    # Issue 14's clear-skin figure: faces with a postponing kind on the skin (rows of an older
+    # JSON without the fields count as none).
+    assert r["postponing_kind"] == 0.5 and r["postponing_evidence"] == 0.5
 
 
 def test_rule_tables_count_painted_lesions_found_and_clear_faces(tmp_path):
