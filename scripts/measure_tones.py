@@ -11,6 +11,11 @@ found there. Faces are grouped by the ITA° of their median skin (Del Bino et al
 Usage::
 
     nice -n 10 .venv/bin/python scripts/measure_tones.py [--seeds 6] [--faces a.jpg,b.png]
+        [--match-scale 0.56]
+
+``--match-scale MM`` first shrinks every face finer than MM mm per pixel to that scale (area
+resampling, as a coarser camera or a farther face would give), so that tone groups are compared
+at one scale: the darker sample faces are also the coarser ones, and this separates the two.
 """
 
 from __future__ import annotations
@@ -44,7 +49,27 @@ def face_tone(photo, face, regions) -> tuple[float, str]:
     return ita, skin_tone(ita)
 
 
-def measure(faces: list[str], seeds: int) -> list[dict]:
+def at_scale(photo, face, engine, mm_per_px: float):
+    """``photo`` shrunk so its face is ``mm_per_px`` mm per pixel (unchanged when already as
+    coarse), with its face found again; None when the face is lost."""
+    import dataclasses
+
+    import cv2
+
+    from skintrack.simulate.lesions import _mm_per_px
+
+    k = _mm_per_px(face) / mm_per_px
+    if k >= 1.0:
+        return photo, face
+    h, w = photo.rgb.shape[:2]
+    rgb = cv2.resize(photo.rgb, (round(w * k), round(h * k)), interpolation=cv2.INTER_AREA)
+    det = engine.detect(rgb)
+    if det.count != 1:
+        return None
+    return dataclasses.replace(photo, rgb=rgb), det.face
+
+
+def measure(faces: list[str], seeds: int, match_scale: float | None = None) -> list[dict]:
     import numpy as np
 
     from skintrack.core import lesions as L
@@ -63,6 +88,11 @@ def measure(faces: list[str], seeds: int) -> list[dict]:
             if det.count != 1:
                 continue
             face = det.face
+            if match_scale:
+                scaled = at_scale(photo, face, engine, match_scale)
+                if scaled is None:
+                    continue
+                photo, face = scaled
             ita, tone = face_tone(photo, face, compute_regions(photo.rgb, face))
             mmpp = _mm_per_px(face)
             for kind, where, mm in CASES:
@@ -85,6 +115,7 @@ def measure(faces: list[str], seeds: int) -> list[dict]:
                 rows.append(
                     {
                         "face": name,
+                        "mm_per_px": mmpp,
                         "ita": ita,
                         "tone": tone,
                         "kind": kind,
@@ -103,7 +134,7 @@ def report(rows: list[dict]) -> None:
         by_face[(r["face"], r["ita"], r["tone"])].append(r)
     for (name, ita, tone), sub in sorted(by_face.items(), key=lambda kv: -kv[0][1]):
         cells = "  ".join(f"{r['kind']} {r['face_hits']}/{r['n']} ({r['close_up_hits']})" for r in sub)
-        print(f"  {name:<18} ITA {ita:6.1f} {tone:<13} {cells}")
+        print(f"  {name:<18} ITA {ita:6.1f} {tone:<13} {sub[0]['mm_per_px']:.2f} mm/px  {cells}")
     print("per ITA° tone group (face check, close-up cut in brackets):")
     by_tone = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
     for r in rows:
@@ -121,6 +152,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seeds", type=int, default=6)
     ap.add_argument("--faces", help="comma-separated sample file names (default: all)")
+    ap.add_argument("--match-scale", type=float, metavar="MM", help="shrink finer faces to MM mm/px first")
     args = ap.parse_args(argv)
     faces = (
         args.faces.split(",")
@@ -128,7 +160,7 @@ def main(argv=None) -> int:
         else sorted(p.name for p in SAMPLES.iterdir() if p.suffix.lower() in (".jpg", ".png"))
     )
     t0 = time.perf_counter()
-    report(measure(faces, args.seeds))
+    report(measure(faces, args.seeds, args.match_scale))
     print(f"[{time.perf_counter() - t0:.0f} s]")
     return 0
 
