@@ -452,9 +452,10 @@ def test_float32_thresholds_decide_as_the_float64_ones():
         np.testing.assert_array_equal(x <= t32, x.astype(np.float64) <= t64)
 
 
-def test_face_crust_must_be_yellower_in_hue_than_the_skin_around_it(engine, load_sample):
-    """ADR 0211 amendment: a fold's shading (darker, more saturated, same hue) is not a crust; a
-    patch yellower in hue is kept; a cold sore must differ in hue either way."""
+def test_face_crust_must_differ_in_hue_from_the_skin_around_it(engine, load_sample):
+    """ADR 0211 amendments: a fold's shading (darker, more saturated, same hue) is not a crust; a
+    patch yellower in hue (a honey crust) is kept, and so is one redder in hue (a blood scab: the
+    second amendment); a cold sore must differ in hue either way too."""
     from dataclasses import replace
 
     from skintrack.core.lesions import patches as P
@@ -483,4 +484,24 @@ def test_face_crust_must_be_yellower_in_hue_than_the_skin_around_it(engine, load
     assert P.FACE_CRUST_MIN_DHUE_DEG is not None and P.FACE_COLD_SORE_MIN_DHUE_DEG is not None
     assert painted(0.0) == []  # shading: same hue, darker and more saturated
     assert painted(P.FACE_CRUST_MIN_DHUE_DEG + 6.0) == ["crust", "cold_sore"]  # yellower
-    assert painted(-(P.FACE_COLD_SORE_MIN_DHUE_DEG + 6.0)) == ["cold_sore"]  # redder: not a crust
+    assert painted(-(P.FACE_CRUST_MIN_DHUE_DEG + 6.0)) == ["crust", "cold_sore"]  # redder: a scab
+
+
+@pytest.mark.slow
+def test_a_brown_scab_redder_in_hue_than_yellowish_skin_is_a_crust(engine, load_sample):
+    """The painted crusts of aptus_5.png (very light skin in warm light) are brown scabs, 8-16
+    degrees redder in hue than the skin around them: the first hue rule ("yellower") lost all of
+    them (ADR 0211, second amendment); they are found again, where they were painted."""
+    photo = load_sample("aptus_5.png")
+    face = engine.detect(photo.rgb).face
+    found = 0
+    for seed in range(3):
+        rgb, les = render(photo.rgb, face, "crust", "forehead", 6.0, seed=seed)
+        f2 = engine.detect(rgb).face
+        hits = [
+            f
+            for f in L.find_lesions(rgb, f2, compute_regions(rgb, f2))
+            if f.kind == "crust" and math.hypot(f.x - les.x, f.y - les.y) <= les.radius_px
+        ]
+        found += bool(hits)
+    assert found == 3

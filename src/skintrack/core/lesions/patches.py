@@ -64,9 +64,11 @@ LIP_BORDER_MM = 4.0
 #: border is a cold sore (grouped vesicles).
 CLUSTER_MIN_SPOTS = 3
 CLUSTER_MM = 6.0
-#: On a face, a crust must be yellower in hue than the skin around it by at least this many
-#: degrees of CIELAB hue (core: the patch's radius; around it: the skin 2-3.5 radii out), as on a
-#: close-up (core/closeup.py, ADR 0207 amendment; ADR 0211 amendment of 2026-12-01). ``None``: off.
+#: On a face, a crust must differ in hue from the skin around it by at least this many degrees of
+#: CIELAB hue either way (core: the patch's radius; around it: the skin 2-3.5 radii out): a honey
+#: crust is yellower, a blood scab redder, a fold's shadow keeps the skin's hue (ADR 0211
+#: amendments of 2026-12-01; "yellower" only lost every painted brown scab on aptus_5.png, 8-16
+#: degrees redder than its warm-lit skin, and removed no more clear-face crusts). ``None``: off.
 FACE_CRUST_MIN_DHUE_DEG: float | None = 6.0
 #: A cold sore on a face must differ in hue from the skin around it by at least this many degrees
 #: either way: its base is redder than skin, its vesicles and crusts yellower; a shadow has the
@@ -219,7 +221,7 @@ def find_patches(work: LesionWork) -> list[Patch]:
 
 
 def _hue_checked(work: LesionWork, patches: list[Patch]) -> list[Patch]:
-    """Drop face crusts (and, when set, cold sores) not yellower in hue than the skin around them.
+    """Drop face crusts and cold sores whose hue is within the limit of the skin's around them.
 
     Shading in folds (beside the nose, under the lip, the dimples at the mouth's corners) makes
     skin darker and more saturated at much the same hue, and the crust rule's "yellower in b*"
@@ -238,8 +240,7 @@ def _hue_checked(work: LesionWork, patches: list[Patch]) -> list[Patch]:
         limit = limits.get(p.kind)
         if limit is None:
             return True
-        shift = crust_hue_shift(work.lab, skin, p)
-        return shift >= limit if p.kind == "crust" else abs(shift) >= limit
+        return abs(crust_hue_shift(work.lab, skin, p)) >= limit
 
     return [p for p in patches if keep(p)]
 
