@@ -151,7 +151,9 @@ def test_inflamed_rung_in_the_verdict_one_modest_papule_is_not_evidence():
     assert v.decision == "review" and v.reasons[0].rule_id == "inflamed_acne"
     assert set(v.reasons[0].finding_ids) == {f"p{i}" for i in range(n)}
     # A certain one alone, or one the person confirms, is evidence.
-    assert decide([replace(one, score=sure)], GOOD, answers=NO_RISK).decision == "review"
+    v = decide([replace(one, score=sure)], GOOD, answers=NO_RISK)
+    assert v.decision == "review"
+    assert "1 acne spot on" in v.reasons[0].text and "that looks like a red bump" in v.reasons[0].text
     assert decide([one], GOOD, answers=NO_RISK, confirmed={"p"}).decision == "review"
     # Off the treated regions they do not count; next to one (within 10 mm) they do, as the
     # postponing kinds do.

@@ -72,7 +72,7 @@ def test_comedones_add_to_the_expected_acne_spots():
     v = decide(both, GOOD, answers=NO_RISK)
     assert v.decision == "review" and v.reasons[0].rule_id == "inflamed_acne"
     assert set(v.reasons[0].finding_ids) == {"papule-left_cheek", "comedone-left_cheek"}
-    assert "2 acne spots" in v.reasons[0].text and "1 of them looking like red bumps" in v.reasons[0].text
+    assert "2 acne spots" in v.reasons[0].text and "one of them looking like a red bump" in v.reasons[0].text
     two = [finding("comedone", score=0.6, fid="c0"), finding("comedone", score=0.6, fid="c1")]
     v = decide(two, GOOD, answers=NO_RISK)
     assert v.decision == "review" and "red bump" not in v.reasons[0].text.split(".")[0]

@@ -205,7 +205,7 @@ def _show_decisions(tracker, session_id: int) -> None:
     harmless acne spot, and dismiss the spots of kinds that would postpone treatment (in the
     sample photo, lip corners the detector takes for cold sores), so no finding postpones the demo's
     treatment. With the default photo (an acne patient) the check still says REVIEW for the
-    inflamed acne on the treated cheeks (issue 13): a real person would look first."""
+    acne on the treated cheeks (issue 13): a real person would look first."""
     from skintrack.core.protocol import POSTPONE_KINDS
 
     session = tracker.session(session_id)

@@ -471,11 +471,18 @@ def _inflamed_reason(counted: list[Finding], treated: set[str], confirmed: froze
     n = len(ids)
     where = and_list(region_phrase(r) for r in regions)
     inflamed = sum(kind_of[i] in protocol.INFLAMED_ACNE_KINDS for i in ids)
-    named = (
-        f", {inflamed} of them looking like red bumps or lumps (papules, nodules)"
-        if 0 < inflamed < n
-        else (" that look like red bumps or lumps (papules, nodules)" if inflamed == n else "")
-    )
+    if inflamed == 0:
+        named = ""
+    elif inflamed == n:
+        named = (
+            " that looks like a red bump or lump (a papule or nodule)"
+            if n == 1
+            else " that look like red bumps or lumps (papules, nodules)"
+        )
+    elif inflamed == 1:
+        named = ", one of them looking like a red bump or lump (a papule or nodule)"
+    else:
+        named = f", {inflamed} of them looking like red bumps or lumps (papules, nodules)"
     return _reason(
         f"There may be active acne: {n} acne spot{'s' if n != 1 else ''} on {where}{named}. "
         "A photo cannot reliably tell a blackhead or whitehead from a spot of inflamed acne, and "
