@@ -322,7 +322,9 @@ def train(args) -> None:
             log.append(rec)
             print(json.dumps(rec), flush=True)
             torch.save(net.state_dict(), out / f"step{step}.pt")
-            if best.f1 >= max(r["f1"] for r in log):
+            # Compare the rounded F1 that the log holds (best.f1 unrounded can fall just under its
+            # own rounded value, and the last, best checkpoint was then not kept as best.pt).
+            if rec["f1"] >= max(r["f1"] for r in log):
                 torch.save(net.state_dict(), out / "best.pt")
             (out / "log.json").write_text(json.dumps({"args": vars(args), "log": log}, indent=1, default=str))
 
