@@ -19,7 +19,8 @@ See models/ACNE_HEATMAP.md and ADR 0210.
 Data use: crops of acne04-train photos (``--share`` takes the first share of a seeded shuffle:
 the learning curve) and, as negatives, the even-numbered clear-dev faces (the odd ones stay
 unseen for the clear-skin figure). acne04-dev is used to pick the checkpoint and the threshold
-(it is the selection set, not a held-out test). One thread (``torch.set_num_threads(1)``): the
+(it is the selection set, not a held-out test). ``train --deep`` adds Lite0's stride-16 blocks 5-7
+for context (ADR 0212; not the shipped net). One thread (``torch.set_num_threads(1)``): the
 machine's two cores are shared.
 """
 
@@ -508,7 +509,7 @@ def main(argv=None) -> int:
     t.add_argument("--dev-limit", type=int, default=None)
     t.add_argument("--scratch", action="store_true", help="no ImageNet weights")
     t.add_argument(
-        "--deep", action="store_true", help="add the stride-16 stage (Lite0 blocks 5-7) for context (ADR 0212)"
+        "--deep", action="store_true", help="add a stride-16 stage (Lite0 blocks 5-7) for context (ADR 0212)"
     )
     t.add_argument("--out", type=Path, required=True)
     e = sp.add_parser("export")
