@@ -346,7 +346,7 @@ def train(args) -> None:
             log.append(rec)
             print(json.dumps(rec), flush=True)
             torch.save(net.state_dict(), out / f"step{step}.pt")
-            if best.f1 >= max(r["f1"] for r in log):
+            if rec["f1"] >= max(r["f1"] for r in log):  # both rounded: a new best is always saved
                 torch.save(net.state_dict(), out / "best.pt")
             (out / "log.json").write_text(json.dumps({"args": vars(args), "log": log}, indent=1, default=str))
 
