@@ -102,3 +102,26 @@ def test_rule_tables_count_painted_lesions_found_and_clear_faces(tmp_path):
         (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert calibrate_evidence.main(["--dir", str(tmp_path), "--emit"]) == 0
     assert calibrate_evidence.main(["--dir", str(tmp_path / "none")]) == 2
+
+
+def test_rater_agreement_scores_box_centres_against_the_circles(tmp_path, capsys):
+    from scripts import score_raters
+
+    folder = tmp_path / "acne04-dev"
+    folder.mkdir()
+    circles = {"a.jpg": {"severity_grade": 1, "lesions_xyr": [[100, 100, 4], [200, 200, 4], [300, 300, 4]]}}
+    # One box centred on a circle, one 4 px off (within 6 px), one far from any circle.
+    boxes = {
+        "a.jpg": [
+            [96, 96, 104, 104, "pustules"],
+            [199, 199, 207, 207, "pustules"],
+            [10, 10, 20, 20, "papules"],
+        ]
+    }
+    (folder / "annotations.json").write_text(json.dumps(circles))
+    (folder / "roboflow_boxes.json").write_text(json.dumps(boxes))
+    s = score_raters.agreement(folder)
+    assert (s.predictions, s.truths, s.tp) == (3, 3, 2)
+    assert score_raters.main(["--data", str(tmp_path)]) == 0
+    assert "precision 0.667, recall 0.667" in capsys.readouterr().out
+    assert score_raters.main(["--data", str(tmp_path / "none")]) == 2
