@@ -505,3 +505,69 @@ def test_a_brown_scab_redder_in_hue_than_yellowish_skin_is_a_crust(engine, load_
         ]
         found += bool(hits)
     assert found == 3
+
+
+def _crease_scene(line: bool):
+    """A flat skin image (0.4 mm per pixel) with a 5-mm raw red patch; with ``line``, the patch is
+    the darkest part of a 32-mm band of fainter shading through it (a crease's shadow)."""
+    mmpp = 0.4
+    skin = np.array([65.0, 12.0, 16.0], np.float32)
+    lab = np.empty((200, 200, 3), np.float32)
+    lab[:] = skin
+    yy, xx = np.mgrid[:200, :200]
+    if line:
+        band = (np.abs(yy - 100) <= 3) & (np.abs(xx - 100) <= 40)
+        lab[band] = skin + (-5.0, 10.0, 0.0)  # fainter than a wound: not one on its own
+    lab[np.hypot(xx - 100, yy - 100) <= 2.5 / mmpp] = skin + (-8.0, 20.0, 0.0)
+    everywhere = np.ones((200, 200), bool)
+    nowhere = np.zeros((200, 200), bool)
+    return dict(
+        lab=lab, skin_lab=skin, mmpp=mmpp, area=everywhere, skin=everywhere, lips=nowhere, lips_grown=nowhere
+    )
+
+
+def _patch_kinds(scene, **kw):
+    s = dict(scene)
+    return [p.kind for p in L.patches_in(s.pop("lab"), s.pop("skin_lab"), s.pop("mmpp"), **s, **kw)]
+
+
+def test_a_wound_coloured_patch_on_a_crease_line_is_its_shadow_a_blob_is_kept():
+    """ADR 0211, third amendment: on a face, a patch that is the darkest part of a line of shading
+    (grown along the pixels that differ from the skin as it does) is a crease's shadow; the same
+    patch on its own is a wound. The close-up (no limit) keeps both."""
+    from skintrack.core.lesions import patches as P
+
+    limit = P.FACE_MAX_GROWN_ELONGATION
+    assert limit is not None
+    assert _patch_kinds(_crease_scene(line=False), max_grown_elongation=limit) == ["open_wound"]
+    assert _patch_kinds(_crease_scene(line=True), max_grown_elongation=limit) == []
+    assert _patch_kinds(_crease_scene(line=True)) == ["open_wound"]  # no limit: as before
+
+
+def test_a_small_patch_at_a_mouth_corner_is_the_commissures_crease(engine, load_sample):
+    """ADR 0211, third amendment: a patch smaller than COMMISSURE_MAX_MM centred within
+    COMMISSURE_MM of a mouth corner (landmarks 61, 291) is dropped; a larger one there, or a small
+    one where cold sores are painted (the upper lip's border, landmark 270), is kept; a face cold
+    sore wider than FACE_COLD_SORE_MAX_MM is dropped, a crust that wide is not."""
+    from skintrack.core.lesions import patches as P
+    from skintrack.core.lesions.work import prepare
+
+    photo = load_sample("0-f15-hao-ph.jpg")
+    face = engine.detect(photo.rgb).face
+    work = prepare(photo.rgb, face, responses=False)
+    mm = work.mm_per_work_px
+
+    def kept(kind: str, landmark: int, diameter_mm: float, dy_mm: float = 0.0) -> bool:
+        x, y = work.xy[landmark]
+        p = P.Patch(kind, (float(x), float(y + dy_mm / mm)), diameter_mm / 2 / mm, 0.9)
+        return P._plausible_on_face(work, [p]) == [p]
+
+    assert P.COMMISSURE_MM is not None and P.FACE_COLD_SORE_MAX_MM is not None
+    small = 0.7 * P.COMMISSURE_MAX_MM
+    for corner in P.MOUTH_CORNERS:
+        assert not kept("cold_sore", corner, small)
+        assert not kept("open_wound", corner, small)
+        assert kept("cold_sore", corner, 1.6 * P.COMMISSURE_MAX_MM)
+    assert kept("cold_sore", 270, small, dy_mm=-3.0)
+    assert not kept("cold_sore", 270, P.FACE_COLD_SORE_MAX_MM + 5, dy_mm=-3.0)
+    assert kept("crust", 10, P.FACE_COLD_SORE_MAX_MM + 5)

@@ -74,6 +74,20 @@ FACE_CRUST_MIN_DHUE_DEG: float | None = 6.0
 #: either way: its base is redder than skin, its vesicles and crusts yellower; a shadow has the
 #: skin's hue. ``None``: off.
 FACE_COLD_SORE_MIN_DHUE_DEG: float | None = 6.0
+#: On a face, a wound or crust is a crease's shadow when the shading it is the darkest part of is
+#: a line: the patch grown along the pixels that differ from the skin as it does (the hysteresis
+#: of :func:`_sharp_edged`) is longer than wide by more than this, the limit a patch's own core
+#: already has (ADR 0211, third amendment). ``None``: off (the close-up keeps it off).
+FACE_MAX_GROWN_ELONGATION: float | None = PATCH_MAX_ELONGATION
+#: The mouth's corners (mesh landmarks 61 and 291): a patch centred within COMMISSURE_MM of one
+#: and smaller than COMMISSURE_MAX_MM across is the commissure's crease, whose shadow is 3-4 mm
+#: on most faces. ``None``: off.
+COMMISSURE_MM: float | None = 5.0
+COMMISSURE_MAX_MM = 5.0
+MOUTH_CORNERS = (61, 291)
+#: A face cold sore wider than this (mm) is not one: herpes labialis is a cluster of 1-2 mm
+#: vesicles, rarely more than 15-20 mm across. ``None``: off.
+FACE_COLD_SORE_MAX_MM: float | None = 25.0
 
 
 @dataclass(frozen=True)
@@ -217,7 +231,31 @@ def find_patches(work: LesionWork) -> list[Patch]:
             for q in out
         ):
             out.append(p)
-    return _hue_checked(work, out)
+    return _hue_checked(work, _plausible_on_face(work, out))
+
+
+def _plausible_on_face(work: LesionWork, patches: list[Patch]) -> list[Patch]:
+    """Drop face patches that are a mouth corner's crease or too large for a cold sore.
+
+    Where the lips meet (the commissure) the skin folds in, and its shadow is a small dark, often
+    reddish, spot right at the corner on most faces; a cold sore or crust there is larger than
+    the crease (:data:`COMMISSURE_MAX_MM`). Herpes labialis is a cluster of small vesicles: a
+    "cold sore" wider than :data:`FACE_COLD_SORE_MAX_MM` is the skin's own shading.
+    """
+    mm = work.mm_per_work_px
+    corners = work.xy[list(MOUTH_CORNERS)]
+
+    def keep(p: Patch) -> bool:
+        d_mm = 2 * p.radius_work * mm
+        if p.kind == "cold_sore" and FACE_COLD_SORE_MAX_MM is not None and d_mm > FACE_COLD_SORE_MAX_MM:
+            return False
+        if COMMISSURE_MM is not None and d_mm < COMMISSURE_MAX_MM:
+            near = np.hypot(corners[:, 0] - p.work_xy[0], corners[:, 1] - p.work_xy[1]).min() * mm
+            if near <= COMMISSURE_MM:
+                return False
+        return True
+
+    return [p for p in patches if keep(p)]
 
 
 def _hue_checked(work: LesionWork, patches: list[Patch]) -> list[Patch]:
@@ -268,6 +306,7 @@ def _find_patches(work: LesionWork) -> list[Patch]:
         skin=oval.astype(bool) & ~others,
         lips=lips,
         lips_grown=lips_grown,
+        max_grown_elongation=FACE_MAX_GROWN_ELONGATION,
     )
 
 
@@ -284,6 +323,7 @@ def patches_in(
     reference_mm: float = REFERENCE_MM,
     max_growth: float = EDGE_MAX_GROWTH,
     dark_crusts: bool = True,
+    max_grown_elongation: float | None = None,
 ) -> list[Patch]:
     """Open wounds, crusts, pustules and cold sores on a CIELAB image, by the rules above.
 
@@ -295,7 +335,9 @@ def patches_in(
     reference, ``reference_mm`` is the reference's blur, ``max_growth`` the growth beyond which a
     patch has no border (:func:`_sharp_edged`), and ``dark_crusts`` whether the dark-crust rule
     applies: the face keeps the defaults; the close-up (:mod:`skintrack.core.closeup`) sets
-    them from its measurements.
+    them from its measurements. ``max_grown_elongation`` (the face's
+    :data:`FACE_MAX_GROWN_ELONGATION`; ``None``: off) drops a wound or crust whose grown patch is
+    a line (:func:`_sharp_edged`).
     """
     import cv2
 
@@ -355,7 +397,15 @@ def patches_in(
             if _elongation(comp) > PATCH_MAX_ELONGATION:
                 continue
             if kind != "cold_sore" and not _sharp_edged(
-                comp, (x, y), dl, da, db, mmpp, max_growth=max_growth, ignore=lips_grown
+                comp,
+                (x, y),
+                dl,
+                da,
+                db,
+                mmpp,
+                max_growth=max_growth,
+                ignore=lips_grown,
+                max_elongation=max_grown_elongation,
             ):
                 continue
             full = np.zeros(lab.shape[:2], bool)
@@ -390,7 +440,15 @@ def patches_in(
 
 
 def _sharp_edged(
-    comp, xy, dl, da, db, mmpp: float, ignore: np.ndarray, max_growth: float = EDGE_MAX_GROWTH
+    comp,
+    xy,
+    dl,
+    da,
+    db,
+    mmpp: float,
+    ignore: np.ndarray,
+    max_growth: float = EDGE_MAX_GROWTH,
+    max_elongation: float | None = None,
 ) -> bool:
     """Whether a patch stands out from the skin right around it.
 
@@ -400,7 +458,8 @@ def _sharp_edged(
     the local skin colour. A crust or wound ends at a border; a soft shadow (beside the nose,
     under a fold) fades out and keeps growing, so the ring around it is still dark. Pixels in
     ``ignore`` (the lips) take no part: a sore beside the lip
-    must not be judged by the lip's own red.
+    must not be judged by the lip's own red. With ``max_elongation``, a grown patch longer than
+    wide by more than that is the darkest part of a crease's shadow, which runs along the fold.
     """
     import cv2
 
@@ -422,6 +481,8 @@ def _sharp_edged(
     grown = labels == labels[core.astype(bool)][0]
     if grown.sum() > max_growth * core.sum():
         return False  # it keeps spreading: a shadow or uneven light, not a lesion
+    if max_elongation is not None and _elongation(grown) > max_elongation:
+        return False  # the shading runs along a line: a crease, not a lesion
     m = grown.astype(np.uint8)
     ring = cv2.dilate(m, np.ones((2 * g + 1, 2 * g + 1), np.uint8)).astype(bool) & ~grown & ~skip
     if not ring.any():
