@@ -487,8 +487,8 @@ def _inflamed_reason(counted: list[Finding], treated: set[str], confirmed: froze
         f"There may be active acne: {n} acne spot{'s' if n != 1 else ''} on {where}{named}. "
         "A photo cannot reliably tell a blackhead or whitehead from a spot of inflamed acne, and "
         "needling over inflamed acne can spread its bacteria: dermatologists advise waiting until "
-        "it has calmed down. Look at them: dismiss those that are not there, or wait and treat "
-        "around them only with a dermatologist's advice.",
+        "it has calmed down. Look at them: dismiss those that are not acne (a freckle, a mole), or "
+        "wait and treat around them only with a dermatologist's advice.",
         "inflamed_acne",
         tuple(ids),
         "review",
