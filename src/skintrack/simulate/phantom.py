@@ -350,8 +350,8 @@ def add_colour_chart(
         chei = cwid * ch / cw
         x0, y1 = 0.04 * w, h - 0.04 * h
         corners = ((x0, y1 - chei), (x0 + cwid, y1 - chei * 1.04), (x0 + cwid * 1.02, y1), (x0, y1))
-    src = np.float32([[0, 0], [cw, 0], [cw, ch], [0, ch]])
-    hom = cv2.getPerspectiveTransform(src, np.float32(corners))
+    src = np.array([[0, 0], [cw, 0], [cw, ch], [0, ch]], np.float32)
+    hom = cv2.getPerspectiveTransform(src, np.array(corners, np.float32))
     warped = cv2.warpPerspective(chart, hom, (w, h), flags=cv2.INTER_AREA)
     inside = cv2.warpPerspective(np.full((ch, cw), 255, np.uint8), hom, (w, h)) > 127
     out = np.array(rgb, copy=True)
