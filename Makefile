@@ -31,7 +31,7 @@ bench: $(STAMP)
 
 # The packages the type checker must find clean ([tool.mypy] in pyproject.toml); add one here once
 # it is. A bare `.venv/bin/mypy` checks the whole product. Not yet listed: report, cli, app, simulate.
-TYPED_PACKAGES := skintrack.core skintrack.storage skintrack.tracking skintrack.words
+TYPED_PACKAGES := skintrack.core skintrack.storage skintrack.tracking skintrack.words skintrack.cli skintrack.simulate skintrack.report
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks scripts

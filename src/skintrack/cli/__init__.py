@@ -15,6 +15,7 @@ import importlib
 import logging
 import os
 import sys
+from typing import Any, NoReturn, TextIO
 
 from skintrack import __version__
 
@@ -49,7 +50,12 @@ class _Parser(argparse.ArgumentParser):
     instead of the usage block and exit status 2 printed here. Sub-command parsers are of the
     same class (argparse makes them with ``type(parent)``)."""
 
-    def error(self, message: str):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The commands that take ``--data-dir`` (named when it is given to another one).
+        self.data_dir_commands: list[str] = []
+
+    def error(self, message: str) -> NoReturn:
         raise UsageError(message, self.prog)
 
 
@@ -73,7 +79,8 @@ def parse_regions(text: str, option: str = "--treated") -> tuple[str, ...]:
     from skintrack.words import region_name
 
     names = [t.strip() for t in text.split(",") if t.strip()]
-    unknown = [n for n in names if region_named(n) is None]
+    found = [region_named(n) for n in names]
+    unknown = [n for n, r in zip(names, found, strict=True) if r is None]
     if unknown:
         shown = ", ".join(repr(shorten(for_terminal(n), 40)) for n in unknown[:3])
         choices = ", ".join(region_name(n) for n in REGION_NAMES)
@@ -82,10 +89,10 @@ def parse_regions(text: str, option: str = "--treated") -> tuple[str, ...]:
             f"the regions are {choices} (left and right are the person's own), "
             "separated by commas"
         )
-    return tuple(dict.fromkeys(region_named(n) for n in names))
+    return tuple(dict.fromkeys(r for r in found if r is not None))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> _Parser:
     parser = _Parser(
         prog="skintrack",
         description="Offline photo checks and redness tracking for safe at-home microneedling.",
@@ -98,7 +105,6 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: $SKINTRACK_HOME, else the user data folder); it may also "
         "come after the command",
     )
-    parser.data_dir_commands = []
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (modname, help_text) in COMMANDS.items():
         try:
@@ -170,15 +176,18 @@ class _Once(logging.Filter):
         return True
 
 
+class _WarningLines(logging.StreamHandler[TextIO]):
+    """The command line's handler: set up once, however often :func:`show_warnings` runs."""
+
+
 def show_warnings() -> None:
     """Warnings of the storage (a stored row that cannot be read, ...) as one stderr line each."""
     logger = logging.getLogger("skintrack")
-    if not any(getattr(h, "_skintrack_cli", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+    if not any(isinstance(h, _WarningLines) for h in logger.handlers):
+        handler = _WarningLines(sys.stderr)
         handler.setFormatter(logging.Formatter("skintrack: warning: %(message)s"))
         handler.setLevel(logging.WARNING)
         handler.addFilter(_Once())
-        handler._skintrack_cli = True
         logger.addHandler(handler)
         logger.propagate = False
 

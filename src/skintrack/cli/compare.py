@@ -56,16 +56,14 @@ def run(args: argparse.Namespace) -> int:
     if args.chart:
         from skintrack.core.calibration import CalibrationError, calibrate_photo
 
-        calibrations = []
+        found = []
         for label, photo in zip(("baseline", "later"), photos, strict=True):
             try:
-                calibrations.append(calibrate_photo(photo.rgb))
+                found.append(calibrate_photo(photo.rgb))
             except CalibrationError as exc:
                 raise SkintrackError(f"{label} photo {photo.path}: {exc}") from None
-        photos = [
-            dataclasses.replace(p, rgb=c.apply(p.rgb)) for p, c in zip(photos, calibrations, strict=True)
-        ]
-        calibrations = tuple(calibrations)
+        photos = [dataclasses.replace(p, rgb=c.apply(p.rgb)) for p, c in zip(photos, found, strict=True)]
+        calibrations = tuple(found)
 
     # Lesion findings belong in the JSON records (as in ``analyze``); the table does not show
     # them, so plain output skips that work.

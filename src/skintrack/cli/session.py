@@ -350,12 +350,12 @@ def _status(tracker, args) -> int:
         if a.code == "endpoint_too_red":
             print(f'    protocol: "{a.source}"')
     if st.spots_to_look_at:
-        names = {p.id: p.original_name for p in tracker.photos(args.session)}
+        photo_names = {p.id: p.original_name for p in tracker.photos(args.session)}
         print("new spots to look at (seen on one photo only, not counted as getting worse):")
         for sp in st.spots_to_look_at:
             print(
                 f"  - {kind_name(sp.kind)} on {region_phrase(sp.region)}"
-                f", {names.get(sp.photo_id, 'photo')} ({sp.hours:.1f} h) at x {sp.x:.0f}, "
+                f", {photo_names.get(sp.photo_id, 'photo')} ({sp.hours:.1f} h) at x {sp.x:.0f}, "
                 f"y {sp.y:.0f}"
             )
     active = [t for t in st.timers if t.active]

@@ -321,13 +321,13 @@ def photo_entry(
         image = display_image(rgb, box)
         dmap = None
         if delta_map is not None:
-            to_display = np.vstack([display_transform(box), [0.0, 0.0, 1.0]]) if box is not None else None
+            box_to_display = np.vstack([display_transform(box), [0.0, 0.0, 1.0]]) if box is not None else None
             whole = delta_map_origin == (0, 0) and delta_map_step == 1
-            if to_display is None or whole and delta_map.shape == rgb.shape:
+            if box_to_display is None or whole and delta_map.shape == rgb.shape:
                 dmap = display_image(delta_map, box)
             else:
                 dmap = warp_for_display(
-                    delta_map, to_display @ _grid(delta_map_origin, delta_map_step), onto=image
+                    delta_map, box_to_display @ _grid(delta_map_origin, delta_map_step), onto=image
                 )
     regions_image = None
     if outline is not None and image_rgb is None and align_to is None:

@@ -497,7 +497,7 @@ def build_report(
         sim = is_simulated_name(row.original_name)
         hours = (row.taken_at - session.treated_at).total_seconds() / 3600.0
         when = row.taken_at.astimezone()  # shown in this computer's time zone
-        if row.id == base_id:
+        if baseline is not None and row.id == base_id:  # the row the baseline was loaded from
             photos.append(
                 photo_entry(
                     baseline,
@@ -534,7 +534,7 @@ def build_report(
     aftercare, aftercare_notes = _aftercare(rs)
     q = tracker.questionnaire(session_id)
     check = None
-    if baseline is not None:
+    if baseline is not None and base_row is not None:  # both or neither
         check = _check(baseline, base_findings, session, q, ids[base_id])
         if check is not None:
             check = dataclasses.replace(check, checked_at=base_row.taken_at.astimezone())

@@ -105,7 +105,11 @@ def redness_chart(
         raise ValueError("window must be (start, end) hours with 0 <= start <= end")
 
     per_region_fit = isinstance(fitted, Mapping)
-    fits = dict(fitted) if per_region_fit else ({"": fitted} if fitted else {})
+    fits: dict[str, Sequence[tuple[float, float]]]
+    if isinstance(fitted, Mapping):
+        fits = dict(fitted)
+    else:
+        fits = {"": fitted} if fitted else {}
     points = [(float(h), float(v)) for pts in series.values() for h, v in pts]
     for curve in fits.values():
         points += [(float(h), float(v)) for h, v in curve]

@@ -12,6 +12,7 @@ curve, undecided findings); printing the page from a browser puts it on a page o
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
@@ -427,7 +428,7 @@ def render_html(model: ReportModel, *, progress: Progress | None = None) -> str:
     return doc
 
 
-def write_html(model: ReportModel, path: str | Path, *, progress: Progress | None = None) -> Path:
+def write_html(model: ReportModel, path: str | os.PathLike[str], *, progress: Progress | None = None) -> Path:
     """Render ``model`` and write it to ``path`` (atomically: a failed export leaves no file)."""
     doc = render_html(model, progress=progress)
     return atomic_write(Path(path), doc.encode("utf-8"))

@@ -86,7 +86,7 @@ def photo_time(p: ReportPhoto) -> str:
 
 def measurement_rows(p: ReportPhoto) -> list[tuple[str, ...]]:
     """Rows of the measurement table of one photo (see :data:`MEASUREMENT_HEADER`)."""
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for m in p.measurements:
         if m.real_change is None:
             change = "\u2013"

@@ -20,8 +20,12 @@ lesions *as described*, not proof that they find real ones: see ``docs/detectors
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from skintrack.core.face import Face
 
 RENDER_KINDS = ("open_wound", "crust", "pustule", "cold_sore")
 
@@ -62,7 +66,7 @@ class RenderedLesion:
             raise ValueError("a rendered lesion needs a positive size")
 
 
-def place(face, where: str, offset_mm: tuple[float, float] = (0.0, 0.0)) -> tuple[float, float]:
+def place(face: Face, where: str, offset_mm: tuple[float, float] = (0.0, 0.0)) -> tuple[float, float]:
     """A photo point at a named anchor of ``face`` (see :data:`ANCHORS`), shifted by mm."""
     if where not in ANCHORS:
         raise ValueError(f"unknown place {where!r}; one of {', '.join(ANCHORS)}")
@@ -71,13 +75,22 @@ def place(face, where: str, offset_mm: tuple[float, float] = (0.0, 0.0)) -> tupl
     return x + offset_mm[0] / mmpp, y + offset_mm[1] / mmpp
 
 
-def _mm_per_px(face) -> float:
+def _mm_per_px(face: Face) -> float:
     if face.mm_per_px:
         return float(face.mm_per_px)
     return 185.0 / float(np.linalg.norm(face.xy[10] - face.xy[152]))
 
 
-def _blob(shape, cx, cy, r, rng, *, roughness=0.18, soft=0.25):
+def _blob(
+    shape: tuple[int, ...],
+    cx: float,
+    cy: float,
+    r: float,
+    rng: np.random.Generator,
+    *,
+    roughness: float = 0.18,
+    soft: float = 0.25,
+) -> np.ndarray:
     """Soft irregular blob alpha (0-1): polar radius with a few random harmonics."""
     h, w = shape
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
@@ -91,17 +104,23 @@ def _blob(shape, cx, cy, r, rng, *, roughness=0.18, soft=0.25):
     return np.clip(0.5 - t, 0.0, 1.0)
 
 
-def _noise(shape, rng, scale_px: float) -> np.ndarray:
+def _noise(shape: tuple[int, ...], rng: np.random.Generator, scale_px: float) -> np.ndarray:
     """Smooth noise, mean 0, std about 1, with features of about ``scale_px``."""
     import cv2
 
-    n = rng.standard_normal(shape).astype(np.float32)
+    n: np.ndarray = rng.standard_normal(shape).astype(np.float32)
     if scale_px > 0.6:
         n = cv2.GaussianBlur(n, (0, 0), scale_px)
     return n / max(float(n.std()), 1e-6)
 
 
-def _paint(img, alpha, colour, shade, texture=None):
+def _paint(
+    img: np.ndarray,
+    alpha: np.ndarray,
+    colour: tuple[int, int, int],
+    shade: np.ndarray,
+    texture: np.ndarray | None = None,
+) -> None:
     """Blend a colour (lit by the skin's own shading) into ``img`` (float32 0-255) in place."""
     col = np.asarray(colour, np.float32)[None, None, :] * shade[..., None]
     if texture is not None:
@@ -111,7 +130,13 @@ def _paint(img, alpha, colour, shade, texture=None):
 
 
 def render(
-    rgb: np.ndarray, face, kind: str, at: tuple[float, float] | str, diameter_mm: float, *, seed: int = 0
+    rgb: np.ndarray,
+    face: Face,
+    kind: str,
+    at: tuple[float, float] | str,
+    diameter_mm: float,
+    *,
+    seed: int = 0,
 ) -> tuple[np.ndarray, RenderedLesion]:
     """A copy of ``rgb`` with one lesion of ``kind`` painted at ``at`` (photo pixels or an anchor
     name), ``diameter_mm`` across. Returns the new image and what was painted."""

@@ -16,7 +16,10 @@ The light, pose and compression of a later photo are then changed with :func:`ch
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+import numpy.typing as npt
 
 from skintrack.core.colour import (
     a_star_from_linear,
@@ -25,6 +28,9 @@ from skintrack.core.colour import (
     srgb_to_linear,
 )
 from skintrack.core.regions import REGION_NAMES, RegionSet, compute_regions
+
+if TYPE_CHECKING:
+    from skintrack.core.face import Face
 
 #: Effective absorbance of a thin layer of oxygenated blood in skin for the camera's red, green
 #: and blue bands, relative to green. Oxy-haemoglobin's molar extinction (Prahl S, "Optical
@@ -45,7 +51,7 @@ MAX_AMOUNT = 3.0
 SOLVE_TOLERANCE = 0.005
 
 
-def _as_regions(rgb: np.ndarray, regions: RegionSet | None, face) -> RegionSet | None:
+def _as_regions(rgb: np.ndarray, regions: RegionSet | None, face: Face | None) -> RegionSet | None:
     if regions is not None:
         return regions
     if face is not None:
@@ -64,7 +70,9 @@ def _feathered(mask: np.ndarray, feather_px: float) -> np.ndarray:
     return (t * t * (3.0 - 2.0 * t)).astype(np.float32)  # smoothstep: no visible edge
 
 
-def _region_weights(regions: RegionSet, name: str, feather_px: float):
+def _region_weights(
+    regions: RegionSet, name: str, feather_px: float
+) -> tuple[np.ndarray, int, int, int, int] | None:
     """The feathered full-resolution weights of one region, as (weights, y0, y1, x0, x1)."""
     full = regions.full_mask(name)
     ys, xs = np.nonzero(full)
@@ -128,7 +136,7 @@ def add_redness(
     rgb: np.ndarray,
     regions: RegionSet | None = None,
     *,
-    face=None,
+    face: Face | None = None,
     delta_a_star: float | dict[str, float],
     feather_px: float | None = None,
     seed: int = 0,
@@ -350,8 +358,8 @@ def add_colour_chart(
         chei = cwid * ch / cw
         x0, y1 = 0.04 * w, h - 0.04 * h
         corners = ((x0, y1 - chei), (x0 + cwid, y1 - chei * 1.04), (x0 + cwid * 1.02, y1), (x0, y1))
-    src = np.float32([[0, 0], [cw, 0], [cw, ch], [0, ch]])
-    hom = cv2.getPerspectiveTransform(src, np.float32(corners))
+    src = np.array([[0, 0], [cw, 0], [cw, ch], [0, ch]], np.float32)
+    hom = cv2.getPerspectiveTransform(src, np.array(corners, np.float32))
     warped = cv2.warpPerspective(chart, hom, (w, h), flags=cv2.INTER_AREA)
     inside = cv2.warpPerspective(np.full((ch, cw), 255, np.uint8), hom, (w, h)) > 127
     out = np.array(rgb, copy=True)
@@ -362,8 +370,8 @@ def add_colour_chart(
 def camera_response(
     rgb: np.ndarray,
     *,
-    matrix=CAMERA_MATRIX,
-    white_balance=CAMERA_WHITE_BALANCE,
+    matrix: npt.ArrayLike = CAMERA_MATRIX,
+    white_balance: npt.ArrayLike = CAMERA_WHITE_BALANCE,
     gamma: float = CAMERA_GAMMA,
     exposure: float = 1.0,
     seed: int = 0,

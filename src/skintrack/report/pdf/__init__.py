@@ -22,6 +22,7 @@ together (:func:`render_pdf`) and writes the file (:func:`write_pdf`).
 from __future__ import annotations
 
 import math
+import os
 import tempfile
 from pathlib import Path
 
@@ -117,7 +118,7 @@ def render_pdf(model: ReportModel, *, progress: Progress | None = None) -> bytes
     return data
 
 
-def write_pdf(model: ReportModel, path: str | Path, *, progress: Progress | None = None) -> Path:
+def write_pdf(model: ReportModel, path: str | os.PathLike[str], *, progress: Progress | None = None) -> Path:
     """Render ``model`` and write it to ``path`` (atomically: a failed export leaves no file)."""
     return atomic_write(Path(path), render_pdf(model, progress=progress))
 

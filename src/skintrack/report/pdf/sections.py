@@ -78,8 +78,8 @@ def _summary_page(model: ReportModel, page: Page) -> None:
             color=SIMULATED_COLOUR,
         )
         y += h + 3.0
-    for w in model.warnings:
-        y += page.para(MARGIN, y, w, CONTENT_W, size=8.5, weight="bold", color=SIMULATED_COLOUR)
+    for warning in model.warnings:
+        y += page.para(MARGIN, y, warning, CONTENT_W, size=8.5, weight="bold", color=SIMULATED_COLOUR)
     if model.warnings:
         y += 1.5
 
