@@ -75,6 +75,26 @@ def test_the_text_report_says_the_scale_was_assumed(capsys, wound_close_up, no_r
     assert "close-up of one patch of skin" in out and "assumed" in out and "--mm-per-px" in out
 
 
+def test_the_close_up_text_report_gives_the_checklists_advice(capsys, wound_close_up, tmp_path):
+    """Advice that does not change the decision (a beginner with a reused roller, a stuffy room)
+    is printed for a close-up as for a face, each with its protocol sentence."""
+    path, mmpp = wound_close_up
+    answers = tmp_path / "beginner.json"
+    answers.write_text(
+        json.dumps(
+            {**NO_RISK, "device": "roller", "beginner": True, "roller_reused": True, "room_ventilated": False}
+        )
+    )
+    assert (
+        main(["check", "--close-up", str(path), "--mm-per-px", f"{mmpp:.5f}", "--answers", str(answers)]) == 0
+    )
+    out = capsys.readouterr().out
+    advice = [line for line in out.splitlines() if line.startswith("  advice: ")]
+    assert len(advice) == 3
+    assert any("dissolvable patches" in a for a in advice) and any("window" in a for a in advice)
+    assert out.index("advice: ") < out.index("Before you start")
+
+
 def test_a_clear_skin_close_up_goes(engine, load_sample, tmp_path, capsys, no_risk):
     from skintrack.core.regions import compute_regions
 

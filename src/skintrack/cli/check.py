@@ -398,12 +398,16 @@ NOT_ASKED = (
 
 
 def _print_reasons(verdict) -> None:
-    """The verdict's reasons, each with its protocol sentence (or that there is none)."""
+    """The verdict's reasons, each with its protocol sentence (or that there is none), then its
+    advice (which does not change the decision), for the face and the close-up alike."""
     for r in verdict.reasons:
         print(f"  - {r.text}")
         print(f'    protocol: "{r.source_sentence}"')
     if not verdict.reasons:
         print("  Nothing on the photo or in the answers stands against treatment.")
+    for n in verdict.advice:
+        print(f"  advice: {n.text}")
+        print(f'    protocol: "{n.source_sentence}"')
 
 
 def print_report(analysis, verdict, args, answered: bool) -> None:
@@ -414,9 +418,6 @@ def print_report(analysis, verdict, args, answered: bool) -> None:
     where = ", ".join(region_name(r) for r in verdict.treated) if verdict.treated else "whole face"
     print(f"{name}: {decision_word(verdict.decision)}   (treated: {where})")
     _print_reasons(verdict)
-    for n in verdict.advice:
-        print(f"  advice: {n.text}")
-        print(f'    protocol: "{n.source_sentence}"')
     if not answered:
         print(NOT_ASKED)
     # Findings that count first; the others are listed with why they do not count.
