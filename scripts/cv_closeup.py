@@ -120,63 +120,26 @@ def raw_patches(rgb, mm_per_px=None) -> dict:
     """The close-up's patches for every rule setting (reference b*, growth, dark crusts) of one
     photo: ``{"w", "h", "mmpp", "quality", "runs": {(ref_db, growth, dark): [(kind, x, y, r,
     score, dhue, edge_radii), ...]}}`` in photo pixels; ``dhue`` the crust's hue shift (None for
-    other kinds), ``edge_radii`` the centre's distance from the frame in radii. Mirrors
-    :func:`skintrack.core.closeup.analyze_close_up` (``--verify`` checks that it does)."""
-    import cv2
-    import numpy as np
-
+    other kinds), ``edge_radii`` the centre's distance from the frame in radii. Built on the
+    check's own preparation (:func:`skintrack.core.closeup.prepare_close_up`); ``--verify``
+    checks that the shipped setting gives :func:`~skintrack.core.closeup.analyze_close_up`'s
+    findings."""
     from skintrack.core import closeup as C
-    from skintrack.core import lesions as L
     from skintrack.core.lesions.patches import crust_hue_shift
 
-    h, w = rgb.shape[:2]
-    mmpp = C.assumed_mm_per_px(w, h) if mm_per_px is None else C.check_mm_per_px(mm_per_px)
-    scale = min(1.0, mmpp / C.WORK_MM_PER_PX)
-    small = rgb if scale >= 1.0 else L._resample(np.ascontiguousarray(rgb), scale)
-    sx, sy = small.shape[1] / w, small.shape[0] / h
-    work_mm = mmpp / ((sx + sy) / 2)
-    lab = cv2.cvtColor(small.astype(np.float32) * np.float32(1 / 255), cv2.COLOR_RGB2Lab)
-    skin, lips, skin_lab = C.skin_by_colour(lab, work_mm)
-    share = float(skin.mean())
-    grow = max(1, int(round(L.FEATURE_MARGIN_MM / work_mm)))
-    lips_grown = (
-        cv2.dilate(lips.astype(np.uint8), np.ones((2 * grow + 1,) * 2, np.uint8)).astype(bool)
-        if lips.any()
-        else lips
-    )
-    if share < C.MIN_SKIN_SHARE:
-        quality = "no_skin"
-    elif skin_lab[0] < C.DARK_L:
-        quality = "too_dark"
-    elif skin_lab[0] > C.BRIGHT_L:
-        quality = "too_bright"
-    else:
-        quality = "ok"
+    work = C.prepare_close_up(rgb, mm_per_px=mm_per_px)
+    problems = work.problems()
+    quality = problems[0].code if problems else "ok"
     runs = {}
     for ref_db, growth, dark in itertools.product(GRID["ref_db"], GRID["growth"], GRID["dark"]):
-        patches = []
-        if share >= C.MIN_SKIN_SHARE:
-            patches = L.patches_in(
-                lab,
-                skin_lab,
-                work_mm,
-                area=skin,
-                skin=skin,
-                lips=lips,
-                lips_grown=lips_grown,
-                reference_max_db=ref_db,
-                reference_mm=C.REFERENCE_MM,
-                max_growth=growth,
-                dark_crusts=dark,
-            )
         rows = []
-        for p in patches:
-            x, y = (p.work_xy[0] + 0.5) / sx - 0.5, (p.work_xy[1] + 0.5) / sy - 0.5
-            r = p.radius_work / ((sx + sy) / 2)
-            dhue = crust_hue_shift(lab, skin, p) if p.kind == "crust" else None
-            edge = min(x, y, w - 1 - x, h - 1 - y) / r if r > 0 else float("inf")
+        for p in work.patches(reference_max_db=ref_db, max_growth=growth, dark_crusts=dark):
+            x, y, r = work.in_photo(p)
+            dhue = crust_hue_shift(work.lab, work.skin, p) if p.kind == "crust" else None
+            edge = work.edge_radii(x, y, r)
             rows.append((p.kind, float(x), float(y), float(r), float(p.score), dhue, float(edge)))
         runs[(ref_db, growth, dark)] = rows
+    w, h, mmpp = work.width, work.height, work.mm_per_px
     return {"w": w, "h": h, "mmpp": mmpp, "quality": quality, "runs": runs}
 
 
@@ -217,7 +180,7 @@ def go_of(raw: dict, findings: list[tuple], memo: dict, tag) -> bool:
             )
             for k, x, y, r, sc in findings
         ]
-        problems = {"no_skin": C.NO_SKIN, "too_dark": C.TOO_DARK, "too_bright": C.TOO_BRIGHT}
+        problems = {q.code: q for q in (C.NO_SKIN, C.TOO_DARK, C.TOO_BRIGHT)}
         q = Quality(tuple([problems[raw["quality"]]] if raw["quality"] in problems else []))
         v = decide(
             calibrate(fs, close_up=True),

@@ -229,19 +229,79 @@ def skin_by_colour(lab: np.ndarray, mmpp: float):
     return skin, lips, skin_lab
 
 
-def analyze_close_up(rgb: np.ndarray, *, mm_per_px: float | None = None) -> CloseUp:
-    """Find wounds, crusts, pustules and cold sores on a close-up of one patch of skin.
+@dataclass(frozen=True, eq=False)
+class CloseUpWork:
+    """A close-up at the rules' work scale: its CIELAB image and the masks found by colour.
 
-    Parameters
-    ----------
-    rgb : (h, w, 3) uint8 oriented photo.
-    mm_per_px : mm of skin per photo pixel; ``None``: assumed (:func:`assumed_mm_per_px`).
+    What :func:`analyze_close_up` and the measurements of its settings
+    (``scripts/cv_closeup.py``) share. ``mm_per_px`` is the photo's scale, ``work_mm`` the work
+    image's; ``scale_x`` and ``scale_y`` are work pixels per photo pixel.
     """
+
+    width: int
+    height: int
+    mm_per_px: float
+    scale_assumed: bool
+    scale_x: float
+    scale_y: float
+    work_mm: float
+    lab: np.ndarray
+    skin: np.ndarray
+    lips: np.ndarray
+    lips_grown: np.ndarray
+    skin_lab: tuple[float, float, float]
+    skin_share: float
+
+    def problems(self) -> tuple[Problem, ...]:
+        """Why the photo cannot show the skin (empty: it can)."""
+        if self.skin_share < MIN_SKIN_SHARE:
+            return (NO_SKIN,)
+        if self.skin_lab[0] < DARK_L:
+            return (TOO_DARK,)
+        if self.skin_lab[0] > BRIGHT_L:
+            return (TOO_BRIGHT,)
+        return ()
+
+    def patches(
+        self,
+        *,
+        reference_max_db: float = REFERENCE_MAX_DB,
+        max_growth: float = MAX_GROWTH,
+        dark_crusts: bool = DARK_CRUSTS,
+    ) -> list:
+        """The rules' patches (work pixels) with these settings (default: the shipped ones);
+        none when too little skin was found."""
+        if self.skin_share < MIN_SKIN_SHARE:
+            return []
+        return L.patches_in(
+            self.lab,
+            self.skin_lab,
+            self.work_mm,
+            area=self.skin,
+            skin=self.skin,
+            lips=self.lips,
+            lips_grown=self.lips_grown,
+            reference_max_db=reference_max_db,
+            reference_mm=REFERENCE_MM,
+            max_growth=max_growth,
+            dark_crusts=dark_crusts,
+        )
+
+    def in_photo(self, patch) -> tuple[float, float, float]:
+        """A patch's centre and radius in photo pixels."""
+        x = (patch.work_xy[0] + 0.5) / self.scale_x - 0.5
+        y = (patch.work_xy[1] + 0.5) / self.scale_y - 0.5
+        return x, y, patch.radius_work / ((self.scale_x + self.scale_y) / 2)
+
+    def edge_radii(self, x: float, y: float, r: float) -> float:
+        """How many radii ``r`` the point (photo pixels) lies from the frame."""
+        return min(x, y, self.width - 1 - x, self.height - 1 - y) / r if r > 0 else float("inf")
+
+
+def prepare_close_up(rgb: np.ndarray, *, mm_per_px: float | None = None) -> CloseUpWork:
+    """A close-up photo at the rules' work scale, with its skin and lips found by colour."""
     import cv2
 
-    from skintrack.core.colour import ita_deg
-
-    t0 = time.perf_counter()
     h, w = rgb.shape[:2]
     assumed = mm_per_px is None
     mmpp = assumed_mm_per_px(w, h) if mm_per_px is None else check_mm_per_px(mm_per_px)
@@ -251,37 +311,54 @@ def analyze_close_up(rgb: np.ndarray, *, mm_per_px: float | None = None) -> Clos
     work_mm = mmpp / ((scale_x + scale_y) / 2)
     lab = cv2.cvtColor(small.astype(np.float32) * np.float32(1 / 255), cv2.COLOR_RGB2Lab)
     skin, lips, skin_lab = skin_by_colour(lab, work_mm)
-    share = float(skin.mean())
     grow = max(1, int(round(L.FEATURE_MARGIN_MM / work_mm)))
     lips_grown = (
         cv2.dilate(lips.astype(np.uint8), np.ones((2 * grow + 1,) * 2, np.uint8)).astype(bool)
         if lips.any()
         else lips
     )
-    patches = []
-    if share >= MIN_SKIN_SHARE:
-        patches = L.patches_in(
-            lab,
-            skin_lab,
-            work_mm,
-            area=skin,
-            skin=skin,
-            lips=lips,
-            lips_grown=lips_grown,
-            reference_max_db=REFERENCE_MAX_DB,
-            reference_mm=REFERENCE_MM,
-            max_growth=MAX_GROWTH,
-            dark_crusts=DARK_CRUSTS,
-        )
-    patches = [p for p in patches if p.kind != "crust" or crust_hue_shift(lab, skin, p) >= CRUST_MIN_DHUE_DEG]
+    return CloseUpWork(
+        width=w,
+        height=h,
+        mm_per_px=mmpp,
+        scale_assumed=assumed,
+        scale_x=scale_x,
+        scale_y=scale_y,
+        work_mm=work_mm,
+        lab=lab,
+        skin=skin,
+        lips=lips,
+        lips_grown=lips_grown,
+        skin_lab=skin_lab,
+        skin_share=float(skin.mean()),
+    )
+
+
+def analyze_close_up(rgb: np.ndarray, *, mm_per_px: float | None = None) -> CloseUp:
+    """Find wounds, crusts, pustules and cold sores on a close-up of one patch of skin.
+
+    Parameters
+    ----------
+    rgb : (h, w, 3) uint8 oriented photo.
+    mm_per_px : mm of skin per photo pixel; ``None``: assumed (:func:`assumed_mm_per_px`).
+    """
+    from skintrack.core.colour import ita_deg
+
+    t0 = time.perf_counter()
+    work = prepare_close_up(rgb, mm_per_px=mm_per_px)
+    mmpp = work.mm_per_px
+    patches = [
+        p
+        for p in work.patches()
+        if p.kind != "crust" or crust_hue_shift(work.lab, work.skin, p) >= CRUST_MIN_DHUE_DEG
+    ]
     findings = []
     for p in patches:
-        x, y = (p.work_xy[0] + 0.5) / scale_x - 0.5, (p.work_xy[1] + 0.5) / scale_y - 0.5
-        r = p.radius_work / ((scale_x + scale_y) / 2)
+        x, y, r = work.in_photo(p)
         # A patch the frame cuts has no border to judge it by (the rules ask for skin all
         # around it): at the edge of a close-up that is a jaw shadow, hair or a frame more
         # often than a lesion, and a person centres the spot they worry about.
-        if min(x, y, w - 1 - x, h - 1 - y) < BORDER_SHARE * r:
+        if work.edge_radii(x, y, r) < BORDER_SHARE:
             continue
         findings.append(
             L.Finding(
@@ -298,21 +375,14 @@ def analyze_close_up(rgb: np.ndarray, *, mm_per_px: float | None = None) -> Clos
     from skintrack.core.evidence import calibrate
 
     findings = list(calibrate(findings, close_up=True))  # rule scores -> certainties (issue 13)
-    problems = []
-    if share < MIN_SKIN_SHARE:
-        problems.append(NO_SKIN)
-    elif skin_lab[0] < DARK_L:
-        problems.append(TOO_DARK)
-    elif skin_lab[0] > BRIGHT_L:
-        problems.append(TOO_BRIGHT)
     return CloseUp(
         findings=tuple(findings),
-        quality=Quality(tuple(problems)),
+        quality=Quality(work.problems()),
         mm_per_px=mmpp,
-        scale_assumed=assumed,
-        skin_share=share,
-        skin_lab=skin_lab,
-        ita_deg=float(ita_deg(skin_lab[0], skin_lab[2])),
-        lips_found=bool(lips.any()),
+        scale_assumed=work.scale_assumed,
+        skin_share=work.skin_share,
+        skin_lab=work.skin_lab,
+        ita_deg=float(ita_deg(work.skin_lab[0], work.skin_lab[2])),
+        lips_found=bool(work.lips.any()),
         timing_ms={"close_up": (time.perf_counter() - t0) * 1e3},
     )
