@@ -77,9 +77,6 @@ CERTAIN_PUSTULE_SCORE = 1 / 3
 #: mm per pixel and 3 times in 27 (2-4 mm) at 0.67-0.73 (docs/detectors.md). A coarser photo
 #: cannot show that the skin is clear, so the check asks for a closer one.
 MAX_CHECK_MM_PER_PX = 0.6
-#: Acne kinds weighed by the ``inflamed_acne`` rule (pustules postpone on their own); see
-#: :data:`skintrack.core.protocol.ACTIVE_ACNE_KINDS`.
-ACNE_KINDS = protocol.ACTIVE_ACNE_KINDS
 #: The US FDA's Investigator's Global Assessment of acne grades "almost clear" as "rare
 #: non-inflammatory lesions with no more than one small inflammatory lesion" (FDA draft guidance
 #: "Acne Vulgaris: Establishing Effectiveness of Drugs Intended for Treatment", 2018). More
@@ -450,10 +447,9 @@ def _inflamed_reason(counted: list[Finding], treated: set[str], confirmed: froze
     acne spots expected than the "almost clear" grade allows)."""
     items = []
     region_of = {}
-    kind_of = {}
     for f in counted:
         kind = f.kind
-        if kind not in ACNE_KINDS:
+        if kind not in protocol.ACTIVE_ACNE_KINDS:  # pustules postpone on their own
             continue
         # On or next to a treated region, as for the kinds that postpone (ADR 0211).
         near_treated = [r for r in (f.region, *f.near_regions) if r in treated]
@@ -462,7 +458,6 @@ def _inflamed_reason(counted: list[Finding], treated: set[str], confirmed: froze
         fid = f.id
         items.append((fid, kind, 1.0 if fid in confirmed else f.score))
         region_of[fid] = near_treated[0]
-        kind_of[fid] = kind
     ev = evidence.inflamed_evidence(items)
     if not ev.active:
         return None
@@ -470,7 +465,7 @@ def _inflamed_reason(counted: list[Finding], treated: set[str], confirmed: froze
     regions = list(dict.fromkeys(region_of[i] for i in ids))
     n = len(ids)
     where = and_list(region_phrase(r) for r in regions)
-    inflamed = sum(kind_of[i] in protocol.INFLAMED_ACNE_KINDS for i in ids)
+    inflamed = sum(kind in protocol.INFLAMED_ACNE_KINDS for fid, kind, _ in items if fid in ev.ids)
     if inflamed == 0:
         named = ""
     elif inflamed == n:
