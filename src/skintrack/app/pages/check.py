@@ -63,26 +63,22 @@ def compute_verdict(model: AppModel) -> Verdict | None:
     if a is None:
         return None
     cu = model.close_up_result if model.close_up else None
+    # The person's answers and choices weigh the same on a face and on a close-up.
+    choices = {
+        "answers": model_answers(model),
+        "dismissed": frozenset(model.dismissed),
+        "confirmed": frozenset(model.confirmed),
+        "first_session": model.first_session,
+    }
     if cu is not None:
-        return decide(
-            list(cu.findings),
-            cu.quality,
-            answers=model_answers(model),
-            dismissed=frozenset(model.dismissed),
-            confirmed=frozenset(model.confirmed),
-            mm_per_px=cu.mm_per_px,
-            close_up=True,
-        )
+        return decide(list(cu.findings), cu.quality, mm_per_px=cu.mm_per_px, close_up=True, **choices)
     face = a.detection.face
     return decide(
         list(a.findings),
         a.quality,
-        answers=model_answers(model),
         treated=tuple(model.treated),
-        dismissed=frozenset(model.dismissed),
-        confirmed=frozenset(model.confirmed),
         mm_per_px=face.mm_per_px if face else None,
-        first_session=model.first_session,
+        **choices,
     )
 
 
