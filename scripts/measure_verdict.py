@@ -69,7 +69,7 @@ def photo_number(name: str) -> int:
 
 
 def summarise(rows: list[dict]) -> dict:
-    """The figures of :func:`measure` for a subset of its per-photo rows."""
+    """The figures over per-photo rows of :func:`measure` (all of a set, or a subset of them)."""
     n = max(len(rows), 1)
     ok = [r for r in rows if r["quality_ok"]]
     return {
@@ -96,15 +96,13 @@ def summarise(rows: list[dict]) -> dict:
 
 
 def measure(paths: list[Path], engine, answers) -> dict:
+    """The figures of :func:`summarise` over these photos, with the kinds on the skin and the
+    kinds the skin's reasons name, the time per photo and every per-photo row."""
     from skintrack.core import protocol
     from skintrack.core.analysis import analyze_photo
     from skintrack.core.intake import load_photo
     from skintrack.core.verdict import decide
 
-    decisions: Counter = Counter()
-    skin_reason = postponed_skin = quality_ok = quality_ok_go = 0
-    postponing_faces = postponing_evidence_faces = 0
-    n_findings = n_on_skin = 0
     kinds: Counter = Counter()
     rule_kinds: Counter = Counter()
     per_photo = []
@@ -119,32 +117,22 @@ def measure(paths: list[Path], engine, answers) -> dict:
             treated=(),
             mm_per_px=face.mm_per_px if face else None,
         )
-        decisions[verdict.decision] += 1
         from_skin = [r for r in verdict.reasons if r.finding_ids]
-        skin_reason += bool(from_skin)
-        postponed_skin += any(r.decision == "postpone" for r in from_skin)
         by_id = {f.id: f for f in analysis.findings}
         for r in from_skin:
             for fid in r.finding_ids:
                 rule_kinds[(r.decision, by_id[fid].kind if fid in by_id else "?")] += 1
-        ok = analysis.quality.ok and face is not None
-        quality_ok += ok
-        quality_ok_go += ok and verdict.go
         on_skin = [f for f in analysis.findings if counts_on_skin(f)]
-        n_findings += len(analysis.findings)
-        n_on_skin += len(on_skin)
         kinds.update(f.kind for f in on_skin)
         # Issue 14: a postponing kind (pustule, wound, crust, cold sore) reported on the skin at
         # all (greyed "too uncertain" ones included), and one that counts for the verdict.
         postponing = [f for f in analysis.findings if f.kind in protocol.POSTPONE_KINDS and not f.off_skin]
         evident = [f for f in postponing if counts_on_skin(f)]
-        postponing_faces += bool(postponing)
-        postponing_evidence_faces += bool(evident)
         per_photo.append(
             {
                 "photo": path.name,
                 "decision": verdict.decision,
-                "quality_ok": bool(ok),
+                "quality_ok": bool(analysis.quality.ok and face is not None),
                 "skin_reason": bool(from_skin),
                 "findings": len(analysis.findings),
                 "on_skin": len(on_skin),
@@ -155,22 +143,10 @@ def measure(paths: list[Path], engine, answers) -> dict:
         )
     n = max(len(paths), 1)
     return {
-        "photos": len(paths),
-        "go": decisions["go"] / n,
-        "review": decisions["review"] / n,
-        "postpone": decisions["postpone"] / n,
-        "skin_reason": skin_reason / n,
-        "skin_postpone": postponed_skin / n,
-        "findings_per_face": n_findings / n,
-        "on_skin_per_face": n_on_skin / n,
-        "postponing_kind": postponing_faces / n,
-        "postponing_evidence": postponing_evidence_faces / n,
-        "quality_ok": quality_ok,
-        "quality_ok_go": quality_ok_go / max(quality_ok, 1),
+        **summarise(per_photo),
         "kinds_on_skin_per_face": {k: v / n for k, v in kinds.most_common()},
         "skin_reasons_by_kind": {f"{d}:{k}": v for (d, k), v in rule_kinds.most_common()},
         "ms_per_photo": (time.perf_counter() - t0) * 1e3 / n,
-        "per_photo": per_photo,
     }
 
 
